@@ -1,0 +1,141 @@
+"""Commands about patients: patient add|set|list, lab add, comed add."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ward_app.domain.clock import parse_date
+from ward_app.services import patients as svc
+from ward_app.services.board import ward_board
+
+
+def _state():
+    from ward_app.cli import CliState
+
+    return click.get_current_context().find_object(CliState)
+
+
+@click.group()
+def patient() -> None:
+    """Admit patients, set their flags, list the ward."""
+
+
+@patient.command("add")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--name", required=True, help="Full name as it should print.")
+@click.option("--dob", required=True, metavar="YYYY-MM-DD", help="Date of birth.")
+@click.option("--bed", required=True, help="Bed, e.g. 12 or 'SR 2'.")
+@click.option("--ward", help="Ward name [default: the database's first ward].")
+@click.option("--weight-kg", type=float, help="Weight in kg.")
+@click.option("--flag", "flags", multiple=True, metavar="FLAG",
+              help="Safety flag; repeat for more: dementia pregnancy epilepsy fall_risk "
+              "communication_difficulty previous_withdrawal hypercapnic npo cirrhosis "
+              "alcohol_use_disorder.")
+@click.option("--sci-level", metavar="LEVEL", help="Spinal cord injury level, e.g. T4.")
+def patient_add(mrn, name, dob, bed, ward, weight_kg, flags, sci_level) -> None:
+    """Admit a patient to a bed.
+
+    Example: ward-app patient add --mrn RX123456 --name "Zoë Ní Bhriain" --dob 1998-04-02
+    --bed 12 --flag communication_difficulty
+    """
+    ctx = _state().context()
+    p = svc.add_patient(ctx, svc.NewPatient(
+        mrn=mrn, name=name, dob=parse_date(dob, "dob"), bed=bed, ward=ward, weight_kg=weight_kg,
+        flags=tuple(flags), sci_level=sci_level))
+    click.echo(f"Admitted {p.name} (MRN {p.mrn}) to bed {p.bed}, {p.ward}.")
+
+
+@patient.command("set")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--flag", "flags", multiple=True, metavar="FLAG", help="Flag to set; repeatable.")
+@click.option("--clear-flag", "clear", multiple=True, metavar="FLAG",
+              help="Flag to clear; repeatable.")
+@click.option("--surgery-date", metavar="YYYY-MM-DD", help="Planned surgery date.")
+@click.option("--bed", help="Move to this bed.")
+@click.option("--weight-kg", type=float, help="Weight in kg.")
+@click.option("--sci-level", metavar="LEVEL", help="Spinal cord injury level, e.g. T4.")
+def patient_set(mrn, flags, clear, surgery_date, bed, weight_kg, sci_level) -> None:
+    """Change a patient's flags, bed, weight, injury level or planned surgery.
+
+    Example: ward-app patient set --mrn RX123456 --flag fall_risk --clear-flag npo
+    """
+    ctx = _state().context()
+    p = svc.set_patient(
+        ctx, mrn, set_flags=flags, clear_flags=clear,
+        surgery_date=parse_date(surgery_date, "surgery-date") if surgery_date else None,
+        bed=bed, weight_kg=weight_kg, sci_level=sci_level)
+    shown = ", ".join(sorted(f.value for f in p.flags)) or "none"
+    click.echo(f"Updated {p.name} (MRN {p.mrn}): bed {p.bed}; flags: {shown}.")
+
+
+@patient.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def patient_list(as_json: bool) -> None:
+    """List the patients on the ward, by bed.
+
+    Example: ward-app patient list --json
+    """
+    ctx = _state().context()
+    rows = ward_board(ctx)
+    flags_by_id = {p.id: sorted(f.value for f in p.flags) for p in svc.list_patients(ctx)}
+    if as_json:
+        click.echo(json.dumps([
+            {"mrn": r.mrn, "name": r.name, "bed": r.bed, "ward": r.ward, "route": r.route or None,
+             "flags": flags_by_id[r.patient_id], "age": r.age, "dose": r.dose}
+            for r in rows
+        ], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No patients on this ward yet. Admit one with 'ward-app patient add'.")
+        return
+    header = ("Bed", "MRN", "Name", "Age", "Route", "Dose", "Flags")
+    table = [header] + [
+        (r.bed, r.mrn, r.name, str(r.age), r.route or "-", r.dose, ", ".join(r.flags) or "-")
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1])
+
+
+@click.group()
+def lab() -> None:
+    """Lab results that change what is safe (eGFR, dialysis)."""
+
+
+@lab.command("add")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--egfr", type=float, help="eGFR in mL/min/1.73m2.")
+@click.option("--dialysis", is_flag=True, help="The patient is on dialysis.")
+def lab_add(mrn: str, egfr: float | None, dialysis: bool) -> None:
+    """Record a renal result, dated by --now.
+
+    Example: ward-app lab add --mrn RX123456 --egfr 42
+    """
+    ctx = _state().context()
+    svc.add_lab(ctx, mrn, egfr=egfr, dialysis=dialysis)
+    what = f"eGFR {egfr:g}" if egfr is not None else "result"
+    click.echo(f"Recorded {what}{' (on dialysis)' if dialysis else ''} for MRN {mrn.upper()}.")
+
+
+@click.group()
+def comed() -> None:
+    """Other medicines the patient takes (for interaction flags)."""
+
+
+@comed.command("add")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--drug", required=True, help="Generic or brand name, e.g. Oxycodone.")
+def comed_add(mrn: str, drug: str) -> None:
+    """Record a co-medication.
+
+    Example: ward-app comed add --mrn RX123456 --drug Lorazepam
+    """
+    ctx = _state().context()
+    svc.add_comedication(ctx, mrn, drug)
+    click.echo(f"Recorded {svc.check_drug_name(drug)} for MRN {mrn.upper()}.")
+
+
+COMMANDS = [patient, lab, comed]

@@ -1,0 +1,158 @@
+"""Commands for IT staff and admins: init, demo, check, backup, user add."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ward_app.domain.clock import parse_moment, ward_zone
+from ward_app.domain.errors import InvalidInput
+from ward_app.services import admin, demo
+from ward_app.services.context import open_context
+
+
+def _state():
+    from ward_app.cli import CliState
+
+    return click.get_current_context().find_object(CliState)
+
+
+def _read_password(prompt_name: str) -> str:
+    line = sys.stdin.readline()
+    if not line:
+        raise InvalidInput("password", f"No {prompt_name} on standard input: pipe one line in.")
+    return line.rstrip("\r\n")
+
+
+@click.command()
+@click.option("--ward", required=True, help="The ward's name, e.g. 'Ward 7'.")
+@click.option("--tz", required=True, help="The ward's IANA time zone, e.g. Europe/London.")
+@click.option("--admin", "admin_name", default="admin", show_default=True,
+              help="Name of the first admin user.")
+@click.option("--admin-password-stdin", is_flag=True,
+              help="Read the admin's password from the first line of standard input.")
+def init(ward: str, tz: str, admin_name: str, admin_password_stdin: bool) -> None:
+    """Create a new, empty ward database and its first admin user.
+
+    Example: ward-app --db ward7.db init --ward "Ward 7" --tz Europe/London
+    """
+    state = _state()
+    password = _read_password("admin password") if admin_password_stdin else None
+    ctx = admin.init_ward(state.db_path, ward=ward, tz=tz, admin=admin_name,
+                          admin_password=password,
+                          clock=lambda: state.fixed_now(ward_zone(tz)))
+    ctx.close()
+    click.echo(f"Created ward '{' '.join(ward.split())}' ({tz}) in {state.db_path}; "
+               f"admin user: {admin_name}.")
+
+
+def ensure_demo_database(path: Path, now_text: str | None, **options: int) -> str:
+    """Create the demo ward at ``path`` on first use; return the demo nurse's user name."""
+    if not (path.exists() and path.stat().st_size > 0):
+        ctx = admin.init_ward(path, ward="Demo Ward", tz="Europe/London",
+                              clock=lambda: _now(now_text, "Europe/London"))
+        try:
+            demo.build_demo(ctx, **options)
+        except BaseException:
+            ctx.close()
+            path.unlink(missing_ok=True)
+            raise
+        ctx.close()
+    return demo.DEMO_NURSE
+
+
+def _now(now_text: str | None, tz: str):
+    from ward_app.services.context import system_clock
+
+    return parse_moment(now_text, ward_zone(tz), "now") if now_text else system_clock()
+
+
+@click.command("demo")
+@click.option("--patients", default=24, show_default=True, type=int, help="Beds to fill (1-60).")
+@click.option("--days", default=30, show_default=True, type=int, help="Days of history.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same ward.")
+@click.option("--ward", default="Demo Ward", show_default=True,
+              help="Ward name when the database is new.")
+@click.option("--tz", default="Europe/London", show_default=True,
+              help="Time zone when the database is new.")
+def demo_cmd(patients: int, days: int, seed: int, ward: str, tz: str) -> None:
+    """Fill an empty ward database with a realistic demo ward (created if missing).
+
+    Example: ward-app --db demo.db demo --patients 24 --days 30 --seed 1
+    """
+    state = _state()
+    path: Path = state.db_path
+    if not (path.exists() and path.stat().st_size > 0):
+        admin.init_ward(path, ward=ward, tz=tz,
+                        clock=lambda: _now(state.now_text, tz)).close()
+        try:
+            ctx = state.context()
+            made = demo.build_demo(ctx, patients=patients, days=days, seed=seed)
+        except BaseException:
+            state.close()
+            path.unlink(missing_ok=True)
+            for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                extra.unlink(missing_ok=True)
+            raise
+    else:
+        made = demo.build_demo(state.context(), patients=patients, days=days, seed=seed)
+    click.echo(f"Demo ward: {len(made.patients)} patients, {days} days of history in {path}. "
+               f"Demo users ({', '.join(u for u, _, _ in demo.DEMO_USERS)}) share the password "
+               f"'{demo.DEMO_PASSWORD}'.")
+
+
+@click.command()
+def check() -> None:
+    """Check the database: integrity, schema version, pending migrations. Exit 0 only when healthy.
+
+    Example: ward-app --db ward.db check
+    """
+    state = _state()
+    health = admin.check_database(state.db_path)
+    for line in health.lines():
+        click.echo(line)
+    if not health.healthy:
+        click.echo("status: NOT HEALTHY", err=True)
+        sys.exit(1)
+    click.echo("status: healthy")
+
+
+@click.command()
+@click.option("--to", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the copy [default: 'backups' beside the database].")
+def backup(folder: Path | None) -> None:
+    """Make a consistent online copy of the database and print the file written.
+
+    Example: ward-app --db ward.db backup --to /srv/ward-backups
+    """
+    state = _state()
+    click.echo(str(admin.make_backup(state.context(), folder)))
+
+
+@click.group()
+def user() -> None:
+    """Users who record and witness (admin)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(admin.ROLES),
+              help="What the user may do.")
+@click.option("--full-name", help="Name as it prints on sheets, e.g. 'Rhian Jones, RN'.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_add(name: str, role: str, full_name: str | None, password_stdin: bool) -> None:
+    """Add a user.
+
+    Example: echo 'long secret' | ward-app user add nurse.jones --role nurse --password-stdin
+    """
+    state = _state()
+    password = _read_password("password") if password_stdin else None
+    ctx = state.context()
+    admin.add_user(ctx, name, role, password, full_name=full_name)
+    click.echo(f"Added user {name} ({role}){'' if password else '; no password set yet'}.")
+
+
+COMMANDS = [init, demo_cmd, check, backup, user]
+__all__ = ["COMMANDS", "ensure_demo_database", "open_context"]

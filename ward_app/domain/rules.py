@@ -1,0 +1,94 @@
+"""Every clinical number the app uses, as a default setting with its source (shared/clinical/RULES.md).
+
+A hospital changes these in settings, not in code. Sources: [L] label/SmPC, [G] guidance,
+[S] secondary or local, [D] derived or a cautious local default chosen by this app (say so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Any
+    unit: str
+    meaning: str
+    source: str
+
+
+_SETTINGS: tuple[Setting, ...] = (
+    # Orders (RULES §1)
+    Setting("oral.max_daily_warning_mg", 80, "mg/day",
+            "oral daily dose above this raises dose.max_daily (warning)",
+            "[L] US label maximum 80 mg/day (RULES §1)"),
+    Setting("oral.max_daily_urgent_mg", 100, "mg/day",
+            "oral daily dose above this raises dose.max_daily (urgent)",
+            "[G] BNF maximum 100 mg daily (RULES §1)"),
+    Setting("times.OD", ["08:00"], "HH:MM", "default clock times for once daily",
+            "[S] local policy (RULES §1)"),
+    Setting("times.BD", ["08:00", "20:00"], "HH:MM", "default clock times for twice daily",
+            "[S] local policy (RULES §1)"),
+    Setting("times.TDS", ["08:00", "14:00", "22:00"], "HH:MM",
+            "default clock times for three times daily", "[S] local policy (RULES §1)"),
+    Setting("times.QDS", ["08:00", "12:00", "16:00", "22:00"], "HH:MM",
+            "default clock times for four times daily", "[S] local policy (RULES §1)"),
+    Setting("itb.range_low_mcg", 22, "mcg/day", "ITB daily dose below this raises itb.dose_range",
+            "[L] label range 22-1400 mcg/day (RULES §1)"),
+    Setting("itb.range_high_mcg", 1400, "mcg/day", "ITB daily dose above this raises itb.dose_range",
+            "[L] label range 22-1400 mcg/day (RULES §1)"),
+    Setting("itb.step_up_pct", 40, "%", "ITB increase above this at once raises itb.dose_step",
+            "[L] refill adjustments +10-40 % spinal (RULES §1)"),
+    Setting("itb.step_down_pct", 20, "%", "ITB decrease above this at once raises itb.dose_step",
+            "[L] refill adjustments -10-20 % spinal (RULES §1)"),
+    # Administration (RULES §2)
+    Setting("dose.window_min", 30, "min", "a dose is on time within this many minutes of due",
+            "[G] ISMP 2011 time-critical +/-30 min (RULES §2)"),
+    Setting("dose.missed_after_min", 120, "min",
+            "no record this long after due (or the next dose due) = dose.missed",
+            "[S] UK trust: delay = >2 h (RULES §2)"),
+    # Monitoring (RULES §3, §4)
+    Setting("renal.reduce_below_egfr", 60, "mL/min/1.73m2", "eGFR below this raises renal.reduce",
+            "[G] AGS Beers 2023 (RULES §3)"),
+    Setting("renal.avoid_below_egfr", 30, "mL/min/1.73m2", "eGFR below this raises renal.avoid",
+            "[S] RULES §3"),
+    Setting("withdrawal.watch_hours", 48, "h", "length of a withdrawal watch",
+            "[S] local policy (RULES §4)"),
+    Setting("withdrawal.check_every_hours", 4, "h", "withdrawal check interval during a watch",
+            "[S] local policy (RULES §4)"),
+    Setting("falls.age", 65, "years", "age from which flag.falls is shown",
+            "[G] RULES §5"),
+    # Pump (RULES §6)
+    Setting("pump.alarm_ml", 2.0, "mL", "default low-reservoir alarm volume",
+            "[G] manufacturer recommendation 2 mL; some centres 4 mL (RULES §6)"),
+    Setting("pump.refill_buffer_days", 7, "days", "refill-by date = alarm date minus this",
+            "[S] Gillette 7-10 days before alarm (RULES §6)"),
+    Setting("pump.refill_due_warning_days", 7, "days",
+            "refill-by date within this raises pump.refill_due", "[S] RULES §6"),
+    Setting("pump.alarm_urgent_days", 2, "days",
+            "alarm date within this raises pump.refill_due (urgent)", "[S] RULES §6"),
+    Setting("pump.stability_days", 90, "days",
+            "longest a refill may stay in the reservoir (drug stability limit)",
+            "[D] cautious default: set to the product's stability limit (RULES §6)"),
+    Setting("pump.concentrations_mcg_ml", [50, 500, 1000, 2000], "mcg/mL",
+            "concentrations stocked", "[L] Lioresal/Gablofen strengths (SOURCES §2)"),
+    Setting("pump.eri_warning_days", 180, "days",
+            "pump.eri warning from this many days before end of service",
+            "[G] Medtronic: plan replacement ~6 months ahead (RULES §6)"),
+    # Taper (RULES §7)
+    Setting("taper.step_mg", 5, "mg", "oral taper: reduce the daily dose by this each step",
+            "[L] RULES §7"),
+    Setting("taper.every_days", 3, "days", "oral taper: days between steps", "[L] RULES §7"),
+    Setting("taper.min_days", 7, "days", "oral taper: shortest allowed", "[L] UK SmPC 1-2 weeks"),
+    Setting("taper.high_dose_mg", 60, "mg/day", "taper slows down above this starting dose",
+            "[L] UK SmPC: control usually <=60 mg daily"),
+)
+
+SETTINGS: dict[str, Setting] = {s.key: s for s in _SETTINGS}
+
+
+def default(key: str) -> Any:
+    """The shipped default of a setting; an unknown key is a programming error."""
+    return SETTINGS[key].default

@@ -1,0 +1,48 @@
+"""Starting the window: the QApplication, opening the database, and refusing clearly when it can't."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ward_app.domain.clock import parse_moment
+from ward_app.domain.errors import WardError
+from ward_app.resources import resource_path
+from ward_app.services.context import Context, open_context
+
+
+def application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ward_app")
+    app.setOrganizationName("ward_app")
+    app.setDesktopFileName("ward-app")
+    app.setWindowIcon(QIcon(str(resource_path("icons/ward-app.svg"))))
+    return app  # type: ignore[return-value]
+
+
+def open_ward(path: Path, user: str | None, now_text: str | None) -> Context:
+    ctx = open_context(path, user=user)
+    if now_text:
+        fixed = parse_moment(now_text, ctx.zone, "now")
+        ctx.clock = lambda: fixed
+    return ctx
+
+
+def run_gui(path: Path, *, user: str | None = None, now_text: str | None = None) -> int:
+    from ward_app.gui.main_window import MainWindow
+
+    app = application()
+    try:
+        ctx = open_ward(path, user, now_text)
+    except WardError as exc:
+        QMessageBox.critical(None, "The ward database cannot be opened", str(exc))
+        return exc.exit_code
+    window = MainWindow(ctx, drill=now_text is not None)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        ctx.close()

@@ -1,0 +1,154 @@
+"""The ward board: a table model over immutable rows from services.board, and its panel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ward_app.services.board import BoardRow, bed_key
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+COLUMNS = ("Bed", "Name", "MRN", "Age", "Route", "Current dose", "Flags")
+
+
+def _bed_sort_text(bed: str) -> str:
+    """A string that sorts like bed_key: numbers zero-padded, words after numbers."""
+    return "".join(f"0{int(v):06d}" if k == 0 else f"1{w}" for k, v, w in bed_key(bed))
+
+
+class WardBoardModel(QAbstractTableModel):
+    """One row per patient. Rows are replaced whole from the service, never edited in place."""
+
+    def __init__(self, rows: list[BoardRow] | None = None, parent=None):
+        super().__init__(parent)
+        self._rows: list[BoardRow] = list(rows or [])
+
+    def set_rows(self, rows: list[BoardRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> BoardRow:
+        return self._rows[row]
+
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if 0 <= section < len(COLUMNS):
+                return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        r = self._rows[index.row()]
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return (r.bed, r.name, r.mrn, str(r.age), r.route or "none", r.dose,
+                    ", ".join(r.flags))[col]
+        if role == SORT_ROLE:
+            return (_bed_sort_text(r.bed), r.name.casefold(), r.mrn, r.age, r.route, r.dose,
+                    ", ".join(r.flags))[col]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == 6 and r.flags:
+                return "\n".join(r.flags)
+            if col == 5 and r.route == "intrathecal":
+                return "Continuous intrathecal infusion by implanted pump"
+        if role == Qt.ItemDataRole.FontRole and col == 6 and r.itb_high_risk:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class BoardFilter(QSortFilterProxyModel):
+    """Sorts on the model's sort keys and finds patients by any text in their row."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)
+
+
+class WardBoardPanel(QWidget):
+    """The board with its find box, or a clear empty state when the ward has no patients."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model = WardBoardModel(parent=self)
+        self.proxy = BoardFilter(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.find = QLineEdit(self)
+        self.find.setPlaceholderText("Find patient by name, bed, MRN or flag (Ctrl+F)")
+        self.find.setAccessibleName("Find patient")
+        self.find.setClearButtonEnabled(True)
+        self.find.textChanged.connect(self.proxy.setFilterFixedString)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("wardBoard")
+        self.table.setAccessibleName("Ward board")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+
+        self.empty = QLabel(self)
+        self.empty.setObjectName("emptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty.setText(
+            "No patients on this ward yet.\n\n"
+            "Patients appear here once they are admitted to a bed. A charge nurse or IT can admit "
+            "one with:\n  ward-app patient add --mrn MRN --name NAME --dob YYYY-MM-DD --bed BED\n\n"
+            "To look around first, open the demo ward:  ward-app gui --demo"
+        )
+        self.empty.setAccessibleName("Empty ward")
+
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.find)
+        layout.addWidget(self.stack, 1)
+
+    def set_rows(self, rows: list[BoardRow]) -> None:
+        self.model.set_rows(rows)
+        self.stack.setCurrentWidget(self.table if rows else self.empty)
+        self.find.setEnabled(bool(rows))
+        if rows and not self.table.currentIndex().isValid():
+            self.table.setCurrentIndex(self.proxy.index(0, 0))
+
+    @property
+    def showing_empty_state(self) -> bool:
+        return self.stack.currentWidget() is self.empty

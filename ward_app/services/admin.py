@@ -1,0 +1,178 @@
+"""Setting up and looking after the ward database: init, users, check, backup."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ward_app.domain.clock import ward_zone
+from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.services.auth import check_password_strength, hash_password
+from ward_app.services.context import Actor, Context, system_clock
+from ward_app.storage import audit, people
+from ward_app.storage.backup import backup_to, table_counts
+from ward_app.storage.database import (
+    applied_names,
+    connect,
+    integrity_problems,
+    open_database,
+    pending_names,
+    unknown_names,
+)
+from ward_app.storage.errors import StorageProblem, actionable_errors
+
+ROLES = ("nurse", "charge_nurse", "pharmacist", "admin")
+_USER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._\-]{1,31}$")
+
+
+def check_user_name(name: str) -> str:
+    if not _USER_NAME.match(name):
+        raise InvalidInput(
+            "name",
+            f"User name '{name}' is not valid: use 2 to 32 letters, digits, '.', '_' or '-', "
+            "starting with a letter.",
+        )
+    return name
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidInput("role", f"'{role}' is not a role: use one of {', '.join(ROLES)}.")
+    return role
+
+
+def init_ward(
+    path: Path, *, ward: str, tz: str, admin: str = "admin", admin_password: str | None = None,
+    clock=system_clock,
+) -> Context:
+    """Create a new ward database with its first ward and first admin user."""
+    ward_name = " ".join(ward.split())
+    if not ward_name or len(ward_name) > 60:
+        raise InvalidInput("ward", "Ward name must be 1 to 60 characters.")
+    ward_zone(tz)
+    check_user_name(admin)
+    if admin_password is not None:
+        check_password_strength(admin_password)
+    if path.exists() and path.stat().st_size > 0:
+        db, _ = open_database(path)
+        try:
+            existing = people.wards(db)
+        finally:
+            db.close()
+        if existing:
+            raise Refused(
+                "init.exists",
+                f"{path} already holds ward '{existing[0].name}'. Nothing was changed; choose "
+                "another --db for a new ward.",
+            )
+    db, _ = open_database(path, create=True)
+    ctx = Context(db=db, path=path, clock=clock)
+    now = ctx.now()
+    with ctx.write():
+        ward_id = people.add_ward(db, ward_name, tz, now)
+        pw_hash = hash_password(admin_password) if admin_password else None
+        user_id = people.add_user(db, admin, "admin", pw_hash, now)
+        audit.record(db, at=now, user_id=user_id, action="init", entity="ward", entity_id=ward_id,
+                     detail={"ward": ward_name, "tz": tz, "admin": admin})
+    ctx.actor = Actor(user_id, admin, "admin")
+    return ctx
+
+
+def add_user(
+    ctx: Context, name: str, role: str, password: str | None = None, full_name: str | None = None
+) -> int:
+    check_user_name(name)
+    check_role(role)
+    if password is not None:
+        check_password_strength(password)
+    actor = ctx.require_actor()
+    with actionable_errors():
+        if people.user_by_name(ctx.db, name):
+            raise InvalidInput("name", f"There is already a user '{name}': choose another name.")
+    pw_hash = hash_password(password) if password else None
+    now = ctx.now()
+    with ctx.write() as db:
+        user_id = people.add_user(db, name, role, pw_hash, now, full_name=full_name)
+        audit.record(db, at=now, user_id=actor.id, action="add", entity="user", entity_id=user_id,
+                     detail={"name": name, "role": role, "password_set": bool(password)})
+    return user_id
+
+
+@dataclass
+class Health:
+    path: Path
+    integrity: list[str]
+    applied: list[str]
+    pending: list[str]
+    unknown: list[str]
+    journal_mode: str
+    foreign_keys: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def healthy(self) -> bool:
+        return not (self.integrity or self.pending or self.unknown) and self.journal_mode == "wal"
+
+    def lines(self) -> list[str]:
+        out = [
+            f"database: {self.path}",
+            f"integrity: {'ok' if not self.integrity else '; '.join(self.integrity[:5])}",
+            f"schema: {len(self.applied)} steps applied, latest {self.applied[-1] if self.applied else '-'}",
+            f"pending migrations: {', '.join(self.pending) if self.pending else 'none'}",
+            f"journal mode: {self.journal_mode}; foreign keys: {'on' if self.foreign_keys else 'off'}",
+        ]
+        if self.unknown:
+            out.append(f"made by a newer version: unknown steps {', '.join(self.unknown)}")
+        if self.counts:
+            out.append(
+                "records: " + ", ".join(f"{k} {v}" for k, v in self.counts.items()
+                                       if not k.startswith("_"))
+            )
+        return out
+
+
+def check_database(path: Path) -> Health:
+    """Look without changing anything: integrity, schema version, pending migrations."""
+    if not path.exists():
+        from ward_app.storage.database import NoDatabase
+
+        raise NoDatabase(f"There is no ward database at {path}. Check --db.")
+    with actionable_errors():
+        db = connect(path)
+        try:
+            return Health(
+                path=path,
+                integrity=integrity_problems(db),
+                applied=applied_names(db),
+                pending=pending_names(db),
+                unknown=unknown_names(db),
+                journal_mode=str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower(),
+                foreign_keys=bool(db.execute("PRAGMA foreign_keys").fetchone()[0]),
+                counts=table_counts(db.conn),
+            )
+        finally:
+            db.close()
+
+
+def make_backup(ctx: Context, folder: Path | None = None) -> Path:
+    """A consistent online copy, verified to open and match, named by the time it was taken."""
+    actor = ctx.require_actor()
+    folder = folder or ctx.path.parent / "backups"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = backup_to(ctx.db, folder, f"{ctx.path.stem}-{stamp}.db")
+    with actionable_errors():
+        import sqlite3
+
+        copy = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+        try:
+            same = table_counts(copy) == table_counts(ctx.db.conn)
+        finally:
+            copy.close()
+    if not same:
+        raise StorageProblem(f"The backup {target} does not match the database; try again.")
+    with ctx.write() as db:
+        audit.record(db, at=ctx.now(), user_id=actor.id, action="backup", entity="database",
+                     detail={"file": str(target)})
+    return target

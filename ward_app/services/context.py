@@ -1,0 +1,99 @@
+"""Who is acting, on which database, at what moment: passed in, never global."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.storage import people
+from ward_app.storage.database import open_database
+from ward_app.storage.errors import StorageProblem, actionable_errors
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    name: str
+    role: str
+
+
+@dataclass
+class Context:
+    """The database, the clock and the acting user for one command or one window."""
+
+    db: Database
+    path: Path
+    clock: Callable[[], datetime] = system_clock
+    actor: Actor | None = None
+    _zone: tzinfo | None = field(default=None, repr=False)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @property
+    def zone(self) -> tzinfo:
+        """The ward's time zone (the first ward's; UTC before any ward exists)."""
+        if self._zone is None:
+            wards = people.wards(self.db)
+            self._zone = ZoneInfo(wards[0].tz) if wards else UTC
+        return self._zone
+
+    def require_actor(self) -> Actor:
+        if self.actor is None:
+            raise Refused(
+                "user.required", "No user is acting: give --user NAME (or set WARD_APP_USER)."
+            )
+        return self.actor
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Database]:
+        """One transaction for one use-case: all of it is saved, or none of it."""
+        with actionable_errors(), self.db.atomic():
+            yield self.db
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_context(
+    path: Path, *, user: str | None = None, clock: Callable[[], datetime] = system_clock,
+    create: bool = False,
+) -> Context:
+    """Open the database and resolve the acting user (given name, else the first admin)."""
+    db, _report = open_database(path, create=create)
+    ctx = Context(db=db, path=Path(path), clock=clock)
+    try:
+        ctx.actor = resolve_actor(ctx, user)
+    except BaseException:
+        db.close()
+        raise
+    return ctx
+
+
+def resolve_actor(ctx: Context, name: str | None) -> Actor | None:
+    with actionable_errors():
+        if name:
+            row = people.user_by_name(ctx.db, name)
+            if row is None or not row.active:
+                raise InvalidInput(
+                    "user", f"There is no user '{name}': give an existing user name with --user."
+                )
+        else:
+            row = people.first_admin(ctx.db)
+            if row is None:
+                return None
+    return Actor(row.id, row.name, row.role)
+
+
+__all__ = ["Actor", "Context", "StorageProblem", "open_context", "system_clock"]

@@ -1,0 +1,238 @@
+"""A realistic, deterministic demo ward: 24 beds of oral and intrathecal baclofen patients.
+
+Each feature adds its own history in one place: a function in ``HISTORY`` that gets the demo ward
+and fills ``days`` of records for it. Add the next feature's history there, nowhere else.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.domain.orders import Frequency, Indication, OrderAction, Route
+from ward_app.domain.rules import default
+from ward_app.services.admin import add_user
+from ward_app.services.context import Context
+from ward_app.services.patients import NewPatient, add_patient
+from ward_app.storage import audit, people
+from ward_app.storage import orders as order_repo
+from ward_app.storage import patients as patient_repo
+from ward_app.storage import pumps as pump_repo
+
+DEMO_PASSWORD = "ward-demo"
+
+#: (user name, role, full name): who works on the demo ward. All share DEMO_PASSWORD.
+DEMO_USERS = (
+    ("nurse.jones", "nurse", "Rhian Jones, RN"),
+    ("nurse.okafor", "nurse", "Ngozi Okafor, RN"),
+    ("charge.silva", "charge_nurse", "Marta Silva, Charge Nurse"),
+    ("pharm.chen", "pharmacist", "Wei Chen, Ward Pharmacist"),
+)
+DEMO_NURSE = "nurse.jones"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One demo bed: who lies there and what baclofen they are on."""
+
+    name: str
+    age: int
+    route: str | None  # oral / enteral / intrathecal / None
+    dose_mg: float | None = None
+    freq: str | None = None
+    daily_mcg: float | None = None
+    conc: float | None = None  # ITB: mcg/mL in the reservoir
+    reservoir_ml: float | None = None
+    refilled_days_ago: int | None = None
+    indication: str = "spasticity"
+    override: str | None = None
+    flags: tuple[str, ...] = ()
+    sci: str | None = None
+    egfr: float | None = None
+    dialysis: bool = False
+    comeds: tuple[str, ...] = ()
+    weight: float | None = None
+
+
+PROFILES: tuple[Profile, ...] = (
+    Profile("Łukasz Żółć", 34, "intrathecal", daily_mcg=450, conc=2000, reservoir_ml=40,
+            refilled_days_ago=40, sci="T4", weight=78),
+    Profile("Zoë Ní Bhriain", 27, "intrathecal", daily_mcg=300, conc=500, reservoir_ml=20,
+            refilled_days_ago=21, flags=("communication_difficulty",), weight=61),
+    Profile("Margaret Thompson", 71, "oral", 10, "TDS", egfr=48, flags=("fall_risk",),
+            comeds=("Amlodipine",), weight=66),
+    Profile("José Álvarez", 52, "oral", 20, "QDS", weight=84, comeds=("Oxycodone",)),
+    Profile("Nguyễn Thị Hoa", 45, "intrathecal", daily_mcg=620, conc=2000, reservoir_ml=40,
+            refilled_days_ago=30, sci="C6", weight=55),
+    Profile("Chidi Okonkwo", 39, "oral", 30, "TDS", indication="alcohol_use_disorder",
+            override="Alcohol use disorder protocol agreed with addiction medicine (Dr A. Rahman)",
+            flags=("alcohol_use_disorder",), comeds=("Thiamine",), weight=90),
+    Profile("Siobhán O'Connor", 31, "oral", 5, "TDS", flags=("pregnancy",), weight=68),
+    Profile("Oğuz Yılmaz", 58, "intrathecal", daily_mcg=180, conc=500, reservoir_ml=20,
+            refilled_days_ago=12, flags=("previous_withdrawal",), weight=92),
+    Profile("Dorothy Evans", 84, "oral", 5, "TDS", egfr=24, flags=("dementia", "fall_risk"),
+            weight=52),
+    Profile("Jürgen Weiß", 63, "oral", 15, "TDS", flags=("epilepsy",),
+            comeds=("Levetiracetam", "Diazepam"), weight=80),
+    Profile("Priya Raghunathan", 47, "intrathecal", daily_mcg=90, conc=500, reservoir_ml=20,
+            refilled_days_ago=3, weight=59),
+    Profile("Tomáš Dvořák", 56, "oral", 10, "QDS", egfr=55, comeds=("Gabapentin",), weight=77),
+    Profile("Ingrid Søndergård", 68, "enteral", 10, "TDS", flags=("npo",), weight=63),
+    Profile("Kwame Mensah", 41, "intrathecal", daily_mcg=760, conc=2000, reservoir_ml=40,
+            refilled_days_ago=55, sci="T10", weight=88),
+    Profile("Eleni Papadopoulou", 36, "oral", 5, "TDS", weight=58),
+    Profile("William Hughes", 79, "oral", 10, "TDS", flags=("fall_risk",), egfr=41,
+            comeds=("Morphine sulfate", "Ramipril"), weight=71),
+    Profile("Björn Åkesson", 50, "intrathecal", daily_mcg=400, conc=1000, reservoir_ml=20,
+            refilled_days_ago=25, weight=83),
+    Profile("Gráinne Walsh", 29, "oral", 20, "TDS", weight=64),
+    Profile("Sanjay Patel", 60, None, comeds=("Paracetamol",), egfr=72, weight=79),
+    Profile("Anna Kowalczyk", 66, "oral", 10, "TDS", dialysis=True, egfr=9, weight=60),
+    Profile("Fatima Zahra Benali", 44, "intrathecal", daily_mcg=520, conc=2000, reservoir_ml=40,
+            refilled_days_ago=8, flags=("communication_difficulty",), weight=57),
+    Profile("Mei Lin Chen", 73, "oral", 5, "QDS", flags=("dementia",), comeds=("Lorazepam",),
+            weight=49),
+    Profile("Aoife Mac Giolla Bhríde", 22, "oral", 15, "QDS", weight=70),
+    Profile("Robert Ashworth", 81, None, flags=("fall_risk",), weight=74),
+)
+
+
+@dataclass
+class DemoWard:
+    """What the demo created, for the history builders."""
+
+    ctx: Context
+    rng: random.Random
+    days: int
+    now: datetime
+    users: dict[str, int]
+    patients: list[tuple[int, Profile]] = field(default_factory=list)
+
+
+HistoryBuilder = Callable[[DemoWard], None]
+
+
+def _order_history(ward: DemoWard) -> None:
+    """Orders: each patient's baclofen started before the window; some were titrated in it."""
+    db, now = ward.ctx.db, ward.now
+    pharmacist = ward.users["pharm.chen"]
+    for pid, prof in ward.patients:
+        if prof.route is None:
+            continue
+        route = Route(prof.route)
+        started = now - timedelta(days=ward.days + ward.rng.randint(5, 200))
+        if route is Route.INTRATHECAL:
+            order_repo.insert_order(db, patient_id=pid, action=OrderAction.START, route=route,
+                                    daily_mcg=prof.daily_mcg, starts_at=started,
+                                    user_id=pharmacist, at=started)
+            continue
+        freq = Frequency(prof.freq or "TDS")
+        times = tuple(default(f"times.{freq.value}"))
+        titrated = prof.dose_mg is not None and prof.dose_mg > 5 and ward.rng.random() < 0.4
+        first_dose = (prof.dose_mg or 5) - 5 if titrated else prof.dose_mg
+        oid = order_repo.insert_order(
+            db, patient_id=pid, action=OrderAction.START, route=route, dose_mg=first_dose,
+            times=times, frequency=freq, indication=Indication(prof.indication),
+            override_reason=prof.override, starts_at=started, user_id=pharmacist, at=started)
+        if titrated:
+            changed = now - timedelta(days=ward.rng.randint(2, max(2, ward.days - 1)))
+            order_repo.insert_order(
+                db, patient_id=pid, action=OrderAction.CHANGE, route=route, dose_mg=prof.dose_mg,
+                times=times, frequency=freq, indication=Indication(prof.indication),
+                override_reason=prof.override, starts_at=changed, user_id=pharmacist, at=changed,
+                supersedes_id=oid)
+
+
+def _lab_and_comed_history(ward: DemoWard) -> None:
+    """Renal results within the window, co-medications as admitted."""
+    db, now = ward.ctx.db, ward.now
+    nurse = ward.users[DEMO_NURSE]
+    for pid, prof in ward.patients:
+        if prof.egfr is not None or prof.dialysis:
+            taken = now - timedelta(days=ward.rng.randint(1, max(1, min(ward.days, 14))), hours=3)
+            patient_repo.add_lab(db, patient_id=pid, egfr=prof.egfr, dialysis=prof.dialysis,
+                                 taken_at=taken, user_id=nurse, at=taken)
+        for drug in prof.comeds:
+            patient_repo.add_comedication(db, patient_id=pid, drug=drug, user_id=nurse,
+                                          at=now - timedelta(days=ward.days))
+
+
+def _pump_history(ward: DemoWard) -> None:
+    """Pumps and their refills: the last refill sets the reservoir countdown."""
+    db, now = ward.ctx.db, ward.now
+    nurse, witness = ward.users[DEMO_NURSE], ward.users["nurse.okafor"]
+    alarm_ml = float(default("pump.alarm_ml"))
+    for pid, prof in ward.patients:
+        if prof.route != "intrathecal":
+            continue
+        implanted = (now - timedelta(days=ward.rng.randint(400, 2000))).date()
+        pump_id = pump_repo.insert_pump(
+            db, patient_id=pid, model=f"SynchroMed II {prof.reservoir_ml:g} mL",
+            serial=f"NGP{ward.rng.randint(100000, 999999)}H", reservoir_ml=prof.reservoir_ml,
+            implant_date=implanted, eri_date=None,
+            end_of_service=implanted + timedelta(days=7 * 365), alarm_ml=alarm_ml, at=now)
+        assert prof.refilled_days_ago is not None and prof.reservoir_ml and prof.conc
+        refilled = datetime.combine(
+            (now - timedelta(days=prof.refilled_days_ago)).date(), time(10, 30), tzinfo=now.tzinfo)
+        pump_repo.insert_refill(
+            db, pump_id=pump_id, refilled_at=refilled, volume_ml=prof.reservoir_ml,
+            conc_mcg_ml=prof.conc, daily_mcg=float(prof.daily_mcg or 0), alarm_ml=alarm_ml,
+            user_id=nurse, witness_id=witness, at=refilled)
+
+
+#: One builder per feature, in the order they run. Later features append theirs here.
+HISTORY: list[HistoryBuilder] = [_order_history, _lab_and_comed_history, _pump_history]
+
+
+def _profiles(count: int) -> list[Profile]:
+    return [PROFILES[i % len(PROFILES)] for i in range(count)]
+
+
+def _dob(rng: random.Random, age: int, today: date) -> date:
+    return today - timedelta(days=age * 365 + age // 4 + rng.randint(1, 360))
+
+
+def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 1) -> DemoWard:
+    """Fill an initialised, empty ward database with the demo ward. All or nothing."""
+    if not 1 <= patients <= 60:
+        raise InvalidInput("patients", f"--patients {patients} is out of range: use 1 to 60.")
+    if not 1 <= days <= 3650:
+        raise InvalidInput("days", f"--days {days} is out of range: use 1 to 3650.")
+    actor = ctx.require_actor()
+    if not people.wards(ctx.db):
+        raise InvalidInput("db", "This database has no ward yet: run 'ward-app init' first.")
+    if patient_repo.patients(ctx.db):
+        raise Refused(
+            "demo.not_empty",
+            "This ward already has patients: the demo ward is only added to an empty database. "
+            "Nothing was changed; use a new --db.",
+        )
+    rng = random.Random(seed)
+    now = ctx.now()
+    today = now.astimezone(ctx.zone).date()
+    with ctx.write() as db:
+        users: dict[str, int] = {}
+        for name, role, full in DEMO_USERS:
+            existing = people.user_by_name(db, name)
+            users[name] = existing.id if existing else add_user(
+                ctx, name, role, DEMO_PASSWORD, full_name=full)
+        ward = DemoWard(ctx=ctx, rng=rng, days=days, now=now, users=users)
+        used_mrns: set[str] = set()
+        for bed, prof in enumerate(_profiles(patients), start=1):
+            mrn = f"RX{rng.randint(100000, 999999)}"
+            while mrn in used_mrns:
+                mrn = f"RX{rng.randint(100000, 999999)}"
+            used_mrns.add(mrn)
+            name = prof.name if bed <= len(PROFILES) else f"{prof.name} ({bed})"
+            patient = add_patient(ctx, NewPatient(
+                mrn=mrn, name=name, dob=_dob(rng, prof.age, today), bed=str(bed),
+                weight_kg=prof.weight, flags=prof.flags, sci_level=prof.sci))
+            ward.patients.append((patient.id, prof))
+        for builder in HISTORY:
+            builder(ward)
+        audit.record(db, at=now, user_id=actor.id, action="demo", entity="ward",
+                     detail={"patients": patients, "days": days, "seed": seed})
+    return ward

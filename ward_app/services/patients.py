@@ -1,0 +1,178 @@
+"""Admitting patients, their flags, lab results and co-medications."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from ward_app.domain.errors import InvalidInput
+from ward_app.domain.patient import (
+    Flag,
+    Patient,
+    check_bed,
+    check_dob,
+    check_mrn,
+    check_name,
+    check_sci_level,
+    check_weight,
+    parse_flag,
+)
+from ward_app.services.context import Context
+from ward_app.storage import audit, people
+from ward_app.storage import patients as repo
+from ward_app.storage.errors import actionable_errors
+
+
+@dataclass(frozen=True)
+class NewPatient:
+    mrn: str
+    name: str
+    dob: date
+    bed: str
+    ward: str | None = None
+    weight_kg: float | None = None
+    flags: tuple[str, ...] = ()
+    sci_level: str | None = None
+
+
+def _ward_id(ctx: Context, name: str | None) -> int:
+    wards = people.wards(ctx.db)
+    if not wards:
+        raise InvalidInput("ward", "This database has no ward yet: run 'ward-app init' first.")
+    if name is None:
+        return wards[0].id
+    found = people.ward_by_name(ctx.db, name)
+    if found is None:
+        known = ", ".join(w.name for w in wards)
+        raise InvalidInput("ward", f"There is no ward '{name}': use one of {known}.")
+    return found.id
+
+
+def get_patient(ctx: Context, mrn: str) -> Patient:
+    key = check_mrn(mrn)
+    with actionable_errors():
+        found = repo.patient_by_mrn(ctx.db, key)
+    if found is None:
+        raise InvalidInput("mrn", f"There is no patient with MRN {key}: check the number.")
+    return found
+
+
+def add_patient(ctx: Context, new: NewPatient) -> Patient:
+    actor = ctx.require_actor()
+    now = ctx.now()
+    mrn = check_mrn(new.mrn)
+    name = check_name(new.name)
+    bed = check_bed(new.bed)
+    dob = check_dob(new.dob, now.astimezone(ctx.zone).date())
+    weight = check_weight(new.weight_kg) if new.weight_kg is not None else None
+    sci = check_sci_level(new.sci_level) if new.sci_level else None
+    flags = [parse_flag(f) for f in new.flags]
+    with actionable_errors():
+        ward_id = _ward_id(ctx, new.ward)
+        if repo.patient_by_mrn(ctx.db, mrn):
+            raise InvalidInput("mrn", f"A patient with MRN {mrn} is already on record.")
+        taken = repo.bed_taken(ctx.db, ward_id, bed)
+        if taken:
+            raise InvalidInput("bed", f"Bed {bed} is taken by MRN {taken}: choose a free bed.")
+    with ctx.write() as db:
+        pid = repo.add_patient(db, mrn=mrn, name=name, dob=dob, bed=bed, ward_id=ward_id,
+                               weight_kg=weight, sci_level=sci, at=now)
+        for flag in flags:
+            repo.set_flag(db, pid, flag, now)
+        audit.record(db, at=now, user_id=actor.id, action="add", entity="patient", entity_id=pid,
+                     patient_id=pid, detail={"mrn": mrn, "bed": bed,
+                                             "flags": sorted(f.value for f in flags)})
+    return get_patient(ctx, mrn)
+
+
+def set_patient(
+    ctx: Context, mrn: str, *, set_flags: Iterable[str] = (), clear_flags: Iterable[str] = (),
+    surgery_date: date | None = None, bed: str | None = None, weight_kg: float | None = None,
+    sci_level: str | None = None,
+) -> Patient:
+    actor = ctx.require_actor()
+    patient = get_patient(ctx, mrn)
+    adding = [parse_flag(f) for f in set_flags]
+    removing = [parse_flag(f) for f in clear_flags]
+    both = set(adding) & set(removing)
+    if both:
+        raise InvalidInput("flag", f"Flag {sorted(both)[0]} is both set and cleared: choose one.")
+    fields: dict[str, object] = {}
+    if bed is not None:
+        fields["bed"] = check_bed(bed)
+        with actionable_errors():
+            ward = people.ward_by_name(ctx.db, patient.ward)
+            taken = repo.bed_taken(ctx.db, ward.id if ward else 0, fields["bed"], patient.id)  # type: ignore[arg-type]
+        if taken:
+            raise InvalidInput("bed", f"Bed {fields['bed']} is taken by MRN {taken}.")
+    if weight_kg is not None:
+        fields["weight_kg"] = check_weight(weight_kg)
+    if sci_level is not None:
+        fields["sci_level"] = check_sci_level(sci_level)
+    if surgery_date is not None:
+        fields["surgery_date"] = surgery_date.isoformat()
+    if not (fields or adding or removing):
+        raise InvalidInput("flag", "Nothing to change: give --flag, --clear-flag or another option.")
+    now = ctx.now()
+    with ctx.write() as db:
+        repo.update_patient(db, patient.id, **fields)
+        added = [f.value for f in adding if repo.set_flag(db, patient.id, f, now)]
+        cleared = [f.value for f in removing if repo.clear_flag(db, patient.id, f)]
+        audit.record(db, at=now, user_id=actor.id, action="set", entity="patient",
+                     entity_id=patient.id, patient_id=patient.id,
+                     detail={"flags_set": added, "flags_cleared": cleared,
+                             "fields": {k: str(v) for k, v in fields.items()}})
+    return get_patient(ctx, patient.mrn)
+
+
+def list_patients(ctx: Context) -> list[Patient]:
+    with actionable_errors():
+        return repo.patients(ctx.db)
+
+
+def add_lab(ctx: Context, mrn: str, *, egfr: float | None, dialysis: bool = False) -> int:
+    actor = ctx.require_actor()
+    patient = get_patient(ctx, mrn)
+    if egfr is None and not dialysis:
+        raise InvalidInput("egfr", "Give --egfr N (mL/min/1.73m2) and/or --dialysis.")
+    if egfr is not None and not (0 <= egfr <= 200):
+        raise InvalidInput("egfr", f"eGFR {egfr:g} is out of range: use 0 to 200 mL/min/1.73m2.")
+    now = ctx.now()
+    with ctx.write() as db:
+        lab_id = repo.add_lab(db, patient_id=patient.id, egfr=egfr, dialysis=dialysis,
+                              taken_at=now, user_id=actor.id, at=now)
+        audit.record(db, at=now, user_id=actor.id, action="add", entity="lab_result",
+                     entity_id=lab_id, patient_id=patient.id,
+                     detail={"egfr": egfr, "dialysis": dialysis})
+    return lab_id
+
+
+def check_drug_name(text: str) -> str:
+    drug = unicodedata.normalize("NFC", " ".join(text.split()))
+    if not (2 <= len(drug) <= 80) or not any(ch.isalpha() for ch in drug):
+        raise InvalidInput("drug", f"Drug '{text}' is not valid: give its name (2 to 80 characters).")
+    if any(unicodedata.category(ch).startswith("C") for ch in drug):
+        raise InvalidInput("drug", "Drug name contains control characters: type it as printed.")
+    return drug
+
+
+def add_comedication(ctx: Context, mrn: str, drug: str) -> int:
+    actor = ctx.require_actor()
+    patient = get_patient(ctx, mrn)
+    name = check_drug_name(drug)
+    with actionable_errors():
+        current = [d.lower() for d in repo.comedications(ctx.db, patient.id)]
+    if name.lower() in current:
+        raise InvalidInput("drug", f"{name} is already recorded for MRN {patient.mrn}.")
+    now = ctx.now()
+    with ctx.write() as db:
+        cid = repo.add_comedication(db, patient_id=patient.id, drug=name, user_id=actor.id, at=now)
+        audit.record(db, at=now, user_id=actor.id, action="add", entity="comedication",
+                     entity_id=cid, patient_id=patient.id, detail={"drug": name})
+    return cid
+
+
+__all__ = ["Flag", "NewPatient", "add_comedication", "add_lab", "add_patient", "get_patient",
+           "list_patients", "set_patient"]

@@ -1,0 +1,1 @@
+"""SQLite storage: the one connection, migrations, repositories, backup and the audit trail."""

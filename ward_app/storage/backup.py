@@ -1,0 +1,43 @@
+"""Consistent online copies of the ward database through SQLite's backup API."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from ward_app.storage.errors import StorageProblem, actionable_errors
+
+
+def backup_to(db: Database, folder: Path, filename: str) -> Path:
+    """Copy the live database to ``folder/filename`` and verify the copy opens and is intact."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / filename
+    if target.exists():
+        raise StorageProblem(f"A backup named {target} already exists; nothing was overwritten.")
+    partial = target.with_suffix(target.suffix + ".partial")
+    with actionable_errors():
+        dest = sqlite3.connect(str(partial))
+        try:
+            db.conn.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")
+            ok = dest.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            dest.close()
+    if ok != "ok":
+        partial.unlink(missing_ok=True)
+        raise StorageProblem(f"The backup copy failed its integrity check ({ok}); nothing was kept.")
+    partial.replace(target)
+    return target
+
+
+def table_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Rows per table: how a backup is shown to match its source."""
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in sorted(names)}

@@ -1,0 +1,272 @@
+"""The schema, as sqlite-utils migrations: one numbered function per step, append-only.
+
+Never edit a step that has shipped; add a new one. Each runs in one transaction with its record.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "ward_app"
+migrations = Migrations(MIGRATION_SET)
+
+#: Clinical records: rows are only ever added; corrections are new rows that name what they correct.
+APPEND_ONLY_TABLES = (
+    "orders",
+    "administrations",
+    "observations",
+    "lab_results",
+    "pump_refills",
+    "pump_alarms",
+    "alert_acks",
+    "audit",
+)
+
+
+def _run(db: Database, *statements: str) -> None:
+    # Not executescript(): it would COMMIT and break the migration's transaction.
+    for sql in statements:
+        db.execute(sql)
+
+
+def _append_only(table: str) -> tuple[str, str]:
+    message = f"{table} is append-only: record a correction instead of changing or deleting a row"
+    return (
+        f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{message}'); END""",
+        f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{message}'); END""",
+    )
+
+
+@migrations()
+def m001_create_wards_and_users(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE wards (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
+            tz TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
+            full_name TEXT,
+            role TEXT NOT NULL CHECK (role IN ('nurse','charge_nurse','pharmacist','admin')),
+            password_hash TEXT,
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            created_at TEXT NOT NULL
+        )""",
+    )
+
+
+@migrations()
+def m002_create_audit_and_settings(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user_id INTEGER REFERENCES users(id),
+            action TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id INTEGER,
+            patient_id INTEGER,
+            detail TEXT NOT NULL DEFAULT '{}'
+        )""",
+        "CREATE INDEX audit_patient ON audit(patient_id, at)",
+        "CREATE INDEX audit_at ON audit(at)",
+        """CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by INTEGER REFERENCES users(id)
+        )""",
+        *_append_only("audit"),
+    )
+
+
+@migrations()
+def m003_create_patients(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE patients (
+            id INTEGER PRIMARY KEY,
+            mrn TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            dob TEXT NOT NULL,
+            bed TEXT NOT NULL,
+            ward_id INTEGER NOT NULL REFERENCES wards(id),
+            weight_kg REAL,
+            sci_level TEXT,
+            surgery_date TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX patients_ward ON patients(ward_id, bed)",
+        """CREATE TABLE patient_flags (
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            flag TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            PRIMARY KEY (patient_id, flag)
+        )""",
+        """CREATE TABLE lab_results (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            taken_at TEXT NOT NULL,
+            egfr REAL CHECK (egfr IS NULL OR (egfr >= 0 AND egfr <= 200)),
+            dialysis INTEGER NOT NULL DEFAULT 0 CHECK (dialysis IN (0, 1)),
+            recorded_by INTEGER NOT NULL REFERENCES users(id),
+            recorded_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX lab_results_patient ON lab_results(patient_id, taken_at)",
+        """CREATE TABLE comedications (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            drug TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            stopped_at TEXT,
+            recorded_by INTEGER NOT NULL REFERENCES users(id)
+        )""",
+        "CREATE INDEX comedications_patient ON comedications(patient_id)",
+        *_append_only("lab_results"),
+    )
+
+
+@migrations()
+def m004_create_orders_and_administrations(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE orders (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            supersedes_id INTEGER REFERENCES orders(id),
+            action TEXT NOT NULL CHECK (action IN ('start','change','stop')),
+            route TEXT NOT NULL CHECK (route IN ('oral','enteral','intrathecal')),
+            dose_mg REAL CHECK (dose_mg IS NULL OR dose_mg > 0),
+            frequency TEXT,
+            times TEXT NOT NULL DEFAULT '[]',
+            daily_mcg REAL CHECK (daily_mcg IS NULL OR daily_mcg > 0),
+            indication TEXT,
+            override_reason TEXT,
+            stop_reason TEXT,
+            prescriber TEXT,
+            starts_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            CHECK ((route = 'intrathecal') = (daily_mcg IS NOT NULL) OR action = 'stop'),
+            CHECK ((route = 'intrathecal') = (dose_mg IS NULL) OR action = 'stop')
+        )""",
+        "CREATE INDEX orders_patient ON orders(patient_id, starts_at)",
+        """CREATE TABLE administrations (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            order_id INTEGER REFERENCES orders(id),
+            due_at TEXT,
+            outcome TEXT NOT NULL CHECK (outcome IN ('given','given_late','held','refused',
+                'not_available','omitted','entered_in_error')),
+            dose_mg REAL,
+            dose_mcg REAL,
+            reason_code TEXT,
+            note TEXT,
+            corrects_id INTEGER REFERENCES administrations(id),
+            administered_at TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            recorded_by INTEGER NOT NULL REFERENCES users(id),
+            witness_id INTEGER REFERENCES users(id),
+            CHECK (witness_id IS NULL OR witness_id != recorded_by)
+        )""",
+        "CREATE INDEX administrations_patient ON administrations(patient_id, due_at)",
+        *_append_only("orders"),
+        *_append_only("administrations"),
+    )
+
+
+@migrations()
+def m005_create_observations(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE observations (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            taken_at TEXT NOT NULL,
+            rr INTEGER, spo2 INTEGER, on_oxygen INTEGER, sbp INTEGER, hr INTEGER,
+            acvpu TEXT, temp REAL, poss TEXT, rass INTEGER, mas TEXT, penn INTEGER,
+            signs TEXT NOT NULL DEFAULT '[]',
+            note TEXT,
+            corrects_id INTEGER REFERENCES observations(id),
+            recorded_at TEXT NOT NULL,
+            recorded_by INTEGER NOT NULL REFERENCES users(id)
+        )""",
+        "CREATE INDEX observations_patient ON observations(patient_id, taken_at)",
+        *_append_only("observations"),
+    )
+
+
+@migrations()
+def m006_create_pumps(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE pumps (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL UNIQUE REFERENCES patients(id),
+            model TEXT,
+            serial TEXT,
+            reservoir_ml REAL CHECK (reservoir_ml IS NULL OR reservoir_ml > 0),
+            implant_date TEXT,
+            eri_date TEXT,
+            end_of_service TEXT,
+            alarm_ml REAL NOT NULL DEFAULT 2 CHECK (alarm_ml >= 0),
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE pump_refills (
+            id INTEGER PRIMARY KEY,
+            pump_id INTEGER NOT NULL REFERENCES pumps(id),
+            refilled_at TEXT NOT NULL,
+            volume_ml REAL NOT NULL CHECK (volume_ml > 0),
+            conc_mcg_ml REAL NOT NULL CHECK (conc_mcg_ml > 0),
+            daily_mcg REAL NOT NULL CHECK (daily_mcg > 0),
+            alarm_ml REAL NOT NULL CHECK (alarm_ml >= 0),
+            next_refill_booked TEXT,
+            corrects_id INTEGER REFERENCES pump_refills(id),
+            recorded_at TEXT NOT NULL,
+            recorded_by INTEGER NOT NULL REFERENCES users(id),
+            witness_id INTEGER NOT NULL REFERENCES users(id),
+            CHECK (witness_id != recorded_by)
+        )""",
+        "CREATE INDEX pump_refills_pump ON pump_refills(pump_id, refilled_at)",
+        """CREATE TABLE pump_alarms (
+            id INTEGER PRIMARY KEY,
+            pump_id INTEGER NOT NULL REFERENCES pumps(id),
+            kind TEXT NOT NULL CHECK (kind IN ('low_reservoir','eri','critical')),
+            heard_at TEXT NOT NULL,
+            note TEXT,
+            recorded_at TEXT NOT NULL,
+            recorded_by INTEGER NOT NULL REFERENCES users(id)
+        )""",
+        "CREATE INDEX pump_alarms_pump ON pump_alarms(pump_id, heard_at)",
+        *_append_only("pump_refills"),
+        *_append_only("pump_alarms"),
+    )
+
+
+@migrations()
+def m007_create_alert_acks(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE alert_acks (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER REFERENCES patients(id),
+            rule TEXT NOT NULL,
+            alert_key TEXT NOT NULL,
+            note TEXT,
+            acked_at TEXT NOT NULL,
+            acked_by INTEGER NOT NULL REFERENCES users(id)
+        )""",
+        "CREATE INDEX alert_acks_key ON alert_acks(alert_key)",
+        *_append_only("alert_acks"),
+    )
+
+
+def known_names() -> list[str]:
+    return [m.name for m in migrations._migrations]

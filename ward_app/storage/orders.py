@@ -1,0 +1,60 @@
+"""Order versions: every change is a new row; the version in force is the latest that has started."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from ward_app.domain.clock import from_utc_text, to_utc_text
+from ward_app.domain.orders import Frequency, Indication, Order, OrderAction, Route
+
+_COLS = (
+    "id, patient_id, action, route, starts_at, dose_mg, times, frequency, daily_mcg, indication, "
+    "override_reason, supersedes_id"
+)
+
+
+def _order(row: tuple) -> Order:
+    return Order(
+        id=row[0], patient_id=row[1], action=OrderAction(row[2]), route=Route(row[3]),
+        starts_at=from_utc_text(row[4]), dose_mg=row[5], times=tuple(json.loads(row[6])),
+        frequency=Frequency(row[7]) if row[7] else None, daily_mcg=row[8],
+        indication=Indication(row[9]) if row[9] else None, override_reason=row[10],
+        supersedes_id=row[11],
+    )
+
+
+def insert_order(
+    db: Database, *, patient_id: int, action: OrderAction, route: Route, starts_at: datetime,
+    user_id: int, at: datetime, dose_mg: float | None = None, times: tuple[str, ...] = (),
+    frequency: Frequency | None = None, daily_mcg: float | None = None,
+    indication: Indication | None = None, override_reason: str | None = None,
+    stop_reason: str | None = None, prescriber: str | None = None,
+    supersedes_id: int | None = None,
+) -> int:
+    cur = db.execute(
+        "INSERT INTO orders (patient_id, supersedes_id, action, route, dose_mg, frequency, times, "
+        "daily_mcg, indication, override_reason, stop_reason, prescriber, starts_at, created_at, "
+        "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            patient_id, supersedes_id, action.value, route.value, dose_mg,
+            frequency.value if frequency else None, json.dumps(list(times)), daily_mcg,
+            indication.value if indication else None, override_reason, stop_reason, prescriber,
+            to_utc_text(starts_at), to_utc_text(at), user_id,
+        ],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def current_orders(db: Database, at: datetime) -> dict[int, Order]:
+    """Per patient, the order version in force at ``at`` (a 'stop' version means none)."""
+    rows = db.execute(
+        f"""SELECT {_COLS} FROM orders o
+            WHERE o.id = (SELECT o2.id FROM orders o2 WHERE o2.patient_id = o.patient_id
+                          AND o2.starts_at <= ? ORDER BY o2.starts_at DESC, o2.id DESC LIMIT 1)""",
+        [to_utc_text(at)],
+    ).fetchall()
+    found = (_order(r) for r in rows)
+    return {o.patient_id: o for o in found if o.action is not OrderAction.STOP}

@@ -1,0 +1,142 @@
+"""Patients, their flags, lab results and co-medications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlite_utils import Database
+
+from ward_app.domain.clock import to_utc_text
+from ward_app.domain.patient import Flag, Patient
+
+
+@dataclass(frozen=True)
+class LabRow:
+    id: int
+    patient_id: int
+    taken_at: str
+    egfr: float | None
+    dialysis: bool
+
+
+def add_patient(
+    db: Database, *, mrn: str, name: str, dob: date, bed: str, ward_id: int,
+    weight_kg: float | None, sci_level: str | None, at: datetime,
+) -> int:
+    cur = db.execute(
+        "INSERT INTO patients (mrn, name, dob, bed, ward_id, weight_kg, sci_level, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [mrn, name, dob.isoformat(), bed, ward_id, weight_kg, sci_level, to_utc_text(at)],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def update_patient(db: Database, patient_id: int, **fields: object) -> None:
+    allowed = {"bed", "weight_kg", "sci_level", "surgery_date", "name"}
+    assert set(fields) <= allowed, set(fields) - allowed
+    if fields:
+        assigns = ", ".join(f"{k} = ?" for k in fields)
+        db.execute(f"UPDATE patients SET {assigns} WHERE id = ?", [*fields.values(), patient_id])
+
+
+def set_flag(db: Database, patient_id: int, flag: Flag, at: datetime) -> bool:
+    cur = db.execute(
+        "INSERT OR IGNORE INTO patient_flags (patient_id, flag, set_at) VALUES (?, ?, ?)",
+        [patient_id, flag.value, to_utc_text(at)],
+    )
+    return cur.rowcount > 0
+
+
+def clear_flag(db: Database, patient_id: int, flag: Flag) -> bool:
+    cur = db.execute(
+        "DELETE FROM patient_flags WHERE patient_id = ? AND flag = ?", [patient_id, flag.value]
+    )
+    return cur.rowcount > 0
+
+
+_PATIENT_SQL = """
+SELECT p.id, p.mrn, p.name, p.dob, p.bed, w.name, p.weight_kg, p.sci_level, p.surgery_date,
+       (SELECT group_concat(flag) FROM patient_flags f WHERE f.patient_id = p.id)
+FROM patients p JOIN wards w ON w.id = p.ward_id
+"""
+
+
+def _patient(row: tuple) -> Patient:
+    flags = frozenset(Flag(f) for f in row[9].split(",")) if row[9] else frozenset()
+    return Patient(
+        id=row[0], mrn=row[1], name=row[2], dob=date.fromisoformat(row[3]), bed=row[4],
+        ward=row[5], weight_kg=row[6], sci_level=row[7],
+        surgery_date=date.fromisoformat(row[8]) if row[8] else None, flags=flags,
+    )
+
+
+def patient_by_mrn(db: Database, mrn: str) -> Patient | None:
+    row = db.execute(_PATIENT_SQL + " WHERE p.mrn = ?", [mrn]).fetchone()
+    return _patient(row) if row else None
+
+
+def patients(db: Database, ward_id: int | None = None) -> list[Patient]:
+    if ward_id is None:
+        rows = db.execute(_PATIENT_SQL + " ORDER BY w.name, p.bed").fetchall()
+    else:
+        rows = db.execute(_PATIENT_SQL + " WHERE p.ward_id = ? ORDER BY p.bed", [ward_id]).fetchall()
+    return [_patient(r) for r in rows]
+
+
+def bed_taken(db: Database, ward_id: int, bed: str, except_patient: int | None = None) -> str | None:
+    row = db.execute(
+        "SELECT mrn FROM patients WHERE ward_id = ? AND bed = ? COLLATE NOCASE AND id IS NOT ?",
+        [ward_id, bed, except_patient],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def add_lab(
+    db: Database, *, patient_id: int, egfr: float | None, dialysis: bool, taken_at: datetime,
+    user_id: int, at: datetime,
+) -> int:
+    cur = db.execute(
+        "INSERT INTO lab_results (patient_id, taken_at, egfr, dialysis, recorded_by, recorded_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [patient_id, to_utc_text(taken_at), egfr, int(dialysis), user_id, to_utc_text(at)],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def latest_labs(db: Database, at: datetime) -> dict[int, LabRow]:
+    """The most recent lab result per patient taken at or before ``at``."""
+    rows = db.execute(
+        """SELECT l.id, l.patient_id, l.taken_at, l.egfr, l.dialysis FROM lab_results l
+           WHERE l.id = (SELECT l2.id FROM lab_results l2 WHERE l2.patient_id = l.patient_id
+                         AND l2.taken_at <= ? ORDER BY l2.taken_at DESC, l2.id DESC LIMIT 1)""",
+        [to_utc_text(at)],
+    ).fetchall()
+    return {r[1]: LabRow(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows}
+
+
+def add_comedication(db: Database, *, patient_id: int, drug: str, user_id: int, at: datetime) -> int:
+    cur = db.execute(
+        "INSERT INTO comedications (patient_id, drug, started_at, recorded_by) VALUES (?, ?, ?, ?)",
+        [patient_id, drug, to_utc_text(at), user_id],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def comedications(db: Database, patient_id: int) -> list[str]:
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT drug FROM comedications WHERE patient_id = ? AND stopped_at IS NULL ORDER BY id",
+            [patient_id],
+        )
+    ]
+
+
+def all_comedications(db: Database) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for pid, drug in db.execute(
+        "SELECT patient_id, drug FROM comedications WHERE stopped_at IS NULL ORDER BY id"
+    ):
+        out.setdefault(pid, []).append(drug)
+    return out

@@ -1,0 +1,82 @@
+"""Wards and users: the places and the people every record is attributed to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from ward_app.domain.clock import to_utc_text
+
+
+@dataclass(frozen=True)
+class WardRow:
+    id: int
+    name: str
+    tz: str
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    name: str
+    role: str
+    full_name: str | None
+    password_hash: str | None
+    active: bool
+
+
+def add_ward(db: Database, name: str, tz: str, at: datetime) -> int:
+    cur = db.execute(
+        "INSERT INTO wards (name, tz, created_at) VALUES (?, ?, ?)", [name, tz, to_utc_text(at)]
+    )
+    return int(cur.lastrowid or 0)
+
+
+def wards(db: Database) -> list[WardRow]:
+    return [WardRow(*r) for r in db.execute("SELECT id, name, tz FROM wards ORDER BY id")]
+
+
+def ward_by_name(db: Database, name: str) -> WardRow | None:
+    row = db.execute("SELECT id, name, tz FROM wards WHERE name = ? COLLATE NOCASE", [name]).fetchone()
+    return WardRow(*row) if row else None
+
+
+_USER_COLS = "id, name, role, full_name, password_hash, active"
+
+
+def _user(row: tuple | None) -> UserRow | None:
+    if row is None:
+        return None
+    return UserRow(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+
+
+def add_user(
+    db: Database, name: str, role: str, password_hash: str | None, at: datetime,
+    full_name: str | None = None,
+) -> int:
+    cur = db.execute(
+        "INSERT INTO users (name, full_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        [name, full_name, role, password_hash, to_utc_text(at)],
+    )
+    return int(cur.lastrowid or 0)
+
+
+def user_by_name(db: Database, name: str) -> UserRow | None:
+    return _user(
+        db.execute(f"SELECT {_USER_COLS} FROM users WHERE name = ? COLLATE NOCASE", [name]).fetchone()
+    )
+
+
+def first_admin(db: Database) -> UserRow | None:
+    return _user(
+        db.execute(
+            f"SELECT {_USER_COLS} FROM users WHERE role = 'admin' AND active = 1 ORDER BY id LIMIT 1"
+        ).fetchone()
+    )
+
+
+def users(db: Database) -> list[UserRow]:
+    rows = db.execute(f"SELECT {_USER_COLS} FROM users ORDER BY name").fetchall()
+    return [u for u in map(_user, rows) if u is not None]
