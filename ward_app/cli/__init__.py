@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import click
@@ -49,7 +49,7 @@ class CliState:
     db_given: bool
     _ctx: Context | None = field(default=None, repr=False)
 
-    def clock_for(self, ctx: Context):
+    def clock_for(self, ctx: Context) -> Callable[[], datetime]:
         if self.now_text is None:
             return system_clock
         fixed = parse_moment(self.now_text, ctx.zone, field="now")
@@ -66,7 +66,7 @@ class CliState:
             self._ctx = ctx
         return self._ctx
 
-    def fixed_now(self, zone) -> datetime:
+    def fixed_now(self, zone: tzinfo) -> datetime:
         return parse_moment(self.now_text, zone, "now") if self.now_text else system_clock()
 
     def close(self) -> None:
@@ -97,7 +97,8 @@ def cli(click_ctx: click.Context, db_path: Path | None, now_text: str | None, us
 
     With no command, opens the window.
     """
-    state = CliState(db_path=db_path or default_db(), now_text=now_text, user=user,
+    state = CliState(db_path=(db_path or default_db()).expanduser().absolute(), now_text=now_text,
+                     user=user,
                      db_given=db_path is not None)
     click_ctx.obj = state
     click_ctx.call_on_close(state.close)

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from ward_app.cli import CliState
 
 from ward_app.domain.clock import parse_date
 from ward_app.services import patients as svc
 from ward_app.services.board import ward_board
 
 
-def _state():
+def _state() -> CliState:
     from ward_app.cli import CliState
 
-    return click.get_current_context().find_object(CliState)
+    state = click.get_current_context().find_object(CliState)
+    assert state is not None, "commands run inside the ward-app group"
+    return state
 
 
 @click.group()
@@ -34,7 +40,8 @@ def patient() -> None:
               "communication_difficulty previous_withdrawal hypercapnic npo cirrhosis "
               "alcohol_use_disorder.")
 @click.option("--sci-level", metavar="LEVEL", help="Spinal cord injury level, e.g. T4.")
-def patient_add(mrn, name, dob, bed, ward, weight_kg, flags, sci_level) -> None:
+def patient_add(mrn: str, name: str, dob: str, bed: str, ward: str | None, weight_kg: float | None,
+                flags: tuple[str, ...], sci_level: str | None) -> None:
     """Admit a patient to a bed.
 
     Example: ward-app patient add --mrn RX123456 --name "Zoë Ní Bhriain" --dob 1998-04-02
@@ -56,7 +63,8 @@ def patient_add(mrn, name, dob, bed, ward, weight_kg, flags, sci_level) -> None:
 @click.option("--bed", help="Move to this bed.")
 @click.option("--weight-kg", type=float, help="Weight in kg.")
 @click.option("--sci-level", metavar="LEVEL", help="Spinal cord injury level, e.g. T4.")
-def patient_set(mrn, flags, clear, surgery_date, bed, weight_kg, sci_level) -> None:
+def patient_set(mrn: str, flags: tuple[str, ...], clear: tuple[str, ...], surgery_date: str | None,
+                bed: str | None, weight_kg: float | None, sci_level: str | None) -> None:
     """Change a patient's flags, bed, weight, injury level or planned surgery.
 
     Example: ward-app patient set --mrn RX123456 --flag fall_risk --clear-flag npo

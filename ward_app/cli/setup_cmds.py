@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from ward_app.cli import CliState
 
 from ward_app.domain.clock import parse_moment, ward_zone
 from ward_app.domain.errors import InvalidInput
@@ -13,10 +18,12 @@ from ward_app.services import admin, demo
 from ward_app.services.context import open_context
 
 
-def _state():
+def _state() -> CliState:
     from ward_app.cli import CliState
 
-    return click.get_current_context().find_object(CliState)
+    state = click.get_current_context().find_object(CliState)
+    assert state is not None, "commands run inside the ward-app group"
+    return state
 
 
 def _read_password(prompt_name: str) -> str:
@@ -63,7 +70,7 @@ def ensure_demo_database(path: Path, now_text: str | None, **options: int) -> st
     return demo.DEMO_NURSE
 
 
-def _now(now_text: str | None, tz: str):
+def _now(now_text: str | None, tz: str) -> datetime:
     from ward_app.services.context import system_clock
 
     return parse_moment(now_text, ward_zone(tz), "now") if now_text else system_clock()

@@ -15,12 +15,13 @@ from ward_app.services.context import Context, open_context
 
 
 def application() -> QApplication:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("ward_app")
     app.setOrganizationName("ward_app")
     app.setDesktopFileName("ward-app")
     app.setWindowIcon(QIcon(str(resource_path("icons/ward-app.svg"))))
-    return app  # type: ignore[return-value]
+    return app
 
 
 def open_ward(path: Path, user: str | None, now_text: str | None) -> Context:

@@ -87,8 +87,8 @@ class MainWindow(QMainWindow):
         self.count_label.setText(f"{len(rows)} patients" if rows else "no patients")
 
     def _focus_find(self) -> None:
-        self.board.find.setFocus()
-        self.board.find.selectAll()
+        self.board.find_box.setFocus()
+        self.board.find_box.selectAll()
 
     def _about(self) -> None:
         QMessageBox.about(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,11 +42,11 @@ class WardBoardModel(QAbstractTableModel):
     def row_at(self, row: int) -> BoardRow:
         return self._rows[row]
 
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self._rows)
+    def rowCount(self, parent=None):
+        return 0 if parent is not None and parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(COLUMNS)
+    def columnCount(self, parent=None):
+        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
@@ -98,11 +98,11 @@ class WardBoardPanel(QWidget):
         self.proxy = BoardFilter(self)
         self.proxy.setSourceModel(self.model)
 
-        self.find = QLineEdit(self)
-        self.find.setPlaceholderText("Find patient by name, bed, MRN or flag (Ctrl+F)")
-        self.find.setAccessibleName("Find patient")
-        self.find.setClearButtonEnabled(True)
-        self.find.textChanged.connect(self.proxy.setFilterFixedString)
+        self.find_box = QLineEdit(self)
+        self.find_box.setPlaceholderText("Find patient by name, bed, MRN or flag (Ctrl+F)")
+        self.find_box.setAccessibleName("Find patient")
+        self.find_box.setClearButtonEnabled(True)
+        self.find_box.textChanged.connect(self.proxy.setFilterFixedString)
 
         self.table = QTableView(self)
         self.table.setObjectName("wardBoard")
@@ -139,13 +139,13 @@ class WardBoardPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.find)
+        layout.addWidget(self.find_box)
         layout.addWidget(self.stack, 1)
 
     def set_rows(self, rows: list[BoardRow]) -> None:
         self.model.set_rows(rows)
         self.stack.setCurrentWidget(self.table if rows else self.empty)
-        self.find.setEnabled(bool(rows))
+        self.find_box.setEnabled(bool(rows))
         if rows and not self.table.currentIndex().isValid():
             self.table.setCurrentIndex(self.proxy.index(0, 0))
 

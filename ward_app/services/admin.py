@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +46,7 @@ def check_role(role: str) -> str:
 
 def init_ward(
     path: Path, *, ward: str, tz: str, admin: str = "admin", admin_password: str | None = None,
-    clock=system_clock,
+    clock: Callable[[], datetime] = system_clock,
 ) -> Context:
     """Create a new ward database with its first ward and first admin user."""
     ward_name = " ".join(ward.split())
@@ -140,7 +141,7 @@ def check_database(path: Path) -> Health:
 
         raise NoDatabase(f"There is no ward database at {path}. Check --db.")
     with actionable_errors():
-        db = connect(path)
+        db = connect(path, wal=False)
         try:
             return Health(
                 path=path,

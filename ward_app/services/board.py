@@ -8,6 +8,7 @@ from datetime import datetime
 
 from ward_app.domain.clock import age_on
 from ward_app.domain.patient import FLAG_LABELS, Flag
+from ward_app.domain.rules import default
 from ward_app.services.context import Context
 from ward_app.storage import orders as order_repo
 from ward_app.storage import patients as patient_repo
@@ -41,6 +42,8 @@ def ward_board(ctx: Context, at: datetime | None = None) -> list[BoardRow]:
     with actionable_errors():
         patients = patient_repo.patients(ctx.db)
         orders = order_repo.current_orders(ctx.db, moment)
+        labs = patient_repo.latest_labs(ctx.db, moment)
+    reduce_below = float(default("renal.reduce_below_egfr"))
     rows = []
     for p in patients:
         order = orders.get(p.id)
@@ -50,6 +53,11 @@ def ward_board(ctx: Context, at: datetime | None = None) -> list[BoardRow]:
             route = order.route.value
             dose = order.describe().removeprefix(route + " ")
         labels = [FLAG_LABELS[f] for f in sorted(p.flags, key=lambda f: list(Flag).index(f))]
+        lab = labs.get(p.id)
+        if lab is not None and lab.dialysis:
+            labels.append("Dialysis")
+        if lab is not None and lab.egfr is not None and lab.egfr < reduce_below:
+            labels.append(f"eGFR {lab.egfr:g}")
         if p.sci_level:
             labels.insert(0, f"SCI {p.sci_level}")
         if order is not None and order.route.value == "intrathecal" and p.itb_high_risk:

@@ -21,23 +21,31 @@ class NoDatabase(StorageProblem):
     exit_code = 2
 
 
-def connect(path: Path) -> Database:
-    """One connection with the pragmas every write relies on (WAL, foreign keys, FULL sync)."""
+def connect(path: Path, *, wal: bool = True) -> Database:
+    """One connection with the pragmas every write relies on (WAL, foreign keys, FULL sync).
+
+    ``wal=False`` leaves the file's journal mode alone, so looking at a file changes nothing.
+    """
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise StorageProblem(
-                f"The ward database at {path} cannot use write-ahead logging (journal mode "
-                f"'{mode}'). Keep it on a local disk, not a network share."
-            )
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        if wal:
+            enable_wal(conn, path)
     except BaseException:
         conn.close()
         raise
     return Database(conn, execute_plugins=False)
+
+
+def enable_wal(conn: sqlite3.Connection, path: Path) -> None:
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise StorageProblem(
+            f"The ward database at {path} cannot use write-ahead logging (journal mode "
+            f"'{mode}'). Keep it on a local disk, not a network share."
+        )
 
 
 def applied_names(db: Database) -> list[str]:
@@ -98,7 +106,7 @@ def open_database(
     if not existed:
         path.parent.mkdir(parents=True, exist_ok=True)
     with actionable_errors():
-        db = connect(path)
+        db = connect(path, wal=False)
         try:
             if existed and check_integrity:
                 problems = integrity_problems(db)
@@ -109,6 +117,7 @@ def open_database(
                     )
             _refuse_foreign(db, path)
             _refuse_newer(db, path)
+            enable_wal(db.conn, path)
             backup = None
             migrated: tuple[str, ...] = ()
             if migrate:

@@ -1,0 +1,94 @@
+"""Shared fixtures: real SQLite files in tmp_path, a fixed clock, offscreen Qt."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports Qt: tests never need a display (CI has none).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("WARD_APP_DB", None)
+os.environ.pop("WARD_APP_USER", None)
+
+import hashlib  # noqa: E402
+import io  # noqa: E402
+import sys  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from ward_app.services.admin import init_ward  # noqa: E402
+from ward_app.services.context import Context  # noqa: E402
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def fixed_clock() -> datetime:
+    return NOW
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path_factory, monkeypatch):
+    """Never touch the real user's data folder."""
+    monkeypatch.setenv("WARD_APP_DATA", str(tmp_path_factory.mktemp("data")))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "ward.db"
+
+
+@pytest.fixture
+def ward(db_path: Path):
+    """An initialised, empty ward database (Ward 7, Europe/London) acting as its admin."""
+    ctx = init_ward(db_path, ward="Ward 7", tz="Europe/London", clock=fixed_clock)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def demo_ward(ward: Context):
+    from ward_app.services.demo import build_demo
+
+    build_demo(ward, patients=24, days=30, seed=1)
+    return ward
+
+
+def database_state(path: Path) -> str:
+    """Every row of every table, as a digest: to prove a failed command wrote nothing."""
+    import sqlite3
+
+    conn = sqlite3.connect(str(path))
+    try:
+        dump = "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+    return hashlib.sha256(dump.encode()).hexdigest()
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(capsys, monkeypatch):
+    """Run ``ward-app`` in-process through its real entry point (exit codes and stderr included)."""
+    from ward_app.cli import main
+
+    def run(*args: str, stdin: str = "") -> CliResult:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        else:  # pragma: no cover - main always exits
+            code = 0
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

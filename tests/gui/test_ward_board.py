@@ -1,0 +1,127 @@
+"""The ward board model and the main window, offscreen."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ward_app.gui.main_window import MainWindow
+from ward_app.gui.ward_board import COLUMNS, SORT_ROLE, WardBoardModel
+from ward_app.services.board import ward_board
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, demo_ward):
+    model = WardBoardModel(ward_board(demo_ward))
+    qtmodeltester.check(model, force_py=True)
+    model.set_rows([])
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_model_shows_the_board_columns(demo_ward):
+    model = WardBoardModel(ward_board(demo_ward))
+    assert model.rowCount() == 24 and model.columnCount() == len(COLUMNS)
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(len(COLUMNS))]
+    assert headers == ["Bed", "Name", "MRN", "Age", "Route", "Current dose", "Flags"]
+    first = [model.index(0, c).data() for c in range(len(COLUMNS))]
+    assert first[0] == "1" and first[1] == "Łukasz Żółć" and first[4] == "intrathecal"
+    assert first[5] == "450 mcg/day" and first[6] == "ITB high risk, SCI T4"
+    assert model.index(0, 6).data(Qt.ItemDataRole.FontRole).bold()
+
+
+@pytest.fixture
+def window(qtbot, demo_ward):
+    w = MainWindow(demo_ward)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def test_main_window_shows_the_ward_with_path_and_user(window, demo_ward):
+    assert window.windowTitle() == "Ward 7 — ward_app"
+    assert window.board.table.model().rowCount() == 24
+    assert not window.board.showing_empty_state
+    assert str(demo_ward.path) in window.db_label.text()
+    assert window.user_label.text() == "User: admin (admin)"
+    assert window.count_label.text() == "24 patients"
+
+
+def test_sorting_by_bed_is_numeric_and_by_name_alphabetical(window):
+    view = window.board.table
+    proxy = view.model()
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert [proxy.index(r, 0).data() for r in range(3)] == ["24", "23", "22"]
+    view.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+    names = [proxy.index(r, 1).data() for r in range(proxy.rowCount())]
+    assert names == sorted(names, key=str.casefold)
+    view.sortByColumn(3, Qt.SortOrder.AscendingOrder)
+    ages = [int(proxy.index(r, 3).data()) for r in range(proxy.rowCount())]
+    assert ages == sorted(ages)
+    assert proxy.index(0, 0).data(SORT_ROLE) is not None
+
+
+def test_find_filters_by_any_column(window, qtbot):
+    window.find_action.trigger()
+    assert window.board.find_box.hasFocus()
+    window.board.find_box.setText("żółć")  # QTest cannot type beyond Latin-1; a real keyboard can
+    proxy = window.board.table.model()
+    assert proxy.rowCount() == 1 and proxy.index(0, 1).data() == "Łukasz Żółć"
+    window.board.find_box.clear()
+    qtbot.keyClicks(window.board.find_box, "dementia")
+    assert {proxy.index(r, 1).data() for r in range(proxy.rowCount())} == {
+        "Dorothy Evans", "Mei Lin Chen"}
+
+
+def test_keyboard_moves_through_the_board(window, qtbot):
+    view = window.board.table
+    view.setFocus()
+    assert view.currentIndex().row() == 0
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    assert view.currentIndex().row() == 2
+    qtbot.keyClick(view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert view.currentIndex().row() == 23
+
+
+def test_actions_have_shortcuts(window):
+    assert not window.refresh_action.shortcut().isEmpty()
+    assert not window.find_action.shortcut().isEmpty()
+
+
+def test_refresh_shows_a_newly_admitted_patient(window, demo_ward):
+    from datetime import date
+
+    from ward_app.services.patients import NewPatient, add_patient
+
+    add_patient(demo_ward, NewPatient(mrn="RX777777", name="New Arrival", dob=date(1970, 5, 5),
+                                      bed="25"))
+    window.refresh_action.trigger()
+    assert window.board.table.model().rowCount() == 25
+
+
+def test_empty_ward_shows_a_clear_empty_state(qtbot, ward):
+    w = MainWindow(ward)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.board.showing_empty_state
+    assert "No patients on this ward yet" in w.board.empty.text()
+    assert "ward-app gui --demo" in w.board.empty.text()
+    assert w.count_label.text() == "no patients"
+
+
+def test_drill_time_is_shown(qtbot, demo_ward):
+    w = MainWindow(demo_ward, drill=True)
+    qtbot.addWidget(w)
+    labels = [c.text() for c in w.statusBar().findChildren(type(w.count_label))]
+    assert "DRILL TIME 25 Nov 2026 10:00" in labels
+
+
+def test_open_ward_resolves_user_and_now(demo_ward):
+    from ward_app.gui.app import open_ward
+
+    ctx = open_ward(demo_ward.path, "nurse.jones", "2026-07-01T09:00")
+    try:
+        assert ctx.actor.name == "nurse.jones"
+        assert ctx.now().isoformat() == "2026-07-01T08:00:00+00:00"
+    finally:
+        ctx.close()

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import database_state, fixed_clock
+from ward_app.domain.errors import Refused
+from ward_app.services.admin import init_ward
+from ward_app.services.board import ward_board
+from ward_app.services.demo import DEMO_USERS, build_demo
+
+
+def test_demo_ward_has_a_realistic_mix(demo_ward):
+    rows = ward_board(demo_ward)
+    assert len(rows) == 24 and [r.bed for r in rows] == [str(i) for i in range(1, 25)]
+    routes = [r.route for r in rows]
+    assert routes.count("intrathecal") == 8
+    assert routes.count("oral") + routes.count("enteral") == 14
+    assert routes.count("") == 2
+    names = {r.name for r in rows}
+    assert {"Łukasz Żółć", "Zoë Ní Bhriain"} <= names
+    assert any(any(ord(ch) > 255 for ch in n) for n in names)  # beyond Latin-1
+    db = demo_ward.db
+    over = db.execute("SELECT override_reason FROM orders WHERE dose_mg * json_array_length(times)"
+                      " > 80 AND action != 'stop'").fetchall()
+    assert over and all(reason for (reason,) in over)
+    egfrs = [e for (e,) in db.execute("SELECT egfr FROM lab_results WHERE egfr IS NOT NULL")]
+    assert any(30 <= e < 60 for e in egfrs) and any(e < 30 for e in egfrs)
+    flags = {f for (f,) in db.execute("SELECT flag FROM patient_flags")}
+    assert {"dementia", "pregnancy", "epilepsy"} <= flags
+    drugs = {d for (d,) in db.execute("SELECT drug FROM comedications")}
+    assert {"Oxycodone", "Lorazepam"} <= drugs
+    concs = {c for (c,) in db.execute("SELECT conc_mcg_ml FROM pump_refills")}
+    assert len(concs) >= 3
+    users = {u for (u,) in db.execute("SELECT name FROM users")}
+    assert {u for u, _, _ in DEMO_USERS} <= users
+
+
+def test_one_pump_is_close_to_its_refill_date(demo_ward):
+    """days to alarm = (volume - alarm) x concentration / daily dose (RULES §6, derived)."""
+    rows = demo_ward.db.execute(
+        "SELECT refilled_at, volume_ml, alarm_ml, conc_mcg_ml, daily_mcg FROM pump_refills").fetchall()
+    from datetime import datetime, timedelta
+
+    from tests.conftest import NOW
+    days_left = []
+    for refilled, vol, alarm, conc, daily in rows:
+        alarm_at = datetime.fromisoformat(refilled) + timedelta(days=(vol - alarm) * conc / daily)
+        days_left.append((alarm_at - NOW).days)
+    close = [d for d in days_left if 7 <= d <= 10]  # refill-by (alarm - 7 days) within 3 days
+    assert len(close) == 1 and all(d > 7 for d in days_left)
+
+
+def test_same_seed_same_ward_other_seed_other_mrns(tmp_path):
+    def make(name, seed):
+        ctx = init_ward(tmp_path / name, ward="Ward 7", tz="Europe/London", clock=fixed_clock)
+        build_demo(ctx, seed=seed)
+        mrns = [r.mrn for r in ward_board(ctx)]
+        ctx.close()
+        return mrns
+
+    first = make("a.db", 1)
+    assert make("b.db", 1) == first
+    assert make("c.db", 2) != first
+
+
+def test_demo_refuses_a_ward_that_already_has_patients(demo_ward, db_path):
+    before = database_state(db_path)
+    with pytest.raises(Refused, match="already has patients"):
+        build_demo(demo_ward)
+    assert database_state(db_path) == before
+
+
+def test_demo_is_all_or_nothing(ward, db_path, monkeypatch):
+    from ward_app.services import demo
+
+    def broken(_ward):
+        raise RuntimeError("history builder failed")
+
+    monkeypatch.setattr(demo, "HISTORY", [*demo.HISTORY, broken])
+    before = database_state(db_path)
+    with pytest.raises(RuntimeError):
+        build_demo(ward)
+    assert database_state(db_path) == before

@@ -1,0 +1,1 @@
+"""PDF reports with reportlab: pure functions from a plain data snapshot to PDF bytes (no Qt, no DB)."""
