@@ -26,6 +26,9 @@ debian_packages=(
   fonts-dejavu-core
 )
 
+# The tests also drive the sqlite3 shell (a raw DELETE must be refused by a trigger).
+[ "$mode" = test ] && debian_packages+=(sqlite3)
+
 install_system_packages() {
   command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 || return 0
   local missing=()

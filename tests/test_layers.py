@@ -58,7 +58,8 @@ def test_everything_but_the_gui_works_where_pyside6_cannot_be_imported():
     Path(sys.executable).parent / "ruff").exists(), reason="ruff not installed")
 def test_ruff_lint_is_clean():
     exe = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
-    result = subprocess.run([exe, "check", "ward_app", "tests", "bench"], cwd=ROOT,
+    targets = [d for d in ("ward_app", "tests", "bench") if (ROOT / d).is_dir()]
+    result = subprocess.run([exe, "check", *targets], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -79,6 +79,8 @@ class Order:
     indication: Indication | None = None
     override_reason: str | None = None
     supersedes_id: int | None = None
+    stop_reason: str | None = None
+    prescriber: str | None = None
 
     @property
     def daily_mg(self) -> float | None:

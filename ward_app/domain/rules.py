@@ -49,6 +49,12 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("dose.missed_after_min", 120, "min",
             "no record this long after due (or the next dose due) = dose.missed",
             "[S] UK trust: delay = >2 h (RULES §2)"),
+    Setting("dose.alert_lookback_hours", 24, "h",
+            "doses due this far back that still have no record keep alerting",
+            "[D] cautious local default: matches the handover's 24-hour look-back (RULES §8)"),
+    Setting("dose.give_early_limit_min", 120, "min",
+            "a dose may be recorded as given at most this long before it is due",
+            "[D] cautious local default: the same 2 h as dose.missed_after_min (RULES §2)"),
     # Monitoring (RULES §3, §4)
     Setting("renal.reduce_below_egfr", 60, "mL/min/1.73m2", "eGFR below this raises renal.reduce",
             "[G] AGS Beers 2023 (RULES §3)"),
@@ -92,3 +98,19 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in _SETTINGS}
 def default(key: str) -> Any:
     """The shipped default of a setting; an unknown key is a programming error."""
     return SETTINGS[key].default
+
+
+class Thresholds(dict[str, Any]):
+    """The settings in force: shipped defaults overlaid with the ward's own values."""
+
+    @classmethod
+    def defaults(cls) -> Thresholds:
+        return cls({key: s.default for key, s in SETTINGS.items()})
+
+    def with_overrides(self, values: dict[str, Any]) -> Thresholds:
+        merged = Thresholds(self)
+        merged.update({k: v for k, v in values.items() if k in SETTINGS})
+        return merged
+
+    def minutes(self, key: str) -> float:
+        return float(self[key])

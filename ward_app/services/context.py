@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from ward_app.domain.errors import InvalidInput, Refused
-from ward_app.storage import people
+from ward_app.domain.rules import Thresholds
+from ward_app.storage import people, settings
 from ward_app.storage.database import open_database
 from ward_app.storage.errors import StorageProblem, actionable_errors
 
@@ -49,6 +50,11 @@ class Context:
             self._zone = ZoneInfo(wards[0].tz) if wards else UTC
         return self._zone
 
+    def thresholds(self) -> Thresholds:
+        """The settings in force: shipped defaults overlaid with the ward's stored values."""
+        with actionable_errors():
+            return Thresholds.defaults().with_overrides(settings.stored(self.db))
+
     def require_actor(self) -> Actor:
         if self.actor is None:
             raise Refused(
@@ -58,9 +64,30 @@ class Context:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:
-        """One transaction for one use-case: all of it is saved, or none of it."""
-        with actionable_errors(), self.db.atomic():
-            yield self.db
+        """One transaction for one use-case: all of it is saved, or none of it.
+
+        The outermost write takes the write lock at once (BEGIN IMMEDIATE), so two workstations
+        checking then writing the same thing are serialised (waiting up to busy_timeout) instead
+        of both passing the check; nested writes become savepoints.
+        """
+        with actionable_errors():
+            if self.db.conn.in_transaction:
+                with self.db.atomic():
+                    yield self.db
+                return
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if self.db.conn.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+            try:
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.conn.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         self.db.close()

@@ -268,5 +268,16 @@ def m007_create_alert_acks(db: Database) -> None:
     )
 
 
+@migrations()
+def m008_index_administrations_by_due(db: Database) -> None:
+    """Ward-wide alert queries look up recent due doses across all patients."""
+    _run(
+        db,
+        "CREATE INDEX administrations_due ON administrations(due_at)",
+        "CREATE INDEX administrations_corrects ON administrations(corrects_id)",
+        "CREATE INDEX orders_starts ON orders(starts_at)",
+    )
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations._migrations]

@@ -12,7 +12,7 @@ from ward_app.domain.orders import Frequency, Indication, Order, OrderAction, Ro
 
 _COLS = (
     "id, patient_id, action, route, starts_at, dose_mg, times, frequency, daily_mcg, indication, "
-    "override_reason, supersedes_id"
+    "override_reason, supersedes_id, stop_reason, prescriber"
 )
 
 
@@ -22,7 +22,7 @@ def _order(row: tuple) -> Order:
         starts_at=from_utc_text(row[4]), dose_mg=row[5], times=tuple(json.loads(row[6])),
         frequency=Frequency(row[7]) if row[7] else None, daily_mcg=row[8],
         indication=Indication(row[9]) if row[9] else None, override_reason=row[10],
-        supersedes_id=row[11],
+        supersedes_id=row[11], stop_reason=row[12], prescriber=row[13],
     )
 
 
@@ -58,3 +58,32 @@ def current_orders(db: Database, at: datetime) -> dict[int, Order]:
     ).fetchall()
     found = (_order(r) for r in rows)
     return {o.patient_id: o for o in found if o.action is not OrderAction.STOP}
+
+
+def versions_since(db: Database, since: datetime, patient_id: int | None = None) -> dict[int, list[Order]]:
+    """Per patient, the version in force at ``since`` and every version that starts after it."""
+    where = "AND o.patient_id = ?" if patient_id is not None else ""
+    params: list[object] = [to_utc_text(since), to_utc_text(since)]
+    if patient_id is not None:
+        params.append(patient_id)
+    rows = db.execute(
+        f"""SELECT {_COLS} FROM orders o
+            WHERE (o.starts_at >= ? OR o.id = (
+                SELECT o2.id FROM orders o2 WHERE o2.patient_id = o.patient_id AND o2.starts_at < ?
+                ORDER BY o2.starts_at DESC, o2.id DESC LIMIT 1)) {where}
+            ORDER BY o.patient_id, o.starts_at, o.id""",
+        params,
+    ).fetchall()
+    out: dict[int, list[Order]] = {}
+    for row in rows:
+        order = _order(row)
+        out.setdefault(order.patient_id, []).append(order)
+    return out
+
+
+def latest_version(db: Database, patient_id: int) -> Order | None:
+    row = db.execute(
+        f"SELECT {_COLS} FROM orders WHERE patient_id = ? ORDER BY starts_at DESC, id DESC LIMIT 1",
+        [patient_id],
+    ).fetchone()
+    return _order(row) if row else None

@@ -1,0 +1,150 @@
+"""Alert rules about doses and orders (RULES §1, §2, §4, §5): late, missed, daily maximum,
+withdrawal watch after missed doses or an abrupt stop, and nil by mouth on oral baclofen."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
+from ward_app.domain.mar import NOT_GIVEN, State, dose_state, effective_records, missed_at
+from ward_app.domain.orders import Order, OrderAction, Route
+from ward_app.domain.patient import Flag
+from ward_app.domain.rules import Thresholds
+from ward_app.domain.schedule import DueDose, due_doses
+
+SRC_WINDOW = "RULES §2: on time within ±30 min (ISMP 2011); missed after 2 h or at the next dose"
+SRC_MAX = "RULES §1: 80 mg/day US label maximum; 100 mg/day BNF maximum"
+SRC_WATCH = "RULES §2, §4: two missed/omitted doses or an abrupt stop start a withdrawal watch"
+SRC_NPO = "RULES §5: nil by mouth on oral baclofen"
+SRC_STOP = "RULES §7: abrupt discontinuation only for a serious adverse reaction"
+
+STOPPED_SAR = "serious_adverse_reaction"
+
+
+def history_hours(t: Thresholds) -> float:
+    """How far back the dose rules look: the longer of the alert look-back and a watch."""
+    return max(float(t["dose.alert_lookback_hours"]), float(t["withdrawal.watch_hours"])) + 24
+
+
+def in_force(versions: tuple[Order, ...], at: datetime) -> Order | None:
+    started = [v for v in versions if v.starts_at <= at]
+    if not started:
+        return None
+    latest = max(started, key=lambda v: (v.starts_at, v.id))
+    return None if latest.action is OrderAction.STOP else latest
+
+
+def _schedule(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[DueDose]:
+    start = now - timedelta(hours=history_hours(t))
+    return due_doses(s.versions, start, now + timedelta(days=1), s.zone)
+
+
+def dose_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
+    """dose.late (warning) and dose.missed (urgent) for due doses with no record."""
+    doses = _schedule(s, now, t)
+    records, _ = effective_records(s.records)
+    lookback = now - timedelta(hours=float(t["dose.alert_lookback_hours"]))
+    window, missed_after = t.minutes("dose.window_min"), t.minutes("dose.missed_after_min")
+    out: list[Alert] = []
+    for i, dose in enumerate(doses):
+        if dose.due > now or dose.due < lookback or dose.due in records:
+            continue
+        nxt = doses[i + 1].due if i + 1 < len(doses) else None
+        state = dose_state(dose.due, None, now, nxt, window, missed_after)
+        local = dose.due.astimezone(s.zone)
+        values = {"due": local.isoformat(timespec="minutes"), "dose_mg": dose.dose_mg,
+                  "minutes_overdue": int((now - dose.due).total_seconds() // 60)}
+        suffix = dose.due.isoformat()
+        if state is State.MISSED:
+            out.append(s.alert(
+                "dose.missed", Severity.URGENT,
+                f"Baclofen {dose.dose_mg:g} mg due {local:%H:%M} was missed: nothing recorded. "
+                "Give it now if still appropriate, or record why not; tell the nurse in charge "
+                "and the prescriber (abrupt loss risks withdrawal).",
+                missed_at(dose.due, nxt, missed_after), SRC_WINDOW, suffix, **values))
+        elif state is State.LATE:
+            out.append(s.alert(
+                "dose.late", Severity.WARNING,
+                f"Baclofen {dose.dose_mg:g} mg due {local:%H:%M} is late: nothing recorded after "
+                f"{window:g} min. Give it now or record why not.",
+                dose.due + timedelta(minutes=window), SRC_WINDOW, suffix, **values))
+    return out
+
+
+def max_daily_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
+    order = in_force(s.versions, now)
+    if order is None or order.route is Route.INTRATHECAL or order.daily_mg is None:
+        return []
+    warn, urgent = float(t["oral.max_daily_warning_mg"]), float(t["oral.max_daily_urgent_mg"])
+    daily = order.daily_mg
+    if daily <= warn:
+        return []
+    severity = Severity.URGENT if daily > urgent else Severity.WARNING
+    limit = urgent if daily > urgent else warn
+    override = f" Prescriber override on record: {order.override_reason}." if order.override_reason else ""
+    return [s.alert(
+        "dose.max_daily", severity,
+        f"Daily dose {daily:g} mg is above the {limit:g} mg/day maximum.{override} Check the order "
+        "with the prescriber or pharmacist; watch for sedation and slow breathing.",
+        order.starts_at, SRC_MAX, str(order.id), daily_mg=daily, limit_mg=limit,
+        override_reason=order.override_reason)]
+
+
+def withdrawal_watch_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
+    """A withdrawal watch after two consecutive missed/omitted doses or an abrupt stop."""
+    watch = timedelta(hours=float(t["withdrawal.watch_hours"]))
+    every = float(t["withdrawal.check_every_hours"])
+    window, missed_after = t.minutes("dose.window_min"), t.minutes("dose.missed_after_min")
+    doses = [d for d in _schedule(s, now, t) if d.route in (Route.ORAL, Route.ENTERAL)]
+    records, _ = effective_records(s.records)
+    started: datetime | None = None
+    values: dict[str, object] = {}
+    previous: tuple[DueDose, State] | None = None
+    for i, dose in enumerate(doses):
+        if dose.due > now:
+            break
+        nxt = doses[i + 1].due if i + 1 < len(doses) else None
+        state = dose_state(dose.due, records.get(dose.due), now, nxt, window, missed_after)
+        if state in NOT_GIVEN and previous is not None and previous[1] in NOT_GIVEN:
+            became = missed_at(dose.due, nxt, missed_after) if state is State.MISSED else dose.due
+            if now - became <= watch:
+                started = became
+                values = {"doses": [previous[0].due.astimezone(s.zone).isoformat(timespec="minutes"),
+                                    dose.due.astimezone(s.zone).isoformat(timespec="minutes")],
+                          "states": [previous[1].value, state.value]}
+        previous = (dose, state)
+    out: list[Alert] = []
+    if started is not None:
+        out.append(s.alert(
+            "withdrawal.watch", Severity.WARNING,
+            f"Two doses in a row not given. Withdrawal watch until "
+            f"{(started + watch).astimezone(s.zone):%d %b %H:%M}: check for withdrawal signs "
+            f"(itching, returning spasticity, low blood pressure, fever, confusion) every "
+            f"{every:g} h, and ask the prescriber how to restore baclofen.",
+            started, SRC_WATCH, started.isoformat(), **values))
+    for v in s.versions:
+        if v.action is OrderAction.STOP and v.stop_reason == STOPPED_SAR and v.starts_at <= now < (
+                v.starts_at + watch):
+            out.append(s.alert(
+                "withdrawal.watch", Severity.WARNING,
+                f"Baclofen stopped for a serious adverse reaction (prescriber {v.prescriber}). "
+                f"Withdrawal watch until {(v.starts_at + watch).astimezone(s.zone):%d %b %H:%M}: "
+                f"check for withdrawal signs every {every:g} h.",
+                v.starts_at, SRC_STOP, f"stop{v.id}", prescriber=v.prescriber,
+                stop_reason=v.stop_reason))
+    return out
+
+
+def npo_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
+    order = in_force(s.versions, now)
+    if order is None or order.route is not Route.ORAL or Flag.NPO not in s.patient.flags:
+        return []
+    since = max(s.flag_since.get(Flag.NPO, order.starts_at), order.starts_at)
+    return [s.alert(
+        "route.npo", Severity.URGENT,
+        "Nil by mouth on oral baclofen: do not just omit doses. Ask the prescriber now to switch to "
+        "the liquid via an enteral tube or another bridge (no licensed IV form; rectal is not "
+        "absorbed).", since, SRC_NPO, str(order.id), order_id=order.id)]
+
+
+RULES = [dose_alerts, max_daily_alerts, withdrawal_watch_alerts, npo_alerts]
