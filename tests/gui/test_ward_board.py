@@ -21,11 +21,13 @@ def test_model_shows_the_board_columns(demo_ward):
     model = WardBoardModel(ward_board(demo_ward))
     assert model.rowCount() == 24 and model.columnCount() == len(COLUMNS)
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(len(COLUMNS))]
-    assert headers == ["Bed", "Name", "MRN", "Age", "Route", "Current dose", "Flags"]
+    assert headers == ["Bed", "Name", "MRN", "Age", "Route", "Current dose", "Next due",
+                       "Late/missed", "Flags"]
     first = [model.index(0, c).data() for c in range(len(COLUMNS))]
     assert first[0] == "1" and first[1] == "Łukasz Żółć" and first[4] == "intrathecal"
-    assert first[5] == "450 mcg/day" and first[6] == "ITB high risk, SCI T4"
-    assert model.index(0, 6).data(Qt.ItemDataRole.FontRole).bold()
+    assert first[5] == "450 mcg/day" and first[6] == "continuous"
+    assert first[8] == "ITB high risk, SCI T4"
+    assert model.index(0, 8).data(Qt.ItemDataRole.FontRole).bold()
 
 
 @pytest.fixture

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from ward_app.cli import CliState
-
+from ward_app.cli.common import state
 from ward_app.domain.clock import parse_date
 from ward_app.services import patients as svc
 from ward_app.services.board import ward_board
-
-
-def _state() -> CliState:
-    from ward_app.cli import CliState
-
-    state = click.get_current_context().find_object(CliState)
-    assert state is not None, "commands run inside the ward-app group"
-    return state
 
 
 @click.group()
@@ -47,7 +36,7 @@ def patient_add(mrn: str, name: str, dob: str, bed: str, ward: str | None, weigh
     Example: ward-app patient add --mrn RX123456 --name "Zoë Ní Bhriain" --dob 1998-04-02
     --bed 12 --flag communication_difficulty
     """
-    ctx = _state().context()
+    ctx = state().context()
     p = svc.add_patient(ctx, svc.NewPatient(
         mrn=mrn, name=name, dob=parse_date(dob, "dob"), bed=bed, ward=ward, weight_kg=weight_kg,
         flags=tuple(flags), sci_level=sci_level))
@@ -69,7 +58,7 @@ def patient_set(mrn: str, flags: tuple[str, ...], clear: tuple[str, ...], surger
 
     Example: ward-app patient set --mrn RX123456 --flag fall_risk --clear-flag npo
     """
-    ctx = _state().context()
+    ctx = state().context()
     p = svc.set_patient(
         ctx, mrn, set_flags=flags, clear_flags=clear,
         surgery_date=parse_date(surgery_date, "surgery-date") if surgery_date else None,
@@ -85,7 +74,7 @@ def patient_list(as_json: bool) -> None:
 
     Example: ward-app patient list --json
     """
-    ctx = _state().context()
+    ctx = state().context()
     rows = ward_board(ctx)
     flags_by_id = {p.id: sorted(f.value for f in p.flags) for p in svc.list_patients(ctx)}
     if as_json:
@@ -122,7 +111,7 @@ def lab_add(mrn: str, egfr: float | None, dialysis: bool) -> None:
 
     Example: ward-app lab add --mrn RX123456 --egfr 42
     """
-    ctx = _state().context()
+    ctx = state().context()
     svc.add_lab(ctx, mrn, egfr=egfr, dialysis=dialysis)
     what = f"eGFR {egfr:g}" if egfr is not None else "result"
     click.echo(f"Recorded {what}{' (on dialysis)' if dialysis else ''} for MRN {mrn.upper()}.")
@@ -141,7 +130,7 @@ def comed_add(mrn: str, drug: str) -> None:
 
     Example: ward-app comed add --mrn RX123456 --drug Lorazepam
     """
-    ctx = _state().context()
+    ctx = state().context()
     svc.add_comedication(ctx, mrn, drug)
     click.echo(f"Recorded {svc.check_drug_name(drug)} for MRN {mrn.upper()}.")
 

@@ -5,25 +5,15 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    from ward_app.cli import CliState
-
+from ward_app.cli.common import state
 from ward_app.domain.clock import parse_moment, ward_zone
-from ward_app.domain.errors import InvalidInput
+from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.services import admin, demo
 from ward_app.services.context import open_context
-
-
-def _state() -> CliState:
-    from ward_app.cli import CliState
-
-    state = click.get_current_context().find_object(CliState)
-    assert state is not None, "commands run inside the ward-app group"
-    return state
+from ward_app.storage import people
 
 
 def _read_password(prompt_name: str) -> str:
@@ -45,28 +35,46 @@ def init(ward: str, tz: str, admin_name: str, admin_password_stdin: bool) -> Non
 
     Example: ward-app --db ward7.db init --ward "Ward 7" --tz Europe/London
     """
-    state = _state()
+    st = state()
     password = _read_password("admin password") if admin_password_stdin else None
-    ctx = admin.init_ward(state.db_path, ward=ward, tz=tz, admin=admin_name,
+    ctx = admin.init_ward(st.db_path, ward=ward, tz=tz, admin=admin_name,
                           admin_password=password,
-                          clock=lambda: state.fixed_now(ward_zone(tz)))
+                          clock=lambda: st.fixed_now(ward_zone(tz)))
     ctx.close()
-    click.echo(f"Created ward '{' '.join(ward.split())}' ({tz}) in {state.db_path}; "
+    click.echo(f"Created ward '{' '.join(ward.split())}' ({tz}) in {st.db_path}; "
                f"admin user: {admin_name}.")
 
 
 def ensure_demo_database(path: Path, now_text: str | None, **options: int) -> str:
-    """Create the demo ward at ``path`` on first use; return the demo nurse's user name."""
-    if not (path.exists() and path.stat().st_size > 0):
-        ctx = admin.init_ward(path, ward="Demo Ward", tz="Europe/London",
-                              clock=lambda: _now(now_text, "Europe/London"))
+    """Make the demo ward at ``path`` on first use, and again when it was made on an earlier day
+    (its history ends when it was made, so an old demo would show only missed doses).
+    Returns the demo nurse's user name."""
+    from ward_app.storage.database import open_database
+
+    if path.exists() and path.stat().st_size > 0:
+        db, _ = open_database(path)
         try:
-            demo.build_demo(ctx, **options)
-        except BaseException:
-            ctx.close()
-            path.unlink(missing_ok=True)
-            raise
+            made = demo.built_at(db)
+            zone = ward_zone(people.wards(db)[0].tz) if people.wards(db) else ward_zone("UTC")
+        finally:
+            db.close()
+        today = _now(now_text, getattr(zone, "key", "UTC")).astimezone(zone).date()
+        if made is not None and made.astimezone(zone).date() == today:
+            return demo.DEMO_NURSE
+        if made is None:
+            raise Refused("demo.not_demo", f"{path} is not a demo ward database; nothing was "
+                          "changed. Open it without --demo, or give another --db.")
+        for extra in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            extra.unlink(missing_ok=True)
+    ctx = admin.init_ward(path, ward="Demo Ward", tz="Europe/London",
+                          clock=lambda: _now(now_text, "Europe/London"))
+    try:
+        demo.build_demo(ctx, **options)
+    except BaseException:
         ctx.close()
+        path.unlink(missing_ok=True)
+        raise
+    ctx.close()
     return demo.DEMO_NURSE
 
 
@@ -89,22 +97,22 @@ def demo_cmd(patients: int, days: int, seed: int, ward: str, tz: str) -> None:
 
     Example: ward-app --db demo.db demo --patients 24 --days 30 --seed 1
     """
-    state = _state()
-    path: Path = state.db_path
+    st = state()
+    path: Path = st.db_path
     if not (path.exists() and path.stat().st_size > 0):
         admin.init_ward(path, ward=ward, tz=tz,
-                        clock=lambda: _now(state.now_text, tz)).close()
+                        clock=lambda: _now(st.now_text, tz)).close()
         try:
-            ctx = state.context()
+            ctx = st.context()
             made = demo.build_demo(ctx, patients=patients, days=days, seed=seed)
         except BaseException:
-            state.close()
+            st.close()
             path.unlink(missing_ok=True)
             for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
                 extra.unlink(missing_ok=True)
             raise
     else:
-        made = demo.build_demo(state.context(), patients=patients, days=days, seed=seed)
+        made = demo.build_demo(st.context(), patients=patients, days=days, seed=seed)
     click.echo(f"Demo ward: {len(made.patients)} patients, {days} days of history in {path}. "
                f"Demo users ({', '.join(u for u, _, _ in demo.DEMO_USERS)}) share the password "
                f"'{demo.DEMO_PASSWORD}'.")
@@ -116,8 +124,8 @@ def check() -> None:
 
     Example: ward-app --db ward.db check
     """
-    state = _state()
-    health = admin.check_database(state.db_path)
+    st = state()
+    health = admin.check_database(st.db_path)
     for line in health.lines():
         click.echo(line)
     if not health.healthy:
@@ -134,8 +142,8 @@ def backup(folder: Path | None) -> None:
 
     Example: ward-app --db ward.db backup --to /srv/ward-backups
     """
-    state = _state()
-    click.echo(str(admin.make_backup(state.context(), folder)))
+    st = state()
+    click.echo(str(admin.make_backup(st.context(), folder)))
 
 
 @click.group()
@@ -154,9 +162,9 @@ def user_add(name: str, role: str, full_name: str | None, password_stdin: bool) 
 
     Example: echo 'long secret' | ward-app user add nurse.jones --role nurse --password-stdin
     """
-    state = _state()
+    st = state()
     password = _read_password("password") if password_stdin else None
-    ctx = state.context()
+    ctx = st.context()
     admin.add_user(ctx, name, role, password, full_name=full_name)
     click.echo(f"Added user {name} ({role}){'' if password else '; no password set yet'}.")
 

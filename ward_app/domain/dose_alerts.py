@@ -39,6 +39,13 @@ def _schedule(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[DueDose]
     return due_doses(s.versions, start, now + timedelta(days=1), s.zone)
 
 
+def _when(s: PatientSnapshot, due: datetime, now: datetime) -> str:
+    """'08:00' for today's doses, '24 Nov 22:00' for earlier days."""
+    local = due.astimezone(s.zone)
+    same_day = local.date() == now.astimezone(s.zone).date()
+    return local.strftime("%H:%M") if same_day else local.strftime("%d %b %H:%M")
+
+
 def dose_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
     """dose.late (warning) and dose.missed (urgent) for due doses with no record."""
     doses = _schedule(s, now, t)
@@ -58,14 +65,16 @@ def dose_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]
         if state is State.MISSED:
             out.append(s.alert(
                 "dose.missed", Severity.URGENT,
-                f"Baclofen {dose.dose_mg:g} mg due {local:%H:%M} was missed: nothing recorded. "
+                f"Baclofen {dose.dose_mg:g} mg due {_when(s, dose.due, now)} was missed: nothing "
+                "recorded. "
                 "Give it now if still appropriate, or record why not; tell the nurse in charge "
                 "and the prescriber (abrupt loss risks withdrawal).",
                 missed_at(dose.due, nxt, missed_after), SRC_WINDOW, suffix, **values))
         elif state is State.LATE:
             out.append(s.alert(
                 "dose.late", Severity.WARNING,
-                f"Baclofen {dose.dose_mg:g} mg due {local:%H:%M} is late: nothing recorded after "
+                f"Baclofen {dose.dose_mg:g} mg due {_when(s, dose.due, now)} is late: nothing "
+                "recorded after "
                 f"{window:g} min. Give it now or record why not.",
                 dose.due + timedelta(minutes=window), SRC_WINDOW, suffix, **values))
     return out

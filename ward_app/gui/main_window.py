@@ -1,17 +1,23 @@
-"""The main window: composes the ward board and says where the data is and who is acting."""
+"""The main window: the ward board, the alerts panel and patient charts, refreshed after every
+change and at least once a minute (alerts depend on the clock, not only on data)."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
 
 from ward_app import __version__
 from ward_app.domain.errors import WardError
+from ward_app.gui.alerts_panel import AlertsPanel
+from ward_app.gui.patient_chart import PatientChart
 from ward_app.gui.ward_board import WardBoardPanel
 from ward_app.resources import resource_path
-from ward_app.services.board import ward_board
+from ward_app.services.board import BoardRow, WardOverview, ward_overview
 from ward_app.services.context import Context
 from ward_app.storage import people
+
+REFRESH_MS = 60_000
 
 
 class MainWindow(QMainWindow):
@@ -19,22 +25,39 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.drill = drill
+        self.charts: dict[int, PatientChart] = {}
+        self.overview: WardOverview | None = None
         wards = people.wards(ctx.db)
         self.ward_name = wards[0].name if wards else "no ward"
         self.setWindowTitle(f"{self.ward_name} — ward_app")
         self.setWindowIcon(QIcon(str(resource_path("icons/ward-app.svg"))))
         self.setObjectName("mainWindow")
 
-        self.board = WardBoardPanel(self)
+        self.board = WardBoardPanel(self, zone=ctx.zone)
         self.setCentralWidget(self.board)
+        self.board.table.activated.connect(self._open_from_board)
+        self.board.table.doubleClicked.connect(self._open_from_board)
+
+        self.alerts = AlertsPanel(ctx.zone, self)
+        self.alerts.patient_requested.connect(self.open_chart)
+        self.alerts_dock = QDockWidget("Alerts", self)
+        self.alerts_dock.setObjectName("alertsDock")
+        self.alerts_dock.setWidget(self.alerts)
+        self.alerts_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.alerts_dock)
+
         self._build_actions()
         self._build_status_bar()
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
         self.refresh()
-        self.resize(1100, 720)
+        self.resize(1200, 800)
 
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self.refresh_action = QAction("&Refresh ward board", self)
+        self.refresh_action = QAction("&Refresh", self)
         self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
         self.refresh_action.triggered.connect(self.refresh)
         file_menu.addAction(self.refresh_action)
@@ -53,6 +76,15 @@ class MainWindow(QMainWindow):
         board_action.setShortcut(QKeySequence("Ctrl+1"))
         board_action.triggered.connect(lambda: self.board.table.setFocus())
         view_menu.addAction(board_action)
+        alerts_action = QAction("&Alerts", self)
+        alerts_action.setShortcut(QKeySequence("Ctrl+2"))
+        alerts_action.triggered.connect(lambda: self.alerts.table.setFocus())
+        view_menu.addAction(alerts_action)
+        self.chart_action = QAction("Open patient &chart", self)
+        self.chart_action.setShortcut(QKeySequence("Ctrl+O"))
+        self.chart_action.triggered.connect(
+            lambda: self._open_from_board(self.board.table.currentIndex()))
+        view_menu.addAction(self.chart_action)
 
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About ward_app", self)
@@ -67,6 +99,8 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel(f"Database: {self.ctx.path}")
         self.db_label.setAccessibleName("Database file")
         self.count_label = QLabel()
+        self.updated_label = QLabel()
+        self.updated_label.setAccessibleName("Last refreshed")
         bar = self.statusBar()
         bar.addWidget(self.user_label)
         bar.addWidget(self.db_label, 1)
@@ -75,16 +109,55 @@ class MainWindow(QMainWindow):
             drill = QLabel(f"DRILL TIME {moment:%d %b %Y %H:%M}")
             drill.setAccessibleName("Drill time")
             bar.addPermanentWidget(drill)
+        bar.addPermanentWidget(self.updated_label)
         bar.addPermanentWidget(self.count_label)
 
     def refresh(self) -> None:
         try:
-            rows = ward_board(self.ctx)
+            overview = ward_overview(self.ctx)
         except WardError as exc:
-            QMessageBox.warning(self, "Ward board not refreshed", str(exc))
+            self.statusBar().showMessage(f"Not refreshed: {exc}", 30_000)
             return
-        self.board.set_rows(rows)
+        self.overview = overview
+        self.board.set_rows(overview.rows, overview.at)
+        self.alerts.set_alerts(overview.alerts)
+        urgent = sum(a.severity >= 2 for a in overview.alerts)
+        self.alerts_dock.setWindowTitle(
+            f"Alerts ({len(overview.alerts)}{f', {urgent} urgent or worse' if urgent else ''})")
+        rows = overview.rows
         self.count_label.setText(f"{len(rows)} patients" if rows else "no patients")
+        self.updated_label.setText(
+            f"Updated {overview.at.astimezone(self.ctx.zone):%H:%M}")
+        by_id = {r.patient_id: r for r in rows}
+        for pid, chart in list(self.charts.items()):
+            if pid in by_id and chart.isVisible():
+                chart.refresh(by_id[pid])
+
+    def row_for(self, patient_id: int) -> BoardRow | None:
+        rows = self.overview.rows if self.overview else []
+        return next((r for r in rows if r.patient_id == patient_id), None)
+
+    def _open_from_board(self, index) -> None:
+        if not index.isValid():
+            return
+        source = self.board.proxy.mapToSource(index)
+        self.open_chart(self.board.model.row_at(source.row()).patient_id)
+
+    def open_chart(self, patient_id: int) -> PatientChart | None:
+        row = self.row_for(patient_id)
+        if row is None:
+            return None
+        chart = self.charts.get(patient_id)
+        if chart is None:
+            chart = PatientChart(self.ctx, row, self)
+            chart.changed.connect(self.refresh)
+            self.charts[patient_id] = chart
+        else:
+            chart.refresh(row)
+        chart.show()
+        chart.raise_()
+        chart.activateWindow()
+        return chart
 
     def _focus_find(self) -> None:
         self.board.find_box.setFocus()

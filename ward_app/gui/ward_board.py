@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
+
 from PySide6.QtCore import QAbstractTableModel, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -15,11 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ward_app.domain.mar import State
+from ward_app.gui.looks import INK, severity_icon, state_background, state_icon
 from ward_app.services.board import BoardRow, bed_key
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
-COLUMNS = ("Bed", "Name", "MRN", "Age", "Route", "Current dose", "Flags")
+COLUMNS = ("Bed", "Name", "MRN", "Age", "Route", "Current dose", "Next due", "Late/missed", "Flags")
+FLAGS_COLUMN = COLUMNS.index("Flags")
+OVERDUE_COLUMN = COLUMNS.index("Late/missed")
 
 
 def _bed_sort_text(bed: str) -> str:
@@ -30,13 +36,16 @@ def _bed_sort_text(bed: str) -> str:
 class WardBoardModel(QAbstractTableModel):
     """One row per patient. Rows are replaced whole from the service, never edited in place."""
 
-    def __init__(self, rows: list[BoardRow] | None = None, parent=None):
+    def __init__(self, rows: list[BoardRow] | None = None, parent=None, zone: tzinfo = UTC):
         super().__init__(parent)
         self._rows: list[BoardRow] = list(rows or [])
+        self.zone = zone
+        self.at: datetime | None = None  # the moment the rows describe
 
-    def set_rows(self, rows: list[BoardRow]) -> None:
+    def set_rows(self, rows: list[BoardRow], at: datetime | None = None) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        self.at = at
         self.endResetModel()
 
     def row_at(self, row: int) -> BoardRow:
@@ -61,22 +70,40 @@ class WardBoardModel(QAbstractTableModel):
         col = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return (r.bed, r.name, r.mrn, str(r.age), r.route or "none", r.dose,
-                    ", ".join(r.flags))[col]
+                    self._next_due(r), r.overdue_text, ", ".join(r.flags))[col]
         if role == SORT_ROLE:
-            return (_bed_sort_text(r.bed), r.name.casefold(), r.mrn, r.age, r.route, r.dose,
-                    ", ".join(r.flags))[col]
+            due = r.next_due.isoformat() if r.next_due else "~"
+            return (_bed_sort_text(r.bed), r.name.casefold(), r.mrn, r.age, r.route, r.dose, due,
+                    r.missed * 1000 + r.late, ", ".join(r.flags))[col]
         if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 6 and r.flags:
+            if col == FLAGS_COLUMN and r.flags:
                 return "\n".join(r.flags)
             if col == 5 and r.route == "intrathecal":
                 return "Continuous intrathecal infusion by implanted pump"
-        if role == Qt.ItemDataRole.FontRole and col == 6 and r.itb_high_risk:
+        if role == Qt.ItemDataRole.FontRole and (
+                (col == FLAGS_COLUMN and r.itb_high_risk) or (col == OVERDUE_COLUMN and r.missed)):
             font = QFont()
             font.setBold(True)
             return font
+        if role == Qt.ItemDataRole.DecorationRole and col == OVERDUE_COLUMN and (r.missed or r.late):
+            return state_icon(State.MISSED if r.missed else State.LATE)
+        if role == Qt.ItemDataRole.DecorationRole and col == 1 and r.top_severity is not None:
+            return severity_icon(r.top_severity)
+        if role == Qt.ItemDataRole.BackgroundRole and col == OVERDUE_COLUMN and (r.missed or r.late):
+            return state_background(State.MISSED if r.missed else State.LATE)
+        if role == Qt.ItemDataRole.ForegroundRole and col == OVERDUE_COLUMN and (r.missed or r.late):
+            return INK
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+    def _next_due(self, r: BoardRow) -> str:
+        if r.next_due is None:
+            return "continuous" if r.route == "intrathecal" else ""
+        local = r.next_due.astimezone(self.zone)
+        today = (self.at or datetime.now(UTC)).astimezone(self.zone).date()
+        return local.strftime("%H:%M") if local.date() == today else local.strftime("%a %H:%M")
 
 
 class BoardFilter(QSortFilterProxyModel):
@@ -92,9 +119,9 @@ class BoardFilter(QSortFilterProxyModel):
 class WardBoardPanel(QWidget):
     """The board with its find box, or a clear empty state when the ward has no patients."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, zone: tzinfo = UTC):
         super().__init__(parent)
-        self.model = WardBoardModel(parent=self)
+        self.model = WardBoardModel(parent=self, zone=zone)
         self.proxy = BoardFilter(self)
         self.proxy.setSourceModel(self.model)
 
@@ -142,8 +169,8 @@ class WardBoardPanel(QWidget):
         layout.addWidget(self.find_box)
         layout.addWidget(self.stack, 1)
 
-    def set_rows(self, rows: list[BoardRow]) -> None:
-        self.model.set_rows(rows)
+    def set_rows(self, rows: list[BoardRow], at: datetime | None = None) -> None:
+        self.model.set_rows(rows, at)
         self.stack.setCurrentWidget(self.table if rows else self.empty)
         self.find_box.setEnabled(bool(rows))
         if rows and not self.table.currentIndex().isValid():

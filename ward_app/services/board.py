@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from ward_app.domain.alerts import Alert, Severity, most_severe_first
 from ward_app.domain.clock import age_on
+from ward_app.domain.dose_alerts import in_force
+from ward_app.domain.mar import effective_records
 from ward_app.domain.patient import FLAG_LABELS, Flag
-from ward_app.domain.rules import default
+from ward_app.domain.schedule import due_doses
+from ward_app.services.alerts import RULES
 from ward_app.services.context import Context
-from ward_app.storage import orders as order_repo
+from ward_app.services.snapshots import load_snapshots
 from ward_app.storage import patients as patient_repo
 from ward_app.storage.errors import actionable_errors
 
@@ -33,20 +37,43 @@ class BoardRow:
     flags: tuple[str, ...]
     itb_high_risk: bool
     ward: str
+    next_due: datetime | None = None  # next scheduled dose with no record yet
+    late: int = 0  # doses late now (no record 30 min after due)
+    missed: int = 0  # doses missed now
+    top_severity: Severity | None = None  # most severe active alert
+    alert_count: int = 0
+
+    @property
+    def overdue_text(self) -> str:
+        parts = [f"{self.missed} missed"] if self.missed else []
+        parts += [f"{self.late} late"] if self.late else []
+        return ", ".join(parts)
 
 
-def ward_board(ctx: Context, at: datetime | None = None) -> list[BoardRow]:
-    """Rows for every patient, sorted by bed, as of ``at`` (default: now)."""
+@dataclass(frozen=True)
+class WardOverview:
+    """The board and the alerts computed together, from one load, at one moment."""
+
+    at: datetime
+    rows: list[BoardRow]
+    alerts: list[Alert]
+
+
+def ward_overview(ctx: Context, at: datetime | None = None) -> WardOverview:
     moment = at or ctx.now()
     today = moment.astimezone(ctx.zone).date()
+    t = ctx.thresholds()
+    snapshots = load_snapshots(ctx, moment, t)
     with actionable_errors():
-        patients = patient_repo.patients(ctx.db)
-        orders = order_repo.current_orders(ctx.db, moment)
         labs = patient_repo.latest_labs(ctx.db, moment)
-    reduce_below = float(default("renal.reduce_below_egfr"))
-    rows = []
-    for p in patients:
-        order = orders.get(p.id)
+    reduce_below = float(t["renal.reduce_below_egfr"])
+    rows: list[BoardRow] = []
+    all_alerts: list[Alert] = []
+    for snap in snapshots:
+        p = snap.patient
+        alerts = [a for rule in RULES for a in rule(snap, moment, t)]
+        all_alerts.extend(alerts)
+        order = in_force(snap.versions, moment)
         if order is None:
             route, dose = "", "no baclofen order"
         else:
@@ -60,12 +87,25 @@ def ward_board(ctx: Context, at: datetime | None = None) -> list[BoardRow]:
             labels.append(f"eGFR {lab.egfr:g}")
         if p.sci_level:
             labels.insert(0, f"SCI {p.sci_level}")
-        if order is not None and order.route.value == "intrathecal" and p.itb_high_risk:
+        if route == "intrathecal" and p.itb_high_risk:
             labels.insert(0, "ITB high risk")
+        recorded, _ = effective_records(snap.records)
+        upcoming = [d for d in due_doses(snap.versions, moment, moment + timedelta(days=1), ctx.zone)
+                    if d.due not in recorded]
         rows.append(BoardRow(
             patient_id=p.id, mrn=p.mrn, bed=p.bed, name=p.name, age=age_on(p.dob, today),
             route=route, dose=dose, flags=tuple(labels),
             itb_high_risk=p.itb_high_risk and route == "intrathecal", ward=p.ward,
+            next_due=upcoming[0].due if upcoming else None,
+            late=sum(a.rule == "dose.late" for a in alerts),
+            missed=sum(a.rule == "dose.missed" for a in alerts),
+            top_severity=max((a.severity for a in alerts), default=None),
+            alert_count=len(alerts),
         ))
     rows.sort(key=lambda r: (r.ward, bed_key(r.bed)))
-    return rows
+    return WardOverview(moment, rows, most_severe_first(all_alerts))
+
+
+def ward_board(ctx: Context, at: datetime | None = None) -> list[BoardRow]:
+    """Rows for every patient, sorted by bed, as of ``at`` (default: now)."""
+    return ward_overview(ctx, at).rows

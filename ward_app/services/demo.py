@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from sqlite_utils import Database
+
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import Frequency, Indication, OrderAction, Route
 from ward_app.domain.rules import default
@@ -183,8 +185,78 @@ def _pump_history(ward: DemoWard) -> None:
             user_id=nurse, witness_id=witness, at=refilled)
 
 
+#: The oral patient whose last two doses were missed (two missed doses today, issue 3).
+MISSED_TWO = "Eleni Papadopoulou"
+_OMIT_REASONS = (("refused", None), ("asleep", None), ("vomiting", None), ("away", "In X-ray"),
+                 ("nil_by_mouth", "Nil by mouth for swallow assessment"), ("unavailable", None))
+
+
+def _administration_history(ward: DemoWard) -> None:
+    """The MAR: mostly on time, a few late, a few not given with reasons, one mistake corrected,
+    and one patient with two missed doses today (nothing recorded)."""
+    from ward_app.domain.mar import Outcome, Reason, given_outcome, outcome_for_reason
+    from ward_app.domain.schedule import due_doses
+    from ward_app.storage import administrations
+
+    db, now, rng = ward.ctx.db, ward.now, ward.rng
+    window = float(default("dose.window_min"))
+    nurses = [ward.users[DEMO_NURSE], ward.users["nurse.okafor"], ward.users["charge.silva"]]
+    start = now - timedelta(days=ward.days)
+    versions = order_repo.versions_since(db, start)
+    corrected_one = False
+    for pid, prof in ward.patients:
+        doses = [d for d in due_doses(versions.get(pid, []), start, now, ward.ctx.zone)]
+        skip: set[datetime] = set()
+        if prof.name.startswith(MISSED_TWO):
+            past = [d for d in doses if d.due <= now - timedelta(hours=2)]
+            skip = {d.due for d in past[-2:]}
+        for dose in doses:
+            if dose.due in skip or (dose.due > now - timedelta(hours=1) and rng.random() < 0.5):
+                continue
+            nurse = rng.choice(nurses)
+            roll = rng.random()
+            if roll < 0.04:
+                code, note = rng.choice(_OMIT_REASONS)
+                at = dose.due + timedelta(minutes=rng.randint(0, 40))
+                rid = administrations.insert(
+                    db, patient_id=pid, order_id=dose.order_id, due=dose.due,
+                    outcome=outcome_for_reason(Reason(code)), administered_at=min(at, now),
+                    user_id=nurse, at=min(at, now), reason=code, note=note)
+            else:
+                late = roll < 0.08
+                at = dose.due + timedelta(minutes=rng.randint(35, 110) if late
+                                          else rng.randint(-20, 25))
+                at = min(at, now)
+                outcome = given_outcome(dose.due, at, window)
+                rid = administrations.insert(
+                    db, patient_id=pid, order_id=dose.order_id, due=dose.due, outcome=outcome,
+                    administered_at=at, user_id=nurse, at=at, dose_mg=dose.dose_mg)
+                if not corrected_one and dose.due < now - timedelta(days=3) and rng.random() < 0.02:
+                    corrected_one = True
+                    fix_at = at + timedelta(minutes=15)
+                    administrations.insert(
+                        db, patient_id=pid, order_id=dose.order_id, due=dose.due,
+                        outcome=Outcome.ENTERED_IN_ERROR, administered_at=fix_at, user_id=nurse,
+                        at=fix_at, note="Recorded on the wrong chart; dose given by night staff",
+                        corrects_id=rid)
+                    rid = administrations.insert(
+                        db, patient_id=pid, order_id=dose.order_id, due=dose.due, outcome=outcome,
+                        administered_at=at, user_id=nurses[1], at=fix_at, dose_mg=dose.dose_mg)
+            audit.record(db, at=min(dose.due, now), user_id=nurse, action="dose.demo",
+                         entity="administration", entity_id=rid, patient_id=pid)
+
+
 #: One builder per feature, in the order they run. Later features append theirs here.
-HISTORY: list[HistoryBuilder] = [_order_history, _lab_and_comed_history, _pump_history]
+HISTORY: list[HistoryBuilder] = [_order_history, _lab_and_comed_history, _pump_history,
+                                 _administration_history]
+
+
+def built_at(db: Database) -> datetime | None:
+    """When the demo ward in this database was made (None if it is not a demo)."""
+    from ward_app.domain.clock import from_utc_text
+
+    row = db.execute("SELECT at FROM audit WHERE action = 'demo' ORDER BY id DESC LIMIT 1").fetchone()
+    return from_utc_text(row[0]) if row else None
 
 
 def _profiles(count: int) -> list[Profile]:

@@ -140,3 +140,13 @@ def all_comedications(db: Database) -> dict[int, list[str]]:
     ):
         out.setdefault(pid, []).append(drug)
     return out
+
+
+def flags_since(db: Database) -> dict[int, dict[Flag, datetime]]:
+    """When each patient's flags were set (for how long an alert has stood)."""
+    from ward_app.domain.clock import from_utc_text
+
+    out: dict[int, dict[Flag, datetime]] = {}
+    for pid, flag, set_at in db.execute("SELECT patient_id, flag, set_at FROM patient_flags"):
+        out.setdefault(pid, {})[Flag(flag)] = from_utc_text(set_at)
+    return out

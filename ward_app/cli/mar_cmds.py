@@ -1,0 +1,201 @@
+"""Commands for prescribing and the medication record: order add|stop, mar, dose ..., alerts."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ward_app.cli.common import state
+from ward_app.domain.alerts import Severity
+from ward_app.domain.clock import parse_date, parse_moment
+from ward_app.services import mar as mar_svc
+from ward_app.services import orders as order_svc
+from ward_app.services.alerts import ward_alerts
+from ward_app.services.patients import get_patient
+
+
+@click.group()
+def order() -> None:
+    """Prescribe, change or stop baclofen (each change is a new version)."""
+
+
+@order.command("add")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--route", required=True, type=click.Choice(["oral", "enteral", "intrathecal"]),
+              help="Route: it fixes the unit (mg per dose; mcg/day for intrathecal).")
+@click.option("--dose-mg", type=float, help="Oral/enteral: mg per dose.")
+@click.option("--daily-mcg", type=float, help="Intrathecal: mcg per day.")
+@click.option("--freq", metavar="OD|BD|TDS|QDS", help="How often; default clock times per ward policy.")
+@click.option("--times", metavar="HH:MM,...", help="Dose clock times (custom, or instead of defaults).")
+@click.option("--indication", type=click.Choice(["spasticity", "alcohol_use_disorder", "other"]),
+              help="Why baclofen is given [default: spasticity].")
+@click.option("--start", metavar="ISO", help="When this version starts [default: now]; ward time.")
+@click.option("--override-reason", metavar="TEXT",
+              help="Prescriber's reason for a daily dose above the maximum (recorded and shown).")
+@click.option("--witness", metavar="NAME", help="Second user confirming an intrathecal change.")
+def order_add(mrn: str, route: str, dose_mg: float | None, daily_mcg: float | None,
+              freq: str | None, times: str | None, indication: str | None, start: str | None,
+              override_reason: str | None, witness: str | None) -> None:
+    """Prescribe baclofen, or change the order from --start (supersedes the current version).
+
+    Example: ward-app order add --mrn RX123456 --route oral --dose-mg 10 --freq TDS
+    """
+    ctx = state().context()
+    made = order_svc.add_order(ctx, order_svc.NewOrder(
+        mrn=mrn, route=route, dose_mg=dose_mg, daily_mcg=daily_mcg, freq=freq, times=times,
+        indication=indication, start=parse_moment(start, ctx.zone, "start") if start else None,
+        override_reason=override_reason, witness=witness))
+    when = made.starts_at.astimezone(ctx.zone).strftime("%d %b %Y %H:%M")
+    note = f" Override: {made.override_reason}." if made.override_reason else ""
+    click.echo(f"Order {made.id} ({made.action.value}) for MRN {mrn.upper()}: {made.describe()}, "
+               f"from {when}.{note}")
+
+
+@order.command("stop")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--reason", required=True, metavar="CODE",
+              help="Only serious_adverse_reaction allows an immediate stop; otherwise taper.")
+@click.option("--prescriber", metavar="NAME", help="Who decided to stop it.")
+def order_stop(mrn: str, reason: str, prescriber: str | None) -> None:
+    """Stop baclofen at once (refused unless for a serious adverse reaction).
+
+    Example: ward-app order stop --mrn RX123456 --reason serious_adverse_reaction --prescriber "Dr Khan"
+    """
+    ctx = state().context()
+    order_svc.stop_order(ctx, mrn, reason, prescriber)
+    click.echo(f"Stopped baclofen for MRN {mrn.upper()} ({reason}, {prescriber}). A withdrawal "
+               "watch has started: check for withdrawal signs every 4 h for 48 h.")
+
+
+@click.command()
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="Ward day [default: today].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def mar(mrn: str, day: str | None, as_json: bool) -> None:
+    """The medication record for one day: each due dose and what happened.
+
+    Example: ward-app mar --mrn RX123456 --date 2026-11-25 --json
+    """
+    ctx = state().context()
+    patient, entries = mar_svc.mar_day(ctx, mrn, parse_date(day, "date") if day else None)
+    if as_json:
+        click.echo(json.dumps([e.to_json(ctx.zone) for e in entries], ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{patient.name} (MRN {patient.mrn}, bed {patient.bed})")
+    if not entries:
+        click.echo("No doses due that day.")
+    for e in entries:
+        due = e.due.astimezone(ctx.zone).strftime("%d %b %H:%M")
+        who = f" by {e.by}" if e.by else ""
+        why = f" ({e.reason})" if e.reason else ""
+        mark = f"  [record {e.id}]" if e.id else ""
+        line = f"{due}  {e.dose_mg:g} mg  {e.state.value.upper()}{why}{who}{mark}"
+        if e.corrected:
+            line = f"{line}  ENTERED IN ERROR: {e.correction_reason}"
+        click.echo(line)
+
+
+@click.group()
+def dose() -> None:
+    """Record what happened to a due dose, or correct a record."""
+
+
+@dose.command("give")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--due", "due", required=True, metavar="ISO|HH:MM", help="The due dose (HH:MM = latest).")
+@click.option("--dose-mg", type=float, help="Dose given, mg (must match the order).")
+@click.option("--dose-mcg", type=float, hidden=True)
+@click.option("--witness", metavar="NAME", help="Second user who witnessed.")
+@click.option("--note", metavar="TEXT", help="Anything the next nurse should know.")
+def dose_give(mrn: str, due: str, dose_mg: float | None, dose_mcg: float | None,
+              witness: str | None, note: str | None) -> None:
+    """Record a due dose as given now (outside ±30 min it is recorded as given late).
+
+    Example: ward-app dose give --mrn RX123456 --due 08:00
+    """
+    ctx = state().context()
+    done = mar_svc.give_dose(ctx, mrn, due, dose_mg=dose_mg, dose_mcg=dose_mcg, witness=witness,
+                             note=note)
+    when = done.due.astimezone(ctx.zone).strftime("%d %b %H:%M")
+    click.echo(f"Recorded the {when} dose for {done.patient.name} as {done.outcome.value} "
+               f"(record {done.record_id}).")
+
+
+@dose.command("omit")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--due", "due", required=True, metavar="ISO|HH:MM", help="The due dose.")
+@click.option("--reason", required=True, metavar="CODE",
+              help="refused|nil_by_mouth|away|vomiting|asleep|unavailable|prescriber|other")
+@click.option("--note", metavar="TEXT", help="Free text (required with 'other').")
+@click.option("--held", is_flag=True, help="Held as a clinical decision (e.g. too drowsy).")
+def dose_omit(mrn: str, due: str, reason: str, note: str | None, held: bool) -> None:
+    """Record a due dose as not given, with the reason.
+
+    Example: ward-app dose omit --mrn RX123456 --due 14:00 --reason vomiting
+    """
+    ctx = state().context()
+    done = mar_svc.omit_dose(ctx, mrn, due, reason, note=note, held=held)
+    when = done.due.astimezone(ctx.zone).strftime("%d %b %H:%M")
+    click.echo(f"Recorded the {when} dose for {done.patient.name} as {done.outcome.value} "
+               f"({reason}; record {done.record_id}).")
+
+
+@dose.command("correct")
+@click.option("--id", "record_id", required=True, type=int, help="The record entered in error.")
+@click.option("--reason", required=True, metavar="TEXT", help="Why it was wrong.")
+def dose_correct(record_id: int, reason: str) -> None:
+    """Mark a dose record entered in error (the original stays, struck through).
+
+    Example: ward-app dose correct --id 42 --reason "recorded against the wrong patient"
+    """
+    ctx = state().context()
+    done = mar_svc.correct_record(ctx, record_id, reason)
+    click.echo(f"Record {record_id} marked entered in error (record {done.record_id}). The dose "
+               "is open again in the MAR: record what really happened.")
+
+
+@dose.command("bolus")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--mcg", required=True, type=float, help="Intrathecal bolus, mcg.")
+@click.option("--witness", required=True, metavar="NAME", help="Second user who witnessed.")
+@click.option("--note", metavar="TEXT", help="Why, and by whose instruction.")
+def dose_bolus(mrn: str, mcg: float, witness: str, note: str | None) -> None:
+    """Record an intrathecal bolus given now, witnessed by another user.
+
+    Example: ward-app dose bolus --mrn RX123456 --mcg 50 --witness nurse.okafor
+    """
+    ctx = state().context()
+    done = mar_svc.give_bolus(ctx, mrn, mcg, witness, note)
+    click.echo(f"Recorded an intrathecal bolus of {mcg:g} mcg for {done.patient.name} "
+               f"(record {done.record_id}).")
+
+
+@click.group(invoke_without_command=True)
+@click.option("--mrn", help="Only this patient.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def alerts(click_ctx: click.Context, mrn: str | None, as_json: bool) -> None:
+    """Active alerts at --now, most severe first.
+
+    Example: ward-app --now 2026-11-25T10:05 alerts --json
+    """
+    if click_ctx.invoked_subcommand is not None:
+        return
+    ctx = state().context()
+    pid = get_patient(ctx, mrn).id if mrn else None
+    found = ward_alerts(ctx, patient_id=pid)
+    if as_json:
+        click.echo(json.dumps([a.to_json(ctx.zone) for a in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("No active alerts.")
+        return
+    for a in found:
+        since = a.since.astimezone(ctx.zone).strftime("%d %b %H:%M")
+        marker = "!!" if a.severity >= Severity.URGENT else "! "
+        click.echo(f"{marker} {a.severity.label.upper():9} bed {a.bed:4} {a.name} ({a.mrn}) "
+                   f"{a.rule} since {since} [id {a.id}]\n   {a.message}")
+
+
+COMMANDS = [order, mar, dose, alerts]

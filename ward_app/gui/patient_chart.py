@@ -1,0 +1,203 @@
+"""A patient's chart: who they are, their order, their alerts, the MAR grid and its history."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ward_app.domain.errors import WardError
+from ward_app.domain.patient import Patient
+from ward_app.gui.looks import SEVERITY_TEXT
+from ward_app.gui.mar_panel import OPEN_STATES, MarGridModel, MarHistoryModel
+from ward_app.gui.record_dialog import CorrectRecordDialog, RecordDoseDialog
+from ward_app.services.alerts import ward_alerts
+from ward_app.services.board import BoardRow
+from ward_app.services.context import Context
+from ward_app.services.mar import MarEntry, mar_entries
+from ward_app.services.patients import get_patient
+
+DAYS_SHOWN = 7
+
+
+class PatientChart(QWidget):
+    """A window per patient. ``changed`` is emitted after anything is recorded."""
+
+    changed = Signal()
+
+    def __init__(self, ctx: Context, row: BoardRow, parent=None):
+        super().__init__(parent, Qt.WindowType.Window)
+        self.ctx = ctx
+        self.row = row
+        self.patient: Patient = get_patient(ctx, row.mrn)
+        self.setWindowTitle(f"{row.name} — bed {row.bed} — chart")
+        self.setObjectName("patientChart")
+        self.setAccessibleName(f"Chart of {row.name}")
+
+        self.heading = QLabel(self)
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.heading.setWordWrap(True)
+        self.alerts_label = QLabel(self)
+        self.alerts_label.setObjectName("chartAlerts")
+        self.alerts_label.setWordWrap(True)
+        self.alerts_label.setTextFormat(Qt.TextFormat.RichText)
+        self.alerts_label.setAccessibleName("Alerts for this patient")
+
+        self.grid_model = MarGridModel(ctx.zone, self)
+        self.grid = QTableView(self)
+        self.grid.setObjectName("marGrid")
+        self.grid.setAccessibleName("Medication record grid")
+        self.grid.setModel(self.grid_model)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.grid.setWordWrap(True)
+        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.grid.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.grid.activated.connect(self._open_cell)
+        self.grid.doubleClicked.connect(self._open_cell)
+
+        self.history_model = MarHistoryModel(ctx.zone, self)
+        self.history = QTableView(self)
+        self.history.setObjectName("marHistory")
+        self.history.setAccessibleName("Record history")
+        self.history.setModel(self.history_model)
+        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.verticalHeader().setVisible(False)
+        self.history.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.history.horizontalHeader().setStretchLastSection(True)
+
+        self.record_button = QPushButton("&Record dose…", self)
+        self.record_button.setToolTip("Record the selected due dose (Enter)")
+        self.record_button.clicked.connect(lambda: self._open_cell(self.grid.currentIndex()))
+        self.correct_button = QPushButton("Mark entered in &error…", self)
+        self.correct_button.setToolTip("Mark the selected history record as entered in error")
+        self.correct_button.clicked.connect(self._correct_selected)
+        close = QAction("Close", self)
+        close.setShortcut(QKeySequence(QKeySequence.StandardKey.Close))
+        close.triggered.connect(self.close)
+        self.addAction(close)
+        refresh = QAction("Refresh", self)
+        refresh.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        refresh.triggered.connect(self.refresh)
+        self.addAction(refresh)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.record_button)
+        buttons.addWidget(self.correct_button)
+        buttons.addStretch(1)
+
+        lower = QWidget(self)
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(QLabel("<b>History</b> (records entered in error are struck "
+                                      "through)", lower))
+        lower_layout.addWidget(self.history)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.grid)
+        split.addWidget(lower)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.alerts_label)
+        layout.addLayout(buttons)
+        layout.addWidget(split, 1)
+        self.resize(1000, 720)
+        self.refresh()
+
+    def refresh(self, row: BoardRow | None = None) -> None:
+        if row is not None:
+            self.row = row
+        try:
+            self.patient = get_patient(self.ctx, self.row.mrn)
+            now = self.ctx.now()
+            today = now.astimezone(self.ctx.zone).date()
+            days = [today - timedelta(days=i) for i in range(DAYS_SHOWN - 1, -1, -1)]
+            start = datetime.combine(days[0], time(0)).replace(tzinfo=self.ctx.zone)
+            end = datetime.combine(today + timedelta(days=1), time(0)).replace(tzinfo=self.ctx.zone)
+            entries = mar_entries(self.ctx, self.patient, start, end)
+            alerts = ward_alerts(self.ctx, now, patient_id=self.patient.id)
+        except WardError as exc:
+            QMessageBox.warning(self, "Chart not refreshed", str(exc))
+            return
+        r = self.row
+        flags = ", ".join(r.flags) or "none"
+        self.heading.setText(
+            f"<span style='font-size:14pt'><b>{escape(r.name)}</b></span> &nbsp; bed "
+            f"{escape(r.bed)} · MRN {escape(r.mrn)} · age {r.age}<br>"
+            f"Baclofen: <b>{escape(r.route or 'none')} {escape(r.dose)}</b><br>Flags: "
+            f"{escape(flags)}")
+        if alerts:
+            items = "".join(f"<li><b>{SEVERITY_TEXT[a.severity]}</b> {escape(a.rule)}: "
+                            f"{escape(a.message)}</li>" for a in alerts)
+            self.alerts_label.setText(f"<ul style='margin:0'>{items}</ul>")
+        else:
+            self.alerts_label.setText("No active alerts for this patient.")
+        keep = self.grid.currentIndex()
+        self.grid_model.set_entries(entries, days)
+        self.history_model.set_entries(entries)
+        if keep.isValid() and keep.row() < self.grid_model.rowCount():
+            self.grid.setCurrentIndex(self.grid_model.index(keep.row(), keep.column()))
+        else:
+            self._select_first_open()
+
+    def _select_first_open(self) -> None:
+        last_col = self.grid_model.columnCount() - 1
+        for row in range(self.grid_model.rowCount()):
+            entry = self.grid_model.entry(row, last_col)
+            if entry is not None and entry.state in OPEN_STATES:
+                self.grid.setCurrentIndex(self.grid_model.index(row, last_col))
+                return
+        if self.grid_model.rowCount():
+            self.grid.setCurrentIndex(self.grid_model.index(0, max(last_col, 0)))
+
+    def _open_cell(self, index) -> None:
+        if not index.isValid():
+            return
+        entry = self.grid_model.entry(index.row(), index.column())
+        if entry is None:
+            return
+        if entry.state not in OPEN_STATES:
+            self._offer_correction(entry)
+            return
+        dialog = RecordDoseDialog(self.ctx, self.patient, entry, self)
+        if dialog.exec() == RecordDoseDialog.DialogCode.Accepted:
+            self.refresh()
+            self.changed.emit()
+
+    def _offer_correction(self, entry: MarEntry) -> None:
+        dialog = CorrectRecordDialog(self.ctx, entry, self)
+        if dialog.exec() == CorrectRecordDialog.DialogCode.Accepted:
+            self.refresh()
+            self.changed.emit()
+
+    def _correct_selected(self) -> None:
+        index = self.history.currentIndex()
+        if not index.isValid():
+            QMessageBox.information(self, "Mark entered in error",
+                                    "Select a record in the history first.")
+            return
+        entry = self.history_model.entry(index.row())
+        if entry.corrected:
+            QMessageBox.information(self, "Mark entered in error",
+                                    f"Record {entry.id} is already marked entered in error.")
+            return
+        self._offer_correction(entry)

@@ -1,0 +1,169 @@
+"""Recording a due dose (given / not given with reason) and marking a record entered in error.
+
+Keyboard only: Alt+G given, Alt+N not given, Tab through reason, note and witness, Enter records.
+A refusal is shown in the dialog; nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+)
+
+from ward_app.domain.errors import WardError
+from ward_app.domain.mar import REASON_LABELS
+from ward_app.domain.patient import Patient
+from ward_app.services import mar as mar_svc
+from ward_app.services.context import Context
+from ward_app.services.mar import MarEntry, Recorded
+from ward_app.storage import people
+
+
+class RecordDoseDialog(QDialog):
+    def __init__(self, ctx: Context, patient: Patient, entry: MarEntry, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.patient = patient
+        self.entry = entry
+        self.result_record: Recorded | None = None
+        due = entry.due.astimezone(ctx.zone).strftime("%a %d %b %H:%M")
+        self.setWindowTitle(f"Record dose — {patient.name}")
+        self.setAccessibleName("Record dose")
+
+        heading = QLabel(f"<b>Bed {patient.bed} · {patient.name}</b> (MRN {patient.mrn})<br>"
+                         f"Baclofen {entry.dose_mg:g} mg due {due}", self)
+        heading.setTextFormat(Qt.TextFormat.RichText)
+
+        self.given = QRadioButton("&Given now", self)
+        self.not_given = QRadioButton("&Not given", self)
+        self.given.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.given)
+        group.addButton(self.not_given)
+
+        self.reason = QComboBox(self)
+        self.reason.setAccessibleName("Reason not given")
+        for code, label in REASON_LABELS.items():
+            self.reason.addItem(label, code.value)
+        self.held = QCheckBox("&Held as a clinical decision (e.g. too drowsy)", self)
+        self.note = QLineEdit(self)
+        self.note.setAccessibleName("Note")
+        self.note.setPlaceholderText("Anything the next nurse should know")
+        self.witness = QComboBox(self)
+        self.witness.setAccessibleName("Witness")
+        self.witness.addItem("(no witness)", None)
+        actor = ctx.actor
+        for user in people.users(ctx.db):
+            if user.active and (actor is None or user.id != actor.id):
+                self.witness.addItem(user.full_name or user.name, user.name)
+
+        self.error = QLabel(self)
+        self.error.setObjectName("recordError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
+        self.error.setAccessibleName("Problem")
+        self.error.hide()
+
+        form = QFormLayout()
+        form.addRow(self.given)
+        form.addRow(self.not_given)
+        form.addRow("&Reason:", self.reason)
+        form.addRow(self.held)
+        form.addRow("N&ote:", self.note)
+        form.addRow("&Witness:", self.witness)
+
+        self.buttons = QDialogButtonBox(self)
+        self.record_button = self.buttons.addButton("&Record", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.record_button.setDefault(True)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.given.toggled.connect(self._sync)
+        self._sync()
+
+    def _sync(self) -> None:
+        giving = self.given.isChecked()
+        self.reason.setEnabled(not giving)
+        self.held.setEnabled(not giving)
+
+    def show_problem(self, message: str) -> None:
+        self.error.setText(f"⚠ {message}")
+        self.error.show()
+
+    def submit(self) -> None:
+        due = self.entry.due.isoformat()
+        note = self.note.text().strip() or None
+        try:
+            if self.given.isChecked():
+                self.result_record = mar_svc.give_dose(
+                    self.ctx, self.patient.mrn, due, note=note, witness=self.witness.currentData())
+            else:
+                self.result_record = mar_svc.omit_dose(
+                    self.ctx, self.patient.mrn, due, self.reason.currentData(), note=note,
+                    held=self.held.isChecked())
+        except WardError as exc:
+            self.show_problem(str(exc))
+            return
+        self.accept()
+
+
+class CorrectRecordDialog(QDialog):
+    """Mark a record entered in error, with the reason; the original stays in the history."""
+
+    def __init__(self, ctx: Context, entry: MarEntry, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.entry = entry
+        self.result_record: Recorded | None = None
+        due = entry.due.astimezone(ctx.zone).strftime("%d %b %H:%M")
+        self.setWindowTitle("Mark entered in error")
+        info = QLabel(f"Record {entry.id}: dose due {due} recorded as "
+                      f"<b>{entry.state.value.replace('_', ' ')}</b> by {entry.by}.<br>It stays in "
+                      "the history, struck through; the dose opens again for recording.", self)
+        info.setWordWrap(True)
+        self.reason = QLineEdit(self)
+        self.reason.setAccessibleName("Why the record is wrong")
+        self.reason.setPlaceholderText("e.g. recorded against the wrong patient")
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        buttons = QDialogButtonBox(self)
+        ok = buttons.addButton("&Mark entered in error", QDialogButtonBox.ButtonRole.AcceptRole)
+        ok.setDefault(True)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("&Reason:", self.reason)
+        layout = QVBoxLayout(self)
+        layout.addWidget(info)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def submit(self) -> None:
+        try:
+            assert self.entry.id is not None
+            self.result_record = mar_svc.correct_record(self.ctx, self.entry.id, self.reason.text())
+        except WardError as exc:
+            self.error.setText(f"⚠ {exc}")
+            self.error.show()
+            return
+        self.accept()
