@@ -81,3 +81,54 @@ def test_demo_is_all_or_nothing(ward, db_path, monkeypatch):
     with pytest.raises(RuntimeError):
         build_demo(ward)
     assert database_state(db_path) == before
+
+
+def test_demo_mar_history_is_realistic(demo_ward):
+    from ward_app.services.alerts import ward_alerts
+
+    db = demo_ward.db
+    counts = dict(db.execute("SELECT outcome, count(*) FROM administrations GROUP BY outcome"))
+    total = sum(counts.values())
+    assert total > 1000  # 14 oral/enteral patients x 3-4 doses x 30 days
+    assert counts["given"] / total > 0.85
+    assert counts.get("given_late", 0) > 10
+    not_given = sum(counts.get(k, 0) for k in ("omitted", "refused", "held", "not_available"))
+    assert not_given > 10
+    assert counts.get("entered_in_error") == 1
+    reasons = {r for (r,) in db.execute("SELECT DISTINCT reason_code FROM administrations "
+                                        "WHERE reason_code IS NOT NULL")}
+    assert {"refused", "asleep", "vomiting"} <= reasons
+    missed = [a for a in ward_alerts(demo_ward) if a.rule == "dose.missed"]
+    assert {a.name for a in missed} == {"Eleni Papadopoulou"} and len(missed) == 2
+    assert any(a.rule == "withdrawal.watch" and a.name == "Eleni Papadopoulou"
+               for a in ward_alerts(demo_ward))
+
+
+def test_gui_demo_database_is_remade_on_a_new_day_only(tmp_path):
+    from ward_app.cli.setup_cmds import ensure_demo_database
+    from ward_app.storage.database import open_database
+
+    path = tmp_path / "demo-ward.db"
+
+    def built():
+        db, _ = open_database(path)
+        try:
+            return db.execute("SELECT at FROM audit WHERE action = 'demo'").fetchall()
+        finally:
+            db.close()
+
+    assert ensure_demo_database(path, "2026-11-20T09:00", patients=4, days=2) == "nurse.jones"
+    assert built() == [("2026-11-20T09:00:00+00:00",)]
+    ensure_demo_database(path, "2026-11-20T18:00", patients=4, days=2)
+    assert built() == [("2026-11-20T09:00:00+00:00",)]  # same day: kept, with anything recorded
+    ensure_demo_database(path, "2026-11-21T08:00", patients=4, days=2)
+    assert built() == [("2026-11-21T08:00:00+00:00",)]
+
+
+def test_gui_demo_refuses_to_replace_a_real_ward(ward, db_path):
+    from ward_app.cli.setup_cmds import ensure_demo_database
+
+    before = database_state(db_path)
+    with pytest.raises(Refused, match="not a demo ward"):
+        ensure_demo_database(db_path, None)
+    assert database_state(db_path) == before

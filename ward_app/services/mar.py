@@ -52,18 +52,16 @@ def records_between(ctx: Context, patient: Patient, start: datetime, end: dateti
 
 
 def resolve_due(ctx: Context, patient: Patient, text: str) -> DueDose:
-    """The scheduled dose meant by ``--due``: an ISO moment, or HH:MM for the latest such due
-    time that is not yet in the future by more than the early-giving limit."""
+    """The scheduled dose meant by ``--due``: an ISO moment, or HH:MM for the dose at that clock
+    time nearest to now (at 00:30, '22:00' is last night's; at 08:10, '14:00' is today's)."""
     now = ctx.now()
-    early = timedelta(minutes=float(ctx.thresholds()["dose.give_early_limit_min"]))
     window_start, window_end = now - timedelta(days=2), now + timedelta(days=2)
     doses = schedule_between(ctx, patient, window_start, window_end)
     match = _HHMM.match(text.strip())
     if match:
         wanted = time(int(match.group(1)), int(match.group(2)))
-        candidates = [d for d in doses
-                      if d.due.astimezone(ctx.zone).time() == wanted and d.due <= now + early]
-        found = candidates[-1] if candidates else None
+        candidates = [d for d in doses if d.due.astimezone(ctx.zone).time() == wanted]
+        found = min(candidates, key=lambda d: (abs(d.due - now), d.due)) if candidates else None
     else:
         moment = parse_moment(text, ctx.zone, field="due")
         found = next((d for d in schedule_between(ctx, patient, moment - timedelta(hours=1),

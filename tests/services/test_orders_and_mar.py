@@ -1,0 +1,249 @@
+"""Orders, recording, corrections and the MAR on real SQLite files."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from tests.conftest import database_state
+from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.domain.mar import Outcome, State
+from ward_app.services import mar, orders
+from ward_app.services.admin import add_user, init_ward
+from ward_app.services.alerts import ward_alerts
+from ward_app.services.context import Actor
+from ward_app.services.patients import NewPatient, add_patient
+from ward_app.storage import audit
+
+
+class Clock:
+    def __init__(self, moment: datetime):
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set(self, text: str, zone) -> None:
+        self.moment = datetime.fromisoformat(text).replace(tzinfo=zone).astimezone(UTC)
+
+
+@pytest.fixture
+def clock():
+    return Clock(datetime(2026, 11, 25, 7, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def ward7(tmp_path, clock):
+    ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", clock=clock)
+    add_user(ctx, "nurse.okafor", "nurse", "long enough")
+    add_patient(ctx, NewPatient(mrn="RX1", name="Test Patient", dob=date(1970, 1, 1), bed="1"))
+    add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))
+    yield ctx
+    ctx.close()
+
+
+def tds(ctx, **kw):
+    return orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=10, freq="TDS", **kw))
+
+
+def test_the_issue_example_end_to_end(ward7, clock):
+    tds(ward7)
+    zone = ward7.zone
+    clock.set("2026-11-25T08:20", zone)
+    assert ward_alerts(ward7) == []
+    clock.set("2026-11-25T08:45", zone)
+    assert [(a.rule, a.severity.label) for a in ward_alerts(ward7)] == [("dose.late", "warning")]
+    clock.set("2026-11-25T10:05", zone)
+    assert [(a.rule, a.severity.label) for a in ward_alerts(ward7)] == [("dose.missed", "urgent")]
+    clock.set("2026-11-25T10:10", zone)
+    done = mar.give_dose(ward7, "RX1", "08:00")
+    assert done.outcome is Outcome.GIVEN_LATE
+    assert ward_alerts(ward7) == []
+    row = ward7.db.execute("SELECT outcome, dose_mg, due_at FROM administrations").fetchone()
+    assert row == ("given_late", 10.0, "2026-11-25T08:00:00+00:00")
+
+
+def test_routes_fix_their_units(ward7):
+    before = database_state(ward7.path)
+    with pytest.raises(InvalidInput, match="in mg per dose, not mcg/day"):
+        orders.add_order(ward7, orders.NewOrder(mrn="RX1", route="oral", daily_mcg=300, freq="TDS"))
+    with pytest.raises(InvalidInput, match="mcg/day, not mg"):
+        orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", dose_mg=300,
+                                                witness="nurse.okafor"))
+    with pytest.raises(InvalidInput, match="needs a witness"):
+        orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300))
+    with pytest.raises(InvalidInput, match="different user"):
+        orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300,
+                                                witness="admin"))
+    with pytest.raises(InvalidInput, match="TDS means 3 dose times"):
+        tds(ward7, times="08:00,20:00")
+    with pytest.raises(InvalidInput, match="positive"):
+        orders.add_order(ward7, orders.NewOrder(mrn="RX1", route="oral", dose_mg=0, freq="OD"))
+    assert database_state(ward7.path) == before
+    itb = orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300,
+                                                  witness="nurse.okafor"))
+    assert itb.describe() == "intrathecal 300 mcg/day"
+
+
+def test_daily_maximum_needs_an_override_which_is_recorded(ward7):
+    with pytest.raises(Refused, match="90 mg/day is above the 80 mg/day maximum") as info:
+        orders.add_order(ward7, orders.NewOrder(mrn="RX1", route="oral", dose_mg=30, freq="TDS"))
+    assert info.value.rule == "dose.max_daily"
+    made = orders.add_order(ward7, orders.NewOrder(
+        mrn="RX1", route="oral", dose_mg=30, freq="TDS", indication="alcohol_use_disorder",
+        override_reason="AUD protocol, Dr Rahman"))
+    assert made.override_reason == "AUD protocol, Dr Rahman"
+    (alert,) = [a for a in ward_alerts(ward7) if a.rule == "dose.max_daily"]
+    assert "AUD protocol, Dr Rahman" in alert.message
+
+
+def test_a_change_is_a_new_version_from_its_start(ward7, clock):
+    first = tds(ward7)
+    second = tds(ward7, times="09:00,15:00,21:00",
+                 start=datetime(2026, 11, 26, 12, tzinfo=UTC))
+    assert second.supersedes_id == first.id and second.action.value == "change"
+    rows = ward7.db.execute("SELECT id, action, dose_mg FROM orders ORDER BY id").fetchall()
+    assert rows == [(first.id, "start", 10.0), (second.id, "change", 10.0)]
+    clock.set("2026-11-26T23:00", ward7.zone)
+    _, entries = mar.mar_day(ward7, "RX1", date(2026, 11, 26))
+    assert [e.due.astimezone(ward7.zone).strftime("%H:%M") for e in entries] == [
+        "08:00", "15:00", "21:00"]
+    with pytest.raises(InvalidInput, match="before the latest order version"):
+        tds(ward7, start=datetime(2026, 11, 26, 11, tzinfo=UTC))
+
+
+def test_stopping_is_refused_unless_for_a_serious_adverse_reaction(ward7, clock):
+    tds(ward7)
+    before = database_state(ward7.path)
+    with pytest.raises(Refused, match="taper plan --mrn RX1") as info:
+        orders.stop_order(ward7, "RX1", "no_longer_needed", "Dr Khan")
+    assert info.value.rule == "order.stop_abrupt"
+    with pytest.raises(InvalidInput, match="--prescriber"):
+        orders.stop_order(ward7, "RX1", "serious_adverse_reaction")
+    assert database_state(ward7.path) == before
+    clock.set("2026-11-25T09:00", ward7.zone)
+    mar.give_dose(ward7, "RX1", "08:00")
+    orders.stop_order(ward7, "RX1", "serious_adverse_reaction", "Dr Khan")
+    alerts = ward_alerts(ward7)
+    assert [a.rule for a in alerts] == ["withdrawal.watch"]
+    clock.set("2026-11-25T16:00", ward7.zone)
+    assert [a.rule for a in ward_alerts(ward7)] == ["withdrawal.watch"]  # no 14:00 dose is due
+    with pytest.raises(InvalidInput, match="no baclofen order in force"):
+        orders.stop_order(ward7, "RX1", "serious_adverse_reaction", "Dr Khan")
+
+
+def test_recording_rules(ward7, clock):
+    tds(ward7)
+    clock.set("2026-11-25T08:10", ward7.zone)
+    with pytest.raises(InvalidInput, match="No dose of MRN RX1 is due at 09:00.*08:00, 14:00, 22:00"):
+        mar.give_dose(ward7, "RX1", "09:00")
+    with pytest.raises(Refused, match="says 10 mg at 08:00, not 20 mg"):
+        mar.give_dose(ward7, "RX1", "08:00", dose_mg=20)
+    with pytest.raises(InvalidInput, match="in mg"):
+        mar.give_dose(ward7, "RX1", "08:00", dose_mcg=10)
+    with pytest.raises(Refused, match="not due until"):
+        mar.give_dose(ward7, "RX1", "2026-11-25T22:00")
+    done = mar.give_dose(ward7, "RX1", "08:00", note="with breakfast")
+    assert done.outcome is Outcome.GIVEN
+    with pytest.raises(InvalidInput, match="already recorded .*dose correct --id"):
+        mar.give_dose(ward7, "RX1", "08:00")
+    with pytest.raises(InvalidInput, match="already recorded"):
+        mar.omit_dose(ward7, "RX1", "08:00", "refused")
+    with pytest.raises(InvalidInput, match="needs a note"):
+        mar.omit_dose(ward7, "RX1", "14:00", "other")
+    held = mar.omit_dose(ward7, "RX1", "14:00", "other", note="too drowsy, POSS 3", held=True)
+    assert held.outcome is Outcome.HELD
+    refused = mar.omit_dose(ward7, "RX1", "22:00", "refused")
+    assert refused.outcome is Outcome.REFUSED
+    entries = audit.entries(ward7.db, patient_id=1)
+    assert [e["action"] for e in entries[:3]] == ["dose.refused", "dose.held", "dose.given"]
+
+
+def test_a_correction_keeps_the_original_and_reopens_the_dose(ward7, clock):
+    tds(ward7)
+    clock.set("2026-11-25T08:05", ward7.zone)
+    first = mar.give_dose(ward7, "RX1", "08:00")
+    clock.set("2026-11-25T08:20", ward7.zone)
+    fix = mar.correct_record(ward7, first.record_id, "wrong patient")
+    with pytest.raises(InvalidInput, match="already marked entered in error"):
+        mar.correct_record(ward7, first.record_id, "again")
+    with pytest.raises(InvalidInput, match="itself a correction"):
+        mar.correct_record(ward7, fix.record_id, "nope")
+    with pytest.raises(InvalidInput, match="no dose record 999"):
+        mar.correct_record(ward7, 999, "nope")
+    with pytest.raises(InvalidInput, match="Say why"):
+        mar.correct_record(ward7, first.record_id, " ")
+    _, entries = mar.mar_day(ward7, "RX1")
+    morning = [e for e in entries if e.due.astimezone(ward7.zone).hour == 8]
+    assert [(e.state, e.corrected) for e in morning] == [(State.GIVEN, True), (State.DUE, False)]
+    assert "wrong patient" in morning[0].correction_reason
+    assert morning[0].to_json(ward7.zone)["state"] == "entered_in_error"
+    clock.set("2026-11-25T08:25", ward7.zone)
+    again = mar.give_dose(ward7, "RX1", "08:00")
+    _, entries = mar.mar_day(ward7, "RX1")
+    morning = [e for e in entries if e.due.astimezone(ward7.zone).hour == 8]
+    assert [(e.id, e.corrected) for e in morning] == [(first.record_id, True),
+                                                      (again.record_id, False)]
+    rows = ward7.db.execute("SELECT id, outcome, corrects_id FROM administrations ORDER BY id")
+    assert rows.fetchall() == [(1, "given", None), (2, "entered_in_error", 1), (3, "given", None)]
+
+
+def test_intrathecal_bolus_needs_a_witness(ward7):
+    orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300,
+                                            witness="nurse.okafor"))
+    with pytest.raises(InvalidInput, match="needs a witness"):
+        mar.give_bolus(ward7, "RX2", 50, None)
+    done = mar.give_bolus(ward7, "RX2", 50, "nurse.okafor")
+    row = ward7.db.execute("SELECT dose_mcg, witness_id, recorded_by FROM administrations WHERE id=?",
+                           [done.record_id]).fetchone()
+    assert row == (50.0, 2, 1)
+    with pytest.raises(Refused, match="no intrathecal order"):
+        mar.give_bolus(ward7, "RX1", 50, "nurse.okafor")
+
+
+def test_a_witness_is_recorded_for_oral_doses_when_given(ward7, clock):
+    tds(ward7)
+    clock.set("2026-11-25T08:00", ward7.zone)
+    ward7.actor = Actor(2, "nurse.okafor", "nurse")
+    with pytest.raises(InvalidInput, match="different user"):
+        mar.give_dose(ward7, "RX1", "08:00", witness="nurse.okafor")
+    mar.give_dose(ward7, "RX1", "08:00", witness="admin")
+    assert ward7.db.execute("SELECT recorded_by, witness_id FROM administrations").fetchone() == (2, 1)
+
+
+@pytest.mark.parametrize("tz, spring, autumn", [
+    ("Europe/London", date(2026, 3, 29), date(2026, 10, 25)),
+    ("America/New_York", date(2026, 3, 8), date(2026, 11, 1)),
+])
+def test_mar_on_daylight_saving_days(tmp_path, tz, spring, autumn):
+    moment = [datetime(2026, 1, 1, 12, tzinfo=UTC)]
+    ctx = init_ward(tmp_path / "dst.db", ward="W", tz=tz, clock=lambda: moment[0])
+    add_patient(ctx, NewPatient(mrn="RX1", name="A B", dob=date(1970, 1, 1), bed="1"))
+    orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=5,
+                                          times="01:30,02:30,08:00,22:00"))
+    for day in (spring, autumn):
+        moment[0] = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+        _, entries = mar.mar_day(ctx, "RX1", day)
+        local = [e.due.astimezone(ctx.zone).strftime("%H:%M") for e in entries]
+        assert local[-2:] == ["08:00", "22:00"]
+        assert len(entries) == len({e.due for e in entries})
+        if day == spring and tz == "America/New_York":
+            assert local == ["01:30", "03:00", "08:00", "22:00"]  # 02:30 is in the gap
+        if day == spring and tz == "Europe/London":
+            assert local == ["02:00", "02:30", "08:00", "22:00"]  # 01:30 is in the gap
+        if day == autumn:
+            assert local == ["01:30", "02:30", "08:00", "22:00"]  # 01:30 once, not twice
+        # Give every dose, then nothing is missed that day.
+        for e in entries:
+            moment[0] = e.due + timedelta(minutes=5)
+            assert mar.give_dose(ctx, "RX1", e.due.isoformat()).outcome is Outcome.GIVEN
+    ctx.close()
+
+
+def test_a_clock_time_means_the_nearest_such_dose(ward7, clock):
+    tds(ward7, start=datetime(2026, 11, 24, 7, tzinfo=UTC))
+    clock.set("2026-11-25T00:30", ward7.zone)
+    assert mar.give_dose(ward7, "RX1", "22:00").due == datetime(2026, 11, 24, 22, tzinfo=UTC)
+    clock.set("2026-11-25T08:10", ward7.zone)
+    assert mar.omit_dose(ward7, "RX1", "14:00", "away").due == datetime(2026, 11, 25, 14, tzinfo=UTC)
