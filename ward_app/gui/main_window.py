@@ -125,7 +125,8 @@ class MainWindow(QMainWindow):
         self.alerts_dock.setWindowTitle(
             f"Alerts ({len(overview.alerts)}{f', {urgent} urgent or worse' if urgent else ''})")
         rows = overview.rows
-        self.count_label.setText(f"{len(rows)} patients" if rows else "no patients")
+        self.count_label.setText(
+            f"{len(rows)} patient{'s' if len(rows) != 1 else ''}" if rows else "no patients")
         self.updated_label.setText(
             f"Updated {overview.at.astimezone(self.ctx.zone):%H:%M}")
         by_id = {r.patient_id: r for r in rows}
