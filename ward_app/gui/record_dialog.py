@@ -77,7 +77,7 @@ class RecordDoseDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.given)
         form.addRow(self.not_given)
-        form.addRow("&Reason:", self.reason)
+        form.addRow("Rea&son:", self.reason)
         form.addRow(self.held)
         form.addRow("N&ote:", self.note)
         form.addRow("&Witness:", self.witness)

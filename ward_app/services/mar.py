@@ -121,8 +121,8 @@ def give_dose(ctx: Context, mrn: str, due_text: str, *, dose_mg: float | None = 
     if existing is not None:
         raise InvalidInput("due", f"The {local:%d %b %H:%M} dose is already recorded "
                            f"({existing.outcome.value} by {existing.by}, record {existing.id}). "
-                           "If that was wrong, mark it with: ward-app dose correct --id "
-                           f"{existing.id} --reason TEXT.")
+                           "If that record is wrong, mark it entered in error first ('Mark entered "
+                           f"in error' in the chart, or ward-app dose correct --id {existing.id}).")
     witness_id = witness_for(ctx, actor, witness, "This dose") if witness else None
     outcome = given_outcome(due.due, now, float(t["dose.window_min"]))
     with ctx.write() as db:
@@ -142,7 +142,7 @@ def omit_dose(ctx: Context, mrn: str, due_text: str, reason: str, *, note: str |
     code = parse_reason(reason)
     text = _clean_note(note)
     if code is Reason.OTHER and not text:
-        raise InvalidInput("note", "Reason 'other' needs a note saying why: add --note TEXT.")
+        raise InvalidInput("note", "Reason 'other' needs a note saying why (--note TEXT).")
     due = resolve_due(ctx, patient, due_text)
     existing = _already(ctx, patient, due)
     local = due.due.astimezone(ctx.zone)
