@@ -127,8 +127,14 @@ def test_stopping_is_refused_unless_for_a_serious_adverse_reaction(ward7, clock)
     orders.stop_order(ward7, "RX1", "serious_adverse_reaction", "Dr Khan")
     alerts = ward_alerts(ward7)
     assert [a.rule for a in alerts] == ["withdrawal.watch"]
+    clock.set("2026-11-25T12:00", ward7.zone)
+    assert [a.rule for a in ward_alerts(ward7)] == ["withdrawal.watch"]
     clock.set("2026-11-25T16:00", ward7.zone)
-    assert [a.rule for a in ward_alerts(ward7)] == ["withdrawal.watch"]  # no 14:00 dose is due
+    # no 14:00 dose is due; the 4-hourly withdrawal check (due 13:00) is overdue
+    late = ward_alerts(ward7)
+    assert sorted(a.rule for a in late) == ["monitoring.overdue", "withdrawal.watch"]
+    assert "Withdrawal check overdue since 25 Nov 13:00" in next(
+        a.message for a in late if a.rule == "monitoring.overdue")
     with pytest.raises(InvalidInput, match="no baclofen order in force"):
         orders.stop_order(ward7, "RX1", "serious_adverse_reaction", "Dr Khan")
 

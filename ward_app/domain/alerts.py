@@ -14,8 +14,9 @@ from enum import IntEnum
 from typing import Any
 
 from ward_app.domain.mar import Record
+from ward_app.domain.observations import Observation
 from ward_app.domain.orders import Order
-from ward_app.domain.patient import Flag, Patient
+from ward_app.domain.patient import Flag, Lab, Patient
 from ward_app.domain.rules import Thresholds
 
 
@@ -46,6 +47,12 @@ class Alert:
     name: str
     key: str  # stable identity of this occurrence, e.g. "dose.missed:12:2026-11-25T08:00Z"
     values: dict[str, Any] = field(default_factory=dict)
+    acknowledged_by: str | None = None  # set when acknowledged at this severity or higher
+    ack_note: str | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_by is not None
 
     @property
     def id(self) -> int:
@@ -57,7 +64,8 @@ class Alert:
             "id": self.id, "mrn": self.mrn, "bed": self.bed, "name": self.name, "rule": self.rule,
             "severity": self.severity.label, "message": self.message,
             "since": self.since.astimezone(zone).isoformat(timespec="seconds"),
-            "values": self.values, "source": self.source,
+            "values": self.values, "source": self.source, "acknowledged": self.acknowledged,
+            "acknowledged_by": self.acknowledged_by, "ack_note": self.ack_note,
         }
 
 
@@ -70,6 +78,10 @@ class PatientSnapshot:
     records: tuple[Record, ...]
     zone: tzinfo
     flag_since: dict[Flag, datetime] = field(default_factory=dict)
+    observations: tuple[Observation, ...] = ()  # recent, oldest first
+    baseline_mas: str | None = None  # the patient's own baseline Modified Ashworth score
+    lab: Lab | None = None  # latest renal result
+    comeds: tuple[str, ...] = ()
 
     def alert(self, rule: str, severity: Severity, message: str, since: datetime, source: str,
               key_suffix: str = "", **values: Any) -> Alert:
@@ -83,4 +95,5 @@ Rule = Callable[[PatientSnapshot, datetime, Thresholds], list[Alert]]
 
 
 def most_severe_first(alerts: list[Alert]) -> list[Alert]:
-    return sorted(alerts, key=lambda a: (-a.severity, a.since, a.bed, a.rule))
+    """Most severe first; within a severity, unacknowledged before acknowledged, oldest first."""
+    return sorted(alerts, key=lambda a: (-a.severity, a.acknowledged, a.since, a.bed, a.rule))

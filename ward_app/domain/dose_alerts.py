@@ -3,6 +3,7 @@ withdrawal watch after missed doses or an abrupt stop, and nil by mouth on oral 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
@@ -99,15 +100,24 @@ def max_daily_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[A
         override_reason=order.override_reason)]
 
 
-def withdrawal_watch_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
-    """A withdrawal watch after two consecutive missed/omitted doses or an abrupt stop."""
+@dataclass(frozen=True)
+class Watch:
+    """A withdrawal watch: since when, why, and what triggered it."""
+
+    started: datetime
+    reason: str
+    key: str
+    values: dict[str, object]
+
+
+def withdrawal_watches(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Watch]:
+    """Watches in force at ``now``: after two consecutive missed/omitted oral or enteral doses
+    (the latest such pair), and after a stop for a serious adverse reaction (RULES §2, §4, §7)."""
     watch = timedelta(hours=float(t["withdrawal.watch_hours"]))
-    every = float(t["withdrawal.check_every_hours"])
     window, missed_after = t.minutes("dose.window_min"), t.minutes("dose.missed_after_min")
     doses = [d for d in _schedule(s, now, t) if d.route in (Route.ORAL, Route.ENTERAL)]
     records, _ = effective_records(s.records)
-    started: datetime | None = None
-    values: dict[str, object] = {}
+    found: Watch | None = None
     previous: tuple[DueDose, State] | None = None
     for i, dose in enumerate(doses):
         if dose.due > now:
@@ -116,31 +126,35 @@ def withdrawal_watch_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) ->
         state = dose_state(dose.due, records.get(dose.due), now, nxt, window, missed_after)
         if state in NOT_GIVEN and previous is not None and previous[1] in NOT_GIVEN:
             became = missed_at(dose.due, nxt, missed_after) if state is State.MISSED else dose.due
-            if now - became <= watch:
-                started = became
-                values = {"doses": [previous[0].due.astimezone(s.zone).isoformat(timespec="minutes"),
-                                    dose.due.astimezone(s.zone).isoformat(timespec="minutes")],
-                          "states": [previous[1].value, state.value]}
+            if became <= now and now - became <= watch:
+                found = Watch(became, "two doses in a row not given", became.isoformat(), {
+                    "doses": [previous[0].due.astimezone(s.zone).isoformat(timespec="minutes"),
+                              dose.due.astimezone(s.zone).isoformat(timespec="minutes")],
+                    "states": [previous[1].value, state.value]})
         previous = (dose, state)
+    out = [found] if found else []
+    for v in s.versions:
+        if v.action is OrderAction.STOP and v.stop_reason == STOPPED_SAR and (
+                v.starts_at <= now < v.starts_at + watch):
+            out.append(Watch(v.starts_at, f"stopped for a serious adverse reaction (prescriber "
+                             f"{v.prescriber})", f"stop{v.id}",
+                             {"prescriber": v.prescriber, "stop_reason": v.stop_reason}))
+    return out
+
+
+def withdrawal_watch_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
+    watch = timedelta(hours=float(t["withdrawal.watch_hours"]))
+    every = float(t["withdrawal.check_every_hours"])
     out: list[Alert] = []
-    if started is not None:
+    for w in withdrawal_watches(s, now, t):
+        until = (w.started + watch).astimezone(s.zone).strftime("%d %b %H:%M")
+        source = SRC_STOP if w.key.startswith("stop") else SRC_WATCH
         out.append(s.alert(
             "withdrawal.watch", Severity.WARNING,
-            f"Two doses in a row not given. Withdrawal watch until "
-            f"{(started + watch).astimezone(s.zone):%d %b %H:%M}: check for withdrawal signs "
-            f"(itching, returning spasticity, low blood pressure, fever, confusion) every "
-            f"{every:g} h, and ask the prescriber how to restore baclofen.",
-            started, SRC_WATCH, started.isoformat(), **values))
-    for v in s.versions:
-        if v.action is OrderAction.STOP and v.stop_reason == STOPPED_SAR and v.starts_at <= now < (
-                v.starts_at + watch):
-            out.append(s.alert(
-                "withdrawal.watch", Severity.WARNING,
-                f"Baclofen stopped for a serious adverse reaction (prescriber {v.prescriber}). "
-                f"Withdrawal watch until {(v.starts_at + watch).astimezone(s.zone):%d %b %H:%M}: "
-                f"check for withdrawal signs every {every:g} h.",
-                v.starts_at, SRC_STOP, f"stop{v.id}", prescriber=v.prescriber,
-                stop_reason=v.stop_reason))
+            f"Withdrawal watch until {until} ({w.reason}): check for withdrawal signs (itching, "
+            f"returning spasticity, low blood pressure, fever, confusion) every {every:g} h, and "
+            "ask the prescriber how to restore baclofen.",
+            w.started, source, w.key, **w.values))
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from ward_app.domain.errors import InvalidInput
@@ -138,3 +138,13 @@ class Patient:
             or Flag.COMMUNICATION_DIFFICULTY in self.flags
             or Flag.PREVIOUS_WITHDRAWAL in self.flags
         )
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A renal result: eGFR (mL/min/1.73m2) and whether the patient is on dialysis."""
+
+    taken_at: datetime
+    egfr: float | None
+    dialysis: bool
+    id: int = 0

@@ -1,16 +1,53 @@
-"""The alert engine's entry point: every active alert on the ward at a moment, most severe first."""
+"""The alert engine's entry point: every active alert on the ward at a moment, most severe first.
+
+After the rules run, two things apply to every alert: intrathecal high-risk patients (SCI at T6 or
+above, communication difficulty, previous withdrawal) have their alerts raised one step (RULES §5),
+and an alert acknowledged at its current severity or higher is marked acknowledged (a worse one
+is raised again).
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from ward_app.domain.alerts import Alert, Rule, most_severe_first
+from ward_app.domain.alerts import Alert, PatientSnapshot, Rule, most_severe_first
+from ward_app.domain.clinical_alerts import RULES as CLINICAL_RULES
 from ward_app.domain.dose_alerts import RULES as DOSE_RULES
+from ward_app.domain.dose_alerts import in_force
+from ward_app.domain.errors import InvalidInput
+from ward_app.domain.orders import Route
+from ward_app.domain.rules import Thresholds
 from ward_app.services.context import Context
 from ward_app.services.snapshots import load_snapshots
+from ward_app.storage import acks, audit
+from ward_app.storage.errors import actionable_errors
 
 #: Every rule the engine runs; later features add theirs here.
-RULES: list[Rule] = [*DOSE_RULES]
+RULES: list[Rule] = [*DOSE_RULES, *CLINICAL_RULES]
+
+
+def patient_alerts(snapshot: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
+    """Every rule on one patient, with the intrathecal high-risk raise applied."""
+    alerts = [a for rule in RULES for a in rule(snapshot, now, t)]
+    order = in_force(snapshot.versions, now)
+    if order is not None and order.route is Route.INTRATHECAL and snapshot.patient.itb_high_risk:
+        alerts = [replace(a, severity=a.severity.raised(),
+                          message=f"Intrathecal high-risk patient (raised one step). {a.message}",
+                          values={**a.values, "raised": "itb_high_risk"}) for a in alerts]
+    return alerts
+
+
+def with_acks(ctx: Context, alerts: list[Alert]) -> list[Alert]:
+    with actionable_errors():
+        found = acks.latest_by_key(ctx.db, [a.key for a in alerts])
+    out = []
+    for a in alerts:
+        ack = found.get(a.key)
+        if ack is not None and ack.severity >= a.severity:
+            a = replace(a, acknowledged_by=ack.by, ack_note=ack.note)
+        out.append(a)
+    return out
 
 
 def ward_alerts(ctx: Context, now: datetime | None = None, *,
@@ -19,6 +56,26 @@ def ward_alerts(ctx: Context, now: datetime | None = None, *,
     t = ctx.thresholds()
     alerts: list[Alert] = []
     for snapshot in load_snapshots(ctx, moment, t, patient_id):
-        for rule in RULES:
-            alerts.extend(rule(snapshot, moment, t))
-    return most_severe_first(alerts)
+        alerts.extend(patient_alerts(snapshot, moment, t))
+    return most_severe_first(with_acks(ctx, alerts))
+
+
+def acknowledge(ctx: Context, alert_id: int, note: str | None = None) -> Alert:
+    """Record that the acting user has seen an active alert (at its current severity)."""
+    actor = ctx.require_actor()
+    text = " ".join((note or "").split()) or None
+    if text and len(text) > 500:
+        raise InvalidInput("note", "Note is too long: keep it under 500 characters.")
+    current = next((a for a in ward_alerts(ctx) if a.id == alert_id), None)
+    if current is None:
+        raise InvalidInput("id", f"There is no active alert {alert_id}: list them with "
+                           "'ward-app alerts'.")
+    now = ctx.now()
+    with ctx.write() as db:
+        acks.insert(db, patient_id=current.patient_id, rule=current.rule, key=current.key,
+                    severity=int(current.severity), note=text, user_id=actor.id, at=now)
+        audit.record(db, at=now, user_id=actor.id, action="alert.ack", entity="alert",
+                     patient_id=current.patient_id,
+                     detail={"rule": current.rule, "key": current.key,
+                             "severity": current.severity.label, "note": text})
+    return replace(current, acknowledged_by=actor.name, ack_note=text)

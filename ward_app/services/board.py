@@ -12,7 +12,7 @@ from ward_app.domain.dose_alerts import in_force
 from ward_app.domain.mar import effective_records
 from ward_app.domain.patient import FLAG_LABELS, Flag
 from ward_app.domain.schedule import due_doses
-from ward_app.services.alerts import RULES
+from ward_app.services.alerts import patient_alerts, with_acks
 from ward_app.services.context import Context
 from ward_app.services.snapshots import load_snapshots
 from ward_app.storage import patients as patient_repo
@@ -71,7 +71,7 @@ def ward_overview(ctx: Context, at: datetime | None = None) -> WardOverview:
     all_alerts: list[Alert] = []
     for snap in snapshots:
         p = snap.patient
-        alerts = [a for rule in RULES for a in rule(snap, moment, t)]
+        alerts = with_acks(ctx, patient_alerts(snap, moment, t))
         all_alerts.extend(alerts)
         order = in_force(snap.versions, moment)
         if order is None:

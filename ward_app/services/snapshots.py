@@ -8,10 +8,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ward_app.domain.alerts import PatientSnapshot
+from ward_app.domain.clock import from_utc_text
 from ward_app.domain.dose_alerts import history_hours
+from ward_app.domain.patient import Lab
 from ward_app.domain.rules import Thresholds
 from ward_app.services.context import Context
 from ward_app.storage import administrations, orders
+from ward_app.storage import observations as obs_repo
 from ward_app.storage import patients as patient_repo
 from ward_app.storage.errors import actionable_errors
 
@@ -28,9 +31,23 @@ def load_snapshots(ctx: Context, now: datetime, t: Thresholds,
         else:
             records = {patient_id: administrations.for_patient(ctx.db, patient_id, start, end)}
         since = patient_repo.flags_since(ctx.db)
-    return [
-        PatientSnapshot(patient=p, versions=tuple(versions.get(p.id, ())),
-                        records=tuple(records.get(p.id, ())), zone=ctx.zone,
-                        flag_since=since.get(p.id, {}))
-        for p in patients if patient_id is None or p.id == patient_id
-    ]
+        observations = obs_repo.recent(ctx.db, start, end)
+        older = obs_repo.latest_before(ctx.db, start)
+        baselines = obs_repo.baseline_mas(ctx.db)
+        labs = patient_repo.latest_labs(ctx.db, now)
+        comeds = patient_repo.all_comedications(ctx.db)
+    out = []
+    for p in patients:
+        if patient_id is not None and p.id != patient_id:
+            continue
+        obs = observations.get(p.id, [])
+        if p.id in older:
+            obs = [older[p.id], *obs]
+        lab = labs.get(p.id)
+        out.append(PatientSnapshot(
+            patient=p, versions=tuple(versions.get(p.id, ())), records=tuple(records.get(p.id, ())),
+            zone=ctx.zone, flag_since=since.get(p.id, {}), observations=tuple(obs),
+            baseline_mas=baselines.get(p.id),
+            lab=Lab(from_utc_text(lab.taken_at), lab.egfr, lab.dialysis, lab.id) if lab else None,
+            comeds=tuple(comeds.get(p.id, ()))))
+    return out

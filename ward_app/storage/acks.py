@@ -1,0 +1,43 @@
+"""Alert acknowledgements: who saw an alert, at what severity, with what note. Append-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from ward_app.domain.clock import from_utc_text, to_utc_text
+
+
+@dataclass(frozen=True)
+class Ack:
+    key: str
+    severity: int
+    by: str
+    note: str | None
+    at: datetime
+
+
+def insert(db: Database, *, patient_id: int, rule: str, key: str, severity: int, note: str | None,
+           user_id: int, at: datetime) -> int:
+    cur = db.execute(
+        "INSERT INTO alert_acks (patient_id, rule, alert_key, severity, note, acked_at, acked_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [patient_id, rule, key, severity, note, to_utc_text(at), user_id])
+    return int(cur.lastrowid or 0)
+
+
+def latest_by_key(db: Database, keys: list[str]) -> dict[str, Ack]:
+    """The most severe acknowledgement of each alert key (index: alert_key)."""
+    out: dict[str, Ack] = {}
+    for chunk in (keys[i:i + 500] for i in range(0, len(keys), 500)):
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            f"SELECT a.alert_key, a.severity, u.name, a.note, a.acked_at FROM alert_acks a "
+            f"JOIN users u ON u.id = a.acked_by WHERE a.alert_key IN ({marks}) ORDER BY a.id",
+            chunk).fetchall()
+        for key, severity, by, note, at in rows:
+            if key not in out or severity >= out[key].severity:
+                out[key] = Ack(key, severity, by, note, from_utc_text(at))
+    return out
