@@ -11,7 +11,7 @@ from ward_app.domain.alerts import Severity
 from ward_app.domain.clock import parse_date, parse_moment
 from ward_app.services import mar as mar_svc
 from ward_app.services import orders as order_svc
-from ward_app.services.alerts import ward_alerts
+from ward_app.services.alerts import acknowledge, ward_alerts
 from ward_app.services.patients import get_patient
 
 
@@ -194,8 +194,24 @@ def alerts(click_ctx: click.Context, mrn: str | None, as_json: bool) -> None:
     for a in found:
         since = a.since.astimezone(ctx.zone).strftime("%d %b %H:%M")
         marker = "!!" if a.severity >= Severity.URGENT else "! "
+        seen = f"\n   Acknowledged by {a.acknowledged_by}" + (f": {a.ack_note}" if a.ack_note else "") \
+            if a.acknowledged else ""
         click.echo(f"{marker} {a.severity.label.upper():9} bed {a.bed:4} {a.name} ({a.mrn}) "
-                   f"{a.rule} since {since} [id {a.id}]\n   {a.message}")
+                   f"{a.rule} since {since} [id {a.id}]\n   {a.message}{seen}")
+
+
+@alerts.command("ack")
+@click.option("--id", "alert_id", required=True, type=int, help="The alert's id (from 'alerts').")
+@click.option("--note", metavar="TEXT", help="What you did about it.")
+def alerts_ack(alert_id: int, note: str | None) -> None:
+    """Acknowledge an active alert: you have seen it (it is raised again if it gets worse).
+
+    Example: ward-app alerts ack --id 1234567 --note "Dr Khan informed, obs hourly"
+    """
+    ctx = state().context()
+    done = acknowledge(ctx, alert_id, note)
+    click.echo(f"Acknowledged {done.rule} for {done.name} (bed {done.bed}) at "
+               f"{done.severity.label}; it will be raised again if it gets worse.")
 
 
 COMMANDS = [order, mar, dose, alerts]

@@ -152,6 +152,7 @@ class Observation:
     signs_checked: bool = False  # the withdrawal checklist was gone through (signs may be none)
     by: str = ""
     note: str | None = None
+    corrects_id: int | None = None  # set on a row that marks another entered in error
 
     @property
     def has_vitals(self) -> bool:

@@ -247,8 +247,14 @@ def _administration_history(ward: DemoWard) -> None:
 
 
 #: One builder per feature, in the order they run. Later features append theirs here.
+def _observation_history(ward: DemoWard) -> None:
+    from ward_app.services.demo_obs import observation_history
+
+    observation_history(ward)
+
+
 HISTORY: list[HistoryBuilder] = [_order_history, _lab_and_comed_history, _pump_history,
-                                 _administration_history]
+                                 _administration_history, _observation_history]
 
 
 def built_at(db: Database) -> datetime | None:

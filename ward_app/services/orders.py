@@ -98,7 +98,7 @@ def add_order(ctx: Context, new: NewOrder) -> Order:
         if new.freq or new.times:
             raise InvalidInput("freq", "An intrathecal infusion is continuous: drop --freq/--times.")
         daily = _positive(new.daily_mcg, "daily-mcg", "mcg/day")
-        witness_id = witness_for(ctx, actor, new.witness, "An intrathecal dose change")
+        witness_id = witness_for(ctx, actor, new.witness, "An intrathecal order or dose change")
         fields: dict[str, object] = {"daily_mcg": daily}
     else:
         if new.daily_mcg is not None:

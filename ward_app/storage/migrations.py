@@ -282,12 +282,13 @@ def m008_index_administrations_by_due(db: Database) -> None:
 @migrations()
 def m009_withdrawal_checks_and_ack_severity(db: Database) -> None:
     """Record whether the withdrawal checklist was gone through (no signs is an answer), and the
-    severity an alert had when acknowledged (a worse one is raised again)."""
+    severity an alert had when acknowledged (a worse one is raised again); find corrections fast."""
     _run(
         db,
         "ALTER TABLE observations ADD COLUMN signs_checked INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE alert_acks ADD COLUMN severity INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX observations_taken ON observations(taken_at)",
+        "CREATE INDEX observations_corrects ON observations(corrects_id)",
         "CREATE INDEX comedications_active ON comedications(patient_id, stopped_at)",
     )
 

@@ -12,9 +12,14 @@ from ward_app.domain.observations import Acvpu, Observation, Poss, Sign
 
 _SELECT = """
 SELECT o.id, o.patient_id, o.taken_at, o.rr, o.spo2, o.on_oxygen, o.sbp, o.hr, o.acvpu, o.temp,
-       o.poss, o.rass, o.mas, o.penn, o.signs, o.signs_checked, u.name, o.note
+       o.poss, o.rass, o.mas, o.penn, o.signs, o.signs_checked, u.name, o.note, o.corrects_id
 FROM observations o JOIN users u ON u.id = o.recorded_by
 """
+#: Rows that count: not a correction, and not marked entered in error by one.
+_VALID = ("o.corrects_id IS NULL AND NOT EXISTS "
+          "(SELECT 1 FROM observations c WHERE c.corrects_id = o.id)")
+_HAS_VITALS = ("(o.rr IS NOT NULL OR o.spo2 IS NOT NULL OR o.sbp IS NOT NULL OR o.hr IS NOT NULL "
+               "OR o.acvpu IS NOT NULL OR o.temp IS NOT NULL)")
 
 
 def _obs(row: tuple) -> Observation:
@@ -24,7 +29,7 @@ def _obs(row: tuple) -> Observation:
         acvpu=Acvpu(row[8]) if row[8] else None, temp=row[9], poss=Poss(row[10]) if row[10] else None,
         rass=row[11], mas=row[12], penn=row[13],
         signs=frozenset(Sign(x) for x in json.loads(row[14] or "[]")), signs_checked=bool(row[15]),
-        by=row[16], note=row[17],
+        by=row[16], note=row[17], corrects_id=row[18],
     )
 
 
@@ -44,9 +49,44 @@ def insert(db: Database, obs: Observation, *, user_id: int, at: datetime) -> int
     return int(cur.lastrowid or 0)
 
 
-def for_patient(db: Database, patient_id: int, start: datetime, end: datetime) -> list[Observation]:
+def insert_correction(db: Database, original: Observation, *, reason: str, user_id: int,
+                      at: datetime) -> int:
+    """A row that marks ``original`` entered in error (the original row is never changed)."""
+    cur = db.execute(
+        "INSERT INTO observations (patient_id, taken_at, note, corrects_id, recorded_at, recorded_by) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [original.patient_id, to_utc_text(original.taken_at), reason, original.id, to_utc_text(at),
+         user_id])
+    return int(cur.lastrowid or 0)
+
+
+def by_id(db: Database, obs_id: int) -> Observation | None:
+    row = db.execute(_SELECT + " WHERE o.id = ?", [obs_id]).fetchone()
+    return _obs(row) if row else None
+
+
+def is_corrected(db: Database, obs_id: int) -> bool:
+    return db.execute("SELECT 1 FROM observations WHERE corrects_id = ?", [obs_id]).fetchone() is not None
+
+
+def corrections_of(db: Database, ids: list[int]) -> dict[int, str]:
+    """For each of ``ids`` marked entered in error: the reason given."""
+    out: dict[int, str] = {}
+    for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
+        marks = ",".join("?" * len(chunk))
+        for cid, note in db.execute(
+                f"SELECT corrects_id, note FROM observations WHERE corrects_id IN ({marks})", chunk):
+            out[cid] = note or ""
+    return out
+
+
+def for_patient(db: Database, patient_id: int, start: datetime, end: datetime, *,
+                include_corrected: bool = False) -> list[Observation]:
+    """One patient's observations taken in [start, end), oldest first; with ``include_corrected``
+    also those marked entered in error (never the correcting rows themselves)."""
+    valid = "o.corrects_id IS NULL" if include_corrected else _VALID
     rows = db.execute(
-        _SELECT + " WHERE o.patient_id = ? AND o.taken_at >= ? AND o.taken_at < ? "
+        _SELECT + f" WHERE o.patient_id = ? AND o.taken_at >= ? AND o.taken_at < ? AND {valid} "
         "ORDER BY o.taken_at, o.id", [patient_id, to_utc_text(start), to_utc_text(end)]).fetchall()
     return [_obs(r) for r in rows]
 
@@ -54,7 +94,7 @@ def for_patient(db: Database, patient_id: int, start: datetime, end: datetime) -
 def recent(db: Database, start: datetime, end: datetime) -> dict[int, list[Observation]]:
     """Observations of every patient taken in [start, end), oldest first (index: taken_at)."""
     out: dict[int, list[Observation]] = {}
-    for row in db.execute(_SELECT + " WHERE o.taken_at >= ? AND o.taken_at < ? "
+    for row in db.execute(_SELECT + f" WHERE o.taken_at >= ? AND o.taken_at < ? AND {_VALID} "
                           "ORDER BY o.taken_at, o.id", [to_utc_text(start), to_utc_text(end)]):
         obs = _obs(row)
         out.setdefault(obs.patient_id, []).append(obs)
@@ -62,12 +102,13 @@ def recent(db: Database, start: datetime, end: datetime) -> dict[int, list[Obser
 
 
 def latest_before(db: Database, start: datetime) -> dict[int, Observation]:
-    """Per patient, the last observation with vital signs taken before ``start`` (so a quiet
-    patient's overdue check is still seen)."""
+    """Per patient, the last valid observation with vital signs taken before ``start`` (so a quiet
+    patient's overdue check is still seen). Walks each patient's index backwards from ``start``."""
     rows = db.execute(
-        _SELECT + """ WHERE o.id IN (
-            SELECT (SELECT o2.id FROM observations o2 WHERE o2.patient_id = p.id AND o2.taken_at < ?
-                    ORDER BY o2.taken_at DESC, o2.id DESC LIMIT 1) FROM patients p)""",
+        _SELECT + f""" WHERE o.id IN (
+            SELECT (SELECT o.id FROM observations o WHERE o.patient_id = p.id AND o.taken_at < ?
+                    AND {_VALID} AND {_HAS_VITALS}
+                    ORDER BY o.taken_at DESC, o.id DESC LIMIT 1) FROM patients p)""",
         [to_utc_text(start)]).fetchall()
     return {r[1]: _obs(r) for r in rows}
 
@@ -75,8 +116,8 @@ def latest_before(db: Database, start: datetime) -> dict[int, Observation]:
 def baseline_mas(db: Database) -> dict[int, str]:
     """Each patient's baseline Modified Ashworth score: the first one recorded."""
     rows = db.execute(
-        """SELECT o.patient_id, o.mas FROM observations o WHERE o.id IN (
-               SELECT (SELECT o2.id FROM observations o2 WHERE o2.patient_id = p.id
-                       AND o2.mas IS NOT NULL ORDER BY o2.taken_at, o2.id LIMIT 1)
+        f"""SELECT o.patient_id, o.mas FROM observations o WHERE o.id IN (
+               SELECT (SELECT o.id FROM observations o WHERE o.patient_id = p.id
+                       AND o.mas IS NOT NULL AND {_VALID} ORDER BY o.taken_at, o.id LIMIT 1)
                FROM patients p)""").fetchall()
     return {pid: mas for pid, mas in rows}
