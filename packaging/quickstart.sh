@@ -15,14 +15,15 @@ esac
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 
-# Qt's xcb platform plugin (windows) and the offscreen plugin (tests) need these on a bare machine.
+# Qt's xcb platform plugin (windows) and the offscreen plugin (tests) need these on a bare machine;
+# libpulse0 lets QtMultimedia play the alert chime.
 debian_packages=(
   python3 python3-venv
   libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libxkbcommon0
   libxkbcommon-x11-0 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0
   libxcb-render-util0 libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-xfixes0
   libxcb-shm0 libxcb-sync1 libxcb-render0 libxrender1 libx11-xcb1 libsm6 libice6
-  libwayland-client0 libwayland-cursor0 libwayland-egl1 libcups2
+  libwayland-client0 libwayland-cursor0 libwayland-egl1 libcups2 libpulse0
   fonts-dejavu-core
 )
 

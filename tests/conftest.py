@@ -19,7 +19,6 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from ward_app.services.admin import init_ward  # noqa: E402
-from ward_app.services.context import Context  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -47,12 +46,31 @@ def ward(db_path: Path):
     ctx.close()
 
 
-@pytest.fixture
-def demo_ward(ward: Context):
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory) -> Path:
+    """The demo ward, built once per test run (at NOW) and copied for each test that needs it."""
     from ward_app.services.demo import build_demo
 
-    build_demo(ward, patients=24, days=30, seed=1)
-    return ward
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    ctx = init_ward(path, ward="Ward 7", tz="Europe/London", clock=fixed_clock)
+    try:
+        build_demo(ctx, patients=24, days=30, seed=1)
+    finally:
+        ctx.close()
+    return path
+
+
+@pytest.fixture
+def demo_ward(db_path: Path, _demo_template: Path):
+    """A fresh copy of the demo ward (24 patients, 30 days) acting as its admin, clock at NOW."""
+    import shutil
+
+    from ward_app.services.context import open_context
+
+    shutil.copyfile(_demo_template, db_path)
+    ctx = open_context(db_path, clock=fixed_clock)
+    yield ctx
+    ctx.close()
 
 
 def database_state(path: Path) -> str:

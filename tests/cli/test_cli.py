@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -23,10 +24,12 @@ def db(tmp_path: Path, run_cli) -> str:
 
 
 @pytest.fixture
-def demo_db(db: str, run_cli) -> str:
-    result = run_cli("--db", db, "--now", NOW, "demo")
-    assert result.code == 0, result.err
-    return db
+def demo_db(tmp_path: Path, _demo_template: Path) -> str:
+    """A copy of the session's demo ward (built at NOW, as `ward-app demo` would; that command
+    itself is exercised by test_init_demo_check_all_succeed)."""
+    path = tmp_path / "demo.db"
+    shutil.copyfile(_demo_template, path)
+    return str(path)
 
 
 def one_line(err: str) -> str:

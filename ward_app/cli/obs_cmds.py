@@ -109,8 +109,9 @@ def obs_list(mrn: str, hours: int, as_json: bool) -> None:
         click.echo("No observations in that time.")
     for r in rows:
         o = r.observation
+        oxygen = None if o.on_oxygen is None else ("yes" if o.on_oxygen else "air")
         vit = " ".join(f"{k}={v}" for k, v in (
-            ("RR", o.rr), ("SpO2", o.spo2), ("O2", {True: "yes", False: "air"}.get(o.on_oxygen)),
+            ("RR", o.rr), ("SpO2", o.spo2), ("O2", oxygen),
             ("SBP", o.sbp), ("HR", o.hr), ("ACVPU", o.acvpu.value if o.acvpu else None),
             ("T", o.temp), ("POSS", o.poss.value if o.poss else None), ("MAS", o.mas),
             ("Penn", o.penn)) if v is not None)

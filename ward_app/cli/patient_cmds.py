@@ -135,4 +135,17 @@ def comed_add(mrn: str, drug: str) -> None:
     click.echo(f"Recorded {svc.check_drug_name(drug)} for MRN {mrn.upper()}.")
 
 
+@comed.command("stop")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--drug", required=True, help="The co-medication as recorded.")
+def comed_stop(mrn: str, drug: str) -> None:
+    """Record that a co-medication was stopped.
+
+    Example: ward-app comed stop --mrn RX123456 --drug Lorazepam
+    """
+    ctx = state().context()
+    svc.stop_comedication(ctx, mrn, drug)
+    click.echo(f"Stopped {svc.check_drug_name(drug)} for MRN {mrn.upper()}.")
+
+
 COMMANDS = [patient, lab, comed]

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 from datetime import tzinfo
+from html import escape
 
 from PySide6.QtCore import QAbstractTableModel, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
-from ward_app.domain.alerts import Alert
+from ward_app.domain.alerts import Alert, Severity
+from ward_app.domain.errors import WardError
 from ward_app.gui.looks import INK, SEVERITY_BACKGROUND, SEVERITY_TEXT, severity_icon
+from ward_app.services.alerts import acknowledge
 
-ALERT_COLUMNS = ("Severity", "Bed", "Patient", "Alert", "Since", "What to do")
+ALERT_COLUMNS = ("Severity", "Bed", "Patient", "Alert", "Since", "Seen", "What to do")
 
 
 class AlertsModel(QAbstractTableModel):
@@ -46,7 +63,8 @@ class AlertsModel(QAbstractTableModel):
         col = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             since = a.since.astimezone(self._zone).strftime("%d %b %H:%M")
-            return (SEVERITY_TEXT[a.severity], a.bed, f"{a.name} ({a.mrn})", a.rule, since,
+            seen = f"✓ {a.acknowledged_by}" if a.acknowledged else "NEW"
+            return (SEVERITY_TEXT[a.severity], a.bed, f"{a.name} ({a.mrn})", a.rule, since, seen,
                     a.message)[col]
         if role == Qt.ItemDataRole.DecorationRole and col == 0:
             return severity_icon(a.severity)
@@ -54,19 +72,50 @@ class AlertsModel(QAbstractTableModel):
             return SEVERITY_BACKGROUND[a.severity]
         if role == Qt.ItemDataRole.ForegroundRole:
             return INK
+        if role == Qt.ItemDataRole.FontRole and not a.acknowledged and a.severity >= Severity.URGENT:
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.ToolTipRole:
-            values = "\n".join(f"{k}: {v}" for k, v in a.values.items())
-            return f"{a.message}\n\nWhy: {values}\nSource: {a.source}"
+            return explain(a, self._zone, html=False)
         return None
 
 
+def _value_text(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def explain(a: Alert, zone: tzinfo, *, html: bool = True) -> str:
+    """Why an alert fired, what to do, where the rule comes from, and who has seen it."""
+    since = a.since.astimezone(zone).strftime("%d %b %Y %H:%M")
+    why = [(k.replace("_", " "), _value_text(v)) for k, v in a.values.items() if v not in (None, "", [])]
+    seen = (f"Acknowledged by {a.acknowledged_by}" + (f": {a.ack_note}" if a.ack_note else "")
+            if a.acknowledged else "Not acknowledged yet")
+    if not html:
+        lines = "\n".join(f"  {k}: {v}" for k, v in why)
+        return f"{a.message}\n\nWhy:\n{lines}\nSince: {since}\nSource: {a.source}\n{seen}"
+    rows = "".join(f"<tr><td><i>{escape(k)}</i></td><td>{escape(v)}</td></tr>" for k, v in why)
+    return (f"<p><b>{SEVERITY_TEXT[a.severity]} · {escape(a.rule)}</b> · bed {escape(a.bed)} · "
+            f"{escape(a.name)} ({escape(a.mrn)}) · since {since}</p>"
+            f"<p><b>What to do:</b> {escape(a.message)}</p>"
+            f"<p><b>Why it fired:</b></p><table cellspacing='6'>{rows}</table>"
+            f"<p><b>Source:</b> {escape(a.source)}<br><b>{escape(seen)}</b></p>")
+
+
 class AlertsPanel(QWidget):
-    """A table of alerts; activating one asks to open that patient's chart."""
+    """A table of alerts with the selected one explained; activating one asks to open that
+    patient's chart; Acknowledge records that the acting user has seen it, with a note."""
 
     patient_requested = Signal(int)
+    acknowledged = Signal()
 
-    def __init__(self, zone: tzinfo, parent=None):
+    def __init__(self, zone: tzinfo, parent=None, *, ctx=None):
         super().__init__(parent)
+        self.ctx = ctx
         self.model = AlertsModel(zone, parent=self)
         self.summary = QLabel(self)
         self.summary.setAccessibleName("Alert summary")
@@ -84,12 +133,44 @@ class AlertsPanel(QWidget):
         header.setStretchLastSection(True)
         self.table.activated.connect(self._activated)
         self.table.doubleClicked.connect(self._activated)
+        self.table.selectionModel().currentRowChanged.connect(self._show_current)
+
+        self.detail = QTextBrowser(self)
+        self.detail.setObjectName("alertDetail")
+        self.detail.setAccessibleName("Why this alert fired")
+        self.detail.setOpenLinks(False)
+        self.ack_button = QPushButton("Ac&knowledge…", self)
+        self.ack_button.setObjectName("ackButton")
+        self.ack_button.setToolTip("Record that you have seen this alert, with a note (Ctrl+K)")
+        self.ack_button.clicked.connect(self.acknowledge_current)
+        self.ack_action = QAction("Ac&knowledge selected alert…", self)
+        self.ack_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.ack_action.triggered.connect(self.acknowledge_current)
+        self.addAction(self.ack_action)
+        self.open_button = QPushButton("Open &chart", self)
+        self.open_button.clicked.connect(lambda: self._activated(self.table.currentIndex()))
+        side = QWidget(self)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.detail, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.ack_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        side_layout.addLayout(buttons)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.table)
+        split.addWidget(side)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(split, 1)
+        self._show_current()
 
     def set_alerts(self, alerts: list[Alert]) -> None:
+        keep = self.current_alert()
         self.model.set_alerts(alerts)
         if not alerts:
             self.summary.setText("No active alerts.")
@@ -97,7 +178,60 @@ class AlertsPanel(QWidget):
             counts: dict[str, int] = {}
             for a in alerts:
                 counts[SEVERITY_TEXT[a.severity]] = counts.get(SEVERITY_TEXT[a.severity], 0) + 1
-            self.summary.setText("Active alerts: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+            new = sum(not a.acknowledged for a in alerts)
+            self.summary.setText("Active alerts: " + ", ".join(f"{n} {k}" for k, n in counts.items())
+                                 + f" ({new} not yet acknowledged)")
+        if keep is not None:
+            for row, a in enumerate(alerts):
+                if a.key == keep.key:
+                    self.table.setCurrentIndex(self.model.index(row, 0))
+                    break
+        self._show_current()
+
+    def current_alert(self) -> Alert | None:
+        index = self.table.currentIndex()
+        if not index.isValid() or index.row() >= self.model.rowCount():
+            return None
+        return self.model.alert_at(index.row())
+
+    def select_key(self, key: str) -> bool:
+        for row in range(self.model.rowCount()):
+            if self.model.alert_at(row).key == key:
+                self.table.setCurrentIndex(self.model.index(row, 0))
+                return True
+        return False
+
+    def _show_current(self, *args) -> None:
+        a = self.current_alert()
+        if a is None:
+            self.detail.setHtml("<p>Select an alert to see why it fired and what to do.</p>")
+            self.ack_button.setEnabled(False)
+            self.open_button.setEnabled(False)
+            return
+        self.detail.setHtml(explain(a, self.model._zone))
+        self.ack_button.setEnabled(self.ctx is not None)
+        self.open_button.setEnabled(True)
+
+    def acknowledge_current(self) -> bool:
+        a = self.current_alert()
+        if a is None or self.ctx is None:
+            return False
+        note, ok = QInputDialog.getText(
+            self, "Acknowledge alert",
+            f"{SEVERITY_TEXT[a.severity]} {a.rule} — bed {a.bed} {a.name}\n\n{a.message}\n\n"
+            "What have you done about it? (note, optional)")
+        if not ok:
+            return False
+        return self.acknowledge(a, note)
+
+    def acknowledge(self, a: Alert, note: str | None) -> bool:
+        try:
+            acknowledge(self.ctx, a.id, note)
+        except WardError as exc:
+            QMessageBox.warning(self, "Not acknowledged", str(exc))
+            return False
+        self.acknowledged.emit()
+        return True
 
     def _activated(self, index) -> None:
         if index.isValid():

@@ -64,3 +64,7 @@ def state_background(state: State) -> QColor:
 
 #: Text on the light backgrounds above: dark whatever the system palette says.
 INK = QColor("#111111")
+
+
+#: NEWS2 parameter score (0-3) -> background, after the RCP chart's colour bands.
+SCORE_BACKGROUND = {0: "#ffffff", 1: "#fff3b0", 2: "#fdc98a", 3: "#f59a9a"}

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from ward_app import __version__
 from ward_app.domain.errors import WardError
+from ward_app.gui.alarm import AlarmBanner, AlertSound, new_alarm_keys
 from ward_app.gui.alerts_panel import AlertsPanel
 from ward_app.gui.patient_chart import PatientChart
 from ward_app.gui.ward_board import WardBoardPanel
@@ -21,10 +22,13 @@ REFRESH_MS = 60_000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: Context, *, drill: bool = False, parent=None):
+    def __init__(self, ctx: Context, *, drill: bool = False, sound: AlertSound | None = None,
+                 parent=None):
         super().__init__(parent)
         self.ctx = ctx
         self.drill = drill
+        self.sound = sound if sound is not None else AlertSound()
+        self._alarm_keys: set[str] = set()
         self.charts: dict[int, PatientChart] = {}
         self.overview: WardOverview | None = None
         wards = people.wards(ctx.db)
@@ -34,12 +38,21 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
 
         self.board = WardBoardPanel(self, zone=ctx.zone)
-        self.setCentralWidget(self.board)
+        self.banner = AlarmBanner(self)
+        self.banner.open_requested.connect(self.open_chart)
+        self.banner.acknowledge_requested.connect(self._acknowledge_key)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.banner)
+        column.addWidget(self.board, 1)
+        self.setCentralWidget(central)
         self.board.table.activated.connect(self._open_from_board)
         self.board.table.doubleClicked.connect(self._open_from_board)
 
-        self.alerts = AlertsPanel(ctx.zone, self)
+        self.alerts = AlertsPanel(ctx.zone, self, ctx=ctx)
         self.alerts.patient_requested.connect(self.open_chart)
+        self.alerts.acknowledged.connect(self.refresh)
         self.alerts_dock = QDockWidget("Alerts", self)
         self.alerts_dock.setObjectName("alertsDock")
         self.alerts_dock.setWidget(self.alerts)
@@ -80,11 +93,19 @@ class MainWindow(QMainWindow):
         alerts_action.setShortcut(QKeySequence("Ctrl+2"))
         alerts_action.triggered.connect(lambda: self.alerts.table.setFocus())
         view_menu.addAction(alerts_action)
+        view_menu.addAction(self.alerts.ack_action)
         self.chart_action = QAction("Open patient &chart", self)
         self.chart_action.setShortcut(QKeySequence("Ctrl+O"))
         self.chart_action.triggered.connect(
             lambda: self._open_from_board(self.board.table.currentIndex()))
         view_menu.addAction(self.chart_action)
+        view_menu.addSeparator()
+        self.mute_action = QAction("&Mute alert sound on this workstation", self)
+        self.mute_action.setCheckable(True)
+        self.mute_action.setChecked(self.sound.muted)
+        self.mute_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.mute_action.toggled.connect(self._set_muted)
+        view_menu.addAction(self.mute_action)
 
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About ward_app", self)
@@ -121,6 +142,11 @@ class MainWindow(QMainWindow):
         self.overview = overview
         self.board.set_rows(overview.rows, overview.at)
         self.alerts.set_alerts(overview.alerts)
+        self.banner.show_alerts(overview.alerts)
+        fresh = new_alarm_keys(overview.alerts, self._alarm_keys)
+        self._alarm_keys = new_alarm_keys(overview.alerts, set())
+        if fresh:
+            self.sound.play()
         urgent = sum(a.severity >= 2 for a in overview.alerts)
         self.alerts_dock.setWindowTitle(
             f"Alerts ({len(overview.alerts)}{f', {urgent} urgent or worse' if urgent else ''})")
@@ -133,6 +159,16 @@ class MainWindow(QMainWindow):
         for pid, chart in list(self.charts.items()):
             if pid in by_id and chart.isVisible():
                 chart.refresh(by_id[pid])
+
+    def _set_muted(self, muted: bool) -> None:
+        self.sound.set_muted(muted)
+        self.statusBar().showMessage(
+            "Alert sound muted on this workstation: the red banner still shows new urgent alerts."
+            if muted else "Alert sound on.", 10_000)
+
+    def _acknowledge_key(self, key: str) -> None:
+        if self.alerts.select_key(key):
+            self.alerts.acknowledge_current()
 
     def row_for(self, patient_id: int) -> BoardRow | None:
         rows = self.overview.rows if self.overview else []

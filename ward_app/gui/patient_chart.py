@@ -11,11 +11,13 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +26,12 @@ from ward_app.domain.errors import WardError
 from ward_app.domain.patient import Patient
 from ward_app.gui.looks import SEVERITY_TEXT
 from ward_app.gui.mar_panel import OPEN_STATES, MarGridModel, MarHistoryModel
+from ward_app.gui.observation_dialog import ObservationDialog
+from ward_app.gui.observations_panel import ObservationHistoryModel
+from ward_app.gui.patient_details_dialog import PatientDetailsDialog
 from ward_app.gui.record_dialog import CorrectRecordDialog, RecordDoseDialog
+from ward_app.gui.trend_chart import TrendChart
+from ward_app.services import observations as obs_svc
 from ward_app.services.alerts import ward_alerts
 from ward_app.services.board import BoardRow
 from ward_app.services.context import Context
@@ -32,6 +39,7 @@ from ward_app.services.mar import MarEntry, mar_entries
 from ward_app.services.patients import get_patient
 
 DAYS_SHOWN = 7
+OBS_HOURS = 72  # observation history and trends shown
 
 
 class PatientChart(QWidget):
@@ -98,10 +106,25 @@ class PatientChart(QWidget):
         refresh.triggered.connect(self.refresh)
         self.addAction(refresh)
 
+        self.obs_button = QPushButton("Record &observations…", self)
+        self.obs_button.setToolTip("Vital signs, sedation, spasticity and the withdrawal checklist "
+                                   "(Ctrl+Shift+O)")
+        self.obs_button.clicked.connect(self.record_observations)
+        obs_action = QAction("Record observations", self)
+        obs_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        obs_action.triggered.connect(self.record_observations)
+        self.addAction(obs_action)
+        self.details_button = QPushButton("Flags and &medicines…", self)
+        self.details_button.setToolTip("Safety flags, spinal injury level, surgery date, renal "
+                                       "result and co-medications")
+        self.details_button.clicked.connect(self.edit_details)
+
         buttons = QHBoxLayout()
         buttons.addWidget(self.record_button)
         buttons.addWidget(self.correct_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.obs_button)
+        buttons.addWidget(self.details_button)
 
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
@@ -115,12 +138,43 @@ class PatientChart(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
 
+        self.obs_model = ObservationHistoryModel(ctx.zone, self)
+        self.obs_table = QTableView(self)
+        self.obs_table.setObjectName("obsHistory")
+        self.obs_table.setAccessibleName("Observation history")
+        self.obs_table.setModel(self.obs_model)
+        self.obs_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.obs_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.obs_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.obs_table.verticalHeader().setVisible(False)
+        self.obs_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.obs_table.horizontalHeader().setStretchLastSection(True)
+        self.obs_error_button = QPushButton("Mark observations entered in error…", self)
+        self.obs_error_button.clicked.connect(self._correct_observation)
+        obs_page = QWidget(self)
+        obs_layout = QVBoxLayout(obs_page)
+        obs_layout.addWidget(QLabel(f"Last {OBS_HOURS} hours, newest first. Each score is "
+                                    "coloured as on the NEWS2 chart.", obs_page))
+        obs_layout.addWidget(self.obs_table, 1)
+        obs_row = QHBoxLayout()
+        obs_row.addStretch(1)
+        obs_row.addWidget(self.obs_error_button)
+        obs_layout.addLayout(obs_row)
+        self.trends = TrendChart(ctx.zone, self)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("chartTabs")
+        self.tabs.addTab(split, "Medication &record")
+        self.tabs.addTab(obs_page, "Obser&vations")
+        self.tabs.addTab(self.trends, "&Trends")
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.alerts_label)
         layout.addLayout(buttons)
-        layout.addWidget(split, 1)
-        self.resize(1000, 720)
+        layout.addWidget(self.tabs, 1)
+        self.resize(1100, 800)
         self.refresh()
 
     def refresh(self, row: BoardRow | None = None) -> None:
@@ -135,22 +189,37 @@ class PatientChart(QWidget):
             end = datetime.combine(today + timedelta(days=1), time(0)).replace(tzinfo=self.ctx.zone)
             entries = mar_entries(self.ctx, self.patient, start, end)
             alerts = ward_alerts(self.ctx, now, patient_id=self.patient.id)
+            obs_start = now - timedelta(hours=OBS_HOURS)
+            obs_rows = obs_svc.history(self.ctx, self.patient, obs_start, now + obs_svc.CLOCK_SLACK)
+            obs_due = obs_svc.next_obs_due(self.ctx, self.patient, now)
         except WardError as exc:
             QMessageBox.warning(self, "Chart not refreshed", str(exc))
             return
         r = self.row
         flags = ", ".join(r.flags) or "none"
+        latest = next((x for x in obs_rows if x.score is not None and not x.entered_in_error), None)
+        if latest is None or latest.score is None:
+            news = "no vital signs in the last 72 h"
+        else:
+            taken = latest.observation.taken_at.astimezone(self.ctx.zone)
+            news = f"{latest.score.text()} at {taken:%d %b %H:%M}"
+        if obs_due is not None:
+            late = " — OVERDUE" if obs_due < now else ""
+            news += f"; next set due {obs_due.astimezone(self.ctx.zone):%d %b %H:%M}{late}"
+        high_risk = " · <b>ITB HIGH RISK</b>" if r.itb_high_risk else ""
         self.heading.setText(
             f"<span style='font-size:14pt'><b>{escape(r.name)}</b></span> &nbsp; bed "
-            f"{escape(r.bed)} · MRN {escape(r.mrn)} · age {r.age}<br>"
+            f"{escape(r.bed)} · MRN {escape(r.mrn)} · age {r.age}{high_risk}<br>"
             f"Baclofen: <b>{escape(r.route or 'none')} {escape(r.dose)}</b><br>Flags: "
-            f"{escape(flags)}")
+            f"{escape(flags)}<br>Observations: {escape(news)}")
         if alerts:
             items = "".join(f"<li><b>{SEVERITY_TEXT[a.severity]}</b> {escape(a.rule)}: "
                             f"{escape(a.message)}</li>" for a in alerts)
             self.alerts_label.setText(f"<ul style='margin:0'>{items}</ul>")
         else:
             self.alerts_label.setText("No active alerts for this patient.")
+        self.obs_model.set_rows(obs_rows)
+        self.trends.set_rows(obs_rows, obs_start, now)
         keep = self.grid.currentIndex()
         self.grid_model.set_entries(entries, days)
         self.history_model.set_entries(entries)
@@ -201,3 +270,43 @@ class PatientChart(QWidget):
                                     f"Record {entry.id} is already marked entered in error.")
             return
         self._offer_correction(entry)
+
+    def record_observations(self) -> None:
+        dialog = ObservationDialog(self.ctx, self.patient, self)
+        if dialog.exec() == ObservationDialog.DialogCode.Accepted:
+            self.tabs.setCurrentIndex(1)
+            self.refresh()
+            self.changed.emit()
+
+    def edit_details(self) -> None:
+        dialog = PatientDetailsDialog(self.ctx, self.patient, self)
+        dialog.exec()
+        if dialog.changed:
+            self.refresh()
+            self.changed.emit()
+
+    def _correct_observation(self) -> None:
+        index = self.obs_table.currentIndex()
+        if not index.isValid():
+            QMessageBox.information(self, "Mark entered in error",
+                                    "Select a set of observations in the table first.")
+            return
+        row = self.obs_model.row_at(index.row())
+        if row.entered_in_error:
+            QMessageBox.information(self, "Mark entered in error",
+                                    "These observations are already marked entered in error.")
+            return
+        taken = row.observation.taken_at.astimezone(self.ctx.zone)
+        reason, ok = QInputDialog.getText(
+            self, "Mark entered in error",
+            f"Observations taken {taken:%d %b %H:%M} by {row.observation.by}.\nThey stay in the "
+            "history, struck through, and no longer count for NEWS2 or alerts.\n\nReason:")
+        if not ok:
+            return
+        try:
+            obs_svc.correct_observation(self.ctx, row.observation.id, reason)
+        except WardError as exc:
+            QMessageBox.warning(self, "Not marked", str(exc))
+            return
+        self.refresh()
+        self.changed.emit()

@@ -10,6 +10,7 @@ from datetime import date
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.patient import (
     Flag,
+    Lab,
     Patient,
     check_bed,
     check_dob,
@@ -174,5 +175,36 @@ def add_comedication(ctx: Context, mrn: str, drug: str) -> int:
     return cid
 
 
-__all__ = ["Flag", "NewPatient", "add_comedication", "add_lab", "add_patient", "get_patient",
-           "list_patients", "set_patient"]
+def stop_comedication(ctx: Context, mrn: str, drug: str) -> int:
+    """Record that the patient no longer takes a co-medication (its interaction alert clears)."""
+    actor = ctx.require_actor()
+    patient = get_patient(ctx, mrn)
+    name = check_drug_name(drug)
+    now = ctx.now()
+    with ctx.write() as db:
+        cid = repo.stop_comedication(db, patient.id, name, now)
+        if cid is None:
+            current = ", ".join(repo.comedications(db, patient.id)) or "none"
+            raise InvalidInput("drug", f"{name} is not a current co-medication of MRN {patient.mrn} "
+                               f"(current: {current}).")
+        audit.record(db, at=now, user_id=actor.id, action="stop", entity="comedication",
+                     entity_id=cid, patient_id=patient.id, detail={"drug": name})
+    return cid
+
+
+def comedications(ctx: Context, mrn: str) -> list[str]:
+    with actionable_errors():
+        return repo.comedications(ctx.db, get_patient(ctx, mrn).id)
+
+
+def latest_lab(ctx: Context, patient: Patient) -> Lab | None:
+    """The patient's latest renal result at the context's moment."""
+    from ward_app.domain.clock import from_utc_text
+
+    with actionable_errors():
+        row = repo.latest_labs(ctx.db, ctx.now()).get(patient.id)
+    return Lab(from_utc_text(row.taken_at), row.egfr, row.dialysis, row.id) if row else None
+
+
+__all__ = ["Flag", "NewPatient", "add_comedication", "add_lab", "add_patient", "comedications",
+           "get_patient", "latest_lab", "list_patients", "set_patient", "stop_comedication"]

@@ -133,6 +133,17 @@ def comedications(db: Database, patient_id: int) -> list[str]:
     ]
 
 
+def stop_comedication(db: Database, patient_id: int, drug: str, at: datetime) -> int | None:
+    """Mark a current co-medication stopped (matched case-insensitively); its id, or None."""
+    row = db.execute(
+        "SELECT id FROM comedications WHERE patient_id = ? AND stopped_at IS NULL "
+        "AND lower(drug) = lower(?) ORDER BY id LIMIT 1", [patient_id, drug]).fetchone()
+    if row is None:
+        return None
+    db.execute("UPDATE comedications SET stopped_at = ? WHERE id = ?", [to_utc_text(at), row[0]])
+    return int(row[0])
+
+
 def all_comedications(db: Database) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     for pid, drug in db.execute(
