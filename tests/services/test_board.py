@@ -58,3 +58,16 @@ def test_board_shows_the_order_version_in_force(ward):
 def test_itb_high_risk_is_said_in_words(demo_ward):
     row = next(r for r in ward_board(demo_ward) if r.name == "Łukasz Żółć")
     assert row.itb_high_risk and row.flags[:2] == ("ITB high risk", "SCI T4")
+
+
+def test_board_shows_the_latest_news2_and_overdue_observations(demo_ward):
+    from ward_app.services.demo_obs import OVER_SEDATED
+
+    rows = {r.name: r for r in ward_board(demo_ward)}
+    dorothy = rows[OVER_SEDATED]
+    assert dorothy.news2 is not None and dorothy.news2_complete
+    assert dorothy.news2_text.startswith(str(dorothy.news2))
+    assert rows["Robert Ashworth"].news2 is not None  # no baclofen, observations still shown
+    later = ward_board(demo_ward, demo_ward.now() + timedelta(hours=13))
+    assert all(r.obs_overdue for r in later if r.route), "13 h on, every set is overdue"
+    assert "obs overdue" in next(r for r in later if r.name == OVER_SEDATED).news2_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import QAbstractTableModel, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -18,14 +18,16 @@ from PySide6.QtWidgets import (
 )
 
 from ward_app.domain.mar import State
-from ward_app.gui.looks import INK, severity_icon, state_background, state_icon
+from ward_app.gui.looks import INK, SCORE_BACKGROUND, severity_icon, state_background, state_icon
 from ward_app.services.board import BoardRow, bed_key
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
-COLUMNS = ("Bed", "Name", "MRN", "Age", "Route", "Current dose", "Next due", "Late/missed", "Flags")
+COLUMNS = ("Bed", "Name", "MRN", "Age", "Route", "Current dose", "Next due", "Late/missed", "NEWS2",
+           "Flags")
 FLAGS_COLUMN = COLUMNS.index("Flags")
 OVERDUE_COLUMN = COLUMNS.index("Late/missed")
+NEWS2_COLUMN = COLUMNS.index("NEWS2")
 
 
 def _bed_sort_text(bed: str) -> str:
@@ -70,11 +72,12 @@ class WardBoardModel(QAbstractTableModel):
         col = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return (r.bed, r.name, r.mrn, str(r.age), r.route or "none", r.dose,
-                    self._next_due(r), r.overdue_text, ", ".join(r.flags))[col]
+                    self._next_due(r), r.overdue_text, r.news2_text, ", ".join(r.flags))[col]
         if role == SORT_ROLE:
             due = r.next_due.isoformat() if r.next_due else "~"
             return (_bed_sort_text(r.bed), r.name.casefold(), r.mrn, r.age, r.route, r.dose, due,
-                    r.missed * 1000 + r.late, ", ".join(r.flags))[col]
+                    r.missed * 1000 + r.late, -1 if r.news2 is None else r.news2,
+                    ", ".join(r.flags))[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == FLAGS_COLUMN and r.flags:
                 return "\n".join(r.flags)
@@ -93,6 +96,15 @@ class WardBoardModel(QAbstractTableModel):
             return state_background(State.MISSED if r.missed else State.LATE)
         if role == Qt.ItemDataRole.ForegroundRole and col == OVERDUE_COLUMN and (r.missed or r.late):
             return INK
+        if col == NEWS2_COLUMN and r.news2 is not None:
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return QColor(SCORE_BACKGROUND[r.news2_level])
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return INK
+            if role == Qt.ItemDataRole.FontRole and (r.news2_level >= 2 or r.obs_overdue):
+                font = QFont()
+                font.setBold(True)
+                return font
         if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

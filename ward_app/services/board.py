@@ -10,6 +10,7 @@ from ward_app.domain.alerts import Alert, Severity, most_severe_first
 from ward_app.domain.clock import age_on
 from ward_app.domain.dose_alerts import in_force
 from ward_app.domain.mar import effective_records
+from ward_app.domain.news2 import Response, news2
 from ward_app.domain.patient import FLAG_LABELS, Flag
 from ward_app.domain.schedule import due_doses
 from ward_app.services.alerts import patient_alerts, with_acks
@@ -42,6 +43,17 @@ class BoardRow:
     missed: int = 0  # doses missed now
     top_severity: Severity | None = None  # most severe active alert
     alert_count: int = 0
+    news2: int | None = None  # latest NEWS2 (a floor when incomplete), None: no vital signs
+    news2_complete: bool = True
+    news2_level: int = 0  # 0 low (0), 1 low (1-4), 2 single 3 / medium, 3 high: for colour
+    obs_overdue: bool = False
+
+    @property
+    def news2_text(self) -> str:
+        if self.news2 is None:
+            return ""
+        text = str(self.news2) if self.news2_complete else f"≥{self.news2} (incomplete)"
+        return f"{text}, obs overdue" if self.obs_overdue else text
 
     @property
     def overdue_text(self) -> str:
@@ -57,6 +69,9 @@ class WardOverview:
     at: datetime
     rows: list[BoardRow]
     alerts: list[Alert]
+
+
+_LEVEL = {Response.HIGH: 3, Response.MEDIUM: 2, Response.LOW_MEDIUM: 2, Response.LOW: 1}
 
 
 def ward_overview(ctx: Context, at: datetime | None = None) -> WardOverview:
@@ -89,6 +104,8 @@ def ward_overview(ctx: Context, at: datetime | None = None) -> WardOverview:
             labels.insert(0, f"SCI {p.sci_level}")
         if route == "intrathecal" and p.itb_high_risk:
             labels.insert(0, "ITB high risk")
+        latest = next((o for o in reversed(snap.observations) if o.has_vitals), None)
+        score = news2(latest, Flag.HYPERCAPNIC in p.flags) if latest is not None else None
         recorded, _ = effective_records(snap.records)
         upcoming = [d for d in due_doses(snap.versions, moment, moment + timedelta(days=1), ctx.zone)
                     if d.due not in recorded]
@@ -101,6 +118,10 @@ def ward_overview(ctx: Context, at: datetime | None = None) -> WardOverview:
             missed=sum(a.rule == "dose.missed" for a in alerts),
             top_severity=max((a.severity for a in alerts), default=None),
             alert_count=len(alerts),
+            news2=score.total if score else None, news2_complete=score.complete if score else True,
+            news2_level=_LEVEL.get(score.response, 0) if score and score.response else 0,
+            obs_overdue=any(a.rule == "monitoring.overdue" and a.key.split(":", 2)[-1].startswith(
+                "obs") for a in alerts),
         ))
     rows.sort(key=lambda r: (r.ward, bed_key(r.bed)))
     return WardOverview(moment, rows, most_severe_first(all_alerts))
