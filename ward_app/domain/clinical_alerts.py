@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
 from ward_app.domain.clock import age_on
-from ward_app.domain.dose_alerts import in_force, withdrawal_watches
+from ward_app.domain.dose_alerts import Watch, in_force, withdrawal_watches
 from ward_app.domain.drugs import classes_of
-from ward_app.domain.news2 import news2, next_obs_interval
+from ward_app.domain.news2 import LABELS, news2, next_obs_interval
 from ward_app.domain.observations import (
     EARLY_SIGNS,
     LATE_SIGNS,
@@ -77,7 +77,7 @@ def news2_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert
                         f"{score.text()}: urgent review by a clinician competent in acute illness; "
                         "observations at least hourly.", obs.taken_at, SRC_NEWS2, key, **values)]
     if score.single_3:
-        worst = [k for k, v in score.scores.items() if v == 3]
+        worst = [LABELS[k] for k, v in score.scores.items() if v == 3]
         return [s.alert("news2.single_3", Severity.WARNING,
                         f"{score.text()} with a score of 3 in {', '.join(worst)}: inform the "
                         "medical team; observations at least hourly.", obs.taken_at, SRC_NEWS2, key,
@@ -138,7 +138,9 @@ def toxicity_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Al
 
 
 def withdrawal_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
-    route = _on_baclofen(s, now) or _last_route(s)
+    route = _on_baclofen(s, now) or _last_route(s, now)
+    if route is None:
+        return []  # never on baclofen here: these signs are not baclofen withdrawal
     out: list[Alert] = []
     high_sci = s.patient.sci_level is not None and sci_at_or_above(s.patient.sci_level)
     checked = _latest(s, lambda o: bool(o.signs))
@@ -175,8 +177,11 @@ def withdrawal_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[
     return out
 
 
-def _last_route(s: PatientSnapshot) -> Route | None:
-    started = [v for v in s.versions if v.action.value != "stop"]
+def _last_route(s: PatientSnapshot, now: datetime) -> Route | None:
+    """The route of the last order that had started by ``now`` (an order yet to start does not
+    make today's signs baclofen withdrawal)."""
+    started = sorted((v for v in s.versions if v.action.value != "stop" and v.starts_at <= now),
+                     key=lambda v: (v.starts_at, v.id))
     return started[-1].route if started else None
 
 
@@ -227,7 +232,8 @@ def flag_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]
         out.append(s.alert("flag.falls", Severity.INFO,
                            f"Falls ({why}): baclofen causes sedation and dizziness; check gait, "
                            "call bell in reach, assist when walking.",
-                           s.flag_since.get(Flag.FALL_RISK, now.replace(hour=0, minute=0, second=0)),
+                           s.flag_since.get(Flag.FALL_RISK, now.replace(hour=0, minute=0, second=0,
+                                                                        microsecond=0)),
                            SRC_FLAGS, age=age))
     return out
 
@@ -273,8 +279,9 @@ def monitoring_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[
                 due=due.astimezone(s.zone).isoformat(timespec="minutes"), last_news2=score.total))
     every = timedelta(hours=float(t["withdrawal.check_every_hours"]))
     for watch in withdrawal_watches(s, now, t):
-        checks = [o.taken_at for o in s.observations if o.signs_checked and o.taken_at >= watch.started]
-        due = (max(checks) if checks else watch.started) + every
+        began = _watch_began(s, watch, t)
+        checks = [o.taken_at for o in s.observations if o.signs_checked and o.taken_at >= began]
+        due = (max(checks) if checks else began) + every
         if now > due:
             out.append(s.alert(
                 "monitoring.overdue", Severity.WARNING,
@@ -283,6 +290,20 @@ def monitoring_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[
                 SRC_MONITOR, f"watch{watch.key}", due=due.astimezone(s.zone).isoformat(
                     timespec="minutes")))
     return out
+
+
+def _watch_began(s: PatientSnapshot, watch: Watch, t: Thresholds) -> datetime:
+    """When a watch after doses not given began: a further dose not given extends the watch in
+    force, it does not restart the clock of its withdrawal checks."""
+    began = watch.started
+    if watch.key.startswith("stop"):
+        return began
+    while True:
+        earlier = [w.started for w in withdrawal_watches(s, began - timedelta(microseconds=1), t)
+                   if not w.key.startswith("stop") and w.started < began]
+        if not earlier:
+            return began
+        began = min(earlier)
 
 
 RULES = [news2_alerts, toxicity_alerts, withdrawal_alerts, renal_alerts, flag_alerts,

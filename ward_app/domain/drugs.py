@@ -23,7 +23,7 @@ _CNS = frozenset({
     "morphine", "oramorph", "mst", "zomorph", "oxycodone", "oxycontin", "oxynorm", "codeine",
     "co-codamol", "dihydrocodeine", "tramadol", "zydol", "tapentadol", "palexia", "fentanyl",
     "durogesic", "buprenorphine", "butrans", "methadone", "physeptone", "hydromorphone",
-    "diamorphine", "pethidine",
+    "diamorphine", "pethidine", "remifentanil", "alfentanil",
     # benzodiazepines and z-drugs
     "diazepam", "valium", "lorazepam", "ativan", "clonazepam", "rivotril", "midazolam", "buccolam",
     "temazepam", "nitrazepam", "chlordiazepoxide", "librium", "alprazolam", "xanax", "oxazepam",
@@ -34,7 +34,8 @@ _CNS = frozenset({
     "tizanidine", "zanaflex", "dantrolene", "methocarbamol", "cyclobenzaprine", "promethazine",
     "phenergan", "hydroxyzine", "chlorphenamine", "piriton", "quetiapine", "olanzapine",
     # alcohol and anaesthetics
-    "alcohol", "ethanol", "propofol", "ketamine", "sevoflurane",
+    "alcohol", "ethanol", "propofol", "ketamine", "sevoflurane", "isoflurane", "desflurane",
+    "thiopental", "etomidate",
     # MAOIs
     "phenelzine", "tranylcypromine", "isocarboxazid", "moclobemide",
 })
@@ -72,8 +73,17 @@ CLASSES: tuple[DrugClass, ...] = (
 )
 
 
+def _fold(word: str) -> str:
+    return word.replace("-", "")
+
+
+#: Each class's names with hyphens dropped, so 'cocodamol' and 'co-codamol' are the same word.
+_FOLDED = {c.rule: frozenset(_fold(n) for n in c.names) for c in CLASSES}
+
+
 def classes_of(drug: str) -> list[DrugClass]:
-    """Every class a co-medication belongs to, by any whole word of its name."""
-    words = set(re.findall(r"[a-z][a-z\-]*", drug.casefold()))
-    words |= {w.replace("-", "") for w in words}
-    return [c for c in CLASSES if words & c.names]
+    """Every class a co-medication belongs to, by any whole word of its name (with or without its
+    hyphens; each part of a hyphenated pair such as 'oxycodone-naloxone' counts too)."""
+    words = re.findall(r"[a-z][a-z\-]*", drug.casefold())
+    folded = {_fold(w) for w in words} | {part for w in words for part in w.split("-") if part}
+    return [c for c in CLASSES if folded & _FOLDED[c.rule]]
