@@ -281,10 +281,26 @@ def test_several_toxicity_signs_each_alert():
                      ("toxicity.hypothermia", "urgent"), ("toxicity.consciousness", "urgent")]
 
 
+def test_toxicity_still_counts_within_the_watch_after_a_stop():
+    """A stop for a serious adverse reaction may be an overdose: baclofen is still in the body."""
+    bad = obs(poss=Poss.SOMNOLENT, rr=6)
+    assert {r for r, _ in tox(bad, versions=(oral(), stop(day(9))))} == {
+        "toxicity.sedation", "toxicity.respiratory"}
+
+
+def test_a_sedation_only_entry_does_not_hide_slow_breathing_in_the_vitals_before():
+    vitals = Observation(id=1, patient_id=1, taken_at=day(9), rr=6, spo2=96, on_oxygen=False,
+                         sbp=120, hr=70, acvpu=Acvpu.ALERT, temp=36.8)
+    sedation_only = Observation(id=2, patient_id=1, taken_at=day(10), poss=Poss.AWAKE)
+    alerts = toxicity_alerts(snap(vitals, sedation_only), NOW, T)
+    assert [(a.rule, a.key.rsplit(":", 1)[-1]) for a in alerts] == [("toxicity.respiratory", "1")]
+
+
 def test_no_toxicity_alerts_when_not_on_baclofen():
     bad = obs(poss=Poss.SOMNOLENT, rr=6)
     assert tox(bad, versions=()) == []
-    assert tox(bad, versions=(oral(), stop(day(9)))) == []
+    # stopped 2 days 12 h ago: past the 48 h watch, baclofen is no longer a cause
+    assert tox(bad, versions=(oral(), stop(day(0, d=23)))) == []
     later_start = Order(1, 1, OrderAction.START, Route.ORAL, day(0, d=26), dose_mg=10, times=TDS,
                         frequency=Frequency.TDS)
     assert tox(bad, versions=(later_start,)) == []
@@ -682,7 +698,7 @@ def test_withdrawal_check_overdue_4_hours_into_a_watch_after_two_missed_doses():
 
 
 def test_a_withdrawal_check_resets_the_4_hour_clock():
-    check = obs(8, day(13), signs_checked=True)  # checklist gone through, no signs found
+    check = vitals(8, day(13), signs_checked=True)  # checklist and vitals, no signs found
     s = snap(check, records=missed_pair())
     assert withdrawal_checks(s, day(17)) == []
     (alert,) = withdrawal_checks(s, day(17, 1))
@@ -696,7 +712,7 @@ def test_a_further_missed_dose_does_not_restart_the_check_clock():
     assert withdrawal_checks(s, day(15))[0].since == day(14)
     (alert,) = withdrawal_checks(s, day(16, 30))
     assert alert.since == day(14)
-    checked_at_13 = snap(obs(8, day(13), signs_checked=True), records=missed_pair())
+    checked_at_13 = snap(vitals(8, day(13), signs_checked=True), records=missed_pair())
     assert withdrawal_checks(checked_at_13, day(16, 30)) == []
     assert withdrawal_checks(checked_at_13, day(17, 1))[0].since == day(17)
 
@@ -711,7 +727,7 @@ def test_a_watch_extended_overnight_keeps_counting_from_the_last_check():
     records = (*missed_pair(), Record(950, 1, 1, day(14), Outcome.GIVEN, 10, None, None, None, None,
                                       day(14), day(14), "nurse"),
                refused(951, day(22)), refused(952, day(8, d=26)))
-    s = snap(obs(8, day(23), signs_checked=True), records=records)
+    s = snap(vitals(8, day(23), signs_checked=True), records=records)
     (alert,) = withdrawal_checks(s, day(9, d=26))
     assert alert.since == day(3, d=26)
     assert alert.key == f"monitoring.overdue:1:watch{day(8, d=26).isoformat()}"
@@ -719,6 +735,13 @@ def test_a_watch_extended_overnight_keeps_counting_from_the_last_check():
 
 def test_vital_signs_without_the_checklist_do_not_satisfy_a_withdrawal_check():
     s = snap(vitals(8, day(13)), records=missed_pair())
+    (alert,) = withdrawal_checks(s, day(14, 1))
+    assert alert.since == day(14)
+
+
+def test_the_checklist_without_vital_signs_does_not_satisfy_a_withdrawal_check():
+    """RULES §4: a withdrawal check is the signs and the vital signs."""
+    s = snap(obs(8, day(13), signs_checked=True), records=missed_pair())
     (alert,) = withdrawal_checks(s, day(14, 1))
     assert alert.since == day(14)
 

@@ -7,7 +7,7 @@ and overdue observations or withdrawal checks.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
 from ward_app.domain.clock import age_on
@@ -23,7 +23,7 @@ from ward_app.domain.observations import (
     Observation,
     Poss,
 )
-from ward_app.domain.orders import Route
+from ward_app.domain.orders import OrderAction, Route
 from ward_app.domain.patient import Flag, sci_at_or_above
 from ward_app.domain.rules import Thresholds
 
@@ -51,6 +51,12 @@ def _renal_impaired(s: PatientSnapshot, t: Thresholds) -> bool:
     lab = s.lab
     return lab is not None and (lab.dialysis or (
         lab.egfr is not None and lab.egfr < float(t["renal.reduce_below_egfr"])))
+
+
+def _midnight(s: PatientSnapshot, now: datetime) -> datetime:
+    """The start of the ward's day (local midnight) containing ``now``."""
+    day = now.astimezone(s.zone).date()
+    return datetime.combine(day, time(0), tzinfo=s.zone).astimezone(now.tzinfo)
 
 
 def _on_baclofen(s: PatientSnapshot, now: datetime) -> Route | None:
@@ -85,55 +91,76 @@ def news2_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert
     return []
 
 
+def _toxicity_applies(s: PatientSnapshot, now: datetime, t: Thresholds) -> bool:
+    """On baclofen now, or stopped within a withdrawal watch (it is still in the body, longer
+    with poor kidney function; a stop for a serious adverse reaction may be an overdose)."""
+    if _on_baclofen(s, now) is not None:
+        return True
+    watch = timedelta(hours=float(t["withdrawal.watch_hours"]))
+    return any(v.action is OrderAction.STOP and v.starts_at <= now < v.starts_at + watch
+               for v in s.versions)
+
+
 def toxicity_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
-    """Signs of too much baclofen in the latest observation; renal impairment raises them."""
-    obs = _latest(s, lambda o: o.has_vitals or o.poss is not None or o.rass is not None)
-    if obs is None or _on_baclofen(s, now) is None:
+    """Signs of too much baclofen: sedation from the latest sedation score, breathing,
+    circulation, temperature and consciousness from the latest vital signs (each its own
+    latest, so a sedation-only entry never hides a slow breathing rate). Renal impairment raises
+    them one step."""
+    if not _toxicity_applies(s, now, t):
         return []
-    found: list[tuple[str, Severity, str, dict]] = []
-    if obs.poss is Poss.SOMNOLENT or (obs.rass is not None and obs.rass <= -4):
-        found.append(("toxicity.sedation", Severity.EMERGENCY,
-                      "Somnolent, minimal or no response (POSS 4 / RASS -4 or lower): do not give "
-                      "the next baclofen dose; call the medical team now; check breathing.",
-                      {"poss": obs.poss, "rass": obs.rass}))
-    elif obs.poss is Poss.FREQUENTLY_DROWSY or (obs.rass is not None and obs.rass <= -3):
-        found.append(("toxicity.sedation", Severity.URGENT,
-                      "Too drowsy (POSS 3 / RASS -3): ask the prescriber to reduce the dose before "
-                      "the next one; watch respiratory rate and sedation closely.",
-                      {"poss": obs.poss, "rass": obs.rass}))
-    if obs.rr is not None and obs.rr <= 8:
-        found.append(("toxicity.respiratory", Severity.URGENT,
-                      f"Respiratory rate {obs.rr}/min: possible respiratory depression. Medical "
-                      "review now; hold sedating medicines.", {"rr": obs.rr}))
-    if obs.hr is not None and obs.hr <= 40:
-        found.append(("toxicity.bradycardia", Severity.URGENT,
-                      f"Pulse {obs.hr}/min (NEWS2 3): medical review now.", {"hr": obs.hr}))
-    if obs.sbp is not None and obs.sbp <= 90:
-        found.append(("toxicity.hypotension", Severity.URGENT,
-                      f"Systolic BP {obs.sbp} mmHg (NEWS2 3): medical review now. On intrathecal "
-                      "therapy low BP can also be early withdrawal.", {"sbp": obs.sbp}))
-    if obs.temp is not None and round(obs.temp, 1) <= 35.0:
-        found.append(("toxicity.hypothermia", Severity.URGENT,
-                      f"Temperature {obs.temp:g} °C: hypothermia can be baclofen toxicity. Medical "
-                      "review; warm the patient.", {"temp": obs.temp}))
-    if obs.acvpu is Acvpu.UNRESPONSIVE:
-        found.append(("toxicity.coma", Severity.EMERGENCY,
-                      "Unresponsive: call the medical emergency team now; protect the airway.",
-                      {"acvpu": obs.acvpu.value}))
-    elif obs.acvpu in (Acvpu.CONFUSION, Acvpu.VOICE, Acvpu.PAIN):
-        found.append(("toxicity.consciousness", Severity.URGENT,
-                      f"New confusion or reduced consciousness (ACVPU {obs.acvpu.value}): medical "
-                      "review now; consider baclofen toxicity (and withdrawal if doses were missed).",
-                      {"acvpu": obs.acvpu.value}))
+    found: list[tuple[str, Severity, str, dict, Observation]] = []
+    sedated = _latest(s, lambda o: o.poss is not None or o.rass is not None)
+    if sedated is not None:
+        poss, rass = sedated.poss, sedated.rass
+        values = {"poss": poss.value if poss else None, "rass": rass}
+        if poss is Poss.SOMNOLENT or (rass is not None and rass <= int(t["toxicity.rass_emergency"])):
+            found.append(("toxicity.sedation", Severity.EMERGENCY,
+                          "Somnolent, minimal or no response (POSS 4 / RASS -4 or lower): do not "
+                          "give the next baclofen dose; call the medical team now; check "
+                          "breathing.", values, sedated))
+        elif poss is Poss.FREQUENTLY_DROWSY or (
+                rass is not None and rass <= int(t["toxicity.rass_urgent"])):
+            found.append(("toxicity.sedation", Severity.URGENT,
+                          "Too drowsy (POSS 3 / RASS -3): ask the prescriber to reduce the dose "
+                          "before the next one; watch respiratory rate and sedation closely.",
+                          values, sedated))
+    obs = _latest(s, lambda o: o.has_vitals)
+    high_sci = s.patient.sci_level is not None and sci_at_or_above(s.patient.sci_level)
+    if obs is not None:
+        if obs.rr is not None and obs.rr <= int(t["toxicity.rr_at_or_below"]):
+            found.append(("toxicity.respiratory", Severity.URGENT,
+                          f"Respiratory rate {obs.rr}/min: possible respiratory depression. Medical "
+                          "review now; hold sedating medicines.", {"rr": obs.rr}, obs))
+        if obs.hr is not None and obs.hr <= int(t["toxicity.hr_at_or_below"]):
+            found.append(("toxicity.bradycardia", Severity.URGENT,
+                          f"Pulse {obs.hr}/min (NEWS2 3): medical review now.", {"hr": obs.hr}, obs))
+        if obs.sbp is not None and obs.sbp <= int(t["toxicity.sbp_at_or_below"]):
+            found.append(("toxicity.hypotension", Severity.URGENT,
+                          f"Systolic BP {obs.sbp} mmHg (NEWS2 3): medical review now. On "
+                          "intrathecal therapy low BP can also be early withdrawal."
+                          + (f" {DYSREFLEXIA_HINT}" if high_sci else ""), {"sbp": obs.sbp}, obs))
+        if obs.temp is not None and round(obs.temp, 1) <= float(t["toxicity.temp_at_or_below"]):
+            found.append(("toxicity.hypothermia", Severity.URGENT,
+                          f"Temperature {obs.temp:g} °C: hypothermia can be baclofen toxicity. "
+                          "Medical review; warm the patient.", {"temp": obs.temp}, obs))
+        if obs.acvpu is Acvpu.UNRESPONSIVE:
+            found.append(("toxicity.coma", Severity.EMERGENCY,
+                          "Unresponsive: call the medical emergency team now; protect the airway.",
+                          {"acvpu": obs.acvpu.value}, obs))
+        elif obs.acvpu in (Acvpu.CONFUSION, Acvpu.VOICE, Acvpu.PAIN):
+            found.append(("toxicity.consciousness", Severity.URGENT,
+                          f"New confusion or reduced consciousness (ACVPU {obs.acvpu.value}): "
+                          "medical review now; consider baclofen toxicity (and withdrawal if doses "
+                          "were missed).", {"acvpu": obs.acvpu.value}, obs))
     renal = _renal_impaired(s, t)
     out = []
-    for rule, severity, message, values in found:
+    for rule, severity, message, values, source_obs in found:
         if renal:
             severity = severity.raised()
             message += " Renal impairment: toxicity builds up; haemodialysis can reverse it."
-        out.append(s.alert(rule, severity, message, obs.taken_at, SRC_TOX if rule != (
-            "toxicity.sedation") else SRC_POSS, str(obs.id), renal_impairment=renal,
-            **{k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}))
+        out.append(s.alert(rule, severity, message, source_obs.taken_at, SRC_TOX if rule != (
+            "toxicity.sedation") else SRC_POSS, str(source_obs.id), renal_impairment=renal,
+            **values))
     return out
 
 
@@ -232,8 +259,7 @@ def flag_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]
         out.append(s.alert("flag.falls", Severity.INFO,
                            f"Falls ({why}): baclofen causes sedation and dizziness; check gait, "
                            "call bell in reach, assist when walking.",
-                           s.flag_since.get(Flag.FALL_RISK, now.replace(hour=0, minute=0, second=0,
-                                                                        microsecond=0)),
+                           s.flag_since.get(Flag.FALL_RISK, _midnight(s, now)),
                            SRC_FLAGS, age=age))
     return out
 
@@ -246,7 +272,7 @@ def interaction_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list
         for cls in classes_of(drug):
             out.append(s.alert(cls.rule, cls.severity,
                                f"{drug} ({cls.label}) with baclofen: {cls.effect}.",
-                               now.replace(hour=0, minute=0, second=0, microsecond=0), SRC_INTERACT,
+                               _midnight(s, now), SRC_INTERACT,
                                drug.casefold(), drug=drug, drug_class=cls.label))
     return out
 
@@ -260,7 +286,7 @@ def periop_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Aler
     return [s.alert("periop.continue", Severity.INFO,
                     f"Surgery planned {surgery:%d %b}: continue baclofen, including on the day of the "
                     f"operation; tell the anaesthetist (added sedation).{extra}",
-                    now.replace(hour=0, minute=0, second=0, microsecond=0), "RULES §5: surgery",
+                    _midnight(s, now), "RULES §5: surgery",
                     surgery.isoformat(), surgery=surgery.isoformat())]
 
 
@@ -280,7 +306,9 @@ def monitoring_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[
     every = timedelta(hours=float(t["withdrawal.check_every_hours"]))
     for watch in withdrawal_watches(s, now, t):
         began = _watch_began(s, watch, t)
-        checks = [o.taken_at for o in s.observations if o.signs_checked and o.taken_at >= began]
+        # a withdrawal check is the signs checklist with vital signs (RULES §4)
+        checks = [o.taken_at for o in s.observations
+                  if o.signs_checked and o.has_vitals and o.taken_at >= began]
         due = (max(checks) if checks else began) + every
         if now > due:
             out.append(s.alert(

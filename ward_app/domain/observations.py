@@ -95,6 +95,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "rass": (-5, 4, ""),
     "penn": (0, 4, ""),
 }
+FIELD_NAMES = {"rr": "Respiration rate", "spo2": "SpO2", "sbp": "Systolic BP", "hr": "Pulse",
+               "temp": "Temperature", "rass": "RASS", "penn": "Penn spasm frequency"}
 _OPTION = {"rr": "rr", "spo2": "spo2", "sbp": "sbp", "hr": "hr", "temp": "temp", "rass": "rass",
            "penn": "penn"}
 
@@ -103,10 +105,12 @@ def check_range(name: str, value: float | None, *, integer: bool = True) -> floa
     if value is None:
         return None
     low, high, unit = RANGES[name]
-    label = f"--{_OPTION[name]}"
-    if not math.isfinite(value) or not (low <= value <= high):
-        raise InvalidInput(name, f"{label} {value:g} is out of range: allowed {low:g} to {high:g}"
-                           f"{' ' + unit if unit else ''}. Check the reading.")
+    label = f"{FIELD_NAMES[name]} (--{_OPTION[name]})"  # words for the form, option for scripts
+    allowed = f"allowed {low:g} to {high:g}{' ' + unit if unit else ''}"
+    if not math.isfinite(value):
+        raise InvalidInput(name, f"{label} is not a number: {allowed}. Check the reading.")
+    if not (low <= value <= high):
+        raise InvalidInput(name, f"{label} {value:g} is out of range: {allowed}. Check the reading.")
     if integer and value != int(value):
         raise InvalidInput(name, f"{label} {value:g} must be a whole number.")
     return int(value) if integer else round(float(value), 1)
