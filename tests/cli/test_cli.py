@@ -163,7 +163,7 @@ def test_patient_add_set_list(db, run_cli):
     listed = json.loads(r.out)
     assert listed == [{"mrn": "RX123456", "name": "Łukasz Żółć", "bed": "4", "ward": "Ward 7",
                        "route": None, "flags": ["fall_risk"], "age": 34,
-                       "dose": "no baclofen order"}]
+                       "dose": "no baclofen order", "pump": None}]
     r = run_cli("--db", db, "--now", NOW, "patient", "list")
     assert "Łukasz Żółć" in r.out and "Falls risk" in r.out
 

@@ -22,12 +22,12 @@ def test_model_shows_the_board_columns(demo_ward):
     assert model.rowCount() == 24 and model.columnCount() == len(COLUMNS)
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(len(COLUMNS))]
     assert headers == ["Bed", "Name", "MRN", "Age", "Route", "Current dose", "Next due",
-                       "Late/missed", "NEWS2", "Flags"]
+                       "Late/missed", "NEWS2", "Refill by", "Flags"]
     first = [model.index(0, c).data() for c in range(len(COLUMNS))]
     assert first[0] == "1" and first[1] == "Łukasz Żółć" and first[4] == "intrathecal"
     assert first[5] == "450 mcg/day" and first[6] == "continuous"
-    assert first[9] == "ITB high risk, SCI T4" and first[8].isdigit()
-    assert model.index(0, 9).data(Qt.ItemDataRole.FontRole).bold()
+    assert first[10] == "ITB high risk, SCI T4" and first[8].isdigit() and first[9] == "Thu 14 Jan"
+    assert model.index(0, 10).data(Qt.ItemDataRole.FontRole).bold()
 
 
 @pytest.fixture

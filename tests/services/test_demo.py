@@ -36,18 +36,19 @@ def test_demo_ward_has_a_realistic_mix(demo_ward):
 
 
 def test_one_pump_is_close_to_its_refill_date(demo_ward):
-    """days to alarm = (volume - alarm) x concentration / daily dose (RULES §6, derived)."""
-    rows = demo_ward.db.execute(
-        "SELECT refilled_at, volume_ml, alarm_ml, conc_mcg_ml, daily_mcg FROM pump_refills").fetchall()
-    from datetime import datetime, timedelta
-
+    """days to alarm = (volume - alarm) x concentration / daily dose (RULES §6, derived), from
+    each pump's last refill: exactly one pump must be refilled within the week, none is past its
+    alarm date."""
     from tests.conftest import NOW
-    days_left = []
-    for refilled, vol, alarm, conc, daily in rows:
-        alarm_at = datetime.fromisoformat(refilled) + timedelta(days=(vol - alarm) * conc / daily)
-        days_left.append((alarm_at - NOW).days)
-    close = [d for d in days_left if 7 <= d <= 10]  # refill-by (alarm - 7 days) within 3 days
-    assert len(close) == 1 and all(d > 7 for d in days_left)
+    from ward_app.domain.pump import pump_dates
+    from ward_app.services.pumps import pump_states
+
+    t = demo_ward.thresholds()
+    dates = [pump_dates(s.last_refill, t, demo_ward.zone) for s in pump_states(demo_ward, NOW).values()
+             if s.last_refill is not None]
+    assert len(dates) == 8
+    within_week = [d for d in dates if (d.refill_by - NOW.date()).days <= 7]
+    assert len(within_week) == 1 and all(d.alarm_at > NOW for d in dates)
 
 
 def test_same_seed_same_ward_other_seed_other_mrns(tmp_path):

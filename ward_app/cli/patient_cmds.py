@@ -80,21 +80,32 @@ def patient_list(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([
             {"mrn": r.mrn, "name": r.name, "bed": r.bed, "ward": r.ward, "route": r.route or None,
-             "flags": flags_by_id[r.patient_id], "age": r.age, "dose": r.dose}
+             "flags": flags_by_id[r.patient_id], "age": r.age, "dose": r.dose,
+             "pump": None if r.refill_by is None else {
+                 "refill_by": r.refill_by.isoformat(),
+                 "alert": r.refill_severity.label if r.refill_severity is not None else None}}
             for r in rows
         ], ensure_ascii=False, indent=2))
         return
     if not rows:
         click.echo("No patients on this ward yet. Admit one with 'ward-app patient add'.")
         return
-    header = ("Bed", "MRN", "Name", "Age", "Route", "Dose", "Flags")
+    header = ("Bed", "MRN", "Name", "Age", "Route", "Dose", "Refill by", "Flags")
     table = [header] + [
-        (r.bed, r.mrn, r.name, str(r.age), r.route or "-", r.dose, ", ".join(r.flags) or "-")
+        (r.bed, r.mrn, r.name, str(r.age), r.route or "-", r.dose, _refill_text(r),
+         ", ".join(r.flags) or "-")
         for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
     for row in table:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1])
+
+
+def _refill_text(r) -> str:  # type: ignore[no-untyped-def]
+    if r.refill_by is None:
+        return "-"
+    due = f" ({r.refill_severity.label.upper()})" if r.refill_severity is not None else ""
+    return f"{r.refill_by:%d %b}{due}"
 
 
 @click.group()

@@ -17,6 +17,7 @@ from ward_app.domain.mar import Record
 from ward_app.domain.observations import Observation
 from ward_app.domain.orders import Order
 from ward_app.domain.patient import Flag, Lab, Patient
+from ward_app.domain.pump import PumpState
 from ward_app.domain.rules import Thresholds
 
 
@@ -82,6 +83,7 @@ class PatientSnapshot:
     baseline_mas: str | None = None  # the patient's own baseline Modified Ashworth score
     lab: Lab | None = None  # latest renal result
     comeds: tuple[str, ...] = ()
+    pump: PumpState | None = None
 
     def alert(self, rule: str, severity: Severity, message: str, since: datetime, source: str,
               key_suffix: str = "", **values: Any) -> Alert:

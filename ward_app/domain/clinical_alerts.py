@@ -324,11 +324,11 @@ def _watch_began(s: PatientSnapshot, watch: Watch, t: Thresholds) -> datetime:
     """When a watch after doses not given began: a further dose not given extends the watch in
     force, it does not restart the clock of its withdrawal checks."""
     began = watch.started
-    if watch.key.startswith("stop"):
+    if watch.kind != "doses":
         return began
     while True:
         earlier = [w.started for w in withdrawal_watches(s, began - timedelta(microseconds=1), t)
-                   if not w.key.startswith("stop") and w.started < began]
+                   if w.kind == "doses" and w.started < began]
         if not earlier:
             return began
         began = min(earlier)

@@ -10,12 +10,14 @@ from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
 from ward_app.domain.mar import NOT_GIVEN, State, dose_state, effective_records, missed_at
 from ward_app.domain.orders import Order, OrderAction, Route
 from ward_app.domain.patient import Flag
+from ward_app.domain.pump import AlarmKind
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.schedule import DueDose, due_doses
 
 SRC_WINDOW = "RULES §2: on time within ±30 min (ISMP 2011); missed after 2 h or at the next dose"
 SRC_MAX = "RULES §1: 80 mg/day US label maximum; 100 mg/day BNF maximum"
-SRC_WATCH = "RULES §2, §4: two missed/omitted doses or an abrupt stop start a withdrawal watch"
+SRC_WATCH = ("RULES §2, §4: two missed/omitted doses, an abrupt stop, an intrathecal dose reduction or "
+             "a pump problem start a withdrawal watch")
 SRC_NPO = "RULES §5: nil by mouth on oral baclofen"
 SRC_STOP = "RULES §7: abrupt discontinuation only for a serious adverse reaction"
 
@@ -108,6 +110,7 @@ class Watch:
     reason: str
     key: str
     values: dict[str, object]
+    kind: str = "doses"  # doses (not given), stop, pump (empty or critical alarm), reduction
 
 
 def withdrawal_watches(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Watch]:
@@ -138,7 +141,39 @@ def withdrawal_watches(s: PatientSnapshot, now: datetime, t: Thresholds) -> list
                 v.starts_at <= now < v.starts_at + watch):
             out.append(Watch(v.starts_at, f"stopped for a serious adverse reaction (prescriber "
                              f"{v.prescriber})", f"stop{v.id}",
-                             {"prescriber": v.prescriber, "stop_reason": v.stop_reason}))
+                             {"prescriber": v.prescriber, "stop_reason": v.stop_reason}, "stop"))
+    out.extend(_itb_watches(s, now, watch))
+    return out
+
+
+def _itb_watches(s: PatientSnapshot, now: datetime, watch: timedelta) -> list[Watch]:
+    """Watches after an intrathecal dose reduction or a pump problem (RULES §4): a critical alarm
+    heard and not dealt with, or a reservoir calculated empty."""
+    out = []
+    itb = sorted((v for v in s.versions if v.route is Route.INTRATHECAL
+                  and v.action is not OrderAction.STOP), key=lambda v: (v.starts_at, v.id))
+    for before, after in zip(itb, itb[1:], strict=False):
+        if (before.daily_mcg and after.daily_mcg and after.daily_mcg < before.daily_mcg
+                and after.starts_at <= now < after.starts_at + watch):
+            out.append(Watch(after.starts_at, f"intrathecal dose reduced from {before.daily_mcg:g} "
+                             f"to {after.daily_mcg:g} mcg/day", f"itbdown{after.id}",
+                             {"previous_mcg": before.daily_mcg, "daily_mcg": after.daily_mcg},
+                             "reduction"))
+    state = s.pump
+    if state is None:
+        return out
+    # A pump problem starts 48 h of checks whether or not it has been fixed since.
+    for alarm in state.alarms:
+        if alarm.kind is AlarmKind.CRITICAL and alarm.heard_at <= now < alarm.heard_at + watch:
+            out.append(Watch(alarm.heard_at, "critical pump alarm heard", f"alarm{alarm.id}",
+                             {"alarm": alarm.kind.value}, "pump"))
+    for refill, following in zip(state.refills, (*state.refills[1:], None), strict=False):
+        empty_at = refill.refilled_at + timedelta(
+            days=refill.volume_ml * refill.conc_mcg_ml / refill.daily_mcg)
+        ran_dry = following is None or following.refilled_at > empty_at
+        if ran_dry and empty_at <= now < empty_at + watch:
+            out.append(Watch(empty_at, "pump reservoir calculated empty", f"empty{refill.id}",
+                             {"refill_id": refill.id}, "pump"))
     return out
 
 
@@ -148,7 +183,7 @@ def withdrawal_watch_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) ->
     out: list[Alert] = []
     for w in withdrawal_watches(s, now, t):
         until = (w.started + watch).astimezone(s.zone).strftime("%d %b %H:%M")
-        source = SRC_STOP if w.key.startswith("stop") else SRC_WATCH
+        source = SRC_STOP if w.kind == "stop" else SRC_WATCH
         out.append(s.alert(
             "withdrawal.watch", Severity.WARNING,
             f"Withdrawal watch until {until} ({w.reason}): check for withdrawal signs (itching, "

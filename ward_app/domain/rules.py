@@ -108,6 +108,13 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("pump.stability_days", 90, "days",
             "longest a refill may stay in the reservoir (drug stability limit)",
             "[D] cautious default: set to the product's stability limit (RULES §6)"),
+    Setting("pump.eri_to_end_days", 90, "days",
+            "the pump stops about this long after its elective replacement indicator (ERI)",
+            "[G] Medtronic: pump stops about 90 days after ERI (RULES §6)"),
+    Setting("itb.monitor_every_hours", 4, "h",
+            "after an intrathecal dose change or refill, a set of observations is due this often",
+            "[D] cautious local default: the NEWS2 1-4 interval (RULES §3); label: supervise "
+            "refills and titration (SOURCES §2)"),
     Setting("pump.concentrations_mcg_ml", [50, 500, 1000, 2000], "mcg/mL",
             "concentrations stocked", "[L] Lioresal/Gablofen strengths (SOURCES §2)"),
     Setting("pump.eri_warning_days", 180, "days",

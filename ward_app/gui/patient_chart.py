@@ -29,6 +29,7 @@ from ward_app.gui.mar_panel import OPEN_STATES, MarGridModel, MarHistoryModel
 from ward_app.gui.observation_dialog import ObservationDialog
 from ward_app.gui.observations_panel import ObservationHistoryModel
 from ward_app.gui.patient_details_dialog import PatientDetailsDialog
+from ward_app.gui.pump_panel import PumpPanel
 from ward_app.gui.record_dialog import CorrectRecordDialog, RecordDoseDialog
 from ward_app.gui.trend_chart import TrendChart
 from ward_app.services import observations as obs_svc
@@ -165,9 +166,12 @@ class PatientChart(QWidget):
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("chartTabs")
-        self.tabs.addTab(split, "Medication &record")
+        self.tabs.addTab(split, "Medi&cation record")
         self.tabs.addTab(obs_page, "Obser&vations")
         self.tabs.addTab(self.trends, "&Trends")
+        self.pump_panel = PumpPanel(ctx, self)
+        self.pump_panel.changed.connect(self._pump_changed)
+        self.tabs.addTab(self.pump_panel, "&Pump")
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -220,6 +224,9 @@ class PatientChart(QWidget):
             self.alerts_label.setText("No active alerts for this patient.")
         self.obs_model.set_rows(obs_rows)
         self.trends.set_rows(obs_rows, obs_start, now)
+        self.pump_panel.refresh(self.patient, now)
+        pump_tab = self.tabs.indexOf(self.pump_panel)
+        self.tabs.setTabVisible(pump_tab, r.route == "intrathecal" or self.pump_panel.view is not None)
         keep = self.grid.currentIndex()
         self.grid_model.set_entries(entries, days)
         self.history_model.set_entries(entries)
@@ -270,6 +277,10 @@ class PatientChart(QWidget):
                                     f"Record {entry.id} is already marked entered in error.")
             return
         self._offer_correction(entry)
+
+    def _pump_changed(self) -> None:
+        self.refresh()
+        self.changed.emit()
 
     def record_observations(self) -> None:
         dialog = ObservationDialog(self.ctx, self.patient, self)

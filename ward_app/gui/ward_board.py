@@ -17,17 +17,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ward_app.domain.alerts import Severity
 from ward_app.domain.mar import State
-from ward_app.gui.looks import INK, SCORE_BACKGROUND, severity_icon, state_background, state_icon
+from ward_app.gui.looks import (
+    INK,
+    SCORE_BACKGROUND,
+    SEVERITY_BACKGROUND,
+    severity_icon,
+    state_background,
+    state_icon,
+)
 from ward_app.services.board import BoardRow, bed_key
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 COLUMNS = ("Bed", "Name", "MRN", "Age", "Route", "Current dose", "Next due", "Late/missed", "NEWS2",
-           "Flags")
+           "Refill by", "Flags")
 FLAGS_COLUMN = COLUMNS.index("Flags")
 OVERDUE_COLUMN = COLUMNS.index("Late/missed")
 NEWS2_COLUMN = COLUMNS.index("NEWS2")
+REFILL_COLUMN = COLUMNS.index("Refill by")
 
 
 def _bed_sort_text(bed: str) -> str:
@@ -72,12 +81,13 @@ class WardBoardModel(QAbstractTableModel):
         col = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return (r.bed, r.name, r.mrn, str(r.age), r.route or "none", r.dose,
-                    self._next_due(r), r.overdue_text, r.news2_text, ", ".join(r.flags))[col]
+                    self._next_due(r), r.overdue_text, r.news2_text, self._refill(r),
+                    ", ".join(r.flags))[col]
         if role == SORT_ROLE:
             due = r.next_due.isoformat() if r.next_due else "~"
             return (_bed_sort_text(r.bed), r.name.casefold(), r.mrn, r.age, r.route, r.dose, due,
                     r.missed * 1000 + r.late, -1 if r.news2 is None else r.news2,
-                    ", ".join(r.flags))[col]
+                    r.refill_by.isoformat() if r.refill_by else "~", ", ".join(r.flags))[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == FLAGS_COLUMN and r.flags:
                 return "\n".join(r.flags)
@@ -96,6 +106,20 @@ class WardBoardModel(QAbstractTableModel):
             return state_background(State.MISSED if r.missed else State.LATE)
         if role == Qt.ItemDataRole.ForegroundRole and col == OVERDUE_COLUMN and (r.missed or r.late):
             return INK
+        if col == REFILL_COLUMN and r.refill_severity is not None:
+            if role == Qt.ItemDataRole.DecorationRole:
+                return severity_icon(r.refill_severity)
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return SEVERITY_BACKGROUND[r.refill_severity]
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return INK
+            if role == Qt.ItemDataRole.FontRole:
+                font = QFont()
+                font.setBold(True)
+                return font
+        if col == REFILL_COLUMN and role == Qt.ItemDataRole.ToolTipRole and r.refill_by:
+            return ("Refill-by date worked out from the last refill (alarm date minus the buffer, "
+                    "or the drug-stability limit or end of service if sooner)")
         if col == NEWS2_COLUMN and r.news2 is not None:
             if role == Qt.ItemDataRole.BackgroundRole:
                 return QColor(SCORE_BACKGROUND[r.news2_level])
@@ -109,6 +133,14 @@ class WardBoardModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
+
+    def _refill(self, r: BoardRow) -> str:
+        if r.refill_by is None:
+            return ""
+        text = r.refill_by.strftime("%a %d %b")
+        if r.refill_severity is not None and r.refill_severity >= Severity.URGENT:
+            return f"{text} — REFILL NOW"
+        return f"{text} — due" if r.refill_severity is not None else text
 
     def _next_due(self, r: BoardRow) -> str:
         if r.next_due is None:

@@ -17,6 +17,7 @@ from ward_app.domain.dose_alerts import RULES as DOSE_RULES
 from ward_app.domain.dose_alerts import in_force
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.orders import Route
+from ward_app.domain.pump_alerts import RULES as PUMP_RULES
 from ward_app.domain.rules import Thresholds
 from ward_app.services.context import Context
 from ward_app.services.snapshots import load_snapshots
@@ -24,7 +25,7 @@ from ward_app.storage import acks, audit
 from ward_app.storage.errors import actionable_errors
 
 #: Every rule the engine runs; later features add theirs here.
-RULES: list[Rule] = [*DOSE_RULES, *CLINICAL_RULES]
+RULES: list[Rule] = [*DOSE_RULES, *CLINICAL_RULES, *PUMP_RULES]
 
 
 def patient_alerts(snapshot: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from ward_app.domain.alerts import Alert, Severity, most_severe_first
 from ward_app.domain.clock import age_on
@@ -12,6 +12,7 @@ from ward_app.domain.dose_alerts import in_force
 from ward_app.domain.mar import effective_records
 from ward_app.domain.news2 import Response, news2
 from ward_app.domain.patient import FLAG_LABELS, Flag
+from ward_app.domain.pump import pump_dates
 from ward_app.domain.schedule import due_doses
 from ward_app.services.alerts import patient_alerts, with_acks
 from ward_app.services.context import Context
@@ -47,6 +48,8 @@ class BoardRow:
     news2_complete: bool = True
     news2_level: int = 0  # 0 low (0), 1 low (1-4), 2 single 3 / medium, 3 high: for colour
     obs_overdue: bool = False
+    refill_by: date | None = None  # pump patients: the refill-by date of the last refill
+    refill_severity: Severity | None = None  # of pump.refill_due / pump.empty, when raised
 
     @property
     def news2_text(self) -> str:
@@ -104,6 +107,11 @@ def ward_overview(ctx: Context, at: datetime | None = None) -> WardOverview:
             labels.insert(0, f"SCI {p.sci_level}")
         if route == "intrathecal" and p.itb_high_risk:
             labels.insert(0, "ITB high risk")
+        refill_by = None
+        if snap.pump is not None and snap.pump.last_refill is not None:
+            refill_by = pump_dates(snap.pump.last_refill, t, ctx.zone,
+                                   snap.pump.pump.eri_and_end(t)[1]).refill_by
+        pump_alerts = [a.severity for a in alerts if a.rule in ("pump.refill_due", "pump.empty")]
         latest = next((o for o in reversed(snap.observations) if o.has_vitals), None)
         score = news2(latest, Flag.HYPERCAPNIC in p.flags) if latest is not None else None
         recorded, _ = effective_records(snap.records)
@@ -120,6 +128,7 @@ def ward_overview(ctx: Context, at: datetime | None = None) -> WardOverview:
             alert_count=len(alerts),
             news2=score.total if score else None, news2_complete=score.complete if score else True,
             news2_level=_LEVEL.get(score.response, 0) if score and score.response else 0,
+            refill_by=refill_by, refill_severity=max(pump_alerts, default=None),
             obs_overdue=any(a.rule == "monitoring.overdue" and a.key.split(":", 2)[-1].startswith(
                 "obs") for a in alerts),
         ))

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import Frequency, Indication, OrderAction, Route
-from ward_app.domain.rules import default
+from ward_app.domain.rules import Thresholds, default
 from ward_app.services.admin import add_user
 from ward_app.services.context import Context
 from ward_app.services.patients import NewPatient, add_patient
@@ -162,27 +162,56 @@ def _lab_and_comed_history(ward: DemoWard) -> None:
                                           at=now - timedelta(days=ward.days))
 
 
+#: The intrathecal patient whose pump is past its elective replacement indicator (issue 5).
+PAST_ERI = "Kwame Mensah"
+
+
 def _pump_history(ward: DemoWard) -> None:
-    """Pumps and their refills: the last refill sets the reservoir countdown."""
-    db, now = ward.ctx.db, ward.now
-    nurse, witness = ward.users[DEMO_NURSE], ward.users["nurse.okafor"]
+    """Pumps and a year of refills each, every refill made before its refill-by date at the same
+    concentration and daily dose, the last one setting today's countdown; one pump past ERI."""
+    from ward_app.domain.pump import Refill, pump_dates
+
+    db, now, rng = ward.ctx.db, ward.now, ward.rng
+    t = Thresholds.defaults()
+    nurses = [ward.users[DEMO_NURSE], ward.users["nurse.okafor"], ward.users["charge.silva"]]
     alarm_ml = float(default("pump.alarm_ml"))
+    today = now.astimezone(ward.ctx.zone).date()
     for pid, prof in ward.patients:
         if prof.route != "intrathecal":
             continue
-        implanted = (now - timedelta(days=ward.rng.randint(400, 2000))).date()
+        assert prof.refilled_days_ago is not None and prof.reservoir_ml and prof.conc
+        implanted = today - timedelta(days=rng.randint(400, 2000))
+        eri = end = None
+        if prof.name.startswith(PAST_ERI):
+            eri = today - timedelta(days=20)
+        else:
+            end = implanted + timedelta(days=7 * 365)
         pump_id = pump_repo.insert_pump(
             db, patient_id=pid, model=f"SynchroMed II {prof.reservoir_ml:g} mL",
-            serial=f"NGP{ward.rng.randint(100000, 999999)}H", reservoir_ml=prof.reservoir_ml,
-            implant_date=implanted, eri_date=None,
-            end_of_service=implanted + timedelta(days=7 * 365), alarm_ml=alarm_ml, at=now)
-        assert prof.refilled_days_ago is not None and prof.reservoir_ml and prof.conc
-        refilled = datetime.combine(
-            (now - timedelta(days=prof.refilled_days_ago)).date(), time(10, 30), tzinfo=now.tzinfo)
-        pump_repo.insert_refill(
-            db, pump_id=pump_id, refilled_at=refilled, volume_ml=prof.reservoir_ml,
-            conc_mcg_ml=prof.conc, daily_mcg=float(prof.daily_mcg or 0), alarm_ml=alarm_ml,
-            user_id=nurse, witness_id=witness, at=refilled)
+            serial=f"NGP{rng.randint(100000, 999999)}H", reservoir_ml=prof.reservoir_ml,
+            implant_date=implanted, eri_date=eri, end_of_service=end, alarm_ml=alarm_ml,
+            at=datetime.combine(implanted, time(12), tzinfo=now.tzinfo))
+        daily = float(prof.daily_mcg or 0)
+        probe = Refill(0, pump_id, now, prof.reservoir_ml, prof.conc, daily, alarm_ml)
+        d = pump_dates(probe, t)
+        interval = max(7, int(min(d.days_to_alarm - int(t["pump.refill_buffer_days"]),
+                                  int(t["pump.stability_days"]))) - 3)
+        last = datetime.combine(today - timedelta(days=prof.refilled_days_ago), time(10, 30),
+                                tzinfo=ward.ctx.zone)
+        when = [last]
+        while when[-1] - timedelta(days=interval) > now - timedelta(days=365):
+            when.append(when[-1] - timedelta(days=interval + rng.randint(-4, 0), minutes=rng.randint(
+                -90, 90)))
+        for refilled in reversed(when):
+            nurse = rng.choice(nurses)
+            witness = rng.choice([n for n in nurses if n != nurse])
+            rid = pump_repo.insert_refill(
+                db, pump_id=pump_id, refilled_at=refilled, volume_ml=prof.reservoir_ml,
+                conc_mcg_ml=prof.conc, daily_mcg=daily, alarm_ml=alarm_ml, user_id=nurse,
+                witness_id=witness, at=refilled)
+            audit.record(db, at=refilled, user_id=nurse, action="pump.refill",
+                         entity="pump_refill", entity_id=rid, patient_id=pid,
+                         detail={"demo": True, "witness_id": witness})
 
 
 #: The oral patient whose last two doses were missed (two missed doses today, issue 3).

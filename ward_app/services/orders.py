@@ -17,6 +17,7 @@ from ward_app.domain.orders import (
     parse_route,
     parse_times,
 )
+from ward_app.services.auth import verify_password
 from ward_app.services.context import Actor, Context
 from ward_app.services.patients import get_patient
 from ward_app.storage import audit, people
@@ -42,8 +43,10 @@ class NewOrder:
     witness: str | None = None
 
 
-def witness_for(ctx: Context, actor: Actor, name: str | None, what: str) -> int:
-    """A second, different user who confirms an intrathecal action (RULES §2)."""
+def witness_for(ctx: Context, actor: Actor, name: str | None, what: str, *,
+                password: str | None = None) -> int:
+    """A second, different user who confirms an intrathecal action (RULES §2). With ``password``
+    (the window always asks) the witness must also type their own password."""
     if not name:
         raise InvalidInput("witness", f"{what} needs a witness: give --witness NAME (another user).")
     with actionable_errors():
@@ -52,6 +55,9 @@ def witness_for(ctx: Context, actor: Actor, name: str | None, what: str) -> int:
         raise InvalidInput("witness", f"There is no user '{name}' to witness: give an existing user.")
     if row.id == actor.id:
         raise InvalidInput("witness", "The witness must be a different user from the one recording.")
+    if password is not None and not verify_password(row.password_hash, password):
+        raise Refused("witness.password", f"The witness password for {row.name} is not right: "
+                      "the witness types their own password.")
     return row.id
 
 
@@ -80,7 +86,7 @@ def _schedule(ctx: Context, new: NewOrder) -> tuple[Frequency, tuple[str, ...]]:
     return freq, tuple(ctx.thresholds()[f"times.{freq.value}"])
 
 
-def add_order(ctx: Context, new: NewOrder) -> Order:
+def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = None) -> Order:
     """A new order, or a new version superseding the one in force from its start time."""
     actor = ctx.require_actor()
     patient = get_patient(ctx, new.mrn)
@@ -98,7 +104,8 @@ def add_order(ctx: Context, new: NewOrder) -> Order:
         if new.freq or new.times:
             raise InvalidInput("freq", "An intrathecal infusion is continuous: drop --freq/--times.")
         daily = _positive(new.daily_mcg, "daily-mcg", "mcg/day")
-        witness_id = witness_for(ctx, actor, new.witness, "An intrathecal order or dose change")
+        witness_id = witness_for(ctx, actor, new.witness, "An intrathecal order or dose change",
+                                 password=witness_password)
         fields: dict[str, object] = {"daily_mcg": daily}
     else:
         if new.daily_mcg is not None:

@@ -13,6 +13,7 @@ from ward_app.domain.dose_alerts import history_hours
 from ward_app.domain.patient import Lab
 from ward_app.domain.rules import Thresholds
 from ward_app.services.context import Context
+from ward_app.services.pumps import pump_states
 from ward_app.storage import administrations, orders
 from ward_app.storage import observations as obs_repo
 from ward_app.storage import patients as patient_repo
@@ -36,6 +37,7 @@ def load_snapshots(ctx: Context, now: datetime, t: Thresholds,
         baselines = obs_repo.baseline_mas(ctx.db)
         labs = patient_repo.latest_labs(ctx.db, now)
         comeds = patient_repo.all_comedications(ctx.db)
+    pumps = pump_states(ctx, now)
     out = []
     for p in patients:
         if patient_id is not None and p.id != patient_id:
@@ -49,5 +51,5 @@ def load_snapshots(ctx: Context, now: datetime, t: Thresholds,
             zone=ctx.zone, flag_since=since.get(p.id, {}), observations=tuple(obs),
             baseline_mas=baselines.get(p.id),
             lab=Lab(from_utc_text(lab.taken_at), lab.egfr, lab.dialysis, lab.id) if lab else None,
-            comeds=tuple(comeds.get(p.id, ()))))
+            comeds=tuple(comeds.get(p.id, ())), pump=pumps.get(p.id)))
     return out

@@ -1,0 +1,324 @@
+"""Intrathecal pump arithmetic (RULES §6): the countdown after a refill, the refill checks, the alarms
+still to deal with and the size of a dose step. Pure domain, no database."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ward_app.domain.errors import InvalidInput
+from ward_app.domain.pump import (
+    AlarmKind,
+    Pump,
+    PumpAlarm,
+    PumpState,
+    Refill,
+    active_alarms,
+    check_refill,
+    dose_step_pct,
+    pump_dates,
+)
+from ward_app.domain.rules import Thresholds
+
+LONDON = ZoneInfo("Europe/London")
+T = Thresholds.defaults()
+STOCKED = [float(c) for c in T["pump.concentrations_mcg_ml"]]
+BUFFER = int(T["pump.refill_buffer_days"])
+STABILITY = int(T["pump.stability_days"])
+
+
+def local(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
+    """A ward-clock time in London, as the app stores it (UTC)."""
+    return datetime(y, m, d, hh, mm, tzinfo=LONDON).astimezone(UTC)
+
+
+def refill(at: datetime, volume: float = 20, conc: float = 2000, daily: float = 400,
+           alarm: float = 2, rid: int = 1) -> Refill:
+    return Refill(rid, 1, at, volume, conc, daily, alarm, by="nurse1", witness="nurse2")
+
+
+def alarm_day(d: datetime) -> date:
+    return d.astimezone(LONDON).date()
+
+
+# --- pump_dates: the countdown ---------------------------------------------------------------------
+
+
+def test_the_issues_example_alarm_90_empty_100_refill_by_83_days_after():
+    """Refill to 20 mL at 2000 mcg/mL, 400 mcg/day, alarm at 2 mL (the issue's example)."""
+    at = local(2026, 1, 10)
+    d = pump_dates(refill(at), T, LONDON)
+    assert d.days_to_alarm == 90  # (20 - 2) x 2000 / 400
+    assert d.days_to_empty == 100  # 20 x 2000 / 400
+    assert d.alarm_at == at + timedelta(days=90)
+    assert d.empty_at == at + timedelta(days=100)
+    assert d.refill_by == date(2026, 1, 10) + timedelta(days=83) == date(2026, 4, 3)
+    assert d.refill_by_reason == "alarm date − 7 days"
+    assert d.days_left(at) == 90
+    assert d.days_left(at + timedelta(days=89, hours=12)) == pytest.approx(0.5)
+    # across the spring clock change: elapsed days, shown on the ward clock
+    assert d.alarm_at.astimezone(LONDON) == datetime(2026, 4, 10, 11, 0, tzinfo=LONDON)
+    assert alarm_day(d.empty_at) == date(2026, 4, 20)
+
+
+def test_the_buffer_defaults_to_seven_days_from_the_settings():
+    assert BUFFER == 7 and STABILITY == 90  # RULES §6 defaults; the example below depends on them
+    assert T["pump.alarm_ml"] == 2.0
+
+
+@pytest.mark.parametrize("at", [
+    local(2026, 1, 10, 10),  # GMT refill, alarm in BST (spring change in the countdown)
+    local(2026, 7, 31, 0, 30),  # BST refill just after midnight, alarm 23:30 GMT (autumn change)
+    local(2026, 7, 30, 23, 30),
+    local(2026, 12, 30, 23, 30),  # GMT refill late evening, alarm after the spring change
+    local(2026, 12, 31, 0, 30),
+    local(2026, 8, 6, 10),
+])
+def test_refill_by_is_the_ward_local_alarm_date_minus_the_buffer_across_clock_changes(at):
+    d = pump_dates(refill(at), T, LONDON)
+    assert d.refill_by_reason == "alarm date − 7 days"
+    assert d.refill_by == alarm_day(d.alarm_at) - timedelta(days=BUFFER)
+
+
+def test_a_late_evening_refill_across_the_autumn_change_keeps_a_full_seven_day_buffer():
+    """00:30 BST on 31 Jul + 90 days of pumping = 23:30 GMT on 28 Oct: the alarm falls on 28 Oct on the
+    ward clock, so the refill is due by 21 Oct (not 22 Oct, which would leave 6 days)."""
+    d = pump_dates(refill(local(2026, 7, 31, 0, 30)), T, LONDON)
+    assert d.alarm_at.astimezone(LONDON) == datetime(2026, 10, 28, 23, 30, tzinfo=LONDON)
+    assert d.refill_by == date(2026, 10, 21)
+
+
+def test_refill_by_uses_the_ward_zone_not_utc():
+    at = local(2026, 4, 1, 0, 30)  # 23:30 UTC on 31 Mar; alarm 00:30 BST on 30 Jun = 23:30 UTC 29 Jun
+    assert pump_dates(refill(at), T, LONDON).refill_by == date(2026, 6, 23)
+    assert pump_dates(refill(at), T, UTC).refill_by == date(2026, 6, 22)
+    assert pump_dates(refill(at), T).refill_by == date(2026, 6, 22)  # UTC unless told
+
+
+def test_a_refill_time_given_on_the_ward_clock_counts_elapsed_days_like_a_utc_one():
+    at = local(2026, 1, 10, 10)
+    as_utc = pump_dates(refill(at), T, LONDON)
+    as_london = pump_dates(refill(at.astimezone(LONDON)), T, LONDON)
+    assert as_london.alarm_at == as_utc.alarm_at and as_london.empty_at == as_utc.empty_at
+    assert as_london.refill_by == as_utc.refill_by
+
+
+def test_the_formula_with_other_numbers():
+    at = local(2026, 5, 1)
+    d = pump_dates(refill(at, volume=40, conc=500, daily=250, alarm=4), T, LONDON)
+    assert d.days_to_alarm == 72 and d.days_to_empty == 80  # 36 x 500 / 250; 40 x 500 / 250
+    assert d.alarm_at == at + timedelta(days=72)
+    assert d.refill_by == date(2026, 5, 1) + timedelta(days=72 - BUFFER)
+    half = pump_dates(refill(at, volume=20, conc=1000, daily=300, alarm=2), T, LONDON)
+    assert half.days_to_alarm == pytest.approx(60)
+    assert half.empty_at == at + timedelta(days=20 * 1000 / 300)
+
+
+def test_an_alarm_volume_at_or_above_the_volume_means_the_alarm_is_due_now():
+    at = local(2026, 5, 1)
+    d = pump_dates(refill(at, volume=2, alarm=2), T, LONDON)
+    assert d.days_to_alarm == 0 and d.alarm_at == at
+    d = pump_dates(refill(at, volume=1, alarm=2), T, LONDON)
+    assert d.days_to_alarm == 0 and d.alarm_at == at and d.empty_at == at + timedelta(days=5)
+
+
+def test_the_buffer_is_a_setting():
+    at = local(2026, 1, 10)
+    d = pump_dates(refill(at), T.with_overrides({"pump.refill_buffer_days": 10}), LONDON)
+    assert d.refill_by == date(2026, 1, 10) + timedelta(days=80)
+    assert d.refill_by_reason == "alarm date − 10 days"
+
+
+def test_refill_by_is_limited_by_drug_stability():
+    at = local(2026, 1, 10)
+    d = pump_dates(refill(at, daily=200), T, LONDON)  # alarm after 180 days
+    assert d.days_to_alarm == 180
+    assert d.refill_by == date(2026, 1, 10) + timedelta(days=STABILITY) == date(2026, 4, 10)
+    assert d.refill_by_reason == "drug stability limit"
+    shorter = pump_dates(refill(at), T.with_overrides({"pump.stability_days": 60}), LONDON)
+    assert shorter.refill_by == date(2026, 3, 11) and shorter.refill_by_reason == "drug stability limit"
+    longer = pump_dates(refill(at), T.with_overrides({"pump.stability_days": 180}), LONDON)
+    assert longer.refill_by == date(2026, 4, 3) and longer.refill_by_reason == "alarm date − 7 days"
+
+
+def test_refill_by_is_limited_by_end_of_service():
+    at = local(2026, 1, 10)
+    d = pump_dates(refill(at), T, LONDON, end_of_service=date(2026, 3, 1))
+    assert d.refill_by == date(2026, 3, 1) and d.refill_by_reason == "end of service"
+    later = pump_dates(refill(at), T, LONDON, end_of_service=date(2026, 12, 1))
+    assert later.refill_by == date(2026, 4, 3) and later.refill_by_reason == "alarm date − 7 days"
+    # the earliest limit wins whatever set it
+    both = pump_dates(refill(at), T.with_overrides({"pump.stability_days": 30}), LONDON,
+                      end_of_service=date(2026, 3, 1))
+    assert both.refill_by == date(2026, 2, 9) and both.refill_by_reason == "drug stability limit"
+
+
+moments = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2030, 12, 31),
+                       timezones=st.just(UTC))
+volumes = st.floats(0.5, 40, allow_nan=False)
+concentrations = st.one_of(st.sampled_from(STOCKED), st.floats(1, 5000, allow_nan=False))
+daily_doses = st.floats(1, 1500, allow_nan=False)
+alarm_volumes = st.floats(0, 10, allow_nan=False)
+
+
+@given(moments, volumes, concentrations, daily_doses, alarm_volumes, st.integers(0, 14),
+       st.integers(1, 365), st.sampled_from([UTC, LONDON]))
+def test_alarm_never_after_empty_and_refill_by_never_after_the_alarm_day(
+        at, volume, conc, daily, alarm, buffer, stability, zone):
+    t = T.with_overrides({"pump.refill_buffer_days": buffer, "pump.stability_days": stability})
+    d = pump_dates(refill(at, volume, conc, daily, alarm), t, zone)
+    assert 0 <= d.days_to_alarm <= d.days_to_empty
+    assert at <= d.alarm_at <= d.empty_at
+    alarm_date = d.alarm_at.astimezone(zone).date()
+    assert d.refill_by <= alarm_date - timedelta(days=buffer)
+    assert d.refill_by <= (at + timedelta(days=stability)).astimezone(zone).date()
+    assert d.refill_by_reason in (f"alarm date − {buffer} days", "drug stability limit")
+    if d.refill_by_reason.startswith("alarm"):
+        assert d.refill_by == alarm_date - timedelta(days=buffer)
+
+
+# --- Pump.eri_and_end ------------------------------------------------------------------------------
+
+
+def test_eri_and_end_of_service_derive_one_from_the_other():
+    gap = timedelta(days=int(T["pump.eri_to_end_days"]))
+    assert gap == timedelta(days=90)  # RULES §6: the pump stops about 90 days after ERI
+    only_eri = Pump(1, 1, eri_date=date(2027, 4, 1))
+    assert only_eri.eri_and_end(T) == (date(2027, 4, 1), date(2027, 6, 30))
+    only_end = Pump(1, 1, end_of_service=date(2027, 6, 30))
+    assert only_end.eri_and_end(T) == (date(2027, 4, 1), date(2027, 6, 30))
+    both = Pump(1, 1, eri_date=date(2027, 1, 1), end_of_service=date(2027, 6, 30))
+    assert both.eri_and_end(T) == (date(2027, 1, 1), date(2027, 6, 30))  # recorded values win
+    assert Pump(1, 1).eri_and_end(T) == (None, None)
+    t = T.with_overrides({"pump.eri_to_end_days": 100})
+    assert only_eri.eri_and_end(t) == (date(2027, 4, 1), date(2027, 7, 10))
+    assert only_end.eri_and_end(t) == (date(2027, 3, 22), date(2027, 6, 30))
+
+
+def test_last_refill_is_the_newest_of_the_refills():
+    pump = Pump(1, 1, reservoir_ml=20)
+    assert PumpState(pump).last_refill is None
+    first, second = refill(local(2026, 1, 1), rid=1), refill(local(2026, 3, 1), rid=2)
+    assert PumpState(pump, (first, second)).last_refill == second
+
+
+# --- check_refill ----------------------------------------------------------------------------------
+
+PUMP = Pump(1, 1, model="SynchroMed II", serial="X1", reservoir_ml=20)
+
+
+def refused(**kw: object) -> InvalidInput:
+    args: dict[str, object] = dict(pump=PUMP, volume_ml=20.0, conc_mcg_ml=2000.0, daily_mcg=400.0,
+                                   alarm_ml=2.0, stocked=STOCKED)
+    args.update(kw)
+    with pytest.raises(InvalidInput) as err:
+        check_refill(**args)  # type: ignore[arg-type]
+    return err.value
+
+
+def test_a_sound_refill_passes():
+    assert check_refill(PUMP, 20, 2000, 400, 2, STOCKED) is None
+    assert check_refill(PUMP, 18.5, 500, 22, 0, STOCKED) is None  # alarm volume 0 is allowed
+    assert check_refill(PUMP, 20, 2000, 400, 2, T["pump.concentrations_mcg_ml"]) is None  # ints
+
+
+def test_a_volume_above_the_reservoir_is_refused():
+    err = refused(volume_ml=21.0)
+    assert err.field == "volume-ml"
+    assert "--volume-ml" in str(err) and "21 mL" in str(err) and "20 mL" in str(err)
+
+
+def test_an_unknown_reservoir_is_refused():
+    err = refused(pump=Pump(1, 1))
+    assert err.field == "volume-ml" and "reservoir capacity is not recorded" in str(err)
+
+
+def test_a_concentration_not_stocked_is_refused_listing_those_that_are():
+    err = refused(conc_mcg_ml=1500.0)
+    assert err.field == "conc-mcg-ml"
+    assert "--conc-mcg-ml" in str(err) and "1500" in str(err) and "50, 500, 1000, 2000" in str(err)
+
+
+@pytest.mark.parametrize("volume, alarm", [(20.0, 20.0), (10.0, 12.0)])
+def test_an_alarm_volume_at_or_above_the_volume_is_refused(volume, alarm):
+    err = refused(volume_ml=volume, alarm_ml=alarm)
+    assert err.field == "alarm-ml" and "alarm volume" in str(err)
+
+
+@pytest.mark.parametrize("name, field", [("volume_ml", "volume-ml"), ("conc_mcg_ml", "conc-mcg-ml"),
+                                         ("daily_mcg", "daily-mcg")])
+@pytest.mark.parametrize("value", [0.0, -1.0, math.nan, math.inf])
+def test_non_positive_or_not_a_number_is_refused_naming_the_field(name, field, value):
+    err = refused(**{name: value})
+    assert err.field == field and f"--{field}" in str(err) and "positive" in str(err)
+
+
+@pytest.mark.parametrize("value", [-0.5, math.nan, math.inf])
+def test_a_negative_or_not_a_number_alarm_volume_is_refused(value):
+    err = refused(alarm_ml=value)
+    assert err.field == "alarm-ml" and "--alarm-ml" in str(err)
+
+
+# --- active_alarms ---------------------------------------------------------------------------------
+
+HEARD = local(2026, 3, 1, 9)
+
+
+def alarm(kind: AlarmKind, at: datetime = HEARD, aid: int = 1) -> PumpAlarm:
+    return PumpAlarm(aid, 1, kind, at, by="nurse1")
+
+
+@pytest.mark.parametrize("kind", list(AlarmKind))
+def test_an_alarm_with_nothing_done_since_stays_active(kind):
+    a = alarm(kind)
+    earlier = refill(HEARD - timedelta(days=30))
+    updated = Pump(1, 1, reservoir_ml=20, updated_at=HEARD - timedelta(days=1))
+    assert active_alarms([a], [earlier], updated) == [a]
+    assert active_alarms([a], [], PUMP) == [a]
+
+
+def test_low_reservoir_is_cleared_by_a_later_refill_only():
+    a = alarm(AlarmKind.LOW_RESERVOIR)
+    assert active_alarms([a], [refill(HEARD + timedelta(hours=3))], PUMP) == []
+    assert active_alarms([a], [refill(HEARD)], PUMP) == [a]  # same moment: not after it
+    replaced = Pump(1, 1, reservoir_ml=20, updated_at=HEARD + timedelta(hours=3))
+    assert active_alarms([a], [], replaced) == [a]
+
+
+def test_eri_is_cleared_by_a_later_pump_update_only():
+    a = alarm(AlarmKind.ERI)
+    assert active_alarms([a], [refill(HEARD + timedelta(hours=3))], PUMP) == [a]
+    replaced = Pump(1, 1, reservoir_ml=20, updated_at=HEARD + timedelta(days=20))
+    assert active_alarms([a], [], replaced) == []
+
+
+def test_critical_is_cleared_by_a_later_refill_or_pump_update():
+    a = alarm(AlarmKind.CRITICAL)
+    assert active_alarms([a], [refill(HEARD + timedelta(hours=1))], PUMP) == []
+    replaced = Pump(1, 1, reservoir_ml=20, updated_at=HEARD + timedelta(hours=1))
+    assert active_alarms([a], [], replaced) == []
+
+
+def test_only_the_alarms_not_dealt_with_are_returned_in_order():
+    low = alarm(AlarmKind.LOW_RESERVOIR, HEARD, 1)
+    eri = alarm(AlarmKind.ERI, HEARD + timedelta(hours=1), 2)
+    low_again = alarm(AlarmKind.LOW_RESERVOIR, HEARD + timedelta(days=2), 3)
+    refills = [refill(HEARD - timedelta(days=80), rid=1), refill(HEARD + timedelta(days=1), rid=2)]
+    assert active_alarms([low, eri, low_again], refills, PUMP) == [eri, low_again]
+
+
+# --- dose_step_pct ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("before, after, pct", [
+    (300, 420, 40), (300, 240, -20), (100, 150, 50), (400, 300, -25), (300, 300, 0),
+    # decimal doses exactly at the label edges must come out exactly at the edges
+    (24, 33.6, 40), (24, 19.2, -20), (23, 32.2, 40), (25.5, 20.4, -20), (3, 4.2, 40),
+])
+def test_dose_step_pct(before, after, pct):
+    assert dose_step_pct(before, after) == pct

@@ -1,0 +1,105 @@
+"""The pump panel, the witnessed refill dialog, the alarm dialog and the board's refill-by column,
+offscreen, on a copy of the demo ward at NOW."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from tests.conftest import database_state
+from tests.gui.test_patient_chart import drive_next_modal
+from ward_app.domain.alerts import Severity
+from ward_app.domain.pump import AlarmKind
+from ward_app.gui.alarm import SilentSound
+from ward_app.gui.main_window import MainWindow
+from ward_app.gui.pump_dialogs import AlarmDialog, RefillDialog
+from ward_app.gui.ward_board import REFILL_COLUMN
+from ward_app.services.alerts import ward_alerts
+from ward_app.services.demo import DEMO_PASSWORD
+
+ACCEPTED = QDialog.DialogCode.Accepted
+
+
+@pytest.fixture
+def window(qtbot, demo_ward):
+    w = MainWindow(demo_ward, sound=SilentSound())
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def row_named(window, start):
+    return next(r for r in window.overview.rows if r.name.startswith(start))
+
+
+def test_board_shows_refill_by_highlighted_when_due(window):
+    model = window.board.model
+    rows = [model.row_at(i) for i in range(model.rowCount())]
+    zoe = next(i for i, r in enumerate(rows) if r.name.startswith("Zoë"))
+    text = model.index(zoe, REFILL_COLUMN).data()
+    assert "REFILL NOW" in text  # ITB high risk: due within the week is raised to urgent
+    assert model.index(zoe, REFILL_COLUMN).data(Qt.ItemDataRole.DecorationRole) is not None
+    oral = next(i for i, r in enumerate(rows) if r.route == "oral")
+    assert model.index(oral, REFILL_COLUMN).data() == ""
+
+
+def test_pump_panel_countdown(window):
+    chart = window.open_chart(row_named(window, "Zoë").patient_id)
+    panel = chart.pump_panel
+    assert chart.tabs.isTabVisible(chart.tabs.indexOf(panel))
+    assert "9 days" in panel.tiles["alarm"].text() and "Fri 27 Nov" in panel.tiles["refill_by"].text()
+    assert "alarm date − 7 days" in panel.tiles["refill_by"].text()
+    assert panel.history_model.rowCount() >= 10
+    oral = window.open_chart(row_named(window, "Margaret").patient_id)
+    assert not oral.tabs.isTabVisible(oral.tabs.indexOf(oral.pump_panel))
+
+
+def test_refill_dialog_needs_the_witness_password_and_keeps_what_was_typed(qtbot, window,
+                                                                           demo_ward):
+    chart = window.open_chart(row_named(window, "Zoë").patient_id)
+    panel = chart.pump_panel
+    d = RefillDialog(demo_ward, chart.patient, panel.view.pump, chart)
+    qtbot.addWidget(d)
+    assert d.daily.value() == 300 and d.volume.value() == 20
+    assert "refill by" in d.preview.text() and "not read from the pump" in d.preview.text()
+    before = database_state(demo_ward.path)
+    d.submit()  # no witness chosen
+    assert d.result() != ACCEPTED and "witness" in d.error.text()
+    d.witness.setCurrentIndex(d.witness.findData("nurse.okafor"))
+    qtbot.keyClicks(d.password, "not-the-password")
+    d.submit()
+    assert d.result() != ACCEPTED and "password" in d.error.text()
+    assert d.password.text() == "" and d.volume.value() == 20
+    assert database_state(demo_ward.path) == before
+    d.daily.setValue(400)
+    assert "differs from the order" in d.preview.text()
+    qtbot.keyClicks(d.password, DEMO_PASSWORD)
+    d.submit()
+    assert d.result() != ACCEPTED and "--change-order" in d.error.text()
+    d.daily.setValue(300)
+    qtbot.keyClicks(d.password, DEMO_PASSWORD)
+    d.submit()
+    assert d.result() == ACCEPTED and d.recorded is not None
+    assert d.recorded.refill.witness == "nurse.okafor"
+    assert not [a for a in ward_alerts(demo_ward) if a.rule == "pump.refill_due"
+                and a.name.startswith("Zoë")]
+
+
+def test_alarm_heard_from_the_panel_raises_an_emergency(qtbot, window, demo_ward):
+    chart = window.open_chart(row_named(window, "Björn").patient_id)
+
+    def pick(d: QDialog) -> None:
+        assert isinstance(d, AlarmDialog)
+        d.kinds[AlarmKind.CRITICAL].setChecked(True)
+        d.note.setText("two-tone alarm at the bedside")
+        qtbot.keyClick(d.note, Qt.Key.Key_Return)
+
+    seen = drive_next_modal(pick)
+    chart.pump_panel.record_alarm()
+    assert seen and seen[0].result() == ACCEPTED
+    assert "Alarm not yet dealt with" in chart.pump_panel.alarms.text()
+    alarm = next(a for a in window.overview.alerts if a.rule == "pump.alarm")
+    assert alarm.severity is Severity.EMERGENCY and alarm.name.startswith("Björn")
+    assert window.banner.isVisible()

@@ -1,0 +1,219 @@
+"""Pumps on real SQLite files: the issue's example, refusals, witnessed order changes, alarms, the
+escalation of refill alerts as the dates approach, and the board's refill-by column."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from tests.conftest import database_state
+from tests.services.test_orders_and_mar import Clock
+from ward_app.domain.alerts import Severity
+from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.services import orders
+from ward_app.services import pumps as svc
+from ward_app.services.admin import add_user, init_ward
+from ward_app.services.alerts import ward_alerts
+from ward_app.services.board import ward_board
+from ward_app.services.context import Actor
+from ward_app.services.patients import NewPatient, add_patient
+from ward_app.storage import audit
+
+REFILLED = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock():
+    return Clock(REFILLED)
+
+
+@pytest.fixture
+def ward7(tmp_path, clock):
+    ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", clock=clock)
+    nurse = add_user(ctx, "nurse.okafor", "nurse", "okafor-pass-1")
+    add_user(ctx, "nurse.jones", "nurse", "jones-pass-1")
+    add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))
+    ctx.actor = Actor(nurse, "nurse.okafor", "nurse")
+    orders.add_order(ctx, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=400,
+                                          witness="nurse.jones"))
+    svc.set_pump(ctx, "RX2", model="SynchroMed II 20 mL", reservoir_ml=20,
+                 implant_date=date(2023, 1, 10), eri_date=date(2029, 5, 1))
+    yield ctx
+    ctx.close()
+
+
+def refill(ctx, **kw):
+    fields = {"mrn": "RX2", "volume_ml": 20, "conc_mcg_ml": 2000, "daily_mcg": 400,
+              "witness": "nurse.jones", **kw}
+    return svc.refill_pump(ctx, svc.NewRefill(**fields))
+
+
+def pump_rules(ctx):
+    return {a.rule: a for a in ward_alerts(ctx) if a.rule.startswith(("pump.", "itb."))}
+
+
+def test_the_issues_example(ward7):
+    done = refill(ward7, alarm_ml=2)
+    d = done.dates
+    assert d.days_to_alarm == 90 and d.alarm_at == REFILLED + timedelta(days=90)
+    assert d.empty_at == REFILLED + timedelta(days=100)
+    assert d.refill_by == (REFILLED + timedelta(days=83)).date()
+    assert d.refill_by_reason == "alarm date − 7 days"
+    assert (done.refill.by, done.refill.witness) == ("nurse.okafor", "nurse.jones")
+    entry = audit.entries(ward7.db, limit=1)[0]
+    assert entry["action"] == "pump.refill" and entry["user"] == "nurse.okafor"
+
+
+def test_alerts_escalate_as_the_dates_approach(ward7, clock):
+    refill(ward7)
+    day = lambda n: REFILLED + timedelta(days=n)  # noqa: E731
+    clock.moment = day(75)
+    assert pump_rules(ward7) == {}
+    clock.moment = day(76) + timedelta(hours=1)  # refill-by (day 83) within 7 days
+    assert pump_rules(ward7)["pump.refill_due"].severity is Severity.WARNING
+    clock.moment = day(88) + timedelta(hours=1)  # alarm (day 90) within 2 days
+    due = pump_rules(ward7)["pump.refill_due"]
+    assert due.severity is Severity.URGENT and "Refill TODAY" in due.message
+    clock.moment = day(95)
+    assert "passed" in pump_rules(ward7)["pump.refill_due"].message
+    clock.moment = day(100) + timedelta(minutes=1)
+    found = pump_rules(ward7)
+    assert found["pump.empty"].severity is Severity.EMERGENCY and "pump.refill_due" not in found
+    assert any(a.rule == "withdrawal.watch" for a in ward_alerts(ward7))
+    refill(ward7)  # a new refill clears them
+    assert pump_rules(ward7) == {}
+
+
+def test_a_refill_without_a_witness_or_witnessed_by_the_same_user_is_refused(ward7):
+    before = database_state(ward7.path)
+    with pytest.raises(InvalidInput, match="needs a witness"):
+        refill(ward7, witness=None)
+    with pytest.raises(InvalidInput, match="different user"):
+        refill(ward7, witness="nurse.okafor")
+    with pytest.raises(InvalidInput, match="no user 'nobody'"):
+        refill(ward7, witness="nobody")
+    with pytest.raises(Refused, match="witness password"):
+        refill(ward7, witness_password="wrong password")
+    assert database_state(ward7.path) == before
+    assert refill(ward7, witness_password="jones-pass-1").refill.witness == "nurse.jones"
+
+
+@pytest.mark.parametrize("change, error, message", [
+    ({"volume_ml": 21}, InvalidInput, "more than the reservoir holds (20 mL)"),
+    ({"conc_mcg_ml": 1500}, InvalidInput, "not a concentration the ward stocks"),
+    ({"daily_mcg": 450}, Refused, "does not match the order: the intrathecal order is 400"),
+    ({"alarm_ml": 20}, InvalidInput, "must be less than the volume"),
+    ({"volume_ml": -1}, InvalidInput, "positive"),
+])
+def test_a_refill_that_does_not_add_up_is_refused_and_nothing_is_written(ward7, change, error,
+                                                                          message):
+    before = database_state(ward7.path)
+    with pytest.raises(error, match=re.escape(message)):
+        refill(ward7, **change)
+    assert database_state(ward7.path) == before
+
+
+def test_a_refill_can_change_the_order_in_the_same_witnessed_action(ward7, clock):
+    clock.moment += timedelta(hours=1)
+    done = refill(ward7, daily_mcg=600, change_order=True)
+    assert done.order is not None and done.order.daily_mcg == 600
+    found = pump_rules(ward7)
+    assert found["itb.dose_step"].values["change_pct"] == 50.0  # over +40 %: a warning
+    # observations are due after a refill or dose change
+    clock.moment += timedelta(hours=4, minutes=1)
+    overdue = [a for a in ward_alerts(ward7) if a.rule == "monitoring.overdue"]
+    assert overdue and "after the intrathecal" in overdue[0].message
+    clock.moment += timedelta(days=1)
+    assert "itb.dose_step" not in pump_rules(ward7)  # past the monitoring period
+
+
+def test_alarms_are_urgent_or_emergency_until_dealt_with(ward7, clock):
+    refill(ward7)
+    clock.moment += timedelta(days=3)
+    svc.record_alarm(ward7, "RX2", "low_reservoir", "single tone")
+    assert pump_rules(ward7)["pump.alarm"].severity is Severity.URGENT
+    svc.record_alarm(ward7, "RX2", "critical")
+    alarms = [a for a in ward_alerts(ward7) if a.rule == "pump.alarm"]
+    assert sorted(a.severity for a in alarms) == [Severity.URGENT, Severity.EMERGENCY]
+    with pytest.raises(InvalidInput, match="not a pump alarm"):
+        svc.record_alarm(ward7, "RX2", "beeping")
+    clock.moment += timedelta(hours=1)
+    refill(ward7)
+    assert "pump.alarm" not in pump_rules(ward7)
+
+
+def test_eri_warning_then_urgent(ward7, clock):
+    svc.set_pump(ward7, "RX2", eri_date=date(2027, 3, 1))  # end of service about 30 May 2027
+    assert "pump.eri" not in pump_rules(ward7)
+    clock.moment = datetime(2026, 12, 2, 9, tzinfo=UTC)  # within 180 days of end of service
+    assert pump_rules(ward7)["pump.eri"].severity is Severity.WARNING
+    clock.moment = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    assert pump_rules(ward7)["pump.eri"].severity is Severity.URGENT
+
+
+def test_pump_set_validation_and_no_pump(ward7):
+    with pytest.raises(InvalidInput, match="reservoir-ml"):
+        svc.set_pump(ward7, "RX2", reservoir_ml=500)
+    with pytest.raises(InvalidInput, match="Nothing to change"):
+        svc.set_pump(ward7, "RX2")
+    add_patient(ward7, NewPatient(mrn="RX3", name="No Pump", dob=date(1980, 1, 1), bed="3"))
+    with pytest.raises(InvalidInput, match="No pump is recorded for MRN RX3"):
+        svc.refill_pump(ward7, svc.NewRefill("RX3", 20, 2000, 400, "nurse.jones"))
+
+
+def test_the_board_shows_the_refill_by_date_highlighted_when_due(ward7, clock):
+    refill(ward7)
+    row = next(r for r in ward_board(ward7) if r.mrn == "RX2")
+    assert row.refill_by == date(2027, 2, 16) and row.refill_severity is None
+    clock.moment = REFILLED + timedelta(days=80)
+    row = next(r for r in ward_board(ward7) if r.mrn == "RX2")
+    assert row.refill_severity is Severity.WARNING
+
+
+def test_demo_ward_has_consistent_pump_histories(demo_ward):
+    from ward_app.services.demo import PAST_ERI
+    from ward_app.services.patients import list_patients
+
+    rows = {r.name: r for r in ward_board(demo_ward)}
+    pumps = [r for r in rows.values() if r.route == "intrathecal"]
+    assert len(pumps) == 8 and all(r.refill_by is not None for r in pumps)
+    due = [r for r in pumps if r.refill_severity is not None]
+    assert due, "one pump is due for refill within the week"
+    assert any(a.rule == "pump.eri" and a.name == PAST_ERI and a.severity >= Severity.URGENT
+               for a in ward_alerts(demo_ward))
+    for p in list_patients(demo_ward):
+        view = svc.pump_view(demo_ward, p)
+        if view is None:
+            continue
+        assert len(view.refills) >= 3
+        for newer, older in zip(view.refills, view.refills[1:], strict=False):
+            assert (newer.conc_mcg_ml, newer.daily_mcg) == (older.conc_mcg_ml, older.daily_mcg)
+            from ward_app.domain.pump import pump_dates
+            limit = pump_dates(older, demo_ward.thresholds(), demo_ward.zone).refill_by
+            assert newer.refilled_at.astimezone(demo_ward.zone).date() <= limit
+
+
+def test_past_the_drug_stability_limit_the_refill_is_overdue_and_urgent(ward7, clock):
+    orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=100,
+                                            witness="nurse.jones"))
+    done = refill(ward7, daily_mcg=100)  # 360 days of drug, but only 90 days' stability
+    assert done.dates.refill_by_reason == "drug stability limit"
+    clock.moment = REFILLED + timedelta(days=85)
+    assert pump_rules(ward7)["pump.refill_due"].severity is Severity.WARNING
+    clock.moment = REFILLED + timedelta(days=91, hours=1)
+    overdue = pump_rules(ward7)["pump.refill_due"]
+    assert overdue.severity is Severity.URGENT and "OVERDUE" in overdue.message
+
+
+def test_the_withdrawal_watch_after_an_empty_reservoir_outlasts_the_refill(ward7, clock):
+    refill(ward7)
+    clock.moment = REFILLED + timedelta(days=100, hours=2)  # ran dry 2 h ago
+    refill(ward7)
+    watches = [a for a in ward_alerts(ward7) if a.rule == "withdrawal.watch"]
+    assert watches and "calculated empty" in watches[0].message
+    clock.moment += timedelta(hours=45)  # 47 h after it ran dry
+    assert any(a.rule == "withdrawal.watch" for a in ward_alerts(ward7))
+    clock.moment += timedelta(hours=2)
+    assert not any(a.rule == "withdrawal.watch" for a in ward_alerts(ward7))

@@ -1,0 +1,176 @@
+"""Commands for intrathecal pumps: pump set|refill|alarm|show."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, tzinfo
+
+import click
+
+from ward_app.cli.common import state
+from ward_app.domain.clock import parse_date, parse_moment
+from ward_app.domain.pump import ALARM_LABELS, PumpDates
+from ward_app.services import pumps as svc
+from ward_app.services.patients import get_patient
+
+
+@click.group()
+def pump() -> None:
+    """Intrathecal pumps: the pump record, witnessed refills, alarms heard."""
+
+
+@pump.command("set")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--model", help="Pump model, e.g. 'SynchroMed II 20 mL'.")
+@click.option("--serial", help="Serial number.")
+@click.option("--reservoir-ml", type=float, help="Reservoir capacity, mL.")
+@click.option("--implant-date", metavar="YYYY-MM-DD", help="When it was implanted.")
+@click.option("--eri-date", metavar="YYYY-MM-DD", help="Elective replacement indicator date.")
+@click.option("--end-of-service", metavar="YYYY-MM-DD", help="Expected end of service.")
+@click.option("--alarm-ml", type=float, help="Low-reservoir alarm volume, mL [default 2].")
+def pump_set(mrn: str, model: str | None, serial: str | None, reservoir_ml: float | None,
+             implant_date: str | None, eri_date: str | None, end_of_service: str | None,
+             alarm_ml: float | None) -> None:
+    """Record a patient's pump or change its details (e.g. after a replacement).
+
+    Example: ward-app pump set --mrn RX123456 --model "SynchroMed II 20 mL" --reservoir-ml 20
+    --eri-date 2027-09-01
+    """
+    ctx = state().context()
+    p = svc.set_pump(
+        ctx, mrn, model=model, serial=serial, reservoir_ml=reservoir_ml,
+        implant_date=parse_date(implant_date, "implant-date") if implant_date else None,
+        eri_date=parse_date(eri_date, "eri-date") if eri_date else None,
+        end_of_service=parse_date(end_of_service, "end-of-service") if end_of_service else None,
+        alarm_ml=alarm_ml)
+    eri, end = p.eri_and_end(ctx.thresholds())
+    click.echo(f"Pump for MRN {mrn.upper()}: {p.model or 'model not recorded'}, reservoir "
+               f"{_num(p.reservoir_ml, 'mL')}, alarm at {p.alarm_ml:g} mL, ERI "
+               f"{eri or 'not recorded'}, end of service {end or 'not recorded'}.")
+
+
+def _num(value: float | None, unit: str) -> str:
+    return "not recorded" if value is None else f"{value:g} {unit}"
+
+
+def _dates_text(d: PumpDates, zone: tzinfo) -> str:
+    return (f"Calculated from this refill: {d.days_to_alarm:.1f} days to the low-reservoir alarm "
+            f"({d.alarm_at.astimezone(zone):%a %d %b %Y %H:%M}); empty "
+            f"{d.empty_at.astimezone(zone):%a %d %b %Y}; refill by {d.refill_by:%a %d %b %Y} "
+            f"({d.refill_by_reason}).")
+
+
+def _dates_json(d: PumpDates | None, zone: tzinfo) -> dict | None:  # type: ignore[type-arg]
+    if d is None:
+        return None
+    return {"days_to_alarm": round(d.days_to_alarm, 2), "days_to_empty": round(d.days_to_empty, 2),
+            "alarm_date": d.alarm_at.astimezone(zone).isoformat(timespec="minutes"),
+            "empty_date": d.empty_at.astimezone(zone).isoformat(timespec="minutes"),
+            "refill_by": d.refill_by.isoformat(), "refill_by_reason": d.refill_by_reason}
+
+
+@pump.command("refill")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--volume-ml", required=True, type=float, help="Volume in the reservoir after refill, mL.")
+@click.option("--conc-mcg-ml", required=True, type=float, help="Concentration, mcg/mL.")
+@click.option("--daily-mcg", required=True, type=float, help="Programmed daily dose, mcg/day.")
+@click.option("--alarm-ml", type=float, help="Low-reservoir alarm volume, mL [default: the pump's].")
+@click.option("--witness", required=True, metavar="NAME", help="Second user who witnessed.")
+@click.option("--change-order", is_flag=True,
+              help="The daily dose differs from the order: change the order in this refill.")
+@click.option("--next-refill", metavar="YYYY-MM-DD", help="Next refill booked for.")
+@click.option("--at", "at_text", metavar="ISO", help="When it was refilled [default: now].")
+@click.option("--json", "as_json", is_flag=True, help="Print the refill and its dates as JSON.")
+def pump_refill(mrn: str, volume_ml: float, conc_mcg_ml: float, daily_mcg: float,
+                alarm_ml: float | None, witness: str, change_order: bool, next_refill: str | None,
+                at_text: str | None, as_json: bool) -> None:
+    """Record a witnessed pump refill; prints the alarm, empty and refill-by dates.
+
+    Example: ward-app pump refill --mrn RX123456 --volume-ml 20 --conc-mcg-ml 2000
+    --daily-mcg 400 --witness nurse.okafor
+    """
+    ctx = state().context()
+    done = svc.refill_pump(ctx, svc.NewRefill(
+        mrn=mrn, volume_ml=volume_ml, conc_mcg_ml=conc_mcg_ml, daily_mcg=daily_mcg,
+        alarm_ml=alarm_ml, witness=witness, change_order=change_order,
+        next_refill=parse_date(next_refill, "next-refill") if next_refill else None,
+        refilled_at=parse_moment(at_text, ctx.zone, "at") if at_text else None))
+    if as_json:
+        r = done.refill
+        click.echo(json.dumps({"id": r.id, "mrn": done.patient.mrn, "volume_ml": r.volume_ml,
+                               "conc_mcg_ml": r.conc_mcg_ml, "daily_mcg": r.daily_mcg,
+                               "alarm_ml": r.alarm_ml, "by": r.by, "witness": r.witness,
+                               "order_changed": done.order is not None,
+                               **(_dates_json(done.dates, ctx.zone) or {})}, indent=2))
+        return
+    changed = (f" The order was changed to {done.order.daily_mcg:g} mcg/day." if done.order else "")
+    click.echo(f"Recorded the refill of {done.patient.name}'s pump (record {done.refill.id}, "
+               f"witnessed by {done.refill.witness}).{changed}")
+    click.echo(_dates_text(done.dates, ctx.zone))
+
+
+@pump.command("alarm")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--kind", required=True, type=click.Choice([k.value for k in ALARM_LABELS]),
+              help="low_reservoir / eri (single tone) or critical (two-tone).")
+@click.option("--note", metavar="TEXT", help="What you heard and did.")
+@click.option("--at", "at_text", metavar="ISO", help="When it was heard [default: now].")
+def pump_alarm(mrn: str, kind: str, note: str | None, at_text: str | None) -> None:
+    """Record a pump alarm heard (it stays an alert until dealt with).
+
+    Example: ward-app pump alarm --mrn RX123456 --kind low_reservoir --note "single tone at 14:10"
+    """
+    ctx = state().context()
+    alarm = svc.record_alarm(ctx, mrn, kind, note,
+                             parse_moment(at_text, ctx.zone, "at") if at_text else None)
+    severity = "EMERGENCY" if kind == "critical" else "URGENT"
+    click.echo(f"Recorded {ALARM_LABELS[alarm.kind]} for MRN {mrn.upper()} ({severity} alert "
+               "raised). Tell the nurse in charge and the ITB team.")
+
+
+@pump.command("show")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def pump_show(mrn: str, as_json: bool) -> None:
+    """The pump's countdown, battery life, alarms and refill history.
+
+    Example: ward-app pump show --mrn RX123456
+    """
+    ctx = state().context()
+    patient = get_patient(ctx, mrn)
+    view = svc.pump_view(ctx, patient)
+    if view is None:
+        raise click.ClickException(f"No pump is recorded for MRN {patient.mrn}.")
+    p = view.pump
+    if as_json:
+        click.echo(json.dumps({
+            "mrn": patient.mrn, "model": p.model, "serial": p.serial, "reservoir_ml": p.reservoir_ml,
+            "alarm_ml": p.alarm_ml, "implant_date": _iso(p.implant_date), "eri_date": _iso(view.eri),
+            "end_of_service": _iso(view.end_of_service), "countdown": _dates_json(view.dates, ctx.zone),
+            "active_alarms": [{"kind": a.kind.value, "heard_at": a.heard_at.astimezone(
+                ctx.zone).isoformat(timespec="minutes"), "note": a.note} for a in view.alarms],
+            "refills": [{"id": r.id, "refilled_at": r.refilled_at.astimezone(ctx.zone).isoformat(
+                timespec="minutes"), "volume_ml": r.volume_ml, "conc_mcg_ml": r.conc_mcg_ml,
+                "daily_mcg": r.daily_mcg, "alarm_ml": r.alarm_ml, "by": r.by, "witness": r.witness}
+                for r in view.refills]}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{patient.name} (MRN {patient.mrn}): {p.model or 'pump'} {p.serial or ''}".rstrip())
+    click.echo(f"Reservoir {_num(p.reservoir_ml, 'mL')}; alarm at {p.alarm_ml:g} mL; ERI "
+               f"{view.eri or 'not recorded'}; end of service {view.end_of_service or 'not recorded'}.")
+    if view.dates is not None:
+        click.echo(_dates_text(view.dates, ctx.zone))
+    else:
+        click.echo("No refill recorded yet.")
+    for a in view.alarms:
+        click.echo(f"ALARM {a.heard_at.astimezone(ctx.zone):%d %b %H:%M}: {ALARM_LABELS[a.kind]}")
+    for r in view.refills[:10]:
+        click.echo(f"  {r.refilled_at.astimezone(ctx.zone):%d %b %Y %H:%M}  {r.volume_ml:g} mL x "
+                   f"{r.conc_mcg_ml:g} mcg/mL at {r.daily_mcg:g} mcg/day  by {r.by}, witness "
+                   f"{r.witness}")
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+COMMANDS = [pump]

@@ -1,0 +1,189 @@
+"""Intrathecal pumps: the reservoir countdown after a refill, end of battery life, and the checks a
+refill must pass (RULES §6). Dates are a calculation from what was put in, not a reading from the
+pump: the app says so wherever it shows them.
+
+    days to alarm = (volume − alarm volume) × concentration ÷ daily dose
+    alarm date    = refill time + days to alarm;  empty date likewise with alarm volume 0
+    refill-by     = alarm date − buffer, never past the drug-stability limit or end of service
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+from ward_app.domain.errors import InvalidInput
+
+
+class AlarmKind(StrEnum):
+    LOW_RESERVOIR = "low_reservoir"  # single tone
+    ERI = "eri"  # single tone: elective replacement indicator
+    CRITICAL = "critical"  # two-tone: empty, motor stall, end of service
+
+
+ALARM_LABELS = {
+    AlarmKind.LOW_RESERVOIR: "Low reservoir (single tone)",
+    AlarmKind.ERI: "Elective replacement indicator (single tone)",
+    AlarmKind.CRITICAL: "Critical: empty, motor stall or end of service (two-tone)",
+}
+
+
+@dataclass(frozen=True)
+class Pump:
+    id: int
+    patient_id: int
+    model: str | None = None
+    serial: str | None = None
+    reservoir_ml: float | None = None
+    implant_date: date | None = None
+    eri_date: date | None = None
+    end_of_service: date | None = None
+    alarm_ml: float = 2.0
+    updated_at: datetime | None = None
+
+    def eri_and_end(self, t: Mapping[str, Any]) -> tuple[date | None, date | None]:
+        """The ERI date and the expected end of service; one is worked out from the other when
+        only one is known (the pump stops about ``pump.eri_to_end_days`` after ERI)."""
+        gap = timedelta(days=int(t["pump.eri_to_end_days"]))
+        eri, end = self.eri_date, self.end_of_service
+        if eri is None and end is not None:
+            eri = end - gap
+        if end is None and eri is not None:
+            end = eri + gap
+        return eri, end
+
+
+@dataclass(frozen=True)
+class Refill:
+    id: int
+    pump_id: int
+    refilled_at: datetime
+    volume_ml: float  # in the reservoir after the refill
+    conc_mcg_ml: float
+    daily_mcg: float
+    alarm_ml: float
+    by: str = ""
+    witness: str = ""
+    next_refill_booked: date | None = None
+
+
+@dataclass(frozen=True)
+class PumpAlarm:
+    id: int
+    pump_id: int
+    kind: AlarmKind
+    heard_at: datetime
+    by: str = ""
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PumpState:
+    """What the alert rules see of a patient's pump: the pump, its recent refills (oldest first;
+    the last is the one in the reservoir now) and the alarms heard since before the last refill."""
+
+    pump: Pump
+    refills: tuple[Refill, ...] = ()
+    alarms: tuple[PumpAlarm, ...] = ()
+
+    @property
+    def last_refill(self) -> Refill | None:
+        return self.refills[-1] if self.refills else None
+
+
+@dataclass(frozen=True)
+class PumpDates:
+    """The countdown after a refill. ``refill_by_reason`` says which limit set the refill-by date."""
+
+    days_to_alarm: float
+    days_to_empty: float
+    alarm_at: datetime
+    empty_at: datetime
+    refill_by: date
+    refill_by_reason: str  # "alarm date − 7 days", "drug stability limit", "end of service"
+
+    def days_left(self, now: datetime) -> float:
+        return (self.alarm_at - now).total_seconds() / 86400
+
+
+def pump_dates(refill: Refill, t: Mapping[str, Any], zone: Any = UTC,
+               end_of_service: date | None = None) -> PumpDates:
+    """Countdown for a refill (RULES §6). ``zone`` is the ward's, for the refill-by day."""
+    days_to_alarm = max(0.0, (refill.volume_ml - refill.alarm_ml) * refill.conc_mcg_ml
+                        / refill.daily_mcg)
+    days_to_empty = refill.volume_ml * refill.conc_mcg_ml / refill.daily_mcg
+    # Elapsed time, whatever zone the refill time was given in (aware arithmetic within one zone
+    # would follow the wall clock and be an hour out across a clock change).
+    refilled_at = refill.refilled_at.astimezone(UTC)
+    alarm_at = refilled_at + timedelta(days=days_to_alarm)
+    empty_at = refilled_at + timedelta(days=days_to_empty)
+    buffer = int(t["pump.refill_buffer_days"])
+    # The buffer is counted in ward calendar days back from the alarm date, so a clock change in
+    # between never shortens it.
+    candidates = [(alarm_at.astimezone(zone).date() - timedelta(days=buffer),
+                   f"alarm date − {buffer} days"),
+                  ((refilled_at + timedelta(days=int(t["pump.stability_days"])))
+                   .astimezone(zone).date(), "drug stability limit")]
+    if end_of_service is not None:
+        candidates.append((end_of_service, "end of service"))
+    refill_by, reason = min(candidates, key=lambda c: c[0])
+    return PumpDates(days_to_alarm, days_to_empty, alarm_at, empty_at, refill_by, reason)
+
+
+def start_of_day(day: date, zone: Any) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def check_refill(pump: Pump, volume_ml: float, conc_mcg_ml: float, daily_mcg: float,
+                 alarm_ml: float, stocked: Sequence[float]) -> None:
+    """Refuse a refill that cannot be right, naming the field and what is allowed."""
+    for name, value, unit in (("volume-ml", volume_ml, "mL"), ("conc-mcg-ml", conc_mcg_ml, "mcg/mL"),
+                              ("daily-mcg", daily_mcg, "mcg/day")):
+        if not math.isfinite(value) or value <= 0:
+            raise InvalidInput(name, f"--{name} {value:g} must be a positive number of {unit}.")
+    if not math.isfinite(alarm_ml) or alarm_ml < 0:
+        raise InvalidInput("alarm-ml", f"--alarm-ml {alarm_ml:g} must be 0 or more mL.")
+    if pump.reservoir_ml is None:
+        raise InvalidInput("volume-ml", "The pump's reservoir capacity is not recorded: record it "
+                           "first (Pump details, or ward-app pump set --reservoir-ml N).")
+    if volume_ml > pump.reservoir_ml:
+        raise InvalidInput("volume-ml", f"Volume {volume_ml:g} mL (--volume-ml) is more than the "
+                           f"reservoir holds ({pump.reservoir_ml:g} mL): check the volume.")
+    if alarm_ml >= volume_ml:
+        raise InvalidInput("alarm-ml", f"The low-reservoir alarm volume ({alarm_ml:g} mL) must be "
+                           f"less than the volume after refill ({volume_ml:g} mL).")
+    if not any(abs(conc_mcg_ml - s) < 1e-9 for s in stocked):
+        listed = ", ".join(f"{s:g}" for s in stocked)
+        raise InvalidInput("conc-mcg-ml", f"{conc_mcg_ml:g} mcg/mL (--conc-mcg-ml) is not a "
+                           f"concentration the ward stocks ({listed} mcg/mL): check the syringe "
+                           "label.")
+
+
+def active_alarms(alarms: Sequence[PumpAlarm], refills: Sequence[Refill],
+                  pump: Pump) -> list[PumpAlarm]:
+    """Alarms heard and not yet dealt with: a low-reservoir or critical alarm is dealt with by a
+    later refill; an ERI or critical alarm by the pump's record being updated later (replaced)."""
+    last_refill = max((r.refilled_at for r in refills), default=None)
+    out = []
+    for a in alarms:
+        refilled = last_refill is not None and last_refill > a.heard_at
+        replaced = pump.updated_at is not None and pump.updated_at > a.heard_at
+        if a.kind is AlarmKind.LOW_RESERVOIR and refilled:
+            continue
+        if a.kind is AlarmKind.ERI and replaced:
+            continue
+        if a.kind is AlarmKind.CRITICAL and (refilled or replaced):
+            continue
+        out.append(a)
+    return out
+
+
+def dose_step_pct(previous_mcg: float, new_mcg: float) -> float:
+    """The change of an intrathecal daily dose, in % of the previous dose."""
+    # Rounded so that a step exactly at a label edge (24 to 33.6 mcg/day = +40 %) is not pushed
+    # over it by floating-point error.
+    return round((new_mcg - previous_mcg) / previous_mcg * 100, 9)

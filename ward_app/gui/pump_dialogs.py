@@ -1,0 +1,298 @@
+"""Pump dialogs: a witnessed refill (the witness types their own password in the same dialog), an
+alarm heard, and the pump's details. Each shows a refusal in the dialog and loses nothing typed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+)
+
+from ward_app.domain.dose_alerts import in_force
+from ward_app.domain.errors import WardError
+from ward_app.domain.orders import Route
+from ward_app.domain.patient import Patient
+from ward_app.domain.pump import ALARM_LABELS, AlarmKind, Pump, Refill, pump_dates
+from ward_app.services import pumps as svc
+from ward_app.services.context import Context
+from ward_app.storage import orders as order_repo
+from ward_app.storage import people
+
+
+def _error_label(dialog: QDialog) -> QLabel:
+    label = QLabel(dialog)
+    label.setObjectName("dialogError")
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #9b1c1c; font-weight: bold;")
+    label.setAccessibleName("Problem")
+    label.hide()
+    return label
+
+
+def _spin(parent, low: float, high: float, decimals: int, suffix: str, name: str) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox(parent)
+    spin.setRange(low, high)
+    spin.setDecimals(decimals)
+    spin.setSuffix(suffix)
+    spin.setAccessibleName(name)
+    return spin
+
+
+class RefillDialog(QDialog):
+    """Record a refill: volume, concentration, daily dose, alarm volume, and the witness with
+    their password. The countdown the refill will give is shown as you type."""
+
+    def __init__(self, ctx: Context, patient: Patient, pump: Pump, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.patient = patient
+        self.pump = pump
+        self.recorded: svc.RefillDone | None = None
+        self.setWindowTitle(f"Pump refill — {patient.name}")
+        self.setAccessibleName("Pump refill")
+        t = ctx.thresholds()
+        versions = tuple(order_repo.versions_since(ctx.db, ctx.now(), patient.id).get(patient.id, []))
+        order = in_force(versions, ctx.now())
+        self.ordered = order.daily_mcg if order is not None and order.route is Route.INTRATHECAL \
+            else None
+        heading = QLabel(f"<b>Bed {patient.bed} · {patient.name}</b> (MRN {patient.mrn})<br>"
+                         f"{pump.model or 'Pump'} · reservoir {pump.reservoir_ml or '?'} mL · "
+                         f"ordered dose: <b>{f'{self.ordered:g} mcg/day' if self.ordered else 'none'}"
+                         "</b>", self)
+        self.volume = _spin(self, 0, pump.reservoir_ml or 100, 1, " mL", "Volume after refill")
+        self.volume.setValue(pump.reservoir_ml or 0)
+        self.conc = QComboBox(self)
+        self.conc.setAccessibleName("Concentration")
+        for c in t["pump.concentrations_mcg_ml"]:
+            self.conc.addItem(f"{float(c):g} mcg/mL", float(c))
+        self.conc.setCurrentIndex(self.conc.count() - 1)
+        self.daily = _spin(self, 0, 5000, 1, " mcg/day", "Programmed daily dose")
+        self.daily.setValue(self.ordered or 0)
+        self.alarm = _spin(self, 0, 10, 1, " mL", "Low-reservoir alarm volume")
+        self.alarm.setValue(pump.alarm_ml)
+        self.change_order = QCheckBox("The dose differs from the order: &change the order too "
+                                      "(witnessed)", self)
+        self.next_refill = QDateEdit(self)
+        self.next_refill.setCalendarPopup(True)
+        self.next_refill.setDisplayFormat("dd MMM yyyy")
+        self.next_refill.setAccessibleName("Next refill booked")
+        self.book = QCheckBox("Next refill &booked for", self)
+        self.witness = QComboBox(self)
+        self.witness.setAccessibleName("Witness")
+        self.witness.addItem("— choose the witness —", None)
+        actor = ctx.actor
+        for user in people.users(ctx.db):
+            if user.active and (actor is None or user.id != actor.id):
+                self.witness.addItem(user.full_name or user.name, user.name)
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Witness password")
+        self.password.setPlaceholderText("The witness types their own password")
+        self.preview = QLabel(self)
+        self.preview.setObjectName("refillPreview")
+        self.preview.setWordWrap(True)
+        self.error = _error_label(self)
+
+        form = QFormLayout()
+        form.addRow("&Volume in reservoir after refill:", self.volume)
+        form.addRow("C&oncentration:", self.conc)
+        form.addRow("Programmed &daily dose:", self.daily)
+        form.addRow(self.change_order)
+        form.addRow("Low-reservoir &alarm at:", self.alarm)
+        form.addRow(self.book, self.next_refill)
+        form.addRow("&Witness:", self.witness)
+        form.addRow("Witness &password:", self.password)
+        buttons = QDialogButtonBox(self)
+        save = buttons.addButton("&Record refill", QDialogButtonBox.ButtonRole.AcceptRole)
+        save.setDefault(True)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addLayout(form)
+        layout.addWidget(self.preview)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        for widget in (self.volume, self.daily, self.alarm):
+            widget.valueChanged.connect(self.update_preview)
+        self.conc.currentIndexChanged.connect(self.update_preview)
+        today = ctx.now().astimezone(ctx.zone).date()
+        self.next_refill.setDate(QDate(today.year, today.month, today.day).addDays(28))
+        self.update_preview()
+        self.volume.setFocus()
+
+    def update_preview(self) -> None:
+        volume, daily, alarm = self.volume.value(), self.daily.value(), self.alarm.value()
+        if volume <= alarm or daily <= 0:
+            self.preview.setText("Countdown: enter a volume above the alarm volume and a daily dose.")
+            return
+        t = self.ctx.thresholds()
+        probe = Refill(0, self.pump.id, self.ctx.now(), volume, self.conc.currentData(), daily, alarm)
+        d = pump_dates(probe, t, self.ctx.zone, self.pump.eri_and_end(t)[1])
+        zone = self.ctx.zone
+        mismatch = ""
+        if self.ordered is not None and abs(daily - self.ordered) > 1e-9:
+            mismatch = (f"<br><span style='color:#9b1c1c'><b>{daily:g} mcg/day differs from the "
+                        f"order ({self.ordered:g}).</b> Tick 'change the order too' only if the "
+                        "prescriber changed it.</span>")
+        self.preview.setText(
+            f"<b>Calculated from this refill</b> (not read from the pump): "
+            f"{d.days_to_alarm:.1f} days to the alarm "
+            f"({d.alarm_at.astimezone(zone):%a %d %b %Y}); empty "
+            f"{d.empty_at.astimezone(zone):%a %d %b %Y}; <b>refill by "
+            f"{d.refill_by:%a %d %b %Y}</b> ({d.refill_by_reason}).{mismatch}")
+
+    def show_problem(self, message: str) -> None:
+        self.error.setText(f"⚠ {message}")
+        self.error.show()
+
+    def submit(self) -> None:
+        next_refill: date | None = self.next_refill.date().toPython() if self.book.isChecked() \
+            else None  # type: ignore[assignment]
+        try:
+            self.recorded = svc.refill_pump(self.ctx, svc.NewRefill(
+                mrn=self.patient.mrn, volume_ml=self.volume.value(),
+                conc_mcg_ml=self.conc.currentData(), daily_mcg=self.daily.value(),
+                alarm_ml=self.alarm.value(), witness=self.witness.currentData(),
+                witness_password=self.password.text(), next_refill=next_refill,
+                change_order=self.change_order.isChecked()))
+        except WardError as exc:
+            self.password.clear()  # never keep a password around after a refusal
+            self.show_problem(str(exc))
+            return
+        self.accept()
+
+
+class AlarmDialog(QDialog):
+    """Record a pump alarm heard."""
+
+    def __init__(self, ctx: Context, patient: Patient, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.patient = patient
+        self.setWindowTitle(f"Pump alarm heard — {patient.name}")
+        self.setAccessibleName("Pump alarm heard")
+        self.kinds: dict[AlarmKind, QRadioButton] = {}
+        group = QButtonGroup(self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>Bed {patient.bed} · {patient.name}</b>: which alarm?", self))
+        for kind, label in ALARM_LABELS.items():
+            button = QRadioButton(label, self)
+            group.addButton(button)
+            self.kinds[kind] = button
+            layout.addWidget(button)
+        self.kinds[AlarmKind.LOW_RESERVOIR].setChecked(True)
+        self.note = QLineEdit(self)
+        self.note.setAccessibleName("Note")
+        self.note.setPlaceholderText("What you heard and did")
+        layout.addWidget(self.note)
+        self.error = _error_label(self)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(self)
+        ok = buttons.addButton("&Record alarm", QDialogButtonBox.ButtonRole.AcceptRole)
+        ok.setDefault(True)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def kind(self) -> AlarmKind:
+        return next(k for k, b in self.kinds.items() if b.isChecked())
+
+    def submit(self) -> None:
+        try:
+            svc.record_alarm(self.ctx, self.patient.mrn, self.kind().value, self.note.text())
+        except WardError as exc:
+            self.error.setText(f"⚠ {exc}")
+            self.error.show()
+            return
+        self.accept()
+
+
+class PumpDetailsDialog(QDialog):
+    """The pump record: model, serial, reservoir, implant date, ERI or end of service, alarm."""
+
+    def __init__(self, ctx: Context, patient: Patient, pump: Pump | None, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.patient = patient
+        self.setWindowTitle(f"Pump details — {patient.name}")
+        self.setAccessibleName("Pump details")
+        self.model = QLineEdit(pump.model if pump and pump.model else "", self)
+        self.model.setAccessibleName("Model")
+        self.serial = QLineEdit(pump.serial if pump and pump.serial else "", self)
+        self.serial.setAccessibleName("Serial number")
+        self.reservoir = _spin(self, 0, 100, 0, " mL", "Reservoir capacity")
+        self.reservoir.setSpecialValueText("— not recorded —")
+        self.reservoir.setValue(pump.reservoir_ml if pump and pump.reservoir_ml else 0)
+        self.alarm = _spin(self, 0, 10, 1, " mL", "Low-reservoir alarm volume")
+        self.alarm.setValue(pump.alarm_ml if pump else float(ctx.thresholds()["pump.alarm_ml"]))
+        self.dates: dict[str, tuple[QCheckBox, QDateEdit]] = {}
+        form = QFormLayout()
+        form.addRow("&Model:", self.model)
+        form.addRow("&Serial:", self.serial)
+        form.addRow("&Reservoir capacity:", self.reservoir)
+        form.addRow("Low-reservoir &alarm at:", self.alarm)
+        known = {"implant_date": pump.implant_date if pump else None,
+                 "eri_date": pump.eri_date if pump else None,
+                 "end_of_service": pump.end_of_service if pump else None}
+        for key, label in (("implant_date", "Implanted on"), ("eri_date", "ERI date"),
+                           ("end_of_service", "Expected end of service")):
+            box = QCheckBox(label, self)
+            edit = QDateEdit(self)
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd MMM yyyy")
+            edit.setAccessibleName(label)
+            value = known[key] or self.ctx.now().astimezone(ctx.zone).date()
+            edit.setDate(QDate(value.year, value.month, value.day))
+            box.setChecked(known[key] is not None)
+            self.dates[key] = (box, edit)
+            form.addRow(box, edit)
+        self.error = _error_label(self)
+        buttons = QDialogButtonBox(self)
+        ok = buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
+        ok.setDefault(True)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>Bed {patient.bed} · {patient.name}</b>", self))
+        layout.addLayout(form)
+        note = QLabel("Give the ERI date or the expected end of service (the other is worked out: "
+                      "the pump stops about 90 days after ERI).", self)
+        note.setWordWrap(True)
+        note.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _date(self, key: str) -> date | None:
+        box, edit = self.dates[key]
+        return edit.date().toPython() if box.isChecked() else None  # type: ignore[return-value]
+
+    def submit(self) -> None:
+        try:
+            svc.set_pump(self.ctx, self.patient.mrn, model=self.model.text(),
+                         serial=self.serial.text(),
+                         reservoir_ml=self.reservoir.value() or None,
+                         implant_date=self._date("implant_date"), eri_date=self._date("eri_date"),
+                         end_of_service=self._date("end_of_service"), alarm_ml=self.alarm.value())
+        except WardError as exc:
+            self.error.setText(f"⚠ {exc}")
+            self.error.show()
+            return
+        self.accept()

@@ -1,0 +1,211 @@
+"""The pump panel on a patient's chart: the countdown a nurse reads at a glance (days to alarm,
+refill-by date, empty date, battery), active alarms, the refill history, and the buttons to record
+a refill, an alarm heard, or the pump's details."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from PySide6.QtCore import QAbstractTableModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ward_app.domain.pump import ALARM_LABELS, Refill
+from ward_app.gui.looks import INK
+from ward_app.gui.pump_dialogs import AlarmDialog, PumpDetailsDialog, RefillDialog
+from ward_app.services import pumps as svc
+from ward_app.services.context import Context
+
+REFILL_COLUMNS = ("Refilled", "Volume", "Concentration", "Daily dose", "Alarm at", "By", "Witness",
+                  "Next booked")
+
+
+class RefillHistoryModel(QAbstractTableModel):
+    def __init__(self, zone: tzinfo, parent=None):
+        super().__init__(parent)
+        self._zone = zone
+        self._rows: list[Refill] = []
+
+    def set_rows(self, rows: list[Refill]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent=None):
+        return 0 if parent is not None and parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=None):
+        return 0 if parent is not None and parent.isValid() else len(REFILL_COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if 0 <= section < len(REFILL_COLUMNS):
+                return REFILL_COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        r = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return (r.refilled_at.astimezone(self._zone).strftime("%a %d %b %Y %H:%M"),
+                    f"{r.volume_ml:g} mL", f"{r.conc_mcg_ml:g} mcg/mL", f"{r.daily_mcg:g} mcg/day",
+                    f"{r.alarm_ml:g} mL", r.by, r.witness,
+                    r.next_refill_booked.strftime("%d %b %Y") if r.next_refill_booked else "")[
+                index.column()]
+        return None
+
+
+def _tile(parent: QWidget, title: str) -> tuple[QFrame, QLabel]:
+    frame = QFrame(parent)
+    frame.setFrameShape(QFrame.Shape.StyledPanel)
+    frame.setObjectName("pumpTile")
+    box = QVBoxLayout(frame)
+    caption = QLabel(title, frame)
+    value = QLabel(frame)
+    value.setTextFormat(Qt.TextFormat.RichText)
+    value.setAccessibleName(title)
+    box.addWidget(caption)
+    box.addWidget(value)
+    return frame, value
+
+
+class PumpPanel(QWidget):
+    """``changed`` is emitted after a refill, an alarm or a pump change is recorded."""
+
+    changed = Signal()
+
+    def __init__(self, ctx: Context, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.patient = None
+        self.view: svc.PumpView | None = None
+        self.summary = QLabel(self)
+        self.summary.setObjectName("pumpSummary")
+        self.summary.setWordWrap(True)
+        tiles = QGridLayout()
+        self.tiles: dict[str, QLabel] = {}
+        for i, (key, title) in enumerate((("alarm", "Days to low-reservoir alarm"),
+                                          ("refill_by", "Refill by"), ("empty", "Empty on"),
+                                          ("eri", "Battery (ERI / end of service)"))):
+            frame, value = _tile(self, title)
+            self.tiles[key] = value
+            tiles.addWidget(frame, 0, i)
+        self.alarms = QLabel(self)
+        self.alarms.setObjectName("pumpAlarms")
+        self.alarms.setWordWrap(True)
+        self.history_model = RefillHistoryModel(ctx.zone, self)
+        self.history = QTableView(self)
+        self.history.setObjectName("refillHistory")
+        self.history.setAccessibleName("Refill history")
+        self.history.setModel(self.history_model)
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history.verticalHeader().setVisible(False)
+        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.history.horizontalHeader().setStretchLastSection(True)
+        self.refill_button = QPushButton("Record re&fill…", self)
+        self.refill_button.clicked.connect(self.record_refill)
+        self.alarm_button = QPushButton("Pump &alarm heard…", self)
+        self.alarm_button.clicked.connect(self.record_alarm)
+        self.details_button = QPushButton("Pump detai&ls…", self)
+        self.details_button.clicked.connect(self.edit_details)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.refill_button)
+        buttons.addWidget(self.alarm_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.details_button)
+        note = QLabel("Dates are calculated from the last refill (volume, concentration, daily "
+                      "dose): they are not read from the pump. Check the pump with its programmer "
+                      "if in doubt.", self)
+        note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addLayout(tiles)
+        layout.addWidget(self.alarms)
+        layout.addLayout(buttons)
+        layout.addWidget(QLabel("<b>Refill history</b> (newest first)", self))
+        layout.addWidget(self.history, 1)
+        layout.addWidget(note)
+
+    def refresh(self, patient, now: datetime) -> None:
+        self.patient = patient
+        self.view = view = svc.pump_view(self.ctx, patient)
+        zone = self.ctx.zone
+        self.refill_button.setEnabled(view is not None)
+        self.alarm_button.setEnabled(view is not None)
+        if view is None:
+            self.summary.setText("No pump is recorded for this patient. Use Pump details to record "
+                                 "it (model, reservoir, ERI).")
+            for label in self.tiles.values():
+                label.setText("—")
+            self.alarms.setText("")
+            self.history_model.set_rows([])
+            return
+        p = view.pump
+        self.summary.setText(f"<b>{p.model or 'Pump'}</b> {p.serial or ''} · reservoir "
+                             f"{p.reservoir_ml or '?'} mL · alarm at {p.alarm_ml:g} mL"
+                             + (f" · implanted {p.implant_date:%d %b %Y}" if p.implant_date else ""))
+        d = view.dates
+        if d is None:
+            for key in ("alarm", "refill_by", "empty"):
+                self.tiles[key].setText("no refill recorded")
+        else:
+            left = d.days_left(now)
+            self._paint("alarm", f"{max(left, 0):.0f} days" if left > 0 else "ALARM DATE PASSED",
+                        f"{d.alarm_at.astimezone(zone):%a %d %b %Y}", 3 if left <= 2 else 0)
+            to_refill = (d.refill_by - now.astimezone(zone).date()).days
+            self._paint("refill_by", f"{d.refill_by:%a %d %b}",
+                        f"{'in ' + str(to_refill) + ' days' if to_refill >= 0 else 'OVERDUE'} · "
+                        f"{d.refill_by_reason}", 2 if to_refill <= 7 else 0)
+            empty = now >= d.empty_at
+            self._paint("empty", "EMPTY" if empty else f"{d.empty_at.astimezone(zone):%a %d %b}",
+                        f"{d.empty_at.astimezone(zone):%d %b %Y %H:%M}", 3 if empty else 0)
+        today = now.astimezone(zone).date()
+        if view.eri is None:
+            self._paint("eri", "not recorded", "record ERI in Pump details", 0)
+        else:
+            past = today >= view.eri
+            self._paint("eri", "PAST ERI" if past else f"ERI {view.eri:%d %b %Y}",
+                        f"end of service about {view.end_of_service:%d %b %Y}", 2 if past else 0)
+        if view.alarms:
+            items = "".join(f"<li><b>{ALARM_LABELS[a.kind]}</b> heard "
+                            f"{a.heard_at.astimezone(zone):%d %b %H:%M} by {a.by}"
+                            f"{': ' + a.note if a.note else ''}</li>" for a in view.alarms)
+            self.alarms.setText(f"<span style='color:#9b1c1c'><b>⚠ Alarm not yet dealt with:</b>"
+                                f"</span><ul style='margin:0'>{items}</ul>")
+        else:
+            self.alarms.setText("No pump alarm outstanding.")
+        self.history_model.set_rows(view.refills)
+
+    def _paint(self, key: str, big: str, small: str, level: int) -> None:
+        colour = {0: "", 2: "background:#fdc98a;", 3: "background:#f59a9a;"}[level]
+        self.tiles[key].setText(f"<div style='{colour} color:{INK.name()}; padding:4px'>"
+                                f"<span style='font-size:15pt'><b>{big}</b></span><br>{small}</div>")
+
+    def _run(self, dialog) -> None:
+        if dialog.exec() == dialog.DialogCode.Accepted:
+            self.changed.emit()
+
+    def record_refill(self) -> None:
+        if self.view is not None and self.patient is not None:
+            self._run(RefillDialog(self.ctx, self.patient, self.view.pump, self))
+
+    def record_alarm(self) -> None:
+        if self.patient is not None:
+            self._run(AlarmDialog(self.ctx, self.patient, self))
+
+    def edit_details(self) -> None:
+        if self.patient is not None:
+            self._run(PumpDetailsDialog(self.ctx, self.patient,
+                                        self.view.pump if self.view else None, self))

@@ -1,0 +1,256 @@
+"""Intrathecal pumps: the pump record, witnessed refills (optionally changing the order in the same
+action), alarms heard, and the countdown view the chart and the board show."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from ward_app.domain.dose_alerts import in_force
+from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.domain.orders import Order, Route
+from ward_app.domain.patient import Patient
+from ward_app.domain.pump import (
+    AlarmKind,
+    Pump,
+    PumpAlarm,
+    PumpDates,
+    PumpState,
+    Refill,
+    active_alarms,
+    check_refill,
+    pump_dates,
+)
+from ward_app.services import orders as order_svc
+from ward_app.services.context import Context
+from ward_app.services.patients import get_patient
+from ward_app.storage import audit
+from ward_app.storage import orders as order_repo
+from ward_app.storage import pumps as repo
+from ward_app.storage.errors import actionable_errors
+
+#: A refill or alarm may be entered this long after it happened (back-entry after a busy spell).
+BACK_ENTRY_LIMIT = timedelta(hours=24)
+ALARM_LOOKBACK = timedelta(days=120)
+
+
+def _text(value: str | None, name: str, longest: int = 80) -> str | None:
+    text = " ".join((value or "").split())
+    if len(text) > longest:
+        raise InvalidInput(name, f"--{name} is too long: keep it under {longest} characters.")
+    return text or None
+
+
+def _when(ctx: Context, at: datetime | None, name: str) -> datetime:
+    now = ctx.now()
+    moment = at or now
+    if moment > now + timedelta(minutes=5):
+        raise InvalidInput(name, f"--{name} is in the future: give the time it happened.")
+    if moment < now - BACK_ENTRY_LIMIT:
+        raise InvalidInput(name, f"--{name} is more than 24 hours ago: it can no longer be entered "
+                           "here; write it in the notes.")
+    return moment
+
+
+def set_pump(ctx: Context, mrn: str, *, model: str | None = None, serial: str | None = None,
+             reservoir_ml: float | None = None, implant_date: date | None = None,
+             eri_date: date | None = None, end_of_service: date | None = None,
+             alarm_ml: float | None = None) -> Pump:
+    """Record a patient's pump, or change what is known about it (a replacement pump: new serial,
+    implant date and ERI). Audited; the pump row is device data, not a clinical record."""
+    actor = ctx.require_actor()
+    patient = get_patient(ctx, mrn)
+    fields: dict[str, object] = {}
+    if model is not None:
+        fields["model"] = _text(model, "model")
+    if serial is not None:
+        fields["serial"] = _text(serial, "serial", 40)
+    if reservoir_ml is not None:
+        if not math.isfinite(reservoir_ml) or not 1 <= reservoir_ml <= 100:
+            raise InvalidInput("reservoir-ml", f"--reservoir-ml {reservoir_ml:g} is out of range: "
+                               "give the reservoir capacity in mL (1 to 100; usually 20 or 40).")
+        fields["reservoir_ml"] = reservoir_ml
+    if alarm_ml is not None:
+        if not math.isfinite(alarm_ml) or not 0 <= alarm_ml <= 10:
+            raise InvalidInput("alarm-ml", f"--alarm-ml {alarm_ml:g} is out of range: 0 to 10 mL.")
+        fields["alarm_ml"] = alarm_ml
+    today = ctx.now().astimezone(ctx.zone).date()
+    if implant_date is not None:
+        if implant_date > today:
+            raise InvalidInput("implant-date", "--implant-date is in the future.")
+        fields["implant_date"] = implant_date
+    for name, value in (("eri_date", eri_date), ("end_of_service", end_of_service)):
+        if value is not None:
+            fields[name] = value
+    with actionable_errors():
+        existing = repo.pump_for_patient(ctx.db, patient.id)
+    implanted = implant_date or (existing.implant_date if existing else None)
+    for name, value in (("eri-date", eri_date), ("end-of-service", end_of_service)):
+        if value is not None and implanted is not None and value <= implanted:
+            raise InvalidInput(name, f"--{name} must be after the implant date ({implanted}).")
+    if not fields:
+        raise InvalidInput("model", "Nothing to change: give --model, --serial, --reservoir-ml, "
+                           "--implant-date, --eri-date, --end-of-service or --alarm-ml.")
+    now = ctx.now()
+    with ctx.write() as db:
+        if existing is None:
+            pid = repo.insert_pump(
+                db, patient_id=patient.id, model=fields.get("model"),  # type: ignore[arg-type]
+                serial=fields.get("serial"), reservoir_ml=fields.get("reservoir_ml"),  # type: ignore[arg-type]
+                implant_date=implant_date, eri_date=eri_date, end_of_service=end_of_service,
+                alarm_ml=float(fields.get("alarm_ml", ctx.thresholds()["pump.alarm_ml"])),  # type: ignore[arg-type]
+                at=now)
+        else:
+            pid = existing.id
+            repo.update_pump(db, pid, now, **fields)
+        audit.record(db, at=now, user_id=actor.id, action="pump.set" if existing else "pump.add",
+                     entity="pump", entity_id=pid, patient_id=patient.id,
+                     detail={k: str(v) for k, v in fields.items()})
+    found = repo.pump_for_patient(ctx.db, patient.id)
+    assert found is not None
+    return found
+
+
+def _pump_of(ctx: Context, patient: Patient) -> Pump:
+    with actionable_errors():
+        pump = repo.pump_for_patient(ctx.db, patient.id)
+    if pump is None:
+        raise InvalidInput("mrn", f"No pump is recorded for MRN {patient.mrn}: record it first "
+                           "(Pump details in the chart, or ward-app pump set --mrn "
+                           f"{patient.mrn} --reservoir-ml 20).")
+    return pump
+
+
+@dataclass(frozen=True)
+class NewRefill:
+    mrn: str
+    volume_ml: float
+    conc_mcg_ml: float
+    daily_mcg: float
+    witness: str | None
+    alarm_ml: float | None = None  # default: the pump's
+    witness_password: str | None = None  # the window asks for it; None: witness named only
+    refilled_at: datetime | None = None
+    next_refill: date | None = None
+    change_order: bool = False  # the refill also changes the intrathecal order (witnessed)
+
+
+@dataclass(frozen=True)
+class RefillDone:
+    refill: Refill
+    dates: PumpDates
+    patient: Patient
+    order: Order | None = None  # the new order version, when the refill changed the dose
+
+
+def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
+    """Record a witnessed refill; refused with a clear message if anything does not add up."""
+    actor = ctx.require_actor()
+    patient = get_patient(ctx, new.mrn)
+    pump = _pump_of(ctx, patient)
+    t = ctx.thresholds()
+    alarm_ml = pump.alarm_ml if new.alarm_ml is None else new.alarm_ml
+    check_refill(pump, new.volume_ml, new.conc_mcg_ml, new.daily_mcg, alarm_ml,
+                 [float(c) for c in t["pump.concentrations_mcg_ml"]])
+    witness_id = order_svc.witness_for(ctx, actor, new.witness, "A pump refill",
+                                       password=new.witness_password)
+    when = _when(ctx, new.refilled_at, "at")
+    today = ctx.now().astimezone(ctx.zone).date()
+    if new.next_refill is not None and new.next_refill <= today:
+        raise InvalidInput("next-refill", "--next-refill must be a date after today.")
+    with actionable_errors():
+        versions = tuple(order_repo.versions_since(ctx.db, when, patient.id).get(patient.id, []))
+    order = in_force(versions, when)
+    itb = order if order is not None and order.route is Route.INTRATHECAL else None
+    matches = itb is not None and abs((itb.daily_mcg or 0) - new.daily_mcg) < 1e-9
+    if not matches and not new.change_order:
+        ordered = (f"the intrathecal order is {itb.daily_mcg:g} mcg/day" if itb else
+                   "there is no intrathecal order in force")
+        raise Refused("pump.dose_mismatch", f"The programmed daily dose {new.daily_mcg:g} mcg/day "
+                      f"does not match the order: {ordered}. Programme the ordered dose, or change "
+                      "the order in the same witnessed refill (--change-order).")
+    now = ctx.now()
+    changed: Order | None = None
+    with ctx.write() as db:
+        if not matches:
+            changed = order_svc.add_order(ctx, order_svc.NewOrder(
+                mrn=patient.mrn, route="intrathecal", daily_mcg=new.daily_mcg, start=when,
+                witness=new.witness), witness_password=new.witness_password)
+        rid = repo.insert_refill(db, pump_id=pump.id, refilled_at=when, volume_ml=new.volume_ml,
+                                 conc_mcg_ml=new.conc_mcg_ml, daily_mcg=new.daily_mcg,
+                                 alarm_ml=alarm_ml, user_id=actor.id, witness_id=witness_id,
+                                 at=now, next_refill_booked=new.next_refill)
+        audit.record(db, at=now, user_id=actor.id, action="pump.refill", entity="pump_refill",
+                     entity_id=rid, patient_id=patient.id,
+                     detail={"volume_ml": new.volume_ml, "conc_mcg_ml": new.conc_mcg_ml,
+                             "daily_mcg": new.daily_mcg, "alarm_ml": alarm_ml,
+                             "witness_id": witness_id, "order_changed": changed is not None,
+                             "refilled_at": when.isoformat()})
+    refill = repo.refills(ctx.db, pump.id, 1)[-1]
+    _eri, end = pump.eri_and_end(t)
+    return RefillDone(refill, pump_dates(refill, t, ctx.zone, end), patient, changed)
+
+
+def record_alarm(ctx: Context, mrn: str, kind: str, note: str | None = None,
+                 heard_at: datetime | None = None) -> PumpAlarm:
+    """Record a pump alarm heard (it raises pump.alarm until dealt with)."""
+    actor = ctx.require_actor()
+    patient = get_patient(ctx, mrn)
+    try:
+        alarm_kind = AlarmKind(kind.strip().lower())
+    except ValueError:
+        raise InvalidInput("kind", f"'{kind}' is not a pump alarm: use low_reservoir, eri or "
+                           "critical.") from None
+    pump = _pump_of(ctx, patient)
+    when = _when(ctx, heard_at, "at")
+    text = _text(note, "note", 500)
+    now = ctx.now()
+    with ctx.write() as db:
+        aid = repo.insert_alarm(db, pump_id=pump.id, kind=alarm_kind, heard_at=when, note=text,
+                                user_id=actor.id, at=now)
+        audit.record(db, at=now, user_id=actor.id, action="pump.alarm", entity="pump_alarm",
+                     entity_id=aid, patient_id=patient.id,
+                     detail={"kind": alarm_kind.value, "heard_at": when.isoformat(), "note": text})
+    return PumpAlarm(aid, pump.id, alarm_kind, when, actor.name, text)
+
+
+@dataclass(frozen=True)
+class PumpView:
+    """Everything the pump panel shows."""
+
+    pump: Pump
+    refills: list[Refill] = field(default_factory=list)  # newest first
+    dates: PumpDates | None = None
+    alarms: list[PumpAlarm] = field(default_factory=list)  # active ones
+    eri: date | None = None
+    end_of_service: date | None = None
+
+
+def pump_view(ctx: Context, patient: Patient) -> PumpView | None:
+    with actionable_errors():
+        pump = repo.pump_for_patient(ctx.db, patient.id)
+        if pump is None:
+            return None
+        history = repo.refills(ctx.db, pump.id, 50)
+        alarms = repo.alarms_since(ctx.db, ctx.now() - ALARM_LOOKBACK, pump.id).get(pump.id, [])
+    t = ctx.thresholds()
+    eri, end = pump.eri_and_end(t)
+    dates = pump_dates(history[-1], t, ctx.zone, end) if history else None
+    return PumpView(pump, list(reversed(history)), dates, active_alarms(alarms, history, pump),
+                    eri, end)
+
+
+def pump_states(ctx: Context, now: datetime) -> dict[int, PumpState]:
+    """Every patient's pump with its last two refills and recent alarms, by patient id (for the
+    alert rules and the board)."""
+    with actionable_errors():
+        pumps = repo.all_pumps(ctx.db)
+        latest = repo.latest_refills(ctx.db, 2)
+        alarms = repo.alarms_since(ctx.db, now - ALARM_LOOKBACK)
+    return {pid: PumpState(p, tuple(latest.get(p.id, ())), tuple(alarms.get(p.id, ())))
+            for pid, p in pumps.items()}
+
+
+__all__ = ["NewRefill", "PumpView", "RefillDone", "pump_states", "pump_view", "record_alarm",
+           "refill_pump", "set_pump"]
