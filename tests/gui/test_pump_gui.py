@@ -60,9 +60,9 @@ def test_refill_dialog_needs_the_witness_password_and_keeps_what_was_typed(qtbot
                                                                            demo_ward):
     chart = window.open_chart(row_named(window, "Zoë").patient_id)
     panel = chart.pump_panel
-    d = RefillDialog(demo_ward, chart.patient, panel.view.pump, chart)
+    d = RefillDialog(demo_ward, chart.patient, panel.view.pump, chart, last=panel.view.refills[0])
     qtbot.addWidget(d)
-    assert d.daily.value() == 300 and d.volume.value() == 20
+    assert d.daily.value() == 300 and d.volume.value() == 20 and d.conc.currentData() == 500
     assert "refill by" in d.preview.text() and "not read from the pump" in d.preview.text()
     before = database_state(demo_ward.path)
     d.submit()  # no witness chosen

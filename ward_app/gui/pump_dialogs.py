@@ -55,7 +55,8 @@ class RefillDialog(QDialog):
     """Record a refill: volume, concentration, daily dose, alarm volume, and the witness with
     their password. The countdown the refill will give is shown as you type."""
 
-    def __init__(self, ctx: Context, patient: Patient, pump: Pump, parent=None):
+    def __init__(self, ctx: Context, patient: Patient, pump: Pump, parent=None, *,
+                 last: Refill | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.patient = patient
@@ -78,7 +79,9 @@ class RefillDialog(QDialog):
         self.conc.setAccessibleName("Concentration")
         for c in t["pump.concentrations_mcg_ml"]:
             self.conc.addItem(f"{float(c):g} mcg/mL", float(c))
-        self.conc.setCurrentIndex(self.conc.count() - 1)
+        # the concentration last put in (a change of concentration is a deliberate choice)
+        same = self.conc.findData(last.conc_mcg_ml) if last is not None else -1
+        self.conc.setCurrentIndex(same if same >= 0 else self.conc.count() - 1)
         self.daily = _spin(self, 0, 5000, 1, " mcg/day", "Programmed daily dose")
         self.daily.setValue(self.ordered or 0)
         self.alarm = _spin(self, 0, 10, 1, " mL", "Low-reservoir alarm volume")

@@ -199,7 +199,8 @@ class PumpPanel(QWidget):
 
     def record_refill(self) -> None:
         if self.view is not None and self.patient is not None:
-            self._run(RefillDialog(self.ctx, self.patient, self.view.pump, self))
+            last = self.view.refills[0] if self.view.refills else None
+            self._run(RefillDialog(self.ctx, self.patient, self.view.pump, self, last=last))
 
     def record_alarm(self) -> None:
         if self.patient is not None:
