@@ -127,9 +127,9 @@ def gui(state: CliState, demo: bool) -> None:
 
 
 def _register() -> None:
-    from ward_app.cli import mar_cmds, obs_cmds, patient_cmds, pump_cmds, setup_cmds
+    from ward_app.cli import mar_cmds, obs_cmds, patient_cmds, pump_cmds, setup_cmds, taper_cmds
 
-    for module in (setup_cmds, patient_cmds, mar_cmds, obs_cmds, pump_cmds):
+    for module in (setup_cmds, patient_cmds, mar_cmds, obs_cmds, pump_cmds, taper_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

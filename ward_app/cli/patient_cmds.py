@@ -52,8 +52,12 @@ def patient_add(mrn: str, name: str, dob: str, bed: str, ward: str | None, weigh
 @click.option("--bed", help="Move to this bed.")
 @click.option("--weight-kg", type=float, help="Weight in kg.")
 @click.option("--sci-level", metavar="LEVEL", help="Spinal cord injury level, e.g. T4.")
+@click.option("--delivery-date", metavar="YYYY-MM-DD", help="Pregnancy: expected delivery date.")
+@click.option("--oral-form", type=click.Choice(["tablet", "solution"]),
+              help="What the patient takes (tapers round to 5 mg tablets or 1 mg of solution).")
 def patient_set(mrn: str, flags: tuple[str, ...], clear: tuple[str, ...], surgery_date: str | None,
-                bed: str | None, weight_kg: float | None, sci_level: str | None) -> None:
+                bed: str | None, weight_kg: float | None, sci_level: str | None,
+                delivery_date: str | None, oral_form: str | None) -> None:
     """Change a patient's flags, bed, weight, injury level or planned surgery.
 
     Example: ward-app patient set --mrn RX123456 --flag fall_risk --clear-flag npo
@@ -62,7 +66,9 @@ def patient_set(mrn: str, flags: tuple[str, ...], clear: tuple[str, ...], surger
     p = svc.set_patient(
         ctx, mrn, set_flags=flags, clear_flags=clear,
         surgery_date=parse_date(surgery_date, "surgery-date") if surgery_date else None,
-        bed=bed, weight_kg=weight_kg, sci_level=sci_level)
+        bed=bed, weight_kg=weight_kg, sci_level=sci_level,
+        delivery_date=parse_date(delivery_date, "delivery-date") if delivery_date else None,
+        oral_form=oral_form)
     shown = ", ".join(sorted(f.value for f in p.flags)) or "none"
     click.echo(f"Updated {p.name} (MRN {p.mrn}): bed {p.bed}; flags: {shown}.")
 

@@ -303,8 +303,8 @@ def monitoring_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[
                 f"Observations overdue since {due.astimezone(s.zone):%d %b %H:%M} (last "
                 f"{score.text()}): take a full set now.", due, SRC_MONITOR, f"obs{last.id}",
                 due=due.astimezone(s.zone).isoformat(timespec="minutes"), last_news2=score.total))
-    every = timedelta(hours=float(t["withdrawal.check_every_hours"]))
     for watch in withdrawal_watches(s, now, t):
+        every = watch.check_every(t)
         began = _watch_began(s, watch, t)
         # a withdrawal check is the signs checklist with vital signs (RULES §4)
         checks = [o.taken_at for o in s.observations

@@ -18,6 +18,7 @@ SRC_WINDOW = "RULES §2: on time within ±30 min (ISMP 2011); missed after 2 h o
 SRC_MAX = "RULES §1: 80 mg/day US label maximum; 100 mg/day BNF maximum"
 SRC_WATCH = ("RULES §2, §4: two missed/omitted doses, an abrupt stop, an intrathecal dose reduction or "
              "a pump problem start a withdrawal watch")
+SRC_TAPER = "RULES §7 and issue 6: a taper starts a withdrawal watch with a daily check"
 SRC_NPO = "RULES §5: nil by mouth on oral baclofen"
 SRC_STOP = "RULES §7: abrupt discontinuation only for a serious adverse reaction"
 
@@ -110,7 +111,16 @@ class Watch:
     reason: str
     key: str
     values: dict[str, object]
-    kind: str = "doses"  # doses (not given), stop, pump (empty or critical alarm), reduction
+    kind: str = "doses"  # doses (not given), stop, pump (empty or critical alarm), reduction, taper
+    until: datetime | None = None  # default: started + the watch length
+
+    def ends(self, length: timedelta) -> datetime:
+        return self.until or self.started + length
+
+    def check_every(self, t: Thresholds) -> timedelta:
+        """How often a withdrawal check is due during this watch (daily during a taper)."""
+        key = "taper.check_every_hours" if self.kind == "taper" else "withdrawal.check_every_hours"
+        return timedelta(hours=float(t[key]))
 
 
 def withdrawal_watches(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Watch]:
@@ -143,7 +153,32 @@ def withdrawal_watches(s: PatientSnapshot, now: datetime, t: Thresholds) -> list
                              f"{v.prescriber})", f"stop{v.id}",
                              {"prescriber": v.prescriber, "stop_reason": v.stop_reason}, "stop"))
     out.extend(_itb_watches(s, now, watch))
+    out.extend(_taper_watch(s, now, watch))
     return out
+
+
+def _taper_watch(s: PatientSnapshot, now: datetime, watch: timedelta) -> list[Watch]:
+    """During an oral taper and for the watch length after its last dose: a daily check."""
+    tapering = sorted((v for v in s.versions if v.taper_id is not None),
+                      key=lambda v: (v.starts_at, v.id))
+    current = in_force(s.versions, now)
+    started = [v for v in tapering if v.starts_at <= now]
+    if not started:
+        return []
+    latest = max((v for v in s.versions if v.starts_at <= now), key=lambda v: (v.starts_at, v.id))
+    if latest.taper_id is None:
+        return []  # cancelled, or a new order since
+    stop = next((v for v in tapering if v.action is OrderAction.STOP
+                 and v.taper_id == latest.taper_id), None)
+    until = stop.starts_at + watch if stop is not None else None
+    if until is not None and now >= until:
+        return []
+    first = min(v.starts_at for v in started if v.taper_id == latest.taper_id)
+    reason = ("oral taper in progress" if current is not None else
+              f"oral taper finished {stop.starts_at.astimezone(s.zone):%d %b}" if stop else
+              "oral taper")
+    return [Watch(first, reason, f"taper{latest.taper_id}", {"taper_id": latest.taper_id},
+                  "taper", until)]
 
 
 def _itb_watches(s: PatientSnapshot, now: datetime, watch: timedelta) -> list[Watch]:
@@ -179,17 +214,18 @@ def _itb_watches(s: PatientSnapshot, now: datetime, watch: timedelta) -> list[Wa
 
 def withdrawal_watch_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
     watch = timedelta(hours=float(t["withdrawal.watch_hours"]))
-    every = float(t["withdrawal.check_every_hours"])
     out: list[Alert] = []
     for w in withdrawal_watches(s, now, t):
-        until = (w.started + watch).astimezone(s.zone).strftime("%d %b %H:%M")
-        source = SRC_STOP if w.kind == "stop" else SRC_WATCH
+        until = w.ends(watch).astimezone(s.zone).strftime("%d %b %H:%M")
+        every = w.check_every(t).total_seconds() / 3600
+        source = SRC_STOP if w.kind == "stop" else SRC_TAPER if w.kind == "taper" else SRC_WATCH
+        advice = ("tell the prescriber if any appear (the taper may need to slow down)."
+                  if w.kind == "taper" else "ask the prescriber how to restore baclofen.")
         out.append(s.alert(
-            "withdrawal.watch", Severity.WARNING,
+            "withdrawal.watch", Severity.INFO if w.kind == "taper" else Severity.WARNING,
             f"Withdrawal watch until {until} ({w.reason}): check for withdrawal signs (itching, "
-            f"returning spasticity, low blood pressure, fever, confusion) every {every:g} h, and "
-            "ask the prescriber how to restore baclofen.",
-            w.started, source, w.key, **w.values))
+            f"returning spasticity, low blood pressure, fever, confusion) every {every:g} h; "
+            f"{advice}", w.started, source, w.key, **w.values))
     return out
 
 

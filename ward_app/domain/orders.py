@@ -81,12 +81,24 @@ class Order:
     supersedes_id: int | None = None
     stop_reason: str | None = None
     prescriber: str | None = None
+    doses: tuple[float, ...] = ()  # per clock time, when they differ (a taper); else dose_mg each
+    taper_id: int | None = None
+
+    def dose_for(self, clock: str) -> float:
+        """The dose due at a clock time of this version."""
+        if self.doses and clock in self.times:
+            return self.doses[self.times.index(clock)]
+        return float(self.dose_mg or 0)
+
+    @property
+    def uneven(self) -> bool:
+        return bool(self.doses) and len(set(self.doses)) > 1
 
     @property
     def daily_mg(self) -> float | None:
         if self.route is Route.INTRATHECAL or self.dose_mg is None:
             return None
-        return self.dose_mg * len(self.times)
+        return sum(self.dose_for(c) for c in self.times)
 
     def describe(self) -> str:
         """How the current dose reads on the ward board, e.g. 'oral 10 mg TDS (30 mg/day)'."""
@@ -94,7 +106,13 @@ class Order:
             return "stopped"
         if self.route is Route.INTRATHECAL:
             return f"intrathecal {self.daily_mcg:g} mcg/day"
+        if self.uneven:
+            parts = ", ".join(f"{self.dose_for(c):g} mg at {c}" for c in self.times
+                              if self.dose_for(c) > 0)
+            taper = ", taper" if self.taper_id else ""
+            return f"{self.route.value} {parts} ({self.daily_mg:g} mg/day{taper})"
         freq = self.frequency.value if self.frequency and self.frequency is not Frequency.CUSTOM else (
             " ".join(self.times)
         )
-        return f"{self.route.value} {self.dose_mg:g} mg {freq} ({self.daily_mg:g} mg/day)"
+        taper = ", taper" if self.taper_id else ""
+        return f"{self.route.value} {self.dose_mg:g} mg {freq} ({self.daily_mg:g} mg/day{taper})"

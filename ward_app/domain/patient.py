@@ -129,6 +129,8 @@ class Patient:
     sci_level: str | None = None
     surgery_date: date | None = None
     flags: frozenset[Flag] = field(default_factory=frozenset)
+    delivery_date: date | None = None  # pregnancy: expected delivery
+    oral_form: str = "tablet"  # tablet or solution: what the taper planner rounds to
 
     @property
     def itb_high_risk(self) -> bool:

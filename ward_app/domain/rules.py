@@ -120,6 +120,10 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("pump.eri_warning_days", 180, "days",
             "pump.eri warning from this many days before end of service",
             "[G] Medtronic: plan replacement ~6 months ahead (RULES §6)"),
+    # Printed sheets
+    Setting("contact.whom_to_call", "the ward's nurse in charge or the on-call doctor", "text",
+            "whom the taper sheet tells patients and nurses to call about withdrawal signs",
+            "[S] local: set the ward's name and telephone extension"),
     # Taper (RULES §7)
     Setting("taper.step_mg", 5, "mg", "oral taper: reduce the daily dose by this each step",
             "[L] RULES §7"),
@@ -127,6 +131,12 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("taper.min_days", 7, "days", "oral taper: shortest allowed", "[L] UK SmPC 1-2 weeks"),
     Setting("taper.high_dose_mg", 60, "mg/day", "taper slows down above this starting dose",
             "[L] UK SmPC: control usually <=60 mg daily"),
+    Setting("taper.high_dose_interval_factor", 2, "x",
+            "above taper.high_dose_mg the days between steps are multiplied by this",
+            "[D] cautious local default: RULES §7 says slower for high doses, gives no number"),
+    Setting("taper.check_every_hours", 24, "h",
+            "during a taper (and the watch after it) a withdrawal check is due this often",
+            "[S] issue 6: a daily withdrawal check during a taper"),
 )
 
 SETTINGS: dict[str, Setting] = {s.key: s for s in _SETTINGS}

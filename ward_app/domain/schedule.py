@@ -82,10 +82,12 @@ def due_doses(
             continue
         for day in days:
             for clock in version.times:
+                mg = version.dose_for(clock)
+                if mg <= 0:
+                    continue  # a taper step with no dose at this time
                 due = local_due(day, parse_clock(clock), zone)
                 if lo <= due < hi:
-                    out.append(DueDose(version.patient_id, version.id, due, version.dose_mg,
-                                       version.route))
+                    out.append(DueDose(version.patient_id, version.id, due, mg, version.route))
     out.sort(key=lambda d: d.due)
     # A repeated wall-clock reading (autumn) or two versions meeting at one instant: due once.
     unique: list[DueDose] = []

@@ -31,8 +31,10 @@ from ward_app.gui.observations_panel import ObservationHistoryModel
 from ward_app.gui.patient_details_dialog import PatientDetailsDialog
 from ward_app.gui.pump_panel import PumpPanel
 from ward_app.gui.record_dialog import CorrectRecordDialog, RecordDoseDialog
+from ward_app.gui.taper_dialog import TaperDialog
 from ward_app.gui.trend_chart import TrendChart
 from ward_app.services import observations as obs_svc
+from ward_app.services import tapers
 from ward_app.services.alerts import ward_alerts
 from ward_app.services.board import BoardRow
 from ward_app.services.context import Context
@@ -120,9 +122,19 @@ class PatientChart(QWidget):
                                        "result and co-medications")
         self.details_button.clicked.connect(self.edit_details)
 
+        self.taper_button = QPushButton("Taper pla&n…", self)
+        self.taper_button.setToolTip("Plan a gradual reduction of oral baclofen, print the sheet, "
+                                     "apply it")
+        self.taper_button.clicked.connect(self.plan_taper)
+        self.cancel_taper_button = QPushButton("Cancel taper…", self)
+        self.cancel_taper_button.setToolTip("Stop the taper: the last full order applies again")
+        self.cancel_taper_button.clicked.connect(self.cancel_taper)
+
         buttons = QHBoxLayout()
         buttons.addWidget(self.record_button)
         buttons.addWidget(self.correct_button)
+        buttons.addWidget(self.taper_button)
+        buttons.addWidget(self.cancel_taper_button)
         buttons.addStretch(1)
         buttons.addWidget(self.obs_button)
         buttons.addWidget(self.details_button)
@@ -225,6 +237,9 @@ class PatientChart(QWidget):
         self.obs_model.set_rows(obs_rows)
         self.trends.set_rows(obs_rows, obs_start, now)
         self.pump_panel.refresh(self.patient, now)
+        tapering = "taper" in r.dose
+        self.taper_button.setVisible(r.route in ("oral", "enteral") and not tapering)
+        self.cancel_taper_button.setVisible(tapering)
         pump_tab = self.tabs.indexOf(self.pump_panel)
         self.tabs.setTabVisible(pump_tab, r.route == "intrathecal" or self.pump_panel.view is not None)
         keep = self.grid.currentIndex()
@@ -277,6 +292,29 @@ class PatientChart(QWidget):
                                     f"Record {entry.id} is already marked entered in error.")
             return
         self._offer_correction(entry)
+
+    def plan_taper(self) -> None:
+        dialog = TaperDialog(self.ctx, self.patient, self)
+        dialog.exec()
+        if dialog.applied_id is not None:
+            self.refresh()
+            self.changed.emit()
+
+    def cancel_taper(self) -> None:
+        reason, ok = QInputDialog.getText(
+            self, "Cancel taper", "Why is the taper stopping? From now the last full order "
+            "applies again.\n\nReason:")
+        if not ok:
+            return
+        try:
+            restored = tapers.cancel(self.ctx, self.patient.mrn, reason)
+        except WardError as exc:
+            QMessageBox.warning(self, "Taper not cancelled", str(exc))
+            return
+        QMessageBox.information(self, "Taper cancelled",
+                                f"From now the order is {restored.describe()} again.")
+        self.refresh()
+        self.changed.emit()
 
     def _pump_changed(self) -> None:
         self.refresh()

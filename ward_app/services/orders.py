@@ -131,6 +131,10 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
                   "override_reason": override}
     with actionable_errors():
         latest = repo.latest_version(ctx.db, patient.id)
+    if latest is not None and start < latest.starts_at and latest.taper_id is not None:
+        raise Refused("taper.exists", "A taper is planned for this patient until "
+                      f"{latest.starts_at.astimezone(ctx.zone):%d %b %Y}: cancel it first "
+                      f"(ward-app taper cancel --mrn {patient.mrn}), then change the order.")
     if latest is not None and start < latest.starts_at:
         local = latest.starts_at.astimezone(ctx.zone).strftime("%Y-%m-%d %H:%M")
         raise InvalidInput("start", f"--start is before the latest order version ({local}): a new "

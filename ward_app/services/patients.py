@@ -91,7 +91,7 @@ def add_patient(ctx: Context, new: NewPatient) -> Patient:
 def set_patient(
     ctx: Context, mrn: str, *, set_flags: Iterable[str] = (), clear_flags: Iterable[str] = (),
     surgery_date: date | None = None, bed: str | None = None, weight_kg: float | None = None,
-    sci_level: str | None = None,
+    sci_level: str | None = None, delivery_date: date | None = None, oral_form: str | None = None,
 ) -> Patient:
     actor = ctx.require_actor()
     patient = get_patient(ctx, mrn)
@@ -114,6 +114,13 @@ def set_patient(
         fields["sci_level"] = check_sci_level(sci_level)
     if surgery_date is not None:
         fields["surgery_date"] = surgery_date.isoformat()
+    if delivery_date is not None:
+        fields["delivery_date"] = delivery_date.isoformat()
+    if oral_form is not None:
+        form = oral_form.strip().lower()
+        if form not in ("tablet", "solution"):
+            raise InvalidInput("oral-form", f"'{oral_form}' is not a form: use tablet or solution.")
+        fields["oral_form"] = form
     if not (fields or adding or removing):
         raise InvalidInput("flag", "Nothing to change: give --flag, --clear-flag or another option.")
     now = ctx.now()

@@ -293,5 +293,43 @@ def m009_withdrawal_checks_and_ack_severity(db: Database) -> None:
     )
 
 
+@migrations()
+def m010_tapers_and_uneven_doses(db: Database) -> None:
+    """Taper plans (a cancelled taper's later versions stop counting from its cancellation), doses
+    that differ by clock time, and per patient the expected delivery date and the oral form."""
+    _run(
+        db,
+        """CREATE TABLE tapers (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            start_date TEXT NOT NULL,
+            step_mg REAL NOT NULL CHECK (step_mg > 0),
+            every_days INTEGER NOT NULL CHECK (every_days > 0),
+            form TEXT NOT NULL CHECK (form IN ('tablet', 'solution')),
+            plan TEXT NOT NULL,
+            prescriber TEXT NOT NULL,
+            restore_order_id INTEGER NOT NULL REFERENCES orders(id),
+            created_at TEXT NOT NULL,
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            cancelled_from TEXT,
+            cancelled_at TEXT,
+            cancelled_by INTEGER REFERENCES users(id),
+            cancel_reason TEXT
+        )""",
+        "CREATE INDEX tapers_patient ON tapers(patient_id, start_date)",
+        "ALTER TABLE orders ADD COLUMN doses TEXT",
+        "ALTER TABLE orders ADD COLUMN taper_id INTEGER REFERENCES tapers(id)",
+        "ALTER TABLE patients ADD COLUMN delivery_date TEXT",
+        "ALTER TABLE patients ADD COLUMN oral_form TEXT NOT NULL DEFAULT 'tablet' "
+        "CHECK (oral_form IN ('tablet', 'solution'))",
+        # The order versions that count: a cancelled taper's versions stop counting from the
+        # moment it was cancelled (the rows stay, as every order row does).
+        """CREATE VIEW live_orders AS SELECT o.* FROM orders o
+           WHERE o.taper_id IS NULL OR NOT EXISTS (
+               SELECT 1 FROM tapers t WHERE t.id = o.taper_id AND t.cancelled_from IS NOT NULL
+               AND o.starts_at >= t.cancelled_from)""",
+    )
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations._migrations]

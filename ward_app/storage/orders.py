@@ -12,7 +12,7 @@ from ward_app.domain.orders import Frequency, Indication, Order, OrderAction, Ro
 
 _COLS = (
     "id, patient_id, action, route, starts_at, dose_mg, times, frequency, daily_mcg, indication, "
-    "override_reason, supersedes_id, stop_reason, prescriber"
+    "override_reason, supersedes_id, stop_reason, prescriber, doses, taper_id"
 )
 
 
@@ -23,6 +23,7 @@ def _order(row: tuple) -> Order:
         frequency=Frequency(row[7]) if row[7] else None, daily_mcg=row[8],
         indication=Indication(row[9]) if row[9] else None, override_reason=row[10],
         supersedes_id=row[11], stop_reason=row[12], prescriber=row[13],
+        doses=tuple(json.loads(row[14])) if row[14] else (), taper_id=row[15],
     )
 
 
@@ -32,17 +33,18 @@ def insert_order(
     frequency: Frequency | None = None, daily_mcg: float | None = None,
     indication: Indication | None = None, override_reason: str | None = None,
     stop_reason: str | None = None, prescriber: str | None = None,
-    supersedes_id: int | None = None,
+    supersedes_id: int | None = None, doses: tuple[float, ...] = (), taper_id: int | None = None,
 ) -> int:
     cur = db.execute(
         "INSERT INTO orders (patient_id, supersedes_id, action, route, dose_mg, frequency, times, "
         "daily_mcg, indication, override_reason, stop_reason, prescriber, starts_at, created_at, "
-        "created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_by, doses, taper_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             patient_id, supersedes_id, action.value, route.value, dose_mg,
             frequency.value if frequency else None, json.dumps(list(times)), daily_mcg,
             indication.value if indication else None, override_reason, stop_reason, prescriber,
             to_utc_text(starts_at), to_utc_text(at), user_id,
+            json.dumps(list(doses)) if doses else None, taper_id,
         ],
     )
     return int(cur.lastrowid or 0)
@@ -51,8 +53,8 @@ def insert_order(
 def current_orders(db: Database, at: datetime) -> dict[int, Order]:
     """Per patient, the order version in force at ``at`` (a 'stop' version means none)."""
     rows = db.execute(
-        f"""SELECT {_COLS} FROM orders o
-            WHERE o.id = (SELECT o2.id FROM orders o2 WHERE o2.patient_id = o.patient_id
+        f"""SELECT {_COLS} FROM live_orders o
+            WHERE o.id = (SELECT o2.id FROM live_orders o2 WHERE o2.patient_id = o.patient_id
                           AND o2.starts_at <= ? ORDER BY o2.starts_at DESC, o2.id DESC LIMIT 1)""",
         [to_utc_text(at)],
     ).fetchall()
@@ -67,9 +69,9 @@ def versions_since(db: Database, since: datetime, patient_id: int | None = None)
     if patient_id is not None:
         params.append(patient_id)
     rows = db.execute(
-        f"""SELECT {_COLS} FROM orders o
+        f"""SELECT {_COLS} FROM live_orders o
             WHERE (o.starts_at >= ? OR o.id = (
-                SELECT o2.id FROM orders o2 WHERE o2.patient_id = o.patient_id AND o2.starts_at < ?
+                SELECT o2.id FROM live_orders o2 WHERE o2.patient_id = o.patient_id AND o2.starts_at < ?
                 ORDER BY o2.starts_at DESC, o2.id DESC LIMIT 1)) {where}
             ORDER BY o.patient_id, o.starts_at, o.id""",
         params,
@@ -83,7 +85,14 @@ def versions_since(db: Database, since: datetime, patient_id: int | None = None)
 
 def latest_version(db: Database, patient_id: int) -> Order | None:
     row = db.execute(
-        f"SELECT {_COLS} FROM orders WHERE patient_id = ? ORDER BY starts_at DESC, id DESC LIMIT 1",
+        f"SELECT {_COLS} FROM live_orders WHERE patient_id = ? ORDER BY starts_at DESC, id DESC "
+        "LIMIT 1",
         [patient_id],
     ).fetchone()
+    return _order(row) if row else None
+
+
+def by_id(db: Database, order_id: int) -> Order | None:
+    """One order version, whether or not it still counts."""
+    row = db.execute(f"SELECT {_COLS} FROM orders WHERE id = ?", [order_id]).fetchone()
     return _order(row) if row else None

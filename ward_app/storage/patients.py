@@ -33,7 +33,7 @@ def add_patient(
 
 
 def update_patient(db: Database, patient_id: int, **fields: object) -> None:
-    allowed = {"bed", "weight_kg", "sci_level", "surgery_date", "name"}
+    allowed = {"bed", "weight_kg", "sci_level", "surgery_date", "name", "delivery_date", "oral_form"}
     assert set(fields) <= allowed, set(fields) - allowed
     if fields:
         assigns = ", ".join(f"{k} = ?" for k in fields)
@@ -57,7 +57,8 @@ def clear_flag(db: Database, patient_id: int, flag: Flag) -> bool:
 
 _PATIENT_SQL = """
 SELECT p.id, p.mrn, p.name, p.dob, p.bed, w.name, p.weight_kg, p.sci_level, p.surgery_date,
-       (SELECT group_concat(flag) FROM patient_flags f WHERE f.patient_id = p.id)
+       (SELECT group_concat(flag) FROM patient_flags f WHERE f.patient_id = p.id),
+       p.delivery_date, p.oral_form
 FROM patients p JOIN wards w ON w.id = p.ward_id
 """
 
@@ -68,6 +69,7 @@ def _patient(row: tuple) -> Patient:
         id=row[0], mrn=row[1], name=row[2], dob=date.fromisoformat(row[3]), bed=row[4],
         ward=row[5], weight_kg=row[6], sci_level=row[7],
         surgery_date=date.fromisoformat(row[8]) if row[8] else None, flags=flags,
+        delivery_date=date.fromisoformat(row[10]) if row[10] else None, oral_form=row[11],
     )
 
 

@@ -1,0 +1,172 @@
+"""Tapering oral baclofen: plan it from the order in force, apply it as future order versions (the
+MAR then shows the reduced doses day by day), cancel it (the last full order comes back from a
+chosen time), and the printable sheet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from ward_app.domain.dose_alerts import in_force
+from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.domain.orders import Order, OrderAction, Route
+from ward_app.domain.patient import Flag, Patient
+from ward_app.domain.taper import Form, TaperPlan, TaperRequest, plan_taper
+from ward_app.services.context import Context
+from ward_app.services.patients import get_patient
+from ward_app.storage import audit, people
+from ward_app.storage import orders as order_repo
+from ward_app.storage import tapers as repo
+from ward_app.storage.errors import actionable_errors
+
+STOP_TAPERED = "taper_complete"
+
+
+@dataclass(frozen=True)
+class TaperParams:
+    mrn: str
+    step_mg: float | None = None
+    step_pct: float | None = None
+    every_days: int | None = None
+    start: date | None = None  # default: tomorrow (today's doses as ordered)
+    form: str | None = None  # default: the patient's oral form (tablet unless set)
+
+
+@dataclass(frozen=True)
+class TaperPreview:
+    patient: Patient
+    order: Order  # the order being tapered
+    plan: TaperPlan
+
+
+def _midnight(ctx: Context, day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ctx.zone)
+
+
+def preview(ctx: Context, params: TaperParams) -> TaperPreview:
+    """The plan, without saving anything (InvalidInput / Refused say what to change)."""
+    patient = get_patient(ctx, params.mrn)
+    today = ctx.now().astimezone(ctx.zone).date()
+    start = params.start or today + timedelta(days=1)
+    if start < today:
+        raise InvalidInput("start", f"--start {start} is in the past: a taper starts today or later.")
+    if start > today + timedelta(days=90):
+        raise InvalidInput("start", "--start is more than 90 days ahead: plan nearer the time.")
+    try:
+        form = Form((params.form or patient.oral_form or "tablet").strip().lower())
+    except ValueError:
+        raise InvalidInput("form", f"'{params.form}' is not a form: use tablet or solution.") from None
+    at = _midnight(ctx, start)
+    with actionable_errors():
+        versions = tuple(order_repo.versions_since(ctx.db, at, patient.id).get(patient.id, []))
+    order = in_force(versions, at)
+    if order is None:
+        raise InvalidInput("mrn", f"MRN {patient.mrn} has no baclofen order in force on {start}: "
+                           "there is nothing to taper.")
+    if order.route is Route.INTRATHECAL:
+        raise Refused("taper.itb", "Intrathecal dose reductions are a specialist decision: the "
+                      "ITB team plans them and they are recorded as order changes (with a "
+                      "witness); the app does not generate them.")
+    if order.taper_id is not None or any(v.taper_id is not None and v.starts_at >= at
+                                         for v in versions):
+        raise Refused("taper.exists", "A taper is already planned for this patient: cancel it "
+                      "first (Cancel taper, or ward-app taper cancel) to plan another.")
+    later = [v for v in versions if v.starts_at > at]
+    if later:
+        raise Refused("taper.later_order", "There is an order version starting after the taper "
+                      f"start ({later[0].starts_at.astimezone(ctx.zone):%d %b %Y %H:%M}): a taper "
+                      "is planned from the order in force; ask the prescriber to settle that first.")
+    plan = plan_taper(order, TaperRequest(
+        start=start, step_mg=params.step_mg, step_pct=params.step_pct,
+        every_days=params.every_days, form=form, pregnant=Flag.PREGNANCY in patient.flags,
+        delivery_date=patient.delivery_date), ctx.thresholds())
+    return TaperPreview(patient, order, plan)
+
+
+def apply(ctx: Context, params: TaperParams, prescriber: str) -> tuple[TaperPreview, int]:
+    """Turn the plan into future order versions from each step's day (00:00 ward time), ending
+    with a stop; recorded with the prescriber. Returns the preview and the taper's id."""
+    actor = ctx.require_actor()
+    who = " ".join((prescriber or "").split())
+    if not who:
+        raise InvalidInput("prescriber", "Name the prescriber who decided the taper: --prescriber "
+                           "NAME.")
+    p = preview(ctx, params)
+    now = ctx.now()
+    order, plan = p.order, p.plan
+    with ctx.write() as db:
+        taper_id = repo.insert(db, patient_id=p.patient.id, start_date=plan.start,
+                               step_mg=plan.step_mg, every_days=plan.every_days,
+                               form=plan.form.value, plan=plan.to_json(), prescriber=who,
+                               restore_order_id=order.id, user_id=actor.id, at=now)
+        previous = order.id
+        steps = plan.steps()
+        for day in steps:
+            starts = _midnight(ctx, day.date)
+            if day.daily_mg <= 0:
+                previous = order_repo.insert_order(
+                    db, patient_id=p.patient.id, action=OrderAction.STOP, route=order.route,
+                    starts_at=starts, user_id=actor.id, at=now, stop_reason=STOP_TAPERED,
+                    prescriber=who, supersedes_id=previous, taper_id=taper_id)
+                continue
+            doses = tuple(mg for _t, mg in day.doses)
+            previous = order_repo.insert_order(
+                db, patient_id=p.patient.id, action=OrderAction.CHANGE, route=order.route,
+                starts_at=starts, user_id=actor.id, at=now, dose_mg=max(doses), times=order.times,
+                frequency=order.frequency, indication=order.indication,
+                override_reason=order.override_reason, prescriber=who, supersedes_id=previous,
+                doses=doses, taper_id=taper_id)
+        audit.record(db, at=now, user_id=actor.id, action="taper.apply", entity="taper",
+                     entity_id=taper_id, patient_id=p.patient.id,
+                     detail={"start": plan.start.isoformat(), "end": plan.end_date.isoformat(),
+                             "step_mg": plan.step_mg, "every_days": plan.every_days,
+                             "form": plan.form.value, "prescriber": who,
+                             "versions": len(steps), "from_order": order.id})
+    return p, taper_id
+
+
+def cancel(ctx: Context, mrn: str, reason: str, from_moment: datetime | None = None) -> Order:
+    """Cancel the patient's taper from a moment (default now): its later versions stop counting and
+    the last full order before it is restored from that moment."""
+    actor = ctx.require_actor()
+    patient = get_patient(ctx, mrn)
+    why = " ".join((reason or "").split())
+    if len(why) < 3:
+        raise InvalidInput("reason", "Give the reason for cancelling the taper (--reason TEXT).")
+    now = ctx.now()
+    moment = from_moment or now
+    if moment < now - timedelta(minutes=5):
+        raise InvalidInput("from", "--from is in the past: a taper is cancelled from now or later.")
+    with actionable_errors():
+        live = [t for t in repo.for_patient(ctx.db, patient.id) if t.cancelled_from is None]
+    taper = live[0] if live else None
+    end = date.fromisoformat(taper.plan["end_date"]) if taper else None
+    if taper is None or end is None or moment >= _midnight(ctx, end):
+        raise InvalidInput("mrn", f"MRN {patient.mrn} has no taper in progress to cancel from "
+                           "then (a finished taper is followed by a new order, not a cancel).")
+    with actionable_errors():
+        restore = order_repo.by_id(ctx.db, taper.restore_order_id)
+    assert restore is not None, "a taper names the order it started from"
+    with ctx.write() as db:
+        repo.cancel(db, taper.id, cancelled_from=moment, reason=why, user_id=actor.id, at=now)
+        oid = order_repo.insert_order(
+            db, patient_id=patient.id, action=OrderAction.CHANGE, route=restore.route,
+            starts_at=moment, user_id=actor.id, at=now, dose_mg=restore.dose_mg,
+            times=restore.times, frequency=restore.frequency, indication=restore.indication,
+            override_reason=restore.override_reason, prescriber=taper.prescriber,
+            doses=restore.doses)
+        audit.record(db, at=now, user_id=actor.id, action="taper.cancel", entity="taper",
+                     entity_id=taper.id, patient_id=patient.id,
+                     detail={"from": moment.isoformat(), "reason": why, "restored_order": oid})
+    versions = order_repo.versions_since(ctx.db, moment, patient.id).get(patient.id, [])
+    return next(o for o in versions if o.id == oid)
+
+
+def printed_by_name(ctx: Context) -> str:
+    actor = ctx.require_actor()
+    with actionable_errors():
+        row = people.user_by_name(ctx.db, actor.name)
+    return (row.full_name if row and row.full_name else actor.name)
+
+
+__all__ = ["STOP_TAPERED", "TaperParams", "TaperPreview", "apply", "cancel", "preview"]
