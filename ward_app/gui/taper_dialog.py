@@ -81,7 +81,10 @@ class PlanModel(QAbstractTableModel):
             if col == 2 + len(self.plan.times):
                 return "No more baclofen" if day.daily_mg <= 0 else f"{day.daily_mg:g} mg"
             mg = day.doses[col - 2][1]
-            return "—" if mg <= 0 else f"{mg:g} mg ({amount_text(mg, self.plan.form)})"
+            return "—" if mg <= 0 else f"{mg:g} mg"
+        if role == Qt.ItemDataRole.ToolTipRole and 2 <= col < 2 + len(self.plan.times):
+            mg = day.doses[col - 2][1]
+            return amount_text(mg, self.plan.form) if mg > 0 else None
         if role == Qt.ItemDataRole.FontRole:
             previous = self.plan.days[index.row() - 1] if index.row() else None
             if previous is None or previous.doses != day.doses:
@@ -139,7 +142,9 @@ class TaperDialog(QDialog):
         step_row.addWidget(self.step)
         step_row.addWidget(self.step_kind, 1)
         form = QFormLayout()
-        form.addRow("Reduce by (&step):", step_row)
+        step_label = QLabel("Reduce &by:", self)
+        step_label.setBuddy(self.step)
+        form.addRow(step_label, step_row)
         form.addRow("&Every:", self.every)
         form.addRow("Start (day &1):", self.start)
         form.addRow("&Form:", self.form)
