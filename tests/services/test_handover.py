@@ -1,0 +1,71 @@
+"""The handover snapshot on the demo ward at NOW (25 Nov 2026 10:00, Europe/London)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import NOW, act_as
+from ward_app.domain.errors import InvalidInput
+from ward_app.domain.handover import Acuity
+from ward_app.services.alerts import ward_alerts
+from ward_app.services.demo import MISSED_TWO, PAST_ERI
+from ward_app.services.demo_obs import EARLY_WITHDRAWAL, OVER_SEDATED
+from ward_app.services.handover import build_handover, record_printed
+from ward_app.storage import audit
+
+
+@pytest.fixture
+def sheet(demo_ward):
+    act_as(demo_ward, "charge.silva")  # the handover is the charge nurse's
+    return build_handover(demo_ward)
+
+
+def block(sheet, name):
+    return next(b for b in sheet.patients if b.name == name)
+
+
+def test_every_patient_in_bed_order_with_the_stories_graded(sheet):
+    assert sheet.summary.patients == 24 == len(sheet.patients)
+    assert [b.bed for b in sheet.patients] == [str(n) for n in range(1, 25)]
+    assert block(sheet, EARLY_WITHDRAWAL).acuity is Acuity.UNSTABLE
+    assert block(sheet, OVER_SEDATED).acuity is Acuity.UNSTABLE
+    assert block(sheet, MISSED_TWO).acuity is Acuity.WATCHER
+    assert sum(sheet.summary.by_acuity.values()) == 24
+    assert sheet.ward == "Ward 7" and sheet.at.utcoffset() == timedelta(0)
+
+
+def test_summary_lists_what_is_due_missed_and_the_pumps_to_refill(sheet, demo_ward):
+    s = sheet.summary
+    assert all(NOW <= d.due < NOW + timedelta(hours=12) for d in s.due_next_12h)
+    assert any(d.name == MISSED_TWO and d.state == "missed" for d in s.not_given_24h)
+    assert [r.name for r in s.refills_due] == ["Zoë Ní Bhriain"]
+    alerts = ward_alerts(demo_ward)
+    assert sum(s.alerts_by_severity.values()) == len(alerts)
+
+
+def test_blocks_carry_sbar(sheet):
+    b = block(sheet, EARLY_WITHDRAWAL)
+    assert b.route == "intrathecal" and "SynchroMed" in (b.pump or "")
+    assert "Itching without a rash" in (b.withdrawal or "")
+    assert "up 2 steps" in (b.spasticity or "")
+    assert len(b.news2_trend) > 5 and b.news2.startswith("NEWS2")
+    assert any(a.urgent and "withdrawal.early" in a.what for a in b.actions)
+    d = block(sheet, OVER_SEDATED)
+    assert d.sedation.startswith("POSS 3") and d.renal.startswith("eGFR 24")
+    e = block(sheet, MISSED_TWO)
+    assert e.not_given_24h and all("missed" in x for x in e.not_given_24h)
+    timed = [a.when for a in e.actions if a.when is not None]
+    assert timed == sorted(timed)
+    assert any(a.rule == "pump.eri" for a in block(sheet, PAST_ERI).alerts)
+
+
+def test_unknown_ward_and_the_audit(demo_ward, sheet):
+    with pytest.raises(InvalidInput, match="no ward 'Ward 9'"):
+        build_handover(demo_ward, ward="Ward 9")
+    assert build_handover(demo_ward, ward="ward 7").ward == "Ward 7"
+    record_printed(demo_ward, sheet, "print", 9)
+    entry = audit.entries(demo_ward.db, limit=1)[0]
+    assert entry["action"] == "handover.print" and entry["detail"]["pages"] == 9
+    assert entry["user"] == "charge.silva"

@@ -1,0 +1,41 @@
+"""The shift handover sheet from the command line: ward-app handover --out FILE.pdf."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ward_app.cli.common import state
+from ward_app.reports.handover_sheet import handover_pdf
+from ward_app.reports.pdfinfo import page_count
+from ward_app.services.handover import build_handover, record_printed
+
+
+@click.command()
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The PDF file to write.")
+@click.option("--ward", help="Ward name [default: the database's first ward].")
+def handover(out: Path, ward: str | None) -> None:
+    """Write the shift handover sheet at --now (ward summary, then SBAR per patient).
+
+    Example: ward-app --db ward7.db --now 2026-11-26T07:00 handover --out handover.pdf
+    """
+    ctx = state().context()
+    sheet = build_handover(ctx, ward=ward)
+    data = handover_pdf(sheet)
+    if out.parent and not out.parent.exists():
+        raise click.ClickException(f"The folder {out.parent} does not exist: choose an existing "
+                                   "folder for --out.")
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)  # never leave a half-written sheet under the real name
+    pages = page_count(data)
+    record_printed(ctx, sheet, "export", pages)
+    s = sheet.summary
+    click.echo(f"Handover for {sheet.ward} at {sheet.at:%d %b %Y %H:%M}: {s.patients} patients "
+               f"({s.by_acuity.get('unstable', 0)} unstable, {s.by_acuity.get('watcher', 0)} "
+               f"watchers), written to {out}.")
+
+
+COMMANDS = [handover]

@@ -1,0 +1,115 @@
+"""Print handover: the sheet is gathered from the database (fast, on the GUI thread), rendered to
+PDF on a worker with progress shown, previewed inside the app, then printed through the system
+print dialog or saved. Who printed or saved it, and when, goes in the audit."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from ward_app.domain.errors import WardError
+from ward_app.domain.handover import Handover
+from ward_app.gui.pdf_preview import PdfPreview
+from ward_app.gui.worker import Job, run_in_background
+from ward_app.reports.handover_sheet import handover_pdf
+from ward_app.services.context import Context
+from ward_app.services.handover import build_handover, record_printed
+
+
+class HandoverDialog(QDialog):
+    def __init__(self, ctx: Context, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.sheet: Handover | None = None
+        self._job: Job | None = None
+        self.setWindowTitle("Shift handover")
+        self.setAccessibleName("Shift handover")
+        self.status = QLabel("Preparing the handover sheet…", self)
+        self.status.setObjectName("handoverStatus")
+        self.status.setWordWrap(True)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)  # busy: rendering takes a moment on a large ward
+        self.progress.setAccessibleName("Preparing the sheet")
+        self.preview = PdfPreview(self, empty_text="The handover sheet appears here.")
+        self.print_button = QPushButton("&Print…", self)
+        self.print_button.clicked.connect(self.print_sheet)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, self.print_sheet)
+        self.save_button = QPushButton("Save as P&DF…", self)
+        self.save_button.clicked.connect(self.save_sheet)
+        close = QPushButton("Close", self)
+        close.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.print_button)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.preview, 1)
+        layout.addLayout(buttons)
+        self.resize(1200, 860)
+        self._set_ready(False)
+        self.start()
+
+    def _set_ready(self, ready: bool) -> None:
+        self.print_button.setEnabled(ready)
+        self.save_button.setEnabled(ready)
+        self.progress.setVisible(not ready and self.sheet is not None)
+
+    def start(self) -> None:
+        try:
+            self.sheet = build_handover(self.ctx)
+        except WardError as exc:
+            self.status.setText(f"⚠ The handover could not be prepared: {exc}")
+            self.progress.hide()
+            return
+        sheet = self.sheet
+        self._set_ready(False)
+        self._job = run_in_background(self, lambda: handover_pdf(sheet), self._done, self._failed)
+
+    def _done(self, data: bytes) -> None:
+        self.preview.set_pdf(data)
+        s = self.sheet.summary if self.sheet else None
+        if s is not None and self.sheet is not None:
+            self.status.setText(
+                f"<b>{self.sheet.ward}</b> at {self.sheet.at:%a %d %b %Y %H:%M}: {s.patients} "
+                f"patients, {s.by_acuity.get('unstable', 0)} unstable, "
+                f"{s.by_acuity.get('watcher', 0)} watchers; {self.preview.page_count()} pages.")
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self._set_ready(True)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.progress.hide()
+        self.status.setText(f"⚠ The handover sheet could not be made ({type(exc).__name__}): "
+                            "this is a bug, please report it to IT.")
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.preview.pdf)
+
+    def _audit(self, how: str) -> None:
+        if self.sheet is not None:
+            try:
+                record_printed(self.ctx, self.sheet, how, self.preview.page_count())
+            except WardError as exc:
+                self.status.setText(f"⚠ Printed, but not recorded in the audit: {exc}")
+
+    def print_sheet(self) -> None:
+        if self.ready and self.preview.print_with_dialog(self):
+            self._audit("print")
+
+    def save_sheet(self) -> None:
+        if not self.ready or self.sheet is None:
+            return
+        name = f"handover-{self.sheet.ward.replace(' ', '-')}-{self.sheet.at:%Y%m%d-%H%M}.pdf"
+        if self.preview.save_with_dialog(self, name) is not None:
+            self._audit("save")

@@ -1,0 +1,458 @@
+"""The shift handover sheet (RULES §8): the ward summary first (who is unstable, what is due, what
+was not given, pump refills due), then one SBAR block per patient with its I-PASS illness severity
+and timed actions. Landscape A4 or Letter; confidential; printed by whom and when; page x of y."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.barcode.code128 import Code128
+from reportlab.graphics.shapes import Circle, Drawing, PolyLine, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape, letter
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
+from reportlab.platypus.flowables import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer
+
+from ward_app.domain.handover import Acuity, AlertLine, Handover, PatientBlock
+from ward_app.reports.fonts import register_fonts
+
+TITLE = "Shift handover"
+CONFIDENTIAL = "Confidential — patient information"
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_INK, _GREY = colors.HexColor("#1F2933"), colors.HexColor("#5F6B7A")
+_RULE, _HEAD = colors.HexColor("#9AA5B1"), colors.HexColor("#2D4A66")
+_SHADE = colors.HexColor("#EDF2F7")
+_RED, _RED_BG = colors.HexColor("#B42318"), colors.HexColor("#FCE8E8")
+_AMBER, _AMBER_BG = colors.HexColor("#8A5300"), colors.HexColor("#FFF1CC")
+_GREEN = colors.HexColor("#2E7D32")
+#: severity → mark, word, colour, bold: read in words and marks, colour only a third signal
+_SEVERITY = {"emergency": ("‼", "EMERGENCY", _RED, True), "urgent": ("⚠", "URGENT", _RED, True),
+             "warning": ("△", "Warning", _AMBER, False), "info": ("○", "Info", _GREY, False)}
+_RANK = {"emergency": 3, "urgent": 2, "warning": 1, "info": 0}
+#: acuity → mark, word, text colour, label text colour, label fill, box line colour and width
+_ACUITY = {Acuity.UNSTABLE: ("▲", "UNSTABLE", _RED, colors.white, _RED, _RED, 2.0),
+           Acuity.WATCHER: ("◆", "WATCHER", _AMBER, _INK, colors.HexColor("#F5C451"),
+                            colors.HexColor("#D99A00"), 1.4),
+           Acuity.STABLE: ("●", "STABLE", _GREEN, _GREEN, colors.white, _INK, 0.8)}
+_HEAD_BG = {Acuity.UNSTABLE: _RED_BG, Acuity.WATCHER: _AMBER_BG, Acuity.STABLE: _SHADE}
+_UNIT = re.compile(r"(\d) (mg|mcg|mL|g|°C|h|y|min|mmHg)\b")
+_ROUTES = ("oral", "enteral", "intrathecal", "none")
+_NO_PAD = [(k, (0, 0), (-1, -1), 0) for k in ("LEFTPADDING", "RIGHTPADDING", "TOPPADDING",
+                                              "BOTTOMPADDING")]
+_BANDS = ((-0.5, 0.5, "#F2F6F2", "0"), (0.5, 4.5, "#E2EFE2", "1–4"),
+          (4.5, 6.5, "#FCE9C2", "5–6"), (6.5, 99.0, "#F8D3CF", "7+"))
+
+
+class _Once:
+    """Measured once per width: nested tables wrap each cell many times (never a split Table)."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if getattr(self, "_wrapped_at", None) != availWidth:
+            self._wrapped_at, self._size = availWidth, super().wrap(availWidth, availHeight)  # type: ignore[misc]
+        return self._size
+
+
+class _P(_Once, Paragraph):
+    """A Paragraph measured once per width."""
+
+
+class _T(_Once, Table):
+    """A Table, never split, measured once per width."""
+
+
+def moment_text(at: datetime) -> str:
+    """'Wed 25 Nov 2026 07:00', in English whatever the process locale."""
+    return f"{_DAYS[at.weekday()]} {at.day:02d} {_MONTHS[at.month - 1]} {at.year} {at:%H:%M}"
+
+
+def _day(d: date) -> str:
+    return f"{_DAYS[d.weekday()]} {d.day:02d} {_MONTHS[d.month - 1]}"
+
+
+def _font(text: str, colour: colors.Color, bold: bool = False) -> str:
+    return f"<font color='{colour.hexval()}'>{f'<b>{text}</b>' if bold else text}</font>"
+
+
+def _sev(severity: str) -> str:
+    mark, word, colour, bold = _SEVERITY.get(severity, ("•", escape(severity), _GREY, False))
+    return _font(f"{mark}\u00a0{word}", colour, bold)
+
+
+def _acuity(a: Acuity) -> str:
+    mark, word, colour, *_rest = _ACUITY[a]
+    return _font(f"{mark}\u00a0{word}", colour, True)
+
+
+def _e(text: str) -> str:
+    """Escaped for Paragraph markup, a number kept on the line of its unit ('5 mg', '36.8 °C')."""
+    return _UNIT.sub("\\1\u00a0\\2", escape(text))
+
+
+def _regimen(p: PatientBlock, short: bool = False) -> str:
+    """'Oral baclofen <b>10 mg TDS</b>' ('Oral' alone in a heading); the dose alone with no route."""
+    if not p.route:
+        return f"<b>{_e(p.dose or 'No baclofen order')}</b>"
+    route = _e(p.route).capitalize() + ("" if short else " baclofen")
+    return f"{route} <b>{_e(p.dose)}</b>"
+
+
+def _first_sentence(text: str, limit: int = 100) -> str:
+    cut = text.split(". ")[0].rstrip(".")
+    return cut if len(cut) <= limit else cut[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def _sorted_alerts(alerts: Sequence[AlertLine]) -> list[AlertLine]:
+    return sorted(alerts, key=lambda a: (a.acknowledged_by is not None, -_RANK.get(a.severity, 0)))
+
+
+def _canvas_maker(h: Handover, font: str, bold: str) -> type:
+    """A canvas that holds its pages to the end, so each can say 'Page x of y' in its footer."""
+    offset = h.at.strftime("%z") or "+0000"
+    stamp = f"D:{h.at:%Y%m%d%H%M%S}{offset[:3]}'{offset[3:5]}'"
+    moment = f"{moment_text(h.at)} ({h.zone_name})"
+    printed = f"Printed by {h.printed_by} on {moment_text(h.at)}"
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+            self.setDateFormatter(lambda *_ymdhms: stamp)  # the PDF's date is the handover time
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self._frame(number, total)
+                super().showPage()
+            super().save()
+
+        def _fit(self, text: str, face: str, size: float, room: float) -> float:
+            while size > 5 and stringWidth(text, face, size) > room:
+                size -= 0.25  # a long name shrinks rather than running into the next text
+            return size
+
+        def _frame(self, number: int, total: int) -> None:
+            width, height = self._pagesize
+            left, right = 12 * mm, width - 12 * mm
+            self.saveState()
+            self.setFillColor(_INK)
+            title = f"{h.ward} · {TITLE}"
+            self.setFont(bold, self._fit(title, bold, 12, width * 0.55))
+            self.drawString(left, height - 10 * mm, title)
+            self.setFont(font, self._fit(moment, font, 10, width * 0.35))
+            self.drawRightString(right, height - 10 * mm, moment)
+            self.setStrokeColor(_RULE)
+            self.setLineWidth(0.5)
+            self.line(left, height - 12 * mm, right, height - 12 * mm)
+            self.line(left, 10 * mm, right, 10 * mm)
+            self.setFont(bold, 7.5)
+            self.drawString(left, 6.5 * mm, CONFIDENTIAL)
+            self.drawRightString(right, 6.5 * mm, f"Page {number} of {total}")
+            self.setFillColor(_GREY)
+            self.setFont(font, self._fit(printed, font, 7.5, width - 2 * 70 * mm))
+            self.drawCentredString(width / 2, 6.5 * mm, printed)
+            self.restoreState()
+
+    return NumberedCanvas
+
+
+def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=regular, fontSize=7.8, leading=9.4, textColor=_INK)
+    return {
+        "base": base,
+        "h1": ParagraphStyle("h1", base, fontName=bold, fontSize=10.5, leading=13, spaceBefore=6,
+                             spaceAfter=2.5, textColor=_HEAD),
+        "lead": ParagraphStyle("lead", base, fontSize=8.5, leading=11),
+        "cell": ParagraphStyle("cell", base, fontSize=8.3, leading=10),
+        "th": ParagraphStyle("th", base, fontName=bold, fontSize=7.5, leading=9, textColor=colors.white),
+        "tile": ParagraphStyle("tile", base, fontSize=9.5, leading=12),
+        "big": ParagraphStyle("big", base, fontName=bold, fontSize=20, leading=22),
+        "sec": ParagraphStyle("sec", base, fontName=bold, fontSize=7.3, leading=9, textColor=_HEAD),
+        "name": ParagraphStyle("name", base, fontSize=8.5, leading=13),
+        "item": ParagraphStyle("item", base, spaceBefore=0.8),
+    }
+
+
+def _trend(points: Sequence[tuple[datetime, int]], at: datetime, w: float, font: str) -> Drawing:
+    """NEWS2 over the last 72 h: a sparkline over faint bands 0 / 1-4 / 5-6 / 7+."""
+    h, label_w = 9 * mm, 7 * mm
+    d, plot_w = Drawing(w, h), w - label_w
+    top = max(9.5, max((v for _t, v in points), default=0) + 0.5)
+
+    def y(v: float) -> float:
+        return 0.5 + (h - 1) * (min(v, top) + 0.5) / (top + 0.5)
+
+    for low, high, fill, text in _BANDS:
+        y0, y1 = y(low), y(min(high, top))
+        d.add(Rect(0, y0, plot_w, y1 - y0, fillColor=colors.HexColor(fill), strokeColor=None))
+        d.add(String(plot_w + 1.5, (y0 + y1) / 2 - 1.7, text, fontName=font, fontSize=4.8,
+                     fillColor=_GREY))
+    start = at - timedelta(hours=72)
+    xy = [(plot_w * (t - start).total_seconds() / (72 * 3600), y(v), v) for t, v in sorted(points)
+          if start <= t <= at]
+    if len(xy) > 1:
+        d.add(PolyLine([c for x, yy, _v in xy for c in (x, yy)], strokeColor=_INK, strokeWidth=0.8))
+    if xy:
+        x, yy, v = xy[-1]
+        d.add(Circle(x, yy, 1.3, fillColor=_INK, strokeColor=None))
+        d.add(String(max(x - 2.5, 0), min(yy + 2, h - 5), str(v), fontName=font, fontSize=5.5,
+                     textAnchor="end", fillColor=_INK))
+    d.add(String(1, h - 4.5, "NEWS2, 72 h", fontName=font, fontSize=4.5, fillColor=_GREY))
+    return d
+
+
+class _Sheet:
+    def __init__(self, h: Handover, doc: SimpleDocTemplate, regular: str, bold: str) -> None:
+        self.h, self.width, self.max_h = h, doc.width, doc.height - 14
+        self.font, self.bold, self.s = regular, bold, _styles(regular, bold)
+        self.tz = h.at.tzinfo
+
+    def p(self, text: str, style: str = "base") -> Paragraph:
+        return _P(text, self.s[style])
+
+    def local(self, dt: datetime) -> datetime:
+        return dt.astimezone(self.tz) if dt.tzinfo is not None and self.tz is not None else dt
+
+    def hm(self, dt: datetime) -> str:  # '08:00' on the handover's date, 'Thu 08:00' another day
+        t = self.local(dt)
+        return f"{t:%H:%M}" if t.date() == self.h.at.date() else f"{_DAYS[t.weekday()]} {t:%H:%M}"
+
+    def table(self, rows: list[list[Any]], widths: Sequence[float],
+              extra: Sequence[tuple[Any, ...]] = ()) -> Table:
+        """A summary table: a dark heading row, repeated when the table runs onto the next page."""
+        return Table(rows, colWidths=list(widths), repeatRows=1, style=[
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 1.6),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.8), ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3), ("LINEBELOW", (0, 0), (-1, -1), 0.25, _RULE),
+            ("FONT", (0, 0), (-1, -1), self.font, 8.3, 10), ("TEXTCOLOR", (0, 0), (-1, -1), _INK),
+            ("BACKGROUND", (0, 0), (-1, 0), _HEAD),
+            *[("BACKGROUND", (0, r), (-1, r), _SHADE) for r in range(2, len(rows), 2)], *extra])
+
+    def head(self, *titles: str) -> list[Paragraph]:
+        return [self.p(t, "th") for t in titles]
+
+    def section(self, title: str) -> list[Flowable]:
+        return [CondPageBreak(30 * mm), self.p(title, "h1")]  # a title never ends a page
+
+    # ---- the ward summary -------------------------------------------------------------------
+    def summary(self) -> list[Flowable]:
+        sm, e, w = self.h.summary, escape, self.width
+        routes = [r for r in _ROUTES if r in sm.by_route] + sorted(set(sm.by_route) - set(_ROUTES))
+        by_route = " · ".join(f"{e(r)} <b>{sm.by_route[r]}</b>" for r in routes) or "—"
+        by_acuity = " · ".join(f"{_acuity(a)} <b>{sm.by_acuity.get(a.value, 0)}</b>" for a in
+                               (Acuity.UNSTABLE, Acuity.WATCHER, Acuity.STABLE))
+        tiles = Table([[self.p("Patients", "sec"), self.p("By route", "sec"),
+                        self.p("By illness severity (I-PASS)", "sec")],
+                       [self.p(str(sm.patients), "big"), self.p(by_route, "tile"),
+                        self.p(by_acuity, "tile")]], colWidths=[w * 0.14, w * 0.40, w * 0.46])
+        tiles.setStyle([("BOX", (0, 0), (-1, -1), 0.9, _INK), ("BACKGROUND", (0, 0), (-1, -1), _SHADE),
+                        ("LINEBEFORE", (1, 0), (-1, -1), 0.4, _RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                        ("BOTTOMPADDING", (0, 0), (-1, 0), 0)])
+        out: list[Flowable] = [self.p(f"Ward summary — {e(self.h.ward)}", "h1"), tiles]
+        out += self._watch_list() + self._due() + self._not_given() + self._refills()
+        counts = " · ".join(f"{_sev(sev)} <b>{sm.alerts_by_severity[sev]}</b>" for sev in _SEVERITY
+                            if sm.alerts_by_severity.get(sev))
+        return out + self.section("Active alerts by severity") + [
+            self.p(counts or "No active alerts.", "lead")]
+
+    def _watch_list(self) -> list[Flowable]:
+        title = self.section("Unstable and watcher patients")
+        who = [p for a in (Acuity.UNSTABLE, Acuity.WATCHER) for p in self.h.patients if p.acuity is a]
+        if not who:
+            return [*title, self.p("None: every patient is stable.", "lead")]
+        rows: list[list[Any]] = [self.head("Severity", "Bed", "Name", "Why (top alerts)")]
+        for p in who:
+            alerts = _sorted_alerts(p.alerts)
+            why = [f"{_sev(a.severity)} {escape(_first_sentence(a.message))}" for a in alerts[:2]]
+            if len(alerts) > 2:
+                why[-1] += _font(f" (+ {len(alerts) - 2} more)", _GREY)
+            if p.news2 and not alerts:
+                why.append(escape(p.news2))
+            rows.append([self.p(_acuity(p.acuity), "cell"), self.p(f"<b>{escape(p.bed)}</b>", "cell"),
+                         self.p(f"<b>{escape(p.name)}</b>", "cell"),
+                         self.p("<br/>".join(why) or "—", "cell")])
+        return [*title, self.table(rows, [27 * mm, 13 * mm, 48 * mm, self.width - 88 * mm])]
+
+    def _due(self) -> list[Flowable]:
+        """By dose time (as the round is walked), three doses to a row in bed order."""
+        doses = self.h.summary.due_next_12h
+        title = self.section(f"Doses due in the next 12 hours ({len(doses)})")
+        if not doses:
+            return [*title, self.p("No doses due.", "lead")]
+        by_time: dict[str, list[Any]] = {}
+        for d in doses:
+            by_time.setdefault(self.hm(d.due), []).append(d)
+        gap, n = 4 * mm, 3
+        gw = (self.width - (n - 1) * gap) / n
+        widths = ([13 * mm, gw - 35 * mm, 22 * mm, gap] * n)[:-1]
+        style: list[tuple[Any, ...]] = [("SPAN", (0, 0), (-1, 0)),
+                                        ("FONT", (0, 1), (-1, -1), self.bold, 8.3, 10)]
+        style += [("LINEBELOW", (c, 0), (c, -1), 0, colors.white) for c in range(3, 4 * n - 1, 4)]
+        out = title
+        for time, group in by_time.items():  # one table a time: its band repeats if it splits
+            rows: list[list[Any]] = [[self.p(f"{time} · {len(group)} dose{'s' * (len(group) != 1)}",
+                                             "th")] + [""] * (len(widths) - 1)]
+            for i in range(0, len(group), n):
+                row: list[Any] = []
+                for d in group[i:i + n]:
+                    row += [d.bed, self.p(escape(d.name), "cell"), d.dose, ""]  # plain: no markup
+                rows.append((row + [""] * len(widths))[:len(widths)])
+            out += [self.table(rows, widths, extra=style), Spacer(1, 1.5 * mm)]
+        return out
+
+    def _not_given(self) -> list[Flowable]:
+        doses = self.h.summary.not_given_24h
+        title = self.section(f"Doses missed, omitted or refused in the last 24 hours ({len(doses)})")
+        if not doses:
+            return [*title, self.p("None: every dose was given or recorded.", "lead")]
+        rows: list[list[Any]] = [self.head("Due", "Bed", "Name", "Dose", "State", "Reason")]
+        for d in doses:
+            state = escape(d.state.replace("_", " ").upper())
+            state = _font(f"✗ {state}", _RED, True) if d.state == "missed" else f"<b>{state}</b>"
+            rows.append([self.hm(d.due), d.bed, self.p(escape(d.name), "cell"), d.dose,
+                         self.p(state, "cell"),
+                         self.p(escape(d.reason or "no reason recorded"), "cell")])
+        return [*title, self.table(rows, [22 * mm, 13 * mm, 55 * mm, 22 * mm, 30 * mm,
+                                          self.width - 142 * mm])]
+
+    def _refills(self) -> list[Flowable]:
+        refills = self.h.summary.refills_due
+        title = self.section(f"Pump refills due within 7 days ({len(refills)})")
+        if not refills:
+            return [*title, self.p("No pump refills due.", "lead")]
+        rows: list[list[Any]] = [self.head("Bed", "Name", "Refill by", "Low-reservoir alarm",
+                                           "Alert")]
+        for r in refills:
+            alarm = self.local(r.alarm_at)
+            rows.append([r.bed, self.p(f"<b>{escape(r.name)}</b>", "cell"),
+                         self.p(f"<b>{_day(r.refill_by)}</b>", "cell"),
+                         f"{_day(alarm.date())} {alarm:%H:%M}",
+                         self.p(_sev(r.severity) if r.severity else "not raised yet", "cell")])
+        return [*title, self.table(rows, [13 * mm, 55 * mm, 32 * mm, 40 * mm, self.width - 140 * mm])]
+
+    # ---- one SBAR block per patient ---------------------------------------------------------
+    def block(self, p: PatientBlock) -> Flowable:
+        """A bordered box, heading over S+B | A | R, kept on one page (nested tables, no spans:
+        a spanned cell is wrapped twice)."""
+        w = self.width
+        cols = [w * 0.25, w * 0.31, w * 0.44]
+        line_colour, line = _ACUITY[p.acuity][5:]
+        heading = self._heading(p, w)
+        sb, a, r = self._sb(p), self._assessment(p, cols[1] - 8), self._recommendation(p)
+        pad = [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 4),
+               ("RIGHTPADDING", (0, 0), (-1, -1), 4), ("TOPPADDING", (0, 0), (-1, -1), 2),
+               ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]
+        body = _T([[sb, a, r]], colWidths=cols, style=[*pad, ("LINEBEFORE", (1, 0), (-1, 0), 0.4, _RULE)])
+        frame = [("BOX", (0, 0), (-1, -1), line, line_colour), ("LINEBELOW", (0, 0), (-1, 0), 0.6, _RULE),
+                 ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG[p.acuity]), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+        box = _T([[heading], [body]], colWidths=[w], style=[*frame, *_NO_PAD])
+        if box.wrap(w, self.max_h)[1] <= self.max_h:
+            return KeepTogether([box, Spacer(1, 3 * mm)])
+        # taller than a page (a very long action list): the sections stacked, so it can split
+        tall = Table([[heading], [sb], [a], *[[item] for item in r]], colWidths=[w], repeatRows=1)
+        tall.setStyle([*pad, *frame, ("LINEBELOW", (0, 1), (-1, 2), 0.4, _RULE),
+                       *[(k, (0, 0), (-1, 0), 0) for k, *_rest in _NO_PAD],
+                       ("TOPPADDING", (0, 3), (-1, -1), 0), ("BOTTOMPADDING", (0, 3), (-1, -1), 0)])
+        return KeepTogether([tall, Spacer(1, 3 * mm)])
+
+    def _heading(self, p: PatientBlock, w: float) -> Table:
+        mark, word, _colour, fg, fill, *_line = _ACUITY[p.acuity]
+        code = Code128(p.mrn, barWidth=0.62, barHeight=6.5 * mm, humanReadable=False)
+        code_w = code.wrap(0, 0)[0] + 6
+        cells = [self.p(f"<font size=14><b>{_e(p.bed)}</b>\u2002</font> <font size=11.5><b>{_e(p.name)}"
+                        f"</b></font>  {p.age} y  ·  MRN <b>{_e(p.mrn)}</b>", "name"),
+                 self.p(f"<font size=11>{_regimen(p, short=True)}</font>", "name"), f"{mark} {word}", code]
+        label_w = 30 * mm
+        widths = [w * 0.5, w * 0.5 - label_w - code_w, label_w, code_w]
+        t = _T([cells], colWidths=widths)
+        t.setStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("BACKGROUND", (2, 0), (2, 0), fill),
+                    ("BOX", (2, 0), (2, 0), 0.8, fill if fill != colors.white else _GREEN),
+                    ("FONT", (2, 0), (2, 0), self.bold, 8.5), ("TEXTCOLOR", (2, 0), (2, 0), fg),
+                    ("ALIGN", (2, 0), (2, 0), "CENTER"),
+                    ("BACKGROUND", (3, 0), (3, 0), colors.white), ("ALIGN", (3, 0), (3, 0), "CENTER"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                    ("TOPPADDING", (1, 0), (1, 0), 7.6)])  # its baseline on the name's (14 pt bed)
+        return t
+
+    def _lines(self, pairs: Sequence[tuple[str, str | None]]) -> str:
+        return "<br/>".join(f"{_font(label, _GREY)} {value}" for label, value in pairs if value)
+
+    def _title(self, text: str) -> str:
+        return _font(text, _HEAD, True)
+
+    def _sb(self, p: PatientBlock) -> Paragraph:
+        open_alerts = [a.severity for a in p.alerts if a.acknowledged_by is None]
+        counts = " · ".join(f"{_sev(s)}\u00a0{open_alerts.count(s)}" for s in _SEVERITY if s in open_alerts)
+        situation = [_regimen(p),
+                     _acuity(p.acuity) + (f" · {_font('open alerts', _GREY)} {counts}" if counts else "")]
+        background = self._lines([
+            ("Indication", _e(p.indication or "")), ("Flags", _e(", ".join(p.flags)) or "none"),
+            ("Renal", _e(p.renal or "")), ("Co-meds", _e("; ".join(p.comeds))), ("Pump", _e(p.pump or ""))])
+        return self.p("<br/>".join([self._title("S · Situation"), *situation,
+                                    self._title("B · Background"), background]), "item")
+
+    def _assessment(self, p: PatientBlock, w: float) -> list[Flowable]:
+        points = [(self.local(t), v) for t, v in p.news2_trend]
+        news2 = f"<b>{_e(p.news2 or 'NEWS2: no vital signs recorded')}</b>"
+        if not points:
+            news2 += "<br/>" + _font("No complete NEWS2 sets in 72 h", _GREY)
+        not_given = _font(_e(", ".join(p.not_given_24h)), _RED, True) if p.not_given_24h else "none"
+        rest = self._lines([("Vitals", _e(p.vitals or "")), ("Sedation", _e(p.sedation or "")),
+                            ("Spasticity", _e(p.spasticity or "")), ("Withdrawal", _e(p.withdrawal or "")),
+                            ("Given 24 h:", f"<b>{p.given_24h}</b>; not given: {not_given}")])
+        top: Flowable = self.p(f"{self._title('A · Assessment')}<br/>{news2}", "item")
+        if points:  # the trend beside the score, not under it: a block stays four to a page
+            top = _T([[top, _trend(points, self.h.at, w * 0.52, self.font)]],
+                     colWidths=[w * 0.48, w * 0.52], style=[("VALIGN", (0, 0), (-1, -1), "TOP"), *_NO_PAD])
+        return [top, self.p(rest, "item")]
+
+    def _recommendation(self, p: PatientBlock) -> list[Flowable]:
+        out: list[Flowable] = [self.p(self._title("R · Recommendation"), "item")]
+        times = ["now" if a.when is None else self.hm(a.when) for a in p.actions]
+        indent = max((stringWidth(t, self.bold, 7.8) for t in times), default=0) + 5
+        style = ParagraphStyle("action", self.s["item"], leftIndent=indent, bulletIndent=0,
+                               bulletFontName=self.bold, bulletFontSize=7.8)
+        for a, t in zip(p.actions, times, strict=True):
+            text = _e(a.what)
+            out.append(_P(_font(f"⚠ {text}", _RED, True) if a.urgent else text, style, bulletText=t))
+        if not p.actions:
+            out.append(self.p("No actions listed: continue the current plan.", "item"))
+        alerts, said = [], " ".join(a.what for a in p.actions)  # said: not printed twice
+        for al in _sorted_alerts(p.alerts):
+            tail = f"{escape(al.rule)} · since {self.hm(al.since)}"
+            if al.acknowledged_by is not None:
+                tail += f" · ✓ acknowledged by {escape(al.acknowledged_by)}"
+            text = _font("as in the actions above", _GREY) if al.message in said else _e(al.message)
+            alerts.append(f"{_sev(al.severity)} {text} "
+                          f"<font size=6.3 color='{_GREY.hexval()}'>({tail})</font>")
+        return out + ([self.p("<br/>".join(alerts), "item")] if alerts else [])
+
+
+def handover_pdf(h: Handover) -> bytes:
+    """The handover sheet as PDF bytes: same snapshot, same bytes (no clock, no database)."""
+    regular, bold = register_fonts()
+    buffer = io.BytesIO()
+    size = landscape(letter if h.paper.lower() == "letter" else A4)
+    doc = SimpleDocTemplate(buffer, pagesize=size, leftMargin=12 * mm, rightMargin=12 * mm,
+                            topMargin=14 * mm, bottomMargin=12 * mm, title=TITLE, author="ward_app",
+                            creator="ward_app", subject="", invariant=True)
+    sheet = _Sheet(h, doc, regular, bold)
+    story: list[Flowable] = sheet.summary()
+    if h.patients:
+        story += [PageBreak(), *[sheet.block(p) for p in h.patients]]
+    doc.build(story, canvasmaker=_canvas_maker(h, regular, bold))
+    return buffer.getvalue()

@@ -1,0 +1,271 @@
+"""The shift handover at a moment: the ward summary and one SBAR block per patient, as plain data
+for ``reports.handover_sheet``. Built from the same single load as the ward board and its alerts,
+so the sheet and the window agree."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
+from ward_app.domain.dose_alerts import in_force, withdrawal_watches
+from ward_app.domain.errors import InvalidInput
+from ward_app.domain.handover import (
+    Action,
+    AlertLine,
+    DoseLine,
+    Handover,
+    PatientBlock,
+    RefillLine,
+    WardSummary,
+    acuity,
+)
+from ward_app.domain.mar import (
+    NOT_GIVEN,
+    REASON_LABELS,
+    Reason,
+    State,
+    dose_state,
+    effective_records,
+)
+from ward_app.domain.news2 import news2, next_obs_interval
+from ward_app.domain.observations import MAS_STEPS, SIGN_LABELS, Observation, Sign
+from ward_app.domain.patient import Flag
+from ward_app.domain.pump import pump_dates
+from ward_app.domain.roles import Action as Permission
+from ward_app.domain.rules import Thresholds
+from ward_app.domain.schedule import due_doses
+from ward_app.services.board import BoardRow, ward_overview
+from ward_app.services.context import Context
+from ward_app.services.tapers import printed_by_name
+from ward_app.storage import audit, people
+
+AHEAD = timedelta(hours=12)
+BEHIND = timedelta(hours=24)
+TREND = timedelta(hours=72)
+
+
+def _hm(moment: datetime, ctx: Context) -> str:
+    return moment.astimezone(ctx.zone).strftime("%H:%M")
+
+
+def _vitals(o: Observation) -> str:
+    parts = []
+    if o.rr is not None:
+        parts.append(f"RR {o.rr}")
+    if o.spo2 is not None:
+        parts.append(f"SpO2 {o.spo2}{' O2' if o.on_oxygen else ''}")
+    if o.sbp is not None:
+        parts.append(f"BP {o.sbp}")
+    if o.hr is not None:
+        parts.append(f"HR {o.hr}")
+    if o.acvpu is not None:
+        parts.append(o.acvpu.value)
+    if o.temp is not None:
+        parts.append(f"{o.temp:.1f} °C")
+    return " · ".join(parts)
+
+
+def _assessment(ctx: Context, s: PatientSnapshot, now: datetime) -> dict[str, object]:
+    hyper = Flag.HYPERCAPNIC in s.patient.flags
+    recent = [o for o in s.observations if o.taken_at <= now]
+    vitals = [o for o in recent if o.has_vitals]
+    out: dict[str, object] = {}
+    if vitals:
+        last = vitals[-1]
+        score = news2(last, hyper)
+        out["news2"] = f"{score.text()} at {last.taken_at.astimezone(ctx.zone):%d %b %H:%M}"
+        out["vitals"] = _vitals(last)
+        out["news2_trend"] = tuple((o.taken_at, news2(o, hyper).total) for o in vitals
+                                   if o.taken_at >= now - TREND and news2(o, hyper).complete)
+        out["_score"] = score
+        out["_last"] = last
+    else:
+        out["news2"] = "no vital signs in the last 72 h"
+    sedated = next((o for o in reversed(recent) if o.poss is not None or o.rass is not None), None)
+    if sedated is not None:
+        poss = f"POSS {sedated.poss.value}" if sedated.poss else ""
+        rass = f"RASS {sedated.rass}" if sedated.rass is not None else ""
+        out["sedation"] = " ".join(x for x in (poss, rass) if x) + \
+            f" ({_hm(sedated.taken_at, ctx)})"
+    mas = next((o for o in reversed(recent) if o.mas is not None), None)
+    if mas is not None:
+        base = f", baseline {s.baseline_mas}" if s.baseline_mas else ""
+        penn = f", Penn {mas.penn}" if mas.penn is not None else ""
+        rise = (MAS_STEPS.index(mas.mas) - MAS_STEPS.index(s.baseline_mas)
+                if s.baseline_mas and mas.mas else 0)
+        out["spasticity"] = f"MAS {mas.mas}{base}{penn}" + (f" (up {rise} steps)" if rise > 0 else "")
+    day = [o for o in recent if o.taken_at >= now - BEHIND]
+    signs = {sign for o in day for sign in o.signs}
+    if signs:
+        order = list(Sign)
+        out["withdrawal"] = "SIGNS: " + ", ".join(SIGN_LABELS[x] for x in sorted(signs, key=order.index))
+    elif any(o.signs_checked for o in day):
+        out["withdrawal"] = "checked in 24 h: no signs"
+    return out
+
+
+def _doses(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds, row: BoardRow
+           ) -> tuple[list[DoseLine], list[DoseLine], int]:
+    """(due in the next 12 h with no record, not given in the last 24 h, given in 24 h)."""
+    window, missed_after = t.minutes("dose.window_min"), t.minutes("dose.missed_after_min")
+    doses = due_doses(s.versions, now - BEHIND - timedelta(hours=12), now + AHEAD, ctx.zone)
+    records, _ = effective_records(s.records)
+    due, missed, given = [], [], 0
+    for i, d in enumerate(doses):
+        nxt = doses[i + 1].due if i + 1 < len(doses) else None
+        rec = records.get(d.due)
+        line = DoseLine(d.due.astimezone(ctx.zone), row.bed, row.name, f"{d.dose_mg:g} mg")
+        if now <= d.due < now + AHEAD and rec is None:
+            due.append(line)
+        elif now - BEHIND <= d.due < now:
+            state = dose_state(d.due, rec, now, nxt, window, missed_after)
+            if state in NOT_GIVEN or state is State.LATE:
+                reason = None
+                if rec is not None and rec.reason:
+                    reason = REASON_LABELS.get(Reason(rec.reason), rec.reason) \
+                        if rec.reason in Reason._value2member_map_ else rec.reason
+                missed.append(DoseLine(line.due, row.bed, row.name, line.dose,
+                                       state.value.replace("_", " "), reason))
+            elif state in (State.GIVEN, State.GIVEN_LATE):
+                given += 1
+    return due, missed, given
+
+
+def _actions(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds,
+             due: list[DoseLine], alerts: list[Alert], assess: dict[str, object]) -> list[Action]:
+    out = [Action(d.due, f"give baclofen {d.dose}") for d in due]
+    score, last = assess.get("_score"), assess.get("_last")
+    if score is not None and isinstance(last, Observation):
+        next_obs = last.taken_at + next_obs_interval(score, t)  # type: ignore[arg-type]
+        late = next_obs < now
+        out.append(Action(None if late else next_obs.astimezone(ctx.zone),
+                          "observations OVERDUE: full set now" if late else "full set of observations",
+                          urgent=late))
+    for w in withdrawal_watches(s, now, t):
+        until = w.ends(timedelta(hours=float(t["withdrawal.watch_hours"])))
+        every = w.check_every(t).total_seconds() / 3600
+        out.append(Action(None, f"withdrawal check every {every:g} h until "
+                                f"{until.astimezone(ctx.zone):%a %H:%M} ({w.reason})"))
+    if s.pump is not None and s.pump.last_refill is not None:
+        d = pump_dates(s.pump.last_refill, t, ctx.zone, s.pump.pump.eri_and_end(t)[1])
+        if (d.refill_by - now.astimezone(ctx.zone).date()).days <= 7:
+            out.append(Action(None, f"pump refill by {d.refill_by:%a %d %b} (alarm "
+                                    f"{d.alarm_at.astimezone(ctx.zone):%a %d %b %H:%M})",
+                              urgent=any(a.rule in ("pump.refill_due", "pump.empty") and
+                                         a.severity >= Severity.URGENT for a in alerts)))
+    for a in alerts:
+        if a.severity >= Severity.URGENT and not a.acknowledged and a.rule != "dose.missed":
+            out.append(Action(None, f"{a.rule}: {a.message}", urgent=True))
+        elif a.rule == "dose.missed" and not a.acknowledged:
+            was_due = datetime.fromisoformat(str(a.values["due"])).astimezone(ctx.zone)
+            out.append(Action(None, f"missed dose due {was_due:%H:%M}: give now if still appropriate, "
+                                    "or record why not; tell the prescriber", urgent=True))
+    timed = sorted((a for a in out if a.when is not None), key=lambda a: a.when)  # type: ignore
+    return [a for a in out if a.when is None] + timed
+
+
+def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = None) -> Handover:
+    """Everything on the handover sheet at ``at`` (default now), for one ward (default the first)."""
+    ctx.require(Permission.HANDOVER)
+    now = at or ctx.now()
+    t = ctx.thresholds()
+    overview = ward_overview(ctx, now)
+    wards = sorted({r.ward for r in overview.rows})
+    if ward is not None:
+        match = next((w for w in wards if w.casefold() == ward.strip().casefold()), None)
+        if match is None:
+            raise InvalidInput("ward", f"There is no ward '{ward}' with patients: use one of "
+                               f"{', '.join(wards) or 'none'}.")
+        ward = match
+    ward = ward or (people.wards(ctx.db)[0].name if people.wards(ctx.db) else "Ward")
+    by_id = {s.patient.id: s for s in overview.snapshots}
+    alerts_by_patient: dict[int, list[Alert]] = {}
+    for a in overview.alerts:
+        alerts_by_patient.setdefault(a.patient_id, []).append(a)
+    blocks: list[PatientBlock] = []
+    due_all: list[DoseLine] = []
+    missed_all: list[DoseLine] = []
+    refills: list[RefillLine] = []
+    for row in overview.rows:
+        if row.ward != ward:
+            continue
+        s = by_id[row.patient_id]
+        alerts = alerts_by_patient.get(row.patient_id, [])
+        assess = _assessment(ctx, s, now)
+        due, missed, given = _doses(ctx, s, now, t, row)
+        due_all += due
+        missed_all += missed
+        score = assess.get("_score")
+        level = acuity(alerts, score.total if score else None,  # type: ignore[attr-defined]
+                       bool(score and score.single_3))  # type: ignore[attr-defined]
+        order = in_force(s.versions, now)
+        pump = None
+        if s.pump is not None:
+            p = s.pump.pump
+            eri, _end = p.eri_and_end(t)
+            last = s.pump.last_refill
+            pump = (f"{p.model or 'pump'}, reservoir {p.reservoir_ml or '?'} mL; ERI "
+                    f"{eri:%d %b %Y}" if eri else f"{p.model or 'pump'}; ERI not recorded")
+            if last is not None:
+                d = pump_dates(last, t, ctx.zone, p.eri_and_end(t)[1])
+                pump += (f"; refilled {last.refilled_at.astimezone(ctx.zone):%d %b} "
+                         f"({last.volume_ml:g} mL × {last.conc_mcg_ml:g} mcg/mL); refill by "
+                         f"{d.refill_by:%d %b}")
+                if (d.refill_by - now.astimezone(ctx.zone).date()).days <= 7 or row.refill_severity:
+                    refills.append(RefillLine(row.bed, row.name, d.refill_by,
+                                              d.alarm_at.astimezone(ctx.zone),
+                                              row.refill_severity.label if row.refill_severity
+                                              is not None else None))
+        lab = s.lab
+        renal = None
+        if lab is not None:
+            renal = ("on dialysis" if lab.dialysis else f"eGFR {lab.egfr:g}") + \
+                f" ({lab.taken_at.astimezone(ctx.zone):%d %b})"
+        blocks.append(PatientBlock(
+            bed=row.bed, name=row.name, mrn=row.mrn, age=row.age, route=row.route, dose=row.dose,
+            acuity=level,
+            indication=order.indication.value.replace("_", " ") if order and order.indication
+            else None,
+            flags=row.flags, renal=renal, comeds=s.comeds, pump=pump,
+            news2=str(assess["news2"]), news2_trend=assess.get("news2_trend", ()),  # type: ignore
+            vitals=assess.get("vitals"), sedation=assess.get("sedation"),  # type: ignore[arg-type]
+            spasticity=assess.get("spasticity"), withdrawal=assess.get("withdrawal"),  # type: ignore
+            given_24h=given,
+            not_given_24h=tuple(f"{d.due:%H:%M} {d.state}" + (f" ({d.reason})" if d.reason else "")
+                                for d in missed),
+            actions=tuple(_actions(ctx, s, now, t, due, alerts, assess)),
+            alerts=tuple(AlertLine(a.severity.label, a.rule, a.message,
+                                   a.since.astimezone(ctx.zone), a.acknowledged_by)
+                         for a in alerts if a.severity >= Severity.WARNING)))
+    counts: dict[str, int] = {}
+    for b in blocks:
+        counts[b.route or "none"] = counts.get(b.route or "none", 0) + 1
+    ids = {r.patient_id for r in overview.rows if r.ward == ward}
+    severities: dict[str, int] = {}
+    for a in overview.alerts:
+        if a.patient_id in ids:
+            severities[a.severity.label] = severities.get(a.severity.label, 0) + 1
+    summary = WardSummary(
+        patients=len(blocks), by_route=counts,
+        by_acuity={level: sum(b.acuity.value == level for b in blocks)
+                   for level in ("unstable", "watcher", "stable")},
+        alerts_by_severity=severities,
+        due_next_12h=tuple(sorted(due_all, key=lambda d: (d.due, d.bed))),
+        not_given_24h=tuple(sorted(missed_all, key=lambda d: (d.due, d.bed))),
+        refills_due=tuple(sorted(refills, key=lambda r: r.refill_by)))
+    return Handover(ward=ward, at=now.astimezone(ctx.zone), zone_name=str(ctx.zone),
+                    printed_by=printed_by_name(ctx), summary=summary, patients=tuple(blocks),
+                    paper=str(t["print.paper"]))
+
+
+def record_printed(ctx: Context, h: Handover, how: str, pages: int) -> None:
+    """Audit who printed or saved the handover sheet, when, and for which moment."""
+    actor = ctx.require(Permission.HANDOVER)
+    now = ctx.now()
+    with ctx.write() as db:
+        audit.record(db, at=now, user_id=actor.id, action=f"handover.{how}", entity="handover",
+                     detail={"ward": h.ward, "sheet_at": h.at.isoformat(), "pages": pages,
+                             "patients": h.summary.patients})
+
+
+__all__ = ["build_handover", "record_printed"]
