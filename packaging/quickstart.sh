@@ -27,8 +27,9 @@ debian_packages=(
   fonts-dejavu-core
 )
 
-# The tests also drive the sqlite3 shell (a raw DELETE must be refused by a trigger).
-[ "$mode" = test ] && debian_packages+=(sqlite3)
+# The tests also drive the sqlite3 shell (a raw DELETE must be refused by a trigger) and validate
+# the desktop entry and AppStream metadata.
+[ "$mode" = test ] && debian_packages+=(sqlite3 desktop-file-utils appstream)
 
 install_system_packages() {
   command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 || return 0

@@ -9,6 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("WARD_APP_DB", None)
 os.environ.pop("WARD_APP_USER", None)
 
+import contextlib  # noqa: E402
 import hashlib  # noqa: E402
 import io  # noqa: E402
 import sys  # noqa: E402
@@ -38,10 +39,41 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "ward.db"
 
 
+#: Users every ``ward`` fixture has besides its admin, one per clinical role (password: PASSWORD).
+PASSWORD = "test-password-1"
+ROLE_USERS = {"nurse": "nurse.test", "charge_nurse": "charge.test", "pharmacist": "pharm.test"}
+
+
+@contextlib.contextmanager
+def acting(ctx, name: str):
+    """Act as another existing user for the block (roles are enforced by the services)."""
+    from ward_app.services.context import resolve_actor
+
+    previous = ctx.actor
+    ctx.actor = resolve_actor(ctx, name)
+    try:
+        yield ctx
+    finally:
+        ctx.actor = previous
+
+
+def act_as(ctx, name: str):
+    """Switch the acting user for the rest of the test."""
+    from ward_app.services.context import resolve_actor
+
+    ctx.actor = resolve_actor(ctx, name)
+    return ctx
+
+
 @pytest.fixture
 def ward(db_path: Path):
-    """An initialised, empty ward database (Ward 7, Europe/London) acting as its admin."""
+    """An initialised, empty ward database (Ward 7, Europe/London) acting as its admin, with one
+    user per clinical role (ROLE_USERS)."""
+    from ward_app.services.admin import add_user
+
     ctx = init_ward(db_path, ward="Ward 7", tz="Europe/London", clock=fixed_clock)
+    for role, name in ROLE_USERS.items():
+        add_user(ctx, name, role, PASSWORD)
     yield ctx
     ctx.close()
 
@@ -62,13 +94,14 @@ def _demo_template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def demo_ward(db_path: Path, _demo_template: Path):
-    """A fresh copy of the demo ward (24 patients, 30 days) acting as its admin, clock at NOW."""
+    """A fresh copy of the demo ward (24 patients, 30 days) acting as its demo nurse (as
+    ``ward-app gui --demo`` does), clock at NOW. Use ``acting``/``act_as`` for other roles."""
     import shutil
 
     from ward_app.services.context import open_context
 
     shutil.copyfile(_demo_template, db_path)
-    ctx = open_context(db_path, clock=fixed_clock)
+    ctx = open_context(db_path, clock=fixed_clock, user="nurse.jones")
     yield ctx
     ctx.close()
 

@@ -9,17 +9,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import database_state
+from tests.conftest import ROLE_USERS, database_state
 
 NOW = "2026-11-25T10:00"
+#: Who acts in the demo ward (demo users) and in the ``db`` ward (tests.conftest.ROLE_USERS).
+DEMO_NURSE, DEMO_CHARGE, DEMO_PHARMACIST = "nurse.jones", "charge.silva", "pharm.chen"
+CHARGE = ROLE_USERS["charge_nurse"]
 
 
 @pytest.fixture
 def db(tmp_path: Path, run_cli) -> str:
+    """A new Ward 7 with its admin and one user per clinical role (ROLE_USERS)."""
     path = tmp_path / "ward7.db"
     result = run_cli("--db", str(path), "--now", NOW, "init", "--ward", "Ward 7",
                      "--tz", "Europe/London")
     assert result.code == 0, result.err
+    for role, name in ROLE_USERS.items():
+        result = run_cli("--db", str(path), "--now", NOW, "--user", "admin", "user", "add", name,
+                         "--role", role)
+        assert result.code == 0, result.err
     return str(path)
 
 
@@ -43,7 +51,7 @@ def test_init_demo_check_all_succeed(tmp_path, run_cli):
     path = str(tmp_path / "x.db")
     r = run_cli("--db", path, "init", "--ward", "Ward 7", "--tz", "Europe/London")
     assert r.code == 0 and "Created ward 'Ward 7' (Europe/London)" in r.out
-    r = run_cli("--db", path, "demo")
+    r = run_cli("--db", path, "--user", "admin", "demo")
     assert r.code == 0 and "24 patients" in r.out and "ward-demo" in r.out
     r = run_cli("--db", path, "check")
     assert r.code == 0 and "integrity: ok" in r.out and "status: healthy" in r.out
@@ -67,14 +75,14 @@ def test_demo_creates_the_database_when_missing(tmp_path, run_cli):
 ])
 def test_demo_bad_input(db, run_cli, args, field):
     before = database_state(Path(db))
-    r = run_cli("--db", db, "demo", *args)
+    r = run_cli("--db", db, "--user", "admin", "demo", *args)
     assert r.code == 2 and field in one_line(r.err)
     assert database_state(Path(db)) == before
 
 
 def test_demo_refuses_a_ward_with_patients(demo_db, run_cli):
     before = database_state(Path(demo_db))
-    r = run_cli("--db", demo_db, "demo")
+    r = run_cli("--db", demo_db, "--user", "admin", "demo")
     assert r.code == 1 and "already has patients" in one_line(r.err)
     assert database_state(Path(demo_db)) == before
 
@@ -115,20 +123,20 @@ def test_check_a_missing_database(tmp_path, run_cli):
 
 
 def test_backup_prints_the_file_written(demo_db, tmp_path, run_cli):
-    r = run_cli("--db", demo_db, "backup", "--to", str(tmp_path / "bk"))
+    r = run_cli("--db", demo_db, "--user", "admin", "backup", "--to", str(tmp_path / "bk"))
     assert r.code == 0
     written = Path(r.out.strip())
     assert written.parent == tmp_path / "bk" and written.exists()
     copy = sqlite3.connect(written)
     assert copy.execute("SELECT count(*) FROM patients").fetchone()[0] == 24
     copy.close()
-    r = run_cli("--db", demo_db, "backup")
+    r = run_cli("--db", demo_db, "--user", "admin", "backup")
     assert r.code == 0 and Path(r.out.strip()).parent == Path(demo_db).parent / "backups"
 
 
 def test_user_add(db, run_cli):
-    r = run_cli("--db", db, "user", "add", "nurse.jones", "--role", "nurse", "--password-stdin",
-                stdin="a long password\n")
+    r = run_cli("--db", db, "--user", "admin", "user", "add", "nurse.jones", "--role", "nurse",
+                "--password-stdin", stdin="a long password\n")
     assert r.code == 0 and "Added user nurse.jones (nurse)" in r.out
     conn = sqlite3.connect(db)
     pw_hash = conn.execute("SELECT password_hash FROM users WHERE name='nurse.jones'").fetchone()[0]
@@ -145,18 +153,18 @@ def test_user_add(db, run_cli):
 ])
 def test_user_add_bad_input(db, run_cli, args, stdin, message):
     before = database_state(Path(db))
-    r = run_cli("--db", db, "user", "add", *args, stdin=stdin)
+    r = run_cli("--db", db, "--user", "admin", "user", "add", *args, stdin=stdin)
     assert r.code == 2 and message in one_line(r.err)
     assert database_state(Path(db)) == before
 
 
 def test_patient_add_set_list(db, run_cli):
-    r = run_cli("--db", db, "--now", NOW, "patient", "add", "--mrn", "RX123456", "--name",
-                "Łukasz Żółć", "--dob", "1992-03-04", "--bed", "4", "--flag", "epilepsy",
+    r = run_cli("--db", db, "--now", NOW, "--user", CHARGE, "patient", "add", "--mrn", "RX123456",
+                "--name", "Łukasz Żółć", "--dob", "1992-03-04", "--bed", "4", "--flag", "epilepsy",
                 "--sci-level", "T4", "--weight-kg", "78")
     assert r.code == 0 and "Admitted Łukasz Żółć (MRN RX123456) to bed 4, Ward 7." in r.out
-    r = run_cli("--db", db, "--now", NOW, "patient", "set", "--mrn", "RX123456", "--flag",
-                "fall_risk", "--clear-flag", "epilepsy", "--surgery-date", "2026-12-02")
+    r = run_cli("--db", db, "--now", NOW, "--user", CHARGE, "patient", "set", "--mrn", "RX123456",
+                "--flag", "fall_risk", "--clear-flag", "epilepsy", "--surgery-date", "2026-12-02")
     assert r.code == 0 and "flags: fall_risk" in r.out
     r = run_cli("--db", db, "--now", NOW, "patient", "list", "--json")
     assert r.code == 0
@@ -194,7 +202,7 @@ def test_patient_list_on_an_empty_ward_says_so(db, run_cli):
 ])
 def test_patient_add_bad_input(demo_db, run_cli, args, message):
     before = database_state(Path(demo_db))
-    r = run_cli("--db", demo_db, "--now", NOW, "patient", "add", *args)
+    r = run_cli("--db", demo_db, "--now", NOW, "--user", DEMO_CHARGE, "patient", "add", *args)
     assert r.code == 2, r.err
     assert message in one_line(r.err)
     assert database_state(Path(demo_db)) == before
@@ -210,16 +218,19 @@ def test_patient_add_bad_input(demo_db, run_cli, args, message):
 def test_patient_set_bad_input(demo_db, run_cli, args, message):
     mrn = json.loads(run_cli("--db", demo_db, "patient", "list", "--json").out)[0]["mrn"]
     before = database_state(Path(demo_db))
-    r = run_cli("--db", demo_db, "patient", "set", *[a.format(mrn=mrn) for a in args])
+    r = run_cli("--db", demo_db, "--user", DEMO_CHARGE, "patient", "set",
+                *[a.format(mrn=mrn) for a in args])
     assert r.code == 2 and message in one_line(r.err)
     assert database_state(Path(demo_db)) == before
 
 
 def test_lab_and_comed(demo_db, run_cli):
     mrn = json.loads(run_cli("--db", demo_db, "patient", "list", "--json").out)[0]["mrn"]
-    r = run_cli("--db", demo_db, "--now", NOW, "lab", "add", "--mrn", mrn, "--egfr", "42")
+    r = run_cli("--db", demo_db, "--now", NOW, "--user", DEMO_NURSE, "lab", "add", "--mrn", mrn,
+                "--egfr", "42")
     assert r.code == 0 and f"Recorded eGFR 42 for MRN {mrn}" in r.out
-    r = run_cli("--db", demo_db, "comed", "add", "--mrn", mrn, "--drug", "Lorazepam")
+    r = run_cli("--db", demo_db, "--user", DEMO_PHARMACIST, "comed", "add", "--mrn", mrn, "--drug",
+                "Lorazepam")
     assert r.code == 0 and "Recorded Lorazepam" in r.out
     conn = sqlite3.connect(demo_db)
     taken = conn.execute("SELECT taken_at FROM lab_results ORDER BY id DESC LIMIT 1").fetchone()[0]
@@ -237,7 +248,8 @@ def test_lab_and_comed(demo_db, run_cli):
 def test_lab_and_comed_bad_input(demo_db, run_cli, args, message):
     mrn = json.loads(run_cli("--db", demo_db, "patient", "list", "--json").out)[0]["mrn"]
     before = database_state(Path(demo_db))
-    r = run_cli("--db", demo_db, *[a.format(mrn=mrn) for a in args])
+    user = DEMO_NURSE if args[0] == "lab" else DEMO_PHARMACIST
+    r = run_cli("--db", demo_db, "--user", user, *[a.format(mrn=mrn) for a in args])
     assert r.code == 2 and message in one_line(r.err)
     assert database_state(Path(demo_db)) == before
 

@@ -13,25 +13,33 @@ MAR_KEYS = {"id", "due", "dose_mg", "state", "recorded_at", "by", "reason"}
 ALERT_KEYS = {"id", "mrn", "bed", "rule", "severity", "message", "since", "values", "source"}
 
 
+NURSE, OTHER_NURSE, CHARGE, PHARMACIST = "nurse.okafor", "nurse.jones", "charge.silva", "pharm.chen"
+
+
 @pytest.fixture
 def ward(tmp_path, run_cli):
+    """Acts as the nurse unless told otherwise; orders are written by the pharmacist."""
     db = str(tmp_path / "w.db")
 
-    def cli(*args, now="2026-11-25T07:00", stdin=""):
-        return run_cli("--db", db, "--now", now, *args, stdin=stdin)
+    def cli(*args, now="2026-11-25T07:00", stdin="", user=NURSE):
+        return run_cli("--db", db, "--now", now, "--user", user, *args, stdin=stdin)
 
-    assert cli("init", "--ward", "Ward 7", "--tz", "Europe/London").code == 0
-    assert cli("user", "add", "nurse.okafor", "--role", "nurse").code == 0
+    assert run_cli("--db", db, "--now", "2026-11-25T07:00", "init", "--ward", "Ward 7", "--tz",
+                   "Europe/London").code == 0
+    for name, role in ((NURSE, "nurse"), (OTHER_NURSE, "nurse"), (CHARGE, "charge_nurse"),
+                       (PHARMACIST, "pharmacist")):
+        assert cli("user", "add", name, "--role", role, user="admin").code == 0
     assert cli("patient", "add", "--mrn", "RX1", "--name", "Test Patient", "--dob", "1970-01-01",
-               "--bed", "1").code == 0
+               "--bed", "1", user=CHARGE).code == 0
     assert cli("patient", "add", "--mrn", "RX2", "--name", "Pump Patient", "--dob", "1980-01-01",
-               "--bed", "2").code == 0
+               "--bed", "2", user=CHARGE).code == 0
     cli.db = db
     return cli
 
 
 def test_the_issue_example_through_the_command_line(ward):
-    r = ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "10", "--freq", "TDS")
+    r = ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "10", "--freq", "TDS",
+             user=PHARMACIST)
     assert r.code == 0 and "oral 10 mg TDS (30 mg/day)" in r.out
     assert json.loads(ward("alerts", "--json", now="2026-11-25T08:20").out) == []
     late = json.loads(ward("alerts", "--json", now="2026-11-25T08:45").out)
@@ -50,11 +58,12 @@ def test_the_issue_example_through_the_command_line(ward):
     assert [(e["due"], e["state"]) for e in entries] == [
         ("2026-11-25T08:00:00+00:00", "given_late"), ("2026-11-25T14:00:00+00:00", "due"),
         ("2026-11-25T22:00:00+00:00", "due")]
-    assert entries[0]["by"] == "admin" and entries[0]["recorded_at"] == "2026-11-25T10:10:00+00:00"
+    assert entries[0]["by"] == NURSE and entries[0]["recorded_at"] == "2026-11-25T10:10:00+00:00"
 
 
 def test_omit_correct_and_text_mar(ward):
-    ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "5", "--freq", "BD")
+    ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "5", "--freq", "BD",
+         user=PHARMACIST)
     r = ward("dose", "omit", "--mrn", "RX1", "--due", "08:00", "--reason", "vomiting",
              now="2026-11-25T08:10")
     assert r.code == 0 and "omitted (vomiting" in r.out
@@ -70,35 +79,40 @@ def test_omit_correct_and_text_mar(ward):
 
 
 def test_stop_is_refused_with_exit_1_and_points_to_the_taper(ward):
-    ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "5", "--freq", "TDS")
+    ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "5", "--freq", "TDS",
+         user=PHARMACIST)
     before = database_state(Path(ward.db))
-    r = ward("order", "stop", "--mrn", "RX1", "--reason", "not_needed")
+    r = ward("order", "stop", "--mrn", "RX1", "--reason", "not_needed", user=PHARMACIST)
     assert r.code == 1 and "taper plan --mrn RX1" in r.err and len(r.err.splitlines()) == 1
     assert database_state(Path(ward.db)) == before
     r = ward("order", "stop", "--mrn", "RX1", "--reason", "serious_adverse_reaction",
-             "--prescriber", "Dr Khan")
+             "--prescriber", "Dr Khan", user=PHARMACIST)
     assert r.code == 0 and "withdrawal watch" in r.out
     alerts = json.loads(ward("alerts", "--json", now="2026-11-25T09:00").out)
     assert [a["rule"] for a in alerts] == ["withdrawal.watch"]
 
 
 def test_daily_maximum_refusal_and_override(ward):
-    r = ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "30", "--freq", "TDS")
+    r = ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "30", "--freq", "TDS",
+             user=PHARMACIST)
     assert r.code == 1 and "above the 80 mg/day maximum" in r.err
     r = ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "30", "--freq", "TDS",
-             "--indication", "alcohol_use_disorder", "--override-reason", "AUD protocol")
+             "--indication", "alcohol_use_disorder", "--override-reason", "AUD protocol",
+             user=PHARMACIST)
     assert r.code == 0 and "Override: AUD protocol" in r.out
     text = ward("alerts", now="2026-11-25T07:30").out
     assert "dose.max_daily" in text and "AUD protocol" in text
 
 
 def test_intrathecal_order_and_bolus_need_a_witness(ward):
-    r = ward("order", "add", "--mrn", "RX2", "--route", "intrathecal", "--daily-mcg", "300")
+    r = ward("order", "add", "--mrn", "RX2", "--route", "intrathecal", "--daily-mcg", "300",
+             user=PHARMACIST)
     assert r.code == 2 and "needs a witness" in r.err
     r = ward("order", "add", "--mrn", "RX2", "--route", "intrathecal", "--daily-mcg", "300",
-             "--witness", "nurse.okafor")
+             "--witness", "nurse.okafor", user=PHARMACIST)
     assert r.code == 0 and "300 mcg/day" in r.out
-    r = ward("dose", "bolus", "--mrn", "RX2", "--mcg", "50", "--witness", "nurse.okafor")
+    r = ward("dose", "bolus", "--mrn", "RX2", "--mcg", "50", "--witness", "nurse.okafor",
+             user=OTHER_NURSE)
     assert r.code == 0 and "bolus of 50 mcg" in r.out
 
 
@@ -125,16 +139,18 @@ def test_intrathecal_order_and_bolus_need_a_witness(ward):
     (["alerts", "--mrn", "NOPE9"], 2, "no patient with MRN NOPE9"),
 ])
 def test_bad_input_is_refused_and_writes_nothing(ward, args, code, message):
-    ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "10", "--freq", "TDS")
+    ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "10", "--freq", "TDS",
+         user=PHARMACIST)
     before = database_state(Path(ward.db))
-    r = ward(*args, now="2026-11-25T08:05")
+    r = ward(*args, now="2026-11-25T08:05", user=PHARMACIST if args[0] == "order" else NURSE)
     assert r.code == code, r.err
     assert message in r.err and len(r.err.strip().splitlines()) == 1
     assert database_state(Path(ward.db)) == before
 
 
 def test_duplicate_record_is_refused(ward):
-    ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "10", "--freq", "TDS")
+    ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "10", "--freq", "TDS",
+         user=PHARMACIST)
     assert ward("dose", "give", "--mrn", "RX1", "--due", "08:00", now="2026-11-25T08:05").code == 0
     before = database_state(Path(ward.db))
     r = ward("dose", "give", "--mrn", "RX1", "--due", "08:00", now="2026-11-25T08:06")

@@ -12,23 +12,25 @@ from tests.conftest import database_state
 
 @pytest.fixture
 def ward(tmp_path, run_cli):
+    """Acts as nurse.okafor unless told otherwise."""
     db = str(tmp_path / "w.db")
 
-    def cli(*args, now="2026-11-25T09:00", user=None, stdin=""):
+    def cli(*args, now="2026-11-25T09:00", user="nurse.okafor", stdin=""):
         who = ("--user", user) if user else ()
         return run_cli("--db", db, "--now", now, *who, *args, stdin=stdin)
 
-    assert cli("init", "--ward", "Ward 7", "--tz", "Europe/London").code == 0
-    for name in ("nurse.okafor", "nurse.jones"):
-        assert cli("user", "add", name, "--role", "nurse").code == 0
+    assert cli("init", "--ward", "Ward 7", "--tz", "Europe/London", user=None).code == 0
+    for name, role in (("nurse.okafor", "nurse"), ("nurse.jones", "nurse"),
+                       ("charge.silva", "charge_nurse"), ("pharm.chen", "pharmacist")):
+        assert cli("user", "add", name, "--role", role, user="admin").code == 0
     assert cli("patient", "add", "--mrn", "RX1", "--name", "Oral Patient", "--dob", "1970-01-01",
-               "--bed", "1").code == 0
+               "--bed", "1", user="charge.silva").code == 0
     assert cli("patient", "add", "--mrn", "RX2", "--name", "Pump Patient", "--dob", "1980-01-01",
-               "--bed", "2").code == 0
+               "--bed", "2", user="charge.silva").code == 0
     assert cli("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "10", "--freq",
-               "TDS").code == 0
+               "TDS", user="pharm.chen").code == 0
     r = cli("order", "add", "--mrn", "RX2", "--route", "intrathecal", "--daily-mcg", "300",
-            "--witness", "nurse.jones", user="nurse.okafor")
+            "--witness", "nurse.jones", user="pharm.chen")
     assert r.code == 0, r.err
     cli.db = db
     return cli

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog
 
-from tests.conftest import database_state
+from tests.conftest import act_as, database_state
 from tests.gui.test_patient_chart import drive_next_modal
 from ward_app.domain.alerts import Severity
 from ward_app.domain.observations import Sign
@@ -176,6 +176,7 @@ def test_chart_shows_observations_and_trends(qtbot, window, demo_ward):
 
 
 def test_flags_and_medicines_from_the_chart(qtbot, window, demo_ward):
+    act_as(demo_ward, "charge.silva")  # flags and co-medications: the charge nurse
     p = patient_named(demo_ward, "Eleni Papadopoulou")
     chart = window.open_chart(p.id)
 
@@ -188,7 +189,7 @@ def test_flags_and_medicines_from_the_chart(qtbot, window, demo_ward):
         d.add_drug()  # already recorded: refused, shown
         assert d.error.isVisibleTo(d) and "already recorded" in d.error.text()
         d.flag_boxes[next(f for f in d.flag_boxes if f.value == "dementia")].setChecked(True)
-        d.egfr.setValue(25)
+        d.egfr.setValue(25)  # a charge nurse may record lab results too
         d.save()
 
     seen = drive_next_modal(edit)
@@ -222,7 +223,7 @@ def test_alerts_panel_explains_and_acknowledges(qtbot, demo_ward, monkeypatch):
     panel.set_alerts(ward_alerts(demo_ward))
     current = panel.current_alert()
     assert current is not None and current.rule == "toxicity.sedation" and current.acknowledged
-    assert panel.model.index(panel.table.currentIndex().row(), 5).data() == "✓ admin"
+    assert panel.model.index(panel.table.currentIndex().row(), 5).data() == "✓ nurse.jones"
     assert "Dose held, Dr Khan told" in panel.detail.toHtml()
 
 

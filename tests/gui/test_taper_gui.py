@@ -13,7 +13,7 @@ from PySide6.QtCore import QDate
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QMessageBox
 
-from tests.conftest import database_state
+from tests.conftest import act_as, database_state
 from ward_app.gui.taper_dialog import TaperDialog
 from ward_app.services.board import ward_board
 from ward_app.services.mar import mar_day
@@ -26,6 +26,7 @@ def patient(ctx, name):
 
 @pytest.fixture
 def dialog(qtbot, demo_ward):
+    act_as(demo_ward, "pharm.chen")  # tapers are the pharmacist's
     d = TaperDialog(demo_ward, patient(demo_ward, "Gráinne Walsh"))  # 20 mg TDS
     qtbot.addWidget(d)
     d.start.setDate(QDate(2026, 12, 1))

@@ -44,7 +44,7 @@ def test_main_window_shows_the_ward_with_path_and_user(window, demo_ward):
     assert window.board.table.model().rowCount() == 24
     assert not window.board.showing_empty_state
     assert str(demo_ward.path) in window.db_label.text()
-    assert window.user_label.text() == "User: admin (admin)"
+    assert window.user_label.text() == "User: nurse.jones (nurse)"
     assert window.count_label.text() == "24 patients"
 
 
@@ -93,10 +93,12 @@ def test_actions_have_shortcuts(window):
 def test_refresh_shows_a_newly_admitted_patient(window, demo_ward):
     from datetime import date
 
+    from tests.conftest import acting
     from ward_app.services.patients import NewPatient, add_patient
 
-    add_patient(demo_ward, NewPatient(mrn="RX777777", name="New Arrival", dob=date(1970, 5, 5),
-                                      bed="25"))
+    with acting(demo_ward, "charge.silva"):
+        add_patient(demo_ward, NewPatient(mrn="RX777777", name="New Arrival",
+                                          dob=date(1970, 5, 5), bed="25"))
     window.refresh_action.trigger()
     assert window.board.table.model().rowCount() == 25
 

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import fixed_clock
+from tests.conftest import acting, fixed_clock
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.services import admin
 from ward_app.services.auth import verify_password
@@ -45,7 +45,8 @@ def test_users_passwords_are_argon2id_hashes(ward):
 
 
 def test_backup_opens_and_matches(demo_ward, tmp_path):
-    target = admin.make_backup(demo_ward, tmp_path / "copies")
+    with acting(demo_ward, "admin"):
+        target = admin.make_backup(demo_ward, tmp_path / "copies")
     assert target.parent == tmp_path / "copies" and target.suffix == ".db"
     copy = sqlite3.connect(target)
     try:

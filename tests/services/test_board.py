@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import NOW
+from tests.conftest import NOW, act_as
 from ward_app.domain.orders import Frequency, OrderAction, Route
 from ward_app.services.board import bed_key, ward_board
 from ward_app.services.patients import NewPatient, add_patient
@@ -24,6 +24,7 @@ def test_bed_key_is_a_total_order(beds):
 
 
 def test_board_shows_the_order_version_in_force(ward):
+    act_as(ward, "charge.test")
     p = add_patient(ward, NewPatient(mrn="RX1001", name="Anna Kowalczyk", dob=date(1960, 1, 1),
                                      bed="2", flags=("dementia",)))
     add_patient(ward, NewPatient(mrn="RX1002", name="Sanjay Patel", dob=date(1966, 11, 26),
@@ -43,6 +44,7 @@ def test_board_shows_the_order_version_in_force(ward):
     assert rows[0].flags == ("Dementia",)
     from ward_app.services.patients import add_lab
 
+    act_as(ward, "nurse.test")
     add_lab(ward, "RX1001", egfr=72)
     assert ward_board(ward)[0].flags == ("Dementia",)  # normal renal function is not a flag
     add_lab(ward, "RX1001", egfr=28, dialysis=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import database_state, fixed_clock
+from tests.conftest import acting, database_state, fixed_clock
 from ward_app.domain.errors import Refused
 from ward_app.services.admin import init_ward
 from ward_app.services.board import ward_board
@@ -66,7 +66,7 @@ def test_same_seed_same_ward_other_seed_other_mrns(tmp_path):
 
 def test_demo_refuses_a_ward_that_already_has_patients(demo_ward, db_path):
     before = database_state(db_path)
-    with pytest.raises(Refused, match="already has patients"):
+    with acting(demo_ward, "admin"), pytest.raises(Refused, match="already has patients"):
         build_demo(demo_ward)
     assert database_state(db_path) == before
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.conftest import database_state
+from tests.conftest import acting, database_state
 from tests.services.test_orders_and_mar import Clock
 from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import InvalidInput
@@ -34,11 +34,16 @@ def ward7(tmp_path, clock):
     ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", clock=clock)
     nurse = add_user(ctx, "nurse.okafor", "nurse", "long enough")
     add_user(ctx, "nurse.jones", "nurse", "long enough")
-    add_patient(ctx, NewPatient(mrn="RX1", name="Oral Patient", dob=date(1970, 1, 1), bed="1"))
-    add_patient(ctx, NewPatient(mrn="RX2", name="Łukasz Żółć", dob=date(1980, 1, 1), bed="2"))
-    orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=10, freq="TDS"))
-    orders.add_order(ctx, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=450,
-                                          start=clock() - timedelta(days=1), witness="nurse.jones"))
+    add_user(ctx, "charge.silva", "charge_nurse", "long enough")
+    add_user(ctx, "pharm.chen", "pharmacist", "long enough")
+    with acting(ctx, "charge.silva"):
+        add_patient(ctx, NewPatient(mrn="RX1", name="Oral Patient", dob=date(1970, 1, 1), bed="1"))
+        add_patient(ctx, NewPatient(mrn="RX2", name="Łukasz Żółć", dob=date(1980, 1, 1), bed="2"))
+    with acting(ctx, "pharm.chen"):
+        orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=10, freq="TDS"))
+        orders.add_order(ctx, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=450,
+                                              start=clock() - timedelta(days=1),
+                                              witness="nurse.jones"))
     ctx.actor = Actor(nurse, "nurse.okafor", "nurse")
     yield ctx
     ctx.close()
@@ -103,7 +108,8 @@ def test_nothing_to_record_and_times_out_of_bounds_are_refused(ward7, clock):
 
 
 def test_a_late_withdrawal_sign_on_intrathecal_is_an_emergency_with_the_dysreflexia_hint(ward7):
-    set_patient(ward7, "RX2", sci_level="T4")
+    with acting(ward7, "charge.silva"):
+        set_patient(ward7, "RX2", sci_level="T4")
     obs.add_observation(ward7, obs.NewObservation(mrn="RX2", signs=("fever",)))
     alert = rules(ward7, "RX2")["withdrawal.late"]
     assert alert.severity is Severity.EMERGENCY
@@ -113,7 +119,8 @@ def test_a_late_withdrawal_sign_on_intrathecal_is_an_emergency_with_the_dysrefle
 def test_early_signs_are_urgent_on_intrathecal_and_raised_for_high_risk_patients(ward7):
     obs.add_observation(ward7, obs.NewObservation(mrn="RX2", signs=("pruritus",)))
     assert rules(ward7, "RX2")["withdrawal.early"].severity is Severity.URGENT
-    set_patient(ward7, "RX2", set_flags=["previous_withdrawal"])  # ITB high-risk: one step up
+    with acting(ward7, "charge.silva"):
+        set_patient(ward7, "RX2", set_flags=["previous_withdrawal"])  # ITB high-risk: one step up
     raised = rules(ward7, "RX2")["withdrawal.early"]
     assert raised.severity is Severity.EMERGENCY and "raised one step" in raised.message
     obs.add_observation(ward7, obs.NewObservation(mrn="RX1", signs=("pruritus",)))

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.conftest import database_state
+from tests.conftest import act_as, acting, database_state
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.mar import Outcome, State
 from ward_app.services import mar, orders
@@ -35,16 +35,30 @@ def clock():
 
 @pytest.fixture
 def ward7(tmp_path, clock):
+    """Users by id: 1 admin, 2 nurse.okafor, 3 charge.silva, 4 pharm.chen, 5 nurse.jones. The
+    charge nurse admits, the pharmacist prescribes (``tds``, ``PHARMACIST``) and the ward acts as
+    nurse.jones, who records doses."""
     ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", clock=clock)
     add_user(ctx, "nurse.okafor", "nurse", "long enough")
-    add_patient(ctx, NewPatient(mrn="RX1", name="Test Patient", dob=date(1970, 1, 1), bed="1"))
-    add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))
+    add_user(ctx, "charge.silva", "charge_nurse", "long enough")
+    add_user(ctx, PHARMACIST, "pharmacist", "long enough")
+    add_user(ctx, "nurse.jones", "nurse", "long enough")
+    with acting(ctx, "charge.silva"):
+        add_patient(ctx, NewPatient(mrn="RX1", name="Test Patient", dob=date(1970, 1, 1), bed="1"))
+        add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))
+    act_as(ctx, "nurse.jones")
     yield ctx
     ctx.close()
 
 
+PHARMACIST = "pharm.chen"
+
+
 def tds(ctx, **kw):
-    return orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=10, freq="TDS", **kw))
+    """Prescribed by the pharmacist, whoever is acting otherwise."""
+    with acting(ctx, PHARMACIST):
+        return orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=10,
+                                                     freq="TDS", **kw))
 
 
 def test_the_issue_example_end_to_end(ward7, clock):
@@ -65,6 +79,7 @@ def test_the_issue_example_end_to_end(ward7, clock):
 
 
 def test_routes_fix_their_units(ward7):
+    act_as(ward7, PHARMACIST)
     before = database_state(ward7.path)
     with pytest.raises(InvalidInput, match="in mg per dose, not mcg/day"):
         orders.add_order(ward7, orders.NewOrder(mrn="RX1", route="oral", daily_mcg=300, freq="TDS"))
@@ -75,7 +90,7 @@ def test_routes_fix_their_units(ward7):
         orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300))
     with pytest.raises(InvalidInput, match="different user"):
         orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300,
-                                                witness="admin"))
+                                                witness=PHARMACIST))
     with pytest.raises(InvalidInput, match="TDS means 3 dose times"):
         tds(ward7, times="08:00,20:00")
     with pytest.raises(InvalidInput, match="positive"):
@@ -87,6 +102,7 @@ def test_routes_fix_their_units(ward7):
 
 
 def test_daily_maximum_needs_an_override_which_is_recorded(ward7):
+    act_as(ward7, PHARMACIST)
     with pytest.raises(Refused, match="90 mg/day is above the 80 mg/day maximum") as info:
         orders.add_order(ward7, orders.NewOrder(mrn="RX1", route="oral", dose_mg=30, freq="TDS"))
     assert info.value.rule == "dose.max_daily"
@@ -116,15 +132,17 @@ def test_a_change_is_a_new_version_from_its_start(ward7, clock):
 def test_stopping_is_refused_unless_for_a_serious_adverse_reaction(ward7, clock):
     tds(ward7)
     before = database_state(ward7.path)
-    with pytest.raises(Refused, match="taper plan --mrn RX1") as info:
-        orders.stop_order(ward7, "RX1", "no_longer_needed", "Dr Khan")
-    assert info.value.rule == "order.stop_abrupt"
-    with pytest.raises(InvalidInput, match="--prescriber"):
-        orders.stop_order(ward7, "RX1", "serious_adverse_reaction")
+    with acting(ward7, PHARMACIST):
+        with pytest.raises(Refused, match="taper plan --mrn RX1") as info:
+            orders.stop_order(ward7, "RX1", "no_longer_needed", "Dr Khan")
+        assert info.value.rule == "order.stop_abrupt"
+        with pytest.raises(InvalidInput, match="--prescriber"):
+            orders.stop_order(ward7, "RX1", "serious_adverse_reaction")
     assert database_state(ward7.path) == before
     clock.set("2026-11-25T09:00", ward7.zone)
     mar.give_dose(ward7, "RX1", "08:00")
-    orders.stop_order(ward7, "RX1", "serious_adverse_reaction", "Dr Khan")
+    with acting(ward7, PHARMACIST):
+        orders.stop_order(ward7, "RX1", "serious_adverse_reaction", "Dr Khan")
     alerts = ward_alerts(ward7)
     assert [a.rule for a in alerts] == ["withdrawal.watch"]
     clock.set("2026-11-25T12:00", ward7.zone)
@@ -135,7 +153,7 @@ def test_stopping_is_refused_unless_for_a_serious_adverse_reaction(ward7, clock)
     assert sorted(a.rule for a in late) == ["monitoring.overdue", "withdrawal.watch"]
     assert "Withdrawal check overdue since 25 Nov 13:00" in next(
         a.message for a in late if a.rule == "monitoring.overdue")
-    with pytest.raises(InvalidInput, match="no baclofen order in force"):
+    with acting(ward7, PHARMACIST), pytest.raises(InvalidInput, match="no baclofen order in force"):
         orders.stop_order(ward7, "RX1", "serious_adverse_reaction", "Dr Khan")
 
 
@@ -196,14 +214,15 @@ def test_a_correction_keeps_the_original_and_reopens_the_dose(ward7, clock):
 
 
 def test_intrathecal_bolus_needs_a_witness(ward7):
-    orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300,
-                                            witness="nurse.okafor"))
+    with acting(ward7, PHARMACIST):
+        orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300,
+                                                witness="nurse.okafor"))
     with pytest.raises(InvalidInput, match="needs a witness"):
         mar.give_bolus(ward7, "RX2", 50, None)
     done = mar.give_bolus(ward7, "RX2", 50, "nurse.okafor")
     row = ward7.db.execute("SELECT dose_mcg, witness_id, recorded_by FROM administrations WHERE id=?",
                            [done.record_id]).fetchone()
-    assert row == (50.0, 2, 1)
+    assert row == (50.0, 2, 5)  # witnessed by nurse.okafor, given by nurse.jones
     with pytest.raises(Refused, match="no intrathecal order"):
         mar.give_bolus(ward7, "RX1", 50, "nurse.okafor")
 
@@ -214,8 +233,8 @@ def test_a_witness_is_recorded_for_oral_doses_when_given(ward7, clock):
     ward7.actor = Actor(2, "nurse.okafor", "nurse")
     with pytest.raises(InvalidInput, match="different user"):
         mar.give_dose(ward7, "RX1", "08:00", witness="nurse.okafor")
-    mar.give_dose(ward7, "RX1", "08:00", witness="admin")
-    assert ward7.db.execute("SELECT recorded_by, witness_id FROM administrations").fetchone() == (2, 1)
+    mar.give_dose(ward7, "RX1", "08:00", witness="charge.silva")
+    assert ward7.db.execute("SELECT recorded_by, witness_id FROM administrations").fetchone() == (2, 3)
 
 
 @pytest.mark.parametrize("tz, spring, autumn", [
@@ -225,9 +244,15 @@ def test_a_witness_is_recorded_for_oral_doses_when_given(ward7, clock):
 def test_mar_on_daylight_saving_days(tmp_path, tz, spring, autumn):
     moment = [datetime(2026, 1, 1, 12, tzinfo=UTC)]
     ctx = init_ward(tmp_path / "dst.db", ward="W", tz=tz, clock=lambda: moment[0])
-    add_patient(ctx, NewPatient(mrn="RX1", name="A B", dob=date(1970, 1, 1), bed="1"))
-    orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=5,
-                                          times="01:30,02:30,08:00,22:00"))
+    for name, role in (("charge.silva", "charge_nurse"), (PHARMACIST, "pharmacist"),
+                       ("nurse.jones", "nurse")):
+        add_user(ctx, name, role, "long enough")
+    with acting(ctx, "charge.silva"):
+        add_patient(ctx, NewPatient(mrn="RX1", name="A B", dob=date(1970, 1, 1), bed="1"))
+    with acting(ctx, PHARMACIST):
+        orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=5,
+                                              times="01:30,02:30,08:00,22:00"))
+    act_as(ctx, "nurse.jones")
     for day in (spring, autumn):
         moment[0] = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
         _, entries = mar.mar_day(ctx, "RX1", day)

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import database_state
+from tests.conftest import act_as, acting, database_state
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.patient import Flag
 from ward_app.services import patients as svc
@@ -17,17 +17,19 @@ ZOE = svc.NewPatient(mrn="RX100001", name="Zoë Ní Bhriain", dob=date(1998, 4, 
 
 
 def test_admit_writes_the_patient_flags_and_an_attributed_audit_entry(ward):
+    act_as(ward, "charge.test")
     p = svc.add_patient(ward, ZOE)
     assert (p.mrn, p.name, p.bed, p.ward, p.sci_level) == ("RX100001", "Zoë Ní Bhriain", "12",
                                                             "Ward 7", "T4")
     assert p.flags == {Flag.COMMUNICATION_DIFFICULTY}
     entry = audit.entries(ward.db, patient_id=p.id)[0]
-    assert (entry["user"], entry["action"], entry["entity"]) == ("admin", "add", "patient")
+    assert (entry["user"], entry["action"], entry["entity"]) == ("charge.test", "add", "patient")
     assert entry["detail"]["flags"] == ["communication_difficulty"]
     assert entry["at"] == "2026-11-25T10:00:00+00:00"
 
 
 def test_duplicate_mrn_and_taken_bed_are_refused_and_write_nothing(ward, db_path):
+    act_as(ward, "charge.test")
     svc.add_patient(ward, ZOE)
     before = database_state(db_path)
     with pytest.raises(InvalidInput, match="MRN RX100001 is already on record"):
@@ -42,12 +44,14 @@ def test_duplicate_mrn_and_taken_bed_are_refused_and_write_nothing(ward, db_path
 
 
 def test_unknown_ward_is_named_with_the_known_ones(ward):
+    act_as(ward, "charge.test")
     with pytest.raises(InvalidInput, match="no ward 'Ward 9': use one of Ward 7"):
         svc.add_patient(ward, svc.NewPatient(mrn="RX100004", name="A B", dob=date(1980, 1, 1),
                                              bed="1", ward="Ward 9"))
 
 
 def test_set_and_clear_flags_surgery_and_bed(ward):
+    act_as(ward, "charge.test")
     svc.add_patient(ward, ZOE)
     p = svc.set_patient(ward, "rx100001", set_flags=["npo", "fall_risk"],
                         clear_flags=["communication_difficulty"], surgery_date=date(2026, 12, 1),
@@ -66,18 +70,22 @@ def test_set_and_clear_flags_surgery_and_bed(ward):
 
 
 def test_labs_and_comedications(ward):
-    p = svc.add_patient(ward, ZOE)
-    svc.add_lab(ward, p.mrn, egfr=42)
-    svc.add_lab(ward, p.mrn, egfr=None, dialysis=True)
-    with pytest.raises(InvalidInput, match="0 to 200"):
-        svc.add_lab(ward, p.mrn, egfr=900)
-    with pytest.raises(InvalidInput, match="--egfr"):
-        svc.add_lab(ward, p.mrn, egfr=None)
-    svc.add_comedication(ward, p.mrn, "Lorazepam")
-    with pytest.raises(InvalidInput, match="already recorded"):
-        svc.add_comedication(ward, p.mrn, "lorazepam")
+    with acting(ward, "charge.test"):
+        p = svc.add_patient(ward, ZOE)
+    with acting(ward, "nurse.test") as nurse:
+        svc.add_lab(ward, p.mrn, egfr=42)
+        svc.add_lab(ward, p.mrn, egfr=None, dialysis=True)
+        with pytest.raises(InvalidInput, match="0 to 200"):
+            svc.add_lab(ward, p.mrn, egfr=900)
+        with pytest.raises(InvalidInput, match="--egfr"):
+            svc.add_lab(ward, p.mrn, egfr=None)
+        nurse_id = nurse.actor.id
+    with acting(ward, "pharm.test"):
+        svc.add_comedication(ward, p.mrn, "Lorazepam")
+        with pytest.raises(InvalidInput, match="already recorded"):
+            svc.add_comedication(ward, p.mrn, "lorazepam")
     rows = ward.db.execute("SELECT egfr, dialysis, recorded_by FROM lab_results").fetchall()
-    assert rows == [(42.0, 0, 1), (None, 1, 1)]
+    assert rows == [(42.0, 0, nurse_id), (None, 1, nurse_id)]
     assert ward.db.execute("SELECT drug FROM comedications").fetchall() == [("Lorazepam",)]
 
 
@@ -88,7 +96,7 @@ def test_every_write_needs_a_user(ward):
 
 
 def test_writes_are_attributed_to_the_acting_user(ward):
-    uid = add_user(ward, "nurse.jones", "nurse", "long enough")
-    ward.actor = Actor(uid, "nurse.jones", "nurse")
+    uid = add_user(ward, "charge.silva", "charge_nurse", "long enough")
+    ward.actor = Actor(uid, "charge.silva", "charge_nurse")
     p = svc.add_patient(ward, ZOE)
-    assert audit.entries(ward.db, patient_id=p.id)[0]["user"] == "nurse.jones"
+    assert audit.entries(ward.db, patient_id=p.id)[0]["user"] == "charge.silva"

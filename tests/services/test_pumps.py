@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.conftest import database_state
+from tests.conftest import acting, database_state
 from tests.services.test_orders_and_mar import Clock
 from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import InvalidInput, Refused
@@ -34,14 +34,23 @@ def ward7(tmp_path, clock):
     ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", clock=clock)
     nurse = add_user(ctx, "nurse.okafor", "nurse", "okafor-pass-1")
     add_user(ctx, "nurse.jones", "nurse", "jones-pass-1")
-    add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))
-    ctx.actor = Actor(nurse, "nurse.okafor", "nurse")
-    orders.add_order(ctx, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=400,
-                                          witness="nurse.jones"))
-    svc.set_pump(ctx, "RX2", model="SynchroMed II 20 mL", reservoir_ml=20,
-                 implant_date=date(2023, 1, 10), eri_date=date(2029, 5, 1))
+    add_user(ctx, CHARGE, "charge_nurse", "silva-pass-1")
+    add_user(ctx, PHARMACIST, "pharmacist", "chen-pass-1")
+    with acting(ctx, CHARGE):
+        add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))
+    with acting(ctx, PHARMACIST):
+        orders.add_order(ctx, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=400,
+                                              witness="nurse.jones"))
+    with acting(ctx, CHARGE):
+        svc.set_pump(ctx, "RX2", model="SynchroMed II 20 mL", reservoir_ml=20,
+                     implant_date=date(2023, 1, 10), eri_date=date(2029, 5, 1))
+    ctx.actor = Actor(nurse, "nurse.okafor", "nurse")  # refills, alarms
     yield ctx
     ctx.close()
+
+
+CHARGE = "charge.silva"  # admits, records pump details
+PHARMACIST = "pharm.chen"  # prescribes
 
 
 def refill(ctx, **kw):
@@ -117,8 +126,11 @@ def test_a_refill_that_does_not_add_up_is_refused_and_nothing_is_written(ward7, 
 
 def test_a_refill_can_change_the_order_in_the_same_witnessed_action(ward7, clock):
     clock.moment += timedelta(hours=1)
-    done = refill(ward7, daily_mcg=600, change_order=True)
+    with pytest.raises(Refused, match="needs a pharmacist"):  # a nurse witness cannot prescribe
+        refill(ward7, daily_mcg=600, change_order=True)
+    done = refill(ward7, daily_mcg=600, change_order=True, witness=PHARMACIST)
     assert done.order is not None and done.order.daily_mcg == 600
+    assert done.refill.witness == PHARMACIST
     found = pump_rules(ward7)
     assert found["itb.dose_step"].values["change_pct"] == 50.0  # over +40 %: a warning
     # observations are due after a refill or dose change
@@ -145,7 +157,8 @@ def test_alarms_are_urgent_or_emergency_until_dealt_with(ward7, clock):
 
 
 def test_eri_warning_then_urgent(ward7, clock):
-    svc.set_pump(ward7, "RX2", eri_date=date(2027, 3, 1))  # end of service about 30 May 2027
+    with acting(ward7, CHARGE):
+        svc.set_pump(ward7, "RX2", eri_date=date(2027, 3, 1))  # end of service about 30 May 2027
     assert "pump.eri" not in pump_rules(ward7)
     clock.moment = datetime(2026, 12, 2, 9, tzinfo=UTC)  # within 180 days of end of service
     assert pump_rules(ward7)["pump.eri"].severity is Severity.WARNING
@@ -154,11 +167,12 @@ def test_eri_warning_then_urgent(ward7, clock):
 
 
 def test_pump_set_validation_and_no_pump(ward7):
-    with pytest.raises(InvalidInput, match="reservoir-ml"):
-        svc.set_pump(ward7, "RX2", reservoir_ml=500)
-    with pytest.raises(InvalidInput, match="Nothing to change"):
-        svc.set_pump(ward7, "RX2")
-    add_patient(ward7, NewPatient(mrn="RX3", name="No Pump", dob=date(1980, 1, 1), bed="3"))
+    with acting(ward7, CHARGE):
+        with pytest.raises(InvalidInput, match="reservoir-ml"):
+            svc.set_pump(ward7, "RX2", reservoir_ml=500)
+        with pytest.raises(InvalidInput, match="Nothing to change"):
+            svc.set_pump(ward7, "RX2")
+        add_patient(ward7, NewPatient(mrn="RX3", name="No Pump", dob=date(1980, 1, 1), bed="3"))
     with pytest.raises(InvalidInput, match="No pump is recorded for MRN RX3"):
         svc.refill_pump(ward7, svc.NewRefill("RX3", 20, 2000, 400, "nurse.jones"))
 
@@ -196,8 +210,9 @@ def test_demo_ward_has_consistent_pump_histories(demo_ward):
 
 
 def test_past_the_drug_stability_limit_the_refill_is_overdue_and_urgent(ward7, clock):
-    orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=100,
-                                            witness="nurse.jones"))
+    with acting(ward7, PHARMACIST):
+        orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=100,
+                                                witness="nurse.jones"))
     done = refill(ward7, daily_mcg=100)  # 360 days of drug, but only 90 days' stability
     assert done.dates.refill_by_reason == "drug stability limit"
     clock.moment = REFILLED + timedelta(days=85)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.conftest import database_state
+from tests.conftest import act_as, acting, database_state
 from tests.services.test_orders_and_mar import Clock
 from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import InvalidInput, Refused
@@ -30,8 +30,12 @@ def clock():
 def ward7(tmp_path, clock):
     ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", clock=clock)
     add_user(ctx, "nurse.jones", "nurse", "jones-pass-1")
-    add_patient(ctx, NewPatient(mrn="RX1", name="Łukasz Żółć", dob=date(1980, 1, 1), bed="1"))
-    add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))
+    add_user(ctx, "charge.silva", "charge_nurse", "silva-pass-1")
+    add_user(ctx, "pharm.chen", "pharmacist", "chen-pass-1")
+    with acting(ctx, "charge.silva"):
+        add_patient(ctx, NewPatient(mrn="RX1", name="Łukasz Żółć", dob=date(1980, 1, 1), bed="1"))
+        add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))
+    act_as(ctx, "pharm.chen")  # orders and tapers are the pharmacist's
     orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=20, freq="TDS"))
     orders.add_order(ctx, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300,
                                           witness="nurse.jones"))
@@ -97,7 +101,8 @@ def test_a_high_starting_dose_slows_down(ward7):
 
 
 def test_pregnancy_note_against_the_delivery_date(ward7):
-    set_patient(ward7, "RX1", set_flags=["pregnancy"], delivery_date=date(2026, 12, 20))
+    with acting(ward7, "charge.silva"):
+        set_patient(ward7, "RX1", set_flags=["pregnancy"], delivery_date=date(2026, 12, 20))
     notes = tapers.preview(ward7, params()).plan.notes
     assert any("AFTER the expected delivery date (20 Dec 2026)" in n for n in notes)
 
@@ -122,9 +127,10 @@ def test_apply_changes_the_mar_day_by_day_and_starts_a_daily_check(ward7, clock)
     clock.moment = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)
     assert any(a.rule == "monitoring.overdue" and "oral taper" in a.message
                for a in ward_alerts(ward7))
-    obs.add_observation(ward7, obs.NewObservation(
-        mrn="RX1", rr=16, spo2=97, on_oxygen=False, sbp=120, hr=70, acvpu="A", temp=36.8,
-        signs_checked=True))
+    with acting(ward7, "nurse.jones"):
+        obs.add_observation(ward7, obs.NewObservation(
+            mrn="RX1", rr=16, spo2=97, on_oxygen=False, sbp=120, hr=70, acvpu="A", temp=36.8,
+            signs_checked=True))
     assert not any(a.rule == "monitoring.overdue" and "oral taper" in a.message
                    for a in ward_alerts(ward7))
     with pytest.raises(Refused, match="taper is already planned"):

@@ -116,20 +116,34 @@ def gui(state: CliState, demo: bool) -> None:
     """
     from ward_app.gui.app import run_gui
 
+    hint = None
     if demo:
         from ward_app.cli.setup_cmds import ensure_demo_database
+        from ward_app.services.demo import DEMO_PASSWORD, DEMO_USERS
 
         path = state.db_path if state.db_given else demo_db()
         user = ensure_demo_database(path, state.now_text)
         state.user = state.user or user
         state.db_path = path
-    sys.exit(run_gui(state.db_path, user=state.user, now_text=state.now_text))
+        users = ", ".join(f"{name} ({role.replace('_', ' ')})" for name, role, _f in DEMO_USERS)
+        hint = f"Demo ward. Users: {users}; all use the password '{DEMO_PASSWORD}'."
+    sys.exit(run_gui(state.db_path, user=state.user, now_text=state.now_text, demo_hint=hint))
 
 
 def _register() -> None:
-    from ward_app.cli import mar_cmds, obs_cmds, patient_cmds, pump_cmds, setup_cmds, taper_cmds
+    from ward_app.cli import (
+        admin_cmds,
+        handover_cmds,
+        mar_cmds,
+        obs_cmds,
+        patient_cmds,
+        pump_cmds,
+        setup_cmds,
+        taper_cmds,
+    )
 
-    for module in (setup_cmds, patient_cmds, mar_cmds, obs_cmds, pump_cmds, taper_cmds):
+    for module in (setup_cmds, patient_cmds, mar_cmds, obs_cmds, pump_cmds, taper_cmds,
+                   handover_cmds, admin_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -169,5 +169,41 @@ def user_add(name: str, role: str, full_name: str | None, password_stdin: bool) 
     click.echo(f"Added user {name} ({role}){'' if password else '; no password set yet'}.")
 
 
+@user.command("reset-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the new password from standard input.")
+def user_reset_password(name: str, password_stdin: bool) -> None:
+    """Set a new password for a user and unlock the account (admin).
+
+    Example: echo 'new long secret' | ward-app user reset-password nurse.jones --password-stdin
+    """
+    from ward_app.services.auth import reset_password
+
+    password = _read_password("password")
+    reset_password(state().context(), name, password)
+    click.echo(f"New password set for {name}; the account is unlocked.")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def user_list(as_json: bool) -> None:
+    """List the users and their roles.
+
+    Example: ward-app user list
+    """
+    from ward_app.storage import people
+
+    rows = people.users(state().context().db)
+    if as_json:
+        import json
+
+        click.echo(json.dumps([{"name": u.name, "role": u.role, "full_name": u.full_name,
+                                "active": u.active} for u in rows], ensure_ascii=False, indent=2))
+        return
+    for u in rows:
+        click.echo(f"{u.name:20} {u.role:13} {u.full_name or ''}{'' if u.active else ' (inactive)'}")
+
+
 COMMANDS = [init, demo_cmd, check, backup, user]
 __all__ = ["COMMANDS", "ensure_demo_database", "open_context"]

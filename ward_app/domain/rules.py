@@ -120,7 +120,16 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("pump.eri_warning_days", 180, "days",
             "pump.eri warning from this many days before end of service",
             "[G] Medtronic: plan replacement ~6 months ahead (RULES §6)"),
+    # Logins (security policy, not clinical)
+    Setting("login.max_attempts", 5, "attempts", "failed log-ins in a row that lock an account",
+            "[S] local security policy (issue 8)"),
+    Setting("login.lockout_minutes", 15, "min", "how long a locked account stays locked",
+            "[S] local security policy"),
+    Setting("session.lock_minutes", 5, "min", "idle time after which the window locks",
+            "[S] local security policy (issue 8: default 5 minutes)"),
     # Printed sheets
+    Setting("print.paper", "A4", "A4|Letter", "paper size of the handover sheet (landscape)",
+            "[S] local: A4 in the UK, Letter in North America"),
     Setting("contact.whom_to_call", "the ward's nurse in charge or the on-call doctor", "text",
             "whom the taper sheet tells patients and nurses to call about withdrawal signs",
             "[S] local: set the ward's name and telephone extension"),

@@ -19,7 +19,7 @@ def application() -> QApplication:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("ward_app")
     app.setOrganizationName("ward_app")
-    app.setDesktopFileName("ward-app")
+    app.setDesktopFileName("org.wardapp.ward_app")  # = the .desktop file (Wayland)
     app.setWindowIcon(QIcon(str(resource_path("icons/ward-app.svg"))))
     return app
 
@@ -32,15 +32,27 @@ def open_ward(path: Path, user: str | None, now_text: str | None) -> Context:
     return ctx
 
 
-def run_gui(path: Path, *, user: str | None = None, now_text: str | None = None) -> int:
+def run_gui(path: Path, *, user: str | None = None, now_text: str | None = None,
+            demo_hint: str | None = None) -> int:
+    """Open the ward, ask who is logging in, then show the window (0 when closed normally)."""
+    from ward_app.gui.login_dialog import LoginDialog
     from ward_app.gui.main_window import MainWindow
+    from ward_app.storage import people
 
     app = application()
     try:
-        ctx = open_ward(path, user, now_text)
+        ctx = open_ward(path, None, now_text)
     except WardError as exc:
         QMessageBox.critical(None, "The ward database cannot be opened", str(exc))
         return exc.exit_code
+    wards = people.wards(ctx.db)
+    login = LoginDialog(ctx, ward=wards[0].name if wards else "ward_app", demo_hint=demo_hint)
+    if user:
+        login.name.setText(user)
+        login.password.setFocus()
+    if login.exec() != LoginDialog.DialogCode.Accepted or login.actor is None:
+        ctx.close()
+        return 0
     window = MainWindow(ctx, drill=now_text is not None)
     window.show()
     try:

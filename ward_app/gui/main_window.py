@@ -6,12 +6,20 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from ward_app import __version__
 from ward_app.domain.errors import WardError
+from ward_app.domain.roles import Action
 from ward_app.gui.alarm import AlarmBanner, AlertSound, new_alarm_keys
 from ward_app.gui.alerts_panel import AlertsPanel
+from ward_app.gui.audit_dialog import AuditDialog
+from ward_app.gui.handover_dialog import HandoverDialog
+from ward_app.gui.login_dialog import LoginDialog
 from ward_app.gui.patient_chart import PatientChart
+from ward_app.gui.permissions import allow
+from ward_app.gui.session import IdleWatch, ParkedForms
+from ward_app.gui.settings_dialog import SettingsDialog
 from ward_app.gui.ward_board import WardBoardPanel
 from ward_app.resources import resource_path
 from ward_app.services.board import BoardRow, WardOverview, ward_overview
@@ -23,10 +31,12 @@ REFRESH_MS = 60_000
 
 class MainWindow(QMainWindow):
     def __init__(self, ctx: Context, *, drill: bool = False, sound: AlertSound | None = None,
-                 parent=None):
+                 parent=None, lock_after_s: float | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.drill = drill
+        self.parked = ParkedForms()
+        self.locked = False
         self.sound = sound if sound is not None else AlertSound()
         self._alarm_keys: set[str] = set()
         self.charts: dict[int, PatientChart] = {}
@@ -61,10 +71,14 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_status_bar()
+        idle = lock_after_s if lock_after_s is not None else \
+            60 * float(ctx.thresholds()["session.lock_minutes"])
+        self.idle = IdleWatch(idle, self.lock, self)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
+        self.apply_permissions()
         self.refresh()
         self.resize(1200, 800)
 
@@ -74,6 +88,27 @@ class MainWindow(QMainWindow):
         self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
         self.refresh_action.triggered.connect(self.refresh)
         file_menu.addAction(self.refresh_action)
+        self.handover_action = QAction("Print &handover…", self)
+        self.handover_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.handover_action.setToolTip("The shift handover sheet: preview, print, save")
+        self.handover_action.triggered.connect(self.print_handover)
+        file_menu.addAction(self.handover_action)
+        file_menu.addSeparator()
+        self.lock_action = QAction("&Lock now", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.setToolTip("Lock the window before leaving the workstation")
+        self.lock_action.triggered.connect(self.lock)
+        file_menu.addAction(self.lock_action)
+        self.switch_action = QAction("S&witch user…", self)
+        self.switch_action.triggered.connect(self.lock)
+        file_menu.addAction(self.switch_action)
+        file_menu.addSeparator()
+        self.audit_action = QAction("&Audit trail…", self)
+        self.audit_action.triggered.connect(self.show_audit)
+        file_menu.addAction(self.audit_action)
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.triggered.connect(self.show_settings)
+        file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -159,6 +194,70 @@ class MainWindow(QMainWindow):
         for pid, chart in list(self.charts.items()):
             if pid in by_id and chart.isVisible():
                 chart.refresh(by_id[pid])
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Closing the window ends the session's timers (nothing refreshes a closed ward)."""
+        self.timer.stop()
+        self.idle.stop()
+        super().closeEvent(event)
+
+    def apply_permissions(self) -> None:
+        allow(self.ctx, self.handover_action, Action.HANDOVER)
+        allow(self.ctx, self.settings_action, Action.ADMIN)
+        allow(self.ctx, self.alerts.ack_action, Action.ACK_ALERT)
+        allow(self.ctx, self.alerts.ack_button, Action.ACK_ALERT)
+        actor = self.ctx.actor
+        who = f"{actor.name} ({actor.role.replace('_', ' ')})" if actor else "no user"
+        self.user_label.setText(f"User: {who}")
+
+    def lock(self) -> None:
+        """Lock the window: patient data hidden until someone logs in."""
+        if self.locked or self.ctx.actor is None:
+            return
+        self.locked = True
+        previous = self.ctx.actor
+        forms = ParkedForms.open_forms()
+        hidden: list[QWidget] = [w for w in [self.centralWidget(), self.alerts_dock,
+                                             *self.charts.values()] if w is not None and w.isVisible()]
+        for w in hidden:
+            w.hide()
+        for form in forms:
+            form.setWindowOpacity(0.0)  # out of sight behind the lock, still exactly as typed
+        try:
+            dialog = LoginDialog(self.ctx, self, locked_by=previous)
+            dialog.exec()
+            user = dialog.actor or previous
+        finally:
+            self.locked = False
+        forms = [f for f in forms if isValid(f)]  # a form may have been closed meanwhile
+        for form in forms:
+            form.setWindowOpacity(1.0)
+        if user.id != previous.id:
+            self.parked.park(previous, forms)  # kept for them, never submitted by someone else
+        for w in hidden:
+            if w not in forms:
+                w.show()
+        if user.id != previous.id:
+            self.parked.restore(user, self.refresh)
+        self.apply_permissions()
+        for chart in self.charts.values():
+            chart.apply_permissions()
+        self.refresh()
+
+    def show_audit(self) -> None:
+        AuditDialog(self.ctx, self).exec()
+
+    def show_settings(self) -> None:
+        dialog = SettingsDialog(self.ctx, self)
+        dialog.exec()
+        if dialog.changed:
+            self.refresh()
+
+    def print_handover(self) -> HandoverDialog:
+        dialog = HandoverDialog(self.ctx, self)
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
 
     def _set_muted(self, muted: bool) -> None:
         self.sound.set_muted(muted)

@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
 
 from ward_app.domain.errors import WardError
 from ward_app.domain.patient import Patient
+from ward_app.domain.roles import Action
 from ward_app.gui.looks import SEVERITY_TEXT
 from ward_app.gui.mar_panel import OPEN_STATES, MarGridModel, MarHistoryModel
 from ward_app.gui.observation_dialog import ObservationDialog
 from ward_app.gui.observations_panel import ObservationHistoryModel
 from ward_app.gui.patient_details_dialog import PatientDetailsDialog
+from ward_app.gui.permissions import allow
 from ward_app.gui.pump_panel import PumpPanel
 from ward_app.gui.record_dialog import CorrectRecordDialog, RecordDoseDialog
 from ward_app.gui.taper_dialog import TaperDialog
@@ -242,6 +244,7 @@ class PatientChart(QWidget):
         self.cancel_taper_button.setVisible(tapering)
         pump_tab = self.tabs.indexOf(self.pump_panel)
         self.tabs.setTabVisible(pump_tab, r.route == "intrathecal" or self.pump_panel.view is not None)
+        self.apply_permissions()
         keep = self.grid.currentIndex()
         self.grid_model.set_entries(entries, days)
         self.history_model.set_entries(entries)
@@ -265,6 +268,10 @@ class PatientChart(QWidget):
             return
         entry = self.grid_model.entry(index.row(), index.column())
         if entry is None:
+            return
+        reason = self.ctx.why_not(Action.RECORD_DOSE)
+        if reason is not None:
+            QMessageBox.information(self, "Not allowed", reason)
             return
         if entry.state not in OPEN_STATES:
             self._offer_correction(entry)
@@ -292,6 +299,23 @@ class PatientChart(QWidget):
                                     f"Record {entry.id} is already marked entered in error.")
             return
         self._offer_correction(entry)
+
+    def apply_permissions(self) -> None:
+        """Disable what the acting user's role may not do, saying who can (tooltips)."""
+        ctx = self.ctx
+        for button in (self.record_button, self.correct_button):
+            allow(ctx, button, Action.RECORD_DOSE)
+        allow(ctx, self.obs_button, Action.RECORD_OBS)
+        allow(ctx, self.obs_error_button, Action.RECORD_OBS)
+        allow(ctx, self.details_button, Action.EDIT_PATIENT, Action.COMED, Action.ADD_LAB)
+        allow(ctx, self.taper_button, Action.TAPER)
+        allow(ctx, self.cancel_taper_button, Action.TAPER)
+        has_pump = self.pump_panel.view is not None
+        for button, action in ((self.pump_panel.refill_button, Action.REFILL_PUMP),
+                               (self.pump_panel.alarm_button, Action.PUMP_ALARM)):
+            if allow(ctx, button, action) and not has_pump:
+                button.setEnabled(False)
+        allow(ctx, self.pump_panel.details_button, Action.SET_PUMP)
 
     def plan_taper(self) -> None:
         dialog = TaperDialog(self.ctx, self.patient, self)

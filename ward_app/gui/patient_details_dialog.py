@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 from ward_app.domain.drugs import classes_of
 from ward_app.domain.errors import WardError
 from ward_app.domain.patient import FLAG_LABELS, Flag, Patient
+from ward_app.domain.roles import Action
+from ward_app.gui.permissions import allow
 from ward_app.services import patients as svc
 from ward_app.services.context import Context
 
@@ -122,6 +124,15 @@ class PatientDetailsDialog(QDialog):
         buttons.rejected.connect(self.reject)
 
         self.setMinimumWidth(560)
+        self.may_edit = allow(ctx, flags_box, Action.EDIT_PATIENT)
+        allow(ctx, self.sci, Action.EDIT_PATIENT)
+        allow(ctx, self.surgery_on, Action.EDIT_PATIENT)
+        allow(ctx, self.surgery, Action.EDIT_PATIENT)
+        self.may_lab = allow(ctx, self.egfr, Action.ADD_LAB)
+        allow(ctx, self.dialysis, Action.ADD_LAB)
+        for w in (self.new_drug, add, self.stop_button):
+            allow(ctx, w, Action.COMED)
+        allow(ctx, save, Action.EDIT_PATIENT, Action.ADD_LAB)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<b>Bed {patient.bed} · {patient.name}</b> (MRN {patient.mrn})",
                                 self))
@@ -144,7 +155,7 @@ class PatientDetailsDialog(QDialog):
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, drug)
             self.meds.addItem(item)
-        self.stop_button.setEnabled(self.meds.count() > 0)
+        self.stop_button.setEnabled(self.meds.count() > 0 and self.ctx.can(Action.COMED))
 
     def add_drug(self) -> None:
         try:
@@ -181,6 +192,12 @@ class PatientDetailsDialog(QDialog):
             else None  # type: ignore[assignment]
         egfr = None if self.egfr.value() < 0 else self.egfr.value()
         try:
+            if not self.may_edit:
+                adding = clearing = []
+                sci, surgery = "", None
+            if not self.may_lab:
+                egfr = None
+                self.dialysis.setChecked(False)
             if adding or clearing or (sci and sci != (self.patient.sci_level or "")) or (
                     surgery is not None and surgery != self.patient.surgery_date):
                 self.patient = svc.set_patient(

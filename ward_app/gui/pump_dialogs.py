@@ -26,6 +26,7 @@ from ward_app.domain.errors import WardError
 from ward_app.domain.orders import Route
 from ward_app.domain.patient import Patient
 from ward_app.domain.pump import ALARM_LABELS, AlarmKind, Pump, Refill, pump_dates
+from ward_app.domain.roles import Action, can
 from ward_app.services import pumps as svc
 from ward_app.services.context import Context
 from ward_app.storage import orders as order_repo
@@ -98,7 +99,8 @@ class RefillDialog(QDialog):
         self.witness.addItem("— choose the witness —", None)
         actor = ctx.actor
         for user in people.users(ctx.db):
-            if user.active and (actor is None or user.id != actor.id):
+            if user.active and (actor is None or user.id != actor.id) and can(user.role,
+                                                                               Action.WITNESS):
                 self.witness.addItem(user.full_name or user.name, user.name)
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)

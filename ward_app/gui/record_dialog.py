@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ward_app.domain.errors import WardError
 from ward_app.domain.mar import REASON_LABELS
 from ward_app.domain.patient import Patient
+from ward_app.domain.roles import Action, can
 from ward_app.services import mar as mar_svc
 from ward_app.services.context import Context
 from ward_app.services.mar import MarEntry, Recorded
@@ -64,7 +65,8 @@ class RecordDoseDialog(QDialog):
         self.witness.addItem("(no witness)", None)
         actor = ctx.actor
         for user in people.users(ctx.db):
-            if user.active and (actor is None or user.id != actor.id):
+            if user.active and (actor is None or user.id != actor.id) and can(user.role,
+                                                                               Action.WITNESS):
                 self.witness.addItem(user.full_name or user.name, user.name)
 
         self.error = QLabel(self)

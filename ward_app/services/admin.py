@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ward_app.domain.clock import ward_zone
 from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.domain.roles import Action
 from ward_app.services.auth import check_password_strength, hash_password
 from ward_app.services.context import Actor, Context, system_clock
 from ward_app.storage import audit, people
@@ -84,11 +85,11 @@ def init_ward(
 def add_user(
     ctx: Context, name: str, role: str, password: str | None = None, full_name: str | None = None
 ) -> int:
+    actor = ctx.require(Action.ADMIN)
     check_user_name(name)
     check_role(role)
     if password is not None:
         check_password_strength(password)
-    actor = ctx.require_actor()
     with actionable_errors():
         if people.user_by_name(ctx.db, name):
             raise InvalidInput("name", f"There is already a user '{name}': choose another name.")
@@ -159,7 +160,7 @@ def check_database(path: Path) -> Health:
 
 def make_backup(ctx: Context, folder: Path | None = None) -> Path:
     """A consistent online copy, verified to open and match, named by the time it was taken."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.ADMIN)
     folder = folder or ctx.path.parent / "backups"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = backup_to(ctx.db, folder, f"{ctx.path.stem}-{stamp}.db")

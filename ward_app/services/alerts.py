@@ -18,6 +18,7 @@ from ward_app.domain.dose_alerts import in_force
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.orders import Route
 from ward_app.domain.pump_alerts import RULES as PUMP_RULES
+from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds
 from ward_app.services.context import Context
 from ward_app.services.snapshots import load_snapshots
@@ -63,7 +64,7 @@ def ward_alerts(ctx: Context, now: datetime | None = None, *,
 
 def acknowledge(ctx: Context, alert_id: int, note: str | None = None) -> Alert:
     """Record that the acting user has seen an active alert (at its current severity)."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.ACK_ALERT)
     text = " ".join((note or "").split()) or None
     if text and len(text) > 500:
         raise InvalidInput("note", "Note is too long: keep it under 500 characters.")

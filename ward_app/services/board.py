@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from ward_app.domain.alerts import Alert, Severity, most_severe_first
+from ward_app.domain.alerts import Alert, PatientSnapshot, Severity, most_severe_first
 from ward_app.domain.clock import age_on
 from ward_app.domain.dose_alerts import in_force
 from ward_app.domain.mar import effective_records
@@ -72,6 +72,7 @@ class WardOverview:
     at: datetime
     rows: list[BoardRow]
     alerts: list[Alert]
+    snapshots: list[PatientSnapshot] = field(default_factory=list)  # what they were computed from
 
 
 _LEVEL = {Response.HIGH: 3, Response.MEDIUM: 2, Response.LOW_MEDIUM: 2, Response.LOW: 1}
@@ -133,7 +134,7 @@ def ward_overview(ctx: Context, at: datetime | None = None) -> WardOverview:
                 "obs") for a in alerts),
         ))
     rows.sort(key=lambda r: (r.ward, bed_key(r.bed)))
-    return WardOverview(moment, rows, most_severe_first(all_alerts))
+    return WardOverview(moment, rows, most_severe_first(all_alerts), snapshots)
 
 
 def ward_board(ctx: Context, at: datetime | None = None) -> list[BoardRow]:

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.domain.roles import Action, can, why_not
+from ward_app.domain.roles import require as require_role
 from ward_app.domain.rules import Thresholds
 from ward_app.storage import people, settings
 from ward_app.storage.database import open_database
@@ -61,6 +63,20 @@ class Context:
                 "user.required", "No user is acting: give --user NAME (or set WARD_APP_USER)."
             )
         return self.actor
+
+    def require(self, action: Action) -> Actor:
+        """The acting user, if their role may do ``action`` (else Refused, exit 1)."""
+        actor = self.require_actor()
+        require_role(actor.role, action)
+        return actor
+
+    def can(self, action: Action) -> bool:
+        return self.actor is not None and can(self.actor.role, action)
+
+    def why_not(self, action: Action) -> str | None:
+        if self.actor is None:
+            return "No user is logged in."
+        return why_not(self.actor.role, action)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:

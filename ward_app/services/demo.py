@@ -15,9 +15,10 @@ from sqlite_utils import Database
 
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import Frequency, Indication, OrderAction, Route
+from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds, default
 from ward_app.services.admin import add_user
-from ward_app.services.context import Context
+from ward_app.services.context import Actor, Context
 from ward_app.services.patients import NewPatient, add_patient
 from ward_app.storage import audit, people
 from ward_app.storage import orders as order_repo
@@ -308,7 +309,7 @@ def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 
         raise InvalidInput("patients", f"--patients {patients} is out of range: use 1 to 60.")
     if not 1 <= days <= 3650:
         raise InvalidInput("days", f"--days {days} is out of range: use 1 to 3650.")
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.ADMIN)
     if not people.wards(ctx.db):
         raise InvalidInput("db", "This database has no ward yet: run 'ward-app init' first.")
     if patient_repo.patients(ctx.db):
@@ -327,17 +328,22 @@ def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 
             users[name] = existing.id if existing else add_user(
                 ctx, name, role, DEMO_PASSWORD, full_name=full)
         ward = DemoWard(ctx=ctx, rng=rng, days=days, now=now, users=users)
-        used_mrns: set[str] = set()
-        for bed, prof in enumerate(_profiles(patients), start=1):
-            mrn = f"RX{rng.randint(100000, 999999)}"
-            while mrn in used_mrns:
+        # patients are admitted by the demo charge nurse (an administrator may not admit)
+        ctx.actor = Actor(users["charge.silva"], "charge.silva", "charge_nurse")
+        try:
+            used_mrns: set[str] = set()
+            for bed, prof in enumerate(_profiles(patients), start=1):
                 mrn = f"RX{rng.randint(100000, 999999)}"
-            used_mrns.add(mrn)
-            name = prof.name if bed <= len(PROFILES) else f"{prof.name} ({bed})"
-            patient = add_patient(ctx, NewPatient(
-                mrn=mrn, name=name, dob=_dob(rng, prof.age, today), bed=str(bed),
-                weight_kg=prof.weight, flags=prof.flags, sci_level=prof.sci))
-            ward.patients.append((patient.id, prof))
+                while mrn in used_mrns:
+                    mrn = f"RX{rng.randint(100000, 999999)}"
+                used_mrns.add(mrn)
+                name = prof.name if bed <= len(PROFILES) else f"{prof.name} ({bed})"
+                patient = add_patient(ctx, NewPatient(
+                    mrn=mrn, name=name, dob=_dob(rng, prof.age, today), bed=str(bed),
+                    weight_kg=prof.weight, flags=prof.flags, sci_level=prof.sci))
+                ward.patients.append((patient.id, prof))
+        finally:
+            ctx.actor = actor
         for builder in HISTORY:
             builder(ward)
         audit.record(db, at=now, user_id=actor.id, action="demo", entity="ward",

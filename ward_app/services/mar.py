@@ -21,6 +21,7 @@ from ward_app.domain.mar import (
 )
 from ward_app.domain.orders import Route
 from ward_app.domain.patient import Patient
+from ward_app.domain.roles import Action
 from ward_app.domain.schedule import DueDose, due_doses
 from ward_app.services.context import Context
 from ward_app.services.orders import witness_for
@@ -100,7 +101,7 @@ def _clean_note(note: str | None) -> str | None:
 def give_dose(ctx: Context, mrn: str, due_text: str, *, dose_mg: float | None = None,
               dose_mcg: float | None = None, witness: str | None = None,
               note: str | None = None) -> Recorded:
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.RECORD_DOSE)
     patient = get_patient(ctx, mrn)
     if dose_mcg is not None:
         raise InvalidInput("dose-mcg", "Oral and enteral doses are in mg: give --dose-mg, not mcg.")
@@ -137,7 +138,7 @@ def give_dose(ctx: Context, mrn: str, due_text: str, *, dose_mg: float | None = 
 
 def omit_dose(ctx: Context, mrn: str, due_text: str, reason: str, *, note: str | None = None,
               held: bool = False) -> Recorded:
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.RECORD_DOSE)
     patient = get_patient(ctx, mrn)
     code = parse_reason(reason)
     text = _clean_note(note)
@@ -163,7 +164,7 @@ def omit_dose(ctx: Context, mrn: str, due_text: str, reason: str, *, note: str |
 
 def correct_record(ctx: Context, record_id: int, reason: str) -> Recorded:
     """Mark a record entered in error: a new record names it; the original stays visible."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.RECORD_DOSE)
     why = " ".join(reason.split())
     if len(why) < 3:
         raise InvalidInput("reason", "Say why the record is wrong: --reason TEXT (a few words).")
@@ -196,7 +197,7 @@ def correct_record(ctx: Context, record_id: int, reason: str) -> Recorded:
 def give_bolus(ctx: Context, mrn: str, mcg: float, witness: str | None,
                note: str | None = None) -> Recorded:
     """An intrathecal bolus: mcg, with a witness who is another user (RULES §2)."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.RECORD_DOSE)
     patient = get_patient(ctx, mrn)
     now = ctx.now()
     with actionable_errors():

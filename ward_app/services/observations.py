@@ -19,6 +19,7 @@ from ward_app.domain.observations import (
     parse_enum,
 )
 from ward_app.domain.patient import Flag, Patient
+from ward_app.domain.roles import Action
 from ward_app.services.alerts import ward_alerts
 from ward_app.services.context import Context
 from ward_app.services.patients import get_patient
@@ -107,7 +108,7 @@ def _int(value: float | None) -> int | None:
 
 def add_observation(ctx: Context, new: NewObservation) -> Recorded:
     """Validate and store one set of observations (nothing is stored if any value is refused)."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.RECORD_OBS)
     patient = get_patient(ctx, new.mrn)
     now = ctx.now()
     obs = validate(new, patient, now)
@@ -126,7 +127,7 @@ def add_observation(ctx: Context, new: NewObservation) -> Recorded:
 
 def correct_observation(ctx: Context, obs_id: int, reason: str) -> int:
     """Mark a set of observations entered in error: a new row names it; the original stays."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.RECORD_OBS)
     why = _clean_note(reason)
     if not why or len(why) < 3:
         raise InvalidInput("reason", "Give the reason the observations were wrong (a few words).")

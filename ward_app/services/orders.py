@@ -17,6 +17,7 @@ from ward_app.domain.orders import (
     parse_route,
     parse_times,
 )
+from ward_app.domain.roles import Action, can
 from ward_app.services.auth import verify_password
 from ward_app.services.context import Actor, Context
 from ward_app.services.patients import get_patient
@@ -55,6 +56,9 @@ def witness_for(ctx: Context, actor: Actor, name: str | None, what: str, *,
         raise InvalidInput("witness", f"There is no user '{name}' to witness: give an existing user.")
     if row.id == actor.id:
         raise InvalidInput("witness", "The witness must be a different user from the one recording.")
+    if not can(row.role, Action.WITNESS):
+        raise Refused("witness.role", f"{row.name} cannot witness (role {row.role}): choose a "
+                      "nurse, charge nurse or pharmacist.")
     if password is not None and not verify_password(row.password_hash, password):
         raise Refused("witness.password", f"The witness password for {row.name} is not right: "
                       "the witness types their own password.")
@@ -88,7 +92,7 @@ def _schedule(ctx: Context, new: NewOrder) -> tuple[Frequency, tuple[str, ...]]:
 
 def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = None) -> Order:
     """A new order, or a new version superseding the one in force from its start time."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.ORDER)
     patient = get_patient(ctx, new.mrn)
     route = parse_route(new.route)
     now = ctx.now()
@@ -158,7 +162,7 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
 
 def stop_order(ctx: Context, mrn: str, reason: str, prescriber: str | None = None) -> Order:
     """Stop at once: refused unless for a serious adverse reaction (RULES §7)."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.ORDER)
     patient = get_patient(ctx, mrn)
     code = reason.strip().lower()
     if not _REASON.match(code):

@@ -20,6 +20,7 @@ from ward_app.domain.patient import (
     check_weight,
     parse_flag,
 )
+from ward_app.domain.roles import Action
 from ward_app.services.context import Context
 from ward_app.storage import audit, people
 from ward_app.storage import patients as repo
@@ -61,7 +62,7 @@ def get_patient(ctx: Context, mrn: str) -> Patient:
 
 
 def add_patient(ctx: Context, new: NewPatient) -> Patient:
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.EDIT_PATIENT)
     now = ctx.now()
     mrn = check_mrn(new.mrn)
     name = check_name(new.name)
@@ -93,7 +94,7 @@ def set_patient(
     surgery_date: date | None = None, bed: str | None = None, weight_kg: float | None = None,
     sci_level: str | None = None, delivery_date: date | None = None, oral_form: str | None = None,
 ) -> Patient:
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.EDIT_PATIENT)
     patient = get_patient(ctx, mrn)
     adding = [parse_flag(f) for f in set_flags]
     removing = [parse_flag(f) for f in clear_flags]
@@ -141,7 +142,7 @@ def list_patients(ctx: Context) -> list[Patient]:
 
 
 def add_lab(ctx: Context, mrn: str, *, egfr: float | None, dialysis: bool = False) -> int:
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.ADD_LAB)
     patient = get_patient(ctx, mrn)
     if egfr is None and not dialysis:
         raise InvalidInput("egfr", "Give --egfr N (mL/min/1.73m2) and/or --dialysis.")
@@ -167,7 +168,7 @@ def check_drug_name(text: str) -> str:
 
 
 def add_comedication(ctx: Context, mrn: str, drug: str) -> int:
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.COMED)
     patient = get_patient(ctx, mrn)
     name = check_drug_name(drug)
     with actionable_errors():
@@ -184,7 +185,7 @@ def add_comedication(ctx: Context, mrn: str, drug: str) -> int:
 
 def stop_comedication(ctx: Context, mrn: str, drug: str) -> int:
     """Record that the patient no longer takes a co-medication (its interaction alert clears)."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.COMED)
     patient = get_patient(ctx, mrn)
     name = check_drug_name(drug)
     now = ctx.now()

@@ -22,10 +22,11 @@ from ward_app.domain.pump import (
     check_refill,
     pump_dates,
 )
+from ward_app.domain.roles import Action, can
 from ward_app.services import orders as order_svc
-from ward_app.services.context import Context
+from ward_app.services.context import Actor, Context
 from ward_app.services.patients import get_patient
-from ward_app.storage import audit
+from ward_app.storage import audit, people
 from ward_app.storage import orders as order_repo
 from ward_app.storage import pumps as repo
 from ward_app.storage.errors import actionable_errors
@@ -59,7 +60,7 @@ def set_pump(ctx: Context, mrn: str, *, model: str | None = None, serial: str | 
              alarm_ml: float | None = None) -> Pump:
     """Record a patient's pump, or change what is known about it (a replacement pump: new serial,
     implant date and ERI). Audited; the pump row is device data, not a clinical record."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.SET_PUMP)
     patient = get_patient(ctx, mrn)
     fields: dict[str, object] = {}
     if model is not None:
@@ -146,7 +147,7 @@ class RefillDone:
 
 def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
     """Record a witnessed refill; refused with a clear message if anything does not add up."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.REFILL_PUMP)
     patient = get_patient(ctx, new.mrn)
     pump = _pump_of(ctx, patient)
     t = ctx.thresholds()
@@ -172,11 +173,29 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
                       "the order in the same witnessed refill (--change-order).")
     now = ctx.now()
     changed: Order | None = None
+    prescriber = actor
+    if not matches:
+        # Changing the order needs someone who may prescribe: the recorder, or a witness who may
+        # (a pharmacist), whose own password the window asks for. The other one witnesses it.
+        witness = people.user_by_name(ctx.db, new.witness or "")
+        if ctx.can(Action.ORDER):
+            pass
+        elif witness is not None and can(witness.role, Action.ORDER):
+            prescriber = Actor(witness.id, witness.name, witness.role)
+        else:
+            raise Refused("pump.order_change", "Changing the intrathecal order in a refill needs "
+                          "a pharmacist: ask a pharmacist to witness the refill (their password "
+                          "authorises the new order), or have the order changed first.")
     with ctx.write() as db:
         if not matches:
-            changed = order_svc.add_order(ctx, order_svc.NewOrder(
-                mrn=patient.mrn, route="intrathecal", daily_mcg=new.daily_mcg, start=when,
-                witness=new.witness), witness_password=new.witness_password)
+            ctx.actor, acting_nurse = prescriber, actor
+            try:
+                changed = order_svc.add_order(ctx, order_svc.NewOrder(
+                    mrn=patient.mrn, route="intrathecal", daily_mcg=new.daily_mcg, start=when,
+                    witness=acting_nurse.name if prescriber is not actor else new.witness),
+                    witness_password=None if prescriber is not actor else new.witness_password)
+            finally:
+                ctx.actor = acting_nurse
         rid = repo.insert_refill(db, pump_id=pump.id, refilled_at=when, volume_ml=new.volume_ml,
                                  conc_mcg_ml=new.conc_mcg_ml, daily_mcg=new.daily_mcg,
                                  alarm_ml=alarm_ml, user_id=actor.id, witness_id=witness_id,
@@ -195,7 +214,7 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
 def record_alarm(ctx: Context, mrn: str, kind: str, note: str | None = None,
                  heard_at: datetime | None = None) -> PumpAlarm:
     """Record a pump alarm heard (it raises pump.alarm until dealt with)."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.PUMP_ALARM)
     patient = get_patient(ctx, mrn)
     try:
         alarm_kind = AlarmKind(kind.strip().lower())

@@ -11,6 +11,7 @@ from ward_app.domain.dose_alerts import in_force
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import Order, OrderAction, Route
 from ward_app.domain.patient import Flag, Patient
+from ward_app.domain.roles import Action
 from ward_app.domain.taper import Form, TaperPlan, TaperRequest, plan_taper
 from ward_app.services.context import Context
 from ward_app.services.patients import get_patient
@@ -45,6 +46,7 @@ def _midnight(ctx: Context, day: date) -> datetime:
 
 def preview(ctx: Context, params: TaperParams) -> TaperPreview:
     """The plan, without saving anything (InvalidInput / Refused say what to change)."""
+    ctx.require(Action.TAPER)
     patient = get_patient(ctx, params.mrn)
     today = ctx.now().astimezone(ctx.zone).date()
     start = params.start or today + timedelta(days=1)
@@ -86,7 +88,7 @@ def preview(ctx: Context, params: TaperParams) -> TaperPreview:
 def apply(ctx: Context, params: TaperParams, prescriber: str) -> tuple[TaperPreview, int]:
     """Turn the plan into future order versions from each step's day (00:00 ward time), ending
     with a stop; recorded with the prescriber. Returns the preview and the taper's id."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.TAPER)
     who = " ".join((prescriber or "").split())
     if not who:
         raise InvalidInput("prescriber", "Name the prescriber who decided the taper: --prescriber "
@@ -128,7 +130,7 @@ def apply(ctx: Context, params: TaperParams, prescriber: str) -> tuple[TaperPrev
 def cancel(ctx: Context, mrn: str, reason: str, from_moment: datetime | None = None) -> Order:
     """Cancel the patient's taper from a moment (default now): its later versions stop counting and
     the last full order before it is restored from that moment."""
-    actor = ctx.require_actor()
+    actor = ctx.require(Action.TAPER)
     patient = get_patient(ctx, mrn)
     why = " ".join((reason or "").split())
     if len(why) < 3:

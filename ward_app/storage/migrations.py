@@ -331,5 +331,15 @@ def m010_tapers_and_uneven_doses(db: Database) -> None:
     )
 
 
+@migrations()
+def m011_login_lockout(db: Database) -> None:
+    """Failed log-in attempts and the lockout they lead to."""
+    _run(
+        db,
+        "ALTER TABLE users ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE users ADD COLUMN locked_until TEXT",
+    )
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations._migrations]

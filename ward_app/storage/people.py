@@ -80,3 +80,23 @@ def first_admin(db: Database) -> UserRow | None:
 def users(db: Database) -> list[UserRow]:
     rows = db.execute(f"SELECT {_USER_COLS} FROM users ORDER BY name").fetchall()
     return [u for u in map(_user, rows) if u is not None]
+
+
+def login_state(db: Database, user_id: int) -> tuple[int, str | None]:
+    """(failed log-ins in a row, locked until: UTC ISO text or None)."""
+    row = db.execute("SELECT failed_logins, locked_until FROM users WHERE id = ?", [user_id]).fetchone()
+    return (int(row[0]), row[1]) if row else (0, None)
+
+
+def set_login_state(db: Database, user_id: int, failed: int, locked_until: str | None) -> None:
+    db.execute("UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
+               [failed, locked_until, user_id])
+
+
+def set_password(db: Database, user_id: int, password_hash: str) -> None:
+    db.execute("UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL "
+               "WHERE id = ?", [password_hash, user_id])
+
+
+def set_active(db: Database, user_id: int, active: bool) -> None:
+    db.execute("UPDATE users SET active = ? WHERE id = ?", [int(active), user_id])

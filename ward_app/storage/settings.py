@@ -10,3 +10,14 @@ from sqlite_utils import Database
 
 def stored(db: Database) -> dict[str, Any]:
     return {key: json.loads(value) for key, value in db.execute("SELECT key, value FROM settings")}
+
+
+def store(db: Database, key: str, value: Any, *, user_id: int, at: str) -> None:
+    db.execute("INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?) "
+               "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
+               "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+               [key, json.dumps(value), at, user_id])
+
+
+def forget(db: Database, key: str) -> None:
+    db.execute("DELETE FROM settings WHERE key = ?", [key])

@@ -1,0 +1,86 @@
+"""Who may do what (shared/design/CLI.md): one table, used by the services (which refuse), the
+command line (exit 1) and the window (which disables the action and says why).
+
+A charge nurse may do everything a nurse may. Reading (lists, the MAR, alerts, checks) is open to
+every role.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from ward_app.domain.errors import Refused
+
+
+class Role(StrEnum):
+    NURSE = "nurse"
+    CHARGE_NURSE = "charge_nurse"
+    PHARMACIST = "pharmacist"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {Role.NURSE: "nurse", Role.CHARGE_NURSE: "charge nurse",
+               Role.PHARMACIST: "pharmacist", Role.ADMIN: "administrator"}
+
+
+class Action(StrEnum):
+    """Things a user does that change the record, named as the table names them."""
+
+    RECORD_DOSE = "record doses (give, not given, corrections)"
+    RECORD_OBS = "record observations"
+    ADD_LAB = "record lab results"
+    REFILL_PUMP = "record pump refills"
+    PUMP_ALARM = "record pump alarms"
+    ACK_ALERT = "acknowledge alerts"
+    EDIT_PATIENT = "admit patients and edit their flags"
+    SET_PUMP = "record pump details"
+    HANDOVER = "print the handover sheet"
+    COMED = "record co-medications"
+    ORDER = "prescribe, change or stop orders"
+    TAPER = "plan and apply tapers"
+    ADMIN = "manage users, settings, backups and the demo"
+    EXPORT = "export records"
+    WITNESS = "witness intrathecal actions"
+
+
+_NURSE = {Action.RECORD_DOSE, Action.RECORD_OBS, Action.ADD_LAB, Action.REFILL_PUMP,
+          Action.PUMP_ALARM, Action.ACK_ALERT, Action.WITNESS}
+ALLOWED: dict[Role, frozenset[Action]] = {
+    Role.NURSE: frozenset(_NURSE),
+    Role.CHARGE_NURSE: frozenset(_NURSE | {Action.EDIT_PATIENT, Action.SET_PUMP, Action.HANDOVER,
+                                           Action.COMED, Action.EXPORT}),
+    Role.PHARMACIST: frozenset({Action.COMED, Action.ORDER, Action.TAPER, Action.EXPORT,
+                                Action.WITNESS}),
+    Role.ADMIN: frozenset({Action.ADMIN, Action.EXPORT}),
+}
+
+#: Who to ask instead, by action.
+WHO_CAN = {action: sorted((ROLE_LABELS[r] for r, acts in ALLOWED.items() if action in acts),
+                          key=lambda label: list(ROLE_LABELS.values()).index(label))
+           for action in Action}
+
+
+def can(role: str, action: Action) -> bool:
+    try:
+        return action in ALLOWED[Role(role)]
+    except ValueError:
+        return False
+
+
+def why_not(role: str, action: Action) -> str | None:
+    """None when allowed; else one sentence saying who can (for a tooltip or an error)."""
+    if can(role, action):
+        return None
+    label = ROLE_LABELS[Role(role)] if role in Role._value2member_map_ else role
+    who = " or ".join(f"{_a(w)} {w}" for w in WHO_CAN[action]) or "nobody"
+    return f"{_a(label).capitalize()} {label} cannot {action.value}: ask {who}."
+
+
+def _a(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def require(role: str, action: Action) -> None:
+    reason = why_not(role, action)
+    if reason is not None:
+        raise Refused("role.forbidden", reason)

@@ -1,0 +1,137 @@
+"""The audit trail: who did what and when, filtered by patient, user and dates, exported to CSV.
+A correction shows, beside it, the entry it corrects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+)
+
+from ward_app.domain.errors import WardError
+from ward_app.services import audit_log
+from ward_app.services.audit_log import COLUMNS, AuditEntry
+from ward_app.services.context import Context
+
+
+class AuditModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.entries: list[AuditEntry] = []
+
+    def set_entries(self, entries: list[AuditEntry]) -> None:
+        self.beginResetModel()
+        self.entries = list(entries)
+        self.endResetModel()
+
+    def rowCount(self, parent=None):
+        return 0 if parent is not None and parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent=None):
+        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self.entries):
+            return None
+        e = self.entries[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return (e.at.strftime("%d %b %Y %H:%M:%S"), e.user, e.action, e.mrn or "",
+                    e.patient or "", f"{e.entity} {e.entity_id or ''}".strip(), e.detail_text(),
+                    e.corrects or "")[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and e.corrects:
+            return f"This entry marks an earlier one entered in error: {e.corrects}"
+        return None
+
+
+class AuditDialog(QDialog):
+    def __init__(self, ctx: Context, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("Audit trail")
+        self.setAccessibleName("Audit trail")
+        today = ctx.now().astimezone(ctx.zone).date()
+        self.mrn = QLineEdit(self)
+        self.mrn.setPlaceholderText("MRN (all patients)")
+        self.mrn.setAccessibleName("Patient MRN")
+        self.user = QLineEdit(self)
+        self.user.setPlaceholderText("user (everyone)")
+        self.user.setAccessibleName("User")
+        self.use_dates = QCheckBox("&Dates", self)
+        self.start = QDateEdit(self)
+        self.end = QDateEdit(self)
+        for edit, day in ((self.start, today.replace(day=1)), (self.end, today)):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd MMM yyyy")
+            edit.setDate(QDate(day.year, day.month, day.day))
+        self.start.setAccessibleName("From")
+        self.end.setAccessibleName("To")
+        search = QPushButton("&Search", self)
+        search.setDefault(True)
+        search.clicked.connect(self.search)
+        export = QPushButton("E&xport CSV…", self)
+        export.clicked.connect(self.export)
+        filters = QHBoxLayout()
+        for w in (self.mrn, self.user, self.use_dates, self.start, QLabel("to", self), self.end,
+                  search, export):
+            filters.addWidget(w)
+        self.model = AuditModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("auditTable")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.status = QLabel(self)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        self.resize(1200, 700)
+        self.search()
+
+    def _entries(self) -> list[AuditEntry]:
+        dated = self.use_dates.isChecked()
+        return audit_log.search(
+            self.ctx, mrn=self.mrn.text().strip() or None, user=self.user.text().strip() or None,
+            start=self.start.date().toPython() if dated else None,  # type: ignore[arg-type]
+            end=self.end.date().toPython() if dated else None)  # type: ignore[arg-type]
+
+    def search(self) -> None:
+        try:
+            entries = self._entries()
+        except WardError as exc:
+            self.status.setText(f"⚠ {exc}")
+            return
+        self.model.set_entries(entries)
+        self.status.setText(f"{len(entries)} entries, newest first"
+                            + (" (the first 2000)" if len(entries) >= 2000 else ""))
+
+    def export(self) -> None:
+        name, _f = QFileDialog.getSaveFileName(self, "Export audit trail", "audit.csv",
+                                               "CSV files (*.csv)")
+        if not name:
+            return
+        try:
+            Path(name).write_text(audit_log.to_csv(self._entries()), encoding="utf-8")
+        except (OSError, WardError) as exc:
+            QMessageBox.warning(self, "Not exported", str(exc))
+            return
+        self.status.setText(f"Exported to {name}.")

@@ -1,0 +1,94 @@
+"""Logging in: the window opens on this dialog, and the lock screen is the same dialog. Five
+failed attempts lock the account for a while (settings); nothing about the password is kept."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+)
+
+from ward_app.domain.errors import WardError
+from ward_app.services.auth import login
+from ward_app.services.context import Actor, Context
+
+
+class LoginDialog(QDialog):
+    """``actor`` is set when a user logged in successfully."""
+
+    def __init__(self, ctx: Context, parent=None, *, ward: str = "", locked_by: Actor | None = None,
+                 demo_hint: str | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.actor: Actor | None = None
+        self.setWindowTitle("ward_app — locked" if locked_by else "ward_app — log in")
+        self.setAccessibleName("Log in")
+        self.setObjectName("loginDialog")
+        if locked_by is not None:
+            text = (f"<b>Locked</b> after a time without use. {locked_by.name} was working here: "
+                    "log in to carry on. Another user may log in; anything the first user had "
+                    "open is kept for them, untouched.")
+        else:
+            text = f"<b>{ward}</b><br>Log in with your own user name and password."
+        heading = QLabel(text, self)
+        heading.setWordWrap(True)
+        heading.setTextFormat(Qt.TextFormat.RichText)
+        self.name = QLineEdit(self)
+        self.name.setAccessibleName("User name")
+        self.name.setObjectName("loginName")
+        if locked_by is not None:
+            self.name.setText(locked_by.name)
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Password")
+        self.password.setObjectName("loginPassword")
+        self.error = QLabel(self)
+        self.error.setObjectName("loginError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow("&User name:", self.name)
+        form.addRow("&Password:", self.password)
+        buttons = QDialogButtonBox(self)
+        ok = buttons.addButton("&Log in", QDialogButtonBox.ButtonRole.AcceptRole)
+        ok.setDefault(True)
+        if locked_by is None:
+            buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        if demo_hint:
+            hint = QLabel(demo_hint, self)
+            hint.setObjectName("demoHint")
+            hint.setWordWrap(True)
+            hint.setStyleSheet("background: #e6f0fa; color: #111111; padding: 6px;")
+            layout.addWidget(hint)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        (self.password if self.name.text() else self.name).setFocus()
+        self.setMinimumWidth(420)
+
+    def submit(self) -> None:
+        try:
+            self.actor = login(self.ctx, self.name.text(), self.password.text())
+        except WardError as exc:
+            self.password.clear()
+            self.error.setText(f"⚠ {exc}")
+            self.error.show()
+            self.password.setFocus()
+            return
+        self.password.clear()
+        self.accept()
+
+    def reject(self) -> None:
+        if self.windowTitle().endswith("locked"):
+            return  # the lock screen cannot be dismissed without logging in
+        super().reject()

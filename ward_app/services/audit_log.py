@@ -1,0 +1,104 @@
+"""The audit trail as people read it: who did what and when, filtered by patient, user and date,
+exported to CSV; a correction is shown with the record it corrects."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from ward_app.domain.clock import from_utc_text, to_utc_text
+from ward_app.domain.errors import InvalidInput
+from ward_app.services.context import Context
+from ward_app.storage.errors import actionable_errors
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    user: str
+    action: str
+    entity: str
+    entity_id: int | None
+    mrn: str | None
+    patient: str | None
+    detail: dict[str, Any]
+    corrects: str | None = None  # for a correction: what the original entry was
+
+    def detail_text(self) -> str:
+        return "; ".join(f"{k}: {v}" for k, v in sorted(self.detail.items()) if v not in (None, ""))
+
+
+def search(ctx: Context, *, mrn: str | None = None, user: str | None = None,
+           start: date | None = None, end: date | None = None, limit: int = 2000
+           ) -> list[AuditEntry]:
+    """Newest first. ``start``/``end`` are ward days (inclusive)."""
+    if start and end and end < start:
+        raise InvalidInput("to", "The end date is before the start date.")
+    where, params = ["1=1"], []
+    if mrn:
+        where.append("p.mrn = ?")
+        params.append(mrn.strip().upper())
+    if user:
+        where.append("u.name = ? COLLATE NOCASE")
+        params.append(user.strip())
+    if start:
+        where.append("a.at >= ?")
+        params.append(to_utc_text(datetime.combine(start, time(0), tzinfo=ctx.zone)))
+    if end:
+        where.append("a.at < ?")
+        params.append(to_utc_text(datetime.combine(end + timedelta(days=1), time(0),
+                                                   tzinfo=ctx.zone)))
+    with actionable_errors():
+        rows = ctx.db.execute(
+            f"""SELECT a.id, a.at, coalesce(u.name, '(nobody)'), a.action, a.entity, a.entity_id,
+                       p.mrn, p.name, a.detail
+                FROM audit a LEFT JOIN users u ON u.id = a.user_id
+                LEFT JOIN patients p ON p.id = a.patient_id
+                WHERE {' AND '.join(where)} ORDER BY a.id DESC LIMIT ?""",
+            [*params, limit]).fetchall()
+        out = []
+        for r in rows:
+            detail = json.loads(r[8])
+            corrects = None
+            if r[3].endswith("entered_in_error"):
+                corrects = _original(ctx, r[4], r[5], detail)
+            out.append(AuditEntry(r[0], from_utc_text(r[1]).astimezone(ctx.zone), r[2], r[3], r[4],
+                                  r[5], r[6], r[7], detail, corrects))
+    return out
+
+
+def _original(ctx: Context, entity: str, entity_id: int | None, detail: dict[str, Any]) -> str | None:
+    """The audit entry that recorded the original of a correction, as one line."""
+    if entity == "administration":
+        original_id = detail.get("corrects")
+    else:  # observations: the audit entry names the original itself
+        original_id = entity_id
+    if original_id is None:
+        return None
+    row = ctx.db.execute(
+        "SELECT a.at, coalesce(u.name, '?'), a.action FROM audit a LEFT JOIN users u "
+        "ON u.id = a.user_id WHERE a.entity = ? AND a.entity_id = ? AND a.action NOT LIKE "
+        "'%entered_in_error' ORDER BY a.id LIMIT 1", [entity, original_id]).fetchone()
+    if row is None:
+        return f"{entity} {original_id}"
+    at = from_utc_text(row[0]).astimezone(ctx.zone)
+    return f"{row[2]} by {row[1]} at {at:%d %b %Y %H:%M} ({entity} {original_id})"
+
+
+COLUMNS = ("When", "User", "Action", "MRN", "Patient", "Record", "Details", "Corrects")
+
+
+def to_csv(entries: list[AuditEntry]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for e in entries:
+        writer.writerow([e.at.isoformat(timespec="seconds"), e.user, e.action, e.mrn or "",
+                         e.patient or "", f"{e.entity} {e.entity_id or ''}".strip(),
+                         e.detail_text(), e.corrects or ""])
+    return buffer.getvalue()
