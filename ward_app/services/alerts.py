@@ -35,7 +35,7 @@ def patient_alerts(snapshot: PatientSnapshot, now: datetime, t: Thresholds) -> l
     order = in_force(snapshot.versions, now)
     if order is not None and order.route is Route.INTRATHECAL and snapshot.patient.itb_high_risk:
         alerts = [replace(a, severity=a.severity.raised(),
-                          message=f"Intrathecal high-risk patient (raised one step). {a.message}",
+                          message=f"{a.message} (Raised one step: intrathecal high-risk patient.)",
                           values={**a.values, "raised": "itb_high_risk"}) for a in alerts]
     return alerts
 
