@@ -4,6 +4,7 @@ failed attempts lock the account for a while (settings); nothing about the passw
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QVBoxLayout,
+    QWidget,
 )
 
 from ward_app.domain.errors import WardError
@@ -62,10 +64,16 @@ class LoginDialog(QDialog):
             buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        panel = QWidget(self)
+        panel.setObjectName("loginPanel")
+        panel.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(18, 16, 18, 16)
+        layout.setSpacing(10)
+        heading.setMinimumHeight(heading.heightForWidth(480) if locked_by else 0)
         layout.addWidget(heading)
         if demo_hint:
-            hint = QLabel(demo_hint, self)
+            hint = QLabel(demo_hint, panel)
             hint.setObjectName("demoHint")
             hint.setWordWrap(True)
             hint.setStyleSheet("background: #e6f0fa; color: #111111; padding: 6px;")
@@ -73,8 +81,24 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        outer.addWidget(panel, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(1)
+        panel.setMinimumWidth(420)
+        panel.setMaximumWidth(560)
+        if locked_by is not None:
+            # The lock covers the whole screen: nothing of the ward shows while it is locked.
+            self.setObjectName("lockScreen")
+            self.setWindowFlags(Qt.WindowType.Dialog | Qt.WindowType.FramelessWindowHint
+                                | Qt.WindowType.WindowStaysOnTopHint)
+            self.setStyleSheet("#lockScreen { background: #2b3a4a; } #loginPanel { background: "
+                               "palette(window); border-radius: 6px; }")
+            screen = (parent.screen() if parent is not None else None) or \
+                QGuiApplication.primaryScreen()
+            if screen is not None:
+                self.setGeometry(screen.geometry())
         (self.password if self.name.text() else self.name).setFocus()
-        self.setMinimumWidth(420)
 
     def submit(self) -> None:
         try:
