@@ -122,7 +122,8 @@ def test_early_signs_are_urgent_on_intrathecal_and_raised_for_high_risk_patients
     with acting(ward7, "charge.silva"):
         set_patient(ward7, "RX2", set_flags=["previous_withdrawal"])  # ITB high-risk: one step up
     raised = rules(ward7, "RX2")["withdrawal.early"]
-    assert raised.severity is Severity.EMERGENCY and "Raised one step: intrathecal high-risk patient" in raised.message
+    assert raised.severity is Severity.EMERGENCY
+    assert "Raised one step: intrathecal high-risk patient" in raised.message
     obs.add_observation(ward7, obs.NewObservation(mrn="RX1", signs=("pruritus",)))
     assert rules(ward7, "RX1")["withdrawal.early"].severity is Severity.WARNING  # oral
 

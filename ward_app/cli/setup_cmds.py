@@ -146,6 +146,26 @@ def backup(folder: Path | None) -> None:
     click.echo(str(admin.make_backup(st.context(), folder)))
 
 
+@click.command()
+@click.option("--from", "source", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The backup file to put back (e.g. from the backups folder).")
+@click.option("--yes", is_flag=True, help="Confirm: the app is closed on every workstation.")
+def restore(source: Path, yes: bool) -> None:
+    """Restore a backup in place of the database (the current file is moved aside, not deleted).
+
+    Example: ward-app --db ward.db restore --from backups/ward-daily-20261125.db --yes
+    """
+    from ward_app.domain.errors import InvalidInput
+    from ward_app.services.backups import restore as restore_backup
+
+    st = state()
+    if not yes:
+        raise InvalidInput("yes", "Restoring replaces the ward database: close the app on every "
+                           "workstation, then run again with --yes.")
+    aside = restore_backup(st.db_path, source)
+    click.echo(f"Restored {source} as {st.db_path}; the file it replaced is kept at {aside}.")
+
+
 @click.group()
 def user() -> None:
     """Users who record and witness (admin)."""
@@ -205,5 +225,5 @@ def user_list(as_json: bool) -> None:
         click.echo(f"{u.name:20} {u.role:13} {u.full_name or ''}{'' if u.active else ' (inactive)'}")
 
 
-COMMANDS = [init, demo_cmd, check, backup, user]
+COMMANDS = [init, demo_cmd, check, backup, restore, user]
 __all__ = ["COMMANDS", "ensure_demo_database", "open_context"]

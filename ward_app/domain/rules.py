@@ -120,6 +120,9 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("pump.eri_warning_days", 180, "days",
             "pump.eri warning from this many days before end of service",
             "[G] Medtronic: plan replacement ~6 months ahead (RULES §6)"),
+    # Backups
+    Setting("backup.keep_days", 14, "days", "daily backups kept beside the database",
+            "[S] local IT policy (issue 9: keep 14)"),
     # Logins (security policy, not clinical)
     Setting("login.max_attempts", 5, "attempts", "failed log-ins in a row that lock an account",
             "[S] local security policy (issue 8)"),

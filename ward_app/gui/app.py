@@ -32,6 +32,34 @@ def open_ward(path: Path, user: str | None, now_text: str | None) -> Context:
     return ctx
 
 
+def offer_restore(path: Path, exc: WardError) -> bool:
+    """Say why the database cannot be opened; when it is damaged and a backup exists, offer to
+    put the latest backup back (the damaged file is kept aside). True when it was restored."""
+    from ward_app.services.backups import latest_backup, restore
+
+    latest = latest_backup(path) if "damaged" in str(exc) or "integrity" in str(exc) else None
+    box = QMessageBox(QMessageBox.Icon.Critical, "The ward database cannot be opened", str(exc))
+    restore_button = None
+    if latest is not None:
+        box.setInformativeText("Restore only when the app is closed on every other workstation. "
+                               "The damaged file is kept, not deleted.")
+        restore_button = box.addButton(f"Restore the latest backup ({latest.made:%d %b %H:%M} "
+                                       "UTC)", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if restore_button is None or box.clickedButton() is not restore_button:
+        return False
+    try:
+        aside = restore(path, latest.path)  # type: ignore[union-attr]
+    except WardError as failed:
+        QMessageBox.critical(None, "Not restored", str(failed))
+        return False
+    QMessageBox.information(None, "Backup restored", f"The backup is back in place. The damaged "
+                            f"file is kept at {aside}. Anything recorded after the backup was made "
+                            "must be entered again.")
+    return True
+
+
 def run_gui(path: Path, *, user: str | None = None, now_text: str | None = None,
             demo_hint: str | None = None) -> int:
     """Open the ward, ask who is logging in, then show the window (0 when closed normally)."""
@@ -43,8 +71,13 @@ def run_gui(path: Path, *, user: str | None = None, now_text: str | None = None,
     try:
         ctx = open_ward(path, None, now_text)
     except WardError as exc:
-        QMessageBox.critical(None, "The ward database cannot be opened", str(exc))
-        return exc.exit_code
+        if not offer_restore(path, exc):
+            return exc.exit_code
+        try:
+            ctx = open_ward(path, None, now_text)
+        except WardError as again:
+            QMessageBox.critical(None, "The ward database cannot be opened", str(again))
+            return again.exit_code
     wards = people.wards(ctx.db)
     login = LoginDialog(ctx, ward=wards[0].name if wards else "ward_app", demo_hint=demo_hint)
     if user:

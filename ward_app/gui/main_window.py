@@ -22,6 +22,7 @@ from ward_app.gui.session import IdleWatch, ParkedForms
 from ward_app.gui.settings_dialog import SettingsDialog
 from ward_app.gui.ward_board import WardBoardPanel
 from ward_app.resources import resource_path
+from ward_app.services.backups import daily_backup
 from ward_app.services.board import BoardRow, WardOverview, ward_overview
 from ward_app.services.context import Context
 from ward_app.storage import people
@@ -37,6 +38,7 @@ class MainWindow(QMainWindow):
         self.drill = drill
         self.parked = ParkedForms()
         self.locked = False
+        self._backup_day: object = None
         self.sound = sound if sound is not None else AlertSound()
         self._alarm_keys: set[str] = set()
         self.charts: dict[int, PatientChart] = {}
@@ -168,7 +170,22 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.updated_label)
         bar.addPermanentWidget(self.count_label)
 
+    def _daily_backup(self) -> None:
+        """Once a ward day: a copy of the database beside it (the last 14 kept, a setting)."""
+        day = self.ctx.now().astimezone(self.ctx.zone).date()
+        if day == self._backup_day:
+            return
+        self._backup_day = day
+        try:
+            written = daily_backup(self.ctx)
+        except WardError as exc:
+            self.statusBar().showMessage(f"Today's automatic backup failed: {exc}", 60_000)
+            return
+        if written is not None:
+            self.statusBar().showMessage(f"Today's backup saved: {written.name}", 10_000)
+
     def refresh(self) -> None:
+        self._daily_backup()
         try:
             overview = ward_overview(self.ctx)
         except WardError as exc:

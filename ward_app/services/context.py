@@ -16,6 +16,7 @@ from ward_app.domain.roles import Action, can, why_not
 from ward_app.domain.roles import require as require_role
 from ward_app.domain.rules import Thresholds
 from ward_app.storage import people, settings
+from ward_app.storage.backup import damaged_advice
 from ward_app.storage.database import open_database
 from ward_app.storage.errors import StorageProblem, actionable_errors
 
@@ -114,7 +115,12 @@ def open_context(
     create: bool = False,
 ) -> Context:
     """Open the database and resolve the acting user (given name, else the first admin)."""
-    db, _report = open_database(path, create=create)
+    try:
+        db, _report = open_database(path, create=create)
+    except StorageProblem as exc:
+        if "damaged" in str(exc) or "integrity check" in str(exc):
+            raise StorageProblem(str(exc) + damaged_advice(Path(path))) from exc
+        raise
     ctx = Context(db=db, path=Path(path), clock=clock)
     try:
         ctx.actor = resolve_actor(ctx, user)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -41,3 +43,37 @@ def table_counts(conn: sqlite3.Connection) -> dict[str, int]:
         )
     ]
     return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in sorted(names)}
+
+
+def backups_dir(db_path: Path) -> Path:
+    return Path(db_path).parent / "backups"
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    made: datetime  # the file's modification time (UTC)
+
+
+def latest_backup(db_path: Path) -> BackupFile | None:
+    """The newest backup of this database (daily, manual or before an upgrade), if any."""
+    folder = backups_dir(db_path)
+    if not folder.is_dir():
+        return None
+    found = [p for p in folder.glob(f"{Path(db_path).stem}-*.db") if p.is_file()]
+    if not found:
+        return None
+    newest = max(found, key=lambda p: p.stat().st_mtime)
+    return BackupFile(newest, datetime.fromtimestamp(newest.stat().st_mtime, UTC))
+
+
+def damaged_advice(db_path: Path) -> str:
+    """What to say after 'the database is damaged': the latest backup and the command to restore."""
+    latest = latest_backup(db_path)
+    if latest is None:
+        return " No backup of it was found beside it: ask IT for the last copy they hold."
+    return (f" The latest backup is {latest.path} (made {latest.made:%d %b %Y %H:%M} UTC): with the "
+            f"app closed on every workstation, restore it with: ward-app --db {db_path} restore "
+            f"--from {latest.path} --yes")
+
+
