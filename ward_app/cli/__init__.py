@@ -57,7 +57,9 @@ class CliState:
 
     def context(self, *, create: bool = False) -> Context:
         if self._ctx is None:
-            ctx = open_context(self.db_path, user=self.user, create=create)
+            # quick_check on every command (seconds faster than the full check on years of data);
+            # `ward-app check` runs the full integrity check
+            ctx = open_context(self.db_path, user=self.user, create=create, check_integrity="quick")
             try:
                 ctx.clock = self.clock_for(ctx)
             except BaseException:

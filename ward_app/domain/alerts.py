@@ -84,6 +84,8 @@ class PatientSnapshot:
     lab: Lab | None = None  # latest renal result
     comeds: tuple[str, ...] = ()
     pump: PumpState | None = None
+    loaded_for: datetime | None = None  # the moment the data was loaded for (its window's anchor)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)  # per evaluation
 
     def alert(self, rule: str, severity: Severity, message: str, since: datetime, source: str,
               key_suffix: str = "", **values: Any) -> Alert:

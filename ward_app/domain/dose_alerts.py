@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
 from ward_app.domain.mar import NOT_GIVEN, State, dose_state, effective_records, missed_at
@@ -30,6 +31,7 @@ def history_hours(t: Thresholds) -> float:
     return max(float(t["dose.alert_lookback_hours"]), float(t["withdrawal.watch_hours"])) + 24
 
 
+@lru_cache(maxsize=4096)
 def in_force(versions: tuple[Order, ...], at: datetime) -> Order | None:
     started = [v for v in versions if v.starts_at <= at]
     if not started:
@@ -38,9 +40,22 @@ def in_force(versions: tuple[Order, ...], at: datetime) -> Order | None:
     return None if latest.action is OrderAction.STOP else latest
 
 
+def _effective(s: PatientSnapshot) -> dict:  # type: ignore[type-arg]
+    """The record in force per due dose, worked out once per snapshot."""
+    if "effective" not in s.memo:
+        s.memo["effective"] = effective_records(s.records)[0]
+    return s.memo["effective"]
+
+
 def _schedule(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[DueDose]:
-    start = now - timedelta(hours=history_hours(t))
-    return due_doses(s.versions, start, now + timedelta(days=1), s.zone)
+    """The patient's due doses around ``now``. A loaded snapshot holds data for one window only,
+    so its schedule is worked out once for that window and reused by every rule."""
+    anchor = s.loaded_for or now
+    key = ("schedule", anchor)
+    if key not in s.memo:
+        start = anchor - timedelta(hours=history_hours(t))
+        s.memo[key] = due_doses(s.versions, start, anchor + timedelta(days=1), s.zone)
+    return s.memo[key]
 
 
 def _when(s: PatientSnapshot, due: datetime, now: datetime) -> str:
@@ -53,7 +68,7 @@ def _when(s: PatientSnapshot, due: datetime, now: datetime) -> str:
 def dose_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
     """dose.late (warning) and dose.missed (urgent) for due doses with no record."""
     doses = _schedule(s, now, t)
-    records, _ = effective_records(s.records)
+    records = _effective(s)
     lookback = now - timedelta(hours=float(t["dose.alert_lookback_hours"]))
     window, missed_after = t.minutes("dose.window_min"), t.minutes("dose.missed_after_min")
     out: list[Alert] = []
@@ -129,7 +144,7 @@ def withdrawal_watches(s: PatientSnapshot, now: datetime, t: Thresholds) -> list
     watch = timedelta(hours=float(t["withdrawal.watch_hours"]))
     window, missed_after = t.minutes("dose.window_min"), t.minutes("dose.missed_after_min")
     doses = [d for d in _schedule(s, now, t) if d.route in (Route.ORAL, Route.ENTERAL)]
-    records, _ = effective_records(s.records)
+    records = _effective(s)
     found: Watch | None = None
     previous: tuple[DueDose, State] | None = None
     for i, dose in enumerate(doses):

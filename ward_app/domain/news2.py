@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from ward_app.domain.observations import Acvpu, Observation
@@ -155,6 +156,7 @@ class News2:
         return f"NEWS2 incomplete (≥{self.total}; missing {', '.join(LABELS[m] for m in self.missing)})"
 
 
+@lru_cache(maxsize=8192)
 def news2(obs: Observation, hypercapnic: bool = False) -> News2:
     scores: dict[str, int] = {}
     if obs.rr is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from ward_app.domain.orders import Order, OrderAction, Route
 
@@ -20,8 +21,9 @@ def _exists(local: datetime) -> bool:
     return utc.astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(tzinfo=None)
 
 
+@lru_cache(maxsize=65536)
 def local_due(day: date, clock: time, zone: tzinfo) -> datetime:
-    """The UTC instant a clock time on a ward day falls due."""
+    """The UTC instant a clock time on a ward day falls due (cached: pure and called often)."""
     local = datetime.combine(day, clock).replace(tzinfo=zone, fold=0)
     if _exists(local):
         return local.astimezone(UTC)
@@ -39,6 +41,7 @@ def local_due(day: date, clock: time, zone: tzinfo) -> datetime:
     return hi.replace(microsecond=0)
 
 
+@lru_cache(maxsize=1024)
 def parse_clock(text: str) -> time:
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -25,7 +26,9 @@ def application() -> QApplication:
 
 
 def open_ward(path: Path, user: str | None, now_text: str | None) -> Context:
-    ctx = open_context(path, user=user)
+    """Open without the integrity check (seconds on years of data): the window runs the full check
+    in the background once it is shown (MainWindow.check_in_background)."""
+    ctx = open_context(path, user=user, check_integrity="none")
     if now_text:
         fixed = parse_moment(now_text, ctx.zone, "now")
         ctx.clock = lambda: fixed
@@ -88,6 +91,7 @@ def run_gui(path: Path, *, user: str | None = None, now_text: str | None = None,
         return 0
     window = MainWindow(ctx, drill=now_text is not None)
     window.show()
+    QTimer.singleShot(2_000, window.start_background_work)
     try:
         return app.exec()
     finally:

@@ -3,6 +3,8 @@ change and at least once a minute (alerts depend on the clock, not only on data)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
@@ -13,19 +15,22 @@ from ward_app.domain.errors import WardError
 from ward_app.domain.roles import Action
 from ward_app.gui.alarm import AlarmBanner, AlertSound, new_alarm_keys
 from ward_app.gui.alerts_panel import AlertsPanel
-from ward_app.gui.audit_dialog import AuditDialog
-from ward_app.gui.handover_dialog import HandoverDialog
 from ward_app.gui.login_dialog import LoginDialog
-from ward_app.gui.patient_chart import PatientChart
 from ward_app.gui.permissions import allow
 from ward_app.gui.session import IdleWatch, ParkedForms
-from ward_app.gui.settings_dialog import SettingsDialog
 from ward_app.gui.ward_board import WardBoardPanel
+from ward_app.gui.worker import run_in_background
 from ward_app.resources import resource_path
-from ward_app.services.backups import daily_backup
+from ward_app.services.backups import after_daily, daily_target
 from ward_app.services.board import BoardRow, WardOverview, ward_overview
 from ward_app.services.context import Context
 from ward_app.storage import people
+from ward_app.storage.backup import backup_file, damaged_advice
+from ward_app.storage.database import file_integrity_problems
+
+if TYPE_CHECKING:
+    from ward_app.gui.handover_dialog import HandoverDialog
+    from ward_app.gui.patient_chart import PatientChart
 
 REFRESH_MS = 60_000
 
@@ -39,6 +44,7 @@ class MainWindow(QMainWindow):
         self.parked = ParkedForms()
         self.locked = False
         self._backup_day: object = None
+        self._jobs: list = []
         self.sound = sound if sound is not None else AlertSound()
         self._alarm_keys: set[str] = set()
         self.charts: dict[int, PatientChart] = {}
@@ -170,6 +176,24 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.updated_label)
         bar.addPermanentWidget(self.count_label)
 
+    def start_background_work(self) -> None:
+        """After the window is shown: the full integrity check and today's backup, each on a
+        worker thread with a connection of its own (the window stays usable)."""
+        path = self.ctx.path
+        self._jobs.append(run_in_background(self, lambda: file_integrity_problems(path),
+                                            self._integrity_done, self._background_failed))
+        self._daily_backup()
+
+    def _integrity_done(self, problems: list[str]) -> None:
+        if problems:
+            QMessageBox.critical(
+                self, "The ward database is damaged",
+                f"The ward database failed its integrity check ({problems[0]}). Stop recording "
+                f"here and tell IT now.{damaged_advice(self.ctx.path)}")
+
+    def _background_failed(self, exc: BaseException) -> None:
+        self.statusBar().showMessage(f"A background check could not run: {exc}", 60_000)
+
     def _daily_backup(self) -> None:
         """Once a ward day: a copy of the database beside it (the last 14 kept, a setting)."""
         day = self.ctx.now().astimezone(self.ctx.zone).date()
@@ -177,15 +201,30 @@ class MainWindow(QMainWindow):
             return
         self._backup_day = day
         try:
-            written = daily_backup(self.ctx)
-        except WardError as exc:
-            self.statusBar().showMessage(f"Today's automatic backup failed: {exc}", 60_000)
+            target = daily_target(self.ctx)
+        except WardError:
             return
-        if written is not None:
+        if target is None:
+            return
+        path = self.ctx.path
+
+        def done(written) -> None:
+            try:
+                after_daily(self.ctx, written)
+            except WardError as exc:
+                self.statusBar().showMessage(f"Backup saved but not audited: {exc}", 60_000)
+                return
             self.statusBar().showMessage(f"Today's backup saved: {written.name}", 10_000)
 
+        def failed(exc: BaseException) -> None:
+            self._backup_day = None  # try again at the next refresh
+            self.statusBar().showMessage(f"Today's automatic backup failed: {exc}", 60_000)
+
+        self._jobs.append(run_in_background(self, lambda: backup_file(path, *target), done, failed))
+
     def refresh(self) -> None:
-        self._daily_backup()
+        if self._backup_day is not None:
+            self._daily_backup()  # a new ward day since the window opened
         try:
             overview = ward_overview(self.ctx)
         except WardError as exc:
@@ -262,15 +301,21 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def show_audit(self) -> None:
+        from ward_app.gui.audit_dialog import AuditDialog
+
         AuditDialog(self.ctx, self).exec()
 
     def show_settings(self) -> None:
+        from ward_app.gui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.ctx, self)
         dialog.exec()
         if dialog.changed:
             self.refresh()
 
     def print_handover(self) -> HandoverDialog:
+        from ward_app.gui.handover_dialog import HandoverDialog  # reportlab: loaded when needed
+
         dialog = HandoverDialog(self.ctx, self)
         dialog.setModal(True)
         dialog.show()
@@ -297,6 +342,8 @@ class MainWindow(QMainWindow):
         self.open_chart(self.board.model.row_at(source.row()).patient_id)
 
     def open_chart(self, patient_id: int) -> PatientChart | None:
+        from ward_app.gui.patient_chart import PatientChart  # pyqtgraph: loaded with the first chart
+
         row = self.row_for(patient_id)
         if row is None:
             return None

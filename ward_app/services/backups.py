@@ -23,22 +23,33 @@ def daily_name(db_path: Path, day: str) -> str:
     return f"{Path(db_path).stem}-{DAILY}-{day}.db"
 
 
-def daily_backup(ctx: Context) -> Path | None:
-    """Today's copy, if there is none yet (ward date); then keep only the newest ``keep_days``.
-    Returns the file written, or None when today's copy already exists."""
-    keep = int(ctx.thresholds()["backup.keep_days"])
+def daily_target(ctx: Context) -> tuple[Path, str] | None:
+    """(folder, file name) of today's copy (ward date) when it is still to be made, else None."""
     day = ctx.now().astimezone(ctx.zone).strftime("%Y%m%d")
     folder = backups_dir(ctx.path)
     name = daily_name(ctx.path, day)
-    written = None
-    if not (folder / name).exists():
-        written = backup_to(ctx.db, folder, name)
+    return None if (folder / name).exists() else (folder, name)
+
+
+def after_daily(ctx: Context, written: Path | None) -> None:
+    """Audit today's copy (if one was made) and keep only the newest ``backup.keep_days``."""
+    if written is not None:
         with ctx.write() as db:
             audit.record(db, at=ctx.now(), user_id=ctx.actor.id if ctx.actor else None,
                          action="backup.daily", entity="database", detail={"file": str(written)})
-    dailies = sorted(folder.glob(f"{Path(ctx.path).stem}-{DAILY}-*.db"))
+    keep = int(ctx.thresholds()["backup.keep_days"])
+    dailies = sorted(backups_dir(ctx.path).glob(f"{Path(ctx.path).stem}-{DAILY}-*.db"))
     for old in dailies[:-keep] if keep > 0 else []:
         old.unlink(missing_ok=True)
+
+
+def daily_backup(ctx: Context) -> Path | None:
+    """Today's copy, if there is none yet (ward date); then keep only the newest ``keep_days``.
+    Returns the file written, or None when today's copy already exists. (The window does the
+    same in two halves, the copy on a worker thread: ``daily_target``, ``after_daily``.)"""
+    target = daily_target(ctx)
+    written = backup_to(ctx.db, *target) if target is not None else None
+    after_daily(ctx, written)
     return written
 
 
@@ -98,4 +109,5 @@ def restore(db_path: Path, backup: Path) -> Path:
     return aside
 
 
-__all__ = ["backups_dir", "daily_backup", "damaged_advice", "latest_backup", "restore"]
+__all__ = ["after_daily", "backups_dir", "daily_backup", "daily_target", "damaged_advice",
+           "latest_backup", "restore"]

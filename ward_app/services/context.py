@@ -112,11 +112,11 @@ class Context:
 
 def open_context(
     path: Path, *, user: str | None = None, clock: Callable[[], datetime] = system_clock,
-    create: bool = False,
+    create: bool = False, check_integrity: bool | str = True,
 ) -> Context:
     """Open the database and resolve the acting user (given name, else the first admin)."""
     try:
-        db, _report = open_database(path, create=create)
+        db, _report = open_database(path, create=create, check_integrity=check_integrity)
     except StorageProblem as exc:
         if "damaged" in str(exc) or "integrity check" in str(exc):
             raise StorageProblem(str(exc) + damaged_advice(Path(path))) from exc

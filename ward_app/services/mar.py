@@ -91,6 +91,18 @@ class Recorded:
     patient: Patient
 
 
+def _refuse_if_recorded(ctx: Context, patient: Patient, due: DueDose) -> None:
+    """One record per due dose. Checked before the write and again inside it (BEGIN IMMEDIATE
+    serialises workstations, so the second check sees the other workstation's record)."""
+    existing = _already(ctx, patient, due)
+    if existing is not None:
+        local = due.due.astimezone(ctx.zone)
+        raise InvalidInput("due", f"The {local:%d %b %H:%M} dose is already recorded "
+                           f"({existing.outcome.value} by {existing.by}, record {existing.id}). "
+                           "If that record is wrong, mark it entered in error first ('Mark entered "
+                           f"in error' in the chart, or ward-app dose correct --id {existing.id}).")
+
+
 def _clean_note(note: str | None) -> str | None:
     text = " ".join((note or "").split())
     if len(text) > 500:
@@ -118,15 +130,11 @@ def give_dose(ctx: Context, mrn: str, due_text: str, *, dose_mg: float | None = 
         when = local.strftime("%d %b %H:%M")
         raise Refused("dose.too_early", f"The {local:%H:%M} dose is not due until {when}; it "
                       "cannot be recorded as given this early.")
-    existing = _already(ctx, patient, due)
-    if existing is not None:
-        raise InvalidInput("due", f"The {local:%d %b %H:%M} dose is already recorded "
-                           f"({existing.outcome.value} by {existing.by}, record {existing.id}). "
-                           "If that record is wrong, mark it entered in error first ('Mark entered "
-                           f"in error' in the chart, or ward-app dose correct --id {existing.id}).")
+    _refuse_if_recorded(ctx, patient, due)  # early, before asking anything else
     witness_id = witness_for(ctx, actor, witness, "This dose") if witness else None
     outcome = given_outcome(due.due, now, float(t["dose.window_min"]))
     with ctx.write() as db:
+        _refuse_if_recorded(ctx, patient, due)  # again under the write lock: two workstations
         rid = repo.insert(db, patient_id=patient.id, order_id=due.order_id, due=due.due,
                           outcome=outcome, administered_at=now, user_id=actor.id, at=now,
                           dose_mg=due.dose_mg, note=_clean_note(note), witness_id=witness_id)
@@ -145,14 +153,11 @@ def omit_dose(ctx: Context, mrn: str, due_text: str, reason: str, *, note: str |
     if code is Reason.OTHER and not text:
         raise InvalidInput("note", "Reason 'other' needs a note saying why (--note TEXT).")
     due = resolve_due(ctx, patient, due_text)
-    existing = _already(ctx, patient, due)
-    local = due.due.astimezone(ctx.zone)
-    if existing is not None:
-        raise InvalidInput("due", f"The {local:%d %b %H:%M} dose is already recorded "
-                           f"({existing.outcome.value} by {existing.by}, record {existing.id}).")
+    _refuse_if_recorded(ctx, patient, due)
     outcome = outcome_for_reason(code, held)
     now = ctx.now()
     with ctx.write() as db:
+        _refuse_if_recorded(ctx, patient, due)  # again under the write lock: two workstations
         rid = repo.insert(db, patient_id=patient.id, order_id=due.order_id, due=due.due,
                           outcome=outcome, administered_at=now, user_id=actor.id, at=now,
                           reason=code.value, note=text)
@@ -180,6 +185,10 @@ def correct_record(ctx: Context, record_id: int, reason: str) -> Recorded:
                            f"(record {corrected_by}).")
     now = ctx.now()
     with ctx.write() as db:
+        again = repo.correction_of(db, record_id)  # under the write lock: two workstations
+        if again is not None:
+            raise InvalidInput("id", f"Record {record_id} is already marked entered in error "
+                               f"(record {again}).")
         rid = repo.insert(db, patient_id=original.patient_id, order_id=original.order_id,
                           due=original.due, outcome=Outcome.ENTERED_IN_ERROR, administered_at=now,
                           user_id=actor.id, at=now, note=why, corrects_id=original.id)

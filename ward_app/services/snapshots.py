@@ -51,5 +51,5 @@ def load_snapshots(ctx: Context, now: datetime, t: Thresholds,
             zone=ctx.zone, flag_since=since.get(p.id, {}), observations=tuple(obs),
             baseline_mas=baselines.get(p.id),
             lab=Lab(from_utc_text(lab.taken_at), lab.egfr, lab.dialysis, lab.id) if lab else None,
-            comeds=tuple(comeds.get(p.id, ())), pump=pumps.get(p.id)))
+            comeds=tuple(comeds.get(p.id, ())), pump=pumps.get(p.id), loaded_for=now))
     return out

@@ -12,6 +12,17 @@ from sqlite_utils import Database
 from ward_app.storage.errors import StorageProblem, actionable_errors
 
 
+def backup_file(db_path: Path, folder: Path, filename: str) -> Path:
+    """Like ``backup_to``, on a connection of its own (read-only): for a worker thread, while the
+    window keeps using its connection."""
+    with actionable_errors():
+        source = sqlite3.connect(f"file:{Path(db_path)}?mode=ro", uri=True)
+    try:
+        return backup_to(Database(source), folder, filename)
+    finally:
+        source.close()
+
+
 def backup_to(db: Database, folder: Path, filename: str) -> Path:
     """Copy the live database to ``folder/filename`` and verify the copy opens and is intact."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -341,5 +341,19 @@ def m011_login_lockout(db: Database) -> None:
     )
 
 
+@migrations()
+def m012_partial_indexes_for_observations(db: Database) -> None:
+    """Keep the planner off whole-history scans: the corrections index only holds corrections (so
+    'corrects_id IS NULL' never picks it), and Modified Ashworth scores get their own index (the
+    patient's baseline is found without reading their history)."""
+    _run(
+        db,
+        "DROP INDEX observations_corrects",
+        "CREATE INDEX observations_corrects ON observations(corrects_id) "
+        "WHERE corrects_id IS NOT NULL",
+        "CREATE INDEX observations_mas ON observations(patient_id, taken_at) WHERE mas IS NOT NULL",
+    )
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations._migrations]

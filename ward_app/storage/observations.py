@@ -22,15 +22,30 @@ _HAS_VITALS = ("(o.rr IS NOT NULL OR o.spo2 IS NOT NULL OR o.sbp IS NOT NULL OR 
                "OR o.acvpu IS NOT NULL OR o.temp IS NOT NULL)")
 
 
+def _signs(text: str | None) -> frozenset[Sign]:
+    if not text or text == "[]":
+        return frozenset()  # most sets: no signs, no JSON to parse
+    return frozenset(Sign(x) for x in json.loads(text))
+
+
+_ACVPU = {e.value: e for e in Acvpu}
+_POSS = {e.value: e for e in Poss}
+_EMPTY: frozenset[Sign] = frozenset()
+
+
 def _obs(row: tuple) -> Observation:
-    return Observation(
+    # Built without the frozen dataclass's __init__ (which sets each of 20 fields through
+    # object.__setattr__): alert evaluation turns hundreds of rows into observations each minute.
+    obs = Observation.__new__(Observation)
+    obs.__dict__.update(
         id=row[0], patient_id=row[1], taken_at=from_utc_text(row[2]), rr=row[3], spo2=row[4],
         on_oxygen=None if row[5] is None else bool(row[5]), sbp=row[6], hr=row[7],
-        acvpu=Acvpu(row[8]) if row[8] else None, temp=row[9], poss=Poss(row[10]) if row[10] else None,
-        rass=row[11], mas=row[12], penn=row[13],
-        signs=frozenset(Sign(x) for x in json.loads(row[14] or "[]")), signs_checked=bool(row[15]),
-        by=row[16], note=row[17], corrects_id=row[18],
+        acvpu=_ACVPU[row[8]] if row[8] else None, temp=row[9],
+        poss=_POSS[row[10]] if row[10] else None, rass=row[11], mas=row[12], penn=row[13],
+        signs=_signs(row[14]) if row[14] and row[14] != "[]" else _EMPTY,
+        signs_checked=bool(row[15]), by=row[16], note=row[17], corrects_id=row[18],
     )
+    return obs
 
 
 def insert(db: Database, obs: Observation, *, user_id: int, at: datetime) -> int:

@@ -1,0 +1,1 @@
+"""Real-process reliability tests: SIGKILL mid-write, two workstations on one database file."""

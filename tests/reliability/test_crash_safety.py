@@ -1,0 +1,199 @@
+"""Issue 9 item 2: a workstation killed (SIGKILL) at random moments while recording doses.
+
+A child process records every due dose of six patients through the services (as nurse.test),
+reporting each record's id after its commit returned (flushed and fsynced). The test kills it at
+random moments (some aimed at its write transactions), many times, restarting it each time so
+it carries on from what the database holds, until enough kills have landed inside a transaction.
+Then: every record the child was told was saved is there, exactly one record per due dose, every
+record has its audit row (nothing half-written), and the file passes the integrity check and opens
+normally.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import sqlite3
+import time
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import NOW
+from tests.reliability.worker import populate, read_report, spawn, ward_app_cli
+from ward_app.services import mar
+from ward_app.services.admin import check_database
+from ward_app.services.patients import list_patients
+from ward_app.storage.database import open_database
+
+MIN_KILLS = 20  # at least this many SIGKILLs...
+MIN_KILLS_IN_TRANSACTION = 5  # ...of which at least this many inside a write transaction
+MAX_ROUNDS = 60
+STARTUP_EVERY = 6  # every 6th round is killed while the child is still starting (opening the file);
+# of the others, odd rounds are killed at a random moment after it opened the database, even rounds
+# a few milliseconds after it entered its 1st to 4th write transaction.
+
+STATES = {
+    None: "starting (importing or opening the database)",
+    "ready": "between records",
+    "plan": "between records",
+    "done": "between records",
+    "try": "in the service call, before its transaction",
+    "begin": "inside the write transaction, its commit, or just after (before 'done')",
+}
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+class Tail:
+    """The events a worker appends to the report file, read as they come (cheap to poll)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.partial = ""
+
+    def new_events(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with self.path.open(encoding="utf-8") as f:
+            f.seek(self.offset)
+            text = f.read()
+            self.offset = f.tell()
+        lines = (self.partial + text).split("\n")
+        self.partial = lines.pop()
+        return [json.loads(line) for line in lines if line]
+
+
+def _wait_for(tail: Tail, run: int, event: str, count: int, proc: Any,
+              timeout: float = 30.0) -> bool:
+    """Wait until run ``run`` has written ``event`` ``count`` times (False if it ended first)."""
+    seen = 0
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen += sum(e["ev"] == event and e["run"] == run for e in tail.new_events())
+        if seen >= count:
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.0005)
+    raise AssertionError(f"run {run}: no {count} x {event!r} within {timeout:g} s")
+
+
+def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(ward, tmp_path):
+    mrns = populate(ward)
+    start, child_now = NOW, NOW + timedelta(days=1)
+    due_doses = {(p.mrn, d.due) for p in list_patients(ward)
+                 for d in mar.schedule_between(ward, p, start, child_now)}
+    assert len(due_doses) == len(mrns) * 48
+    ward.close()
+    db_path: Path = ward.path
+
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    report = tmp_path / "report.jsonl"
+    config: dict[str, Any] = {"mode": "crash", "db": str(db_path), "user": "nurse.test",
+                              "now": child_now.isoformat(), "start": start.isoformat(),
+                              "report": str(report)}
+    kills: list[tuple[int, str | None, dict[str, Any] | None]] = []  # run, last event, last try
+    run = 0
+    began = time.monotonic()
+    while (len(kills) < MIN_KILLS
+           or sum(state == "begin" for _, state, _ in kills) < MIN_KILLS_IN_TRANSACTION):
+        assert run < MAX_ROUNDS, f"seed {seed}: too few kills landed ({kills})"
+        run += 1
+        tail = Tail(report)
+        tail.new_events()  # skip what earlier runs wrote
+        proc = spawn({**config, "run": run}, tmp_path / f"config-{run}.json")
+        if run % STARTUP_EVERY == 0:  # while it imports and opens the database
+            time.sleep(rng.uniform(0.05, 0.8))
+        elif run % 2:  # anywhere while it records
+            if _wait_for(tail, run, "ready", 1, proc):
+                time.sleep(rng.uniform(0.0, 0.15))
+        elif _wait_for(tail, run, "begin", rng.randint(1, 4), proc):  # aimed at a transaction
+            time.sleep(rng.choice([0.0, rng.uniform(0.0, 0.002)]))
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError(f"seed {seed}, run {run}: the child ended before it was killed "
+                                 f"(exit {proc.returncode}; add doses?): {err.decode()[-2000:]}")
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+        events = [e for e in read_report(report) if e["run"] == run]
+        last = events[-1]["ev"] if events else None
+        last_try = next((e for e in reversed(events) if e["ev"] == "try"), None)
+        kills.append((run, last, last_try))
+    kill_seconds = time.monotonic() - began
+
+    # The last child is left alone: it must carry on and finish the rest cleanly.
+    run += 1
+    proc = spawn({**config, "run": run}, tmp_path / f"config-{run}.json")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()[-3000:]
+    assert err.decode() == ""
+    events = read_report(report)
+    assert events[-1]["ev"] == "finished" and events[-1]["run"] == run
+    errors = [e for e in events if e["ev"] == "error"]
+    assert errors == [], f"seed {seed}: the app refused or failed records: {errors[:5]}"
+
+    # Read what is on disk with a fresh connection, not through the app.
+    conn = sqlite3.connect(str(db_path))
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        rows = conn.execute(
+            "SELECT a.id, p.mrn, a.due_at, a.outcome, a.corrects_id FROM administrations a "
+            "JOIN patients p ON p.id = a.patient_id").fetchall()
+        audited = Counter(r[0] for r in conn.execute(
+            "SELECT entity_id FROM audit WHERE entity = 'administration'"))
+    finally:
+        conn.close()
+    by_id = {r[0]: r for r in rows}
+
+    # Everything the child was told was saved is there, as reported.
+    reported = {e["id"]: e for e in events if e["ev"] == "done"}
+    assert len(reported) == sum(1 for e in events if e["ev"] == "done"), "an id reported twice"
+    missing = [e for i, e in reported.items() if i not in by_id]
+    assert missing == [], f"seed {seed}: committed records lost after SIGKILL: {missing[:5]}"
+    for rid, e in reported.items():
+        _, mrn, due_at, outcome, _ = by_id[rid]
+        assert (mrn, _utc(due_at), outcome) == (e["mrn"], _utc(e["due"]), e["outcome"])
+
+    # One record per due dose, every due dose recorded, and none that was never due.
+    assert all(r[4] is None for r in rows)  # the child never corrects, so every record is in force
+    per_dose = Counter((mrn, _utc(due_at)) for _, mrn, due_at, _, _ in rows)
+    doubled = {k: n for k, n in per_dose.items() if n > 1}
+    assert doubled == {}, f"seed {seed}: due doses recorded more than once: {doubled}"
+    assert set(per_dose) == due_doses
+
+    # A record saved but never reported is only possible when the kill hit inside its
+    # transaction, after the commit reached the disk and before the report line: the dose it was
+    # trying then, at most one per such kill.
+    unreported = sorted(set(by_id) - set(reported))
+    in_tx_tries = {(t["mrn"], _utc(t["due"])) for _, state, t in kills if state == "begin" and t}
+    assert len(unreported) <= sum(state == "begin" for _, state, _ in kills)
+    for rid in unreported:
+        _, mrn, due_at, _, _ = by_id[rid]
+        assert (mrn, _utc(due_at)) in in_tx_tries, f"record {rid} appeared from nowhere"
+
+    # Nothing half-written: each record has exactly one audit row, and no audit row lacks its record.
+    assert audited == Counter(set(by_id)), f"seed {seed}: records and audit rows do not match"
+
+    # The app opens the file normally and finds it healthy.
+    health = check_database(db_path)
+    assert health.healthy, health.lines()
+    db, opened = open_database(db_path)
+    try:
+        assert opened.migrated == () and opened.backup is None
+    finally:
+        db.close()
+    cli = ward_app_cli("--db", str(db_path), "check")
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert "status: healthy" in cli.stdout
+
+    where = Counter(STATES[state] for _, state, _ in kills)
+    print(f"\nseed {seed}: {len(kills)} kills in {kill_seconds:.1f} s: {dict(where)}; "
+          f"{len(rows)} records ({len(unreported)} saved but unreported)")

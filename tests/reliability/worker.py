@@ -1,0 +1,246 @@
+"""A ward workstation in a child process, driven by the reliability tests.
+
+Run as ``python -m tests.reliability.worker CONFIG.json`` (repo root on PYTHONPATH). It records
+doses through the services, exactly as the window does, and appends one JSON line per event to
+the report file named in the config, flushed (and fsynced once a record is committed) so that the
+parent can read what happened even after it SIGKILLs this process.
+
+Modes (``config["mode"]``):
+
+``crash``
+    Record every due dose between ``start`` and ``now`` that has no record yet (read from the
+    database, so a restarted child carries on where the killed one stopped), round-robin over the
+    patients, alternately given and not given. Events: ``ready``; per dose ``try`` (before the
+    service call), ``begin`` (inside the service's write transaction), ``done`` (after the commit
+    returned, fsynced); ``finished`` at the end.
+
+``jobs``
+    Wait at a start barrier (files in ``barrier``), then run ``jobs`` in order, each a give or an
+    omit of one due dose, reporting how each ended: ``ok``, ``invalid`` / ``refused`` /
+    ``storage`` (the app's own errors), ``raw_sqlite`` (an sqlite3 error that escaped the app) or
+    ``bug`` (anything else). With ``sync_each`` every job waits for the peers to reach it too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ward_app.domain.errors import InvalidInput, Refused, WardError
+from ward_app.domain.mar import effective_records
+from ward_app.services import mar
+from ward_app.services.context import Context, open_context
+from ward_app.services.patients import list_patients
+from ward_app.storage.errors import StorageProblem
+
+OMIT_REASONS = ("refused", "asleep", "vomiting", "away")
+
+
+class Report:
+    """Append-only JSON lines; every line is flushed, ``sync=True`` lines are also fsynced."""
+
+    def __init__(self, path: str, run: int = 0) -> None:
+        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+        self._run = run
+
+    def write(self, event: str, *, sync: bool = False, **fields: Any) -> None:
+        self._file.write(json.dumps({"ev": event, "run": self._run, **fields}) + "\n")
+        self._file.flush()
+        if sync:
+            os.fsync(self._file.fileno())
+
+
+def read_report(path: Path) -> list[dict[str, Any]]:
+    """The events a worker wrote (a line cut short by a kill is ignored)."""
+    if not path.exists():
+        return []
+    events = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return events
+
+
+def _context(config: dict[str, Any]) -> Context:
+    moment = datetime.fromisoformat(config["now"])
+    return open_context(Path(config["db"]), user=config["user"], clock=lambda: moment)
+
+
+def _mark_transactions(ctx: Context, report: Report) -> None:
+    """Report ``begin`` once the service's write transaction holds the write lock (test hook only:
+    the service code runs unchanged)."""
+    original = ctx.write
+
+    @contextlib.contextmanager
+    def write() -> Iterator[Any]:
+        with original() as db:
+            report.write("begin")
+            yield db
+
+    ctx.write = write  # type: ignore[method-assign]
+
+
+def _record(ctx: Context, job: dict[str, Any]) -> mar.Recorded:
+    if job["kind"] == "give":
+        return mar.give_dose(ctx, job["mrn"], job["due"])
+    return mar.omit_dose(ctx, job["mrn"], job["due"], job["reason"])
+
+
+def run_crash(config: dict[str, Any]) -> int:
+    report = Report(config["report"], config.get("run", 0))
+    ctx = _context(config)
+    _mark_transactions(ctx, report)
+    report.write("ready")
+    start = datetime.fromisoformat(config["start"])
+    end = ctx.now()
+    queues = []
+    for p_index, patient in enumerate(sorted(list_patients(ctx), key=lambda p: p.mrn)):
+        doses = mar.schedule_between(ctx, patient, start, end)
+        in_force, _ = effective_records(mar.records_between(ctx, patient, start, end))
+        queue = []
+        for d_index, dose in enumerate(doses):
+            if dose.due in in_force:
+                continue
+            give = (p_index + d_index) % 3 != 0
+            queue.append({"mrn": patient.mrn, "due": dose.due.isoformat(),
+                          "kind": "give" if give else "omit",
+                          "reason": OMIT_REASONS[d_index % len(OMIT_REASONS)]})
+        queues.append(queue)
+    jobs = [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
+    report.write("plan", outstanding=len(jobs))
+    for job in jobs:
+        report.write("try", mrn=job["mrn"], due=job["due"])
+        try:
+            done = _record(ctx, job)
+        except WardError as exc:  # reported, so the parent fails the test with the sentence
+            report.write("error", sync=True, mrn=job["mrn"], due=job["due"],
+                         type=type(exc).__name__, message=str(exc))
+            continue
+        report.write("done", sync=True, id=done.record_id, mrn=job["mrn"], due=job["due"],
+                     outcome=done.outcome.value)
+    report.write("finished", sync=True)
+    ctx.close()
+    return 0
+
+
+def _wait_for(paths: list[Path], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(p.exists() for p in paths):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"barrier: waited {timeout:g} s for {[str(p) for p in paths]}")
+        time.sleep(0.0005)
+
+
+def run_jobs(config: dict[str, Any]) -> int:
+    report = Report(config["report"], config.get("run", 0))
+    ctx = _context(config)
+    barrier = Path(config["barrier"])
+    name = config["name"]
+    peers = config.get("peers", [])
+    (barrier / f"{name}.ready").touch()
+    _wait_for([barrier / "go"])
+    report.write("started", at=time.time())
+    for index, job in enumerate(config["jobs"]):
+        if config.get("sync_each"):
+            (barrier / f"{name}.{index}").touch()
+            _wait_for([barrier / f"{peer}.{index}" for peer in peers])
+        began = time.monotonic()
+        result: dict[str, Any] = {}
+        try:
+            done = _record(ctx, job)
+            result = {"result": "ok", "id": done.record_id}
+        except StorageProblem as exc:
+            result = {"result": "storage", "message": str(exc)}
+        except InvalidInput as exc:
+            result = {"result": "invalid", "field": exc.field, "message": str(exc)}
+        except Refused as exc:
+            result = {"result": "refused", "message": str(exc)}
+        except WardError as exc:
+            result = {"result": "ward_error", "type": type(exc).__name__, "message": str(exc)}
+        except sqlite3.Error as exc:
+            result = {"result": "raw_sqlite", "type": type(exc).__name__, "message": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails the test
+            result = {"result": "bug", "type": type(exc).__name__, "message": str(exc)}
+        report.write("job", index=index, mrn=job["mrn"], due=job["due"], kind=job["kind"],
+                     at=time.time(), seconds=round(time.monotonic() - began, 4), **result)
+    report.write("finished", sync=True)
+    ctx.close()
+    return 0
+
+
+# --- used by the tests (parent process) ----------------------------------------------------------
+
+EVERY_30_MIN = ",".join(f"{h:02d}:{m:02d}" for h in range(24) for m in (0, 30))
+
+
+def populate(ctx: Context, patients: int = 6, times: str = EVERY_30_MIN) -> list[str]:
+    """Admit ``patients`` (as the charge nurse) with an oral 1 mg order at ``times`` (as the
+    pharmacist), starting at the context's clock; the MRNs, in order."""
+    from datetime import date
+
+    from tests.conftest import acting
+    from ward_app.services.orders import NewOrder, add_order
+    from ward_app.services.patients import NewPatient, add_patient
+
+    mrns = [f"RX{100 + i}" for i in range(patients)]
+    with acting(ctx, "charge.test"):
+        for i, mrn in enumerate(mrns):
+            add_patient(ctx, NewPatient(mrn=mrn, name=f"Patient {i + 1}", dob=date(1960 + i, 1, 1),
+                                        bed=str(i + 1)))
+    with acting(ctx, "pharm.test"):
+        for mrn in mrns:
+            add_order(ctx, NewOrder(mrn=mrn, route="oral", dose_mg=1, times=times))
+    return mrns
+
+
+def child_env() -> dict[str, str]:
+    """The environment for a child: the repo root on PYTHONPATH so ``tests`` and ``ward_app``
+    import from this work tree."""
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env.pop("WARD_APP_DB", None)
+    env.pop("WARD_APP_USER", None)
+    return env
+
+
+def spawn(config: dict[str, Any], config_path: Path) -> subprocess.Popen[bytes]:
+    """Start a worker process on ``config`` (written to ``config_path``)."""
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.reliability.worker", str(config_path)],
+        cwd=Path(__file__).resolve().parents[2], env=child_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+def ward_app_cli(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run the real ``ward-app`` command line (``python -m ward_app``) in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "ward_app", *args], cwd=Path(__file__).resolve().parents[2],
+        env=child_env(), capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+def main(argv: list[str]) -> int:
+    config = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    if config["mode"] == "crash":
+        return run_crash(config)
+    if config["mode"] == "jobs":
+        return run_jobs(config)
+    raise SystemExit(f"unknown mode {config['mode']!r}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
