@@ -7,8 +7,6 @@ from pathlib import Path
 import click
 
 from ward_app.cli.common import state
-from ward_app.reports.handover_sheet import handover_pdf
-from ward_app.reports.pdfinfo import page_count
 from ward_app.services.handover import build_handover, record_printed
 
 
@@ -21,6 +19,9 @@ def handover(out: Path, ward: str | None) -> None:
 
     Example: ward-app --db ward7.db --now 2026-11-26T07:00 handover --out handover.pdf
     """
+    from ward_app.reports.handover_sheet import handover_pdf  # reportlab: only when printing
+    from ward_app.reports.pdfinfo import page_count
+
     ctx = state().context()
     sheet = build_handover(ctx, ward=ward)
     data = handover_pdf(sheet)

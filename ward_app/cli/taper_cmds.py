@@ -12,7 +12,6 @@ import click
 from ward_app.cli.common import state
 from ward_app.domain.clock import parse_date, parse_moment
 from ward_app.services import tapers as svc
-from ward_app.services.reports import taper_sheet_bytes
 
 
 def _plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,6 +74,8 @@ def taper_plan(mrn: str, step_mg: float | None, step_pct: float | None, every_da
     ctx = state().context()
     p = svc.preview(ctx, _params(mrn, step_mg, step_pct, every_days, start, form))
     if pdf is not None:
+        from ward_app.services.reports import taper_sheet_bytes  # reportlab: only when asked
+
         pdf.write_bytes(taper_sheet_bytes(ctx, p, prescriber or "(not yet prescribed)"))
     if as_json:
         click.echo(json.dumps(p.plan.to_json(), indent=2))
@@ -102,6 +103,8 @@ def taper_apply(mrn: str, step_mg: float | None, step_pct: float | None, every_d
     click.echo(f"Applied as taper {taper_id}: the medication record follows it; a daily "
                "withdrawal check is due until 48 h after the last dose.")
     if pdf is not None:
+        from ward_app.services.reports import taper_sheet_bytes
+
         pdf.write_bytes(taper_sheet_bytes(ctx, p, prescriber))
         click.echo(f"Taper sheet written to {pdf}.")
 
