@@ -85,7 +85,7 @@ def _wait_for(tail: Tail, run: int, event: str, count: int, proc: Any,
 
 
 def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(ward, tmp_path):
-    mrns = populate(ward)
+    mrns = populate(ward, patients=16)  # enough doses that the child is still busy at each kill
     start, child_now = NOW, NOW + timedelta(days=1)
     due_doses = {(p.mrn, d.due) for p in list_patients(ward)
                  for d in mar.schedule_between(ward, p, start, child_now)}

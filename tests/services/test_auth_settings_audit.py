@@ -60,7 +60,10 @@ def test_only_an_admin_resets_passwords(ward):
 def test_settings_are_validated_stored_and_audited(ward):
     before = database_state(ward.path)
     for key, text, message in [("pump.refill_buffer_days", "ten", "not a valid value"),
-                               ("pump.refill_buffer_days", "-3", "negative"),
+                               ("pump.refill_buffer_days", "-3", "out of range"),
+                               ("dose.window_min", "100000", "out of range"),
+                               ("times.OD", "x", "clock time"),
+                               ("times.TDS", "08:00", "give 3 clock times"),
                                ("print.paper", "A3", "A4 or Letter"),
                                ("nonsense", "1", "no setting 'nonsense'")]:
         with pytest.raises(InvalidInput, match=message):

@@ -19,7 +19,7 @@ from platformdirs import user_data_dir
 
 from ward_app import __version__
 from ward_app.domain.clock import parse_moment
-from ward_app.domain.errors import WardError
+from ward_app.domain.errors import InvalidInput, WardError
 from ward_app.services.context import Context, open_context, system_clock
 from ward_app.storage.errors import translate
 
@@ -99,13 +99,36 @@ def cli(click_ctx: click.Context, db_path: Path | None, now_text: str | None, us
 
     With no command, opens the window.
     """
-    state = CliState(db_path=(db_path or default_db()).expanduser().absolute(), now_text=now_text,
-                     user=user,
+    state = CliState(db_path=_db_path(db_path), now_text=now_text, user=_user(user),
                      db_given=db_path is not None)
     click_ctx.obj = state
     click_ctx.call_on_close(state.close)
     if click_ctx.invoked_subcommand is None:
         click_ctx.invoke(gui, demo=False)
+
+
+def _db_path(given: Path | None) -> Path:
+    """The database path, or InvalidInput (exit 2) saying what is wrong with --db."""
+    if given is None:
+        return default_db()
+    text = str(given)
+    if not text.strip() or "\x00" in text:
+        raise InvalidInput("db", "--db is empty or contains a NUL character: give a file path.")
+    try:
+        path = given.expanduser().absolute()
+    except (RuntimeError, ValueError):
+        raise InvalidInput("db", f"--db '{text}' cannot be used: check the path (~user?).") from None
+    if any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in path.parts):
+        raise InvalidInput("db", "--db has a file or folder name longer than 255 bytes.")
+    if path.is_dir():
+        raise InvalidInput("db", f"--db {path} is a folder: give the database file.")
+    return path
+
+
+def _user(name: str | None) -> str | None:
+    if name is not None and not name.strip():
+        raise InvalidInput("user", "--user is empty: give a user name (or leave it out).")
+    return name
 
 
 @cli.command()
@@ -154,7 +177,11 @@ _register()
 
 
 def _say_error(message: str) -> None:
-    click.echo(f"ward-app: {message}", err=True)
+    """One line on stderr, whatever the message quotes back (control characters are shown as
+    escapes, text that cannot be encoded is replaced)."""
+    shown = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 0x100
+                    else f"\\u{ord(ch):04x}" for ch in message)
+    click.echo(f"ward-app: {shown}", err=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -175,6 +202,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     except WardError as exc:
         _say_error(str(exc))
         code = exc.exit_code
+    except (UnicodeError, OverflowError) as exc:
+        # a last line of defence: inputs are checked where they are parsed; this keeps any that
+        # slipped through from becoming a traceback
+        what = "text that is not valid UTF-8" if isinstance(exc, UnicodeError) else \
+            "a number or date out of range"
+        _say_error(f"The input contains {what}: check the values given. Nothing was saved.")
+        code = 2
     except sqlite3.Error as exc:
         problem = translate(exc)
         if problem is None:

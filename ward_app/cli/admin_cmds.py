@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ward_app.cli.common import state
+from ward_app.cli.common import output_path, state
 from ward_app.domain.clock import parse_date
 from ward_app.services import audit_log
 from ward_app.services import settings as svc
@@ -40,7 +40,7 @@ def settings_list(as_json: bool) -> None:
                    f"  [{v.setting.source}]")
 
 
-@settings.command("set")
+@settings.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("key")
 @click.argument("value")
 def settings_set(key: str, value: str) -> None:
@@ -71,6 +71,7 @@ def audit(mrn: str | None, user: str | None, start: str | None, end: str | None,
 
     Example: ward-app audit --mrn RX123456 --from 2026-11-20 --csv audit.csv
     """
+    csv_path = output_path(csv_path, "csv") if csv_path is not None else None
     ctx = state().context()
     entries = audit_log.search(ctx, mrn=mrn, user=user,
                                start=parse_date(start, "from") if start else None,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ward_app.cli.common import state
+from ward_app.cli.common import output_path, state
 from ward_app.services.handover import build_handover, record_printed
 
 
@@ -22,12 +22,10 @@ def handover(out: Path, ward: str | None) -> None:
     from ward_app.reports.handover_sheet import handover_pdf  # reportlab: only when printing
     from ward_app.reports.pdfinfo import page_count
 
+    out = output_path(out, "out")
     ctx = state().context()
     sheet = build_handover(ctx, ward=ward)
     data = handover_pdf(sheet)
-    if out.parent and not out.parent.exists():
-        raise click.ClickException(f"The folder {out.parent} does not exist: choose an existing "
-                                   "folder for --out.")
     tmp = out.with_name(out.name + ".part")
     tmp.write_bytes(data)
     tmp.replace(out)  # never leave a half-written sheet under the real name

@@ -142,7 +142,8 @@ def dose_omit(mrn: str, due: str, reason: str, note: str | None, held: bool) -> 
 
 
 @dose.command("correct")
-@click.option("--id", "record_id", required=True, type=int, help="The record entered in error.")
+@click.option("--id", "record_id", required=True, type=click.IntRange(1, 2**62),
+              help="The record entered in error.")
 @click.option("--reason", required=True, metavar="TEXT", help="Why it was wrong.")
 def dose_correct(record_id: int, reason: str) -> None:
     """Mark a dose record entered in error (the original stays, struck through).
@@ -201,7 +202,8 @@ def alerts(click_ctx: click.Context, mrn: str | None, as_json: bool) -> None:
 
 
 @alerts.command("ack")
-@click.option("--id", "alert_id", required=True, type=int, help="The alert's id (from 'alerts').")
+@click.option("--id", "alert_id", required=True, type=click.IntRange(0, 2**62),
+              help="The alert's id (from 'alerts').")
 @click.option("--note", metavar="TEXT", help="What you did about it.")
 def alerts_ack(alert_id: int, note: str | None) -> None:
     """Acknowledge an active alert: you have seen it (it is raised again if it gets worse).

@@ -139,7 +139,8 @@ def _row_json(r: svc.ObservationRow, zone) -> dict:  # type: ignore[no-untyped-d
 
 
 @obs.command("correct")
-@click.option("--id", "obs_id", required=True, type=int, help="The observation entered in error.")
+@click.option("--id", "obs_id", required=True, type=click.IntRange(1, 2**62),
+              help="The observation entered in error.")
 @click.option("--reason", required=True, metavar="TEXT", help="Why it was wrong.")
 def obs_correct(obs_id: int, reason: str) -> None:
     """Mark a set of observations entered in error (the original stays, struck through).

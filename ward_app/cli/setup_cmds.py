@@ -17,7 +17,11 @@ from ward_app.storage import people
 
 
 def _read_password(prompt_name: str) -> str:
-    line = sys.stdin.readline()
+    try:
+        line = sys.stdin.readline()
+    except UnicodeDecodeError:
+        raise InvalidInput("password", f"The {prompt_name} on standard input is not valid UTF-8 "
+                           "text.") from None
     if not line:
         raise InvalidInput("password", f"No {prompt_name} on standard input: pipe one line in.")
     return line.rstrip("\r\n")

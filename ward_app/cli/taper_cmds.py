@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ward_app.cli.common import state
+from ward_app.cli.common import output_path, state
 from ward_app.domain.clock import parse_date, parse_moment
 from ward_app.services import tapers as svc
 
@@ -71,6 +71,7 @@ def taper_plan(mrn: str, step_mg: float | None, step_pct: float | None, every_da
 
     Example: ward-app taper plan --mrn RX123456 --step-mg 5 --every-days 3 --json
     """
+    pdf = output_path(pdf, "pdf") if pdf is not None else None
     ctx = state().context()
     p = svc.preview(ctx, _params(mrn, step_mg, step_pct, every_days, start, form))
     if pdf is not None:
@@ -96,6 +97,7 @@ def taper_apply(mrn: str, step_mg: float | None, step_pct: float | None, every_d
 
     Example: ward-app taper apply --mrn RX123456 --step-mg 5 --every-days 3 --prescriber "Dr Khan"
     """
+    pdf = output_path(pdf, "pdf") if pdf is not None else None  # checked before anything is saved
     ctx = state().context()
     p, taper_id = svc.apply(ctx, _params(mrn, step_mg, step_pct, every_days, start, form),
                             prescriber)

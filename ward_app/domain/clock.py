@@ -34,17 +34,30 @@ def parse_moment(text: str, zone: tzinfo, field: str = "now") -> datetime:
             f"--{field} '{text}' is not a date and time: use ISO-8601, e.g. 2026-11-25T14:00 "
             "(ward time) or 2026-11-25T14:00+00:00.",
         ) from None
+    _check_year(moment.year, field, text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
 
 
+#: Years a ward record can be about: anything outside is a typing mistake (and would overflow).
+YEARS = (1900, 2200)
+
+
+def _check_year(year: int, field: str, text: str) -> None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise InvalidInput(field, f"--{field} '{text}' is out of range: use a date between "
+                           f"{YEARS[0]} and {YEARS[1]}.")
+
+
 def parse_date(text: str, field: str) -> date:
     """A calendar date written YYYY-MM-DD."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(field, f"--{field} '{text}' is not a date: use YYYY-MM-DD.") from None
+    _check_year(day.year, field, text)
+    return day
 
 
 def to_utc_text(moment: datetime) -> str:

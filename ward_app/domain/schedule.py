@@ -63,6 +63,7 @@ class DueDose:
     due: datetime  # UTC
     dose_mg: float
     route: Route
+    clock: str = ""  # the ordered clock time, e.g. "01:30" (due at 02:00 on a spring-forward day)
 
 
 def due_doses(
@@ -90,7 +91,8 @@ def due_doses(
                     continue  # a taper step with no dose at this time
                 due = local_due(day, parse_clock(clock), zone)
                 if lo <= due < hi:
-                    out.append(DueDose(version.patient_id, version.id, due, mg, version.route))
+                    out.append(DueDose(version.patient_id, version.id, due, mg, version.route,
+                                       clock))
     out.sort(key=lambda d: d.due)
     # A repeated wall-clock reading (autumn) or two versions meeting at one instant: due once.
     unique: list[DueDose] = []

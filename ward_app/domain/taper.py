@@ -149,7 +149,7 @@ def plan_taper(order: Order, req: TaperRequest, t: Mapping[str, Any]) -> TaperPl
         raise InvalidInput("step-mg", f"--step-mg {step:g} must be a positive number of mg.")
     if not 1 <= every <= 28:
         raise InvalidInput("every-days", f"--every-days {every} is out of range: use 1 to 28 days.")
-    if abs(step / unit - round(step / unit)) > 1e-9:
+    if step < unit or abs(step / unit - round(step / unit)) > 1e-9:
         what = ("tablets give 5 mg steps (5, 10, 20 mg tablets; half a 10 mg tablet): use a "
                 "multiple of 5 mg, or plan with oral solution (--form solution) for smaller steps"
                 if req.form is Form.TABLET else "oral solution gives 1 mg steps: use whole mg")

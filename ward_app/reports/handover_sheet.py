@@ -58,7 +58,7 @@ _BAND_FILL = {fill: colors.HexColor(fill) for _low, _high, fill, _text in _BANDS
 
 
 class _Once:
-    """Measured once per width: nested tables wrap each cell many times (never a split Table)."""
+    """Measured once per width: nested tables wrap each cell many times."""
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         # a table's draw asks again at its column width computed another way (…0477 vs …048)
@@ -93,41 +93,46 @@ def _proto(style: ParagraphStyle, bold: bool, colour: str | None, size: str | No
     return found
 
 
-def _frag(proto: _Proto, fields: dict[str, Any], text: str) -> Any:
-    frag = object.__new__(proto[0])
-    frag.__dict__.update(fields)
-    frag.text = text
-    return frag
+@cache
+def _font_attrs(attrs: str) -> dict[str, str] | None:
+    """<font …>'s attributes, when they are the colour and size this module writes."""
+    found = {a.group(1): a.group(2) or a.group(3) or a.group(4) or "" for a in _ATTR.finditer(attrs)}
+    return found if found and set(found) <= {"color", "size"} else None
 
 
 def _frags(text: str, style: ParagraphStyle) -> list[Any] | None:
-    """A Paragraph's fragments for this module's markup, without the HTML parser (which was a
-    third of the sheet's time); None for anything else, which the parser then reads as usual."""
+    """A Paragraph's fragments for this module's markup, without the HTML parser (a fifth of the
+    sheet's time); None for anything else, which the parser then reads as usual. The fragments of a
+    state share its lists (links, underlines) as the parser's own do: reportlab never changes them."""
     stack: list[_State] = [("", False, None, None)]
-    proto = _proto(style, False, None, None)
+    cls, fields, br = _proto(style, False, None, None)
+    new: Any = object.__new__
     out: list[Any] = []
     for m in _TOKEN.finditer(cleanBlockQuotedText(text)):
         plain, entity, token = m.group(1), m.group(2), m.group()
         if plain is not None or entity is not None:
-            out.append(_frag(proto, proto[1], plain if plain is not None else _ENTITY[entity]))
+            frag = new(cls)
+            frag.__dict__ = {**fields, "text": plain if plain is not None else _ENTITY[entity]}
+            out.append(frag)
+            continue
+        if token == "<br/>":
+            frag = new(cls)
+            frag.__dict__ = {**br}
+            out.append(frag)
             continue
         tag, bold, colour, size = stack[-1]
-        if token == "<br/>":
-            out.append(_frag(proto, proto[2], ""))
-            continue
         if token == "<b>":
             stack.append(("b", True, colour, size))
         elif token.startswith("<font"):
-            attrs = {a.group(1): a.group(2) or a.group(3) or a.group(4) or ""
-                     for a in _ATTR.finditer(m.group(3) or "")}
-            if not attrs or not set(attrs) <= {"color", "size"}:
+            attrs = _font_attrs(m.group(3) or "")
+            if attrs is None:
                 return None
             stack.append(("font", bold, attrs.get("color", colour), attrs.get("size", size)))
         elif token == f"</{tag}>" and len(stack) > 1:
             stack.pop()
         else:
             return None  # not markup this module writes: let the parser read it (or fail)
-        proto = _proto(style, *stack[-1][1:])
+        cls, fields, br = _proto(style, *stack[-1][1:])
     return out if out and len(stack) == 1 else None
 
 
@@ -152,6 +157,16 @@ class _T(Table):
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         return []
+
+
+class _Code128(Code128):
+    """An MRN's Code 128, encoded once: reportlab encodes it again each time its size is asked.
+    (Its bars stay a rectangle each: a viewer snaps those to pixels, and a path of them blurs.)"""
+
+    def _calculate(self) -> None:
+        if not hasattr(self, "_encoded_once"):
+            super()._calculate()
+            self._encoded_once = True
 
 
 def moment_text(at: datetime) -> str:
@@ -222,7 +237,8 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
                 self.__dict__.update(state)
                 self._frame(number, total)
                 super().showPage()
-                page = self._doc.Pages.pages[-1]  # deflated only: ASCII85 (pure Python) adds ~5 %
+                # its content deflated only: reportlab's ASCII85 on top (pure Python) cost 5 %
+                page = self._doc.Pages.pages[-1]
                 page.Contents = PDFStream(content=page.stream, filters=[PDFZCompress])
             super().save()
 
@@ -259,7 +275,10 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
 @cache
 def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
     """Made once (never changed): the fragments parsed for a style are kept with it."""
-    base = ParagraphStyle("base", fontName=regular, fontSize=7.8, leading=9.4, textColor=_INK)
+    # spaceShrinkage 0: a line never squeezes its spaces to fit (and reportlab's wrapping then
+    # skips re-measuring every space of the line for each word: a tenth of its time here)
+    base = ParagraphStyle("base", fontName=regular, fontSize=7.8, leading=9.4, textColor=_INK,
+                          spaceShrinkage=0)
     return {
         "base": base,
         "h1": ParagraphStyle("h1", base, fontName=bold, fontSize=10.5, leading=13, spaceBefore=6,
@@ -280,6 +299,26 @@ def _action_style(regular: str, bold: str, indent: float) -> ParagraphStyle:
     """An action with its time hanging in the margin: a few indents (the widest time a block has)."""
     return ParagraphStyle("action", _styles(regular, bold)["item"], leftIndent=indent, bulletIndent=0,
                           bulletFontName=bold, bulletFontSize=7.8)
+
+
+class _Beside(Flowable):
+    """Two flowables side by side, tops aligned, the second ``at`` points in: a two-cell Table
+    without padding, for a tenth of its cost."""
+
+    def __init__(self, left: Flowable, right: Flowable, at: float) -> None:
+        super().__init__()
+        self.left, self.right, self.at = left, right, at
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        canv = getattr(self, "canv", None)
+        self.lh = self.left.wrapOn(canv, self.at, availHeight)[1]
+        self.rh = self.right.wrapOn(canv, availWidth - self.at, availHeight)[1]
+        self.width, self.height = availWidth, max(self.lh, self.rh)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.left.drawOn(self.canv, 0, self.height - self.lh)
+        self.right.drawOn(self.canv, self.at, self.height - self.rh)
 
 
 class _Trend(Flowable):
@@ -303,17 +342,15 @@ class _Trend(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        c, h, font = self.canv, self.height, self.font
+        c, font = self.canv, self.font
+        # the bands and their labels are the same in every sparkline of this height: one form
+        name = f"news2bands{round(self.width * 100)}x{round(self.top * 10)}"
+        if not c.hasForm(name):
+            c.beginForm(name, 0, 0, self.width, self.height)
+            self._bands()
+            c.endForm()
         c.saveState()
-        c.setFont(font, 4.8)
-        for low, high, fill, text in _BANDS:
-            y0, y1 = self.y(low), self.y(min(high, self.top))
-            c.setFillColor(_BAND_FILL[fill])
-            c.rect(0, y0, self.plot_w, y1 - y0, stroke=0, fill=1)
-            c.setFillColor(_GREY)
-            c.drawString(self.plot_w + 1.5, (y0 + y1) / 2 - 1.7, text)
-        c.setFont(font, 4.5)
-        c.drawString(1, h - 4.5, "NEWS2, 72 h")
+        c.doForm(name)
         c.setFillColor(_INK)
         if len(self.xy) > 1:
             c.setStrokeColor(_INK)
@@ -327,8 +364,20 @@ class _Trend(Flowable):
             x, yy, v = self.xy[-1]
             c.circle(x, yy, 1.3, stroke=0, fill=1)
             c.setFont(font, 5.5)
-            c.drawRightString(max(x - 2.5, 0), min(yy + 2, h - 5), str(v))
+            c.drawRightString(max(x - 2.5, 0), min(yy + 2, self.height - 5), str(v))
         c.restoreState()
+
+    def _bands(self) -> None:
+        c = self.canv
+        c.setFont(self.font, 4.8)
+        for low, high, fill, text in _BANDS:
+            y0, y1 = self.y(low), self.y(min(high, self.top))
+            c.setFillColor(_BAND_FILL[fill])
+            c.rect(0, y0, self.plot_w, y1 - y0, stroke=0, fill=1)
+            c.setFillColor(_GREY)
+            c.drawString(self.plot_w + 1.5, (y0 + y1) / 2 - 1.7, text)
+        c.setFont(self.font, 4.5)
+        c.drawString(1, self.height - 4.5, "NEWS2, 72 h")
 
 
 class _Sheet:
@@ -361,6 +410,21 @@ class _Sheet:
     def head(self, *titles: str) -> list[Paragraph]:
         return [self.p(t, "th") for t in titles]
 
+    def cell(self, text: str, width: float, bold: bool = False, markup: str | None = None) -> Any:
+        """A plain string cell (nothing to lay out) where the text fits its column on one line, in
+        the font the table's style gives that cell; else a Paragraph of ``markup``, which wraps."""
+        if "\n" not in text and stringWidth(text, self.bold if bold else self.font, 8.3) <= width - 6:
+            return text
+        return self.p(markup or (f"<b>{escape(text)}</b>" if bold else escape(text)), "cell")
+
+    def marked(self, severity: str, width: float, row: int, col: int,
+               style: list[tuple[Any, ...]]) -> Any:
+        """A severity ('⚠ URGENT') in its colour and weight: plain where it fits, like cell()."""
+        mark, word, colour, bold = _SEVERITY.get(severity, ("•", severity, _GREY, False))
+        style += [("TEXTCOLOR", (col, row), (col, row), colour),
+                  ("FONT", (col, row), (col, row), self.bold if bold else self.font, 8.3, 10)]
+        return self.cell(f"{mark}\u00a0{word}", width, bold, _sev(severity))
+
     def section(self, title: str) -> list[Flowable]:
         return [CondPageBreak(30 * mm), self.p(title, "h1")]  # a title never ends a page
 
@@ -391,6 +455,8 @@ class _Sheet:
         if not who:
             return [*title, self.p("None: every patient is stable.", "lead")]
         rows: list[list[Any]] = [self.head("Severity", "Bed", "Name", "Why (top alerts)")]
+        widths = [27 * mm, 13 * mm, 48 * mm, self.width - 88 * mm]
+        style: list[tuple[Any, ...]] = [("FONT", (0, 1), (2, -1), self.bold, 8.3, 10)]
         for p in who:
             alerts = _sorted_alerts(p.alerts)
             why = [f"{_sev(a.severity)} {escape(_first_sentence(a.message))}" for a in alerts[:2]]
@@ -398,10 +464,12 @@ class _Sheet:
                 why[-1] += _font(f" (+ {len(alerts) - 2} more)", _GREY)
             if p.news2 and not alerts:
                 why.append(escape(p.news2))
-            rows.append([self.p(_acuity(p.acuity), "cell"), self.p(f"<b>{escape(p.bed)}</b>", "cell"),
-                         self.p(f"<b>{escape(p.name)}</b>", "cell"),
+            mark, word, colour, *_rest = _ACUITY[p.acuity]
+            style.append(("TEXTCOLOR", (0, len(rows)), (0, len(rows)), colour))
+            rows.append([self.cell(f"{mark}\u00a0{word}", widths[0], True, _acuity(p.acuity)),
+                         self.cell(p.bed, widths[1], True), self.cell(p.name, widths[2], True),
                          self.p("<br/>".join(why) or "—", "cell")])
-        return [*title, self.table(rows, [27 * mm, 13 * mm, 48 * mm, self.width - 88 * mm])]
+        return [*title, self.table(rows, widths, extra=style)]
 
     def _due(self) -> list[Flowable]:
         """By dose time (as the round is walked), three doses to a row in bed order."""
@@ -418,6 +486,7 @@ class _Sheet:
         style: list[tuple[Any, ...]] = [("SPAN", (0, 0), (-1, 0)),
                                         ("FONT", (0, 1), (-1, -1), self.bold, 8.3, 10)]
         style += [("LINEBELOW", (c, 0), (c, -1), 0, colors.white) for c in range(3, 4 * n - 1, 4)]
+        style += [("FONT", (c, 1), (c, -1), self.font, 8.3, 10) for c in range(1, 4 * n, 4)]  # names
         out = title
         for time, group in by_time.items():  # one table a time: its band repeats if it splits
             rows: list[list[Any]] = [[self.p(f"{time} · {len(group)} dose{'s' * (len(group) != 1)}",
@@ -425,7 +494,7 @@ class _Sheet:
             for i in range(0, len(group), n):
                 row: list[Any] = []
                 for d in group[i:i + n]:
-                    row += [d.bed, self.p(escape(d.name), "cell"), d.dose, ""]  # plain: no markup
+                    row += [d.bed, self.cell(d.name, widths[1]), d.dose, ""]  # plain: no markup
                 rows.append((row + [""] * len(widths))[:len(widths)])
             out += [self.table(rows, widths, extra=style), Spacer(1, 1.5 * mm)]
         return out
@@ -436,14 +505,18 @@ class _Sheet:
         if not doses:
             return [*title, self.p("None: every dose was given or recorded.", "lead")]
         rows: list[list[Any]] = [self.head("Due", "Bed", "Name", "Dose", "State", "Reason")]
+        widths = [22 * mm, 13 * mm, 55 * mm, 22 * mm, 30 * mm, self.width - 142 * mm]
+        style: list[tuple[Any, ...]] = [("FONT", (4, 1), (4, -1), self.bold, 8.3, 10)]
         for d in doses:
-            state = escape(d.state.replace("_", " ").upper())
-            state = _font(f"✗ {state}", _RED, True) if d.state == "missed" else f"<b>{state}</b>"
-            rows.append([self.hm(d.due), d.bed, self.p(escape(d.name), "cell"), d.dose,
-                         self.p(state, "cell"),
-                         self.p(escape(d.reason or "no reason recorded"), "cell")])
-        return [*title, self.table(rows, [22 * mm, 13 * mm, 55 * mm, 22 * mm, 30 * mm,
-                                          self.width - 142 * mm])]
+            state = d.state.replace("_", " ").upper()
+            if d.state == "missed":
+                state = f"✗ {state}"
+                style.append(("TEXTCOLOR", (4, len(rows)), (4, len(rows)), _RED))
+            markup = _font(escape(state), _RED if d.state == "missed" else _INK, True)
+            rows.append([self.hm(d.due), d.bed, self.cell(d.name, widths[2]), d.dose,
+                         self.cell(state, widths[4], True, markup),
+                         self.cell(d.reason or "no reason recorded", widths[5])])
+        return [*title, self.table(rows, widths, extra=style)]
 
     def _refills(self) -> list[Flowable]:
         refills = self.h.summary.refills_due
@@ -452,13 +525,15 @@ class _Sheet:
             return [*title, self.p("No pump refills due.", "lead")]
         rows: list[list[Any]] = [self.head("Bed", "Name", "Refill by", "Low-reservoir alarm",
                                            "Alert")]
+        widths = [13 * mm, 55 * mm, 32 * mm, 40 * mm, self.width - 140 * mm]
+        style: list[tuple[Any, ...]] = [("FONT", (1, 1), (2, -1), self.bold, 8.3, 10)]
         for r in refills:
             alarm = self.local(r.alarm_at)
-            rows.append([r.bed, self.p(f"<b>{escape(r.name)}</b>", "cell"),
-                         self.p(f"<b>{_day(r.refill_by)}</b>", "cell"),
-                         f"{_day(alarm.date())} {alarm:%H:%M}",
-                         self.p(_sev(r.severity) if r.severity else "not raised yet", "cell")])
-        return [*title, self.table(rows, [13 * mm, 55 * mm, 32 * mm, 40 * mm, self.width - 140 * mm])]
+            alert = (self.marked(r.severity, widths[4], len(rows), 4, style) if r.severity else
+                     "not raised yet")
+            rows.append([r.bed, self.cell(r.name, widths[1], True), _day(r.refill_by),
+                         f"{_day(alarm.date())} {alarm:%H:%M}", alert])
+        return [*title, self.table(rows, widths, extra=style)]
 
     # ---- one SBAR block per patient ---------------------------------------------------------
     def block(self, p: PatientBlock) -> Flowable:
@@ -487,7 +562,7 @@ class _Sheet:
 
     def _heading(self, p: PatientBlock, w: float) -> Table:
         mark, word, _colour, fg, fill, *_line = _ACUITY[p.acuity]
-        code = Code128(p.mrn, barWidth=0.62, barHeight=6.5 * mm, humanReadable=False)
+        code = _Code128(p.mrn, barWidth=0.62, barHeight=6.5 * mm, humanReadable=False)
         code_w = code.wrap(0, 0)[0] + 6
         cells = [self.p(f"<font size=14><b>{_e(p.bed)}</b>\u2002</font> <font size=11.5><b>{_e(p.name)}"
                         f"</b></font>  {p.age} y  ·  MRN <b>{_e(p.mrn)}</b>", "name"),
@@ -532,8 +607,7 @@ class _Sheet:
                             ("Given 24 h:", f"<b>{p.given_24h}</b>; not given: {not_given}")])
         top: Flowable = self.p(f"{self._title('A · Assessment')}<br/>{news2}", "item")
         if points:  # the trend beside the score, not under it: a block stays four to a page
-            top = _T([[top, _Trend(points, self.h.at, w * 0.52, self.font)]],
-                     colWidths=[w * 0.48, w * 0.52], style=[("VALIGN", (0, 0), (-1, -1), "TOP"), *_NO_PAD])
+            top = _Beside(top, _Trend(points, self.h.at, w * 0.52, self.font), w * 0.48)
         return [top, self.p(rest, "item")]
 
     def _recommendation(self, p: PatientBlock) -> list[Flowable]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from ward_app.domain.clock import ward_zone
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.roles import Action
+from ward_app.domain.text import clean_text
 from ward_app.services.auth import check_password_strength, hash_password
 from ward_app.services.context import Actor, Context, system_clock
 from ward_app.storage import audit, people
@@ -30,7 +31,7 @@ _USER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._\-]{1,31}$")
 
 
 def check_user_name(name: str) -> str:
-    if not _USER_NAME.match(name):
+    if not _USER_NAME.fullmatch(name):
         raise InvalidInput(
             "name",
             f"User name '{name}' is not valid: use 2 to 32 letters, digits, '.', '_' or '-', "
@@ -96,7 +97,8 @@ def add_user(
     pw_hash = hash_password(password) if password else None
     now = ctx.now()
     with ctx.write() as db:
-        user_id = people.add_user(db, name, role, pw_hash, now, full_name=full_name)
+        user_id = people.add_user(db, name, role, pw_hash, now,
+                                  full_name=clean_text(full_name, "full-name", longest=80))
         audit.record(db, at=now, user_id=actor.id, action="add", entity="user", entity_id=user_id,
                      detail={"name": name, "role": role, "password_set": bool(password)})
     return user_id

@@ -20,6 +20,7 @@ from ward_app.domain.orders import Route
 from ward_app.domain.pump_alerts import RULES as PUMP_RULES
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds
+from ward_app.domain.text import clean_text
 from ward_app.services.context import Context
 from ward_app.services.snapshots import load_snapshots
 from ward_app.storage import acks, audit
@@ -65,9 +66,7 @@ def ward_alerts(ctx: Context, now: datetime | None = None, *,
 def acknowledge(ctx: Context, alert_id: int, note: str | None = None) -> Alert:
     """Record that the acting user has seen an active alert (at its current severity)."""
     actor = ctx.require(Action.ACK_ALERT)
-    text = " ".join((note or "").split()) or None
-    if text and len(text) > 500:
-        raise InvalidInput("note", "Note is too long: keep it under 500 characters.")
+    text = clean_text(note, "note", longest=500)
     current = next((a for a in ward_alerts(ctx) if a.id == alert_id), None)
     if current is None:
         raise InvalidInput("id", f"There is no active alert {alert_id}: list them with "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -14,6 +16,11 @@ MIN_PASSWORD_LENGTH = 8
 
 
 def check_password_strength(password: str) -> str:
+    if any(unicodedata.category(ch) in ("Cs", "Cc") for ch in password):
+        raise InvalidInput("password", "Password contains control characters or invalid text: "
+                           "type it again.")
+    if len(password) > 256:
+        raise InvalidInput("password", "Password is too long: use at most 256 characters.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             "password", f"Password too short: use at least {MIN_PASSWORD_LENGTH} characters."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -23,6 +24,7 @@ from ward_app.domain.orders import Route
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action
 from ward_app.domain.schedule import DueDose, due_doses
+from ward_app.domain.text import clean_text
 from ward_app.services.context import Context
 from ward_app.services.orders import witness_for
 from ward_app.services.patients import get_patient
@@ -61,7 +63,10 @@ def resolve_due(ctx: Context, patient: Patient, text: str) -> DueDose:
     match = _HHMM.match(text.strip())
     if match:
         wanted = time(int(match.group(1)), int(match.group(2)))
-        candidates = [d for d in doses if d.due.astimezone(ctx.zone).time() == wanted]
+        # the ordered clock time (a 01:30 dose falls due at 02:00 on the spring-forward day)
+        clock = f"{wanted:%H:%M}"
+        candidates = [d for d in doses
+                      if d.clock == clock or d.due.astimezone(ctx.zone).time() == wanted]
         found = min(candidates, key=lambda d: (abs(d.due - now), d.due)) if candidates else None
     else:
         moment = parse_moment(text, ctx.zone, field="due")
@@ -104,10 +109,7 @@ def _refuse_if_recorded(ctx: Context, patient: Patient, due: DueDose) -> None:
 
 
 def _clean_note(note: str | None) -> str | None:
-    text = " ".join((note or "").split())
-    if len(text) > 500:
-        raise InvalidInput("note", "Note is too long: keep it under 500 characters.")
-    return text or None
+    return clean_text(note, "note", longest=500)
 
 
 def give_dose(ctx: Context, mrn: str, due_text: str, *, dose_mg: float | None = None,
@@ -121,6 +123,9 @@ def give_dose(ctx: Context, mrn: str, due_text: str, *, dose_mg: float | None = 
     now = ctx.now()
     t = ctx.thresholds()
     local = due.due.astimezone(ctx.zone)
+    if dose_mg is not None and (not math.isfinite(dose_mg) or dose_mg <= 0):
+        raise InvalidInput("dose-mg", f"--dose-mg {dose_mg:g} is not a dose: give the mg given "
+                           "(a positive number).")
     if dose_mg is not None and abs(dose_mg - due.dose_mg) > 1e-9:
         raise Refused("dose.mismatch", f"The order says {due.dose_mg:g} mg at {local:%H:%M}, not "
                       f"{dose_mg:g} mg. Give the ordered dose, or ask the prescriber to change "
@@ -170,7 +175,7 @@ def omit_dose(ctx: Context, mrn: str, due_text: str, reason: str, *, note: str |
 def correct_record(ctx: Context, record_id: int, reason: str) -> Recorded:
     """Mark a record entered in error: a new record names it; the original stays visible."""
     actor = ctx.require(Action.RECORD_DOSE)
-    why = " ".join(reason.split())
+    why = clean_text(reason, "reason", longest=500) or ""
     if len(why) < 3:
         raise InvalidInput("reason", "Say why the record is wrong: --reason TEXT (a few words).")
     with actionable_errors():

@@ -20,6 +20,7 @@ from ward_app.domain.observations import (
 )
 from ward_app.domain.patient import Flag, Patient
 from ward_app.domain.roles import Action
+from ward_app.domain.text import clean_text
 from ward_app.services.alerts import ward_alerts
 from ward_app.services.context import Context
 from ward_app.services.patients import get_patient
@@ -63,11 +64,8 @@ class Recorded:
     alerts: list[Alert] = field(default_factory=list)  # the patient's active alerts afterwards
 
 
-def _clean_note(note: str | None) -> str | None:
-    text = " ".join((note or "").split())
-    if len(text) > 500:
-        raise InvalidInput("note", "Note is too long: keep it under 500 characters.")
-    return text or None
+def _clean_note(note: str | None, field: str = "note") -> str | None:
+    return clean_text(note, field, longest=500)
 
 
 def validate(new: NewObservation, patient: Patient, now: datetime) -> Observation:
@@ -128,7 +126,7 @@ def add_observation(ctx: Context, new: NewObservation) -> Recorded:
 def correct_observation(ctx: Context, obs_id: int, reason: str) -> int:
     """Mark a set of observations entered in error: a new row names it; the original stays."""
     actor = ctx.require(Action.RECORD_OBS)
-    why = _clean_note(reason)
+    why = _clean_note(reason, "reason")
     if not why or len(why) < 3:
         raise InvalidInput("reason", "Give the reason the observations were wrong (a few words).")
     with actionable_errors():

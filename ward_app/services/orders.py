@@ -18,6 +18,7 @@ from ward_app.domain.orders import (
     parse_times,
 )
 from ward_app.domain.roles import Action, can
+from ward_app.domain.text import clean_text
 from ward_app.services.auth import verify_password
 from ward_app.services.context import Actor, Context
 from ward_app.services.patients import get_patient
@@ -98,7 +99,7 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
     now = ctx.now()
     start = new.start or now
     t = ctx.thresholds()
-    override = (new.override_reason or "").strip() or None
+    override = clean_text(new.override_reason, "override-reason", longest=300)
     witness_id = None
     if route is Route.INTRATHECAL:
         if new.dose_mg is not None:
@@ -181,7 +182,7 @@ def stop_order(ctx: Context, mrn: str, reason: str, prescriber: str | None = Non
             "Stopping baclofen abruptly is refused: it can cause withdrawal (hallucinations, "
             f"seizures; life-threatening with intrathecal therapy). {how} Only a serious adverse "
             f"reaction allows an immediate stop (--reason {STOP_SAR} --prescriber NAME).")
-    who = " ".join((prescriber or "").split())
+    who = clean_text(prescriber, "prescriber", longest=80)
     if not who:
         raise InvalidInput("prescriber", "Name the prescriber who stopped it: --prescriber NAME.")
     with ctx.write() as db:

@@ -23,6 +23,7 @@ from ward_app.domain.pump import (
     pump_dates,
 )
 from ward_app.domain.roles import Action, can
+from ward_app.domain.text import clean_text
 from ward_app.services import orders as order_svc
 from ward_app.services.context import Actor, Context
 from ward_app.services.patients import get_patient
@@ -37,10 +38,7 @@ ALARM_LOOKBACK = timedelta(days=120)
 
 
 def _text(value: str | None, name: str, longest: int = 80) -> str | None:
-    text = " ".join((value or "").split())
-    if len(text) > longest:
-        raise InvalidInput(name, f"--{name} is too long: keep it under {longest} characters.")
-    return text or None
+    return clean_text(value, name, longest=longest)
 
 
 def _when(ctx: Context, at: datetime | None, name: str) -> datetime:

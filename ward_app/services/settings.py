@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from ward_app.domain.clock import to_utc_text, ward_zone
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import SETTINGS, Setting
+from ward_app.domain.text import clean_text
 from ward_app.services.context import Context
 from ward_app.storage import audit, people
 from ward_app.storage import settings as repo
@@ -41,6 +43,28 @@ def current(ctx: Context) -> list[SettingValue]:
     return [SettingValue(s, t[s.key], t[s.key] != s.default) for s in SETTINGS.values()]
 
 
+#: Allowed range of a setting, by its unit: sensible for a ward, and small enough that no date or
+#: schedule computed from it can overflow.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "mg/day": (1, 1000), "mcg/day": (1, 5000), "%": (1, 100), "min": (0, 1440),
+    "h": (1, 720), "mL/min/1.73m2": (1, 200), "breaths/min": (0, 80), "beats/min": (20, 250),
+    "mmHg": (40, 300), "°C": (30, 44), "RASS": (-5, 4), "years": (0, 130), "mL": (0, 20),
+    "days": (1, 3650), "mcg/mL": (1, 100_000), "attempts": (1, 100), "mg": (1, 100), "x": (1, 10),
+}
+_COUNT = {"times.OD": 1, "times.BD": 2, "times.TDS": 3, "times.QDS": 4}
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def _check_times(setting: Setting, value: list[str]) -> list[str]:
+    wanted = _COUNT[setting.key]
+    if len(value) != wanted or not all(_HHMM.match(v) for v in value):
+        raise InvalidInput(setting.key, f"{setting.key}: give {wanted} clock time"
+                           f"{'s' if wanted > 1 else ''} as HH:MM, separated by commas.")
+    if len(set(value)) != len(value):
+        raise InvalidInput(setting.key, f"{setting.key}: a clock time is repeated.")
+    return sorted(value)
+
+
 def parse_value(setting: Setting, text: str) -> Any:
     """The typed value for a setting from what an administrator typed (same type as its default)."""
     raw = (text or "").strip()
@@ -67,11 +91,20 @@ def parse_value(setting: Setting, text: str) -> Any:
     except (ValueError, KeyError):
         raise InvalidInput(setting.key, f"{setting.key}: '{text}' is not a valid value; the default "
                            f"is {format_value(default)} ({setting.unit}).") from None
-    numbers = value if isinstance(value, list) else [value]
-    if any(isinstance(v, int | float) and not isinstance(v, bool) and v < 0 for v in numbers):
-        raise InvalidInput(setting.key, f"{setting.key}: a negative value is not allowed.")
+    if setting.key.startswith("times."):
+        return _check_times(setting, value)
     if setting.key == "print.paper" and value not in ("A4", "Letter"):
         raise InvalidInput(setting.key, "print.paper: use A4 or Letter.")
+    if isinstance(value, str):
+        return clean_text(value, setting.key, label=setting.key, longest=200, required=True)
+    low, high = BOUNDS.get(setting.unit, (0, 10_000))
+    for v in value if isinstance(value, list) else [value]:
+        if not low <= v <= high:
+            raise InvalidInput(setting.key, f"{setting.key}: {format_value(v)} is out of range: "
+                               f"use {low:g} to {high:g} {setting.unit}.")
+    if setting.key in ("session.lock_minutes", "login.max_attempts", "backup.keep_days") and \
+            value < 1:
+        raise InvalidInput(setting.key, f"{setting.key}: use at least 1.")
     return value
 
 

@@ -13,6 +13,7 @@ from ward_app.domain.orders import Order, OrderAction, Route
 from ward_app.domain.patient import Flag, Patient
 from ward_app.domain.roles import Action
 from ward_app.domain.taper import Form, TaperPlan, TaperRequest, plan_taper
+from ward_app.domain.text import clean_text
 from ward_app.services.context import Context
 from ward_app.services.patients import get_patient
 from ward_app.storage import audit, people
@@ -89,7 +90,7 @@ def apply(ctx: Context, params: TaperParams, prescriber: str) -> tuple[TaperPrev
     """Turn the plan into future order versions from each step's day (00:00 ward time), ending
     with a stop; recorded with the prescriber. Returns the preview and the taper's id."""
     actor = ctx.require(Action.TAPER)
-    who = " ".join((prescriber or "").split())
+    who = clean_text(prescriber, "prescriber", longest=80)
     if not who:
         raise InvalidInput("prescriber", "Name the prescriber who decided the taper: --prescriber "
                            "NAME.")
@@ -132,7 +133,7 @@ def cancel(ctx: Context, mrn: str, reason: str, from_moment: datetime | None = N
     the last full order before it is restored from that moment."""
     actor = ctx.require(Action.TAPER)
     patient = get_patient(ctx, mrn)
-    why = " ".join((reason or "").split())
+    why = clean_text(reason, "reason", longest=500) or ""
     if len(why) < 3:
         raise InvalidInput("reason", "Give the reason for cancelling the taper (--reason TEXT).")
     now = ctx.now()
