@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported through ward_app.storage, which keeps numpy out of start-up
+    from sqlite_utils import Database
+
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-from sqlite_utils import Database
 
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.roles import Action, can, why_not

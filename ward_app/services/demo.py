@@ -6,12 +6,15 @@ and fills ``days`` of records for it. Add the next feature's history there, nowh
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported through ward_app.storage, which keeps numpy out of start-up
+    from sqlite_utils import Database
+
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-
-from sqlite_utils import Database
 
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import Frequency, Indication, OrderAction, Route
