@@ -114,3 +114,51 @@ def test_a_full_disk_loses_nothing_already_saved(ward, run_cli):
 
 def test_latest_backup_is_none_without_backups(ward):
     assert latest_backup(ward.path) is None
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder this process cannot write, made the way a ward meets it: a read-only mount
+    (running as root, which ignores file modes) or file modes (any other user)."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "share"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        def lock() -> None:
+            for p in folder.iterdir():
+                p.chmod(0o444)
+            folder.chmod(0o555)
+
+        yield folder, lock
+        folder.chmod(0o755)
+        return
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("running as root without the right to mount: cannot make a read-only folder")
+
+    def remount() -> None:
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+
+    try:
+        yield folder, remount
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_a_read_only_database_is_one_sentence_and_nothing_changes(ward, run_cli, read_only_folder):
+    folder, make_read_only = read_only_folder
+    path = folder / "ward.db"
+    ward.close()
+    shutil.copyfile(ward.path, path)
+    make_read_only()
+    before = path.read_bytes()
+    for argv in (("--user", "nurse.test", "obs", "add", "--mrn", "RX100001", "--rr", "18"),
+                 ("check",), ("patient", "list")):
+        r = run_cli("--db", str(path), *argv)
+        assert r.code == 3, r
+        assert r.err.count("\n") == 1 and "read-only" in r.err and "write access" in r.err, r.err
+        assert "Traceback" not in r.err
+    assert path.read_bytes() == before  # byte for byte: nothing written, no journal replayed
+    assert sorted(p.name for p in folder.iterdir()) == ["ward.db"]

@@ -18,6 +18,7 @@ import click
 from platformdirs import user_data_dir
 
 from ward_app import __version__
+from ward_app.cli.common import PATH
 from ward_app.domain.clock import parse_moment
 from ward_app.domain.errors import InvalidInput, WardError
 from ward_app.services.context import Context, open_context, system_clock
@@ -85,7 +86,7 @@ pass_state = click.make_pass_decorator(CliState)
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example: ward-app --db ward.db patient list --json",
 )
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="WARD_APP_DB",
+@click.option("--db", "db_path", type=PATH, envvar="WARD_APP_DB",
               default=None, help="The ward database file [default: ward.db in the data folder; "
               "env WARD_APP_DB].")
 @click.option("--now", "now_text", metavar="ISO-8601",
@@ -114,6 +115,11 @@ def _db_path(given: Path | None) -> Path:
     text = str(given)
     if not text.strip() or "\x00" in text:
         raise InvalidInput("db", "--db is empty or contains a NUL character: give a file path.")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput("db", "--db has characters that are not valid UTF-8 in its path: "
+                           "use a folder and file name in plain text.") from None
     try:
         path = given.expanduser().absolute()
     except (RuntimeError, ValueError):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ward_app.cli.common import output_path, state
+from ward_app.cli.common import PATH, output_path, state
 from ward_app.domain.clock import parse_date
 from ward_app.services import audit_log
 from ward_app.services import settings as svc
@@ -63,7 +63,7 @@ def settings_set(key: str, value: str) -> None:
 @click.option("--from", "start", metavar="YYYY-MM-DD", help="From this ward day.")
 @click.option("--to", "end", metavar="YYYY-MM-DD", help="Up to and including this ward day.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=200, show_default=True)
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--csv", "csv_path", type=PATH,
               help="Write the entries to this CSV file instead.")
 def audit(mrn: str | None, user: str | None, start: str | None, end: str | None, limit: int,
           csv_path: Path | None) -> None:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from ward_app.cli.common import output_path, state
+from ward_app.cli.common import PATH, output_path, state
 from ward_app.services.handover import build_handover, record_printed
 
 
 @click.command()
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--out", "out", required=True, type=PATH,
               help="The PDF file to write.")
 @click.option("--ward", help="Ward name [default: the database's first ward].")
 def handover(out: Path, ward: str | None) -> None:

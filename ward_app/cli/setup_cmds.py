@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ward_app.cli.common import state
+from ward_app.cli.common import PATH, given_path, state
 from ward_app.domain.clock import parse_moment, ward_zone
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.services import admin, demo
@@ -139,7 +139,7 @@ def check() -> None:
 
 
 @click.command()
-@click.option("--to", "folder", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--to", "folder", type=PATH,
               help="Folder for the copy [default: 'backups' beside the database].")
 def backup(folder: Path | None) -> None:
     """Make a consistent online copy of the database and print the file written.
@@ -147,11 +147,12 @@ def backup(folder: Path | None) -> None:
     Example: ward-app --db ward.db backup --to /srv/ward-backups
     """
     st = state()
-    click.echo(str(admin.make_backup(st.context(), folder)))
+    where = given_path(folder, "to", folder=True) if folder is not None else None
+    click.echo(str(admin.make_backup(st.context(), where)))
 
 
 @click.command()
-@click.option("--from", "source", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--from", "source", required=True, type=PATH,
               help="The backup file to put back (e.g. from the backups folder).")
 @click.option("--yes", is_flag=True, help="Confirm: the app is closed on every workstation.")
 def restore(source: Path, yes: bool) -> None:
@@ -166,6 +167,7 @@ def restore(source: Path, yes: bool) -> None:
     if not yes:
         raise InvalidInput("yes", "Restoring replaces the ward database: close the app on every "
                            "workstation, then run again with --yes.")
+    source = given_path(source, "from")
     aside = restore_backup(st.db_path, source)
     click.echo(f"Restored {source} as {st.db_path}; the file it replaced is kept at {aside}.")
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import click
 
-from ward_app.cli.common import output_path, state
+from ward_app.cli.common import PATH, output_path, state
 from ward_app.domain.clock import parse_date, parse_moment
+from ward_app.domain.text import clean_text
 from ward_app.services import tapers as svc
 
 
@@ -61,7 +62,7 @@ def taper() -> None:
 @taper.command("plan")
 @_plan_options
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-@click.option("--pdf", "pdf", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--pdf", "pdf", type=PATH,
               help="Also write the printable taper sheet to this PDF file.")
 @click.option("--prescriber", metavar="NAME", help="Prescriber named on the sheet.")
 def taper_plan(mrn: str, step_mg: float | None, step_pct: float | None, every_days: int | None,
@@ -72,6 +73,7 @@ def taper_plan(mrn: str, step_mg: float | None, step_pct: float | None, every_da
     Example: ward-app taper plan --mrn RX123456 --step-mg 5 --every-days 3 --json
     """
     pdf = output_path(pdf, "pdf") if pdf is not None else None
+    prescriber = clean_text(prescriber, "prescriber", longest=80)
     ctx = state().context()
     p = svc.preview(ctx, _params(mrn, step_mg, step_pct, every_days, start, form))
     if pdf is not None:
@@ -89,7 +91,7 @@ def taper_plan(mrn: str, step_mg: float | None, step_pct: float | None, every_da
 @taper.command("apply")
 @_plan_options
 @click.option("--prescriber", required=True, metavar="NAME", help="Who decided the taper.")
-@click.option("--pdf", "pdf", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--pdf", "pdf", type=PATH,
               help="Also write the printable taper sheet to this PDF file.")
 def taper_apply(mrn: str, step_mg: float | None, step_pct: float | None, every_days: int | None,
                 start: str | None, form: str | None, prescriber: str, pdf: Path | None) -> None:

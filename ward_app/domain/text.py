@@ -34,3 +34,9 @@ def clean_text(value: str | None, field: str, *, longest: int, label: str | None
     if len(text) > longest:
         raise InvalidInput(field, f"{name} is too long: keep it under {longest} characters.")
     return text
+
+
+def lookup_text(value: str, field: str, *, label: str | None = None) -> str:
+    """A name or number typed to look something up (a user, an MRN): refused like free text when
+    it holds characters that cannot be kept, so the message names the field."""
+    return clean_text(value, field, longest=200, label=label, required=True) or ""

@@ -22,6 +22,7 @@ from ward_app.storage.database import (
     integrity_problems,
     open_database,
     pending_names,
+    refuse_read_only,
     unknown_names,
 )
 from ward_app.storage.errors import StorageProblem, actionable_errors
@@ -143,6 +144,7 @@ def check_database(path: Path) -> Health:
         from ward_app.storage.database import NoDatabase
 
         raise NoDatabase(f"There is no ward database at {path}. Check --db.")
+    refuse_read_only(path)
     with actionable_errors():
         db = connect(path, wal=False)
         try:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ward_app.domain.clock import from_utc_text, to_utc_text
 from ward_app.domain.errors import InvalidInput
+from ward_app.domain.text import lookup_text
 from ward_app.services.context import Context
 from ward_app.storage.errors import actionable_errors
 
@@ -42,10 +43,10 @@ def search(ctx: Context, *, mrn: str | None = None, user: str | None = None,
     where, params = ["1=1"], []
     if mrn:
         where.append("p.mrn = ?")
-        params.append(mrn.strip().upper())
+        params.append(lookup_text(mrn, "mrn").upper())
     if user:
         where.append("u.name = ? COLLATE NOCASE")
-        params.append(user.strip())
+        params.append(lookup_text(user, "by", label="--by"))
     if start:
         where.append("a.at >= ?")
         params.append(to_utc_text(datetime.combine(start, time(0), tzinfo=ctx.zone)))

@@ -18,6 +18,7 @@ from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.roles import Action, can, why_not
 from ward_app.domain.roles import require as require_role
 from ward_app.domain.rules import Thresholds
+from ward_app.domain.text import lookup_text
 from ward_app.storage import people, settings
 from ward_app.storage.backup import damaged_advice
 from ward_app.storage.database import open_database
@@ -136,6 +137,7 @@ def open_context(
 def resolve_actor(ctx: Context, name: str | None) -> Actor | None:
     with actionable_errors():
         if name:
+            name = lookup_text(name, "user")
             row = people.user_by_name(ctx.db, name)
             if row is None or not row.active:
                 raise InvalidInput(

@@ -18,7 +18,7 @@ from ward_app.domain.orders import (
     parse_times,
 )
 from ward_app.domain.roles import Action, can
-from ward_app.domain.text import clean_text
+from ward_app.domain.text import clean_text, lookup_text
 from ward_app.services.auth import verify_password
 from ward_app.services.context import Actor, Context
 from ward_app.services.patients import get_patient
@@ -51,6 +51,7 @@ def witness_for(ctx: Context, actor: Actor, name: str | None, what: str, *,
     (the window always asks) the witness must also type their own password."""
     if not name:
         raise InvalidInput("witness", f"{what} needs a witness: give --witness NAME (another user).")
+    name = lookup_text(name, "witness")
     with actionable_errors():
         row = people.user_by_name(ctx.db, name)
     if row is None or not row.active:

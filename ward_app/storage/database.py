@@ -120,6 +120,18 @@ def _refuse_newer(db: Database, path: Path) -> None:
         )
 
 
+def refuse_read_only(path: Path) -> None:
+    """StorageProblem when the database file or its folder cannot be written from here: SQLite
+    would only say "unable to open" (a WAL database needs its -wal and -shm files beside it, even
+    to read)."""
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        raise StorageProblem(
+            f"The ward database at {path} is read-only on this workstation (the file or its "
+            "folder cannot be written). Nothing was changed; ask IT to give this workstation "
+            "write access to it."
+        )
+
+
 def open_database(
     path: Path, *, create: bool = False, migrate: bool = True,
     check_integrity: bool | CheckLevel = True,
@@ -134,6 +146,8 @@ def open_database(
         )
     if not existed:
         path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        refuse_read_only(path)
     with actionable_errors():
         db = connect(path, wal=False)
         try:
@@ -172,4 +186,5 @@ def open_database(
     return db, OpenReport(path, not existed, migrated, backup)
 
 
-__all__ = ["MIGRATION_SET", "NoDatabase", "OpenReport", "connect", "open_database"]
+__all__ = ["MIGRATION_SET", "NoDatabase", "OpenReport", "connect", "open_database",
+           "refuse_read_only"]
