@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import tzinfo
 from html import escape
 
-from PySide6.QtCore import QAbstractTableModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
@@ -25,21 +24,23 @@ from PySide6.QtWidgets import (
 from ward_app.domain.alerts import Alert, Severity
 from ward_app.domain.errors import WardError
 from ward_app.gui.looks import INK, SEVERITY_BACKGROUND, SEVERITY_TEXT, severity_icon
+from ward_app.gui.memo_model import MemoTableModel
 from ward_app.services.alerts import acknowledge
 
 ALERT_COLUMNS = ("Severity", "Bed", "Patient", "Alert", "Since", "Seen", "What to do")
 
 
-class AlertsModel(QAbstractTableModel):
+class AlertsModel(MemoTableModel):
     def __init__(self, zone: tzinfo, alerts: list[Alert] | None = None, parent=None):
         super().__init__(parent)
         self._zone = zone
         self._alerts: list[Alert] = list(alerts or [])
 
     def set_alerts(self, alerts: list[Alert]) -> None:
-        self.beginResetModel()
-        self._alerts = list(alerts)
-        self.endResetModel()
+        def replace() -> None:
+            self._alerts = list(alerts)
+
+        self.reset_with(replace)
 
     def alert_at(self, row: int) -> Alert:
         return self._alerts[row]
@@ -56,11 +57,8 @@ class AlertsModel(QAbstractTableModel):
                 return ALERT_COLUMNS[section]
         return None
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._alerts)):
-            return None
-        a = self._alerts[index.row()]
-        col = index.column()
+    def cell(self, row: int, col: int, role: int):
+        a = self._alerts[row]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             since = a.since.astimezone(self._zone).strftime("%d %b %H:%M")
             seen = f"✓ {a.acknowledged_by}" if a.acknowledged else "NEW"
@@ -129,7 +127,8 @@ class AlertsPanel(QWidget):
         self.table.setWordWrap(True)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # sized to the contents once per refresh (ResizeToContents would ask the model for every
+        # cell again on each layout pass); a column a nurse widens keeps its width until then
         header.setStretchLastSection(True)
         self.table.activated.connect(self._activated)
         self.table.doubleClicked.connect(self._activated)
@@ -172,6 +171,7 @@ class AlertsPanel(QWidget):
     def set_alerts(self, alerts: list[Alert]) -> None:
         keep = self.current_alert()
         self.model.set_alerts(alerts)
+        self.table.resizeColumnsToContents()
         if not alerts:
             self.summary.setText("No active alerts.")
         else:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from PySide6.QtCore import QAbstractTableModel, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QStackedWidget,
@@ -27,6 +26,7 @@ from ward_app.gui.looks import (
     state_background,
     state_icon,
 )
+from ward_app.gui.memo_model import MemoTableModel
 from ward_app.services.board import BoardRow, bed_key
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -44,7 +44,7 @@ def _bed_sort_text(bed: str) -> str:
     return "".join(f"0{int(v):06d}" if k == 0 else f"1{w}" for k, v, w in bed_key(bed))
 
 
-class WardBoardModel(QAbstractTableModel):
+class WardBoardModel(MemoTableModel):
     """One row per patient. Rows are replaced whole from the service, never edited in place."""
 
     def __init__(self, rows: list[BoardRow] | None = None, parent=None, zone: tzinfo = UTC):
@@ -54,10 +54,11 @@ class WardBoardModel(QAbstractTableModel):
         self.at: datetime | None = None  # the moment the rows describe
 
     def set_rows(self, rows: list[BoardRow], at: datetime | None = None) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.at = at
-        self.endResetModel()
+        def replace() -> None:
+            self._rows = list(rows)
+            self.at = at
+
+        self.reset_with(replace)
 
     def row_at(self, row: int) -> BoardRow:
         return self._rows[row]
@@ -74,15 +75,15 @@ class WardBoardModel(QAbstractTableModel):
                 return COLUMNS[section]
         return None
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        r = self._rows[index.row()]
-        col = index.column()
+    def cell(self, row: int, col: int, role: int):
+        r = self._rows[row]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return (r.bed, r.name, r.mrn, str(r.age), r.route or "none", r.dose,
+            if (row, -1, Qt.ItemDataRole.DisplayRole) not in self._memo:  # a row's texts at once
+                self._memo[(row, -1, Qt.ItemDataRole.DisplayRole)] = (
+                    r.bed, r.name, r.mrn, str(r.age), r.route or "none", r.dose,
                     self._next_due(r), r.overdue_text, r.news2_text, self._refill(r),
-                    ", ".join(r.flags))[col]
+                    ", ".join(r.flags))
+            return self._memo[(row, -1, Qt.ItemDataRole.DisplayRole)][col]
         if role == SORT_ROLE:
             due = r.next_due.isoformat() if r.next_due else "~"
             return (_bed_sort_text(r.bed), r.name.casefold(), r.mrn, r.age, r.route, r.dose, due,
@@ -188,7 +189,8 @@ class WardBoardPanel(QWidget):
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # sized to the contents once per refresh (ResizeToContents would ask the model for every
+        # cell again on each layout pass); a column a nurse widens keeps its width until then
         header.setStretchLastSection(True)
 
         self.empty = QLabel(self)
@@ -215,6 +217,7 @@ class WardBoardPanel(QWidget):
 
     def set_rows(self, rows: list[BoardRow], at: datetime | None = None) -> None:
         self.model.set_rows(rows, at)
+        self.table.resizeColumnsToContents()
         self.stack.setCurrentWidget(self.table if rows else self.empty)
         self.find_box.setEnabled(bool(rows))
         if rows and not self.table.currentIndex().isValid():
