@@ -30,6 +30,26 @@ def test_model_shows_the_board_columns(demo_ward):
     assert model.index(0, 10).data(Qt.ItemDataRole.FontRole).bold()
 
 
+def test_new_rows_replace_every_remembered_cell(demo_ward):
+    """The model remembers cells between Qt's many requests; new rows must forget all of them."""
+    from dataclasses import replace
+
+    rows = ward_board(demo_ward)
+    model = WardBoardModel(rows)
+    before = [model.index(0, c).data(role) for c in range(len(COLUMNS))
+              for role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE, Qt.ItemDataRole.FontRole)]
+    assert model.index(0, 1).data() == "Łukasz Żółć" and before[1 * 3] == "Łukasz Żółć"
+    changed = [replace(rows[0], name="Anna Nowak", bed="99", flags=(), itb_high_risk=False), *rows[1:]]
+    model.set_rows(changed)
+    assert model.index(0, 0).data() == "99" and model.index(0, 1).data() == "Anna Nowak"
+    assert model.index(0, 1).data(Qt.ItemDataRole.AccessibleTextRole) == "Anna Nowak"
+    assert model.index(0, 1).data(SORT_ROLE) == "anna nowak"
+    assert model.index(0, 10).data() == "" and model.index(0, 10).data(Qt.ItemDataRole.FontRole) is None
+    model.set_rows(changed[1:])
+    assert model.rowCount() == 23 and model.index(0, 1).data() != "Anna Nowak"
+    assert model.index(23, 1).data() is None  # a row that is no longer there
+
+
 @pytest.fixture
 def window(qtbot, demo_ward):
     w = MainWindow(demo_ward)
