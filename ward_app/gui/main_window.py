@@ -27,6 +27,7 @@ from ward_app.services.context import Context
 from ward_app.storage import people
 from ward_app.storage.backup import backup_file, damaged_advice
 from ward_app.storage.database import file_integrity_problems
+from ward_app.storage.errors import StorageProblem
 
 if TYPE_CHECKING:
     from ward_app.gui.handover_dialog import HandoverDialog
@@ -45,6 +46,7 @@ class MainWindow(QMainWindow):
         self.locked = False
         self._backup_day: object = None
         self._jobs: list = []
+        self._storage_problem: str | None = None  # the last one shown, not shown again
         self.sound = sound if sound is not None else AlertSound()
         self._alarm_keys: set[str] = set()
         self.charts: dict[int, PatientChart] = {}
@@ -177,22 +179,44 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.count_label)
 
     def start_background_work(self) -> None:
-        """After the window is shown: the full integrity check and today's backup, each on a
-        worker thread with a connection of its own (the window stays usable)."""
+        """After the window is shown: the full integrity check, then (if the file is sound)
+        today's backup, each on a worker thread with a connection of its own (the window stays
+        usable). A damaged file is never copied over the backups."""
         path = self.ctx.path
         self._jobs.append(run_in_background(self, lambda: file_integrity_problems(path),
-                                            self._integrity_done, self._background_failed))
-        self._daily_backup()
+                                            self._integrity_done, self._integrity_failed))
 
     def _integrity_done(self, problems: list[str]) -> None:
         if problems:
-            QMessageBox.critical(
-                self, "The ward database is damaged",
-                f"The ward database failed its integrity check ({problems[0]}). Stop recording "
-                f"here and tell IT now.{damaged_advice(self.ctx.path)}")
+            self._say_damaged(f"The ward database failed its integrity check ({problems[0]}).")
+            return
+        self._daily_backup()
 
-    def _background_failed(self, exc: BaseException) -> None:
-        self.statusBar().showMessage(f"A background check could not run: {exc}", 60_000)
+    def _integrity_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, WardError):  # damaged beyond checking, unreadable, busy: say it now
+            self._say_storage_problem(exc)
+        else:
+            self.statusBar().showMessage(f"The integrity check could not run: {exc}", 60_000)
+
+    def _say_damaged(self, what: str) -> None:
+        if self._storage_problem == "damaged":  # said already (by the refresh or the check)
+            return
+        self._storage_problem = "damaged"
+        QMessageBox.critical(
+            self, "The ward database is damaged",
+            f"{what} Stop recording here and tell IT now.{damaged_advice(self.ctx.path)}")
+
+    def _say_storage_problem(self, exc: BaseException) -> None:
+        """A problem with the database file itself, shown once until it changes: the board may
+        be out of date or empty, which a nurse must not mistake for an empty ward."""
+        text = str(exc)
+        if text == self._storage_problem:
+            return
+        if "damaged" in text or "integrity check" in text:
+            self._say_damaged(text.split(" Nothing was changed;")[0])
+            return
+        self._storage_problem = text
+        QMessageBox.warning(self, "The ward database cannot be read", text)
 
     def _daily_backup(self) -> None:
         """Once a ward day: a copy of the database beside it (the last 14 kept, a setting)."""
@@ -228,8 +252,12 @@ class MainWindow(QMainWindow):
         try:
             overview = ward_overview(self.ctx)
         except WardError as exc:
-            self.statusBar().showMessage(f"Not refreshed: {exc}", 30_000)
+            self.updated_label.setText("NOT UPDATED")
+            self.statusBar().showMessage(f"Not refreshed: {exc}", 60_000)
+            if isinstance(exc, StorageProblem):
+                self._say_storage_problem(exc)
             return
+        self._storage_problem = None
         self.overview = overview
         self.board.set_rows(overview.rows, overview.at)
         self.alerts.set_alerts(overview.alerts)
