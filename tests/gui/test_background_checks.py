@@ -104,3 +104,16 @@ def test_damage_found_by_the_refresh_and_then_by_the_check_is_said_once(qtbot, d
     assert [(kind, title) for kind, title, _ in boxes] == [("critical", "The ward database is damaged")]
     assert boxes[0][2].startswith("The ward database file is damaged. Stop recording here")
     assert "No backup of it was found beside it" in boxes[0][2]
+
+
+def test_a_window_opened_while_the_database_cannot_be_read_shows_the_message_cleanly(
+        qtbot, demo_ward, boxes, monkeypatch):
+    def busy(ctx):
+        raise StorageProblem("The ward database is busy: another workstation is saving. Nothing "
+                             "was saved; try again in a moment.")
+
+    monkeypatch.setattr("ward_app.gui.main_window.ward_overview", busy)
+    w = _window(qtbot, demo_ward)  # the first refresh runs before the window is shown
+    qtbot.waitUntil(lambda: w.statusBar().currentMessage().startswith("Not refreshed"), timeout=5000)
+    assert not w.user_label.isVisible()  # hidden under the message, not drawn through it
+    assert w.updated_label.text() == "NOT UPDATED" and [b[0] for b in boxes] == ["warning"]

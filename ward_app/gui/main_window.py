@@ -253,7 +253,7 @@ class MainWindow(QMainWindow):
             overview = ward_overview(self.ctx)
         except WardError as exc:
             self.updated_label.setText("NOT UPDATED")
-            self.statusBar().showMessage(f"Not refreshed: {exc}", 60_000)
+            self._status(f"Not refreshed: {exc}", 60_000)
             if isinstance(exc, StorageProblem):
                 self._say_storage_problem(exc)
             return
@@ -278,6 +278,14 @@ class MainWindow(QMainWindow):
         for pid, chart in list(self.charts.items()):
             if pid in by_id and chart.isVisible():
                 chart.refresh(by_id[pid])
+
+    def _status(self, text: str, ms: int) -> None:
+        """A status-bar message; one given before the window is shown waits until it is (shown
+        earlier, Qt draws it over the user and database labels)."""
+        if self.isVisible():
+            self.statusBar().showMessage(text, ms)
+        else:
+            QTimer.singleShot(0, lambda: self.statusBar().showMessage(text, ms))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         """Closing the window ends the session's timers (nothing refreshes a closed ward)."""
