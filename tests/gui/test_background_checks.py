@@ -69,25 +69,94 @@ def test_a_database_damaged_under_the_window_is_said_at_once_and_not_backed_up(
     assert len(boxes) == 1
 
 
-def test_a_refresh_that_cannot_read_the_database_says_so_once(qtbot, demo_ward, boxes, monkeypatch):
+BUSY = StorageProblem("The ward database is busy: another workstation is saving. Nothing was "
+                      "saved; try again in a moment.", transient=True)
+READ_ONLY = StorageProblem("The ward database at /x/ward.db is read-only on this workstation (the "
+                           "file or its folder cannot be written). Nothing was changed; ask IT to "
+                           "give this workstation write access to it.")
+
+
+def test_a_busy_database_marks_the_board_not_updated_without_a_box(qtbot, demo_ward, boxes,
+                                                                    monkeypatch):
     w = _window(qtbot, demo_ward)
     assert w.board.model.rowCount() == 24
-    busy = StorageProblem("The ward database is busy: another workstation is saving. Nothing was "
-                          "saved; try again in a moment.")
 
-    def fail(ctx):
-        raise busy
+    def busy(ctx):
+        raise BUSY
 
-    monkeypatch.setattr("ward_app.gui.main_window.ward_overview", fail)
+    for _ in range(3):  # busy every other minute: no box each time, the board says so
+        monkeypatch.setattr("ward_app.gui.main_window.ward_overview", busy)
+        w.refresh()
+        assert w.updated_label.text() == "NOT UPDATED"
+        assert "Not refreshed" in w.statusBar().currentMessage()
+        assert w.board.model.rowCount() == 24  # the last board stays, marked as not updated
+        monkeypatch.undo()
+        w.refresh()
+        assert w.updated_label.text().startswith("Updated ")
+    assert boxes == []
+
+
+def test_a_database_that_cannot_be_read_is_said_in_a_box_once(qtbot, demo_ward, boxes, monkeypatch):
+    w = _window(qtbot, demo_ward)
+
+    def read_only(ctx):
+        raise READ_ONLY
+
+    monkeypatch.setattr("ward_app.gui.main_window.ward_overview", read_only)
     w.refresh()
     w.refresh()  # the next minute: the same problem is not shown again
-    assert boxes == [("warning", "The ward database cannot be read", str(busy))]
+    assert boxes == [("warning", "The ward database cannot be read", str(READ_ONLY))]
     assert w.updated_label.text() == "NOT UPDATED"
-    assert "Not refreshed" in w.statusBar().currentMessage()
-    assert w.board.model.rowCount() == 24  # the last board stays, marked as not updated
-    monkeypatch.undo()
+
+
+def test_the_backup_waits_for_the_integrity_check(qtbot, demo_ward, boxes, monkeypatch):
+    monkeypatch.setattr("ward_app.gui.main_window.file_integrity_problems",
+                        lambda path: ["row 12 missing from index observations_taken"])
+    w = _window(qtbot, demo_ward)
+    w.start_background_work()
+    qtbot.waitUntil(lambda: bool(boxes), timeout=20_000)
+    assert boxes[0][1] == "The ward database is damaged" and "observations_taken" in boxes[0][2]
     w.refresh()
-    assert w.updated_label.text().startswith("Updated ")
+    qtbot.wait(300)
+    assert not _today_backup(demo_ward).exists()
+
+
+def test_a_check_that_cannot_run_still_lets_the_backup_happen(qtbot, demo_ward, boxes, monkeypatch):
+    def busy(path):
+        raise BUSY
+
+    monkeypatch.setattr("ward_app.gui.main_window.file_integrity_problems", busy)
+    w = _window(qtbot, demo_ward)
+    w.start_background_work()
+    qtbot.waitUntil(_today_backup(demo_ward).exists, timeout=20_000)
+    assert boxes == []
+
+
+def test_a_failed_backup_is_tried_again_later(qtbot, demo_ward, boxes, monkeypatch):
+    from ward_app.gui import main_window
+    from ward_app.storage.backup import backup_file
+
+    tries: list[int] = []
+
+    def flaky(*args):
+        tries.append(1)
+        if len(tries) == 1:
+            raise StorageProblem("The disk holding the ward database is full. Nothing was saved; "
+                                 "ask IT to free space, then try again.")
+        return backup_file(*args)
+
+    monkeypatch.setattr(main_window, "backup_file", flaky)
+    w = _window(qtbot, demo_ward)
+    w.start_background_work()
+    qtbot.waitUntil(lambda: "backup failed" in w.statusBar().currentMessage(), timeout=20_000)
+    w.refresh()  # too soon: not tried again yet
+    qtbot.wait(200)
+    assert len(tries) == 1
+    monkeypatch.setattr(main_window, "BACKUP_RETRY_S", 0)
+    w._backup_retry_at = 0.0  # as if the retry time had passed
+    w.refresh()
+    qtbot.waitUntil(_today_backup(demo_ward).exists, timeout=20_000)
+    assert len(tries) == 2 and boxes == []
 
 
 def test_damage_found_by_the_refresh_and_then_by_the_check_is_said_once(qtbot, demo_ward, boxes,
@@ -109,11 +178,10 @@ def test_damage_found_by_the_refresh_and_then_by_the_check_is_said_once(qtbot, d
 def test_a_window_opened_while_the_database_cannot_be_read_shows_the_message_cleanly(
         qtbot, demo_ward, boxes, monkeypatch):
     def busy(ctx):
-        raise StorageProblem("The ward database is busy: another workstation is saving. Nothing "
-                             "was saved; try again in a moment.")
+        raise BUSY
 
     monkeypatch.setattr("ward_app.gui.main_window.ward_overview", busy)
     w = _window(qtbot, demo_ward)  # the first refresh runs before the window is shown
     qtbot.waitUntil(lambda: w.statusBar().currentMessage().startswith("Not refreshed"), timeout=5000)
     assert not w.user_label.isVisible()  # hidden under the message, not drawn through it
-    assert w.updated_label.text() == "NOT UPDATED" and [b[0] for b in boxes] == ["warning"]
+    assert w.updated_label.text() == "NOT UPDATED" and boxes == []

@@ -128,7 +128,8 @@ def test_a_refill_can_change_the_order_in_the_same_witnessed_action(ward7, clock
     clock.moment += timedelta(hours=1)
     with pytest.raises(Refused, match="needs a pharmacist"):  # a nurse witness cannot prescribe
         refill(ward7, daily_mcg=600, change_order=True)
-    done = refill(ward7, daily_mcg=600, change_order=True, witness=PHARMACIST)
+    # the witness's name as typed, with a stray space: the same pharmacist, who may prescribe
+    done = refill(ward7, daily_mcg=600, change_order=True, witness=f" {PHARMACIST.upper()} ")
     assert done.order is not None and done.order.daily_mcg == 600
     assert done.refill.witness == PHARMACIST
     found = pump_rules(ward7)

@@ -162,3 +162,38 @@ def test_a_read_only_database_is_one_sentence_and_nothing_changes(ward, run_cli,
         assert "Traceback" not in r.err
     assert path.read_bytes() == before  # byte for byte: nothing written, no journal replayed
     assert sorted(p.name for p in folder.iterdir()) == ["ward.db"]
+
+
+def test_a_folder_named_with_uri_characters_is_checked_and_backed_up_itself(tmp_path, run_cli):
+    """'#', '?' and '%' are URI syntax to SQLite: the read-only connections must still open the
+    database itself, not a new empty file named after the part before the '#'."""
+    from ward_app.storage.backup import backup_file
+    from ward_app.storage.database import file_integrity_problems
+
+    folder = tmp_path / "Ward #3 ?50%"
+    folder.mkdir()
+    path = folder / "ward.db"
+    assert run_cli("--db", str(path), "init", "--ward", "Ward 3", "--tz", "Europe/London").code == 0
+    assert run_cli("--db", str(path), "demo").code == 0
+    assert file_integrity_problems(path) == []
+    copy = backup_file(path, folder / "backups", "ward-daily-20261125.db")
+    conn = sqlite3.connect(str(copy))
+    try:
+        assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 24
+    finally:
+        conn.close()
+    r = run_cli("--db", str(path), "backup")
+    assert r.code == 0, r.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Ward #3 ?50%"]  # no stray 'Ward ' file
+
+
+def test_check_reads_a_read_only_backup(ward, run_cli, read_only_folder):
+    """A backup (rollback-journal mode) on a read-only share can still be checked."""
+    from ward_app.services.admin import make_backup
+
+    folder, make_read_only = read_only_folder
+    copy = make_backup(ward, folder)
+    make_read_only()
+    r = run_cli("--db", str(copy), "check")
+    assert "integrity: ok" in r.out and "read-only" not in r.err, r.err
+    assert "journal mode: delete" in r.out and r.code == 1  # a backup is not a live ward database

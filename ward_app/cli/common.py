@@ -29,7 +29,11 @@ class PathText(click.ParamType):
 
     def convert(self, value: object, param: click.Parameter | None,
                 ctx: click.Context | None) -> Path:
-        return value if isinstance(value, Path) else Path(str(value))
+        if isinstance(value, Path):
+            return value
+        if not str(value).strip():  # Path("") would be the current folder
+            self.fail("it is empty: give a path.", param, ctx)
+        return Path(str(value))
 
 
 PATH = PathText()

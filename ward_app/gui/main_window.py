@@ -3,6 +3,7 @@ change and at least once a minute (alerts depend on the clock, not only on data)
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from ward_app.gui.patient_chart import PatientChart
 
 REFRESH_MS = 60_000
+BACKUP_RETRY_S = 600
 
 
 class MainWindow(QMainWindow):
@@ -47,6 +49,8 @@ class MainWindow(QMainWindow):
         self._backup_day: object = None
         self._jobs: list = []
         self._storage_problem: str | None = None  # the last one shown, not shown again
+        self._backups_on = False  # set once the background integrity check has run
+        self._backup_retry_at = 0.0  # time.monotonic() before which a failed copy is not retried
         self.sound = sound if sound is not None else AlertSound()
         self._alarm_keys: set[str] = set()
         self.charts: dict[int, PatientChart] = {}
@@ -190,13 +194,19 @@ class MainWindow(QMainWindow):
         if problems:
             self._say_damaged(f"The ward database failed its integrity check ({problems[0]}).")
             return
+        self._backups_on = True
         self._daily_backup()
 
     def _integrity_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, WardError):  # damaged beyond checking, unreadable, busy: say it now
+        text = str(exc)
+        if "damaged" in text or "not a ward database" in text:
             self._say_storage_problem(exc)
-        else:
-            self.statusBar().showMessage(f"The integrity check could not run: {exc}", 60_000)
+            return
+        # busy, or could not run: say so quietly; the backup still goes ahead (each copy is
+        # checked before it is kept, so a damaged file never replaces a good backup)
+        self._status(f"The background integrity check could not run: {exc}", 60_000)
+        self._backups_on = True
+        self._daily_backup()
 
     def _say_damaged(self, what: str) -> None:
         if self._storage_problem == "damaged":  # said already (by the refresh or the check)
@@ -208,9 +218,11 @@ class MainWindow(QMainWindow):
 
     def _say_storage_problem(self, exc: BaseException) -> None:
         """A problem with the database file itself, shown once until it changes: the board may
-        be out of date or empty, which a nurse must not mistake for an empty ward."""
+        be out of date or empty, which a nurse must not mistake for an empty ward. A passing one
+        (another workstation saving) stays in the status bar, with the board marked NOT
+        UPDATED."""
         text = str(exc)
-        if text == self._storage_problem:
+        if getattr(exc, "transient", False) or text == self._storage_problem:
             return
         if "damaged" in text or "integrity check" in text:
             self._say_damaged(text.split(" Nothing was changed;")[0])
@@ -219,9 +231,10 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, "The ward database cannot be read", text)
 
     def _daily_backup(self) -> None:
-        """Once a ward day: a copy of the database beside it (the last 14 kept, a setting)."""
+        """Once a ward day: a copy of the database beside it (the last 14 kept, a setting).
+        A copy that failed is tried again at a refresh 10 minutes later."""
         day = self.ctx.now().astimezone(self.ctx.zone).date()
-        if day == self._backup_day:
+        if day == self._backup_day or time.monotonic() < self._backup_retry_at:
             return
         self._backup_day = day
         try:
@@ -241,14 +254,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Today's backup saved: {written.name}", 10_000)
 
         def failed(exc: BaseException) -> None:
-            self._backup_day = None  # try again at the next refresh
+            self._backup_day = None  # tried again at a refresh after BACKUP_RETRY_S
+            self._backup_retry_at = time.monotonic() + BACKUP_RETRY_S
             self.statusBar().showMessage(f"Today's automatic backup failed: {exc}", 60_000)
 
         self._jobs.append(run_in_background(self, lambda: backup_file(path, *target), done, failed))
 
     def refresh(self) -> None:
-        if self._backup_day is not None:
-            self._daily_backup()  # a new ward day since the window opened
+        if self._backups_on:
+            self._daily_backup()  # a new ward day since the window opened, or a retry
         try:
             overview = ward_overview(self.ctx)
         except WardError as exc:

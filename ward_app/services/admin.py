@@ -20,8 +20,10 @@ from ward_app.storage.database import (
     applied_names,
     connect,
     integrity_problems,
+    is_wal_file,
     open_database,
     pending_names,
+    read_only_uri,
     refuse_read_only,
     unknown_names,
 )
@@ -144,7 +146,8 @@ def check_database(path: Path) -> Health:
         from ward_app.storage.database import NoDatabase
 
         raise NoDatabase(f"There is no ward database at {path}. Check --db.")
-    refuse_read_only(path)
+    if is_wal_file(path):  # a rollback-journal file (a backup) can be checked where it is
+        refuse_read_only(path)
     with actionable_errors():
         db = connect(path, wal=False)
         try:
@@ -171,7 +174,7 @@ def make_backup(ctx: Context, folder: Path | None = None) -> Path:
     with actionable_errors():
         import sqlite3
 
-        copy = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+        copy = sqlite3.connect(read_only_uri(target), uri=True)
         try:
             same = table_counts(copy) == table_counts(ctx.db.conn)
         finally:

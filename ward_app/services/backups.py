@@ -13,6 +13,7 @@ from ward_app.domain.errors import InvalidInput
 from ward_app.services.context import Context
 from ward_app.storage import audit
 from ward_app.storage.backup import backup_to, backups_dir, damaged_advice, latest_backup
+from ward_app.storage.database import read_only_uri
 from ward_app.storage.errors import StorageProblem, actionable_errors
 from ward_app.storage.migrations import MIGRATION_SET
 
@@ -57,7 +58,7 @@ def _check_is_ward_backup(path: Path) -> None:
     if not path.is_file():
         raise InvalidInput("from", f"There is no backup file {path}.")
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
             steps = conn.execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?",

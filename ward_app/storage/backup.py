@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from ward_app.storage.database import read_only_uri
 from ward_app.storage.errors import StorageProblem, actionable_errors
 
 
@@ -16,7 +17,7 @@ def backup_file(db_path: Path, folder: Path, filename: str) -> Path:
     """Like ``backup_to``, on a connection of its own (read-only): for a worker thread, while the
     window keeps using its connection."""
     with actionable_errors():
-        source = sqlite3.connect(f"file:{Path(db_path)}?mode=ro", uri=True)
+        source = sqlite3.connect(read_only_uri(db_path), uri=True)
     try:
         return backup_to(Database(source), folder, filename)
     finally:

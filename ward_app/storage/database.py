@@ -88,7 +88,7 @@ def file_integrity_problems(path: Path) -> list[str]:
     """The full integrity check of a database file on a read-only connection of its own (safe in
     a worker thread while the window works on its connection)."""
     with actionable_errors():
-        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             found = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
         finally:
@@ -118,6 +118,23 @@ def _refuse_newer(db: Database, path: Path) -> None:
             f"The ward database at {path} was made by a newer version of ward_app (schema steps "
             f"{', '.join(newer)} are unknown here). Nothing was changed; use the newer version."
         )
+
+
+def read_only_uri(path: Path) -> str:
+    """An SQLite URI opening ``path`` read-only. The path is percent-encoded: a folder named
+    'Ward #3' would otherwise open 'Ward ' (SQLite reads '#' and '?' as URI syntax)."""
+    return Path(path).absolute().as_uri() + "?mode=ro"
+
+
+def is_wal_file(path: Path) -> bool:
+    """Whether the database file is in WAL mode (its header's read/write versions are 2): such a
+    file cannot be read, not even checked, where its -wal and -shm files cannot be written."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[:16] == b"SQLite format 3\x00" and header[18:20] == b"\x02\x02"
 
 
 def refuse_read_only(path: Path) -> None:
@@ -186,5 +203,5 @@ def open_database(
     return db, OpenReport(path, not existed, migrated, backup)
 
 
-__all__ = ["MIGRATION_SET", "NoDatabase", "OpenReport", "connect", "open_database",
-           "refuse_read_only"]
+__all__ = ["MIGRATION_SET", "NoDatabase", "OpenReport", "connect", "is_wal_file", "open_database",
+           "read_only_uri", "refuse_read_only"]

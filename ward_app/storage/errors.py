@@ -13,9 +13,14 @@ from ward_app.domain.errors import WardError
 
 
 class StorageProblem(WardError):
-    """The database cannot be used right now for a reason outside the app: say what to do."""
+    """The database cannot be used right now for a reason outside the app: say what to do.
+    ``transient``: it passes by itself (another workstation is saving), so trying again works."""
 
     exit_code = 3
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 _ACTIONABLE = {
@@ -40,16 +45,19 @@ _ACTIONABLE = {
 }
 
 
+_TRANSIENT = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
+
+
 def translate(exc: sqlite3.Error) -> StorageProblem | None:
     """The actionable problem behind an SQLite error, or None if it is a bug."""
     name = getattr(exc, "sqlite_errorname", "") or ""
     base = "_".join(name.split("_")[:2])  # SQLITE_IOERR_WRITE -> SQLITE_IOERR
     for key in (name, base):
         if key in _ACTIONABLE:
-            return StorageProblem(_ACTIONABLE[key])
+            return StorageProblem(_ACTIONABLE[key], transient=key in _TRANSIENT)
     text = str(exc).lower()
     if "database is locked" in text:
-        return StorageProblem(_ACTIONABLE["SQLITE_BUSY"])
+        return StorageProblem(_ACTIONABLE["SQLITE_BUSY"], transient=True)
     if "disk is full" in text:
         return StorageProblem(_ACTIONABLE["SQLITE_FULL"])
     if "readonly" in text:
