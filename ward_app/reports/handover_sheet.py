@@ -17,9 +17,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape, letter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfdoc import PDFStream, PDFZCompress
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
 from reportlab.platypus.flowables import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer
 from reportlab.platypus.paragraph import cleanBlockQuotedText
@@ -27,6 +25,7 @@ from reportlab.platypus.paraparser import ParaParser
 
 from ward_app.domain.handover import Acuity, AlertLine, Handover, PatientBlock
 from ward_app.reports.fonts import register_fonts
+from ward_app.reports.pages import PagedCanvas, fit, pdf_date
 
 TITLE = "Shift handover"
 CONFIDENTIAL = "Confidential — patient information"
@@ -216,46 +215,22 @@ def _sorted_alerts(alerts: Sequence[AlertLine]) -> list[AlertLine]:
 
 def _canvas_maker(h: Handover, font: str, bold: str) -> type:
     """A canvas that holds its pages to the end, so each can say 'Page x of y' in its footer."""
-    offset = h.at.strftime("%z") or "+0000"
-    stamp = f"D:{h.at:%Y%m%d%H%M%S}{offset[:3]}'{offset[3:5]}'"
     moment = f"{moment_text(h.at)} ({h.zone_name})"
     printed = f"Printed by {h.printed_by} on {moment_text(h.at)}"
 
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-            self.setDateFormatter(lambda *_ymdhms: stamp)  # the PDF's date is the handover time
+    class NumberedCanvas(PagedCanvas):
+        stamp = pdf_date(h.at)  # the PDF's date is the handover time
+        deflate_only = True  # ASCII85 on top cost 5 % of the sheet's time
 
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                self._frame(number, total)
-                super().showPage()
-                # its content deflated only: reportlab's ASCII85 on top (pure Python) cost 5 %
-                page = self._doc.Pages.pages[-1]
-                page.Contents = PDFStream(content=page.stream, filters=[PDFZCompress])
-            super().save()
-
-        def _fit(self, text: str, face: str, size: float, room: float) -> float:
-            while size > 5 and stringWidth(text, face, size) > room:
-                size -= 0.25  # a long name shrinks rather than running into the next text
-            return size
-
-        def _frame(self, number: int, total: int) -> None:
+        def frame(self, number: int, total: int) -> None:
             width, height = self._pagesize
             left, right = 12 * mm, width - 12 * mm
             self.saveState()
             self.setFillColor(_INK)
             title = f"{h.ward} · {TITLE}"
-            self.setFont(bold, self._fit(title, bold, 12, width * 0.55))
+            self.setFont(bold, fit(title, bold, 12, width * 0.55))
             self.drawString(left, height - 10 * mm, title)
-            self.setFont(font, self._fit(moment, font, 10, width * 0.35))
+            self.setFont(font, fit(moment, font, 10, width * 0.35))
             self.drawRightString(right, height - 10 * mm, moment)
             self.setStrokeColor(_RULE)
             self.setLineWidth(0.5)
@@ -265,7 +240,7 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
             self.drawString(left, 6.5 * mm, CONFIDENTIAL)
             self.drawRightString(right, 6.5 * mm, f"Page {number} of {total}")
             self.setFillColor(_GREY)
-            self.setFont(font, self._fit(printed, font, 7.5, width - 2 * 70 * mm))
+            self.setFont(font, fit(printed, font, 7.5, width - 2 * 70 * mm))
             self.drawCentredString(width / 2, 6.5 * mm, printed)
             self.restoreState()
 

@@ -13,13 +13,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from ward_app.domain.observations import EARLY_SIGNS, LATE_SIGNS, SIGN_LABELS, Sign
 from ward_app.domain.taper import Form, TaperPlan, amount_text
 from ward_app.reports.fonts import register_fonts
+from ward_app.reports.pages import PagedCanvas, fit, pdf_date
 
 TITLE = "Baclofen reducing plan (taper)"
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -90,32 +89,13 @@ class _Dose(Flowable):
 
 def _canvas_maker(footer: str, font: str, printed_at: datetime) -> type:
     """A canvas that holds its pages until the end, so each footer can say 'Page x of y'."""
-    offset = printed_at.strftime("%z") or "+0000"
-    stamp = f"D:{printed_at:%Y%m%d%H%M%S}{offset[:3]}'{offset[3:5]}'"
+    class NumberedCanvas(PagedCanvas):
+        stamp = pdf_date(printed_at)  # the PDF's date is the printing time
 
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._pages: list[dict[str, Any]] = []
-            self.setDateFormatter(lambda *_ymdhms: stamp)  # the PDF's date is the printing time
-
-        def showPage(self) -> None:
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                self._footer(f"{footer} · Page {number} of {total}")
-                super().showPage()
-            super().save()
-
-        def _footer(self, text: str) -> None:
+        def frame(self, number: int, total: int) -> None:
+            text = f"{footer} · Page {number} of {total}"
             width, _height = self._pagesize
-            room, size = width - 30 * mm, 7.5
-            while size > 5 and stringWidth(text, font, size) > room:
-                size -= 0.25  # a long name shrinks the footer rather than running off the page
+            size = fit(text, font, 7.5, width - 30 * mm)
             self.saveState()
             self.setStrokeColor(_RULE)
             self.setLineWidth(0.5)
