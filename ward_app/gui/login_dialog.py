@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ward_app.domain.errors import WardError
+from ward_app.gui.form_parts import problem_label, show_problem
 from ward_app.services.auth import login
 from ward_app.services.context import Actor, Context
 
@@ -49,11 +50,7 @@ class LoginDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
         self.password.setObjectName("loginPassword")
-        self.error = QLabel(self)
-        self.error.setObjectName("loginError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
-        self.error.hide()
+        self.error = problem_label(self, "loginError")
         form = QFormLayout()
         form.addRow("&User name:", self.name)
         form.addRow("&Password:", self.password)
@@ -105,8 +102,7 @@ class LoginDialog(QDialog):
             self.actor = login(self.ctx, self.name.text(), self.password.text())
         except WardError as exc:
             self.password.clear()
-            self.error.setText(f"⚠ {exc}")
-            self.error.show()
+            show_problem(self.error, str(exc))
             self.password.setFocus()
             return
         self.password.clear()

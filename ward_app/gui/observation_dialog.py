@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -43,6 +42,7 @@ from ward_app.domain.observations import (
     Sign,
 )
 from ward_app.domain.patient import Flag, Patient
+from ward_app.gui.form_parts import accept_cancel, problem_label, show_problem
 from ward_app.gui.looks import INK, SCORE_BACKGROUND
 from ward_app.services import observations as obs_svc
 from ward_app.services.context import Context
@@ -190,19 +190,9 @@ class ObservationDialog(QDialog):
         bottom.addRow("Taken &at:", self.taken)
         bottom.addRow("&Note:", self.note)
 
-        self.error = QLabel(self)
-        self.error.setObjectName("obsError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
-        self.error.setAccessibleName("Problem")
-        self.error.hide()
+        self.error = problem_label(self, "obsError")
 
-        self.buttons = QDialogButtonBox(self)
-        self.save_button = self.buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.setDefault(True)
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self.save_button = accept_cancel(self, "&Save", self.submit)
         QShortcut(QKeySequence("Ctrl+Return"), self, self.submit)
 
         left = QVBoxLayout()
@@ -343,8 +333,7 @@ class ObservationDialog(QDialog):
             taken_at=datetime.fromtimestamp(taken, UTC))
 
     def show_problem(self, message: str) -> None:
-        self.error.setText(f"⚠ {message}")
-        self.error.show()
+        show_problem(self.error, message)
 
     def submit(self) -> None:
         try:

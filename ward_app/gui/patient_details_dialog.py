@@ -28,6 +28,7 @@ from ward_app.domain.drugs import classes_of
 from ward_app.domain.errors import WardError
 from ward_app.domain.patient import FLAG_LABELS, Flag, Patient
 from ward_app.domain.roles import Action
+from ward_app.gui.form_parts import problem_label, show_problem
 from ward_app.gui.permissions import allow
 from ward_app.services import patients as svc
 from ward_app.services.context import Context
@@ -110,11 +111,7 @@ class PatientDetailsDialog(QDialog):
         meds_layout.addWidget(self.meds)
         meds_layout.addLayout(row)
 
-        self.error = QLabel(self)
-        self.error.setObjectName("detailsError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
-        self.error.hide()
+        self.error = problem_label(self, "detailsError")
         buttons = QDialogButtonBox(self)
         save = buttons.addButton("&Save flags and results", QDialogButtonBox.ButtonRole.AcceptRole)
         save.setDefault(False)
@@ -144,8 +141,7 @@ class PatientDetailsDialog(QDialog):
         self.reload_meds()
 
     def show_problem(self, message: str) -> None:
-        self.error.setText(f"⚠ {message}")
-        self.error.show()
+        show_problem(self.error, message)
 
     def reload_meds(self) -> None:
         self.meds.clear()

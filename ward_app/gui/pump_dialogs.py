@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
@@ -27,20 +26,11 @@ from ward_app.domain.orders import Route
 from ward_app.domain.patient import Patient
 from ward_app.domain.pump import ALARM_LABELS, AlarmKind, Pump, Refill, pump_dates
 from ward_app.domain.roles import Action, can
+from ward_app.gui.form_parts import accept_cancel, problem_label, show_problem
 from ward_app.services import pumps as svc
 from ward_app.services.context import Context
 from ward_app.storage import orders as order_repo
 from ward_app.storage import people
-
-
-def _error_label(dialog: QDialog) -> QLabel:
-    label = QLabel(dialog)
-    label.setObjectName("dialogError")
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #9b1c1c; font-weight: bold;")
-    label.setAccessibleName("Problem")
-    label.hide()
-    return label
 
 
 def _spin(parent, low: float, high: float, decimals: int, suffix: str, name: str) -> QDoubleSpinBox:
@@ -109,7 +99,7 @@ class RefillDialog(QDialog):
         self.preview = QLabel(self)
         self.preview.setObjectName("refillPreview")
         self.preview.setWordWrap(True)
-        self.error = _error_label(self)
+        self.error = problem_label(self, "dialogError")
 
         form = QFormLayout()
         form.addRow("&Volume in reservoir after refill:", self.volume)
@@ -120,12 +110,7 @@ class RefillDialog(QDialog):
         form.addRow(self.book, self.next_refill)
         form.addRow("&Witness:", self.witness)
         form.addRow("Witness &password:", self.password)
-        buttons = QDialogButtonBox(self)
-        save = buttons.addButton("&Record refill", QDialogButtonBox.ButtonRole.AcceptRole)
-        save.setDefault(True)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons, _save = accept_cancel(self, "&Record refill", self.submit)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addLayout(form)
@@ -162,8 +147,7 @@ class RefillDialog(QDialog):
             f"{d.refill_by:%a %d %b %Y}</b> ({d.refill_by_reason}).{mismatch}")
 
     def show_problem(self, message: str) -> None:
-        self.error.setText(f"⚠ {message}")
-        self.error.show()
+        show_problem(self.error, message)
 
     def submit(self) -> None:
         next_refill: date | None = self.next_refill.date().toPython() if self.book.isChecked() \
@@ -205,14 +189,9 @@ class AlarmDialog(QDialog):
         self.note.setAccessibleName("Note")
         self.note.setPlaceholderText("What you heard and did")
         layout.addWidget(self.note)
-        self.error = _error_label(self)
+        self.error = problem_label(self, "dialogError")
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(self)
-        ok = buttons.addButton("&Record alarm", QDialogButtonBox.ButtonRole.AcceptRole)
-        ok.setDefault(True)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons, _ok = accept_cancel(self, "&Record alarm", self.submit)
         layout.addWidget(buttons)
 
     def kind(self) -> AlarmKind:
@@ -222,8 +201,7 @@ class AlarmDialog(QDialog):
         try:
             svc.record_alarm(self.ctx, self.patient.mrn, self.kind().value, self.note.text())
         except WardError as exc:
-            self.error.setText(f"⚠ {exc}")
-            self.error.show()
+            show_problem(self.error, str(exc))
             return
         self.accept()
 
@@ -267,13 +245,8 @@ class PumpDetailsDialog(QDialog):
             box.setChecked(known[key] is not None)
             self.dates[key] = (box, edit)
             form.addRow(box, edit)
-        self.error = _error_label(self)
-        buttons = QDialogButtonBox(self)
-        ok = buttons.addButton("&Save", QDialogButtonBox.ButtonRole.AcceptRole)
-        ok.setDefault(True)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        self.error = problem_label(self, "dialogError")
+        buttons, _ok = accept_cancel(self, "&Save", self.submit)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<b>Bed {patient.bed} · {patient.name}</b>", self))
         layout.addLayout(form)
@@ -297,7 +270,6 @@ class PumpDetailsDialog(QDialog):
                          implant_date=self._date("implant_date"), eri_date=self._date("eri_date"),
                          end_of_service=self._date("end_of_service"), alarm_ml=self.alarm.value())
         except WardError as exc:
-            self.error.setText(f"⚠ {exc}")
-            self.error.show()
+            show_problem(self.error, str(exc))
             return
         self.accept()

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -24,6 +23,7 @@ from ward_app.domain.errors import WardError
 from ward_app.domain.mar import REASON_LABELS
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action, can
+from ward_app.gui.form_parts import accept_cancel, problem_label, show_problem
 from ward_app.services import mar as mar_svc
 from ward_app.services.context import Context
 from ward_app.services.mar import MarEntry, Recorded
@@ -69,12 +69,7 @@ class RecordDoseDialog(QDialog):
                                                                                Action.WITNESS):
                 self.witness.addItem(user.full_name or user.name, user.name)
 
-        self.error = QLabel(self)
-        self.error.setObjectName("recordError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
-        self.error.setAccessibleName("Problem")
-        self.error.hide()
+        self.error = problem_label(self, "recordError")
 
         form = QFormLayout()
         form.addRow(self.given)
@@ -84,12 +79,7 @@ class RecordDoseDialog(QDialog):
         form.addRow("N&ote:", self.note)
         form.addRow("&Witness:", self.witness)
 
-        self.buttons = QDialogButtonBox(self)
-        self.record_button = self.buttons.addButton("&Record", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.record_button.setDefault(True)
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self.record_button = accept_cancel(self, "&Record", self.submit)
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -105,8 +95,7 @@ class RecordDoseDialog(QDialog):
         self.held.setEnabled(not giving)
 
     def show_problem(self, message: str) -> None:
-        self.error.setText(f"⚠ {message}")
-        self.error.show()
+        show_problem(self.error, message)
 
     def submit(self) -> None:
         due = self.entry.due.isoformat()
@@ -142,16 +131,8 @@ class CorrectRecordDialog(QDialog):
         self.reason = QLineEdit(self)
         self.reason.setAccessibleName("Why the record is wrong")
         self.reason.setPlaceholderText("e.g. recorded against the wrong patient")
-        self.error = QLabel(self)
-        self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        buttons = QDialogButtonBox(self)
-        ok = buttons.addButton("&Mark entered in error", QDialogButtonBox.ButtonRole.AcceptRole)
-        ok.setDefault(True)
-        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        self.error = problem_label(self, "correctError")
+        buttons, _ok = accept_cancel(self, "&Mark entered in error", self.submit)
         form = QFormLayout()
         form.addRow("&Reason:", self.reason)
         layout = QVBoxLayout(self)
@@ -165,7 +146,6 @@ class CorrectRecordDialog(QDialog):
             assert self.entry.id is not None
             self.result_record = mar_svc.correct_record(self.ctx, self.entry.id, self.reason.text())
         except WardError as exc:
-            self.error.setText(f"⚠ {exc}")
-            self.error.show()
+            show_problem(self.error, str(exc))
             return
         self.accept()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ward_app.domain.errors import WardError
 from ward_app.domain.roles import Action
+from ward_app.gui.form_parts import problem_label, show_problem
 from ward_app.services import settings as svc
 from ward_app.services.context import Context
 
@@ -56,11 +57,7 @@ class SettingsDialog(QDialog):
                     item.flags() & ~Qt.ItemFlag.ItemIsEditable
                 item.setFlags(flags)
                 self.table.setItem(row, col, item)
-        self.error = QLabel(self)
-        self.error.setObjectName("settingsError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
-        self.error.hide()
+        self.error = problem_label(self, "settingsError")
         buttons = QDialogButtonBox(self)
         self.save_button = buttons.addButton("&Save changes", QDialogButtonBox.ButtonRole.AcceptRole)
         self.save_button.setEnabled(may)
@@ -101,7 +98,6 @@ class SettingsDialog(QDialog):
                 svc.set_setting(self.ctx, key, text)
                 self.changed = True
         except WardError as exc:
-            self.error.setText(f"⚠ {exc}")
-            self.error.show()
+            show_problem(self.error, str(exc))
             return
         self.accept()
