@@ -18,7 +18,7 @@ import click
 from platformdirs import user_data_dir
 
 from ward_app import __version__
-from ward_app.cli.common import PATH
+from ward_app.cli.common import PATH, given_path
 from ward_app.domain.clock import parse_moment
 from ward_app.domain.errors import InvalidInput, WardError
 from ward_app.services.context import Context, open_context, system_clock
@@ -112,20 +112,7 @@ def _db_path(given: Path | None) -> Path:
     """The database path, or InvalidInput (exit 2) saying what is wrong with --db."""
     if given is None:
         return default_db()
-    text = str(given)
-    if not text.strip() or "\x00" in text:
-        raise InvalidInput("db", "--db is empty or contains a NUL character: give a file path.")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidInput("db", "--db has characters that are not valid UTF-8 in its path: "
-                           "use a folder and file name in plain text.") from None
-    try:
-        path = given.expanduser().absolute()
-    except (RuntimeError, ValueError):
-        raise InvalidInput("db", f"--db '{text}' cannot be used: check the path (~user?).") from None
-    if any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in path.parts):
-        raise InvalidInput("db", "--db has a file or folder name longer than 255 bytes.")
+    path = given_path(given, "db")
     if path.is_dir():
         raise InvalidInput("db", f"--db {path} is a folder: give the database file.")
     return path

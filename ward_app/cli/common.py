@@ -49,8 +49,8 @@ def _real(path: Path) -> str:
 
 def given_path(path: Path, option: str, *, folder: bool = False) -> Path:
     """``path`` made absolute (``~`` expanded), or InvalidInput (exit 2) naming ``--option`` when
-    it is empty, holds a NUL or text that is not valid UTF-8, or names an unknown ``~user``. With
-    ``folder`` an existing file is refused too."""
+    it is empty, holds a NUL or text that is not valid UTF-8, names an unknown ``~user`` or has a
+    name longer than file systems allow. With ``folder`` an existing file is refused too."""
     from ward_app.domain.errors import InvalidInput
 
     text = str(path)
@@ -67,6 +67,8 @@ def given_path(path: Path, option: str, *, folder: bool = False) -> Path:
     except (RuntimeError, ValueError):
         raise InvalidInput(option, f"--{option} '{text}' cannot be used: check the path "
                            "(~user?).") from None
+    if any(len(part.encode("utf-8")) > 255 for part in target.parts):
+        raise InvalidInput(option, f"--{option} has a file or folder name longer than 255 bytes.")
     if folder and target.exists() and not target.is_dir():
         raise InvalidInput(option, f"--{option} {target} is a file: give a folder.")
     return target
@@ -80,8 +82,7 @@ def output_path(path: Path, option: str) -> Path:
     target = given_path(path, option)
     try:
         parent = target.parent
-        if any(len(p.encode("utf-8")) > 255 for p in target.parts) \
-                or len(target.name.encode("utf-8")) > _LONGEST_NAME:
+        if len(target.name.encode("utf-8")) > _LONGEST_NAME:
             raise InvalidInput(option, f"--{option} has a name longer than {_LONGEST_NAME} "
                                "bytes: choose a shorter file name.")
         if not parent.is_dir():
