@@ -4,13 +4,14 @@ a damaged or unreadable database is said out loud, never shown as an empty or st
 from __future__ import annotations
 
 import shutil
+import sqlite3
 
 import pytest
 
 from ward_app.gui.main_window import MainWindow
 from ward_app.services.backups import daily_name
 from ward_app.storage.backup import backups_dir
-from ward_app.storage.errors import StorageProblem
+from ward_app.storage.errors import StorageProblem, translate
 
 
 @pytest.fixture
@@ -164,8 +165,7 @@ def test_damage_found_by_the_refresh_and_then_by_the_check_is_said_once(qtbot, d
     w = _window(qtbot, demo_ward)
 
     def damaged(ctx):
-        raise StorageProblem("The ward database file is damaged. Nothing was changed; ask IT to "
-                             "restore the latest backup.")
+        raise translate(sqlite3.DatabaseError("database disk image is malformed"))
 
     monkeypatch.setattr("ward_app.gui.main_window.ward_overview", damaged)
     w.refresh()

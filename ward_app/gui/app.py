@@ -40,7 +40,7 @@ def offer_restore(path: Path, exc: WardError) -> bool:
     put the latest backup back (the damaged file is kept aside). True when it was restored."""
     from ward_app.services.backups import latest_backup, restore
 
-    latest = latest_backup(path) if "damaged" in str(exc) or "integrity" in str(exc) else None
+    latest = latest_backup(path) if getattr(exc, "damaged", False) else None
     box = QMessageBox(QMessageBox.Icon.Critical, "The ward database cannot be opened", str(exc))
     restore_button = None
     if latest is not None:

@@ -198,8 +198,7 @@ class MainWindow(QMainWindow):
         self._daily_backup()
 
     def _integrity_failed(self, exc: BaseException) -> None:
-        text = str(exc)
-        if "damaged" in text or "not a ward database" in text:
+        if getattr(exc, "damaged", False):
             self._say_storage_problem(exc)
             return
         # busy, or could not run: say so quietly; the backup still goes ahead (each copy is
@@ -224,7 +223,7 @@ class MainWindow(QMainWindow):
         text = str(exc)
         if getattr(exc, "transient", False) or text == self._storage_problem:
             return
-        if "damaged" in text or "integrity check" in text:
+        if getattr(exc, "damaged", False):
             self._say_damaged(text.split(" Nothing was changed;")[0])
             return
         self._storage_problem = text

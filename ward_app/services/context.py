@@ -122,8 +122,8 @@ def open_context(
     try:
         db, _report = open_database(path, create=create, check_integrity=check_integrity)
     except StorageProblem as exc:
-        if "damaged" in str(exc) or "integrity check" in str(exc):
-            raise StorageProblem(str(exc) + damaged_advice(Path(path))) from exc
+        if exc.damaged:
+            raise StorageProblem(str(exc) + damaged_advice(Path(path)), damaged=True) from exc
         raise
     ctx = Context(db=db, path=Path(path), clock=clock)
     try:

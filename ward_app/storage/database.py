@@ -176,7 +176,8 @@ def open_database(
                 if problems:
                     raise StorageProblem(
                         f"The ward database at {path} failed its integrity check "
-                        f"({problems[0]}). Nothing was changed; ask IT to restore the latest backup."
+                        f"({problems[0]}). Nothing was changed; ask IT to restore the latest backup.",
+                        damaged=True,
                     )
             _refuse_foreign(db, path)
             _refuse_newer(db, path)

@@ -14,13 +14,15 @@ from ward_app.domain.errors import WardError
 
 class StorageProblem(WardError):
     """The database cannot be used right now for a reason outside the app: say what to do.
-    ``transient``: it passes by itself (another workstation is saving), so trying again works."""
+    ``transient``: it passes by itself (another workstation is saving), so trying again works.
+    ``damaged``: the file itself is damaged (or not a database): the latest backup is the way back."""
 
     exit_code = 3
 
-    def __init__(self, message: str, *, transient: bool = False) -> None:
+    def __init__(self, message: str, *, transient: bool = False, damaged: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+        self.damaged = damaged
 
 
 _ACTIONABLE = {
@@ -46,6 +48,7 @@ _ACTIONABLE = {
 
 
 _TRANSIENT = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED"})
+_DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
 
 
 def translate(exc: sqlite3.Error) -> StorageProblem | None:
@@ -54,7 +57,8 @@ def translate(exc: sqlite3.Error) -> StorageProblem | None:
     base = "_".join(name.split("_")[:2])  # SQLITE_IOERR_WRITE -> SQLITE_IOERR
     for key in (name, base):
         if key in _ACTIONABLE:
-            return StorageProblem(_ACTIONABLE[key], transient=key in _TRANSIENT)
+            return StorageProblem(_ACTIONABLE[key], transient=key in _TRANSIENT,
+                                  damaged=key in _DAMAGED)
     text = str(exc).lower()
     if "database is locked" in text:
         return StorageProblem(_ACTIONABLE["SQLITE_BUSY"], transient=True)
@@ -63,9 +67,9 @@ def translate(exc: sqlite3.Error) -> StorageProblem | None:
     if "readonly" in text:
         return StorageProblem(_ACTIONABLE["SQLITE_READONLY"])
     if "malformed" in text:
-        return StorageProblem(_ACTIONABLE["SQLITE_CORRUPT"])
+        return StorageProblem(_ACTIONABLE["SQLITE_CORRUPT"], damaged=True)
     if "not a database" in text:
-        return StorageProblem(_ACTIONABLE["SQLITE_NOTADB"])
+        return StorageProblem(_ACTIONABLE["SQLITE_NOTADB"], damaged=True)
     return None
 
 
