@@ -175,7 +175,7 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
     if not matches:
         # Changing the order needs someone who may prescribe: the recorder, or a witness who may
         # (a pharmacist), whose own password the window asks for. The other one witnesses it.
-        witness = next((u for u in people.users(ctx.db) if u.id == witness_id), None)
+        witness = people.user_by_id(ctx.db, witness_id)
         if ctx.can(Action.ORDER):
             pass
         elif witness is not None and can(witness.role, Action.ORDER):

@@ -69,6 +69,10 @@ def user_by_name(db: Database, name: str) -> UserRow | None:
     )
 
 
+def user_by_id(db: Database, user_id: int) -> UserRow | None:
+    return _user(db.execute(f"SELECT {_USER_COLS} FROM users WHERE id = ?", [user_id]).fetchone())
+
+
 def first_admin(db: Database) -> UserRow | None:
     return _user(
         db.execute(
