@@ -48,7 +48,7 @@ def test_an_incomplete_set_is_never_low_and_never_below_its_complete_band(full, 
     score = news2(blank(full, missing), hypercapnic)
     assert not score.complete
     assert score.response not in (Response.LOW, Response.LOW_12H)
-    assert next_obs_interval(score, T) <= timedelta(minutes=float(T["news2.incomplete_recheck_min"]))
+    assert next_obs_interval(score, T) <= timedelta(minutes=float(T.news2_incomplete_recheck_min))
     complete = news2(full, hypercapnic).response
     assert complete is not None
     if score.response is not None:

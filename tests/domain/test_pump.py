@@ -27,9 +27,9 @@ from ward_app.domain.rules import Thresholds
 
 LONDON = ZoneInfo("Europe/London")
 T = Thresholds.defaults()
-STOCKED = [float(c) for c in T["pump.concentrations_mcg_ml"]]
-BUFFER = int(T["pump.refill_buffer_days"])
-STABILITY = int(T["pump.stability_days"])
+STOCKED = [float(c) for c in T.pump_concentrations_mcg_ml]
+BUFFER = int(T.pump_refill_buffer_days)
+STABILITY = int(T.pump_stability_days)
 
 
 def local(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
@@ -68,7 +68,7 @@ def test_the_issues_example_alarm_90_empty_100_refill_by_83_days_after():
 
 def test_the_buffer_defaults_to_seven_days_from_the_settings():
     assert BUFFER == 7 and STABILITY == 90  # RULES §6 defaults; the example below depends on them
-    assert T["pump.alarm_ml"] == 2.0
+    assert T.pump_alarm_ml == 2.0
 
 
 @pytest.mark.parametrize("at", [
@@ -186,7 +186,7 @@ def test_alarm_never_after_empty_and_refill_by_never_after_the_alarm_day(
 
 
 def test_eri_and_end_of_service_derive_one_from_the_other():
-    gap = timedelta(days=int(T["pump.eri_to_end_days"]))
+    gap = timedelta(days=int(T.pump_eri_to_end_days))
     assert gap == timedelta(days=90)  # RULES §6: the pump stops about 90 days after ERI
     only_eri = Pump(1, 1, eri_date=date(2027, 4, 1))
     assert only_eri.eri_and_end(T) == (date(2027, 4, 1), date(2027, 6, 30))
@@ -224,7 +224,7 @@ def refused(**kw: object) -> InvalidInput:
 def test_a_sound_refill_passes():
     assert check_refill(PUMP, 20, 2000, 400, 2, STOCKED) is None
     assert check_refill(PUMP, 18.5, 500, 22, 0, STOCKED) is None  # alarm volume 0 is allowed
-    assert check_refill(PUMP, 20, 2000, 400, 2, T["pump.concentrations_mcg_ml"]) is None  # ints
+    assert check_refill(PUMP, 20, 2000, 400, 2, T.pump_concentrations_mcg_ml) is None  # ints
 
 
 def test_a_volume_above_the_reservoir_is_refused():

@@ -362,7 +362,7 @@ def test_itb_dose_step_over_plus_40_or_under_minus_20_percent(before, after, fir
 
 def test_itb_dose_step_shows_only_during_the_monitoring_period_after_the_change():
     versions = (itb(300), change(500, CHANGE_AT))
-    period = timedelta(hours=float(T["itb.monitor_after_change_hours"]))
+    period = timedelta(hours=float(T.itb_monitor_after_change_hours))
     assert period == timedelta(hours=24)
     assert itb_dose_alerts(snap(versions=versions), CHANGE_AT - S, T) == []  # the old order in force
     (a,) = itb_dose_alerts(snap(versions=versions), CHANGE_AT, T)
@@ -389,8 +389,8 @@ def test_itb_step_edges_are_settings():
 
 # --- monitoring.overdue after a refill or a dose change -----------------------------------------------
 
-EVERY = timedelta(hours=float(T["itb.monitor_every_hours"]))
-PERIOD = timedelta(hours=float(T["itb.monitor_after_change_hours"]))
+EVERY = timedelta(hours=float(T.itb_monitor_every_hours))
+PERIOD = timedelta(hours=float(T.itb_monitor_after_change_hours))
 
 
 def test_the_monitoring_settings():
@@ -455,7 +455,7 @@ def test_monitoring_counts_elapsed_hours_across_the_spring_clock_change():
 
 # --- withdrawal watches for intrathecal therapy (dose_alerts._itb_watches) --------------------------
 
-WATCH = timedelta(hours=float(T["withdrawal.watch_hours"]))
+WATCH = timedelta(hours=float(T.withdrawal_watch_hours))
 
 
 def pump_watches(s: PatientSnapshot, now: datetime) -> list[tuple[str, str, datetime]]:

@@ -28,7 +28,7 @@ def test_settings_dialog_saves_valid_changes_and_refuses_bad_ones(qtbot, demo_wa
     d.save()
     assert d.result() == 1 and d.changed
     t = demo_ward.thresholds()
-    assert t["pump.refill_buffer_days"] == 10 and t["withdrawal.watch_hours"] == 72
+    assert t.pump_refill_buffer_days == 10 and t.withdrawal_watch_hours == 72
     assert [e["action"] for e in audit.entries(demo_ward.db, limit=2)] == ["setting.change"] * 2
 
 

@@ -69,3 +69,18 @@ def test_unknown_ward_and_the_audit(demo_ward, sheet):
     entry = audit.entries(demo_ward.db, limit=1)[0]
     assert entry["action"] == "handover.print" and entry["detail"]["pages"] == 9
     assert entry["user"] == "charge.silva"
+
+
+def test_the_refill_horizon_is_the_refill_due_setting(demo_ward):
+    """Pumps are listed for refill at handover within pump.refill_due_warning_days (7 by default),
+    not a fixed week: a ward that plans refills a month ahead sees every pump refill in a month."""
+    from ward_app.services.settings import set_setting
+
+    act_as(demo_ward, "charge.silva")
+    week = {r.name for r in build_handover(demo_ward).summary.refills_due}
+    act_as(demo_ward, "admin")
+    set_setting(demo_ward, "pump.refill_due_warning_days", "120")
+    act_as(demo_ward, "charge.silva")
+    later = build_handover(demo_ward).summary.refills_due
+    assert week < {r.name for r in later}
+    assert all((r.refill_by - NOW.date()).days <= 120 for r in later)

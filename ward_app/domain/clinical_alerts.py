@@ -50,7 +50,7 @@ def _latest(s: PatientSnapshot, pred) -> Observation | None:  # type: ignore[no-
 def _renal_impaired(s: PatientSnapshot, t: Thresholds) -> bool:
     lab = s.lab
     return lab is not None and (lab.dialysis or (
-        lab.egfr is not None and lab.egfr < float(t["renal.reduce_below_egfr"])))
+        lab.egfr is not None and lab.egfr < float(t.renal_reduce_below_egfr)))
 
 
 def _midnight(s: PatientSnapshot, now: datetime) -> datetime:
@@ -96,7 +96,7 @@ def _toxicity_applies(s: PatientSnapshot, now: datetime, t: Thresholds) -> bool:
     with poor kidney function; a stop for a serious adverse reaction may be an overdose)."""
     if _on_baclofen(s, now) is not None:
         return True
-    watch = timedelta(hours=float(t["withdrawal.watch_hours"]))
+    watch = timedelta(hours=float(t.withdrawal_watch_hours))
     return any(v.action is OrderAction.STOP and v.starts_at <= now < v.starts_at + watch
                for v in s.versions)
 
@@ -113,13 +113,13 @@ def toxicity_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Al
     if sedated is not None:
         poss, rass = sedated.poss, sedated.rass
         values = {"poss": poss.value if poss else None, "rass": rass}
-        if poss is Poss.SOMNOLENT or (rass is not None and rass <= int(t["toxicity.rass_emergency"])):
+        if poss is Poss.SOMNOLENT or (rass is not None and rass <= int(t.toxicity_rass_emergency)):
             found.append(("toxicity.sedation", Severity.EMERGENCY,
                           "Somnolent, minimal or no response (POSS 4 / RASS -4 or lower): do not "
                           "give the next baclofen dose; call the medical team now; check "
                           "breathing.", values, sedated))
         elif poss is Poss.FREQUENTLY_DROWSY or (
-                rass is not None and rass <= int(t["toxicity.rass_urgent"])):
+                rass is not None and rass <= int(t.toxicity_rass_urgent)):
             found.append(("toxicity.sedation", Severity.URGENT,
                           "Too drowsy (POSS 3 / RASS -3): ask the prescriber to reduce the dose "
                           "before the next one; watch respiratory rate and sedation closely.",
@@ -127,19 +127,19 @@ def toxicity_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Al
     obs = _latest(s, lambda o: o.has_vitals)
     high_sci = s.patient.sci_level is not None and sci_at_or_above(s.patient.sci_level)
     if obs is not None:
-        if obs.rr is not None and obs.rr <= int(t["toxicity.rr_at_or_below"]):
+        if obs.rr is not None and obs.rr <= int(t.toxicity_rr_at_or_below):
             found.append(("toxicity.respiratory", Severity.URGENT,
                           f"Respiratory rate {obs.rr}/min: possible respiratory depression. Medical "
                           "review now; hold sedating medicines.", {"rr": obs.rr}, obs))
-        if obs.hr is not None and obs.hr <= int(t["toxicity.hr_at_or_below"]):
+        if obs.hr is not None and obs.hr <= int(t.toxicity_hr_at_or_below):
             found.append(("toxicity.bradycardia", Severity.URGENT,
                           f"Pulse {obs.hr}/min (NEWS2 3): medical review now.", {"hr": obs.hr}, obs))
-        if obs.sbp is not None and obs.sbp <= int(t["toxicity.sbp_at_or_below"]):
+        if obs.sbp is not None and obs.sbp <= int(t.toxicity_sbp_at_or_below):
             found.append(("toxicity.hypotension", Severity.URGENT,
                           f"Systolic BP {obs.sbp} mmHg (NEWS2 3): medical review now. On "
                           "intrathecal therapy low BP can also be early withdrawal."
                           + (f" {DYSREFLEXIA_HINT}" if high_sci else ""), {"sbp": obs.sbp}, obs))
-        if obs.temp is not None and round(obs.temp, 1) <= float(t["toxicity.temp_at_or_below"]):
+        if obs.temp is not None and round(obs.temp, 1) <= float(t.toxicity_temp_at_or_below):
             found.append(("toxicity.hypothermia", Severity.URGENT,
                           f"Temperature {obs.temp:g} °C: hypothermia can be baclofen toxicity. "
                           "Medical review; warm the patient.", {"temp": obs.temp}, obs))
@@ -216,7 +216,7 @@ def renal_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert
     lab = s.lab
     if lab is None or _on_baclofen(s, now) is None:
         return []
-    avoid, reduce = float(t["renal.avoid_below_egfr"]), float(t["renal.reduce_below_egfr"])
+    avoid, reduce = float(t.renal_avoid_below_egfr), float(t.renal_reduce_below_egfr)
     values = {"egfr": lab.egfr, "dialysis": lab.dialysis,
               "taken_at": lab.taken_at.astimezone(s.zone).date().isoformat()}
     if lab.dialysis or (lab.egfr is not None and lab.egfr < avoid):
@@ -254,7 +254,7 @@ def flag_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]
         if flag in s.patient.flags:
             out.append(s.alert(rule, severity, message, s.flag_since.get(flag, now), SRC_FLAGS))
     age = age_on(s.patient.dob, now.astimezone(s.zone).date())
-    if Flag.FALL_RISK in s.patient.flags or age >= int(t["falls.age"]):
+    if Flag.FALL_RISK in s.patient.flags or age >= int(t.falls_age):
         why = "fall risk" if Flag.FALL_RISK in s.patient.flags else f"age {age}"
         out.append(s.alert("flag.falls", Severity.INFO,
                            f"Falls ({why}): baclofen causes sedation and dizziness; check gait, "

@@ -28,7 +28,7 @@ STOPPED_SAR = "serious_adverse_reaction"
 
 def history_hours(t: Thresholds) -> float:
     """How far back the dose rules look: the longer of the alert look-back and a watch."""
-    return max(float(t["dose.alert_lookback_hours"]), float(t["withdrawal.watch_hours"])) + 24
+    return max(float(t.dose_alert_lookback_hours), float(t.withdrawal_watch_hours)) + 24
 
 
 @lru_cache(maxsize=4096)
@@ -69,8 +69,8 @@ def dose_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]
     """dose.late (warning) and dose.missed (urgent) for due doses with no record."""
     doses = _schedule(s, now, t)
     records = _effective(s)
-    lookback = now - timedelta(hours=float(t["dose.alert_lookback_hours"]))
-    window, missed_after = t.minutes("dose.window_min"), t.minutes("dose.missed_after_min")
+    lookback = now - timedelta(hours=float(t.dose_alert_lookback_hours))
+    window, missed_after = t.dose_window_min, t.dose_missed_after_min
     out: list[Alert] = []
     for i, dose in enumerate(doses):
         if dose.due > now or dose.due < lookback or dose.due in records:
@@ -103,7 +103,7 @@ def max_daily_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[A
     order = in_force(s.versions, now)
     if order is None or order.route is Route.INTRATHECAL or order.daily_mg is None:
         return []
-    warn, urgent = float(t["oral.max_daily_warning_mg"]), float(t["oral.max_daily_urgent_mg"])
+    warn, urgent = float(t.oral_max_daily_warning_mg), float(t.oral_max_daily_urgent_mg)
     daily = order.daily_mg
     if daily <= warn:
         return []
@@ -134,15 +134,15 @@ class Watch:
 
     def check_every(self, t: Thresholds) -> timedelta:
         """How often a withdrawal check is due during this watch (daily during a taper)."""
-        key = "taper.check_every_hours" if self.kind == "taper" else "withdrawal.check_every_hours"
-        return timedelta(hours=float(t[key]))
+        hours = t.taper_check_every_hours if self.kind == "taper" else t.withdrawal_check_every_hours
+        return timedelta(hours=float(hours))
 
 
 def withdrawal_watches(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Watch]:
     """Watches in force at ``now``: after two consecutive missed/omitted oral or enteral doses
     (the latest such pair), and after a stop for a serious adverse reaction (RULES §2, §4, §7)."""
-    watch = timedelta(hours=float(t["withdrawal.watch_hours"]))
-    window, missed_after = t.minutes("dose.window_min"), t.minutes("dose.missed_after_min")
+    watch = timedelta(hours=float(t.withdrawal_watch_hours))
+    window, missed_after = t.dose_window_min, t.dose_missed_after_min
     doses = [d for d in _schedule(s, now, t) if d.route in (Route.ORAL, Route.ENTERAL)]
     records = _effective(s)
     found: Watch | None = None
@@ -228,7 +228,7 @@ def _itb_watches(s: PatientSnapshot, now: datetime, watch: timedelta) -> list[Wa
 
 
 def withdrawal_watch_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
-    watch = timedelta(hours=float(t["withdrawal.watch_hours"]))
+    watch = timedelta(hours=float(t.withdrawal_watch_hours))
     out: list[Alert] = []
     for w in withdrawal_watches(s, now, t):
         until = w.ends(watch).astimezone(s.zone).strftime("%d %b %H:%M")

@@ -5,14 +5,13 @@ A missing parameter makes the score incomplete; it is never counted as zero.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
 
 from ward_app.domain.observations import Acvpu, Observation
+from ward_app.domain.rules import Thresholds
 
 
 def score_rr(rr: int) -> int:
@@ -180,16 +179,16 @@ def news2(obs: Observation, hypercapnic: bool = False) -> News2:
     return News2(scores, missing, 2 if hypercapnic else 1)
 
 
-def next_obs_interval(score: News2, t: Mapping[str, Any]) -> timedelta:
+def next_obs_interval(score: News2, t: Thresholds) -> timedelta:
     """How soon the next set of observations is due (Chart 4 minimum frequencies; 'continuous',
     the 1–4 interval and the re-check of an incomplete set are settings)."""
     band = score.response
     if band is Response.HIGH:
-        return timedelta(minutes=float(t["news2.continuous_check_min"]))
+        return timedelta(minutes=float(t.news2_continuous_check_min))
     if band is None:
-        return timedelta(minutes=float(t["news2.incomplete_recheck_min"]))
+        return timedelta(minutes=float(t.news2_incomplete_recheck_min))
     if band in (Response.MEDIUM, Response.LOW_MEDIUM):
         return timedelta(hours=1)
     if band is Response.LOW:
-        return timedelta(hours=float(t["news2.low_every_hours"]))
+        return timedelta(hours=float(t.news2_low_every_hours))
     return timedelta(hours=12)

@@ -10,13 +10,14 @@ pump: the app says so wherever it shows them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
 from ward_app.domain.errors import InvalidInput
+from ward_app.domain.rules import Thresholds
 
 
 class AlarmKind(StrEnum):
@@ -45,10 +46,10 @@ class Pump:
     alarm_ml: float = 2.0
     updated_at: datetime | None = None
 
-    def eri_and_end(self, t: Mapping[str, Any]) -> tuple[date | None, date | None]:
+    def eri_and_end(self, t: Thresholds) -> tuple[date | None, date | None]:
         """The ERI date and the expected end of service; one is worked out from the other when
         only one is known (the pump stops about ``pump.eri_to_end_days`` after ERI)."""
-        gap = timedelta(days=int(t["pump.eri_to_end_days"]))
+        gap = timedelta(days=int(t.pump_eri_to_end_days))
         eri, end = self.eri_date, self.end_of_service
         if eri is None and end is not None:
             eri = end - gap
@@ -110,7 +111,7 @@ class PumpDates:
         return (self.alarm_at - now).total_seconds() / 86400
 
 
-def pump_dates(refill: Refill, t: Mapping[str, Any], zone: Any = UTC,
+def pump_dates(refill: Refill, t: Thresholds, zone: Any = UTC,
                end_of_service: date | None = None) -> PumpDates:
     """Countdown for a refill (RULES §6). ``zone`` is the ward's, for the refill-by day."""
     days_to_alarm = max(0.0, (refill.volume_ml - refill.alarm_ml) * refill.conc_mcg_ml
@@ -121,12 +122,12 @@ def pump_dates(refill: Refill, t: Mapping[str, Any], zone: Any = UTC,
     refilled_at = refill.refilled_at.astimezone(UTC)
     alarm_at = refilled_at + timedelta(days=days_to_alarm)
     empty_at = refilled_at + timedelta(days=days_to_empty)
-    buffer = int(t["pump.refill_buffer_days"])
+    buffer = int(t.pump_refill_buffer_days)
     # The buffer is counted in ward calendar days back from the alarm date, so a clock change in
     # between never shortens it.
     candidates = [(alarm_at.astimezone(zone).date() - timedelta(days=buffer),
                    f"alarm date − {buffer} days"),
-                  ((refilled_at + timedelta(days=int(t["pump.stability_days"])))
+                  ((refilled_at + timedelta(days=int(t.pump_stability_days)))
                    .astimezone(zone).date(), "drug stability limit")]
     if end_of_service is not None:
         candidates.append((end_of_service, "end of service"))

@@ -57,7 +57,7 @@ def refill_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Aler
                         "baclofen has stopped. Call the ITB team / on-call doctor now; check for "
                         "withdrawal signs; oral baclofen or benzodiazepine bridge per prescriber.",
                         d.empty_at, SRC_PUMP, key, **values)]
-    urgent_from = d.alarm_at - timedelta(days=float(t["pump.alarm_urgent_days"]))
+    urgent_from = d.alarm_at - timedelta(days=float(t.pump_alarm_urgent_days))
     if now >= urgent_from:
         passed = now >= d.alarm_at
         return [s.alert("pump.refill_due", Severity.URGENT,
@@ -74,7 +74,7 @@ def refill_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Aler
                         f"({d.refill_by_reason}) has passed; alarm date {_fmt(d.alarm_at, s)}. "
                         "Refill today: contact the ITB team.", refill_by_start + timedelta(days=1),
                         SRC_PUMP, key, **values)]
-    warn_from = refill_by_start - timedelta(days=int(t["pump.refill_due_warning_days"]))
+    warn_from = refill_by_start - timedelta(days=int(t.pump_refill_due_warning_days))
     if now >= warn_from:
         return [s.alert("pump.refill_due", Severity.WARNING,
                         f"Pump refill due by {d.refill_by:%a %d %b} ({d.refill_by_reason}; alarm "
@@ -120,7 +120,7 @@ def eri_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
                         f"to stop about {end:%d %b %Y}. Make sure replacement surgery is booked "
                         "with the ITB team.", start_of_day(eri, s.zone), SRC_ERI, eri.isoformat(),
                         **values)]
-    warn_from = end - timedelta(days=int(t["pump.eri_warning_days"]))
+    warn_from = end - timedelta(days=int(t.pump_eri_warning_days))
     if today >= warn_from:
         return [s.alert("pump.eri", Severity.WARNING,
                         f"Pump battery: elective replacement indicator due {eri:%d %b %Y}, end of "
@@ -142,7 +142,7 @@ def itb_dose_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Al
     if order is None or order.route is not Route.INTRATHECAL or order.daily_mcg is None:
         return []
     out = []
-    low, high = float(t["itb.range_low_mcg"]), float(t["itb.range_high_mcg"])
+    low, high = float(t.itb_range_low_mcg), float(t.itb_range_high_mcg)
     if not low <= order.daily_mcg <= high:
         out.append(s.alert("itb.dose_range", Severity.WARNING,
                            f"Intrathecal dose {order.daily_mcg:g} mcg/day is outside the usual "
@@ -150,10 +150,10 @@ def itb_dose_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Al
                            "the pump programme.", order.starts_at, SRC_ITB, str(order.id),
                            daily_mcg=order.daily_mcg, low=low, high=high))
     before = _previous_itb(s, order)
-    period = timedelta(hours=float(t["itb.monitor_after_change_hours"]))
+    period = timedelta(hours=float(t.itb_monitor_after_change_hours))
     if before is not None and before.daily_mcg and now < order.starts_at + period:
         pct = dose_step_pct(before.daily_mcg, order.daily_mcg)
-        up, down = float(t["itb.step_up_pct"]), float(t["itb.step_down_pct"])
+        up, down = float(t.itb_step_up_pct), float(t.itb_step_down_pct)
         if pct > up or pct < -down:
             direction = "increase" if pct > 0 else "reduction"
             watch = (" Watch for withdrawal signs." if pct < 0 else
@@ -178,8 +178,8 @@ def itb_monitoring_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> l
     for v in s.versions:
         if v.route is Route.INTRATHECAL and v.action is OrderAction.CHANGE:
             starts.append((v.starts_at, "dose change", f"itbchange{v.id}"))
-    period = timedelta(hours=float(t["itb.monitor_after_change_hours"]))
-    every = timedelta(hours=float(t["itb.monitor_every_hours"]))
+    period = timedelta(hours=float(t.itb_monitor_after_change_hours))
+    every = timedelta(hours=float(t.itb_monitor_every_hours))
     live = [(at, what, key) for at, what, key in starts if at <= now < at + period]
     if not live:
         return []

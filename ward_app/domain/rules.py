@@ -6,7 +6,8 @@ A hospital changes these in settings, not in code. Sources: [L] label/SmPC, [G] 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 
@@ -159,17 +160,96 @@ def default(key: str) -> Any:
     return SETTINGS[key].default
 
 
-class Thresholds(dict[str, Any]):
-    """The settings in force: shipped defaults overlaid with the ward's own values."""
+def attribute(key: str) -> str:
+    """The Thresholds attribute that holds setting ``key`` ("dose.window_min" -> dose_window_min)."""
+    return key.replace(".", "_").lower()
+
+
+def _listed(key: str) -> tuple[Any, ...]:
+    return tuple(default(key))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The settings in force, typed: shipped defaults overlaid with the ward's own values.
+
+    Code reads ``t.dose_window_min``, so a mistyped name fails in mypy, not on a ward at 3 a.m.;
+    the stored key of each attribute is in SETTINGS (``attribute(key)`` names it)."""
+
+    oral_max_daily_warning_mg: int = default("oral.max_daily_warning_mg")
+    oral_max_daily_urgent_mg: int = default("oral.max_daily_urgent_mg")
+    times_od: tuple[str, ...] = _listed("times.OD")
+    times_bd: tuple[str, ...] = _listed("times.BD")
+    times_tds: tuple[str, ...] = _listed("times.TDS")
+    times_qds: tuple[str, ...] = _listed("times.QDS")
+    itb_range_low_mcg: int = default("itb.range_low_mcg")
+    itb_range_high_mcg: int = default("itb.range_high_mcg")
+    itb_step_up_pct: int = default("itb.step_up_pct")
+    itb_step_down_pct: int = default("itb.step_down_pct")
+    dose_window_min: int = default("dose.window_min")
+    dose_missed_after_min: int = default("dose.missed_after_min")
+    dose_alert_lookback_hours: int = default("dose.alert_lookback_hours")
+    dose_give_early_limit_min: int = default("dose.give_early_limit_min")
+    news2_continuous_check_min: int = default("news2.continuous_check_min")
+    news2_incomplete_recheck_min: int = default("news2.incomplete_recheck_min")
+    news2_low_every_hours: int = default("news2.low_every_hours")
+    itb_monitor_after_change_hours: int = default("itb.monitor_after_change_hours")
+    renal_reduce_below_egfr: int = default("renal.reduce_below_egfr")
+    renal_avoid_below_egfr: int = default("renal.avoid_below_egfr")
+    withdrawal_watch_hours: int = default("withdrawal.watch_hours")
+    withdrawal_check_every_hours: int = default("withdrawal.check_every_hours")
+    toxicity_rr_at_or_below: int = default("toxicity.rr_at_or_below")
+    toxicity_hr_at_or_below: int = default("toxicity.hr_at_or_below")
+    toxicity_sbp_at_or_below: int = default("toxicity.sbp_at_or_below")
+    toxicity_temp_at_or_below: float = default("toxicity.temp_at_or_below")
+    toxicity_rass_urgent: int = default("toxicity.rass_urgent")
+    toxicity_rass_emergency: int = default("toxicity.rass_emergency")
+    falls_age: int = default("falls.age")
+    pump_alarm_ml: float = default("pump.alarm_ml")
+    pump_refill_buffer_days: int = default("pump.refill_buffer_days")
+    pump_refill_due_warning_days: int = default("pump.refill_due_warning_days")
+    pump_alarm_urgent_days: int = default("pump.alarm_urgent_days")
+    pump_stability_days: int = default("pump.stability_days")
+    pump_eri_to_end_days: int = default("pump.eri_to_end_days")
+    itb_monitor_every_hours: int = default("itb.monitor_every_hours")
+    pump_concentrations_mcg_ml: tuple[float, ...] = _listed("pump.concentrations_mcg_ml")
+    pump_eri_warning_days: int = default("pump.eri_warning_days")
+    backup_keep_days: int = default("backup.keep_days")
+    login_max_attempts: int = default("login.max_attempts")
+    login_lockout_minutes: int = default("login.lockout_minutes")
+    session_lock_minutes: int = default("session.lock_minutes")
+    print_paper: str = default("print.paper")
+    contact_whom_to_call: str = default("contact.whom_to_call")
+    taper_step_mg: int = default("taper.step_mg")
+    taper_every_days: int = default("taper.every_days")
+    taper_min_days: int = default("taper.min_days")
+    taper_high_dose_mg: int = default("taper.high_dose_mg")
+    taper_high_dose_interval_factor: int = default("taper.high_dose_interval_factor")
+    taper_check_every_hours: int = default("taper.check_every_hours")
 
     @classmethod
     def defaults(cls) -> Thresholds:
-        return cls({key: s.default for key, s in SETTINGS.items()})
+        return cls()
 
-    def with_overrides(self, values: dict[str, Any]) -> Thresholds:
-        merged = Thresholds(self)
-        merged.update({k: v for k, v in values.items() if k in SETTINGS})
-        return merged
+    def with_overrides(self, values: Mapping[str, Any]) -> Thresholds:
+        """These thresholds with the ward's stored values (by setting key) put in; unknown keys,
+        left by an older or newer version, are ignored."""
+        known: dict[str, Any] = {attribute(k): tuple(v) if isinstance(v, list) else v
+                                 for k, v in values.items() if k in SETTINGS}
+        return replace(self, **known) if known else self
 
-    def minutes(self, key: str) -> float:
-        return float(self[key])
+    def value(self, key: str) -> Any:
+        """The value of setting ``key`` as stored and shown (a list for a list setting)."""
+        if key not in SETTINGS:
+            raise KeyError(key)
+        found = getattr(self, attribute(key))
+        return list(found) if isinstance(found, tuple) else found
+
+    def times_for(self, frequency: str) -> tuple[str, ...]:
+        """The default clock times for a frequency code (OD, BD, TDS, QDS)."""
+        times: tuple[str, ...] = getattr(self, attribute(f"times.{frequency}"))
+        return times
+
+
+if {f.name for f in fields(Thresholds)} != {attribute(k) for k in SETTINGS}:  # pragma: no cover
+    raise AssertionError("Thresholds and SETTINGS must list the same settings")

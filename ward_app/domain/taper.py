@@ -14,7 +14,6 @@ doses" without a number: a hospital can change the factor in settings).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -22,6 +21,7 @@ from typing import Any
 
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import Order, OrderAction, Route
+from ward_app.domain.rules import Thresholds
 
 
 class Form(StrEnum):
@@ -127,7 +127,7 @@ def _priority(times: tuple[str, ...]) -> list[int]:
     return [*range(1, n - 1), 0, n - 1]
 
 
-def plan_taper(order: Order, req: TaperRequest, t: Mapping[str, Any]) -> TaperPlan:
+def plan_taper(order: Order, req: TaperRequest, t: Thresholds) -> TaperPlan:
     """A day-by-day plan, or InvalidInput / Refused saying what to change."""
     if order.route is Route.INTRATHECAL:
         raise Refused("taper.itb", "Intrathecal dose reductions are a specialist decision: record "
@@ -143,8 +143,8 @@ def plan_taper(order: Order, req: TaperRequest, t: Mapping[str, Any]) -> TaperPl
                                "than 0 and at most 50 % of the starting daily dose.")
         step = max(unit, round(start_daily * req.step_pct / 100 / unit) * unit)
     else:
-        step = float(req.step_mg if req.step_mg is not None else t["taper.step_mg"])
-    every = int(req.every_days if req.every_days is not None else t["taper.every_days"])
+        step = float(req.step_mg if req.step_mg is not None else t.taper_step_mg)
+    every = int(req.every_days if req.every_days is not None else t.taper_every_days)
     if not math.isfinite(step) or step <= 0:
         raise InvalidInput("step-mg", f"--step-mg {step:g} must be a positive number of mg.")
     if not 1 <= every <= 28:
@@ -162,8 +162,8 @@ def plan_taper(order: Order, req: TaperRequest, t: Mapping[str, Any]) -> TaperPl
         raise InvalidInput("step-mg", f"A {step:g} mg step is larger than the largest single dose "
                            f"({max(doses):g} mg): the plan reduces one dose time at a time. Use a "
                            f"step of at most {max(doses):g} mg.")
-    high = float(t["taper.high_dose_mg"])
-    factor = int(t["taper.high_dose_interval_factor"])
+    high = float(t.taper_high_dose_mg)
+    factor = int(t.taper_high_dose_interval_factor)
     slowed = start_daily > high and factor > 1
     current = list(doses)
     order_of = _priority(order.times)
@@ -185,7 +185,7 @@ def plan_taper(order: Order, req: TaperRequest, t: Mapping[str, Any]) -> TaperPl
             day += 1
             today += timedelta(days=1)
     plan_days = len(days) - 1
-    minimum = int(t["taper.min_days"])
+    minimum = int(t.taper_min_days)
     if plan_days < minimum:
         raise Refused("taper.too_fast", f"This taper would stop baclofen after {plan_days} days: "
                       f"never faster than {minimum} days (RULES §7; abrupt withdrawal can cause "

@@ -68,7 +68,7 @@ class RefillDialog(QDialog):
         self.volume.setValue(pump.reservoir_ml or 0)
         self.conc = QComboBox(self)
         self.conc.setAccessibleName("Concentration")
-        for c in t["pump.concentrations_mcg_ml"]:
+        for c in t.pump_concentrations_mcg_ml:
             self.conc.addItem(f"{float(c):g} mcg/mL", float(c))
         # the concentration last put in (a change of concentration is a deliberate choice)
         same = self.conc.findData(last.conc_mcg_ml) if last is not None else -1
@@ -223,7 +223,7 @@ class PumpDetailsDialog(QDialog):
         self.reservoir.setSpecialValueText("— not recorded —")
         self.reservoir.setValue(pump.reservoir_ml if pump and pump.reservoir_ml else 0)
         self.alarm = _spin(self, 0, 10, 1, " mL", "Low-reservoir alarm volume")
-        self.alarm.setValue(pump.alarm_ml if pump else float(ctx.thresholds()["pump.alarm_ml"]))
+        self.alarm.setValue(pump.alarm_ml if pump else float(ctx.thresholds().pump_alarm_ml))
         self.dates: dict[str, tuple[QCheckBox, QDateEdit]] = {}
         form = QFormLayout()
         form.addRow("&Model:", self.model)

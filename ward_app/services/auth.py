@@ -72,17 +72,17 @@ def login(ctx: Context, name: str, password: str) -> Actor:
                       "password.")
     if not verify_password(row.password_hash, password):
         failed += 1
-        limit = int(t["login.max_attempts"])
+        limit = int(t.login_max_attempts)
         lock = None
         if failed >= limit:
-            lock = to_utc_text(now + timedelta(minutes=float(t["login.lockout_minutes"])))
+            lock = to_utc_text(now + timedelta(minutes=float(t.login_lockout_minutes)))
         with ctx.write() as db:
             people.set_login_state(db, row.id, 0 if lock else failed, lock)
             audit.record(db, at=now, user_id=row.id, action="login.failed", entity="user",
                          entity_id=row.id, detail={"attempt": failed, "locked": bool(lock)})
         if lock:
             raise Refused("login.locked", f"Too many failed log-ins: account {row.name} is locked "
-                          f"for {float(t['login.lockout_minutes']):g} minutes.")
+                          f"for {float(t.login_lockout_minutes):g} minutes.")
         raise wrong
     with ctx.write() as db:
         people.set_login_state(db, row.id, 0, None)

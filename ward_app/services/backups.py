@@ -38,7 +38,7 @@ def after_daily(ctx: Context, written: Path | None) -> None:
         with ctx.write() as db:
             audit.record(db, at=ctx.now(), user_id=ctx.actor.id if ctx.actor else None,
                          action="backup.daily", entity="database", detail={"file": str(written)})
-    keep = int(ctx.thresholds()["backup.keep_days"])
+    keep = int(ctx.thresholds().backup_keep_days)
     dailies = sorted(backups_dir(ctx.path).glob(f"{Path(ctx.path).stem}-{DAILY}-*.db"))
     for old in dailies[:-keep] if keep > 0 else []:
         old.unlink(missing_ok=True)

@@ -85,7 +85,7 @@ def ward_overview(ctx: Context, at: datetime | None = None) -> WardOverview:
     snapshots = load_snapshots(ctx, moment, t)
     with actionable_errors():
         labs = patient_repo.latest_labs(ctx.db, moment)
-    reduce_below = float(t["renal.reduce_below_egfr"])
+    reduce_below = float(t.renal_reduce_below_egfr)
     rows: list[BoardRow] = []
     all_alerts: list[Alert] = []
     for snap in snapshots:

@@ -198,8 +198,8 @@ def _pump_history(ward: DemoWard) -> None:
         daily = float(prof.daily_mcg or 0)
         probe = Refill(0, pump_id, now, prof.reservoir_ml, prof.conc, daily, alarm_ml)
         d = pump_dates(probe, t)
-        interval = max(7, int(min(d.days_to_alarm - int(t["pump.refill_buffer_days"]),
-                                  int(t["pump.stability_days"]))) - 3)
+        interval = max(7, int(min(d.days_to_alarm - int(t.pump_refill_buffer_days),
+                                  int(t.pump_stability_days))) - 3)
         last = datetime.combine(today - timedelta(days=prof.refilled_days_ago), time(10, 30),
                                 tzinfo=ward.ctx.zone)
         when = [last]

@@ -133,7 +133,7 @@ def observation_history(ward: DemoWard) -> None:
             first = False
             step = next_obs_interval(news2(obs), t)
             # Nurses take routine sets a little early; the 12-hourly ones on the 4-hourly round.
-            step = min(step, timedelta(hours=float(t["news2.low_every_hours"]))) \
+            step = min(step, timedelta(hours=float(t.news2_low_every_hours))) \
                 if prof.route is not None else step
             taken += step - timedelta(minutes=rng.randint(5, 40))
 

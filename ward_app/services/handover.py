@@ -4,7 +4,7 @@ so the sheet and the window agree."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
 from ward_app.domain.dose_alerts import in_force, withdrawal_watches
@@ -107,7 +107,7 @@ def _assessment(ctx: Context, s: PatientSnapshot, now: datetime) -> dict[str, ob
 def _doses(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds, row: BoardRow
            ) -> tuple[list[DoseLine], list[DoseLine], int]:
     """(due in the next 12 h with no record, not given in the last 24 h, given in 24 h)."""
-    window, missed_after = t.minutes("dose.window_min"), t.minutes("dose.missed_after_min")
+    window, missed_after = t.dose_window_min, t.dose_missed_after_min
     doses = due_doses(s.versions, now - BEHIND - timedelta(hours=12), now + AHEAD, ctx.zone)
     records, _ = effective_records(s.records)
     due, missed, given = [], [], 0
@@ -131,6 +131,11 @@ def _doses(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds, row: 
     return due, missed, given
 
 
+def _refill_soon(refill_by: date, now: datetime, zone: tzinfo, t: Thresholds) -> bool:
+    """Within the refill-due horizon (the pump.refill_due warning setting): listed at handover."""
+    return (refill_by - now.astimezone(zone).date()).days <= t.pump_refill_due_warning_days
+
+
 def _actions(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds,
              due: list[DoseLine], alerts: list[Alert], assess: dict[str, object]) -> list[Action]:
     out = [Action(d.due, f"give baclofen {d.dose}") for d in due]
@@ -142,13 +147,13 @@ def _actions(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds,
                           "observations OVERDUE: full set now" if late else "full set of observations",
                           urgent=late))
     for w in withdrawal_watches(s, now, t):
-        until = w.ends(timedelta(hours=float(t["withdrawal.watch_hours"])))
+        until = w.ends(timedelta(hours=float(t.withdrawal_watch_hours)))
         every = w.check_every(t).total_seconds() / 3600
         out.append(Action(None, f"withdrawal check every {every:g} h until "
                                 f"{until.astimezone(ctx.zone):%a %H:%M} ({w.reason})"))
     if s.pump is not None and s.pump.last_refill is not None:
         d = pump_dates(s.pump.last_refill, t, ctx.zone, s.pump.pump.eri_and_end(t)[1])
-        if (d.refill_by - now.astimezone(ctx.zone).date()).days <= 7:
+        if _refill_soon(d.refill_by, now, ctx.zone, t):
             out.append(Action(None, f"pump refill by {d.refill_by:%a %d %b} (alarm "
                                     f"{d.alarm_at.astimezone(ctx.zone):%a %d %b %H:%M})",
                               urgent=any(a.rule in ("pump.refill_due", "pump.empty") and
@@ -211,7 +216,7 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
                 pump += (f"; refilled {last.refilled_at.astimezone(ctx.zone):%d %b} "
                          f"({last.volume_ml:g} mL × {last.conc_mcg_ml:g} mcg/mL); refill by "
                          f"{d.refill_by:%d %b}")
-                if (d.refill_by - now.astimezone(ctx.zone).date()).days <= 7 or row.refill_severity:
+                if _refill_soon(d.refill_by, now, ctx.zone, t) or row.refill_severity:
                     refills.append(RefillLine(row.bed, row.name, d.refill_by,
                                               d.alarm_at.astimezone(ctx.zone),
                                               row.refill_severity.label if row.refill_severity
@@ -255,7 +260,7 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
         refills_due=tuple(sorted(refills, key=lambda r: r.refill_by)))
     return Handover(ward=ward, at=now.astimezone(ctx.zone), zone_name=str(ctx.zone),
                     printed_by=printed_by_name(ctx), summary=summary, patients=tuple(blocks),
-                    paper=str(t["print.paper"]))
+                    paper=str(t.print_paper))
 
 
 def record_printed(ctx: Context, h: Handover, how: str, pages: int) -> None:

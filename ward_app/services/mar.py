@@ -130,14 +130,14 @@ def give_dose(ctx: Context, mrn: str, due_text: str, *, dose_mg: float | None = 
         raise Refused("dose.mismatch", f"The order says {due.dose_mg:g} mg at {local:%H:%M}, not "
                       f"{dose_mg:g} mg. Give the ordered dose, or ask the prescriber to change "
                       "the order first.")
-    early = timedelta(minutes=float(t["dose.give_early_limit_min"]))
+    early = timedelta(minutes=float(t.dose_give_early_limit_min))
     if now < due.due - early:
         when = local.strftime("%d %b %H:%M")
         raise Refused("dose.too_early", f"The {local:%H:%M} dose is not due until {when}; it "
                       "cannot be recorded as given this early.")
     _refuse_if_recorded(ctx, patient, due)  # early, before asking anything else
     witness_id = witness_for(ctx, actor, witness, "This dose") if witness else None
-    outcome = given_outcome(due.due, now, float(t["dose.window_min"]))
+    outcome = given_outcome(due.due, now, float(t.dose_window_min))
     with ctx.write() as db:
         _refuse_if_recorded(ctx, patient, due)  # again under the write lock: two workstations
         rid = repo.insert(db, patient_id=patient.id, order_id=due.order_id, due=due.due,
@@ -265,7 +265,7 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
     """Due doses in [start, end) with their state now, plus struck records, in due order."""
     now = ctx.now()
     t = ctx.thresholds()
-    window, missed_after = float(t["dose.window_min"]), float(t["dose.missed_after_min"])
+    window, missed_after = float(t.dose_window_min), float(t.dose_missed_after_min)
     doses = schedule_between(ctx, patient, start, end + timedelta(days=1))
     records = records_between(ctx, patient, start, end)
     in_force, corrections = effective_records(records)

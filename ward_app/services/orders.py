@@ -89,7 +89,7 @@ def _schedule(ctx: Context, new: NewOrder) -> tuple[Frequency, tuple[str, ...]]:
         return freq or Frequency.CUSTOM, times
     if freq is None or freq is Frequency.CUSTOM:
         raise InvalidInput("freq", "Give --freq OD|BD|TDS|QDS, or the dose times with --times.")
-    return freq, tuple(ctx.thresholds()[f"times.{freq.value}"])
+    return freq, tuple(ctx.thresholds().times_for(freq.value))
 
 
 def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = None) -> Order:
@@ -127,7 +127,7 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
             raise InvalidInput("indication", f"'{new.indication}' is not an indication: use "
                                "spasticity, alcohol_use_disorder or other.") from None
         daily_mg = dose * len(times)
-        warn = float(t["oral.max_daily_warning_mg"])
+        warn = float(t.oral_max_daily_warning_mg)
         if daily_mg > warn and not override:
             raise Refused(
                 "dose.max_daily",

@@ -98,7 +98,7 @@ def set_pump(ctx: Context, mrn: str, *, model: str | None = None, serial: str | 
                 db, patient_id=patient.id, model=fields.get("model"),  # type: ignore[arg-type]
                 serial=fields.get("serial"), reservoir_ml=fields.get("reservoir_ml"),  # type: ignore[arg-type]
                 implant_date=implant_date, eri_date=eri_date, end_of_service=end_of_service,
-                alarm_ml=float(fields.get("alarm_ml", ctx.thresholds()["pump.alarm_ml"])),  # type: ignore[arg-type]
+                alarm_ml=float(fields.get("alarm_ml", ctx.thresholds().pump_alarm_ml)),  # type: ignore[arg-type]
                 at=now)
         else:
             pid = existing.id
@@ -151,7 +151,7 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
     t = ctx.thresholds()
     alarm_ml = pump.alarm_ml if new.alarm_ml is None else new.alarm_ml
     check_refill(pump, new.volume_ml, new.conc_mcg_ml, new.daily_mcg, alarm_ml,
-                 [float(c) for c in t["pump.concentrations_mcg_ml"]])
+                 [float(c) for c in t.pump_concentrations_mcg_ml])
     witness_id = order_svc.witness_for(ctx, actor, new.witness, "A pump refill",
                                        password=new.witness_password)
     when = _when(ctx, new.refilled_at, "at")

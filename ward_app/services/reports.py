@@ -19,7 +19,7 @@ class Printing:
 
 
 def printing(ctx: Context) -> Printing:
-    return Printing(printed_by_name(ctx), str(ctx.thresholds()["contact.whom_to_call"]))
+    return Printing(printed_by_name(ctx), str(ctx.thresholds().contact_whom_to_call))
 
 
 def taper_sheet(ctx: Context, p: TaperPreview, prescriber: str,

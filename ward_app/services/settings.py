@@ -40,7 +40,7 @@ def format_value(value: Any) -> str:
 
 def current(ctx: Context) -> list[SettingValue]:
     t = ctx.thresholds()
-    return [SettingValue(s, t[s.key], t[s.key] != s.default) for s in SETTINGS.values()]
+    return [SettingValue(s, t.value(s.key), t.value(s.key) != s.default) for s in SETTINGS.values()]
 
 
 #: Allowed range of a setting, by its unit: sensible for a ward, and small enough that no date or
@@ -115,7 +115,7 @@ def set_setting(ctx: Context, key: str, text: str) -> SettingValue:
         raise InvalidInput("key", f"There is no setting '{key}': list them with 'ward-app "
                            "settings list'.")
     value = parse_value(setting, text)
-    old = ctx.thresholds()[key]
+    old = ctx.thresholds().value(key)
     now = ctx.now()
     with ctx.write() as db:
         if value == setting.default:
