@@ -114,9 +114,9 @@ class WardBoardModel(RowsModel[BoardRow]):
     """One row per patient, replaced whole from the service, never edited in place."""
 
     def __init__(self, rows: list[BoardRow] | None = None, parent=None, zone: tzinfo = UTC):
+        super().__init__(board_columns(zone), rows or [], parent, key=lambda r: r.patient_id)
         self.zone = zone
         self.at: datetime | None = None  # the moment the rows describe
-        super().__init__(board_columns(zone), rows or [], parent, key=lambda r: r.patient_id)
 
     def set_rows(self, rows: list[BoardRow], at: datetime | None = None) -> None:  # type: ignore[override]
         self.at = at
