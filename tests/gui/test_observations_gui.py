@@ -170,7 +170,7 @@ def test_chart_shows_observations_and_trends(qtbot, window, demo_ward):
     assert chart.obs_model.rowCount() > 10
     assert "Itching without a rash" in chart.obs_model.index(0, 12).data()
     xs, ys = chart.trends.series("hr")
-    assert len(xs) == len([r for r in chart.obs_model._rows if r.observation.hr is not None])
+    assert len(xs) == len([r for r in chart.obs_model.rows if r.observation.hr is not None])
     assert ys[-1] == chart.obs_model.row_at(0).observation.hr
     assert "next set due" in chart.heading.text()
 

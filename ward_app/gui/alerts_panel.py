@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import UTC, tzinfo
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -24,59 +22,46 @@ from PySide6.QtWidgets import (
 from ward_app.domain.alerts import Alert, Severity
 from ward_app.domain.errors import WardError
 from ward_app.gui.looks import INK, SEVERITY_BACKGROUND, SEVERITY_TEXT, severity_icon
-from ward_app.gui.memo_model import MemoTableModel
+from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
+from ward_app.gui.tables import table_view
 from ward_app.services.alerts import acknowledge
 
-ALERT_COLUMNS = ("Severity", "Bed", "Patient", "Alert", "Since", "Seen", "What to do")
+
+def alert_columns(zone: tzinfo) -> list[Column[Alert]]:
+    """Severity in words and icon, the row coloured by severity, unseen urgent ones in bold, and
+    the whole explanation as every cell's tooltip."""
+
+    def since(a: Alert) -> str:
+        return a.since.astimezone(zone).strftime("%d %b %H:%M")
+
+    columns: list[Column[Alert]] = [
+        Column("Severity", lambda a: SEVERITY_TEXT[a.severity], icon=lambda a: severity_icon(a.severity)),
+        Column("Bed", lambda a: a.bed),
+        Column("Patient", lambda a: f"{a.name} ({a.mrn})"),
+        Column("Alert", lambda a: a.rule),
+        Column("Since", since),
+        Column("Seen", lambda a: f"✓ {a.acknowledged_by}" if a.acknowledged else "NEW"),
+        Column("What to do", lambda a: a.message),
+    ]
+    return for_all(
+        columns, background=lambda a: SEVERITY_BACKGROUND[a.severity], foreground=lambda a: INK,
+        font=lambda a: bold() if not a.acknowledged and a.severity >= Severity.URGENT else None,
+        tooltip=lambda a: explain(a, zone, html=False))
 
 
-class AlertsModel(MemoTableModel):
+ALERT_COLUMNS = tuple(c.title for c in alert_columns(UTC))
+
+
+class AlertsModel(RowsModel[Alert]):
     def __init__(self, zone: tzinfo, alerts: list[Alert] | None = None, parent=None):
-        super().__init__(parent)
+        super().__init__(alert_columns(zone), alerts or [], parent, key=lambda a: a.key)
         self._zone = zone
-        self._alerts: list[Alert] = list(alerts or [])
 
     def set_alerts(self, alerts: list[Alert]) -> None:
-        def replace() -> None:
-            self._alerts = list(alerts)
-
-        self.reset_with(replace)
+        self.set_rows(alerts)
 
     def alert_at(self, row: int) -> Alert:
-        return self._alerts[row]
-
-    def rowCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(self._alerts)
-
-    def columnCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(ALERT_COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(ALERT_COLUMNS):
-                return ALERT_COLUMNS[section]
-        return None
-
-    def cell(self, row: int, col: int, role: int):
-        a = self._alerts[row]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            since = a.since.astimezone(self._zone).strftime("%d %b %H:%M")
-            seen = f"✓ {a.acknowledged_by}" if a.acknowledged else "NEW"
-            return (SEVERITY_TEXT[a.severity], a.bed, f"{a.name} ({a.mrn})", a.rule, since, seen,
-                    a.message)[col]
-        if role == Qt.ItemDataRole.DecorationRole and col == 0:
-            return severity_icon(a.severity)
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return SEVERITY_BACKGROUND[a.severity]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return INK
-        if role == Qt.ItemDataRole.FontRole and not a.acknowledged and a.severity >= Severity.URGENT:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return explain(a, self._zone, html=False)
-        return None
+        return self.row_at(row)
 
 
 def _value_text(value: object) -> str:
@@ -117,19 +102,8 @@ class AlertsPanel(QWidget):
         self.model = AlertsModel(zone, parent=self)
         self.summary = QLabel(self)
         self.summary.setAccessibleName("Alert summary")
-        self.table = QTableView(self)
-        self.table.setObjectName("alertsTable")
-        self.table.setAccessibleName("Active alerts")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(True)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        # sized to the contents once per refresh (ResizeToContents would ask the model for every
-        # cell again on each layout pass); a column a nurse widens keeps its width until then
-        header.setStretchLastSection(True)
+        self.table = table_view(self, self.model, name="alertsTable", accessible_name="Active alerts",
+                                sizing="once")
         self.table.activated.connect(self._activated)
         self.table.doubleClicked.connect(self._activated)
         self.table.selectionModel().currentRowChanged.connect(self._show_current)

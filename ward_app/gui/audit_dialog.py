@@ -3,62 +3,53 @@ A correction shows, beside it, the entry it corrects."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QDate, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
 )
 
 from ward_app.domain.errors import WardError
+from ward_app.gui.rows_model import Column, RowsModel, for_all
+from ward_app.gui.tables import table_view
 from ward_app.services import audit_log
 from ward_app.services.audit_log import COLUMNS, AuditEntry
 from ward_app.services.context import Context
 
 
-class AuditModel(QAbstractTableModel):
+def audit_columns() -> list[Column[AuditEntry]]:
+    """The audit trail's columns (titled as in the CSV export); a correction's tooltip says so."""
+    parts: list[Callable[[AuditEntry], str]] = [
+        lambda e: e.at.strftime("%d %b %Y %H:%M:%S"), lambda e: e.user, lambda e: e.action,
+        lambda e: e.mrn or "", lambda e: e.patient or "",
+        lambda e: f"{e.entity} {e.entity_id or ''}".strip(), lambda e: e.detail_text(),
+        lambda e: e.corrects or ""]
+    return for_all([Column(title, text) for title, text in zip(COLUMNS, parts, strict=True)],
+                   tooltip=lambda e: (f"This entry marks an earlier one entered in error: {e.corrects}"
+                                      if e.corrects else None))
+
+
+class AuditModel(RowsModel[AuditEntry]):
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.entries: list[AuditEntry] = []
+        super().__init__(audit_columns(), (), parent, key=lambda e: e.id)
 
     def set_entries(self, entries: list[AuditEntry]) -> None:
-        self.beginResetModel()
-        self.entries = list(entries)
-        self.endResetModel()
+        self.set_rows(entries)
 
-    def rowCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(self.entries)
-
-    def columnCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self.entries):
-            return None
-        e = self.entries[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return (e.at.strftime("%d %b %Y %H:%M:%S"), e.user, e.action, e.mrn or "",
-                    e.patient or "", f"{e.entity} {e.entity_id or ''}".strip(), e.detail_text(),
-                    e.corrects or "")[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and e.corrects:
-            return f"This entry marks an earlier one entered in error: {e.corrects}"
-        return None
+    @property
+    def entries(self) -> tuple[AuditEntry, ...]:
+        return self.rows
 
 
 class AuditDialog(QDialog):
@@ -93,12 +84,7 @@ class AuditDialog(QDialog):
                   search, export):
             filters.addWidget(w)
         self.model = AuditModel(self)
-        self.table = QTableView(self)
-        self.table.setObjectName("auditTable")
-        self.table.setModel(self.model)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = table_view(self, self.model, name="auditTable", accessible_name="Audit entries")
         self.status = QLabel(self)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)

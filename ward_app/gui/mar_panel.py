@@ -2,153 +2,136 @@
 
 from __future__ import annotations
 
-from datetime import date, tzinfo
-
-from PySide6.QtCore import QAbstractTableModel, Qt
-from PySide6.QtGui import QFont
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, tzinfo
+from typing import Any
 
 from ward_app.domain.mar import State
 from ward_app.gui.looks import INK, state_background, state_icon, state_text
+from ward_app.gui.rows_model import Column, RowsModel, for_all, struck_out
 from ward_app.services.mar import MarEntry
 
 OPEN_STATES = frozenset({State.DUE, State.LATE, State.MISSED})
 
 
-class MarGridModel(QAbstractTableModel):
+@dataclass(frozen=True)
+class DoseTime:
+    """One row of the grid: a dose time and, for each day shown, the dose due then (if any)."""
+
+    time: str  # "08:00", local ward time
+    entries: tuple[MarEntry | None, ...]
+
+
+def _cell_text(e: MarEntry, zone: tzinfo) -> str:
+    lines = [f"{state_text(e.state)}  {e.dose_mg:g} mg"]
+    if e.by:
+        at = (e.given_at or e.recorded_at)
+        when = at.astimezone(zone).strftime("%H:%M") if at else ""
+        lines.append(f"{e.by} {when}".strip())
+    if e.reason:
+        lines.append(e.reason.replace("_", " "))
+    return "\n".join(lines)
+
+
+def _cell_tip(e: MarEntry, zone: tzinfo) -> str:
+    due = e.due.astimezone(zone).strftime("%d %b %H:%M")
+    tip = f"Due {due}: {state_text(e.state)}"
+    if e.note:
+        tip += f"\nNote: {e.note}"
+    if e.witness:
+        tip += f"\nWitness: {e.witness}"
+    if e.state in OPEN_STATES:
+        tip += "\nPress Enter to record."
+    return tip
+
+
+def day_column(day: date, i: int, zone: tzinfo) -> Column[DoseTime]:
+    """The grid's column for ``day`` (the ``i``-th shown): each dose's state in words, icon and
+    colour; a time with no dose that day shows a dash."""
+
+    def dose(look: Callable[[MarEntry], Any], empty: Any = None) -> Callable[[DoseTime], Any]:
+        def part(r: DoseTime) -> Any:
+            e = r.entries[i]
+            return empty if e is None else look(e)
+        return part
+
+    return Column(
+        day.strftime("%a %d %b"), dose(lambda e: _cell_text(e, zone), "—"),
+        accessible=dose(lambda e: _cell_text(e, zone), "no dose due"),
+        icon=dose(lambda e: state_icon(e.state)), background=dose(lambda e: state_background(e.state)),
+        foreground=lambda _r: INK, tooltip=dose(lambda e: _cell_tip(e, zone)))
+
+
+class MarGridModel(RowsModel[DoseTime]):
     """One cell per (dose time, day): the dose's state in words, icon and colour."""
 
     def __init__(self, zone: tzinfo, parent=None):
-        super().__init__(parent)
+        super().__init__([], (), parent, key=lambda r: r.time, row_title=lambda r: r.time)
         self._zone = zone
-        self._days: list[date] = []
-        self._times: list[str] = []
-        self._cells: dict[tuple[str, date], MarEntry] = {}
 
     def set_entries(self, entries: list[MarEntry], days: list[date]) -> None:
-        self.beginResetModel()
-        self._days = list(days)
-        cells: dict[tuple[str, date], MarEntry] = {}
+        column_of = {day: i for i, day in enumerate(days)}
+        cells: dict[str, list[MarEntry | None]] = {}
         for e in entries:
             if e.corrected:
                 continue
             local = e.due.astimezone(self._zone)
-            cells[(local.strftime("%H:%M"), local.date())] = e
-        self._cells = cells
-        self._times = sorted({t for t, _ in cells})
-        self.endResetModel()
+            row = cells.setdefault(local.strftime("%H:%M"), [None] * len(days))
+            i = column_of.get(local.date())
+            if i is not None:
+                row[i] = e
+        rows = [DoseTime(t, tuple(cells[t])) for t in sorted(cells)]
+        self.set_rows(rows, [day_column(day, i, self._zone) for i, day in enumerate(days)])
 
     def entry(self, row: int, column: int) -> MarEntry | None:
-        if not (0 <= row < len(self._times) and 0 <= column < len(self._days)):
+        if not (0 <= row < self.rowCount() and 0 <= column < self.columnCount()):
             return None
-        return self._cells.get((self._times[row], self._days[column]))
-
-    def rowCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(self._times)
-
-    def columnCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(self._days)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._days):
-            return self._days[section].strftime("%a %d %b")
-        if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._times):
-            return self._times[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        e = self.entry(index.row(), index.column())
-        if e is None:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return "—"
-            if role == Qt.ItemDataRole.AccessibleTextRole:
-                return "no dose due"
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return INK
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            lines = [f"{state_text(e.state)}  {e.dose_mg:g} mg"]
-            if e.by:
-                at = (e.given_at or e.recorded_at)
-                when = at.astimezone(self._zone).strftime("%H:%M") if at else ""
-                lines.append(f"{e.by} {when}".strip())
-            if e.reason:
-                lines.append(e.reason.replace("_", " "))
-            return "\n".join(lines)
-        if role == Qt.ItemDataRole.DecorationRole:
-            return state_icon(e.state)
-        if role == Qt.ItemDataRole.BackgroundRole:
-            return state_background(e.state)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return INK
-        if role == Qt.ItemDataRole.ToolTipRole:
-            due = e.due.astimezone(self._zone).strftime("%d %b %H:%M")
-            tip = f"Due {due}: {state_text(e.state)}"
-            if e.note:
-                tip += f"\nNote: {e.note}"
-            if e.witness:
-                tip += f"\nWitness: {e.witness}"
-            if e.state in OPEN_STATES:
-                tip += "\nPress Enter to record."
-            return tip
-        return None
+        return self.row_at(row).entries[column]
 
 
-HISTORY_COLUMNS = ("Due", "Dose", "What happened", "By", "Recorded", "Reason / note", "Record")
+def history_columns(zone: tzinfo) -> list[Column[MarEntry]]:
+    """Every record, what happened in words and icon; one entered in error says so, struck out."""
+
+    def when(e: MarEntry) -> str:
+        return e.due.astimezone(zone).strftime("%d %b %H:%M")
+
+    def what(e: MarEntry) -> str:
+        return f"{state_text(e.state)} — ENTERED IN ERROR" if e.corrected else state_text(e.state)
+
+    def recorded(e: MarEntry) -> str:
+        return e.recorded_at.astimezone(zone).strftime("%d %b %H:%M") if e.recorded_at else ""
+
+    def why(e: MarEntry) -> str:
+        text = " ".join(x for x in (e.reason and e.reason.replace("_", " "), e.note) if x)
+        if e.corrected and e.correction_reason:
+            text = f"{text} [corrected: {e.correction_reason}]".strip()
+        return text
+
+    return for_all([
+        Column("Due", when),
+        Column("Dose", lambda e: f"{e.dose_mg:g} mg"),
+        Column("What happened", what,
+               icon=lambda e: state_icon(State.ENTERED_IN_ERROR if e.corrected else e.state)),
+        Column("By", lambda e: e.by or ""),
+        Column("Recorded", recorded),
+        Column("Reason / note", why),
+        Column("Record", lambda e: str(e.id)),
+    ], font=lambda e: struck_out() if e.corrected else None)
 
 
-class MarHistoryModel(QAbstractTableModel):
+HISTORY_COLUMNS = tuple(c.title for c in history_columns(UTC))
+
+
+class MarHistoryModel(RowsModel[MarEntry]):
     """Every record, newest due first; records entered in error are struck through."""
 
     def __init__(self, zone: tzinfo, parent=None):
-        super().__init__(parent)
-        self._zone = zone
-        self._entries: list[MarEntry] = []
+        super().__init__(history_columns(zone), (), parent, key=lambda e: e.id)
 
     def set_entries(self, entries: list[MarEntry]) -> None:
-        self.beginResetModel()
-        self._entries = sorted((e for e in entries if e.id is not None),
-                               key=lambda e: (e.due, e.id or 0), reverse=True)
-        self.endResetModel()
+        self.set_rows(sorted((e for e in entries if e.id is not None),
+                             key=lambda e: (e.due, e.id or 0), reverse=True))
 
     def entry(self, row: int) -> MarEntry:
-        return self._entries[row]
-
-    def rowCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(HISTORY_COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(HISTORY_COLUMNS):
-                return HISTORY_COLUMNS[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._entries)):
-            return None
-        e = self._entries[index.row()]
-        col = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            what = state_text(e.state)
-            if e.corrected:
-                what = f"{state_text(e.state)} — ENTERED IN ERROR"
-            recorded = e.recorded_at.astimezone(self._zone).strftime("%d %b %H:%M") if (
-                e.recorded_at) else ""
-            why = " ".join(x for x in (e.reason and e.reason.replace("_", " "), e.note) if x)
-            if e.corrected and e.correction_reason:
-                why = f"{why} [corrected: {e.correction_reason}]".strip()
-            return (e.due.astimezone(self._zone).strftime("%d %b %H:%M"), f"{e.dose_mg:g} mg",
-                    what, e.by or "", recorded, why, str(e.id))[col]
-        if role == Qt.ItemDataRole.FontRole and e.corrected:
-            font = QFont()
-            font.setStrikeOut(True)
-            return font
-        if role == Qt.ItemDataRole.DecorationRole and col == 2:
-            return state_icon(State.ENTERED_IN_ERROR if e.corrected else e.state)
-        return None
+        return self.row_at(row)

@@ -8,15 +8,12 @@ from html import escape
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -33,6 +30,7 @@ from ward_app.gui.patient_details_dialog import PatientDetailsDialog
 from ward_app.gui.permissions import allow
 from ward_app.gui.pump_panel import PumpPanel
 from ward_app.gui.record_dialog import CorrectRecordDialog, RecordDoseDialog
+from ward_app.gui.tables import table_view
 from ward_app.gui.taper_dialog import TaperDialog
 from ward_app.gui.trend_chart import TrendChart
 from ward_app.services import observations as obs_svc
@@ -71,30 +69,15 @@ class PatientChart(QWidget):
         self.alerts_label.setAccessibleName("Alerts for this patient")
 
         self.grid_model = MarGridModel(ctx.zone, self)
-        self.grid = QTableView(self)
-        self.grid.setObjectName("marGrid")
-        self.grid.setAccessibleName("Medication record grid")
-        self.grid.setModel(self.grid_model)
-        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.grid.setWordWrap(True)
-        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.grid.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.grid = table_view(self, self.grid_model, name="marGrid",
+                               accessible_name="Medication record grid", cells=True,
+                               sizing="stretch", stretch_last=False, row_titles=True)
         self.grid.activated.connect(self._open_cell)
         self.grid.doubleClicked.connect(self._open_cell)
 
         self.history_model = MarHistoryModel(ctx.zone, self)
-        self.history = QTableView(self)
-        self.history.setObjectName("marHistory")
-        self.history.setAccessibleName("Record history")
-        self.history.setModel(self.history_model)
-        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.history.verticalHeader().setVisible(False)
-        self.history.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.history.horizontalHeader().setStretchLastSection(True)
+        self.history = table_view(self, self.history_model, name="marHistory",
+                                  accessible_name="Record history")
 
         self.record_button = QPushButton("&Record dose…", self)
         self.record_button.setToolTip("Record the selected due dose (Enter)")
@@ -154,17 +137,8 @@ class PatientChart(QWidget):
         split.setStretchFactor(1, 2)
 
         self.obs_model = ObservationHistoryModel(ctx.zone, self)
-        self.obs_table = QTableView(self)
-        self.obs_table.setObjectName("obsHistory")
-        self.obs_table.setAccessibleName("Observation history")
-        self.obs_table.setModel(self.obs_model)
-        self.obs_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.obs_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.obs_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.obs_table.verticalHeader().setVisible(False)
-        self.obs_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.obs_table.horizontalHeader().setStretchLastSection(True)
+        self.obs_table = table_view(self, self.obs_model, name="obsHistory",
+                                    accessible_name="Observation history")
         self.obs_error_button = QPushButton("Mark observations entered in error…", self)
         self.obs_error_button.clicked.connect(self._correct_observation)
         obs_page = QWidget(self)

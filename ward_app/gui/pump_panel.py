@@ -4,18 +4,15 @@ a refill, an alarm heard, or the pump's details."""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
-from PySide6.QtCore import QAbstractTableModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -23,47 +20,32 @@ from PySide6.QtWidgets import (
 from ward_app.domain.pump import ALARM_LABELS, Refill
 from ward_app.gui.looks import INK
 from ward_app.gui.pump_dialogs import AlarmDialog, PumpDetailsDialog, RefillDialog
+from ward_app.gui.rows_model import Column, RowsModel
+from ward_app.gui.tables import table_view
 from ward_app.services import pumps as svc
 from ward_app.services.context import Context
 
-REFILL_COLUMNS = ("Refilled", "Volume", "Concentration", "Daily dose", "Alarm at", "By", "Witness",
-                  "Next booked")
+
+def refill_columns(zone: tzinfo) -> list[Column[Refill]]:
+    return [
+        Column("Refilled", lambda r: r.refilled_at.astimezone(zone).strftime("%a %d %b %Y %H:%M")),
+        Column("Volume", lambda r: f"{r.volume_ml:g} mL"),
+        Column("Concentration", lambda r: f"{r.conc_mcg_ml:g} mcg/mL"),
+        Column("Daily dose", lambda r: f"{r.daily_mcg:g} mcg/day"),
+        Column("Alarm at", lambda r: f"{r.alarm_ml:g} mL"),
+        Column("By", lambda r: r.by),
+        Column("Witness", lambda r: r.witness),
+        Column("Next booked", lambda r: (r.next_refill_booked.strftime("%d %b %Y")
+                                         if r.next_refill_booked else "")),
+    ]
 
 
-class RefillHistoryModel(QAbstractTableModel):
+REFILL_COLUMNS = tuple(c.title for c in refill_columns(UTC))
+
+
+class RefillHistoryModel(RowsModel[Refill]):
     def __init__(self, zone: tzinfo, parent=None):
-        super().__init__(parent)
-        self._zone = zone
-        self._rows: list[Refill] = []
-
-    def set_rows(self, rows: list[Refill]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(REFILL_COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(REFILL_COLUMNS):
-                return REFILL_COLUMNS[section]
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        r = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return (r.refilled_at.astimezone(self._zone).strftime("%a %d %b %Y %H:%M"),
-                    f"{r.volume_ml:g} mL", f"{r.conc_mcg_ml:g} mcg/mL", f"{r.daily_mcg:g} mcg/day",
-                    f"{r.alarm_ml:g} mL", r.by, r.witness,
-                    r.next_refill_booked.strftime("%d %b %Y") if r.next_refill_booked else "")[
-                index.column()]
-        return None
+        super().__init__(refill_columns(zone), (), parent, key=lambda r: r.id)
 
 
 def _tile(parent: QWidget, title: str) -> tuple[QFrame, QLabel]:
@@ -105,15 +87,8 @@ class PumpPanel(QWidget):
         self.alarms.setObjectName("pumpAlarms")
         self.alarms.setWordWrap(True)
         self.history_model = RefillHistoryModel(ctx.zone, self)
-        self.history = QTableView(self)
-        self.history.setObjectName("refillHistory")
-        self.history.setAccessibleName("Refill history")
-        self.history.setModel(self.history_model)
-        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history.verticalHeader().setVisible(False)
-        self.history.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.history.horizontalHeader().setStretchLastSection(True)
+        self.history = table_view(self, self.history_model, name="refillHistory",
+                                  accessible_name="Refill history")
         self.refill_button = QPushButton("Record re&fill…", self)
         self.refill_button.clicked.connect(self.record_refill)
         self.alarm_button = QPushButton("Pump &alarm heard…", self)

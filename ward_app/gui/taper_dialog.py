@@ -4,10 +4,11 @@ order versions). The PDF is rendered off the GUI thread from a snapshot."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from PySide6.QtCore import QAbstractTableModel, QDate, Qt, QTimer
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -15,22 +16,22 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from ward_app.domain.errors import WardError
 from ward_app.domain.patient import Patient
-from ward_app.domain.taper import TaperPlan, amount_text
+from ward_app.domain.taper import TaperDay, TaperPlan, amount_text
 from ward_app.gui.pdf_preview import PdfPreview
+from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
+from ward_app.gui.tables import table_view
 from ward_app.gui.worker import Job, run_in_background
 from ward_app.reports.taper_sheet import taper_sheet_pdf
 from ward_app.services import reports as report_svc
@@ -38,60 +39,51 @@ from ward_app.services import tapers as svc
 from ward_app.services.context import Context
 
 
-class PlanModel(QAbstractTableModel):
-    """One row per day: day, date, each dose time (mg and how to give it), the day's total."""
+@dataclass(frozen=True)
+class PlanDay:
+    """A day of the plan, and whether its doses differ from the day before (shown in bold)."""
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
+    day: TaperDay
+    changes: bool
+
+
+def plan_columns(plan: TaperPlan) -> list[Column[PlanDay]]:
+    """Day, date, each dose time (mg, and how to give it as a tooltip), the day's total."""
+
+    def dose(i: int) -> Column[PlanDay]:
+        def text(r: PlanDay) -> str:
+            mg = r.day.doses[i][1]
+            return "—" if mg <= 0 else f"{mg:g} mg"
+
+        def tooltip(r: PlanDay) -> str | None:
+            mg = r.day.doses[i][1]
+            return amount_text(mg, plan.form) if mg > 0 else None
+
+        return Column(plan.times[i], text, tooltip=tooltip)
+
+    return for_all([
+        Column("Day", lambda r: str(r.day.day)),
+        Column("Date", lambda r: r.day.date.strftime("%a %d %b %Y")),
+        *(dose(i) for i in range(len(plan.times))),
+        Column("Total", lambda r: "No more baclofen" if r.day.daily_mg <= 0 else f"{r.day.daily_mg:g} mg"),
+    ], font=lambda r: bold() if r.changes else None)
+
+
+class PlanModel(RowsModel[PlanDay]):
+    """One row per day of the plan; the columns follow the plan's dose times."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__([], (), parent, key=lambda r: r.day.day)
         self.plan: TaperPlan | None = None
 
     def set_plan(self, plan: TaperPlan | None) -> None:
-        self.beginResetModel()
         self.plan = plan
-        self.endResetModel()
-
-    def rowCount(self, parent=None):
-        if parent is not None and parent.isValid() or self.plan is None:
-            return 0
-        return len(self.plan.days)
-
-    def columnCount(self, parent=None):
-        if parent is not None and parent.isValid() or self.plan is None:
-            return 0
-        return 3 + len(self.plan.times)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
-            return None
-        if self.plan is None:
-            return None
-        names = ["Day", "Date", *self.plan.times, "Total"]
-        return names[section] if 0 <= section < len(names) else None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if self.plan is None or not index.isValid() or index.row() >= len(self.plan.days):
-            return None
-        day = self.plan.days[index.row()]
-        col = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            if col == 0:
-                return str(day.day)
-            if col == 1:
-                return day.date.strftime("%a %d %b %Y")
-            if col == 2 + len(self.plan.times):
-                return "No more baclofen" if day.daily_mg <= 0 else f"{day.daily_mg:g} mg"
-            mg = day.doses[col - 2][1]
-            return "—" if mg <= 0 else f"{mg:g} mg"
-        if role == Qt.ItemDataRole.ToolTipRole and 2 <= col < 2 + len(self.plan.times):
-            mg = day.doses[col - 2][1]
-            return amount_text(mg, self.plan.form) if mg > 0 else None
-        if role == Qt.ItemDataRole.FontRole:
-            previous = self.plan.days[index.row() - 1] if index.row() else None
-            if previous is None or previous.doses != day.doses:
-                font = QFont()
-                font.setBold(True)  # the day the doses change
-                return font
-        return None
+        if plan is None:
+            self.set_rows([], [])
+            return
+        days = plan.days
+        rows = [PlanDay(d, i == 0 or days[i - 1].doses != d.doses) for i, d in enumerate(days)]
+        self.set_rows(rows, plan_columns(plan))
 
 
 class TaperDialog(QDialog):
@@ -159,12 +151,8 @@ class TaperDialog(QDialog):
         self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
         self.error.hide()
         self.model = PlanModel(self)
-        self.table = QTableView(self)
-        self.table.setObjectName("taperPreview")
-        self.table.setAccessibleName("Taper plan, day by day")
-        self.table.setModel(self.model)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table = table_view(self, self.model, name="taperPreview",
+                                accessible_name="Taper plan, day by day", stretch_last=False)
         self.pdf = PdfPreview(self, empty_text="The taper sheet appears here.")
 
         self.print_button = QPushButton("&Print…", self)

@@ -1,20 +1,12 @@
-"""The ward board: a table model over immutable rows from services.board, and its panel."""
+"""The ward board: one row per patient from services.board, its columns, and its panel."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QLabel,
-    QLineEdit,
-    QStackedWidget,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QLineEdit, QStackedWidget, QVBoxLayout, QWidget
 
 from ward_app.domain.alerts import Severity
 from ward_app.domain.mar import State
@@ -26,17 +18,14 @@ from ward_app.gui.looks import (
     state_background,
     state_icon,
 )
-from ward_app.gui.memo_model import MemoTableModel
+from ward_app.gui.rows_model import SORT_ROLE, Column, RowsFilter, RowsModel, bold
+from ward_app.gui.tables import table_view
 from ward_app.services.board import BoardRow, bed_key
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+__all__ = ["COLUMNS", "SORT_ROLE", "WardBoardModel", "WardBoardPanel", "board_columns"]
 
-COLUMNS = ("Bed", "Name", "MRN", "Age", "Route", "Current dose", "Next due", "Late/missed", "NEWS2",
-           "Refill by", "Flags")
-FLAGS_COLUMN = COLUMNS.index("Flags")
-OVERDUE_COLUMN = COLUMNS.index("Late/missed")
-NEWS2_COLUMN = COLUMNS.index("NEWS2")
-REFILL_COLUMN = COLUMNS.index("Refill by")
+REFILL_TIP = ("Refill-by date worked out from the last refill (alarm date minus the buffer, or the "
+              "drug-stability limit or end of service if sooner)")
 
 
 def _bed_sort_text(bed: str) -> str:
@@ -44,121 +33,94 @@ def _bed_sort_text(bed: str) -> str:
     return "".join(f"0{int(v):06d}" if k == 0 else f"1{w}" for k, v, w in bed_key(bed))
 
 
-class WardBoardModel(MemoTableModel):
-    """One row per patient. Rows are replaced whole from the service, never edited in place."""
+def _refill(r: BoardRow) -> str:
+    if r.refill_by is None:
+        return ""
+    text = r.refill_by.strftime("%a %d %b")
+    if r.refill_severity is not None and r.refill_severity >= Severity.URGENT:
+        return f"{text} — REFILL NOW"
+    return f"{text} — due" if r.refill_severity is not None else text
+
+
+def _overdue_state(r: BoardRow) -> State | None:
+    return State.MISSED if r.missed else State.LATE if r.late else None
+
+
+def _when_overdue(look):
+    """A look of the Late/missed cell, shown only when a dose is late or missed."""
+    return lambda r: None if (state := _overdue_state(r)) is None else look(state)
+
+
+def _news2_background(r: BoardRow) -> QColor | None:
+    return None if r.news2 is None else QColor(SCORE_BACKGROUND[r.news2_level])
+
+
+def board_columns(zone: tzinfo = UTC, at: datetime | None = None) -> list[Column[BoardRow]]:
+    """The board's columns; "Next due" shows a time today, or the day too, as of ``at`` in the
+    ward's ``zone``."""
+    today = (at or datetime.now(UTC)).astimezone(zone).date()
+
+    def next_due(r: BoardRow) -> str:
+        if r.next_due is None:
+            return "continuous" if r.route == "intrathecal" else ""
+        local = r.next_due.astimezone(zone)
+        return local.strftime("%H:%M") if local.date() == today else local.strftime("%a %H:%M")
+
+    return [
+        Column("Bed", lambda r: r.bed, sort_key=lambda r: _bed_sort_text(r.bed)),
+        Column("Name", lambda r: r.name, sort_key=lambda r: r.name.casefold(),
+               icon=lambda r: None if r.top_severity is None else severity_icon(r.top_severity)),
+        Column("MRN", lambda r: r.mrn),
+        Column("Age", lambda r: str(r.age), sort_key=lambda r: r.age,
+               align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+        Column("Route", lambda r: r.route or "none", sort_key=lambda r: r.route),
+        Column("Current dose", lambda r: r.dose,
+               tooltip=lambda r: ("Continuous intrathecal infusion by implanted pump"
+                                  if r.route == "intrathecal" else None)),
+        Column("Next due", next_due,
+               sort_key=lambda r: r.next_due.isoformat() if r.next_due else "~"),
+        Column("Late/missed", lambda r: r.overdue_text, sort_key=lambda r: r.missed * 1000 + r.late,
+               icon=_when_overdue(state_icon), background=_when_overdue(state_background),
+               foreground=_when_overdue(lambda _state: INK),
+               font=lambda r: bold() if r.missed else None),
+        Column("NEWS2", lambda r: r.news2_text,
+               sort_key=lambda r: -1 if r.news2 is None else r.news2,
+               background=_news2_background,
+               foreground=lambda r: None if r.news2 is None else INK,
+               font=lambda r: (bold() if r.news2 is not None and (r.news2_level >= 2 or r.obs_overdue)
+                               else None)),
+        Column("Refill by", _refill,
+               sort_key=lambda r: r.refill_by.isoformat() if r.refill_by else "~",
+               icon=lambda r: None if r.refill_severity is None else severity_icon(r.refill_severity),
+               background=lambda r: (None if r.refill_severity is None
+                                     else SEVERITY_BACKGROUND[r.refill_severity]),
+               foreground=lambda r: None if r.refill_severity is None else INK,
+               font=lambda r: None if r.refill_severity is None else bold(),
+               tooltip=lambda r: REFILL_TIP if r.refill_by else None),
+        Column("Flags", lambda r: ", ".join(r.flags),
+               tooltip=lambda r: "\n".join(r.flags) if r.flags else None,
+               font=lambda r: bold() if r.itb_high_risk else None),
+    ]
+
+
+COLUMNS = tuple(c.title for c in board_columns())
+FLAGS_COLUMN = COLUMNS.index("Flags")
+OVERDUE_COLUMN = COLUMNS.index("Late/missed")
+NEWS2_COLUMN = COLUMNS.index("NEWS2")
+REFILL_COLUMN = COLUMNS.index("Refill by")
+
+
+class WardBoardModel(RowsModel[BoardRow]):
+    """One row per patient, replaced whole from the service, never edited in place."""
 
     def __init__(self, rows: list[BoardRow] | None = None, parent=None, zone: tzinfo = UTC):
-        super().__init__(parent)
-        self._rows: list[BoardRow] = list(rows or [])
+        super().__init__(board_columns(zone), rows or [], parent, key=lambda r: r.patient_id)
         self.zone = zone
         self.at: datetime | None = None  # the moment the rows describe
 
-    def set_rows(self, rows: list[BoardRow], at: datetime | None = None) -> None:
-        def replace() -> None:
-            self._rows = list(rows)
-            self.at = at
-
-        self.reset_with(replace)
-
-    def row_at(self, row: int) -> BoardRow:
-        return self._rows[row]
-
-    def rowCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=None):
-        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(COLUMNS):
-                return COLUMNS[section]
-        return None
-
-    def cell(self, row: int, col: int, role: int):
-        r = self._rows[row]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            if (row, -1, Qt.ItemDataRole.DisplayRole) not in self._memo:  # a row's texts at once
-                self._memo[(row, -1, Qt.ItemDataRole.DisplayRole)] = (
-                    r.bed, r.name, r.mrn, str(r.age), r.route or "none", r.dose,
-                    self._next_due(r), r.overdue_text, r.news2_text, self._refill(r),
-                    ", ".join(r.flags))
-            return self._memo[(row, -1, Qt.ItemDataRole.DisplayRole)][col]
-        if role == SORT_ROLE:
-            due = r.next_due.isoformat() if r.next_due else "~"
-            return (_bed_sort_text(r.bed), r.name.casefold(), r.mrn, r.age, r.route, r.dose, due,
-                    r.missed * 1000 + r.late, -1 if r.news2 is None else r.news2,
-                    r.refill_by.isoformat() if r.refill_by else "~", ", ".join(r.flags))[col]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == FLAGS_COLUMN and r.flags:
-                return "\n".join(r.flags)
-            if col == 5 and r.route == "intrathecal":
-                return "Continuous intrathecal infusion by implanted pump"
-        if role == Qt.ItemDataRole.FontRole and (
-                (col == FLAGS_COLUMN and r.itb_high_risk) or (col == OVERDUE_COLUMN and r.missed)):
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.DecorationRole and col == OVERDUE_COLUMN and (r.missed or r.late):
-            return state_icon(State.MISSED if r.missed else State.LATE)
-        if role == Qt.ItemDataRole.DecorationRole and col == 1 and r.top_severity is not None:
-            return severity_icon(r.top_severity)
-        if role == Qt.ItemDataRole.BackgroundRole and col == OVERDUE_COLUMN and (r.missed or r.late):
-            return state_background(State.MISSED if r.missed else State.LATE)
-        if role == Qt.ItemDataRole.ForegroundRole and col == OVERDUE_COLUMN and (r.missed or r.late):
-            return INK
-        if col == REFILL_COLUMN and r.refill_severity is not None:
-            if role == Qt.ItemDataRole.DecorationRole:
-                return severity_icon(r.refill_severity)
-            if role == Qt.ItemDataRole.BackgroundRole:
-                return SEVERITY_BACKGROUND[r.refill_severity]
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return INK
-            if role == Qt.ItemDataRole.FontRole:
-                font = QFont()
-                font.setBold(True)
-                return font
-        if col == REFILL_COLUMN and role == Qt.ItemDataRole.ToolTipRole and r.refill_by:
-            return ("Refill-by date worked out from the last refill (alarm date minus the buffer, "
-                    "or the drug-stability limit or end of service if sooner)")
-        if col == NEWS2_COLUMN and r.news2 is not None:
-            if role == Qt.ItemDataRole.BackgroundRole:
-                return QColor(SCORE_BACKGROUND[r.news2_level])
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return INK
-            if role == Qt.ItemDataRole.FontRole and (r.news2_level >= 2 or r.obs_overdue):
-                font = QFont()
-                font.setBold(True)
-                return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == 3:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-
-    def _refill(self, r: BoardRow) -> str:
-        if r.refill_by is None:
-            return ""
-        text = r.refill_by.strftime("%a %d %b")
-        if r.refill_severity is not None and r.refill_severity >= Severity.URGENT:
-            return f"{text} — REFILL NOW"
-        return f"{text} — due" if r.refill_severity is not None else text
-
-    def _next_due(self, r: BoardRow) -> str:
-        if r.next_due is None:
-            return "continuous" if r.route == "intrathecal" else ""
-        local = r.next_due.astimezone(self.zone)
-        today = (self.at or datetime.now(UTC)).astimezone(self.zone).date()
-        return local.strftime("%H:%M") if local.date() == today else local.strftime("%a %H:%M")
-
-
-class BoardFilter(QSortFilterProxyModel):
-    """Sorts on the model's sort keys and finds patients by any text in their row."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setFilterKeyColumn(-1)
+    def set_rows(self, rows: list[BoardRow], at: datetime | None = None) -> None:  # type: ignore[override]
+        self.at = at
+        super().set_rows(rows, board_columns(self.zone, at))
 
 
 class WardBoardPanel(QWidget):
@@ -167,7 +129,7 @@ class WardBoardPanel(QWidget):
     def __init__(self, parent=None, zone: tzinfo = UTC):
         super().__init__(parent)
         self.model = WardBoardModel(parent=self, zone=zone)
-        self.proxy = BoardFilter(self)
+        self.proxy = RowsFilter(self)  # sorts on the sort keys, finds by any text in a row
         self.proxy.setSourceModel(self.model)
 
         self.find_box = QLineEdit(self)
@@ -176,22 +138,8 @@ class WardBoardPanel(QWidget):
         self.find_box.setClearButtonEnabled(True)
         self.find_box.textChanged.connect(self.proxy.setFilterFixedString)
 
-        self.table = QTableView(self)
-        self.table.setObjectName("wardBoard")
-        self.table.setAccessibleName("Ward board")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        # sized to the contents once per refresh (ResizeToContents would ask the model for every
-        # cell again on each layout pass); a column a nurse widens keeps its width until then
-        header.setStretchLastSection(True)
+        self.table = table_view(self, self.proxy, name="wardBoard", accessible_name="Ward board",
+                                sortable=True, sizing="once", alternating=True)
 
         self.empty = QLabel(self)
         self.empty.setObjectName("emptyState")
