@@ -5,17 +5,21 @@ a backup with the damaged file set aside, never deleted."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ward_app.domain.errors import InvalidInput
 from ward_app.services.context import Context
 from ward_app.storage import audit
-from ward_app.storage.backup import backup_to, backups_dir, damaged_advice, latest_backup
-from ward_app.storage.database import read_only_uri
-from ward_app.storage.errors import StorageProblem, actionable_errors
-from ward_app.storage.migrations import MIGRATION_SET
+from ward_app.storage.backup import (
+    backup_to,
+    backups_dir,
+    check_backup_file,
+    check_restored,
+    damaged_advice,
+    latest_backup,
+)
+from ward_app.storage.errors import StorageProblem
 
 DAILY = "daily"
 
@@ -24,9 +28,10 @@ def daily_name(db_path: Path, day: str) -> str:
     return f"{Path(db_path).stem}-{DAILY}-{day}.db"
 
 
-def daily_target(ctx: Context) -> tuple[Path, str] | None:
-    """(folder, file name) of today's copy (ward date) when it is still to be made, else None."""
-    day = ctx.now().astimezone(ctx.zone).strftime("%Y%m%d")
+def daily_target(ctx: Context, now: datetime | None = None) -> tuple[Path, str] | None:
+    """(folder, file name) of today's copy (ward date; today is ``now``'s day, else the
+    context's) when it is still to be made, else None."""
+    day = (now or ctx.now()).astimezone(ctx.zone).strftime("%Y%m%d")
     folder = backups_dir(ctx.path)
     name = daily_name(ctx.path, day)
     return None if (folder / name).exists() else (folder, name)
@@ -57,17 +62,11 @@ def daily_backup(ctx: Context) -> Path | None:
 def _check_is_ward_backup(path: Path) -> None:
     if not path.is_file():
         raise InvalidInput("from", f"There is no backup file {path}.")
-    try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
-        try:
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            steps = conn.execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?",
-                                 [MIGRATION_SET]).fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
+    found = check_backup_file(path)
+    if found is None:
         raise InvalidInput("from", f"{path} is not a ward database backup (or it is damaged): "
-                           "choose another backup file.") from None
+                           "choose another backup file.")
+    ok, steps = found
     if ok != "ok" or not steps:
         raise InvalidInput("from", f"{path} failed its check ({ok}): choose another backup file.")
 
@@ -97,13 +96,7 @@ def restore(db_path: Path, backup: Path) -> Path:
     except OSError as exc:
         raise StorageProblem(f"The backup could not be put in place ({exc.strerror or exc}); the "
                              f"previous file is at {aside} if it was moved.") from None
-    with actionable_errors():
-        conn = sqlite3.connect(str(db_path))
-        try:
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            conn.execute("PRAGMA journal_mode = WAL")  # backups are kept in rollback mode
-        finally:
-            conn.close()
+    ok = check_restored(db_path)
     if ok != "ok":
         raise StorageProblem(f"The restored file failed its check ({ok}); the previous file is at "
                              f"{aside}.")
