@@ -5,13 +5,15 @@ a backup with the damaged file set aside, never deleted."""
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ward_app.domain.errors import InvalidInput
 from ward_app.services.context import Context
 from ward_app.storage import audit
 from ward_app.storage.backup import (
+    backup_file,
     backup_to,
     backups_dir,
     check_backup_file,
@@ -19,6 +21,7 @@ from ward_app.storage.backup import (
     damaged_advice,
     latest_backup,
 )
+from ward_app.storage.database import file_integrity_problems
 from ward_app.storage.errors import StorageProblem
 
 DAILY = "daily"
@@ -57,6 +60,68 @@ def daily_backup(ctx: Context) -> Path | None:
     written = backup_to(ctx.db, *target) if target is not None else None
     after_daily(ctx, written)
     return written
+
+
+#: A daily copy that failed is tried again at the first chance this many seconds later.
+RETRY_AFTER_S = 600.0
+
+
+@dataclass(frozen=True)
+class DailyCopy:
+    """Today's copy, to be made on a worker thread: ``backup_file(db_path, folder, name)``."""
+
+    db_path: Path
+    folder: Path
+    name: str
+
+
+@dataclass
+class DailyBackups:
+    """When the window makes today's copy (the window runs the copy on its worker thread):
+
+    - not before the background integrity check has run, and never once it found the file
+      damaged (a damaged file is not copied over the backups);
+    - once a ward day, when today's copy is not there yet;
+    - after a copy failed, again at the first chance ``retry_after_s`` later.
+
+    ``now`` is the ward clock (which day it is); ``ticks`` a monotonic count of seconds, so the
+    wait before a retry is real time even in a drill running at a fixed moment.
+    """
+
+    ctx: Context
+    retry_after_s: float = RETRY_AFTER_S
+    on: bool = False  # the integrity check has run and did not find damage
+    day: date | None = None  # the ward day whose copy was made or is being made
+    retry_at: float = 0.0  # ticks before which a failed copy is not tried again
+
+    def check_done(self, problems: list[str]) -> None:
+        """The background integrity check found ``problems`` ([] when the file is sound)."""
+        self.on = not problems
+
+    def check_failed(self, exc: BaseException) -> None:
+        """The check could not run: the copies go ahead (each is checked before it is kept, so
+        a damaged file never replaces a good backup), unless the file was found damaged."""
+        self.on = not getattr(exc, "damaged", False)
+
+    def due(self, now: datetime, ticks: float) -> DailyCopy | None:
+        """The copy to make now, or None: asked after the check and at every refresh."""
+        if not self.on:
+            return None
+        day = now.astimezone(self.ctx.zone).date()
+        if day == self.day or ticks < self.retry_at:
+            return None
+        self.day = day
+        target = daily_target(self.ctx, now)
+        return None if target is None else DailyCopy(self.ctx.path, *target)
+
+    def failed(self, ticks: float) -> None:
+        """The copy failed: try again at the first chance ``retry_after_s`` after ``ticks``."""
+        self.day = None
+        self.retry_at = ticks + self.retry_after_s
+
+    def saved(self, written: Path) -> None:
+        """The copy was written: audit it and keep only the newest ``backup.keep_days``."""
+        after_daily(self.ctx, written)
 
 
 def _check_is_ward_backup(path: Path) -> None:
@@ -103,5 +168,5 @@ def restore(db_path: Path, backup: Path) -> Path:
     return aside
 
 
-__all__ = ["after_daily", "backups_dir", "daily_backup", "daily_target", "damaged_advice",
-           "latest_backup", "restore"]
+__all__ = ["DailyBackups", "DailyCopy", "after_daily", "backup_file", "backups_dir", "daily_backup",
+           "daily_target", "damaged_advice", "file_integrity_problems", "latest_backup", "restore"]
