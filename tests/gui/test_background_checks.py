@@ -153,8 +153,7 @@ def test_a_failed_backup_is_tried_again_later(qtbot, demo_ward, boxes, monkeypat
     w.refresh()  # too soon: not tried again yet
     qtbot.wait(200)
     assert len(tries) == 1
-    monkeypatch.setattr(main_window, "BACKUP_RETRY_S", 0)
-    w._backup_retry_at = 0.0  # as if the retry time had passed
+    w.backups.retry_at = 0.0  # as if the retry time had passed
     w.refresh()
     qtbot.waitUntil(_today_backup(demo_ward).exists, timeout=20_000)
     assert len(tries) == 2 and boxes == []

@@ -105,8 +105,15 @@ def test_demo_mar_history_is_realistic(demo_ward):
                for a in ward_alerts(demo_ward))
 
 
+def _at(text):
+    """``now_in`` for a moment given as --now would give it (ward time without an offset)."""
+    from ward_app.domain.clock import parse_moment
+
+    return lambda zone: parse_moment(text, zone, "now")
+
+
 def test_gui_demo_database_is_remade_on_a_new_day_only(tmp_path):
-    from ward_app.cli.setup_cmds import ensure_demo_database
+    from ward_app.services.demo import ensure_demo_database
     from ward_app.storage.database import open_database
 
     path = tmp_path / "demo-ward.db"
@@ -118,18 +125,19 @@ def test_gui_demo_database_is_remade_on_a_new_day_only(tmp_path):
         finally:
             db.close()
 
-    assert ensure_demo_database(path, "2026-11-20T09:00", patients=4, days=2) == "nurse.jones"
+    assert ensure_demo_database(path, _at("2026-11-20T09:00"), patients=4, days=2) == "nurse.jones"
     assert built() == [("2026-11-20T09:00:00+00:00",)]
-    ensure_demo_database(path, "2026-11-20T18:00", patients=4, days=2)
+    ensure_demo_database(path, _at("2026-11-20T18:00"), patients=4, days=2)
     assert built() == [("2026-11-20T09:00:00+00:00",)]  # same day: kept, with anything recorded
-    ensure_demo_database(path, "2026-11-21T08:00", patients=4, days=2)
+    ensure_demo_database(path, _at("2026-11-21T08:00"), patients=4, days=2)
     assert built() == [("2026-11-21T08:00:00+00:00",)]
 
 
 def test_gui_demo_refuses_to_replace_a_real_ward(ward, db_path):
-    from ward_app.cli.setup_cmds import ensure_demo_database
+    from ward_app.services.context import system_clock
+    from ward_app.services.demo import ensure_demo_database
 
     before = database_state(db_path)
     with pytest.raises(Refused, match="not a demo ward"):
-        ensure_demo_database(db_path, None)
+        ensure_demo_database(db_path, lambda zone: system_clock())
     assert database_state(db_path) == before

@@ -22,7 +22,7 @@ from ward_app.cli.common import PATH, given_path
 from ward_app.domain.clock import parse_moment
 from ward_app.domain.errors import InvalidInput, WardError
 from ward_app.services.context import Context, open_context, system_clock
-from ward_app.storage.errors import translate
+from ward_app.services.errors import translate
 
 EXIT_BUG = 70
 
@@ -136,11 +136,10 @@ def gui(state: CliState, demo: bool) -> None:
 
     hint = None
     if demo:
-        from ward_app.cli.setup_cmds import ensure_demo_database
-        from ward_app.services.demo import DEMO_PASSWORD, DEMO_USERS
+        from ward_app.services.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_database
 
         path = state.db_path if state.db_given else demo_db()
-        user = ensure_demo_database(path, state.now_text)
+        user = ensure_demo_database(path, state.fixed_now)
         state.user = state.user or user
         state.db_path = path
         users = ", ".join(f"{name} ({role.replace('_', ' ')})" for name, role, _f in DEMO_USERS)

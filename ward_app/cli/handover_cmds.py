@@ -19,8 +19,7 @@ def handover(out: Path, ward: str | None) -> None:
 
     Example: ward-app --db ward7.db --now 2026-11-26T07:00 handover --out handover.pdf
     """
-    from ward_app.reports.handover_sheet import handover_pdf  # reportlab: only when printing
-    from ward_app.reports.pdfinfo import page_count
+    from ward_app.services.reports import handover_pdf, page_count  # reportlab: only when printing
 
     out = output_path(out, "out")
     ctx = state().context()

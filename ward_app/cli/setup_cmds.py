@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import click
 
 from ward_app.cli.common import PATH, given_path, state
-from ward_app.domain.clock import parse_moment, ward_zone
-from ward_app.domain.errors import InvalidInput, Refused
-from ward_app.services import admin, demo
+from ward_app.domain.clock import ward_zone
+from ward_app.domain.errors import InvalidInput
+from ward_app.services import admin, demo, people
 from ward_app.services.context import open_context
-from ward_app.storage import people
 
 
 def _read_password(prompt_name: str) -> str:
@@ -49,45 +47,6 @@ def init(ward: str, tz: str, admin_name: str, admin_password_stdin: bool) -> Non
                f"admin user: {admin_name}.")
 
 
-def ensure_demo_database(path: Path, now_text: str | None, **options: int) -> str:
-    """Make the demo ward at ``path`` on first use, and again when it was made on an earlier day
-    (its history ends when it was made, so an old demo would show only missed doses).
-    Returns the demo nurse's user name."""
-    from ward_app.storage.database import open_database
-
-    if path.exists() and path.stat().st_size > 0:
-        db, _ = open_database(path)
-        try:
-            made = demo.built_at(db)
-            zone = ward_zone(people.wards(db)[0].tz) if people.wards(db) else ward_zone("UTC")
-        finally:
-            db.close()
-        today = _now(now_text, getattr(zone, "key", "UTC")).astimezone(zone).date()
-        if made is not None and made.astimezone(zone).date() == today:
-            return demo.DEMO_NURSE
-        if made is None:
-            raise Refused("demo.not_demo", f"{path} is not a demo ward database; nothing was "
-                          "changed. Open it without --demo, or give another --db.")
-        for extra in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            extra.unlink(missing_ok=True)
-    ctx = admin.init_ward(path, ward="Demo Ward", tz="Europe/London",
-                          clock=lambda: _now(now_text, "Europe/London"))
-    try:
-        demo.build_demo(ctx, **options)
-    except BaseException:
-        ctx.close()
-        path.unlink(missing_ok=True)
-        raise
-    ctx.close()
-    return demo.DEMO_NURSE
-
-
-def _now(now_text: str | None, tz: str) -> datetime:
-    from ward_app.services.context import system_clock
-
-    return parse_moment(now_text, ward_zone(tz), "now") if now_text else system_clock()
-
-
 @click.command("demo")
 @click.option("--patients", default=24, show_default=True, type=int, help="Beds to fill (1-60).")
 @click.option("--days", default=30, show_default=True, type=int, help="Days of history.")
@@ -104,17 +63,9 @@ def demo_cmd(patients: int, days: int, seed: int, ward: str, tz: str) -> None:
     st = state()
     path: Path = st.db_path
     if not (path.exists() and path.stat().st_size > 0):
-        admin.init_ward(path, ward=ward, tz=tz,
-                        clock=lambda: _now(st.now_text, tz)).close()
-        try:
-            ctx = st.context()
-            made = demo.build_demo(ctx, patients=patients, days=days, seed=seed)
-        except BaseException:
-            st.close()
-            path.unlink(missing_ok=True)
-            for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                extra.unlink(missing_ok=True)
-            raise
+        made = demo.create_demo_database(path, clock=lambda: st.fixed_now(ward_zone(tz)), ward=ward,
+                                         tz=tz, user=st.user, patients=patients, days=days,
+                                         seed=seed)
     else:
         made = demo.build_demo(st.context(), patients=patients, days=days, seed=seed)
     click.echo(f"Demo ward: {len(made.patients)} patients, {days} days of history in {path}. "
@@ -218,8 +169,6 @@ def user_list(as_json: bool) -> None:
 
     Example: ward-app user list
     """
-    from ward_app.storage import people
-
     rows = people.users(state().context().db)
     if as_json:
         import json
@@ -232,4 +181,4 @@ def user_list(as_json: bool) -> None:
 
 
 COMMANDS = [init, demo_cmd, check, backup, restore, user]
-__all__ = ["COMMANDS", "ensure_demo_database", "open_context"]
+__all__ = ["COMMANDS", "open_context"]

@@ -68,7 +68,7 @@ def run_gui(path: Path, *, user: str | None = None, now_text: str | None = None,
     """Open the ward, ask who is logging in, then show the window (0 when closed normally)."""
     from ward_app.gui.login_dialog import LoginDialog
     from ward_app.gui.main_window import MainWindow
-    from ward_app.storage import people
+    from ward_app.services import people
 
     app = application()
     try:

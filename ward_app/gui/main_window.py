@@ -22,20 +22,17 @@ from ward_app.gui.session import IdleWatch, ParkedForms
 from ward_app.gui.ward_board import WardBoardPanel
 from ward_app.gui.worker import run_in_background
 from ward_app.resources import resource_path
-from ward_app.services.backups import after_daily, daily_target
+from ward_app.services import people
+from ward_app.services.backups import DailyBackups, backup_file, damaged_advice, file_integrity_problems
 from ward_app.services.board import BoardRow, WardOverview, ward_overview
 from ward_app.services.context import Context
-from ward_app.storage import people
-from ward_app.storage.backup import backup_file, damaged_advice
-from ward_app.storage.database import file_integrity_problems
-from ward_app.storage.errors import StorageProblem
+from ward_app.services.errors import StorageProblem
 
 if TYPE_CHECKING:
     from ward_app.gui.handover_dialog import HandoverDialog
     from ward_app.gui.patient_chart import PatientChart
 
 REFRESH_MS = 60_000
-BACKUP_RETRY_S = 600
 
 
 class MainWindow(QMainWindow):
@@ -46,11 +43,9 @@ class MainWindow(QMainWindow):
         self.drill = drill
         self.parked = ParkedForms()
         self.locked = False
-        self._backup_day: object = None
         self._jobs: list = []
         self._storage_problem: str | None = None  # the last one shown, not shown again
-        self._backups_on = False  # set once the background integrity check has run
-        self._backup_retry_at = 0.0  # time.monotonic() before which a failed copy is not retried
+        self.backups = DailyBackups(ctx)  # when to make today's copy; the window makes it
         self.sound = sound if sound is not None else AlertSound()
         self._alarm_keys: set[str] = set()
         self.charts: dict[int, PatientChart] = {}
@@ -191,20 +186,19 @@ class MainWindow(QMainWindow):
                                             self._integrity_done, self._integrity_failed))
 
     def _integrity_done(self, problems: list[str]) -> None:
+        self.backups.check_done(problems)
         if problems:
             self._say_damaged(f"The ward database failed its integrity check ({problems[0]}).")
             return
-        self._backups_on = True
         self._daily_backup()
 
     def _integrity_failed(self, exc: BaseException) -> None:
+        self.backups.check_failed(exc)
         if getattr(exc, "damaged", False):
             self._say_storage_problem(exc)
             return
-        # busy, or could not run: say so quietly; the backup still goes ahead (each copy is
-        # checked before it is kept, so a damaged file never replaces a good backup)
+        # busy, or could not run: say so quietly; the backup still goes ahead
         self._status(f"The background integrity check could not run: {exc}", 60_000)
-        self._backups_on = True
         self._daily_backup()
 
     def _say_damaged(self, what: str) -> None:
@@ -229,35 +223,35 @@ class MainWindow(QMainWindow):
         self._storage_problem = text
         QMessageBox.warning(self, "The ward database cannot be read", text)
 
+    @property
+    def _backups_on(self) -> bool:
+        """Whether refresh() asks for today's copy: once the background check has let it."""
+        return self.backups.on
+
     def _daily_backup(self) -> None:
-        """Once a ward day: a copy of the database beside it (the last 14 kept, a setting).
-        A copy that failed is tried again at a refresh 10 minutes later."""
-        day = self.ctx.now().astimezone(self.ctx.zone).date()
-        if day == self._backup_day or time.monotonic() < self._backup_retry_at:
-            return
-        self._backup_day = day
+        """Today's copy of the database beside it, when ``self.backups`` says it is due (once a
+        ward day; a failed copy again 10 minutes later), made on a worker thread."""
         try:
-            target = daily_target(self.ctx)
+            copy = self.backups.due(self.ctx.now(), time.monotonic())
         except WardError:
             return
-        if target is None:
+        if copy is None:
             return
-        path = self.ctx.path
 
         def done(written) -> None:
             try:
-                after_daily(self.ctx, written)
+                self.backups.saved(written)
             except WardError as exc:
                 self.statusBar().showMessage(f"Backup saved but not audited: {exc}", 60_000)
                 return
             self.statusBar().showMessage(f"Today's backup saved: {written.name}", 10_000)
 
         def failed(exc: BaseException) -> None:
-            self._backup_day = None  # tried again at a refresh after BACKUP_RETRY_S
-            self._backup_retry_at = time.monotonic() + BACKUP_RETRY_S
+            self.backups.failed(time.monotonic())  # tried again at a refresh after that
             self.statusBar().showMessage(f"Today's automatic backup failed: {exc}", 60_000)
 
-        self._jobs.append(run_in_background(self, lambda: backup_file(path, *target), done, failed))
+        self._jobs.append(run_in_background(
+            self, lambda: backup_file(copy.db_path, copy.folder, copy.name), done, failed))
 
     def refresh(self) -> None:
         if self._backups_on:

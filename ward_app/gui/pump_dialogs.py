@@ -27,10 +27,10 @@ from ward_app.domain.patient import Patient
 from ward_app.domain.pump import ALARM_LABELS, AlarmKind, Pump, Refill, pump_dates
 from ward_app.domain.roles import Action, can
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_problem
+from ward_app.services import order_history as order_repo
+from ward_app.services import people
 from ward_app.services import pumps as svc
 from ward_app.services.context import Context
-from ward_app.storage import orders as order_repo
-from ward_app.storage import people
 
 
 def _spin(parent, low: float, high: float, decimals: int, suffix: str, name: str) -> QDoubleSpinBox:

@@ -25,9 +25,9 @@ from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action, can
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_problem
 from ward_app.services import mar as mar_svc
+from ward_app.services import people
 from ward_app.services.context import Context
 from ward_app.services.mar import MarEntry, Recorded
-from ward_app.storage import people
 
 
 class RecordDoseDialog(QDialog):

@@ -15,15 +15,16 @@ from ward_app.domain.text import clean_text
 from ward_app.services.auth import check_password_strength, hash_password
 from ward_app.services.context import Actor, Context, system_clock
 from ward_app.storage import audit, people
-from ward_app.storage.backup import backup_to, table_counts
+from ward_app.storage.backup import backup_to, file_table_counts, table_counts
 from ward_app.storage.database import (
     applied_names,
     connect,
+    foreign_keys_on,
     integrity_problems,
     is_wal_file,
+    journal_mode,
     open_database,
     pending_names,
-    read_only_uri,
     refuse_read_only,
     unknown_names,
 )
@@ -157,8 +158,8 @@ def check_database(path: Path) -> Health:
                 applied=applied_names(db),
                 pending=pending_names(db),
                 unknown=unknown_names(db),
-                journal_mode=str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower(),
-                foreign_keys=bool(db.execute("PRAGMA foreign_keys").fetchone()[0]),
+                journal_mode=journal_mode(db),
+                foreign_keys=foreign_keys_on(db),
                 counts=table_counts(db.conn),
             )
         finally:
@@ -172,13 +173,7 @@ def make_backup(ctx: Context, folder: Path | None = None) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = backup_to(ctx.db, folder, f"{ctx.path.stem}-{stamp}.db")
     with actionable_errors():
-        import sqlite3
-
-        copy = sqlite3.connect(read_only_uri(target), uri=True)
-        try:
-            same = table_counts(copy) == table_counts(ctx.db.conn)
-        finally:
-            copy.close()
+        same = file_table_counts(target) == table_counts(ctx.db.conn)
     if not same:
         raise StorageProblem(f"The backup {target} does not match the database; try again.")
     with ctx.write() as db:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from ward_app.domain.clock import from_utc_text, to_utc_text
+from ward_app.domain.clock import from_utc_text
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.text import lookup_text
 from ward_app.services.context import Context
+from ward_app.storage import audit
 from ward_app.storage.errors import actionable_errors
 
 
@@ -40,28 +41,12 @@ def search(ctx: Context, *, mrn: str | None = None, user: str | None = None,
     """Newest first. ``start``/``end`` are ward days (inclusive)."""
     if start and end and end < start:
         raise InvalidInput("to", "The end date is before the start date.")
-    where, params = ["1=1"], []
-    if mrn:
-        where.append("p.mrn = ?")
-        params.append(lookup_text(mrn, "mrn").upper())
-    if user:
-        where.append("u.name = ? COLLATE NOCASE")
-        params.append(lookup_text(user, "by", label="--by"))
-    if start:
-        where.append("a.at >= ?")
-        params.append(to_utc_text(datetime.combine(start, time(0), tzinfo=ctx.zone)))
-    if end:
-        where.append("a.at < ?")
-        params.append(to_utc_text(datetime.combine(end + timedelta(days=1), time(0),
-                                                   tzinfo=ctx.zone)))
+    mrn = lookup_text(mrn, "mrn").upper() if mrn else None
+    user = lookup_text(user, "by", label="--by") if user else None
+    since = datetime.combine(start, time(0), tzinfo=ctx.zone) if start else None
+    before = datetime.combine(end + timedelta(days=1), time(0), tzinfo=ctx.zone) if end else None
     with actionable_errors():
-        rows = ctx.db.execute(
-            f"""SELECT a.id, a.at, coalesce(u.name, '(nobody)'), a.action, a.entity, a.entity_id,
-                       p.mrn, p.name, a.detail
-                FROM audit a LEFT JOIN users u ON u.id = a.user_id
-                LEFT JOIN patients p ON p.id = a.patient_id
-                WHERE {' AND '.join(where)} ORDER BY a.id DESC LIMIT ?""",
-            [*params, limit]).fetchall()
+        rows = audit.search(ctx.db, mrn=mrn, user=user, since=since, before=before, limit=limit)
         out = []
         for r in rows:
             detail = json.loads(r[8])
@@ -81,10 +66,7 @@ def _original(ctx: Context, entity: str, entity_id: int | None, detail: dict[str
         original_id = entity_id
     if original_id is None:
         return None
-    row = ctx.db.execute(
-        "SELECT a.at, coalesce(u.name, '?'), a.action FROM audit a LEFT JOIN users u "
-        "ON u.id = a.user_id WHERE a.entity = ? AND a.entity_id = ? AND a.action NOT LIKE "
-        "'%entered_in_error' ORDER BY a.id LIMIT 1", [entity, original_id]).fetchone()
+    row = audit.first_entry(ctx.db, entity, original_id)
     if row is None:
         return f"{entity} {original_id}"
     at = from_utc_text(row[0]).astimezone(ctx.zone)

@@ -5,17 +5,24 @@ a backup with the damaged file set aside, never deleted."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ward_app.domain.errors import InvalidInput
 from ward_app.services.context import Context
 from ward_app.storage import audit
-from ward_app.storage.backup import backup_to, backups_dir, damaged_advice, latest_backup
-from ward_app.storage.database import read_only_uri
-from ward_app.storage.errors import StorageProblem, actionable_errors
-from ward_app.storage.migrations import MIGRATION_SET
+from ward_app.storage.backup import (
+    backup_file,
+    backup_to,
+    backups_dir,
+    check_backup_file,
+    check_restored,
+    damaged_advice,
+    latest_backup,
+)
+from ward_app.storage.database import file_integrity_problems
+from ward_app.storage.errors import StorageProblem
 
 DAILY = "daily"
 
@@ -24,9 +31,10 @@ def daily_name(db_path: Path, day: str) -> str:
     return f"{Path(db_path).stem}-{DAILY}-{day}.db"
 
 
-def daily_target(ctx: Context) -> tuple[Path, str] | None:
-    """(folder, file name) of today's copy (ward date) when it is still to be made, else None."""
-    day = ctx.now().astimezone(ctx.zone).strftime("%Y%m%d")
+def daily_target(ctx: Context, now: datetime | None = None) -> tuple[Path, str] | None:
+    """(folder, file name) of today's copy (ward date; today is ``now``'s day, else the
+    context's) when it is still to be made, else None."""
+    day = (now or ctx.now()).astimezone(ctx.zone).strftime("%Y%m%d")
     folder = backups_dir(ctx.path)
     name = daily_name(ctx.path, day)
     return None if (folder / name).exists() else (folder, name)
@@ -54,20 +62,76 @@ def daily_backup(ctx: Context) -> Path | None:
     return written
 
 
+#: A daily copy that failed is tried again at the first chance this many seconds later.
+RETRY_AFTER_S = 600.0
+
+
+@dataclass(frozen=True)
+class DailyCopy:
+    """Today's copy, to be made on a worker thread: ``backup_file(db_path, folder, name)``."""
+
+    db_path: Path
+    folder: Path
+    name: str
+
+
+@dataclass
+class DailyBackups:
+    """When the window makes today's copy (the window runs the copy on its worker thread):
+
+    - not before the background integrity check has run, and never once it found the file
+      damaged (a damaged file is not copied over the backups);
+    - once a ward day, when today's copy is not there yet;
+    - after a copy failed, again at the first chance ``retry_after_s`` later.
+
+    ``now`` is the ward clock (which day it is); ``ticks`` a monotonic count of seconds, so the
+    wait before a retry is real time even in a drill running at a fixed moment.
+    """
+
+    ctx: Context
+    retry_after_s: float = RETRY_AFTER_S
+    on: bool = False  # the integrity check has run and did not find damage
+    day: date | None = None  # the ward day whose copy was made or is being made
+    retry_at: float = 0.0  # ticks before which a failed copy is not tried again
+
+    def check_done(self, problems: list[str]) -> None:
+        """The background integrity check found ``problems`` ([] when the file is sound)."""
+        self.on = not problems
+
+    def check_failed(self, exc: BaseException) -> None:
+        """The check could not run: the copies go ahead (each is checked before it is kept, so
+        a damaged file never replaces a good backup), unless the file was found damaged."""
+        self.on = not getattr(exc, "damaged", False)
+
+    def due(self, now: datetime, ticks: float) -> DailyCopy | None:
+        """The copy to make now, or None: asked after the check and at every refresh."""
+        if not self.on:
+            return None
+        day = now.astimezone(self.ctx.zone).date()
+        if day == self.day or ticks < self.retry_at:
+            return None
+        self.day = day
+        target = daily_target(self.ctx, now)
+        return None if target is None else DailyCopy(self.ctx.path, *target)
+
+    def failed(self, ticks: float) -> None:
+        """The copy failed: try again at the first chance ``retry_after_s`` after ``ticks``."""
+        self.day = None
+        self.retry_at = ticks + self.retry_after_s
+
+    def saved(self, written: Path) -> None:
+        """The copy was written: audit it and keep only the newest ``backup.keep_days``."""
+        after_daily(self.ctx, written)
+
+
 def _check_is_ward_backup(path: Path) -> None:
     if not path.is_file():
         raise InvalidInput("from", f"There is no backup file {path}.")
-    try:
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
-        try:
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            steps = conn.execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?",
-                                 [MIGRATION_SET]).fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
+    found = check_backup_file(path)
+    if found is None:
         raise InvalidInput("from", f"{path} is not a ward database backup (or it is damaged): "
-                           "choose another backup file.") from None
+                           "choose another backup file.")
+    ok, steps = found
     if ok != "ok" or not steps:
         raise InvalidInput("from", f"{path} failed its check ({ok}): choose another backup file.")
 
@@ -97,18 +161,12 @@ def restore(db_path: Path, backup: Path) -> Path:
     except OSError as exc:
         raise StorageProblem(f"The backup could not be put in place ({exc.strerror or exc}); the "
                              f"previous file is at {aside} if it was moved.") from None
-    with actionable_errors():
-        conn = sqlite3.connect(str(db_path))
-        try:
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            conn.execute("PRAGMA journal_mode = WAL")  # backups are kept in rollback mode
-        finally:
-            conn.close()
+    ok = check_restored(db_path)
     if ok != "ok":
         raise StorageProblem(f"The restored file failed its check ({ok}); the previous file is at "
                              f"{aside}.")
     return aside
 
 
-__all__ = ["after_daily", "backups_dir", "daily_backup", "daily_target", "damaged_advice",
-           "latest_backup", "restore"]
+__all__ = ["DailyBackups", "DailyCopy", "after_daily", "backup_file", "backups_dir", "daily_backup",
+           "daily_target", "damaged_advice", "file_integrity_problems", "latest_backup", "restore"]

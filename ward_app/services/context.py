@@ -21,7 +21,7 @@ from ward_app.domain.rules import Thresholds
 from ward_app.domain.text import lookup_text
 from ward_app.storage import people, settings
 from ward_app.storage.backup import damaged_advice
-from ward_app.storage.database import open_database
+from ward_app.storage.database import open_database, transaction
 from ward_app.storage.errors import StorageProblem, actionable_errors
 
 
@@ -91,24 +91,8 @@ class Context:
         checking then writing the same thing are serialised (waiting up to busy_timeout) instead
         of both passing the check; nested writes become savepoints.
         """
-        with actionable_errors():
-            if self.db.conn.in_transaction:
-                with self.db.atomic():
-                    yield self.db
-                return
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                if self.db.conn.in_transaction:
-                    self.db.execute("ROLLBACK")
-                raise
-            try:
-                self.db.execute("COMMIT")
-            except BaseException:
-                if self.db.conn.in_transaction:
-                    self.db.execute("ROLLBACK")
-                raise
+        with actionable_errors(), transaction(self.db):
+            yield self.db
 
     def close(self) -> None:
         self.db.close()

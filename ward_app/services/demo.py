@@ -13,20 +13,24 @@ if TYPE_CHECKING:  # imported through ward_app.storage, which keeps numpy out of
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
+from pathlib import Path
 
+from ward_app.domain.clock import ward_zone
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import Frequency, Indication, OrderAction, Route
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds, default
-from ward_app.services.admin import add_user
-from ward_app.services.context import Actor, Context
+from ward_app.services.admin import add_user, init_ward
+from ward_app.services.context import Actor, Context, resolve_actor
+from ward_app.services.demo_obs import observation_history
+from ward_app.services.demo_ward import DemoWard, HistoryBuilder, Profile
 from ward_app.services.patients import NewPatient, add_patient
 from ward_app.storage import audit, people
 from ward_app.storage import orders as order_repo
 from ward_app.storage import patients as patient_repo
 from ward_app.storage import pumps as pump_repo
+from ward_app.storage.database import open_database
 
 DEMO_PASSWORD = "ward-demo"
 
@@ -38,29 +42,6 @@ DEMO_USERS = (
     ("pharm.chen", "pharmacist", "Wei Chen, Ward Pharmacist"),
 )
 DEMO_NURSE = "nurse.jones"
-
-
-@dataclass(frozen=True)
-class Profile:
-    """One demo bed: who lies there and what baclofen they are on."""
-
-    name: str
-    age: int
-    route: str | None  # oral / enteral / intrathecal / None
-    dose_mg: float | None = None
-    freq: str | None = None
-    daily_mcg: float | None = None
-    conc: float | None = None  # ITB: mcg/mL in the reservoir
-    reservoir_ml: float | None = None
-    refilled_days_ago: int | None = None
-    indication: str = "spasticity"
-    override: str | None = None
-    flags: tuple[str, ...] = ()
-    sci: str | None = None
-    egfr: float | None = None
-    dialysis: bool = False
-    comeds: tuple[str, ...] = ()
-    weight: float | None = None
 
 
 PROFILES: tuple[Profile, ...] = (
@@ -104,21 +85,6 @@ PROFILES: tuple[Profile, ...] = (
     Profile("Aoife Mac Giolla Bhríde", 22, "oral", 15, "QDS", weight=70),
     Profile("Robert Ashworth", 81, None, flags=("fall_risk",), weight=74),
 )
-
-
-@dataclass
-class DemoWard:
-    """What the demo created, for the history builders."""
-
-    ctx: Context
-    rng: random.Random
-    days: int
-    now: datetime
-    users: dict[str, int]
-    patients: list[tuple[int, Profile]] = field(default_factory=list)
-
-
-HistoryBuilder = Callable[[DemoWard], None]
 
 
 def _order_history(ward: DemoWard) -> None:
@@ -280,22 +246,13 @@ def _administration_history(ward: DemoWard) -> None:
 
 
 #: One builder per feature, in the order they run. Later features append theirs here.
-def _observation_history(ward: DemoWard) -> None:
-    from ward_app.services.demo_obs import observation_history
-
-    observation_history(ward)
-
-
 HISTORY: list[HistoryBuilder] = [_order_history, _lab_and_comed_history, _pump_history,
-                                 _administration_history, _observation_history]
+                                 _administration_history, observation_history]
 
 
 def built_at(db: Database) -> datetime | None:
     """When the demo ward in this database was made (None if it is not a demo)."""
-    from ward_app.domain.clock import from_utc_text
-
-    row = db.execute("SELECT at FROM audit WHERE action = 'demo' ORDER BY id DESC LIMIT 1").fetchone()
-    return from_utc_text(row[0]) if row else None
+    return audit.latest_at(db, "demo")
 
 
 def _profiles(count: int) -> list[Profile]:
@@ -352,3 +309,57 @@ def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 
         audit.record(db, at=now, user_id=actor.id, action="demo", entity="ward",
                      detail={"patients": patients, "days": days, "seed": seed})
     return ward
+
+
+#: The name and time zone of a demo ward made without being asked for one (``gui --demo``).
+DEMO_WARD, DEMO_TZ = "Demo Ward", "Europe/London"
+
+
+def _remove_database(path: Path) -> None:
+    for extra in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        extra.unlink(missing_ok=True)
+
+
+def create_demo_database(
+    path: Path, *, clock: Callable[[], datetime], ward: str = DEMO_WARD, tz: str = DEMO_TZ,
+    user: str | None = None, patients: int = 24, days: int = 30, seed: int = 1,
+) -> DemoWard:
+    """A new ward database at ``path`` holding the demo ward, built by ``user`` (default: its
+    first admin); when building fails, nothing is left behind."""
+    ctx = init_ward(path, ward=ward, tz=tz, clock=clock)
+    try:
+        if user is not None:
+            ctx.actor = resolve_actor(ctx, user)
+        made = build_demo(ctx, patients=patients, days=days, seed=seed)
+    except BaseException:
+        ctx.close()
+        _remove_database(path)
+        raise
+    ctx.close()
+    return made
+
+
+def ensure_demo_database(path: Path, now_in: Callable[[tzinfo], datetime], *, patients: int = 24,
+                         days: int = 30, seed: int = 1) -> str:
+    """Make the demo ward at ``path`` on first use, and again when it was made on an earlier day
+    (its history ends when it was made, so an old demo would show only missed doses).
+    ``now_in(zone)`` is the present moment (a moment typed without an offset is read in
+    ``zone``, the ward's). Returns the demo nurse's user name."""
+    if path.exists() and path.stat().st_size > 0:
+        db, _ = open_database(path)
+        try:
+            made = built_at(db)
+            wards = people.wards(db)
+            zone = ward_zone(wards[0].tz) if wards else ward_zone("UTC")
+        finally:
+            db.close()
+        today = now_in(zone).astimezone(zone).date()
+        if made is not None and made.astimezone(zone).date() == today:
+            return DEMO_NURSE
+        if made is None:
+            raise Refused("demo.not_demo", f"{path} is not a demo ward database; nothing was "
+                          "changed. Open it without --demo, or give another --db.")
+        _remove_database(path)
+    create_demo_database(path, clock=lambda: now_in(ward_zone(DEMO_TZ)), patients=patients, days=days,
+                         seed=seed)
+    return DEMO_NURSE

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from ward_app.domain.news2 import news2, next_obs_interval
 from ward_app.domain.observations import MAS_STEPS, Acvpu, Observation, Poss, Sign
 from ward_app.domain.rules import Thresholds
+from ward_app.services.demo_ward import DemoWard, Profile
 from ward_app.storage import audit
 from ward_app.storage import observations as obs_repo
-
-if TYPE_CHECKING:
-    from ward_app.services.demo import DemoWard, Profile
+from ward_app.storage.administrations import not_given_due
 
 EARLY_WITHDRAWAL = "Björn Åkesson"
 OVER_SEDATED = "Dorothy Evans"
@@ -81,25 +79,13 @@ def _story(prof: Profile, taken: datetime, now: datetime, fields: dict) -> dict:
     return fields
 
 
-def _not_given(ward: DemoWard) -> dict[int, list[datetime]]:
-    """Due times of doses recorded as not given, per patient."""
-    from ward_app.domain.clock import from_utc_text
-
-    out: dict[int, list[datetime]] = {}
-    for pid, due in ward.ctx.db.execute(
-            "SELECT patient_id, due_at FROM administrations WHERE outcome IN "
-            "('held','refused','not_available','omitted') AND due_at IS NOT NULL"):
-        out.setdefault(pid, []).append(from_utc_text(due))
-    return out
-
-
 def observation_history(ward: DemoWard) -> None:
     """Every patient's observations for the demo window, on the schedule their NEWS2 sets."""
     db, now, rng = ward.ctx.db, ward.now, ward.rng
     t = Thresholds.defaults()
     nurses = [ward.users["nurse.jones"], ward.users["nurse.okafor"], ward.users["charge.silva"]]
     zone = ward.ctx.zone
-    not_given = _not_given(ward)
+    not_given = not_given_due(db)
     for pid, prof in ward.patients:
         b = _baseline(ward, prof)
         taken = now - timedelta(days=ward.days) + timedelta(minutes=rng.randint(0, 240))

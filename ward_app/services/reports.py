@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ward_app.reports.handover_sheet import handover_pdf
+from ward_app.reports.pdfinfo import page_count
 from ward_app.reports.taper_sheet import TaperSheet, taper_sheet_pdf
 from ward_app.services.context import Context
 from ward_app.services.tapers import TaperPreview, printed_by_name
@@ -36,3 +38,7 @@ def taper_sheet(ctx: Context, p: TaperPreview, prescriber: str,
 def taper_sheet_bytes(ctx: Context, p: TaperPreview, prescriber: str) -> bytes:
     """The taper sheet as PDF bytes (no file is written here)."""
     return taper_sheet_pdf(taper_sheet(ctx, p, prescriber))
+
+
+# The handover sheet is built by services.handover; the front ends print it with these.
+__all__ = ["Printing", "handover_pdf", "page_count", "printing", "taper_sheet", "taper_sheet_bytes"]

@@ -137,7 +137,7 @@ def set_ward_timezone(ctx: Context, tz: str) -> str:
         raise InvalidInput("tz", "This database has no ward yet.")
     now = ctx.now()
     with ctx.write() as db:
-        db.execute("UPDATE wards SET tz = ? WHERE id = ?", [str(zone), wards[0].id])
+        people.set_ward_tz(db, wards[0].id, str(zone))
         audit.record(db, at=now, user_id=actor.id, action="setting.change", entity="ward",
                      entity_id=wards[0].id, detail={"key": "ward.tz", "old": wards[0].tz,
                                                     "new": str(zone)})

@@ -79,3 +79,14 @@ def correction_of(db: Database, record_id: int) -> int | None:
         [record_id],
     ).fetchone()
     return int(row[0]) if row else None
+
+
+def not_given_due(db: Database) -> dict[int, list[datetime]]:
+    """Due times of the doses recorded as not given (held, refused, not available, omitted), per
+    patient."""
+    out: dict[int, list[datetime]] = {}
+    for pid, due in db.execute(
+            "SELECT patient_id, due_at FROM administrations WHERE outcome IN "
+            "('held','refused','not_available','omitted') AND due_at IS NOT NULL"):
+        out.setdefault(pid, []).append(from_utc_text(due))
+    return out

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ward_app.domain.clock import to_utc_text
+from ward_app.domain.clock import from_utc_text, to_utc_text
 
 
 def record(
@@ -52,3 +52,48 @@ def entries(db: Database, *, patient_id: int | None = None, limit: int = 1000) -
         item["detail"] = json.loads(item["detail"])
         out.append(item)
     return out
+
+
+def search(
+    db: Database, *, mrn: str | None = None, user: str | None = None,
+    since: datetime | None = None, before: datetime | None = None, limit: int = 2000,
+) -> list[tuple[Any, ...]]:
+    """Audit rows, newest first, as (id, at, user name or '(nobody)', action, entity, entity_id,
+    MRN, patient name, detail JSON); ``user`` matched without regard to case."""
+    where, params = ["1=1"], []
+    if mrn:
+        where.append("p.mrn = ?")
+        params.append(mrn)
+    if user:
+        where.append("u.name = ? COLLATE NOCASE")
+        params.append(user)
+    if since:
+        where.append("a.at >= ?")
+        params.append(to_utc_text(since))
+    if before:
+        where.append("a.at < ?")
+        params.append(to_utc_text(before))
+    return db.execute(
+        f"""SELECT a.id, a.at, coalesce(u.name, '(nobody)'), a.action, a.entity, a.entity_id,
+                   p.mrn, p.name, a.detail
+            FROM audit a LEFT JOIN users u ON u.id = a.user_id
+            LEFT JOIN patients p ON p.id = a.patient_id
+            WHERE {' AND '.join(where)} ORDER BY a.id DESC LIMIT ?""",
+        [*params, limit]).fetchall()
+
+
+def first_entry(db: Database, entity: str, entity_id: int) -> tuple[str, str, str] | None:
+    """(at, user name or '?', action) of the first audit entry about a record that is not a
+    correction: who made the original."""
+    row = db.execute(
+        "SELECT a.at, coalesce(u.name, '?'), a.action FROM audit a LEFT JOIN users u "
+        "ON u.id = a.user_id WHERE a.entity = ? AND a.entity_id = ? AND a.action NOT LIKE "
+        "'%entered_in_error' ORDER BY a.id LIMIT 1", [entity, entity_id]).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def latest_at(db: Database, action: str) -> datetime | None:
+    """When the newest audit entry of ``action`` was made (None if there is none)."""
+    row = db.execute("SELECT at FROM audit WHERE action = ? ORDER BY id DESC LIMIT 1",
+                     [action]).fetchone()
+    return from_utc_text(row[0]) if row else None

@@ -9,19 +9,16 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from ward_app.storage.database import read_only_uri
 from ward_app.storage.errors import StorageProblem, actionable_errors
+from ward_app.storage.files import read_only, read_only_uri
+from ward_app.storage.migrations import MIGRATION_SET
 
 
 def backup_file(db_path: Path, folder: Path, filename: str) -> Path:
     """Like ``backup_to``, on a connection of its own (read-only): for a worker thread, while the
     window keeps using its connection."""
-    with actionable_errors():
-        source = sqlite3.connect(read_only_uri(db_path), uri=True)
-    try:
+    with read_only(db_path) as source:
         return backup_to(Database(source), folder, filename)
-    finally:
-        source.close()
 
 
 def backup_to(db: Database, folder: Path, filename: str) -> Path:
@@ -55,6 +52,41 @@ def table_counts(conn: sqlite3.Connection) -> dict[str, int]:
         )
     ]
     return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in sorted(names)}
+
+
+def file_table_counts(path: Path) -> dict[str, int]:
+    """``table_counts`` of a database file, read on a read-only connection of its own."""
+    with actionable_errors(), read_only(path) as conn:
+        return table_counts(conn)
+
+
+def check_backup_file(path: Path) -> tuple[str, int] | None:
+    """(the integrity check's first line, 'ok' when sound; how many ward schema steps it has) of a
+    file offered as a backup, or None when it is not an SQLite database that can be read."""
+    try:
+        conn = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            steps = conn.execute("SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?",
+                                 [MIGRATION_SET]).fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return str(ok), int(steps)
+
+
+def check_restored(db_path: Path) -> str:
+    """The integrity check of a backup just put in place ('ok' when sound), leaving the file in
+    WAL mode as the app keeps it (backups are kept in rollback mode)."""
+    with actionable_errors():
+        conn = sqlite3.connect(str(db_path))
+        try:
+            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()
+    return str(ok)
 
 
 def backups_dir(db_path: Path) -> Path:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from ward_app.storage.backup import backup_to
 from ward_app.storage.errors import StorageProblem, actionable_errors
+from ward_app.storage.files import integrity, read_only, read_only_uri
 from ward_app.storage.migrations import MIGRATION_SET, known_names, migrations
 
 BUSY_TIMEOUT_MS = 5000
@@ -47,6 +51,42 @@ def enable_wal(conn: sqlite3.Connection, path: Path) -> None:
             f"The ward database at {path} cannot use write-ahead logging (journal mode "
             f"'{mode}'). Keep it on a local disk, not a network share."
         )
+
+
+def journal_mode(db: Database) -> str:
+    """The file's journal mode, lower case ('wal' is how the app keeps it)."""
+    return str(db.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+
+def foreign_keys_on(db: Database) -> bool:
+    return bool(db.execute("PRAGMA foreign_keys").fetchone()[0])
+
+
+@contextlib.contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """One transaction: all of it is saved, or none of it.
+
+    The outermost one takes the write lock at once (BEGIN IMMEDIATE), so two workstations
+    checking then writing the same thing are serialised (waiting up to busy_timeout) instead
+    of both passing the check; nested ones become savepoints.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    try:
+        db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 def applied_names(db: Database) -> list[str]:
@@ -87,13 +127,8 @@ class OpenReport:
 def file_integrity_problems(path: Path) -> list[str]:
     """The full integrity check of a database file on a read-only connection of its own (safe in
     a worker thread while the window works on its connection)."""
-    with actionable_errors():
-        conn = sqlite3.connect(read_only_uri(path), uri=True)
-        try:
-            found = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-        finally:
-            conn.close()
-    return [] if found == ["ok"] else found
+    with actionable_errors(), read_only(path) as conn:
+        return integrity(conn)
 
 
 def _has_pending(db: Database) -> bool:
@@ -118,12 +153,6 @@ def _refuse_newer(db: Database, path: Path) -> None:
             f"The ward database at {path} was made by a newer version of ward_app (schema steps "
             f"{', '.join(newer)} are unknown here). Nothing was changed; use the newer version."
         )
-
-
-def read_only_uri(path: Path) -> str:
-    """An SQLite URI opening ``path`` read-only. The path is percent-encoded: a folder named
-    'Ward #3' would otherwise open 'Ward ' (SQLite reads '#' and '?' as URI syntax)."""
-    return Path(path).absolute().as_uri() + "?mode=ro"
 
 
 def is_wal_file(path: Path) -> bool:
@@ -187,8 +216,6 @@ def open_database(
             if migrate:
                 pending = pending_names(db)
                 if pending and applied_names(db):
-                    from ward_app.storage.backup import backup_to
-
                     # microseconds and the process id: two workstations opening at once must not
                     # write the same backup file
                     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{os.getpid()}"

@@ -38,6 +38,10 @@ def wards(db: Database) -> list[WardRow]:
     return [WardRow(*r) for r in db.execute("SELECT id, name, tz FROM wards ORDER BY id")]
 
 
+def set_ward_tz(db: Database, ward_id: int, tz: str) -> None:
+    db.execute("UPDATE wards SET tz = ? WHERE id = ?", [tz, ward_id])
+
+
 def ward_by_name(db: Database, name: str) -> WardRow | None:
     row = db.execute("SELECT id, name, tz FROM wards WHERE name = ? COLLATE NOCASE", [name]).fetchone()
     return WardRow(*row) if row else None
