@@ -130,6 +130,8 @@ def test_a_check_that_cannot_run_still_lets_the_backup_happen(qtbot, demo_ward, 
     w = _window(qtbot, demo_ward)
     w.start_background_work()
     qtbot.waitUntil(_today_backup(demo_ward).exists, timeout=20_000)
+    # the copy's callback has run on the GUI thread (the worker is done before the window goes)
+    qtbot.waitUntil(lambda: "backup saved" in w.statusBar().currentMessage(), timeout=20_000)
     assert boxes == []
 
 
