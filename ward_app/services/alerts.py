@@ -21,6 +21,7 @@ from ward_app.domain.pump_alerts import RULES as PUMP_RULES
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.text import clean_text
+from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.snapshots import load_snapshots
 from ward_app.storage import acks, audit
@@ -72,7 +73,7 @@ def acknowledge(ctx: Context, alert_id: int, note: str | None = None) -> Alert:
         raise InvalidInput("id", f"There is no active alert {alert_id}: list them with "
                            "'ward-app alerts'.")
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.ACKS, current.patient_id) as db:
         acks.insert(db, patient_id=current.patient_id, rule=current.rule, key=current.key,
                     severity=int(current.severity), note=text, user_id=actor.id, at=now)
         audit.record(db, at=now, user_id=actor.id, action="alert.ack", entity="alert",

@@ -21,6 +21,7 @@ from ward_app.domain.orders import Frequency, Indication, OrderAction, Route
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds, default
 from ward_app.services.admin import add_user
+from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
 from ward_app.services.patients import NewPatient, add_patient
 from ward_app.storage import audit, people
@@ -324,7 +325,7 @@ def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 
     rng = random.Random(seed)
     now = ctx.now()
     today = now.astimezone(ctx.zone).date()
-    with ctx.write() as db:
+    with ctx.write(*Kind, ward=True) as db:
         users: dict[str, int] = {}
         for name, role, full in DEMO_USERS:
             existing = people.user_by_name(db, name)

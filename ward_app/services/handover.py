@@ -35,6 +35,7 @@ from ward_app.domain.roles import Action as Permission
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.schedule import due_doses
 from ward_app.services.board import BoardRow, ward_overview
+from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.tapers import printed_by_name
 from ward_app.storage import audit, people
@@ -262,7 +263,7 @@ def record_printed(ctx: Context, h: Handover, how: str, pages: int) -> None:
     """Audit who printed or saved the handover sheet, when, and for which moment."""
     actor = ctx.require(Permission.HANDOVER)
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.AUDIT) as db:
         audit.record(db, at=now, user_id=actor.id, action=f"handover.{how}", entity="handover",
                      detail={"ward": h.ward, "sheet_at": h.at.isoformat(), "pages": pages,
                              "patients": h.summary.patients})

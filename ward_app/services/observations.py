@@ -22,6 +22,7 @@ from ward_app.domain.patient import Flag, Patient
 from ward_app.domain.roles import Action
 from ward_app.domain.text import clean_text
 from ward_app.services.alerts import ward_alerts
+from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.patients import get_patient
 from ward_app.storage import audit
@@ -110,7 +111,7 @@ def add_observation(ctx: Context, new: NewObservation) -> Recorded:
     patient = get_patient(ctx, new.mrn)
     now = ctx.now()
     obs = validate(new, patient, now)
-    with ctx.write() as db:
+    with ctx.write(Kind.OBSERVATIONS, patient.id) as db:
         oid = repo.insert(db, obs, user_id=actor.id, at=now)
         score = news2(obs, Flag.HYPERCAPNIC in patient.flags) if obs.has_vitals else None
         audit.record(db, at=now, user_id=actor.id, action="obs.add", entity="observation",
@@ -140,7 +141,7 @@ def correct_observation(ctx: Context, obs_id: int, reason: str) -> int:
         if repo.is_corrected(ctx.db, obs_id):
             raise InvalidInput("id", f"Observation {obs_id} is already marked entered in error.")
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.OBSERVATIONS, original.patient_id) as db:
         cid = repo.insert_correction(db, original, reason=why, user_id=actor.id, at=now)
         audit.record(db, at=now, user_id=actor.id, action="obs.entered_in_error",
                      entity="observation", entity_id=obs_id, patient_id=original.patient_id,

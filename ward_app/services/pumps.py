@@ -25,6 +25,7 @@ from ward_app.domain.pump import (
 from ward_app.domain.roles import Action, can
 from ward_app.domain.text import clean_text
 from ward_app.services import orders as order_svc
+from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
 from ward_app.services.patients import get_patient
 from ward_app.storage import audit, people
@@ -92,7 +93,7 @@ def set_pump(ctx: Context, mrn: str, *, model: str | None = None, serial: str | 
         raise InvalidInput("model", "Nothing to change: give --model, --serial, --reservoir-ml, "
                            "--implant-date, --eri-date, --end-of-service or --alarm-ml.")
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.PUMP, patient.id) as db:
         if existing is None:
             pid = repo.insert_pump(
                 db, patient_id=patient.id, model=fields.get("model"),  # type: ignore[arg-type]
@@ -184,7 +185,7 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
             raise Refused("pump.order_change", "Changing the intrathecal order in a refill needs "
                           "a pharmacist: ask a pharmacist to witness the refill (their password "
                           "authorises the new order), or have the order changed first.")
-    with ctx.write() as db:
+    with ctx.write(Kind.PUMP, patient.id) as db:
         if not matches:
             ctx.actor, acting_nurse = prescriber, actor
             try:
@@ -223,7 +224,7 @@ def record_alarm(ctx: Context, mrn: str, kind: str, note: str | None = None,
     when = _when(ctx, heard_at, "at")
     text = _text(note, "note", 500)
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.PUMP, patient.id) as db:
         aid = repo.insert_alarm(db, pump_id=pump.id, kind=alarm_kind, heard_at=when, note=text,
                                 user_id=actor.id, at=now)
         audit.record(db, at=now, user_id=actor.id, action="pump.alarm", entity="pump_alarm",
