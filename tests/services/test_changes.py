@@ -332,3 +332,48 @@ def test_changes_combine():
     assert a.touches(1) and not a.touches(2) and (a | b).touches(99)
     assert a.any_of(Kind.DOSES, Kind.PUMP) and not a.any_of(Kind.PUMP)
     assert not Changes() and Changes.everything().ward
+
+
+def test_a_targeted_refresh_gives_the_same_rows_and_alerts_as_the_whole_ward(demo_ward):
+    """What the window shows after a write (only the changed patients worked out again) is what
+    a full refresh would show for them."""
+    from ward_app.services.board import board_rows, ward_overview
+
+    whole = ward_overview(demo_ward)
+    assert len(whole.rows) == 24
+    for row in whole.rows:
+        part = ward_overview(demo_ward, patient_ids=[row.patient_id])
+        assert part.rows == [row]
+        assert part.alerts == whole.alerts_for(row.patient_id)
+        assert alerts.ward_alerts(demo_ward, patient_ids=[row.patient_id]) == part.alerts
+    some = [r.patient_id for r in whole.rows[:3]]
+    assert board_rows(demo_ward, some) == whole.rows[:3]
+
+
+def test_board_counts_late_and_missed_from_the_record(demo_ward):
+    """Late/missed on the board are the MAR states, and agree with the dose alerts."""
+    whole = ward_overview_at(demo_ward)
+    for row in whole.rows:
+        rules = [a.rule for a in whole.alerts_for(row.patient_id)]
+        assert (row.late, row.missed) == (rules.count("dose.late"), rules.count("dose.missed"))
+    eleni = whole.row_for(_mrn(demo_ward, MISSED_TWO)[1])
+    assert eleni is not None and (eleni.late, eleni.missed) == (0, 2)
+    mar.give_dose(demo_ward, eleni.mrn, DUE_0800.isoformat())
+    assert ward_overview_at(demo_ward).row_for(eleni.patient_id).missed == 1  # type: ignore[union-attr]
+
+
+def ward_overview_at(ctx):
+    from ward_app.services.board import ward_overview
+
+    return ward_overview(ctx)
+
+
+def test_the_board_says_when_a_taper_is_running(demo_ward):
+    mrn, pid = _mrn(demo_ward, ORAL)
+    row = next(r for r in ward_board(demo_ward) if r.patient_id == pid)
+    assert not row.taper_active
+    with acting(demo_ward, "pharm.chen"):
+        tapers.apply(demo_ward, tapers.TaperParams(mrn=mrn, step_mg=5, every_days=3,
+                                                   start=NOW.date()), "Dr Who")
+    row = next(r for r in ward_board(demo_ward) if r.patient_id == pid)
+    assert row.taper_active and "taper" in row.dose

@@ -8,6 +8,7 @@ is raised again).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
@@ -54,12 +55,14 @@ def with_acks(ctx: Context, alerts: list[Alert]) -> list[Alert]:
     return out
 
 
-def ward_alerts(ctx: Context, now: datetime | None = None, *,
-                patient_id: int | None = None) -> list[Alert]:
+def ward_alerts(ctx: Context, now: datetime | None = None, *, patient_id: int | None = None,
+                patient_ids: Collection[int] | None = None) -> list[Alert]:
+    """Every active alert on the ward, or only those of ``patient_id`` / ``patient_ids`` (a
+    refresh after a write re-evaluates only the patients it changed)."""
     moment = now or ctx.now()
     t = ctx.thresholds()
     alerts: list[Alert] = []
-    for snapshot in load_snapshots(ctx, moment, t, patient_id):
+    for snapshot in load_snapshots(ctx, moment, t, patient_id, patient_ids=patient_ids):
         alerts.extend(patient_alerts(snapshot, moment, t))
     return most_severe_first(with_acks(ctx, alerts))
 

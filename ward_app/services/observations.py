@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from ward_app.domain.alerts import Alert
 from ward_app.domain.errors import InvalidInput
-from ward_app.domain.news2 import News2, news2, next_obs_interval
+from ward_app.domain.news2 import News2, news2
 from ward_app.domain.observations import (
     Acvpu,
     Observation,
@@ -172,12 +172,13 @@ def history(ctx: Context, patient: Patient, start: datetime, end: datetime) -> l
 
 def next_obs_due(ctx: Context, patient: Patient, at: datetime | None = None) -> datetime | None:
     """When the next full set of observations is due, from the latest NEWS2 (None: none yet)."""
+    from ward_app.services.vitals import latest_news2
+
     moment = at or ctx.now()
     rows = history(ctx, patient, moment - timedelta(days=30), moment + CLOCK_SLACK)
-    last = next((r for r in rows if r.score is not None and not r.entered_in_error), None)
-    if last is None or last.score is None:
-        return None
-    return last.observation.taken_at + next_obs_interval(last.score, ctx.thresholds())
+    latest = latest_news2([r.observation for r in rows if not r.entered_in_error],
+                          Flag.HYPERCAPNIC in patient.flags, ctx.thresholds(), moment)
+    return latest.next_due if latest else None
 
 
 __all__ = ["NewObservation", "ObservationRow", "Recorded", "add_observation",

@@ -4,6 +4,7 @@ action), alarms heard, and the countdown view the chart and the board show."""
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -259,13 +260,23 @@ def pump_view(ctx: Context, patient: Patient) -> PumpView | None:
                     eri, end)
 
 
-def pump_states(ctx: Context, now: datetime) -> dict[int, PumpState]:
-    """Every patient's pump with its last two refills and recent alarms, by patient id (for the
-    alert rules and the board)."""
+def pump_states(ctx: Context, now: datetime,
+                patient_ids: Collection[int] | None = None) -> dict[int, PumpState]:
+    """Every patient's pump (or only those of ``patient_ids``) with its last two refills and
+    recent alarms, by patient id (for the alert rules and the board)."""
+    since = now - ALARM_LOOKBACK
     with actionable_errors():
+        if patient_ids is not None:  # a few patients: their pumps only, one by one
+            out = {}
+            for pid in patient_ids:
+                pump = repo.pump_for_patient(ctx.db, pid)
+                if pump is not None:
+                    out[pid] = PumpState(pump, tuple(repo.refills(ctx.db, pump.id, 2)), tuple(
+                        repo.alarms_since(ctx.db, since, pump.id).get(pump.id, ())))
+            return out
         pumps = repo.all_pumps(ctx.db)
         latest = repo.latest_refills(ctx.db, 2)
-        alarms = repo.alarms_since(ctx.db, now - ALARM_LOOKBACK)
+        alarms = repo.alarms_since(ctx.db, since)
     return {pid: PumpState(p, tuple(latest.get(p.id, ())), tuple(alarms.get(p.id, ())))
             for pid, p in pumps.items()}
 
