@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ward_app.domain.pump import ALARM_LABELS, Refill
 from ward_app.gui.looks import INK
+from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pump_dialogs import AlarmDialog, PumpDetailsDialog, RefillDialog
 from ward_app.services import pumps as svc
 from ward_app.services.context import Context
@@ -85,9 +86,10 @@ class PumpPanel(QWidget):
 
     changed = Signal()
 
-    def __init__(self, ctx: Context, parent=None):
+    def __init__(self, ctx: Context, parent=None, *, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.patient = None
         self.view: svc.PumpView | None = None
         self.summary = QLabel(self)
@@ -200,13 +202,14 @@ class PumpPanel(QWidget):
     def record_refill(self) -> None:
         if self.view is not None and self.patient is not None:
             last = self.view.refills[0] if self.view.refills else None
-            self._run(RefillDialog(self.ctx, self.patient, self.view.pump, self, last=last))
+            self._run(RefillDialog(self.ctx, self.patient, self.view.pump, self, last=last,
+                                   ops=self.ops))
 
     def record_alarm(self) -> None:
         if self.patient is not None:
-            self._run(AlarmDialog(self.ctx, self.patient, self))
+            self._run(AlarmDialog(self.ctx, self.patient, self, ops=self.ops))
 
     def edit_details(self) -> None:
         if self.patient is not None:
             self._run(PumpDetailsDialog(self.ctx, self.patient,
-                                        self.view.pump if self.view else None, self))
+                                        self.view.pump if self.view else None, self, ops=self.ops))

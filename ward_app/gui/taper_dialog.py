@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from ward_app.domain.errors import WardError
 from ward_app.domain.patient import Patient
 from ward_app.domain.taper import TaperPlan, amount_text
+from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pdf_preview import PdfPreview
 from ward_app.gui.worker import Job, run_in_background
 from ward_app.reports.taper_sheet import taper_sheet_pdf
@@ -95,9 +96,10 @@ class PlanModel(QAbstractTableModel):
 
 
 class TaperDialog(QDialog):
-    def __init__(self, ctx: Context, patient: Patient, parent=None):
+    def __init__(self, ctx: Context, patient: Patient, parent=None, *, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.patient = patient
         self.current: svc.TaperPreview | None = None
         self.applied_id: int | None = None
@@ -304,7 +306,8 @@ class TaperDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            _p, self.applied_id = svc.apply(self.ctx, self.params(), prescriber)
+            params = self.params()
+            _p, self.applied_id = self.ops.run(lambda: svc.apply(self.ctx, params, prescriber))
         except WardError as exc:
             self.error.setText(f"⚠ {exc}")
             self.error.show()

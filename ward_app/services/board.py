@@ -86,6 +86,16 @@ class WardOverview:
     def alerts_for(self, patient_id: int) -> list[Alert]:
         return [a for a in self.alerts if a.patient_id == patient_id]
 
+    def replacing(self, part: WardOverview, patient_ids: Collection[int]) -> WardOverview:
+        """This overview with the rows and alerts of ``patient_ids`` taken from ``part`` (a
+        refresh of those patients only; one no longer found drops out)."""
+        ids = set(patient_ids)
+        rows = [r for r in self.rows if r.patient_id not in ids] + part.rows
+        rows.sort(key=lambda r: (r.ward, bed_key(r.bed)))
+        alerts = [a for a in self.alerts if a.patient_id not in ids] + part.alerts
+        snapshots = [s for s in self.snapshots if s.patient.id not in ids] + part.snapshots
+        return WardOverview(part.at, rows, most_severe_first(alerts), snapshots)
+
 
 _LEVEL = {Response.HIGH: 3, Response.MEDIUM: 2, Response.LOW_MEDIUM: 2, Response.LOW: 1}
 
