@@ -236,7 +236,7 @@ def record_alarm(ctx: Context, mrn: str, kind: str, note: str | None = None,
 
 @dataclass(frozen=True)
 class PumpView:
-    """Everything the pump panel shows."""
+    """Everything the pump panel shows, worked out as of ``at``."""
 
     pump: Pump
     refills: list[Refill] = field(default_factory=list)  # newest first
@@ -244,20 +244,46 @@ class PumpView:
     alarms: list[PumpAlarm] = field(default_factory=list)  # active ones
     eri: date | None = None
     end_of_service: date | None = None
+    at: datetime | None = None
+    alarm_in_days: float | None = None  # from ``at`` to the low-reservoir alarm date
+    refill_in_days: int | None = None  # ward days from ``at`` to the refill-by date (< 0: overdue)
+    empty: bool = False  # the reservoir is worked out to be empty
+    past_eri: bool = False  # the battery is past its elective replacement date
+
+    @property
+    def alarm_soon(self) -> bool:
+        """The alarm date is two days away or less (or passed)."""
+        return self.alarm_in_days is not None and self.alarm_in_days <= ALARM_SOON_DAYS
+
+    @property
+    def refill_soon(self) -> bool:
+        """The refill-by date is a week away or less (or passed)."""
+        return self.refill_in_days is not None and self.refill_in_days <= REFILL_SOON_DAYS
 
 
-def pump_view(ctx: Context, patient: Patient) -> PumpView | None:
+#: When the panel marks the countdown: the alarm date in red, the refill-by date in amber.
+ALARM_SOON_DAYS = 2
+REFILL_SOON_DAYS = 7
+
+
+def pump_view(ctx: Context, patient: Patient, at: datetime | None = None) -> PumpView | None:
+    now = at or ctx.now()
     with actionable_errors():
         pump = repo.pump_for_patient(ctx.db, patient.id)
         if pump is None:
             return None
         history = repo.refills(ctx.db, pump.id, 50)
-        alarms = repo.alarms_since(ctx.db, ctx.now() - ALARM_LOOKBACK, pump.id).get(pump.id, [])
+        alarms = repo.alarms_since(ctx.db, now - ALARM_LOOKBACK, pump.id).get(pump.id, [])
     t = ctx.thresholds()
     eri, end = pump.eri_and_end(t)
     dates = pump_dates(history[-1], t, ctx.zone, end) if history else None
-    return PumpView(pump, list(reversed(history)), dates, active_alarms(alarms, history, pump),
-                    eri, end)
+    today = now.astimezone(ctx.zone).date()
+    return PumpView(
+        pump, list(reversed(history)), dates, active_alarms(alarms, history, pump), eri, end, now,
+        alarm_in_days=dates.days_left(now) if dates else None,
+        refill_in_days=(dates.refill_by - today).days if dates else None,
+        empty=dates is not None and now >= dates.empty_at,
+        past_eri=eri is not None and today >= eri)
 
 
 def pump_states(ctx: Context, now: datetime,
