@@ -127,3 +127,21 @@ def test_a_setting_refreshes_everything(qtbot, window, demo_ward, monkeypatch):
     with acting(demo_ward, "admin"):
         window.ops.run(lambda: settings.set_setting(demo_ward, "dose.window_min", "45"))
     assert asked == [None]
+
+
+def test_a_slow_use_case_runs_on_a_worker_and_its_changes_refresh_the_window(qtbot, window,
+                                                                            demo_ward):
+    row = eleni_row(demo_ward)
+    results: list[object] = []
+    with qtbot.waitSignal(window.ops.changed, timeout=10_000) as announced:
+        job = window.ops.start(lambda ctx: mar_svc.give_dose(ctx, row.mrn, DUE_0800.isoformat()),
+                               results.append, results.append)
+    qtbot.waitUntil(lambda: bool(results), timeout=10_000)
+    assert job is not None and announced.args == [Changes.of(Kind.DOSES, patients=[row.patient_id])]
+    assert results[0].patient.id == row.patient_id  # type: ignore[attr-defined]
+    assert _board_overdue(window) == "1 missed"  # read back on the window's own connection
+    failures: list[object] = []
+    window.ops.start(lambda ctx: mar_svc.give_dose(ctx, row.mrn, DUE_0800.isoformat()),
+                     failures.append, failures.append)
+    qtbot.waitUntil(lambda: bool(failures), timeout=10_000)
+    assert isinstance(failures[0], InvalidInput) and "already recorded" in str(failures[0])
