@@ -354,8 +354,18 @@ def test_board_counts_late_and_missed_from_the_record(demo_ward):
     """Late/missed on the board are the MAR states, and agree with the dose alerts."""
     whole = ward_overview_at(demo_ward)
     for row in whole.rows:
-        rules = [a.rule for a in whole.alerts_for(row.patient_id)]
+        found = whole.alerts_for(row.patient_id)
+        rules = [a.rule for a in found]
         assert (row.late, row.missed) == (rules.count("dose.late"), rules.count("dose.missed"))
+        assert row.obs_overdue == any(a.rule == "monitoring.overdue" and ":obs" in a.key
+                                      for a in found)
+    from ward_app.services.board import ward_overview
+
+    later = ward_overview(demo_ward, NOW + timedelta(hours=8))  # some sets fall due meanwhile
+    for row in later.rows:
+        assert row.obs_overdue == any(a.rule == "monitoring.overdue" and ":obs" in a.key
+                                      for a in later.alerts_for(row.patient_id))
+    assert any(r.obs_overdue for r in later.rows)
     eleni = whole.row_for(_mrn(demo_ward, MISSED_TWO)[1])
     assert eleni is not None and (eleni.late, eleni.missed) == (0, 2)
     mar.give_dose(demo_ward, eleni.mrn, DUE_0800.isoformat())
