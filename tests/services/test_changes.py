@@ -331,7 +331,7 @@ def test_changes_combine():
     assert (a | b) == Changes(frozenset({1, 2}), frozenset({Kind.DOSES, Kind.ACKS}), True)
     assert a.touches(1) and not a.touches(2) and (a | b).touches(99)
     assert a.any_of(Kind.DOSES, Kind.PUMP) and not a.any_of(Kind.PUMP)
-    assert not Changes() and Changes.everything().ward
+    assert not Changes() and Changes.everything().ward and Changes(ward=True)
 
 
 def test_a_targeted_refresh_gives_the_same_rows_and_alerts_as_the_whole_ward(demo_ward):

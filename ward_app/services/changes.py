@@ -49,7 +49,7 @@ class Changes:
                        self.ward or other.ward)
 
     def __bool__(self) -> bool:
-        return bool(self.kinds)
+        return bool(self.kinds or self.patient_ids or self.ward)
 
     def touches(self, patient_id: int) -> bool:
         """Whether anything shown about this patient may have changed."""
