@@ -83,8 +83,8 @@ def _mark_transactions(ctx: Context, report: Report) -> None:
     original = ctx.write
 
     @contextlib.contextmanager
-    def write() -> Iterator[Any]:
-        with original() as db:
+    def write(*what: Any, **kw: Any) -> Iterator[Any]:
+        with original(*what, **kw) as db:
             report.write("begin")
             yield db
 

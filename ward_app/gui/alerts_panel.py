@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ward_app.domain.alerts import Alert, Severity
 from ward_app.domain.errors import WardError
 from ward_app.gui.looks import INK, SEVERITY_BACKGROUND, SEVERITY_TEXT, severity_icon
+from ward_app.gui.ops import Ops, runner
 from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
 from ward_app.gui.tables import table_view
 from ward_app.services.alerts import acknowledge
@@ -96,9 +97,10 @@ class AlertsPanel(QWidget):
     patient_requested = Signal(int)
     acknowledged = Signal()
 
-    def __init__(self, zone: tzinfo, parent=None, *, ctx=None):
+    def __init__(self, zone: tzinfo, parent=None, *, ctx=None, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self) if ctx is not None else None
         self.model = AlertsModel(zone, parent=self)
         self.summary = QLabel(self)
         self.summary.setAccessibleName("Alert summary")
@@ -200,7 +202,8 @@ class AlertsPanel(QWidget):
 
     def acknowledge(self, a: Alert, note: str | None) -> bool:
         try:
-            acknowledge(self.ctx, a.id, note)
+            assert self.ops is not None
+            self.ops.run(lambda: acknowledge(self.ctx, a.id, note))
         except WardError as exc:
             QMessageBox.warning(self, "Not acknowledged", str(exc))
             return False

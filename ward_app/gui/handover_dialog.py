@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ward_app.domain.errors import WardError
 from ward_app.domain.handover import Handover
+from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pdf_preview import PdfPreview
 from ward_app.gui.worker import Job, run_in_background
 from ward_app.reports.handover_sheet import handover_pdf
@@ -25,9 +26,10 @@ from ward_app.services.handover import build_handover, record_printed
 
 
 class HandoverDialog(QDialog):
-    def __init__(self, ctx: Context, parent=None):
+    def __init__(self, ctx: Context, parent=None, *, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.sheet: Handover | None = None
         self._job: Job | None = None
         self.setWindowTitle("Shift handover")
@@ -99,7 +101,8 @@ class HandoverDialog(QDialog):
     def _audit(self, how: str) -> None:
         if self.sheet is not None:
             try:
-                record_printed(self.ctx, self.sheet, how, self.preview.page_count())
+                sheet, pages = self.sheet, self.preview.page_count()
+                self.ops.run(lambda: record_printed(self.ctx, sheet, how, pages))
             except WardError as exc:
                 self.status.setText(f"⚠ Printed, but not recorded in the audit: {exc}")
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ward_app.domain.errors import WardError
 from ward_app.gui.form_parts import problem_label, show_problem
+from ward_app.gui.ops import Ops, runner
 from ward_app.services.auth import login
 from ward_app.services.context import Actor, Context
 
@@ -25,9 +26,10 @@ class LoginDialog(QDialog):
     """``actor`` is set when a user logged in successfully."""
 
     def __init__(self, ctx: Context, parent=None, *, ward: str = "", locked_by: Actor | None = None,
-                 demo_hint: str | None = None):
+                 demo_hint: str | None = None, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.actor: Actor | None = None
         self.setWindowTitle("ward_app — locked" if locked_by else "ward_app — log in")
         self.setAccessibleName("Log in")
@@ -99,7 +101,8 @@ class LoginDialog(QDialog):
 
     def submit(self) -> None:
         try:
-            self.actor = login(self.ctx, self.name.text(), self.password.text())
+            name, password = self.name.text(), self.password.text()
+            self.actor = self.ops.run(lambda: login(self.ctx, name, password))
         except WardError as exc:
             self.password.clear()
             show_problem(self.error, str(exc))

@@ -1,5 +1,7 @@
-"""The main window: the ward board, the alerts panel and patient charts, refreshed after every
-change and at least once a minute (alerts depend on the clock, not only on data)."""
+"""The main window: the ward board, the alerts panel and patient charts. Every write goes through
+one runner (``gui/ops.py``); what it changed is refreshed once, for the patients it changed
+(``apply_changes``). Everything is refreshed once a minute (alerts depend on the clock, not only
+on data), on F5, and after a change to the whole ward (a setting)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from ward_app.domain.roles import Action
 from ward_app.gui.alarm import AlarmBanner, AlertSound, new_alarm_keys
 from ward_app.gui.alerts_panel import AlertsPanel
 from ward_app.gui.login_dialog import LoginDialog
+from ward_app.gui.ops import Ops
 from ward_app.gui.permissions import allow
 from ward_app.gui.session import IdleWatch, ParkedForms
 from ward_app.gui.ward_board import WardBoardPanel
@@ -25,6 +28,7 @@ from ward_app.resources import resource_path
 from ward_app.services import people
 from ward_app.services.backups import DailyBackups, backup_file, damaged_advice, file_integrity_problems
 from ward_app.services.board import BoardRow, WardOverview, ward_overview
+from ward_app.services.changes import Changes, Kind
 from ward_app.services.context import Context
 from ward_app.services.errors import StorageProblem
 
@@ -50,6 +54,8 @@ class MainWindow(QMainWindow):
         self._alarm_keys: set[str] = set()
         self.charts: dict[int, PatientChart] = {}
         self.overview: WardOverview | None = None
+        self.ops = Ops(ctx, self)  # every write the window makes, then one refresh
+        self.ops.changed.connect(self.apply_changes)
         wards = people.wards(ctx.db)
         self.ward_name = wards[0].name if wards else "no ward"
         self.setWindowTitle(f"{self.ward_name} — ward_app")
@@ -69,9 +75,8 @@ class MainWindow(QMainWindow):
         self.board.table.activated.connect(self._open_from_board)
         self.board.table.doubleClicked.connect(self._open_from_board)
 
-        self.alerts = AlertsPanel(ctx.zone, self, ctx=ctx)
+        self.alerts = AlertsPanel(ctx.zone, self, ctx=ctx, ops=self.ops)
         self.alerts.patient_requested.connect(self.open_chart)
-        self.alerts.acknowledged.connect(self.refresh)
         self.alerts_dock = QDockWidget("Alerts", self)
         self.alerts_dock.setObjectName("alertsDock")
         self.alerts_dock.setWidget(self.alerts)
@@ -254,17 +259,50 @@ class MainWindow(QMainWindow):
             self, lambda: backup_file(copy.db_path, copy.folder, copy.name), done, failed))
 
     def refresh(self) -> None:
+        """Everything again: the minute timer, F5, a change to the whole ward."""
         if self._backups_on:
             self._daily_backup()  # a new ward day since the window opened, or a retry
         try:
             overview = ward_overview(self.ctx)
         except WardError as exc:
-            self.updated_label.setText("NOT UPDATED")
-            self._status(f"Not refreshed: {exc}", 60_000)
-            if isinstance(exc, StorageProblem):
-                self._say_storage_problem(exc)
+            self._not_refreshed(exc)
             return
         self._storage_problem = None
+        self._show(overview)
+        self.updated_label.setText(
+            f"Updated {overview.at.astimezone(self.ctx.zone):%H:%M}")
+        for chart in list(self.charts.values()):
+            if chart.isVisible():
+                chart.apply_changes(Changes.everything(), overview)
+
+    #: What the board, the alerts and the charts show; users and audit lines they do not.
+    SHOWN = (Kind.DOSES, Kind.OBSERVATIONS, Kind.ORDERS, Kind.PUMP, Kind.PATIENT, Kind.ACKS)
+
+    def apply_changes(self, changes: Changes) -> None:
+        """After a write: the changed patients' rows and alerts worked out again and merged into
+        the board and the alerts panel, and each open chart told (it ignores other patients)."""
+        if changes.ward or changes.any_of(Kind.SETTINGS) or self.overview is None:
+            self.refresh()
+            return
+        if not (changes.any_of(*self.SHOWN) and changes.patient_ids):
+            return
+        try:
+            part = ward_overview(self.ctx, patient_ids=changes.patient_ids)
+        except WardError as exc:
+            self._not_refreshed(exc)
+            return
+        self._show(self.overview.replacing(part, changes.patient_ids))
+        for chart in list(self.charts.values()):
+            if chart.isVisible():
+                chart.apply_changes(changes, part)
+
+    def _not_refreshed(self, exc: WardError) -> None:
+        self.updated_label.setText("NOT UPDATED")
+        self._status(f"Not refreshed: {exc}", 60_000)
+        if isinstance(exc, StorageProblem):
+            self._say_storage_problem(exc)
+
+    def _show(self, overview: WardOverview) -> None:
         self.overview = overview
         self.board.set_rows(overview.rows, overview.at)
         self.alerts.set_alerts(overview.alerts)
@@ -279,12 +317,6 @@ class MainWindow(QMainWindow):
         rows = overview.rows
         self.count_label.setText(
             f"{len(rows)} patient{'s' if len(rows) != 1 else ''}" if rows else "no patients")
-        self.updated_label.setText(
-            f"Updated {overview.at.astimezone(self.ctx.zone):%H:%M}")
-        by_id = {r.patient_id: r for r in rows}
-        for pid, chart in list(self.charts.items()):
-            if pid in by_id and chart.isVisible():
-                chart.refresh(by_id[pid])
 
     def _status(self, text: str, ms: int) -> None:
         """A status-bar message; one given before the window is shown waits until it is (shown
@@ -323,7 +355,7 @@ class MainWindow(QMainWindow):
         for form in forms:
             form.setWindowOpacity(0.0)  # out of sight behind the lock, still exactly as typed
         try:
-            dialog = LoginDialog(self.ctx, self, locked_by=previous)
+            dialog = LoginDialog(self.ctx, self, locked_by=previous, ops=self.ops)
             dialog.exec()
             user = dialog.actor or previous
         finally:
@@ -351,15 +383,12 @@ class MainWindow(QMainWindow):
     def show_settings(self) -> None:
         from ward_app.gui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.ctx, self)
-        dialog.exec()
-        if dialog.changed:
-            self.refresh()
+        SettingsDialog(self.ctx, self, ops=self.ops).exec()  # a change refreshes everything
 
     def print_handover(self) -> HandoverDialog:
         from ward_app.gui.handover_dialog import HandoverDialog  # reportlab: loaded when needed
 
-        dialog = HandoverDialog(self.ctx, self)
+        dialog = HandoverDialog(self.ctx, self, ops=self.ops)
         dialog.setModal(True)
         dialog.show()
         return dialog
@@ -392,8 +421,7 @@ class MainWindow(QMainWindow):
             return None
         chart = self.charts.get(patient_id)
         if chart is None:
-            chart = PatientChart(self.ctx, row, self)
-            chart.changed.connect(self.refresh)
+            chart = PatientChart(self.ctx, row, self, ops=self.ops)
             self.charts[patient_id] = chart
         else:
             chart.refresh(row)

@@ -44,6 +44,7 @@ from ward_app.domain.observations import (
 from ward_app.domain.patient import Flag, Patient
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_problem
 from ward_app.gui.looks import INK, SCORE_BACKGROUND
+from ward_app.gui.ops import Ops, runner
 from ward_app.services import observations as obs_svc
 from ward_app.services.context import Context
 
@@ -72,9 +73,10 @@ def _number(text: str) -> float | None:
 class ObservationDialog(QDialog):
     """Record one set of observations for a patient."""
 
-    def __init__(self, ctx: Context, patient: Patient, parent=None):
+    def __init__(self, ctx: Context, patient: Patient, parent=None, *, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.patient = patient
         self.recorded: obs_svc.Recorded | None = None
         self.hypercapnic = Flag.HYPERCAPNIC in patient.flags
@@ -337,7 +339,8 @@ class ObservationDialog(QDialog):
 
     def submit(self) -> None:
         try:
-            self.recorded = obs_svc.add_observation(self.ctx, self.new_observation())
+            new = self.new_observation()
+            self.recorded = self.ops.run(lambda: obs_svc.add_observation(self.ctx, new))
         except WardError as exc:
             self.show_problem(str(exc))
             return

@@ -1,8 +1,11 @@
-"""A patient's chart: who they are, their order, their alerts, the MAR grid and its history."""
+"""A patient's chart: who they are, their order, their alerts, the MAR grid and its history.
+
+Every write made here goes through the window's runner (``gui/ops.py``); when it says what
+changed, the chart reloads only its tabs that show it (a dose: the MAR; observations: their tab;
+a refill: the pump tab) and takes its heading and alerts from the window's refresh."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -26,6 +29,7 @@ from ward_app.gui.looks import SEVERITY_TEXT
 from ward_app.gui.mar_panel import OPEN_STATES, MarGridModel, MarHistoryModel
 from ward_app.gui.observation_dialog import ObservationDialog
 from ward_app.gui.observations_panel import ObservationHistoryModel
+from ward_app.gui.ops import Ops
 from ward_app.gui.patient_details_dialog import PatientDetailsDialog
 from ward_app.gui.permissions import allow
 from ward_app.gui.pump_panel import PumpPanel
@@ -35,25 +39,43 @@ from ward_app.gui.taper_dialog import TaperDialog
 from ward_app.gui.trend_chart import TrendChart
 from ward_app.services import observations as obs_svc
 from ward_app.services import tapers
-from ward_app.services.alerts import ward_alerts
-from ward_app.services.board import BoardRow
+from ward_app.services.board import BoardRow, WardOverview, ward_overview
+from ward_app.services.changes import Changes, Kind
+from ward_app.services.chart import (  # DAYS_SHOWN: what the grid shows (tests read it here)
+    DAYS_SHOWN,  # noqa: F401
+    OBS_HOURS,
+    mar_view,
+    observations_line,
+    observations_view,
+)
 from ward_app.services.context import Context
-from ward_app.services.mar import MarEntry, mar_entries
+from ward_app.services.mar import MarEntry
 from ward_app.services.patients import get_patient
 
-DAYS_SHOWN = 7
-OBS_HOURS = 72  # observation history and trends shown
+#: What each part of the chart shows, by the kinds of change that reach it.
+MAR_KINDS = (Kind.DOSES, Kind.ORDERS)
+OBS_KINDS = (Kind.OBSERVATIONS,)
+PUMP_KINDS = (Kind.PUMP, Kind.ORDERS)
+EVERYTHING = (Kind.PATIENT, Kind.SETTINGS)  # flags change NEWS2 scoring; settings, every state
 
 
 class PatientChart(QWidget):
-    """A window per patient. ``changed`` is emitted after anything is recorded."""
+    """A window per patient. ``changed`` (Changes) is emitted once the chart has shown a change.
 
-    changed = Signal()
+    In the main window, the window's runner is passed in and the window calls ``apply_changes``
+    with its refreshed rows and alerts; on its own (tests), the chart runs its writes itself
+    and works out its row and alerts for its patient."""
 
-    def __init__(self, ctx: Context, row: BoardRow, parent=None):
+    changed = Signal(object)
+
+    def __init__(self, ctx: Context, row: BoardRow, parent=None, *, ops: Ops | None = None):
         super().__init__(parent, Qt.WindowType.Window)
         self.ctx = ctx
         self.row = row
+        if ops is None:
+            ops = Ops(ctx, self)
+            ops.changed.connect(self.apply_changes)
+        self.ops = ops
         self.patient: Patient = get_patient(ctx, row.mrn)
         self.setWindowTitle(f"{row.name} — bed {row.bed} — chart")
         self.setObjectName("patientChart")
@@ -157,8 +179,7 @@ class PatientChart(QWidget):
         self.tabs.addTab(split, "Medi&cation record")
         self.tabs.addTab(obs_page, "Obser&vations")
         self.tabs.addTab(self.trends, "&Trends")
-        self.pump_panel = PumpPanel(ctx, self)
-        self.pump_panel.changed.connect(self._pump_changed)
+        self.pump_panel = PumpPanel(ctx, self, ops=self.ops)
         self.tabs.addTab(self.pump_panel, "&Pump")
 
         layout = QVBoxLayout(self)
@@ -170,34 +191,65 @@ class PatientChart(QWidget):
         self.refresh()
 
     def refresh(self, row: BoardRow | None = None) -> None:
-        if row is not None:
+        """Everything again (opening the chart, F5); ``row``: the patient's board row, if known."""
+        if isinstance(row, BoardRow):  # (a QAction's triggered passes ``checked`` here)
             self.row = row
+        self._show(Changes.everything(), None)
+
+    def apply_changes(self, changes: Changes, overview: WardOverview | None = None) -> None:
+        """Show what a write changed, if it is about this patient: only the tabs it reaches.
+        ``overview`` is the window's refresh (this patient's row and alerts in it)."""
+        if not changes.touches(self.row.patient_id):
+            return
+        part = None
+        if overview is not None:
+            found = overview.row_for(self.row.patient_id)
+            if found is None:
+                return
+            part = (found, overview)
+        if self._show(changes, part):
+            self.changed.emit(changes)
+
+    def _show(self, changes: Changes, part: tuple[BoardRow, WardOverview] | None) -> bool:
+        everything = changes.ward or changes.any_of(*EVERYTHING)
         try:
-            self.patient = get_patient(self.ctx, self.row.mrn)
-            now = self.ctx.now()
-            today = now.astimezone(self.ctx.zone).date()
-            days = [today - timedelta(days=i) for i in range(DAYS_SHOWN - 1, -1, -1)]
-            start = datetime.combine(days[0], time(0)).replace(tzinfo=self.ctx.zone)
-            end = datetime.combine(today + timedelta(days=1), time(0)).replace(tzinfo=self.ctx.zone)
-            entries = mar_entries(self.ctx, self.patient, start, end)
-            alerts = ward_alerts(self.ctx, now, patient_id=self.patient.id)
-            obs_start = now - timedelta(hours=OBS_HOURS)
-            obs_rows = obs_svc.history(self.ctx, self.patient, obs_start, now + obs_svc.CLOCK_SLACK)
-            obs_due = obs_svc.next_obs_due(self.ctx, self.patient, now)
+            if part is None:
+                overview = ward_overview(self.ctx, patient_ids=[self.row.patient_id])
+                found = overview.row_for(self.row.patient_id)
+                if found is None:
+                    return False
+            else:
+                found, overview = part
+            self.row = found
+            now = overview.at
+            if everything:
+                self.patient = get_patient(self.ctx, self.row.mrn)
+            mar = mar_view(self.ctx, self.patient, now) if everything or changes.any_of(
+                *MAR_KINDS) else None
+            obs = observations_view(self.ctx, self.patient, now) if everything or changes.any_of(
+                *OBS_KINDS) else None
+            if everything or changes.any_of(*PUMP_KINDS):
+                self.pump_panel.refresh(self.patient, now)
         except WardError as exc:
             QMessageBox.warning(self, "Chart not refreshed", str(exc))
-            return
-        r = self.row
+            return False
+        self._show_heading(self.row, overview.alerts_for(self.row.patient_id), now)
+        if obs is not None:
+            self.obs_model.set_rows(obs.rows)
+            self.trends.set_rows(obs.rows, obs.start, obs.end)
+        if mar is not None:
+            keep = self.grid.currentIndex()
+            self.grid_model.set_entries(mar.entries, mar.days)
+            self.history_model.set_entries(mar.entries)
+            if keep.isValid() and keep.row() < self.grid_model.rowCount():
+                self.grid.setCurrentIndex(self.grid_model.index(keep.row(), keep.column()))
+            else:
+                self._select_first_open()
+        return True
+
+    def _show_heading(self, r: BoardRow, alerts, now) -> None:
         flags = ", ".join(r.flags) or "none"
-        latest = next((x for x in obs_rows if x.score is not None and not x.entered_in_error), None)
-        if latest is None or latest.score is None:
-            news = "no vital signs in the last 72 h"
-        else:
-            taken = latest.observation.taken_at.astimezone(self.ctx.zone)
-            news = f"{latest.score.text()} at {taken:%d %b %H:%M}"
-        if obs_due is not None:
-            late = " — OVERDUE" if obs_due < now else ""
-            news += f"; next set due {obs_due.astimezone(self.ctx.zone):%d %b %H:%M}{late}"
+        news = observations_line(r, self.ctx.zone, now)
         high_risk = " · <b>ITB HIGH RISK</b>" if r.itb_high_risk else ""
         self.heading.setText(
             f"<span style='font-size:14pt'><b>{escape(r.name)}</b></span> &nbsp; bed "
@@ -210,22 +262,11 @@ class PatientChart(QWidget):
             self.alerts_label.setText(f"<ul style='margin:0'>{items}</ul>")
         else:
             self.alerts_label.setText("No active alerts for this patient.")
-        self.obs_model.set_rows(obs_rows)
-        self.trends.set_rows(obs_rows, obs_start, now)
-        self.pump_panel.refresh(self.patient, now)
-        tapering = "taper" in r.dose
-        self.taper_button.setVisible(r.route in ("oral", "enteral") and not tapering)
-        self.cancel_taper_button.setVisible(tapering)
+        self.taper_button.setVisible(r.route in ("oral", "enteral") and not r.taper_active)
+        self.cancel_taper_button.setVisible(r.taper_active)
         pump_tab = self.tabs.indexOf(self.pump_panel)
         self.tabs.setTabVisible(pump_tab, r.route == "intrathecal" or self.pump_panel.view is not None)
         self.apply_permissions()
-        keep = self.grid.currentIndex()
-        self.grid_model.set_entries(entries, days)
-        self.history_model.set_entries(entries)
-        if keep.isValid() and keep.row() < self.grid_model.rowCount():
-            self.grid.setCurrentIndex(self.grid_model.index(keep.row(), keep.column()))
-        else:
-            self._select_first_open()
 
     def _select_first_open(self) -> None:
         last_col = self.grid_model.columnCount() - 1
@@ -250,16 +291,10 @@ class PatientChart(QWidget):
         if entry.state not in OPEN_STATES:
             self._offer_correction(entry)
             return
-        dialog = RecordDoseDialog(self.ctx, self.patient, entry, self)
-        if dialog.exec() == RecordDoseDialog.DialogCode.Accepted:
-            self.refresh()
-            self.changed.emit()
+        RecordDoseDialog(self.ctx, self.patient, entry, self, ops=self.ops).exec()
 
     def _offer_correction(self, entry: MarEntry) -> None:
-        dialog = CorrectRecordDialog(self.ctx, entry, self)
-        if dialog.exec() == CorrectRecordDialog.DialogCode.Accepted:
-            self.refresh()
-            self.changed.emit()
+        CorrectRecordDialog(self.ctx, entry, self, ops=self.ops).exec()
 
     def _correct_selected(self) -> None:
         index = self.history.currentIndex()
@@ -292,11 +327,7 @@ class PatientChart(QWidget):
         allow(ctx, self.pump_panel.details_button, Action.SET_PUMP)
 
     def plan_taper(self) -> None:
-        dialog = TaperDialog(self.ctx, self.patient, self)
-        dialog.exec()
-        if dialog.applied_id is not None:
-            self.refresh()
-            self.changed.emit()
+        TaperDialog(self.ctx, self.patient, self, ops=self.ops).exec()
 
     def cancel_taper(self) -> None:
         reason, ok = QInputDialog.getText(
@@ -305,32 +336,20 @@ class PatientChart(QWidget):
         if not ok:
             return
         try:
-            restored = tapers.cancel(self.ctx, self.patient.mrn, reason)
+            restored = self.ops.run(lambda: tapers.cancel(self.ctx, self.patient.mrn, reason))
         except WardError as exc:
             QMessageBox.warning(self, "Taper not cancelled", str(exc))
             return
         QMessageBox.information(self, "Taper cancelled",
                                 f"From now the order is {restored.describe()} again.")
-        self.refresh()
-        self.changed.emit()
-
-    def _pump_changed(self) -> None:
-        self.refresh()
-        self.changed.emit()
 
     def record_observations(self) -> None:
-        dialog = ObservationDialog(self.ctx, self.patient, self)
+        dialog = ObservationDialog(self.ctx, self.patient, self, ops=self.ops)
         if dialog.exec() == ObservationDialog.DialogCode.Accepted:
             self.tabs.setCurrentIndex(1)
-            self.refresh()
-            self.changed.emit()
 
     def edit_details(self) -> None:
-        dialog = PatientDetailsDialog(self.ctx, self.patient, self)
-        dialog.exec()
-        if dialog.changed:
-            self.refresh()
-            self.changed.emit()
+        PatientDetailsDialog(self.ctx, self.patient, self, ops=self.ops).exec()
 
     def _correct_observation(self) -> None:
         index = self.obs_table.currentIndex()
@@ -351,9 +370,7 @@ class PatientChart(QWidget):
         if not ok:
             return
         try:
-            obs_svc.correct_observation(self.ctx, row.observation.id, reason)
+            obs_id = row.observation.id
+            self.ops.run(lambda: obs_svc.correct_observation(self.ctx, obs_id, reason))
         except WardError as exc:
             QMessageBox.warning(self, "Not marked", str(exc))
-            return
-        self.refresh()
-        self.changed.emit()

@@ -29,6 +29,7 @@ from ward_app.domain.errors import WardError
 from ward_app.domain.patient import FLAG_LABELS, Flag, Patient
 from ward_app.domain.roles import Action
 from ward_app.gui.form_parts import problem_label, show_problem
+from ward_app.gui.ops import Ops, runner
 from ward_app.gui.permissions import allow
 from ward_app.services import patients as svc
 from ward_app.services.context import Context
@@ -37,9 +38,10 @@ from ward_app.services.context import Context
 class PatientDetailsDialog(QDialog):
     """Flags and co-medications; ``changed`` is True once anything was saved."""
 
-    def __init__(self, ctx: Context, patient: Patient, parent=None):
+    def __init__(self, ctx: Context, patient: Patient, parent=None, *, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.patient = patient
         self.changed = False
         self.setWindowTitle(f"Flags and medicines — {patient.name}")
@@ -155,7 +157,8 @@ class PatientDetailsDialog(QDialog):
 
     def add_drug(self) -> None:
         try:
-            svc.add_comedication(self.ctx, self.patient.mrn, self.new_drug.text())
+            drug = self.new_drug.text()
+            self.ops.run(lambda: svc.add_comedication(self.ctx, self.patient.mrn, drug))
         except WardError as exc:
             self.show_problem(str(exc))
             return
@@ -170,7 +173,8 @@ class PatientDetailsDialog(QDialog):
             self.show_problem("Select the co-medication to stop first.")
             return
         try:
-            svc.stop_comedication(self.ctx, self.patient.mrn, item.data(Qt.ItemDataRole.UserRole))
+            drug = item.data(Qt.ItemDataRole.UserRole)
+            self.ops.run(lambda: svc.stop_comedication(self.ctx, self.patient.mrn, drug))
         except WardError as exc:
             self.show_problem(str(exc))
             return
@@ -188,23 +192,28 @@ class PatientDetailsDialog(QDialog):
             else None  # type: ignore[assignment]
         egfr = None if self.egfr.value() < 0 else self.egfr.value()
         try:
-            if not self.may_edit:
-                adding = clearing = []
-                sci, surgery = "", None
-            if not self.may_lab:
-                egfr = None
-                self.dialysis.setChecked(False)
-            if adding or clearing or (sci and sci != (self.patient.sci_level or "")) or (
-                    surgery is not None and surgery != self.patient.surgery_date):
-                self.patient = svc.set_patient(
-                    self.ctx, self.patient.mrn, set_flags=adding, clear_flags=clearing,
-                    sci_level=sci if sci and sci != (self.patient.sci_level or "") else None,
-                    surgery_date=surgery if surgery != self.patient.surgery_date else None)
-                self.changed = True
-            if egfr is not None or self.dialysis.isChecked():
-                svc.add_lab(self.ctx, self.patient.mrn, egfr=egfr, dialysis=self.dialysis.isChecked())
-                self.changed = True
+            self.ops.run(lambda: self._save(adding, clearing, sci, surgery, egfr))
         except WardError as exc:
             self.show_problem(str(exc))
             return
         self.accept()
+
+    def _save(self, adding: list[str], clearing: list[str], sci: str, surgery: date | None,
+              egfr: float | None) -> None:
+        """The details' writes, run as one operation (one refresh of the window)."""
+        if not self.may_edit:
+            adding = clearing = []
+            sci, surgery = "", None
+        if not self.may_lab:
+            egfr = None
+            self.dialysis.setChecked(False)
+        if adding or clearing or (sci and sci != (self.patient.sci_level or "")) or (
+                surgery is not None and surgery != self.patient.surgery_date):
+            self.patient = svc.set_patient(
+                self.ctx, self.patient.mrn, set_flags=adding, clear_flags=clearing,
+                sci_level=sci if sci and sci != (self.patient.sci_level or "") else None,
+                surgery_date=surgery if surgery != self.patient.surgery_date else None)
+            self.changed = True
+        if egfr is not None or self.dialysis.isChecked():
+            svc.add_lab(self.ctx, self.patient.mrn, egfr=egfr, dialysis=self.dialysis.isChecked())
+            self.changed = True

@@ -27,6 +27,7 @@ from ward_app.domain.patient import Patient
 from ward_app.domain.pump import ALARM_LABELS, AlarmKind, Pump, Refill, pump_dates
 from ward_app.domain.roles import Action, can
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_problem
+from ward_app.gui.ops import Ops, runner
 from ward_app.services import order_history as order_repo
 from ward_app.services import people
 from ward_app.services import pumps as svc
@@ -47,9 +48,10 @@ class RefillDialog(QDialog):
     their password. The countdown the refill will give is shown as you type."""
 
     def __init__(self, ctx: Context, patient: Patient, pump: Pump, parent=None, *,
-                 last: Refill | None = None):
+                 last: Refill | None = None, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.patient = patient
         self.pump = pump
         self.recorded: svc.RefillDone | None = None
@@ -153,12 +155,13 @@ class RefillDialog(QDialog):
         next_refill: date | None = self.next_refill.date().toPython() if self.book.isChecked() \
             else None  # type: ignore[assignment]
         try:
-            self.recorded = svc.refill_pump(self.ctx, svc.NewRefill(
+            new = svc.NewRefill(
                 mrn=self.patient.mrn, volume_ml=self.volume.value(),
                 conc_mcg_ml=self.conc.currentData(), daily_mcg=self.daily.value(),
                 alarm_ml=self.alarm.value(), witness=self.witness.currentData(),
                 witness_password=self.password.text(), next_refill=next_refill,
-                change_order=self.change_order.isChecked()))
+                change_order=self.change_order.isChecked())
+            self.recorded = self.ops.run(lambda: svc.refill_pump(self.ctx, new))
         except WardError as exc:
             self.password.clear()  # never keep a password around after a refusal
             self.show_problem(str(exc))
@@ -169,9 +172,10 @@ class RefillDialog(QDialog):
 class AlarmDialog(QDialog):
     """Record a pump alarm heard."""
 
-    def __init__(self, ctx: Context, patient: Patient, parent=None):
+    def __init__(self, ctx: Context, patient: Patient, parent=None, *, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.patient = patient
         self.setWindowTitle(f"Pump alarm heard — {patient.name}")
         self.setAccessibleName("Pump alarm heard")
@@ -199,7 +203,8 @@ class AlarmDialog(QDialog):
 
     def submit(self) -> None:
         try:
-            svc.record_alarm(self.ctx, self.patient.mrn, self.kind().value, self.note.text())
+            kind, note = self.kind().value, self.note.text()
+            self.ops.run(lambda: svc.record_alarm(self.ctx, self.patient.mrn, kind, note))
         except WardError as exc:
             show_problem(self.error, str(exc))
             return
@@ -209,9 +214,11 @@ class AlarmDialog(QDialog):
 class PumpDetailsDialog(QDialog):
     """The pump record: model, serial, reservoir, implant date, ERI or end of service, alarm."""
 
-    def __init__(self, ctx: Context, patient: Patient, pump: Pump | None, parent=None):
+    def __init__(self, ctx: Context, patient: Patient, pump: Pump | None, parent=None, *,
+                 ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.patient = patient
         self.setWindowTitle(f"Pump details — {patient.name}")
         self.setAccessibleName("Pump details")
@@ -264,11 +271,13 @@ class PumpDetailsDialog(QDialog):
 
     def submit(self) -> None:
         try:
-            svc.set_pump(self.ctx, self.patient.mrn, model=self.model.text(),
-                         serial=self.serial.text(),
-                         reservoir_ml=self.reservoir.value() or None,
-                         implant_date=self._date("implant_date"), eri_date=self._date("eri_date"),
-                         end_of_service=self._date("end_of_service"), alarm_ml=self.alarm.value())
+            model, serial, reservoir = self.model.text(), self.serial.text(), self.reservoir.value()
+            implant, eri = self._date("implant_date"), self._date("eri_date")
+            end, alarm = self._date("end_of_service"), self.alarm.value()
+            self.ops.run(lambda: svc.set_pump(
+                self.ctx, self.patient.mrn, model=model, serial=serial,
+                reservoir_ml=reservoir or None, implant_date=implant, eri_date=eri,
+                end_of_service=end, alarm_ml=alarm))
         except WardError as exc:
             show_problem(self.error, str(exc))
             return

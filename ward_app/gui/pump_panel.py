@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from ward_app.domain.pump import ALARM_LABELS, Refill
 from ward_app.gui.looks import INK
+from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pump_dialogs import AlarmDialog, PumpDetailsDialog, RefillDialog
 from ward_app.gui.rows_model import Column, RowsModel
 from ward_app.gui.tables import table_view
@@ -67,9 +68,10 @@ class PumpPanel(QWidget):
 
     changed = Signal()
 
-    def __init__(self, ctx: Context, parent=None):
+    def __init__(self, ctx: Context, parent=None, *, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.patient = None
         self.view: svc.PumpView | None = None
         self.summary = QLabel(self)
@@ -115,7 +117,7 @@ class PumpPanel(QWidget):
 
     def refresh(self, patient, now: datetime) -> None:
         self.patient = patient
-        self.view = view = svc.pump_view(self.ctx, patient)
+        self.view = view = svc.pump_view(self.ctx, patient, now)
         zone = self.ctx.zone
         self.refill_button.setEnabled(view is not None)
         self.alarm_button.setEnabled(view is not None)
@@ -132,27 +134,24 @@ class PumpPanel(QWidget):
                              f"{p.reservoir_ml or '?'} mL · alarm at {p.alarm_ml:g} mL"
                              + (f" · implanted {p.implant_date:%d %b %Y}" if p.implant_date else ""))
         d = view.dates
-        if d is None:
+        if d is None or view.alarm_in_days is None or view.refill_in_days is None:
             for key in ("alarm", "refill_by", "empty"):
                 self.tiles[key].setText("no refill recorded")
         else:
-            left = d.days_left(now)
+            left, to_refill = view.alarm_in_days, view.refill_in_days
             self._paint("alarm", f"{max(left, 0):.0f} days" if left > 0 else "ALARM DATE PASSED",
-                        f"{d.alarm_at.astimezone(zone):%a %d %b %Y}", 3 if left <= 2 else 0)
-            to_refill = (d.refill_by - now.astimezone(zone).date()).days
+                        f"{d.alarm_at.astimezone(zone):%a %d %b %Y}", 3 if view.alarm_soon else 0)
             self._paint("refill_by", f"{d.refill_by:%a %d %b}",
                         f"{'in ' + str(to_refill) + ' days' if to_refill >= 0 else 'OVERDUE'} · "
-                        f"{d.refill_by_reason}", 2 if to_refill <= 7 else 0)
-            empty = now >= d.empty_at
-            self._paint("empty", "EMPTY" if empty else f"{d.empty_at.astimezone(zone):%a %d %b}",
-                        f"{d.empty_at.astimezone(zone):%d %b %Y %H:%M}", 3 if empty else 0)
-        today = now.astimezone(zone).date()
+                        f"{d.refill_by_reason}", 2 if view.refill_soon else 0)
+            self._paint("empty", "EMPTY" if view.empty else f"{d.empty_at.astimezone(zone):%a %d %b}",
+                        f"{d.empty_at.astimezone(zone):%d %b %Y %H:%M}", 3 if view.empty else 0)
         if view.eri is None:
             self._paint("eri", "not recorded", "record ERI in Pump details", 0)
         else:
-            past = today >= view.eri
-            self._paint("eri", "PAST ERI" if past else f"ERI {view.eri:%d %b %Y}",
-                        f"end of service about {view.end_of_service:%d %b %Y}", 2 if past else 0)
+            self._paint("eri", "PAST ERI" if view.past_eri else f"ERI {view.eri:%d %b %Y}",
+                        f"end of service about {view.end_of_service:%d %b %Y}",
+                        2 if view.past_eri else 0)
         if view.alarms:
             items = "".join(f"<li><b>{ALARM_LABELS[a.kind]}</b> heard "
                             f"{a.heard_at.astimezone(zone):%d %b %H:%M} by {a.by}"
@@ -175,13 +174,14 @@ class PumpPanel(QWidget):
     def record_refill(self) -> None:
         if self.view is not None and self.patient is not None:
             last = self.view.refills[0] if self.view.refills else None
-            self._run(RefillDialog(self.ctx, self.patient, self.view.pump, self, last=last))
+            self._run(RefillDialog(self.ctx, self.patient, self.view.pump, self, last=last,
+                                   ops=self.ops))
 
     def record_alarm(self) -> None:
         if self.patient is not None:
-            self._run(AlarmDialog(self.ctx, self.patient, self))
+            self._run(AlarmDialog(self.ctx, self.patient, self, ops=self.ops))
 
     def edit_details(self) -> None:
         if self.patient is not None:
             self._run(PumpDetailsDialog(self.ctx, self.patient,
-                                        self.view.pump if self.view else None, self))
+                                        self.view.pump if self.view else None, self, ops=self.ops))

@@ -24,6 +24,7 @@ from ward_app.domain.mar import REASON_LABELS
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action, can
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_problem
+from ward_app.gui.ops import Ops, runner
 from ward_app.services import mar as mar_svc
 from ward_app.services import people
 from ward_app.services.context import Context
@@ -31,9 +32,11 @@ from ward_app.services.mar import MarEntry, Recorded
 
 
 class RecordDoseDialog(QDialog):
-    def __init__(self, ctx: Context, patient: Patient, entry: MarEntry, parent=None):
+    def __init__(self, ctx: Context, patient: Patient, entry: MarEntry, parent=None, *,
+                 ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.patient = patient
         self.entry = entry
         self.result_record: Recorded | None = None
@@ -102,12 +105,12 @@ class RecordDoseDialog(QDialog):
         note = self.note.text().strip() or None
         try:
             if self.given.isChecked():
-                self.result_record = mar_svc.give_dose(
-                    self.ctx, self.patient.mrn, due, note=note, witness=self.witness.currentData())
+                self.result_record = self.ops.run(lambda: mar_svc.give_dose(
+                    self.ctx, self.patient.mrn, due, note=note, witness=self.witness.currentData()))
             else:
-                self.result_record = mar_svc.omit_dose(
+                self.result_record = self.ops.run(lambda: mar_svc.omit_dose(
                     self.ctx, self.patient.mrn, due, self.reason.currentData(), note=note,
-                    held=self.held.isChecked())
+                    held=self.held.isChecked()))
         except WardError as exc:
             self.show_problem(str(exc))
             return
@@ -117,9 +120,10 @@ class RecordDoseDialog(QDialog):
 class CorrectRecordDialog(QDialog):
     """Mark a record entered in error, with the reason; the original stays in the history."""
 
-    def __init__(self, ctx: Context, entry: MarEntry, parent=None):
+    def __init__(self, ctx: Context, entry: MarEntry, parent=None, *, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.entry = entry
         self.result_record: Recorded | None = None
         due = entry.due.astimezone(ctx.zone).strftime("%d %b %H:%M")
@@ -144,7 +148,9 @@ class CorrectRecordDialog(QDialog):
     def submit(self) -> None:
         try:
             assert self.entry.id is not None
-            self.result_record = mar_svc.correct_record(self.ctx, self.entry.id, self.reason.text())
+            record_id = self.entry.id
+            self.result_record = self.ops.run(
+                lambda: mar_svc.correct_record(self.ctx, record_id, self.reason.text()))
         except WardError as exc:
             show_problem(self.error, str(exc))
             return

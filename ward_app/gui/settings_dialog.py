@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from ward_app.domain.errors import WardError
 from ward_app.domain.roles import Action
 from ward_app.gui.form_parts import problem_label, show_problem
+from ward_app.gui.ops import Ops, runner
 from ward_app.services import settings as svc
 from ward_app.services.context import Context
 
@@ -25,9 +26,10 @@ HEADERS = ("Setting", "Value", "Unit", "Meaning", "Source")
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, ctx: Context, parent=None):
+    def __init__(self, ctx: Context, parent=None, *, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.changed = False
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
@@ -83,6 +85,15 @@ class SettingsDialog(QDialog):
                 out[key] = text
         return out
 
+    def _save(self, changes: dict[str, str]) -> None:
+        """Every change, run as one operation (the window refreshes once)."""
+        if self.tz.text().strip() != str(self.ctx.zone):
+            svc.set_ward_timezone(self.ctx, self.tz.text())
+            self.changed = True
+        for key, text in changes.items():
+            svc.set_setting(self.ctx, key, text)
+            self.changed = True
+
     def save(self) -> None:
         """Check every change first; save them only when all are valid (nothing half-saved)."""
         changes = self.pending()
@@ -91,12 +102,7 @@ class SettingsDialog(QDialog):
 
             for key, text in changes.items():
                 svc.parse_value(SETTINGS[key], text)
-            if self.tz.text().strip() != str(self.ctx.zone):
-                svc.set_ward_timezone(self.ctx, self.tz.text())
-                self.changed = True
-            for key, text in changes.items():
-                svc.set_setting(self.ctx, key, text)
-                self.changed = True
+            self.ops.run(lambda: self._save(changes))
         except WardError as exc:
             show_problem(self.error, str(exc))
             return

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from ward_app.domain.errors import WardError
 from ward_app.domain.patient import Patient
 from ward_app.domain.taper import TaperDay, TaperPlan, amount_text
+from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pdf_preview import PdfPreview
 from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
 from ward_app.gui.tables import table_view
@@ -87,9 +88,10 @@ class PlanModel(RowsModel[PlanDay]):
 
 
 class TaperDialog(QDialog):
-    def __init__(self, ctx: Context, patient: Patient, parent=None):
+    def __init__(self, ctx: Context, patient: Patient, parent=None, *, ops: Ops | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self.ops = runner(ctx, ops, self)
         self.patient = patient
         self.current: svc.TaperPreview | None = None
         self.applied_id: int | None = None
@@ -292,7 +294,8 @@ class TaperDialog(QDialog):
         if answer != QMessageBox.StandardButton.Yes:
             return
         try:
-            _p, self.applied_id = svc.apply(self.ctx, self.params(), prescriber)
+            params = self.params()
+            _p, self.applied_id = self.ops.run(lambda: svc.apply(self.ctx, params, prescriber))
         except WardError as exc:
             self.error.setText(f"⚠ {exc}")
             self.error.show()

@@ -164,10 +164,22 @@ class WardBoardPanel(QWidget):
         layout.addWidget(self.stack, 1)
 
     def set_rows(self, rows: list[BoardRow], at: datetime | None = None) -> None:
+        """New rows (the whole ward, or after a write with the changed patients' rows merged in);
+        the patient selected stays selected."""
+        current = self.table.currentIndex()
+        keep = None
+        if current.isValid():
+            keep = (self.model.row_at(self.proxy.mapToSource(current).row()).patient_id,
+                    current.column())
         self.model.set_rows(rows, at)
         self.table.resizeColumnsToContents()
         self.stack.setCurrentWidget(self.table if rows else self.empty)
         self.find_box.setEnabled(bool(rows))
+        if keep is not None:
+            found = next((i for i, r in enumerate(rows) if r.patient_id == keep[0]), None)
+            if found is not None:
+                self.table.setCurrentIndex(self.proxy.mapFromSource(
+                    self.model.index(found, keep[1])))
         if rows and not self.table.currentIndex().isValid():
             self.table.setCurrentIndex(self.proxy.index(0, 0))
 

@@ -13,6 +13,7 @@ from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.roles import Action
 from ward_app.domain.text import clean_text
 from ward_app.services.auth import check_password_strength, hash_password
+from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context, system_clock
 from ward_app.storage import audit, people
 from ward_app.storage.backup import backup_to, file_table_counts, table_counts
@@ -77,7 +78,7 @@ def init_ward(
     db, _ = open_database(path, create=True)
     ctx = Context(db=db, path=path, clock=clock)
     now = ctx.now()
-    with ctx.write():
+    with ctx.write(Kind.USERS, Kind.SETTINGS, ward=True):
         ward_id = people.add_ward(db, ward_name, tz, now)
         pw_hash = hash_password(admin_password) if admin_password else None
         user_id = people.add_user(db, admin, "admin", pw_hash, now)
@@ -100,7 +101,7 @@ def add_user(
             raise InvalidInput("name", f"There is already a user '{name}': choose another name.")
     pw_hash = hash_password(password) if password else None
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.USERS) as db:
         user_id = people.add_user(db, name, role, pw_hash, now,
                                   full_name=clean_text(full_name, "full-name", longest=80))
         audit.record(db, at=now, user_id=actor.id, action="add", entity="user", entity_id=user_id,
@@ -176,7 +177,7 @@ def make_backup(ctx: Context, folder: Path | None = None) -> Path:
         same = file_table_counts(target) == table_counts(ctx.db.conn)
     if not same:
         raise StorageProblem(f"The backup {target} does not match the database; try again.")
-    with ctx.write() as db:
+    with ctx.write(Kind.AUDIT) as db:
         audit.record(db, at=ctx.now(), user_id=actor.id, action="backup", entity="database",
                      detail={"file": str(target)})
     return target

@@ -8,6 +8,7 @@ is raised again).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from ward_app.domain.pump_alerts import RULES as PUMP_RULES
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.text import clean_text
+from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.snapshots import load_snapshots
 from ward_app.storage import acks, audit
@@ -53,12 +55,14 @@ def with_acks(ctx: Context, alerts: list[Alert]) -> list[Alert]:
     return out
 
 
-def ward_alerts(ctx: Context, now: datetime | None = None, *,
-                patient_id: int | None = None) -> list[Alert]:
+def ward_alerts(ctx: Context, now: datetime | None = None, *, patient_id: int | None = None,
+                patient_ids: Collection[int] | None = None) -> list[Alert]:
+    """Every active alert on the ward, or only those of ``patient_id`` / ``patient_ids`` (a
+    refresh after a write re-evaluates only the patients it changed)."""
     moment = now or ctx.now()
     t = ctx.thresholds()
     alerts: list[Alert] = []
-    for snapshot in load_snapshots(ctx, moment, t, patient_id):
+    for snapshot in load_snapshots(ctx, moment, t, patient_id, patient_ids=patient_ids):
         alerts.extend(patient_alerts(snapshot, moment, t))
     return most_severe_first(with_acks(ctx, alerts))
 
@@ -72,7 +76,7 @@ def acknowledge(ctx: Context, alert_id: int, note: str | None = None) -> Alert:
         raise InvalidInput("id", f"There is no active alert {alert_id}: list them with "
                            "'ward-app alerts'.")
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.ACKS, current.patient_id) as db:
         acks.insert(db, patient_id=current.patient_id, rule=current.rule, key=current.key,
                     severity=int(current.severity), note=text, user_id=actor.id, at=now)
         audit.record(db, at=now, user_id=actor.id, action="alert.ack", entity="alert",

@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ward_app.domain.errors import InvalidInput
+from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -60,7 +61,7 @@ def login(ctx: Context, name: str, password: str) -> Actor:
     with actionable_errors():
         row = people.user_by_name(ctx.db, (name or "").strip())
     if row is None or not row.active:
-        with ctx.write() as db:
+        with ctx.write(Kind.USERS) as db:
             audit.record(db, at=now, user_id=None, action="login.failed", entity="user",
                          detail={"name": (name or "")[:40], "why": "unknown or inactive user"})
         raise wrong
@@ -76,7 +77,7 @@ def login(ctx: Context, name: str, password: str) -> Actor:
         lock = None
         if failed >= limit:
             lock = to_utc_text(now + timedelta(minutes=float(t.login_lockout_minutes)))
-        with ctx.write() as db:
+        with ctx.write(Kind.USERS) as db:
             people.set_login_state(db, row.id, 0 if lock else failed, lock)
             audit.record(db, at=now, user_id=row.id, action="login.failed", entity="user",
                          entity_id=row.id, detail={"attempt": failed, "locked": bool(lock)})
@@ -84,7 +85,7 @@ def login(ctx: Context, name: str, password: str) -> Actor:
             raise Refused("login.locked", f"Too many failed log-ins: account {row.name} is locked "
                           f"for {float(t.login_lockout_minutes):g} minutes.")
         raise wrong
-    with ctx.write() as db:
+    with ctx.write(Kind.USERS) as db:
         people.set_login_state(db, row.id, 0, None)
         audit.record(db, at=now, user_id=row.id, action="login", entity="user", entity_id=row.id)
     ctx.actor = Actor(row.id, row.name, row.role)
@@ -104,7 +105,7 @@ def reset_password(ctx: Context, name: str, password: str) -> None:
     if row is None:
         raise InvalidInput("name", f"There is no user '{name}'.")
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.USERS) as db:
         people.set_password(db, row.id, hash_password(password))
         audit.record(db, at=now, user_id=actor.id, action="user.reset_password", entity="user",
                      entity_id=row.id, detail={"name": row.name})

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ward_app.domain.errors import InvalidInput
+from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.storage import audit
 from ward_app.storage.backup import (
@@ -43,7 +44,7 @@ def daily_target(ctx: Context, now: datetime | None = None) -> tuple[Path, str] 
 def after_daily(ctx: Context, written: Path | None) -> None:
     """Audit today's copy (if one was made) and keep only the newest ``backup.keep_days``."""
     if written is not None:
-        with ctx.write() as db:
+        with ctx.write(Kind.AUDIT) as db:
             audit.record(db, at=ctx.now(), user_id=ctx.actor.id if ctx.actor else None,
                          action="backup.daily", entity="database", detail={"file": str(written)})
     keep = int(ctx.thresholds().backup_keep_days)

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from ward_app.domain.alerts import Alert, PatientSnapshot, Severity, most_severe_first
 from ward_app.domain.clock import age_on
-from ward_app.domain.dose_alerts import in_force
-from ward_app.domain.mar import effective_records
-from ward_app.domain.news2 import Response, news2
+from ward_app.domain.dose_alerts import history_hours, in_force
+from ward_app.domain.mar import State, dose_state, effective_records
+from ward_app.domain.news2 import Response
 from ward_app.domain.patient import FLAG_LABELS, Flag
 from ward_app.domain.pump import pump_dates
+from ward_app.domain.rules import Thresholds
 from ward_app.domain.schedule import due_doses
 from ward_app.services.alerts import patient_alerts, with_acks
 from ward_app.services.context import Context
 from ward_app.services.snapshots import load_snapshots
-from ward_app.storage import patients as patient_repo
-from ward_app.storage.errors import actionable_errors
+from ward_app.services.vitals import latest_news2
 
 
 def bed_key(bed: str) -> tuple:
@@ -50,6 +51,10 @@ class BoardRow:
     obs_overdue: bool = False
     refill_by: date | None = None  # pump patients: the refill-by date of the last refill
     refill_severity: Severity | None = None  # of pump.refill_due / pump.empty, when raised
+    taper_active: bool = False  # the order in force is a step of a taper
+    news2_summary: str = ""  # the latest NEWS2 in words, e.g. "NEWS2 5 (medium)"
+    news2_at: datetime | None = None  # when that set was taken
+    next_obs_due: datetime | None = None  # when the next full set is due, from that score
 
     @property
     def news2_text(self) -> str:
@@ -67,74 +72,127 @@ class BoardRow:
 
 @dataclass(frozen=True)
 class WardOverview:
-    """The board and the alerts computed together, from one load, at one moment."""
+    """The board and the alerts computed together, from one load, at one moment (for the whole
+    ward, or for the patients a write changed)."""
 
     at: datetime
     rows: list[BoardRow]
     alerts: list[Alert]
     snapshots: list[PatientSnapshot] = field(default_factory=list)  # what they were computed from
 
+    def row_for(self, patient_id: int) -> BoardRow | None:
+        return next((r for r in self.rows if r.patient_id == patient_id), None)
+
+    def alerts_for(self, patient_id: int) -> list[Alert]:
+        return [a for a in self.alerts if a.patient_id == patient_id]
+
+    def replacing(self, part: WardOverview, patient_ids: Collection[int]) -> WardOverview:
+        """This overview with the rows and alerts of ``patient_ids`` taken from ``part`` (a
+        refresh of those patients only; one no longer found drops out)."""
+        ids = set(patient_ids)
+        rows = [r for r in self.rows if r.patient_id not in ids] + part.rows
+        rows.sort(key=lambda r: (r.ward, bed_key(r.bed)))
+        alerts = [a for a in self.alerts if a.patient_id not in ids] + part.alerts
+        snapshots = [s for s in self.snapshots if s.patient.id not in ids] + part.snapshots
+        return WardOverview(part.at, rows, most_severe_first(alerts), snapshots)
+
 
 _LEVEL = {Response.HIGH: 3, Response.MEDIUM: 2, Response.LOW_MEDIUM: 2, Response.LOW: 1}
 
 
-def ward_overview(ctx: Context, at: datetime | None = None) -> WardOverview:
+def _overdue(snap: PatientSnapshot, moment: datetime, t: Thresholds
+             ) -> tuple[int, int, datetime | None]:
+    """(late, missed, next due): from the MAR state of each due dose in the alerts' look-back
+    (what the record says, not what the alerts say), and the next dose with no record yet."""
+    window, missed_after = t.dose_window_min, t.dose_missed_after_min
+    lookback = moment - timedelta(hours=float(t.dose_alert_lookback_hours))
+    doses = due_doses(snap.versions, moment - timedelta(hours=history_hours(t)),
+                      moment + timedelta(days=1), snap.zone)
+    recorded, _ = effective_records(snap.records)
+    late = missed = 0
+    next_due = None
+    for i, dose in enumerate(doses):
+        if dose.due >= moment:
+            if next_due is None and dose.due not in recorded:
+                next_due = dose.due
+            continue
+        if dose.due < lookback:
+            continue
+        nxt = doses[i + 1].due if i + 1 < len(doses) else None
+        state = dose_state(dose.due, recorded.get(dose.due), moment, nxt, window, missed_after)
+        late += state is State.LATE
+        missed += state is State.MISSED
+    return late, missed, next_due
+
+
+def board_row(snap: PatientSnapshot, alerts: list[Alert], moment: datetime, t: Thresholds
+              ) -> BoardRow:
+    """One patient's row, from their snapshot and their active alerts at ``moment``."""
+    p = snap.patient
+    order = in_force(snap.versions, moment)
+    if order is None:
+        route, dose = "", "no baclofen order"
+    else:
+        route = order.route.value
+        dose = order.describe().removeprefix(route + " ")
+    labels = [FLAG_LABELS[f] for f in sorted(p.flags, key=lambda f: list(Flag).index(f))]
+    lab = snap.lab
+    if lab is not None and lab.dialysis:
+        labels.append("Dialysis")
+    if lab is not None and lab.egfr is not None and lab.egfr < float(t.renal_reduce_below_egfr):
+        labels.append(f"eGFR {lab.egfr:g}")
+    if p.sci_level:
+        labels.insert(0, f"SCI {p.sci_level}")
+    if route == "intrathecal" and p.itb_high_risk:
+        labels.insert(0, "ITB high risk")
+    refill_by = None
+    if snap.pump is not None and snap.pump.last_refill is not None:
+        refill_by = pump_dates(snap.pump.last_refill, t, snap.zone,
+                               snap.pump.pump.eri_and_end(t)[1]).refill_by
+    pump_alerts = [a.severity for a in alerts if a.rule in ("pump.refill_due", "pump.empty")]
+    latest = latest_news2(snap.observations, Flag.HYPERCAPNIC in p.flags, t, moment)
+    score = latest.score if latest else None
+    late, missed, next_due = _overdue(snap, moment, t)
+    return BoardRow(
+        patient_id=p.id, mrn=p.mrn, bed=p.bed, name=p.name,
+        age=age_on(p.dob, moment.astimezone(snap.zone).date()),
+        route=route, dose=dose, flags=tuple(labels),
+        itb_high_risk=p.itb_high_risk and route == "intrathecal", ward=p.ward,
+        next_due=next_due, late=late, missed=missed,
+        top_severity=max((a.severity for a in alerts), default=None),
+        alert_count=len(alerts),
+        news2=score.total if score else None, news2_complete=score.complete if score else True,
+        news2_level=_LEVEL.get(score.response, 0) if score and score.response else 0,
+        refill_by=refill_by, refill_severity=max(pump_alerts, default=None),
+        obs_overdue=latest is not None and order is not None and latest.overdue(moment),
+        taper_active=order is not None and order.taper_id is not None,
+        news2_summary=score.text() if score else "",
+        news2_at=latest.observation.taken_at if latest else None,
+        next_obs_due=latest.next_due if latest else None,
+    )
+
+
+def ward_overview(ctx: Context, at: datetime | None = None, *,
+                  patient_ids: Collection[int] | None = None) -> WardOverview:
+    """The board rows and the active alerts at ``at`` (default: now), computed together from one
+    load: for every patient, or only for ``patient_ids`` (a refresh after a write)."""
     moment = at or ctx.now()
-    today = moment.astimezone(ctx.zone).date()
     t = ctx.thresholds()
-    snapshots = load_snapshots(ctx, moment, t)
-    with actionable_errors():
-        labs = patient_repo.latest_labs(ctx.db, moment)
-    reduce_below = float(t.renal_reduce_below_egfr)
-    rows: list[BoardRow] = []
-    all_alerts: list[Alert] = []
-    for snap in snapshots:
-        p = snap.patient
-        alerts = with_acks(ctx, patient_alerts(snap, moment, t))
-        all_alerts.extend(alerts)
-        order = in_force(snap.versions, moment)
-        if order is None:
-            route, dose = "", "no baclofen order"
-        else:
-            route = order.route.value
-            dose = order.describe().removeprefix(route + " ")
-        labels = [FLAG_LABELS[f] for f in sorted(p.flags, key=lambda f: list(Flag).index(f))]
-        lab = labs.get(p.id)
-        if lab is not None and lab.dialysis:
-            labels.append("Dialysis")
-        if lab is not None and lab.egfr is not None and lab.egfr < reduce_below:
-            labels.append(f"eGFR {lab.egfr:g}")
-        if p.sci_level:
-            labels.insert(0, f"SCI {p.sci_level}")
-        if route == "intrathecal" and p.itb_high_risk:
-            labels.insert(0, "ITB high risk")
-        refill_by = None
-        if snap.pump is not None and snap.pump.last_refill is not None:
-            refill_by = pump_dates(snap.pump.last_refill, t, ctx.zone,
-                                   snap.pump.pump.eri_and_end(t)[1]).refill_by
-        pump_alerts = [a.severity for a in alerts if a.rule in ("pump.refill_due", "pump.empty")]
-        latest = next((o for o in reversed(snap.observations) if o.has_vitals), None)
-        score = news2(latest, Flag.HYPERCAPNIC in p.flags) if latest is not None else None
-        recorded, _ = effective_records(snap.records)
-        upcoming = [d for d in due_doses(snap.versions, moment, moment + timedelta(days=1), ctx.zone)
-                    if d.due not in recorded]
-        rows.append(BoardRow(
-            patient_id=p.id, mrn=p.mrn, bed=p.bed, name=p.name, age=age_on(p.dob, today),
-            route=route, dose=dose, flags=tuple(labels),
-            itb_high_risk=p.itb_high_risk and route == "intrathecal", ward=p.ward,
-            next_due=upcoming[0].due if upcoming else None,
-            late=sum(a.rule == "dose.late" for a in alerts),
-            missed=sum(a.rule == "dose.missed" for a in alerts),
-            top_severity=max((a.severity for a in alerts), default=None),
-            alert_count=len(alerts),
-            news2=score.total if score else None, news2_complete=score.complete if score else True,
-            news2_level=_LEVEL.get(score.response, 0) if score and score.response else 0,
-            refill_by=refill_by, refill_severity=max(pump_alerts, default=None),
-            obs_overdue=any(a.rule == "monitoring.overdue" and a.key.split(":", 2)[-1].startswith(
-                "obs") for a in alerts),
-        ))
+    snapshots = load_snapshots(ctx, moment, t, patient_ids=patient_ids)
+    raw = {s.patient.id: patient_alerts(s, moment, t) for s in snapshots}
+    acked = with_acks(ctx, [a for found in raw.values() for a in found])  # one look-up
+    by_patient: dict[int, list[Alert]] = {}
+    for a in acked:
+        by_patient.setdefault(a.patient_id, []).append(a)
+    rows = [board_row(s, by_patient.get(s.patient.id, []), moment, t) for s in snapshots]
     rows.sort(key=lambda r: (r.ward, bed_key(r.bed)))
-    return WardOverview(moment, rows, most_severe_first(all_alerts), snapshots)
+    return WardOverview(moment, rows, most_severe_first(acked), snapshots)
+
+
+def board_rows(ctx: Context, patient_ids: Collection[int], at: datetime | None = None
+               ) -> list[BoardRow]:
+    """The rows of the given patients only (sorted by bed)."""
+    return ward_overview(ctx, at, patient_ids=patient_ids).rows
 
 
 def ward_board(ctx: Context, at: datetime | None = None) -> list[BoardRow]:

@@ -19,6 +19,7 @@ from ward_app.domain.roles import Action, can, why_not
 from ward_app.domain.roles import require as require_role
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.text import lookup_text
+from ward_app.services.changes import NONE, Changes, Kind
 from ward_app.storage import people, settings
 from ward_app.storage.backup import damaged_advice
 from ward_app.storage.database import open_database, transaction
@@ -45,6 +46,8 @@ class Context:
     clock: Callable[[], datetime] = system_clock
     actor: Actor | None = None
     _zone: tzinfo | None = field(default=None, repr=False)
+    _changes: Changes = field(default=NONE, repr=False)  # committed, not yet taken
+    _pending: Changes = field(default=NONE, repr=False)  # in the open transaction
 
     def now(self) -> datetime:
         return self.clock()
@@ -84,7 +87,37 @@ class Context:
         return why_not(self.actor.role, action)
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Database]:
+    def write(self, *what: Kind | int | None, ward: bool = False) -> Iterator[Database]:
+        """One transaction for one use-case (see ``_transaction``), saying what it changes: kinds
+        and patient ids, e.g. ``ctx.write(Kind.DOSES, patient.id)``; ``ward=True`` for every
+        patient. What a committed transaction wrote waits in ``take_changes()``; what was rolled
+        back is forgotten."""
+        outermost = not self.db.conn.in_transaction
+        self.wrote(*what)
+        if ward:
+            self._pending |= Changes(ward=True)
+        try:
+            with self._transaction() as db:
+                yield db
+        except BaseException:
+            if outermost:
+                self._pending = NONE
+            raise
+        if outermost:
+            self._changes, self._pending = self._changes | self._pending, NONE
+
+    def wrote(self, *what: Kind | int | None) -> None:
+        """Inside a write: add what is only known once written (a new patient's id)."""
+        self._pending |= Changes.of(*(k for k in what if isinstance(k, Kind)),
+                                    patients=(p for p in what if isinstance(p, int)))
+
+    def take_changes(self) -> Changes:
+        """What the writes committed since the last call changed (then forgotten)."""
+        changes, self._changes = self._changes, NONE
+        return changes
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Database]:
         """One transaction for one use-case: all of it is saved, or none of it.
 
         The outermost write takes the write lock at once (BEGIN IMMEDIATE), so two workstations

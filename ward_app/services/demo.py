@@ -22,6 +22,7 @@ from ward_app.domain.orders import Frequency, Indication, OrderAction, Route
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds, default
 from ward_app.services.admin import add_user, init_ward
+from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context, resolve_actor
 from ward_app.services.demo_obs import observation_history
 from ward_app.services.demo_ward import DemoWard, HistoryBuilder, Profile
@@ -281,7 +282,7 @@ def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 
     rng = random.Random(seed)
     now = ctx.now()
     today = now.astimezone(ctx.zone).date()
-    with ctx.write() as db:
+    with ctx.write(*Kind, ward=True) as db:
         users: dict[str, int] = {}
         for name, role, full in DEMO_USERS:
             existing = people.user_by_name(db, name)

@@ -27,7 +27,7 @@ from ward_app.domain.mar import (
     dose_state,
     effective_records,
 )
-from ward_app.domain.news2 import news2, next_obs_interval
+from ward_app.domain.news2 import news2
 from ward_app.domain.observations import MAS_STEPS, SIGN_LABELS, Observation, Sign
 from ward_app.domain.patient import Flag
 from ward_app.domain.pump import pump_dates
@@ -35,8 +35,10 @@ from ward_app.domain.roles import Action as Permission
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.schedule import due_doses
 from ward_app.services.board import BoardRow, ward_overview
+from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.tapers import printed_by_name
+from ward_app.services.vitals import latest_news2
 from ward_app.storage import audit, people
 
 AHEAD = timedelta(hours=12)
@@ -65,20 +67,21 @@ def _vitals(o: Observation) -> str:
     return " · ".join(parts)
 
 
-def _assessment(ctx: Context, s: PatientSnapshot, now: datetime) -> dict[str, object]:
+def _assessment(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds) -> dict[str, object]:
     hyper = Flag.HYPERCAPNIC in s.patient.flags
     recent = [o for o in s.observations if o.taken_at <= now]
     vitals = [o for o in recent if o.has_vitals]
     out: dict[str, object] = {}
-    if vitals:
-        last = vitals[-1]
-        score = news2(last, hyper)
+    latest = latest_news2(vitals, hyper, t, now)
+    if latest is not None:
+        last, score = latest.observation, latest.score
         out["news2"] = f"{score.text()} at {last.taken_at.astimezone(ctx.zone):%d %b %H:%M}"
         out["vitals"] = _vitals(last)
         out["news2_trend"] = tuple((o.taken_at, news2(o, hyper).total) for o in vitals
                                    if o.taken_at >= now - TREND and news2(o, hyper).complete)
         out["_score"] = score
         out["_last"] = last
+        out["_next"] = latest.next_due
     else:
         out["news2"] = "no vital signs in the last 72 h"
     sedated = next((o for o in reversed(recent) if o.poss is not None or o.rass is not None), None)
@@ -139,9 +142,8 @@ def _refill_soon(refill_by: date, now: datetime, zone: tzinfo, t: Thresholds) ->
 def _actions(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds,
              due: list[DoseLine], alerts: list[Alert], assess: dict[str, object]) -> list[Action]:
     out = [Action(d.due, f"give baclofen {d.dose}") for d in due]
-    score, last = assess.get("_score"), assess.get("_last")
-    if score is not None and isinstance(last, Observation):
-        next_obs = last.taken_at + next_obs_interval(score, t)  # type: ignore[arg-type]
+    next_obs = assess.get("_next")
+    if isinstance(next_obs, datetime):
         late = next_obs < now
         out.append(Action(None if late else next_obs.astimezone(ctx.zone),
                           "observations OVERDUE: full set now" if late else "full set of observations",
@@ -196,7 +198,7 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
             continue
         s = by_id[row.patient_id]
         alerts = alerts_by_patient.get(row.patient_id, [])
-        assess = _assessment(ctx, s, now)
+        assess = _assessment(ctx, s, now, t)
         due, missed, given = _doses(ctx, s, now, t, row)
         due_all += due
         missed_all += missed
@@ -267,7 +269,7 @@ def record_printed(ctx: Context, h: Handover, how: str, pages: int) -> None:
     """Audit who printed or saved the handover sheet, when, and for which moment."""
     actor = ctx.require(Permission.HANDOVER)
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.AUDIT) as db:
         audit.record(db, at=now, user_id=actor.id, action=f"handover.{how}", entity="handover",
                      detail={"ward": h.ward, "sheet_at": h.at.isoformat(), "pages": pages,
                              "patients": h.summary.patients})

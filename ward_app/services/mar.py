@@ -25,6 +25,7 @@ from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action
 from ward_app.domain.schedule import DueDose, due_doses
 from ward_app.domain.text import clean_text
+from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.orders import witness_for
 from ward_app.services.patients import get_patient
@@ -138,7 +139,7 @@ def give_dose(ctx: Context, mrn: str, due_text: str, *, dose_mg: float | None = 
     _refuse_if_recorded(ctx, patient, due)  # early, before asking anything else
     witness_id = witness_for(ctx, actor, witness, "This dose") if witness else None
     outcome = given_outcome(due.due, now, float(t.dose_window_min))
-    with ctx.write() as db:
+    with ctx.write(Kind.DOSES, patient.id) as db:
         _refuse_if_recorded(ctx, patient, due)  # again under the write lock: two workstations
         rid = repo.insert(db, patient_id=patient.id, order_id=due.order_id, due=due.due,
                           outcome=outcome, administered_at=now, user_id=actor.id, at=now,
@@ -161,7 +162,7 @@ def omit_dose(ctx: Context, mrn: str, due_text: str, reason: str, *, note: str |
     _refuse_if_recorded(ctx, patient, due)
     outcome = outcome_for_reason(code, held)
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.DOSES, patient.id) as db:
         _refuse_if_recorded(ctx, patient, due)  # again under the write lock: two workstations
         rid = repo.insert(db, patient_id=patient.id, order_id=due.order_id, due=due.due,
                           outcome=outcome, administered_at=now, user_id=actor.id, at=now,
@@ -189,7 +190,7 @@ def correct_record(ctx: Context, record_id: int, reason: str) -> Recorded:
         raise InvalidInput("id", f"Record {record_id} is already marked entered in error "
                            f"(record {corrected_by}).")
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.DOSES, original.patient_id) as db:
         again = repo.correction_of(db, record_id)  # under the write lock: two workstations
         if again is not None:
             raise InvalidInput("id", f"Record {record_id} is already marked entered in error "
@@ -222,7 +223,7 @@ def give_bolus(ctx: Context, mrn: str, mcg: float, witness: str | None,
     if not (mcg > 0):
         raise InvalidInput("mcg", "--mcg must be a positive number of micrograms.")
     witness_id = witness_for(ctx, actor, witness, "An intrathecal bolus")
-    with ctx.write() as db:
+    with ctx.write(Kind.DOSES, patient.id) as db:
         rid = repo.insert(db, patient_id=patient.id, order_id=current.id, due=None,
                           outcome=Outcome.GIVEN, administered_at=now, user_id=actor.id, at=now,
                           dose_mcg=mcg, note=_clean_note(note), witness_id=witness_id)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from ward_app.domain.alerts import Alert
 from ward_app.domain.errors import InvalidInput
-from ward_app.domain.news2 import News2, news2, next_obs_interval
+from ward_app.domain.news2 import News2, news2
 from ward_app.domain.observations import (
     Acvpu,
     Observation,
@@ -22,6 +22,7 @@ from ward_app.domain.patient import Flag, Patient
 from ward_app.domain.roles import Action
 from ward_app.domain.text import clean_text
 from ward_app.services.alerts import ward_alerts
+from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.patients import get_patient
 from ward_app.storage import audit
@@ -110,7 +111,7 @@ def add_observation(ctx: Context, new: NewObservation) -> Recorded:
     patient = get_patient(ctx, new.mrn)
     now = ctx.now()
     obs = validate(new, patient, now)
-    with ctx.write() as db:
+    with ctx.write(Kind.OBSERVATIONS, patient.id) as db:
         oid = repo.insert(db, obs, user_id=actor.id, at=now)
         score = news2(obs, Flag.HYPERCAPNIC in patient.flags) if obs.has_vitals else None
         audit.record(db, at=now, user_id=actor.id, action="obs.add", entity="observation",
@@ -140,7 +141,7 @@ def correct_observation(ctx: Context, obs_id: int, reason: str) -> int:
         if repo.is_corrected(ctx.db, obs_id):
             raise InvalidInput("id", f"Observation {obs_id} is already marked entered in error.")
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.OBSERVATIONS, original.patient_id) as db:
         cid = repo.insert_correction(db, original, reason=why, user_id=actor.id, at=now)
         audit.record(db, at=now, user_id=actor.id, action="obs.entered_in_error",
                      entity="observation", entity_id=obs_id, patient_id=original.patient_id,
@@ -171,12 +172,13 @@ def history(ctx: Context, patient: Patient, start: datetime, end: datetime) -> l
 
 def next_obs_due(ctx: Context, patient: Patient, at: datetime | None = None) -> datetime | None:
     """When the next full set of observations is due, from the latest NEWS2 (None: none yet)."""
+    from ward_app.services.vitals import latest_news2
+
     moment = at or ctx.now()
     rows = history(ctx, patient, moment - timedelta(days=30), moment + CLOCK_SLACK)
-    last = next((r for r in rows if r.score is not None and not r.entered_in_error), None)
-    if last is None or last.score is None:
-        return None
-    return last.observation.taken_at + next_obs_interval(last.score, ctx.thresholds())
+    latest = latest_news2([r.observation for r in rows if not r.entered_in_error],
+                          Flag.HYPERCAPNIC in patient.flags, ctx.thresholds(), moment)
+    return latest.next_due if latest else None
 
 
 __all__ = ["NewObservation", "ObservationRow", "Recorded", "add_observation",

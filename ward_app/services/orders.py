@@ -20,6 +20,7 @@ from ward_app.domain.orders import (
 from ward_app.domain.roles import Action, can
 from ward_app.domain.text import clean_text, lookup_text
 from ward_app.services.auth import verify_password
+from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
 from ward_app.services.patients import get_patient
 from ward_app.storage import audit, people
@@ -147,7 +148,7 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
                            "version must start at or after it.")
     action = OrderAction.START if latest is None or latest.action is OrderAction.STOP else (
         OrderAction.CHANGE)
-    with ctx.write() as db:
+    with ctx.write(Kind.ORDERS, patient.id) as db:
         oid = repo.insert_order(db, patient_id=patient.id, action=action, route=route,
                                 starts_at=start, user_id=actor.id, at=now,
                                 supersedes_id=latest.id if action is OrderAction.CHANGE and latest
@@ -186,7 +187,7 @@ def stop_order(ctx: Context, mrn: str, reason: str, prescriber: str | None = Non
     who = clean_text(prescriber, "prescriber", longest=80)
     if not who:
         raise InvalidInput("prescriber", "Name the prescriber who stopped it: --prescriber NAME.")
-    with ctx.write() as db:
+    with ctx.write(Kind.ORDERS, patient.id) as db:
         oid = repo.insert_order(db, patient_id=patient.id, action=OrderAction.STOP,
                                 route=current.route, starts_at=now, user_id=actor.id, at=now,
                                 stop_reason=code, prescriber=who, supersedes_id=current.id)

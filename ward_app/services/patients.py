@@ -21,6 +21,7 @@ from ward_app.domain.patient import (
     parse_flag,
 )
 from ward_app.domain.roles import Action
+from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.storage import audit, people
 from ward_app.storage import patients as repo
@@ -78,9 +79,10 @@ def add_patient(ctx: Context, new: NewPatient) -> Patient:
         taken = repo.bed_taken(ctx.db, ward_id, bed)
         if taken:
             raise InvalidInput("bed", f"Bed {bed} is taken by MRN {taken}: choose a free bed.")
-    with ctx.write() as db:
+    with ctx.write(Kind.PATIENT) as db:
         pid = repo.add_patient(db, mrn=mrn, name=name, dob=dob, bed=bed, ward_id=ward_id,
                                weight_kg=weight, sci_level=sci, at=now)
+        ctx.wrote(Kind.PATIENT, pid)  # the new patient's id, known once inserted
         for flag in flags:
             repo.set_flag(db, pid, flag, now)
         audit.record(db, at=now, user_id=actor.id, action="add", entity="patient", entity_id=pid,
@@ -125,7 +127,7 @@ def set_patient(
     if not (fields or adding or removing):
         raise InvalidInput("flag", "Nothing to change: give --flag, --clear-flag or another option.")
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.PATIENT, patient.id) as db:
         repo.update_patient(db, patient.id, **fields)
         added = [f.value for f in adding if repo.set_flag(db, patient.id, f, now)]
         cleared = [f.value for f in removing if repo.clear_flag(db, patient.id, f)]
@@ -149,7 +151,7 @@ def add_lab(ctx: Context, mrn: str, *, egfr: float | None, dialysis: bool = Fals
     if egfr is not None and not (0 <= egfr <= 200):
         raise InvalidInput("egfr", f"eGFR {egfr:g} is out of range: use 0 to 200 mL/min/1.73m2.")
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.PATIENT, patient.id) as db:
         lab_id = repo.add_lab(db, patient_id=patient.id, egfr=egfr, dialysis=dialysis,
                               taken_at=now, user_id=actor.id, at=now)
         audit.record(db, at=now, user_id=actor.id, action="add", entity="lab_result",
@@ -176,7 +178,7 @@ def add_comedication(ctx: Context, mrn: str, drug: str) -> int:
     if name.lower() in current:
         raise InvalidInput("drug", f"{name} is already recorded for MRN {patient.mrn}.")
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.PATIENT, patient.id) as db:
         cid = repo.add_comedication(db, patient_id=patient.id, drug=name, user_id=actor.id, at=now)
         audit.record(db, at=now, user_id=actor.id, action="add", entity="comedication",
                      entity_id=cid, patient_id=patient.id, detail={"drug": name})
@@ -189,7 +191,7 @@ def stop_comedication(ctx: Context, mrn: str, drug: str) -> int:
     patient = get_patient(ctx, mrn)
     name = check_drug_name(drug)
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.PATIENT, patient.id) as db:
         cid = repo.stop_comedication(db, patient.id, name, now)
         if cid is None:
             current = ", ".join(repo.comedications(db, patient.id)) or "none"

@@ -4,6 +4,7 @@ action), alarms heard, and the countdown view the chart and the board show."""
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -25,6 +26,7 @@ from ward_app.domain.pump import (
 from ward_app.domain.roles import Action, can
 from ward_app.domain.text import clean_text
 from ward_app.services import orders as order_svc
+from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
 from ward_app.services.patients import get_patient
 from ward_app.storage import audit, people
@@ -92,7 +94,7 @@ def set_pump(ctx: Context, mrn: str, *, model: str | None = None, serial: str | 
         raise InvalidInput("model", "Nothing to change: give --model, --serial, --reservoir-ml, "
                            "--implant-date, --eri-date, --end-of-service or --alarm-ml.")
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.PUMP, patient.id) as db:
         if existing is None:
             pid = repo.insert_pump(
                 db, patient_id=patient.id, model=fields.get("model"),  # type: ignore[arg-type]
@@ -184,7 +186,7 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
             raise Refused("pump.order_change", "Changing the intrathecal order in a refill needs "
                           "a pharmacist: ask a pharmacist to witness the refill (their password "
                           "authorises the new order), or have the order changed first.")
-    with ctx.write() as db:
+    with ctx.write(Kind.PUMP, patient.id) as db:
         if not matches:
             ctx.actor, acting_nurse = prescriber, actor
             try:
@@ -223,7 +225,7 @@ def record_alarm(ctx: Context, mrn: str, kind: str, note: str | None = None,
     when = _when(ctx, heard_at, "at")
     text = _text(note, "note", 500)
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.PUMP, patient.id) as db:
         aid = repo.insert_alarm(db, pump_id=pump.id, kind=alarm_kind, heard_at=when, note=text,
                                 user_id=actor.id, at=now)
         audit.record(db, at=now, user_id=actor.id, action="pump.alarm", entity="pump_alarm",
@@ -234,7 +236,7 @@ def record_alarm(ctx: Context, mrn: str, kind: str, note: str | None = None,
 
 @dataclass(frozen=True)
 class PumpView:
-    """Everything the pump panel shows."""
+    """Everything the pump panel shows, worked out as of ``at``."""
 
     pump: Pump
     refills: list[Refill] = field(default_factory=list)  # newest first
@@ -242,29 +244,65 @@ class PumpView:
     alarms: list[PumpAlarm] = field(default_factory=list)  # active ones
     eri: date | None = None
     end_of_service: date | None = None
+    at: datetime | None = None
+    alarm_in_days: float | None = None  # from ``at`` to the low-reservoir alarm date
+    refill_in_days: int | None = None  # ward days from ``at`` to the refill-by date (< 0: overdue)
+    empty: bool = False  # the reservoir is worked out to be empty
+    past_eri: bool = False  # the battery is past its elective replacement date
+
+    @property
+    def alarm_soon(self) -> bool:
+        """The alarm date is two days away or less (or passed)."""
+        return self.alarm_in_days is not None and self.alarm_in_days <= ALARM_SOON_DAYS
+
+    @property
+    def refill_soon(self) -> bool:
+        """The refill-by date is a week away or less (or passed)."""
+        return self.refill_in_days is not None and self.refill_in_days <= REFILL_SOON_DAYS
 
 
-def pump_view(ctx: Context, patient: Patient) -> PumpView | None:
+#: When the panel marks the countdown: the alarm date in red, the refill-by date in amber.
+ALARM_SOON_DAYS = 2
+REFILL_SOON_DAYS = 7
+
+
+def pump_view(ctx: Context, patient: Patient, at: datetime | None = None) -> PumpView | None:
+    now = at or ctx.now()
     with actionable_errors():
         pump = repo.pump_for_patient(ctx.db, patient.id)
         if pump is None:
             return None
         history = repo.refills(ctx.db, pump.id, 50)
-        alarms = repo.alarms_since(ctx.db, ctx.now() - ALARM_LOOKBACK, pump.id).get(pump.id, [])
+        alarms = repo.alarms_since(ctx.db, now - ALARM_LOOKBACK, pump.id).get(pump.id, [])
     t = ctx.thresholds()
     eri, end = pump.eri_and_end(t)
     dates = pump_dates(history[-1], t, ctx.zone, end) if history else None
-    return PumpView(pump, list(reversed(history)), dates, active_alarms(alarms, history, pump),
-                    eri, end)
+    today = now.astimezone(ctx.zone).date()
+    return PumpView(
+        pump, list(reversed(history)), dates, active_alarms(alarms, history, pump), eri, end, now,
+        alarm_in_days=dates.days_left(now) if dates else None,
+        refill_in_days=(dates.refill_by - today).days if dates else None,
+        empty=dates is not None and now >= dates.empty_at,
+        past_eri=eri is not None and today >= eri)
 
 
-def pump_states(ctx: Context, now: datetime) -> dict[int, PumpState]:
-    """Every patient's pump with its last two refills and recent alarms, by patient id (for the
-    alert rules and the board)."""
+def pump_states(ctx: Context, now: datetime,
+                patient_ids: Collection[int] | None = None) -> dict[int, PumpState]:
+    """Every patient's pump (or only those of ``patient_ids``) with its last two refills and
+    recent alarms, by patient id (for the alert rules and the board)."""
+    since = now - ALARM_LOOKBACK
     with actionable_errors():
+        if patient_ids is not None:  # a few patients: their pumps only, one by one
+            out = {}
+            for pid in patient_ids:
+                pump = repo.pump_for_patient(ctx.db, pid)
+                if pump is not None:
+                    out[pid] = PumpState(pump, tuple(repo.refills(ctx.db, pump.id, 2)), tuple(
+                        repo.alarms_since(ctx.db, since, pump.id).get(pump.id, ())))
+            return out
         pumps = repo.all_pumps(ctx.db)
         latest = repo.latest_refills(ctx.db, 2)
-        alarms = repo.alarms_since(ctx.db, now - ALARM_LOOKBACK)
+        alarms = repo.alarms_since(ctx.db, since)
     return {pid: PumpState(p, tuple(latest.get(p.id, ())), tuple(alarms.get(p.id, ())))
             for pid, p in pumps.items()}
 

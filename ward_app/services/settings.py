@@ -14,6 +14,7 @@ from ward_app.domain.errors import InvalidInput
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import SETTINGS, Setting
 from ward_app.domain.text import clean_text
+from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.storage import audit, people
 from ward_app.storage import settings as repo
@@ -117,7 +118,7 @@ def set_setting(ctx: Context, key: str, text: str) -> SettingValue:
     value = parse_value(setting, text)
     old = ctx.thresholds().value(key)
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.SETTINGS, ward=True) as db:
         if value == setting.default:
             repo.forget(db, key)
         else:
@@ -136,7 +137,7 @@ def set_ward_timezone(ctx: Context, tz: str) -> str:
     if not wards:
         raise InvalidInput("tz", "This database has no ward yet.")
     now = ctx.now()
-    with ctx.write() as db:
+    with ctx.write(Kind.SETTINGS, ward=True) as db:
         people.set_ward_tz(db, wards[0].id, str(zone))
         audit.record(db, at=now, user_id=actor.id, action="setting.change", entity="ward",
                      entity_id=wards[0].id, detail={"key": "ward.tz", "old": wards[0].tz,

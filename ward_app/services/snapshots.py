@@ -5,6 +5,7 @@ The cost follows the number of patients and the recent window, not the length of
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from ward_app.domain.alerts import PatientSnapshot
@@ -20,27 +21,33 @@ from ward_app.storage import patients as patient_repo
 from ward_app.storage.errors import actionable_errors
 
 
-def load_snapshots(ctx: Context, now: datetime, t: Thresholds,
-                   patient_id: int | None = None) -> list[PatientSnapshot]:
+def load_snapshots(ctx: Context, now: datetime, t: Thresholds, patient_id: int | None = None, *,
+                   patient_ids: Collection[int] | None = None) -> list[PatientSnapshot]:
+    """Every patient's snapshot, or only those of ``patient_ids`` (or ``patient_id``): a targeted
+    refresh after a write loads one patient's orders, records and pump, not the ward's."""
+    wanted = set(patient_ids) if patient_ids is not None else None
+    if patient_id is not None:
+        wanted = {patient_id}
     start = now - timedelta(hours=history_hours(t))
     end = now + timedelta(days=1)
+    one = next(iter(wanted)) if wanted is not None and len(wanted) == 1 else None
     with actionable_errors():
         patients = patient_repo.patients(ctx.db)
-        versions = orders.versions_since(ctx.db, start, patient_id)
-        if patient_id is None:
+        versions = orders.versions_since(ctx.db, start, one)
+        if one is None:
             records = administrations.for_ward(ctx.db, start, end)
         else:
-            records = {patient_id: administrations.for_patient(ctx.db, patient_id, start, end)}
+            records = {one: administrations.for_patient(ctx.db, one, start, end)}
         since = patient_repo.flags_since(ctx.db)
         observations = obs_repo.recent(ctx.db, start, end)
         older = obs_repo.latest_before(ctx.db, start)
         baselines = obs_repo.baseline_mas(ctx.db)
         labs = patient_repo.latest_labs(ctx.db, now)
         comeds = patient_repo.all_comedications(ctx.db)
-    pumps = pump_states(ctx, now)
+    pumps = pump_states(ctx, now, wanted)
     out = []
     for p in patients:
-        if patient_id is not None and p.id != patient_id:
+        if wanted is not None and p.id not in wanted:
             continue
         obs = observations.get(p.id, [])
         if p.id in older:

@@ -14,6 +14,7 @@ from ward_app.domain.patient import Flag, Patient
 from ward_app.domain.roles import Action
 from ward_app.domain.taper import Form, TaperPlan, TaperRequest, plan_taper
 from ward_app.domain.text import clean_text
+from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.patients import get_patient
 from ward_app.storage import audit, people
@@ -97,7 +98,7 @@ def apply(ctx: Context, params: TaperParams, prescriber: str) -> tuple[TaperPrev
     p = preview(ctx, params)
     now = ctx.now()
     order, plan = p.order, p.plan
-    with ctx.write() as db:
+    with ctx.write(Kind.ORDERS, p.patient.id) as db:
         taper_id = repo.insert(db, patient_id=p.patient.id, start_date=plan.start,
                                step_mg=plan.step_mg, every_days=plan.every_days,
                                form=plan.form.value, plan=plan.to_json(), prescriber=who,
@@ -150,7 +151,7 @@ def cancel(ctx: Context, mrn: str, reason: str, from_moment: datetime | None = N
     with actionable_errors():
         restore = order_repo.by_id(ctx.db, taper.restore_order_id)
     assert restore is not None, "a taper names the order it started from"
-    with ctx.write() as db:
+    with ctx.write(Kind.ORDERS, patient.id) as db:
         repo.cancel(db, taper.id, cancelled_from=moment, reason=why, user_id=actor.id, at=now)
         oid = order_repo.insert_order(
             db, patient_id=patient.id, action=OrderAction.CHANGE, route=restore.route,

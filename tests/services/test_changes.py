@@ -1,0 +1,389 @@
+"""Every write use-case says what it changed (kinds, patients, or the whole ward), and only what
+a committed transaction wrote is reported."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import NOW, PASSWORD, acting, fixed_clock
+from ward_app.domain.errors import InvalidInput
+from ward_app.services import (
+    admin,
+    alerts,
+    auth,
+    backups,
+    handover,
+    mar,
+    observations,
+    orders,
+    pumps,
+    settings,
+    tapers,
+)
+from ward_app.services import patients as patient_svc
+from ward_app.services.board import ward_board
+from ward_app.services.changes import Changes, Kind
+from ward_app.services.context import Context
+from ward_app.services.demo import MISSED_TWO, build_demo
+
+SERVICES = Path(admin.__file__).parent
+DUE_0800 = datetime(2026, 11, 25, 8, 0, tzinfo=NOW.tzinfo)
+ITB = "Zoë Ní Bhriain"  # intrathecal, 300 mcg/day at 500 mcg/mL, 20 mL pump
+ORAL = "Gráinne Walsh"  # oral 20 mg TDS, no taper
+
+
+def _write_use_cases() -> set[str]:
+    """module.function of every function in ward_app/services that opens ``ctx.write(...)``."""
+    found = set()
+    for path in SERVICES.glob("*.py"):
+        if path.name == "context.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and any(
+                    isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                    and n.func.attr == "write" and isinstance(n.func.value, ast.Name)
+                    and n.func.value.id == "ctx" for n in ast.walk(node)):
+                found.add(f"{path.stem}.{node.name}")
+    return found
+
+
+def test_every_write_names_what_it_changes():
+    """No bare ``ctx.write()``: each transaction names its kinds (and patient, or the ward)."""
+    bare = []
+    for path in SERVICES.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "write" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "ctx" and not node.args):
+                bare.append(f"{path.name}:{node.lineno}")
+    assert bare == []
+
+
+def _mrn(ctx: Context, name: str) -> tuple[str, int]:
+    row = next(r for r in ward_board(ctx) if r.name == name)
+    return row.mrn, row.patient_id
+
+
+# Each use-case, run on the demo ward: it returns the patient it should name (None: ward-level).
+def _give(ctx):
+    mrn, pid = _mrn(ctx, MISSED_TWO)
+    mar.give_dose(ctx, mrn, DUE_0800.isoformat())
+    return pid
+
+
+def _omit(ctx):
+    mrn, pid = _mrn(ctx, MISSED_TWO)
+    mar.omit_dose(ctx, mrn, DUE_0800.isoformat(), "refused")
+    return pid
+
+
+def _correct(ctx):
+    mrn, pid = _mrn(ctx, MISSED_TWO)
+    rec = mar.give_dose(ctx, mrn, DUE_0800.isoformat())
+    ctx.take_changes()
+    mar.correct_record(ctx, rec.record_id, "wrong patient")
+    return pid
+
+
+def _bolus(ctx):
+    mrn, pid = _mrn(ctx, ITB)
+    mar.give_bolus(ctx, mrn, 50, "nurse.okafor")
+    return pid
+
+
+def _obs(ctx):
+    mrn, pid = _mrn(ctx, MISSED_TWO)
+    observations.add_observation(ctx, observations.NewObservation(mrn=mrn, rr=16))
+    return pid
+
+
+def _correct_obs(ctx):
+    mrn, pid = _mrn(ctx, MISSED_TWO)
+    done = observations.add_observation(ctx, observations.NewObservation(mrn=mrn, rr=16))
+    ctx.take_changes()
+    observations.correct_observation(ctx, done.observation.id, "wrong patient")
+    return pid
+
+
+def _ack(ctx):
+    _mrn_, pid = _mrn(ctx, MISSED_TWO)
+    alert = next(a for a in alerts.ward_alerts(ctx) if a.patient_id == pid)
+    alerts.acknowledge(ctx, alert.id, "seen")
+    return pid
+
+
+def _add_patient(ctx):
+    with acting(ctx, "charge.silva"):
+        p = patient_svc.add_patient(ctx, patient_svc.NewPatient(
+            mrn="RX1", name="New Patient", dob=date(1970, 1, 1), bed="40"))
+    return p.id
+
+
+def _set_patient(ctx):
+    mrn, pid = _mrn(ctx, MISSED_TWO)
+    with acting(ctx, "charge.silva"):
+        patient_svc.set_patient(ctx, mrn, set_flags=["fall_risk"])
+    return pid
+
+
+def _lab(ctx):
+    mrn, pid = _mrn(ctx, MISSED_TWO)
+    patient_svc.add_lab(ctx, mrn, egfr=40)
+    return pid
+
+
+def _comed(ctx):
+    mrn, pid = _mrn(ctx, MISSED_TWO)
+    with acting(ctx, "pharm.chen"):
+        patient_svc.add_comedication(ctx, mrn, "Oxycodone")
+    return pid
+
+
+def _stop_comed(ctx):
+    mrn, pid = _mrn(ctx, MISSED_TWO)
+    with acting(ctx, "pharm.chen"):
+        patient_svc.add_comedication(ctx, mrn, "Oxycodone")
+        ctx.take_changes()
+        patient_svc.stop_comedication(ctx, mrn, "Oxycodone")
+    return pid
+
+
+def _order(ctx):
+    mrn, pid = _mrn(ctx, ORAL)
+    with acting(ctx, "pharm.chen"):
+        orders.add_order(ctx, orders.NewOrder(mrn=mrn, route="oral", dose_mg=15, freq="TDS"))
+    return pid
+
+
+def _stop_order(ctx):
+    mrn, pid = _mrn(ctx, ORAL)
+    with acting(ctx, "pharm.chen"):
+        orders.stop_order(ctx, mrn, orders.STOP_SAR, "Dr Who")
+    return pid
+
+
+def _taper(ctx):
+    mrn, pid = _mrn(ctx, ORAL)
+    with acting(ctx, "pharm.chen"):
+        tapers.apply(ctx, tapers.TaperParams(mrn=mrn, step_mg=5, every_days=3), "Dr Who")
+    return pid
+
+
+def _cancel_taper(ctx):
+    mrn, pid = _mrn(ctx, ORAL)
+    with acting(ctx, "pharm.chen"):
+        tapers.apply(ctx, tapers.TaperParams(mrn=mrn, step_mg=5, every_days=3,
+                                             start=NOW.date()), "Dr Who")
+        ctx.take_changes()
+        tapers.cancel(ctx, mrn, "plan changed", NOW + timedelta(hours=1))
+    return pid
+
+
+def _set_pump(ctx):
+    mrn, pid = _mrn(ctx, ITB)
+    with acting(ctx, "charge.silva"):
+        pumps.set_pump(ctx, mrn, serial="NEW-1")
+    return pid
+
+
+def _refill(ctx):
+    mrn, pid = _mrn(ctx, ITB)
+    pumps.refill_pump(ctx, pumps.NewRefill(mrn=mrn, volume_ml=20, conc_mcg_ml=500, daily_mcg=300,
+                                           witness="nurse.okafor"))
+    return pid
+
+
+def _alarm(ctx):
+    mrn, pid = _mrn(ctx, ITB)
+    pumps.record_alarm(ctx, mrn, "low_reservoir")
+    return pid
+
+
+def _setting(ctx):
+    with acting(ctx, "admin"):
+        settings.set_setting(ctx, "dose.window_min", "45")
+
+
+def _tz(ctx):
+    with acting(ctx, "admin"):
+        settings.set_ward_timezone(ctx, "Europe/Dublin")
+
+
+def _add_user(ctx):
+    with acting(ctx, "admin"):
+        admin.add_user(ctx, "nurse.new", "nurse", PASSWORD)
+
+
+def _reset_password(ctx):
+    with acting(ctx, "admin"):
+        auth.reset_password(ctx, "nurse.okafor", PASSWORD)
+
+
+def _login(ctx):
+    auth.login(ctx, "nurse.okafor", "ward-demo")
+
+
+def _backup(ctx):
+    with acting(ctx, "admin"):
+        admin.make_backup(ctx)
+
+
+def _daily(ctx):
+    backups.daily_backup(ctx)
+
+
+def _handover(ctx):
+    with acting(ctx, "charge.silva"):
+        sheet = handover.build_handover(ctx)
+        ctx.take_changes()
+        handover.record_printed(ctx, sheet, "printed", 2)
+
+
+CASES: dict[str, tuple[Callable[[Context], int | None], set[Kind]]] = {
+    "mar.give_dose": (_give, {Kind.DOSES}),
+    "mar.omit_dose": (_omit, {Kind.DOSES}),
+    "mar.correct_record": (_correct, {Kind.DOSES}),
+    "mar.give_bolus": (_bolus, {Kind.DOSES}),
+    "observations.add_observation": (_obs, {Kind.OBSERVATIONS}),
+    "observations.correct_observation": (_correct_obs, {Kind.OBSERVATIONS}),
+    "alerts.acknowledge": (_ack, {Kind.ACKS}),
+    "patients.add_patient": (_add_patient, {Kind.PATIENT}),
+    "patients.set_patient": (_set_patient, {Kind.PATIENT}),
+    "patients.add_lab": (_lab, {Kind.PATIENT}),
+    "patients.add_comedication": (_comed, {Kind.PATIENT}),
+    "patients.stop_comedication": (_stop_comed, {Kind.PATIENT}),
+    "orders.add_order": (_order, {Kind.ORDERS}),
+    "orders.stop_order": (_stop_order, {Kind.ORDERS}),
+    "tapers.apply": (_taper, {Kind.ORDERS}),
+    "tapers.cancel": (_cancel_taper, {Kind.ORDERS}),
+    "pumps.set_pump": (_set_pump, {Kind.PUMP}),
+    "pumps.refill_pump": (_refill, {Kind.PUMP}),
+    "pumps.record_alarm": (_alarm, {Kind.PUMP}),
+    "settings.set_setting": (_setting, {Kind.SETTINGS}),
+    "settings.set_ward_timezone": (_tz, {Kind.SETTINGS}),
+    "admin.add_user": (_add_user, {Kind.USERS}),
+    "auth.reset_password": (_reset_password, {Kind.USERS}),
+    "auth.login": (_login, {Kind.USERS}),
+    "admin.make_backup": (_backup, {Kind.AUDIT}),
+    "backups.after_daily": (_daily, {Kind.AUDIT}),
+    "handover.record_printed": (_handover, {Kind.AUDIT}),
+}
+WARD_WIDE = {"settings.set_setting", "settings.set_ward_timezone"}
+# built on an empty database, so tested on their own below
+ELSEWHERE = {"admin.init_ward", "demo.build_demo"}
+
+
+def test_the_cases_cover_every_write_use_case():
+    assert _write_use_cases() == set(CASES) | ELSEWHERE
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_write_use_case_reports_its_changes(demo_ward, name):
+    run, kinds = CASES[name]
+    demo_ward.take_changes()
+    pid = run(demo_ward)
+    changes = demo_ward.take_changes()
+    assert changes, f"{name} reported no changes"
+    assert kinds <= changes.kinds
+    if pid is not None:
+        assert pid in changes.patient_ids and changes.touches(pid)
+    assert changes.ward == (name in WARD_WIDE)
+    assert not demo_ward.take_changes()  # taken once
+
+
+def test_init_and_the_demo_ward_change_the_whole_ward(tmp_path):
+    ctx = admin.init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", clock=fixed_clock)
+    try:
+        assert ctx.take_changes().ward
+        build_demo(ctx, patients=2, days=2)
+        changes = ctx.take_changes()
+        assert changes.ward and Kind.DOSES in changes.kinds and changes.touches(12345)
+    finally:
+        ctx.close()
+
+
+def test_a_refused_write_reports_nothing(demo_ward):
+    mrn, _pid = _mrn(demo_ward, MISSED_TWO)
+    mar.give_dose(demo_ward, mrn, DUE_0800.isoformat())
+    demo_ward.take_changes()
+    with pytest.raises(InvalidInput):
+        mar.give_dose(demo_ward, mrn, DUE_0800.isoformat())
+    assert not demo_ward.take_changes()
+
+
+def test_a_rolled_back_transaction_reports_nothing(demo_ward):
+    with pytest.raises(RuntimeError), demo_ward.write(Kind.DOSES, 1):
+        raise RuntimeError("boom")
+    assert not demo_ward.take_changes()
+    with demo_ward.write(Kind.DOSES, 1), demo_ward.write(Kind.ACKS, 2):  # nested: savepoint
+        pass
+    assert demo_ward.take_changes() == Changes.of(Kind.DOSES, Kind.ACKS, patients=[1, 2])
+
+
+def test_changes_combine():
+    a = Changes.of(Kind.DOSES, patients=[1])
+    b = Changes.of(Kind.ACKS, patients=[2], ward=True)
+    assert (a | b) == Changes(frozenset({1, 2}), frozenset({Kind.DOSES, Kind.ACKS}), True)
+    assert a.touches(1) and not a.touches(2) and (a | b).touches(99)
+    assert a.any_of(Kind.DOSES, Kind.PUMP) and not a.any_of(Kind.PUMP)
+    assert not Changes() and Changes.everything().ward and Changes(ward=True)
+
+
+def test_a_targeted_refresh_gives_the_same_rows_and_alerts_as_the_whole_ward(demo_ward):
+    """What the window shows after a write (only the changed patients worked out again) is what
+    a full refresh would show for them."""
+    from ward_app.services.board import board_rows, ward_overview
+
+    whole = ward_overview(demo_ward)
+    assert len(whole.rows) == 24
+    for row in whole.rows:
+        part = ward_overview(demo_ward, patient_ids=[row.patient_id])
+        assert part.rows == [row]
+        assert part.alerts == whole.alerts_for(row.patient_id)
+        assert alerts.ward_alerts(demo_ward, patient_ids=[row.patient_id]) == part.alerts
+    some = [r.patient_id for r in whole.rows[:3]]
+    assert board_rows(demo_ward, some) == whole.rows[:3]
+
+
+def test_board_counts_late_and_missed_from_the_record(demo_ward):
+    """Late/missed on the board are the MAR states, and agree with the dose alerts."""
+    whole = ward_overview_at(demo_ward)
+    for row in whole.rows:
+        found = whole.alerts_for(row.patient_id)
+        rules = [a.rule for a in found]
+        assert (row.late, row.missed) == (rules.count("dose.late"), rules.count("dose.missed"))
+        assert row.obs_overdue == any(a.rule == "monitoring.overdue" and ":obs" in a.key
+                                      for a in found)
+    from ward_app.services.board import ward_overview
+
+    later = ward_overview(demo_ward, NOW + timedelta(hours=8))  # some sets fall due meanwhile
+    for row in later.rows:
+        assert row.obs_overdue == any(a.rule == "monitoring.overdue" and ":obs" in a.key
+                                      for a in later.alerts_for(row.patient_id))
+    assert any(r.obs_overdue for r in later.rows)
+    eleni = whole.row_for(_mrn(demo_ward, MISSED_TWO)[1])
+    assert eleni is not None and (eleni.late, eleni.missed) == (0, 2)
+    mar.give_dose(demo_ward, eleni.mrn, DUE_0800.isoformat())
+    assert ward_overview_at(demo_ward).row_for(eleni.patient_id).missed == 1  # type: ignore[union-attr]
+
+
+def ward_overview_at(ctx):
+    from ward_app.services.board import ward_overview
+
+    return ward_overview(ctx)
+
+
+def test_the_board_says_when_a_taper_is_running(demo_ward):
+    mrn, pid = _mrn(demo_ward, ORAL)
+    row = next(r for r in ward_board(demo_ward) if r.patient_id == pid)
+    assert not row.taper_active
+    with acting(demo_ward, "pharm.chen"):
+        tapers.apply(demo_ward, tapers.TaperParams(mrn=mrn, step_mg=5, every_days=3,
+                                                   start=NOW.date()), "Dr Who")
+    row = next(r for r in ward_board(demo_ward) if r.patient_id == pid)
+    assert row.taper_active and "taper" in row.dose
