@@ -110,7 +110,7 @@ def test_check_reports_pending_migrations_as_unhealthy(tmp_path, run_cli):
 
     path = tmp_path / "old.db"
     db = connect(path)
-    migrations.apply(db, stop_before=known_names()[-1])
+    migrations.apply(db.as_sqlite_utils(), stop_before=known_names()[-1])
     db.close()
     r = run_cli("--db", str(path), "check")
     assert r.code == 1 and known_names()[-1] in r.out and "NOT HEALTHY" in r.err

@@ -29,7 +29,7 @@ def test_new_database_runs_every_migration_from_empty(db_path: Path):
     try:
         assert report.created and report.migrated == tuple(known_names())
         assert set(db.table_names()) == EXPECTED_TABLES
-        assert [m.name for m in migrations.applied(db)] == known_names()
+        assert [m.name for m in migrations.applied(db.as_sqlite_utils())] == known_names()
         assert all(name.startswith(f"m{i:03d}_") for i, name in enumerate(known_names(), 1))
     finally:
         db.close()
@@ -113,8 +113,8 @@ def test_raw_delete_through_the_sqlite3_shell_is_refused(db_path: Path, table: s
 
 def test_a_database_from_a_newer_version_is_refused_and_left_unchanged(db_path: Path):
     db, _ = open_database(db_path, create=True)
-    db["_sqlite_migrations"].insert({"migration_set": schema.MIGRATION_SET,
-                                     "name": "m999_from_the_future", "applied_at": "2030"})
+    db.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+               [schema.MIGRATION_SET, "m999_from_the_future", "2030"])
     db.close()
     before = database_state(db_path)
     with pytest.raises(StorageProblem, match="newer version of ward_app.*m999_from_the_future"):
@@ -125,7 +125,7 @@ def test_a_database_from_a_newer_version_is_refused_and_left_unchanged(db_path: 
 def test_pending_migrations_are_applied_after_a_copy_is_set_aside(db_path: Path):
     db = connect(db_path)
     last = known_names()[-1]
-    migrations.apply(db, stop_before=last)
+    migrations.apply(db.as_sqlite_utils(), stop_before=last)
     db.execute("INSERT INTO wards (name, tz, created_at) VALUES ('Ward 7', 'UTC', 'x')")
     db.close()
 
@@ -192,7 +192,7 @@ def test_fixture_database_of_each_released_schema_opens_and_upgrades(tmp_path: P
         shutil.copy(fixture, path)
         db, report = open_database(path)
         try:
-            assert [m.name for m in migrations.applied(db)] == known_names()
+            assert [m.name for m in migrations.applied(db.as_sqlite_utils())] == known_names()
             assert db.execute("PRAGMA foreign_key_check").fetchall() == []
             assert db.execute("SELECT count(*) FROM patients").fetchone()[0] > 0
             detail = db.execute("SELECT detail FROM audit ORDER BY id LIMIT 1").fetchone()[0]
@@ -203,3 +203,19 @@ def test_fixture_database_of_each_released_schema_opens_and_upgrades(tmp_path: P
 
 def test_now_constant_is_aware():
     assert NOW.tzinfo is not None
+
+
+def test_opening_an_up_to_date_ward_does_not_import_sqlite_utils(db_path: Path):
+    """The read path is plain sqlite3 (storage/connection.py): sqlite-utils, 0.14 s of start-up,
+    loads only when schema steps are applied."""
+    import sys
+
+    open_database(db_path, create=True)[0].close()
+    script = ("import sys; from ward_app.storage.database import open_database; "
+              f"db, report = open_database(__import__('pathlib').Path({str(db_path)!r})); "
+              "assert not report.migrated; db.execute('SELECT count(*) FROM patients'); "
+              "print(sorted(m for m in sys.modules if m.startswith(('sqlite_utils', 'dateutil'))))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported through ward_app.storage, which keeps numpy out of start-up
-    from sqlite_utils import Database
+    from ward_app.storage.connection import Database
 
 import contextlib
 from collections.abc import Callable, Iterator

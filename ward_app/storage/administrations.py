@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from ward_app.domain.clock import from_utc_text, to_utc_text
 from ward_app.domain.mar import Outcome, Record
+from ward_app.storage.connection import Database
 
 _SELECT = """
 SELECT a.id, a.patient_id, a.order_id, a.due_at, a.outcome, a.dose_mg, a.dose_mcg, a.reason_code,

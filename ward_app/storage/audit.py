@@ -6,9 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ward_app.domain.clock import from_utc_text, to_utc_text
+from ward_app.storage.connection import Database
 
 
 def record(

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlite_utils import Database
-
+from ward_app.storage.connection import Database
 from ward_app.storage.errors import StorageProblem, actionable_errors
 from ward_app.storage.files import read_only, read_only_uri
-from ward_app.storage.migrations import MIGRATION_SET
+from ward_app.storage.steps import MIGRATION_SET
 
 
 def backup_file(db_path: Path, folder: Path, filename: str) -> Path:

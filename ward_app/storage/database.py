@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from ward_app.storage.backup import backup_to
+from ward_app.storage.connection import Database
 from ward_app.storage.errors import StorageProblem, actionable_errors
 from ward_app.storage.files import integrity, read_only, read_only_uri
-from ward_app.storage.migrations import MIGRATION_SET, known_names, migrations
+from ward_app.storage.steps import MIGRATION_SET, STEPS
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -41,7 +40,7 @@ def connect(path: Path, *, wal: bool = True) -> Database:
     except BaseException:
         conn.close()
         raise
-    return Database(conn, execute_plugins=False)
+    return Database(conn)
 
 
 def enable_wal(conn: sqlite3.Connection, path: Path) -> None:
@@ -90,16 +89,27 @@ def transaction(db: Database) -> Iterator[Database]:
 
 
 def applied_names(db: Database) -> list[str]:
-    return [m.name for m in migrations.applied(db)]
+    """The schema steps applied to this database, in the order they were applied."""
+    if "_sqlite_migrations" not in db.table_names():
+        return []
+    return [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ? "
+                                     "ORDER BY rowid", [MIGRATION_SET])]
 
 
 def pending_names(db: Database) -> list[str]:
-    return [m.name for m in migrations.pending(db)]
+    applied = set(applied_names(db))
+    return [name for name in STEPS if name not in applied]
 
 
 def unknown_names(db: Database) -> list[str]:
-    known = set(known_names())
-    return [name for name in applied_names(db) if name not in known]
+    return [name for name in applied_names(db) if name not in STEPS]
+
+
+def apply_steps(db: Database) -> None:
+    """Apply the pending schema steps (imports the migrations, and sqlite-utils, only now)."""
+    from ward_app.storage.migrations import migrations
+
+    migrations.apply(db.as_sqlite_utils())
 
 
 #: How thoroughly a database is checked when it is opened: "full" (PRAGMA integrity_check: every
@@ -223,7 +233,7 @@ def open_database(
                         db, path.parent / "backups", f"{path.stem}-before-{pending[0]}-{stamp}.db"
                     )
                 if pending:
-                    migrations.apply(db)
+                    apply_steps(db)
                     migrated = tuple(pending)
         except BaseException:
             db.close()

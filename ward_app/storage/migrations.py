@@ -5,9 +5,12 @@ Never edit a step that has shipped; add a new one. Each runs in one transaction 
 
 from __future__ import annotations
 
-from sqlite_utils import Database, Migrations
+from ward_app.storage import quiet_sqlite_utils
+from ward_app.storage.steps import MIGRATION_SET, STEPS
 
-MIGRATION_SET = "ward_app"
+quiet_sqlite_utils()
+from sqlite_utils import Database, Migrations  # noqa: E402 - after numpy is kept out of it
+
 migrations = Migrations(MIGRATION_SET)
 
 #: Clinical records: rows are only ever added; corrections are new rows that name what they correct.
@@ -356,4 +359,8 @@ def m012_partial_indexes_for_observations(db: Database) -> None:
 
 
 def known_names() -> list[str]:
-    return [m.name for m in migrations._migrations]
+    return [m.name for m in migrations.pending(Database(memory=True))]
+
+
+if tuple(known_names()) != STEPS:  # pragma: no cover - caught by every test at import
+    raise AssertionError("storage/steps.py STEPS must list the migrations above, in order")

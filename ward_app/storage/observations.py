@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from ward_app.domain.clock import from_utc_text, to_utc_text
 from ward_app.domain.observations import Acvpu, Observation, Poss, Sign
+from ward_app.storage.connection import Database
 
 _SELECT = """
 SELECT o.id, o.patient_id, o.taken_at, o.rr, o.spo2, o.on_oxygen, o.sbp, o.hr, o.acvpu, o.temp,

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from ward_app.domain.clock import from_utc_text, to_utc_text
 from ward_app.domain.orders import Frequency, Indication, Order, OrderAction, Route
+from ward_app.storage.connection import Database
 
 _COLS = (
     "id, patient_id, action, route, starts_at, dose_mg, times, frequency, daily_mcg, indication, "

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlite_utils import Database
-
 from ward_app.domain.clock import to_utc_text
+from ward_app.storage.connection import Database
 
 
 @dataclass(frozen=True)

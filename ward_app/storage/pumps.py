@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlite_utils import Database
-
 from ward_app.domain.clock import from_utc_text, to_utc_text
 from ward_app.domain.pump import AlarmKind, Pump, PumpAlarm, Refill
+from ward_app.storage.connection import Database
 
 
 def insert_pump(

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from ward_app.domain.clock import from_utc_text, to_utc_text
+from ward_app.storage.connection import Database
 
 
 @dataclass(frozen=True)
