@@ -152,10 +152,9 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
 
     class NumberedCanvas(PagedCanvas):
         stamp = pdf_date(h.at)  # the PDF's date is the handover time
-        deflate_only = True  # ASCII85 on top cost 5 % of the sheet's time
 
-        def frame(self, number: int, total: int) -> None:
-            width, height = self._pagesize
+        def frame(self, number: int) -> None:
+            width, height = self.page_size
             left, right = 12 * mm, width - 12 * mm
             self.saveState()
             self.setFillColor(_INK)
@@ -170,11 +169,16 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
             self.line(left, 10 * mm, right, 10 * mm)
             self.setFont(bold, 7.5)
             self.drawString(left, 6.5 * mm, CONFIDENTIAL)
-            self.drawRightString(right, 6.5 * mm, f"Page {number} of {total}")
+            self.place_numbered()
             self.setFillColor(_GREY)
             self.setFont(font, fit(printed, font, 7.5, width - 2 * 70 * mm))
             self.drawCentredString(width / 2, 6.5 * mm, printed)
             self.restoreState()
+
+        def numbered(self, number: int, total: int) -> None:
+            self.setFillColor(_INK)
+            self.setFont(bold, 7.5)
+            self.drawRightString(self.page_size[0] - 12 * mm, 6.5 * mm, f"Page {number} of {total}")
 
     return NumberedCanvas
 
