@@ -24,6 +24,7 @@ from reportlab.platypus.flowables import CondPageBreak, Flowable, KeepTogether, 
 from ward_app.domain.handover import Acuity, AlertLine, Handover, PatientBlock
 from ward_app.reports.fonts import BOLD, register_fonts
 from ward_app.reports.pages import PagedCanvas, fit, pdf_date
+from ward_app.reports.richtext import Rich
 
 TITLE = "Shift handover"
 CONFIDENTIAL = "Confidential — patient information"
@@ -67,6 +68,10 @@ class _Once:
 
 class _P(_Once, Paragraph):
     """A Paragraph measured once per width (tables ask each cell's size many times)."""
+
+
+class _R(_Once, Rich):
+    """A paragraph of this module's markup (see richtext), measured once per width."""
 
 
 class _T(Table):
@@ -297,8 +302,8 @@ class _Sheet:
         self.font, self.bold, self.s = regular, bold, _styles(regular, bold)
         self.tz = h.at.tzinfo
 
-    def p(self, text: str, style: str = "base") -> Paragraph:
-        return _P(text, self.s[style])
+    def p(self, text: str, style: str = "base") -> Flowable:
+        return _R(text, self.s[style])
 
     def local(self, dt: datetime) -> datetime:
         return dt.astimezone(self.tz) if dt.tzinfo is not None and self.tz is not None else dt
@@ -318,7 +323,7 @@ class _Sheet:
             ("BACKGROUND", (0, 0), (-1, 0), _HEAD),
             *[("BACKGROUND", (0, r), (-1, r), _SHADE) for r in range(2, len(rows), 2)], *extra])
 
-    def head(self, *titles: str) -> list[Paragraph]:
+    def head(self, *titles: str) -> list[Flowable]:
         return [self.p(t, "th") for t in titles]
 
     def cell(self, text: str, width: float, bold: bool = False, markup: str | None = None) -> Any:
@@ -496,7 +501,7 @@ class _Sheet:
     def _title(self, text: str) -> str:
         return _font(text, _HEAD, True)
 
-    def _sb(self, p: PatientBlock) -> Paragraph:
+    def _sb(self, p: PatientBlock) -> Flowable:
         open_alerts = [a.severity for a in p.alerts if a.acknowledged_by is None]
         counts = " · ".join(f"{_sev(s)}\u00a0{open_alerts.count(s)}" for s in _SEVERITY if s in open_alerts)
         situation = [_regimen(p),
