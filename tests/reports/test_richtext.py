@@ -37,6 +37,8 @@ SAMPLES = [
     "</font>",
     "Łukasz Żółć and Nguyễn Thị Hoa, <b>5\u00a0mg TDS</b>;<b>10\u00a0mg</b>.<b>x</b>",
     "words<font size=12> </font>after a big space<font size=5> </font>and a small one",
+    "  \n spaces around, and a no-break\u00a0space at the end \n ",
+    "<font color='0x8a5300'>△\u00a0Warning</font> a no-break\u00a0space then <b>bold </b>",
 ]
 #: read by a real Paragraph: other markup, a word too long for its line, nothing at all
 FALLBACKS = ["<i>italic</i>", "a&nbsp;b", "<font name='Courier'>x</font>", "<u>underlined</u>",

@@ -8,6 +8,7 @@ import re
 from functools import cache
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.fonts import ps2tt, tt2ps
@@ -44,7 +45,8 @@ def _plain_style(style: ParagraphStyle) -> bool:
             "textTransform", "endDots", "wordWrap", "splitLongWords", "allowWidows", "allowOrphans",
             "bulletText", "hyphenationLang", "embeddedHyphenation", "uriWasteReduce", "justifyBreaks",
             "justifyLastLine")
-    return (style.alignment == TA_LEFT and style.spaceShrinkage == 0 and style.leftIndent == 0
+    return (rl_config.paraFontSizeHeightOffset  # a first line's baseline one font size down
+            and style.alignment == TA_LEFT and style.spaceShrinkage == 0 and style.leftIndent == 0
             and style.rightIndent == 0 and style.firstLineIndent == 0
             and all(getattr(style, k, None) == getattr(default, k, None) for k in same))
 
@@ -54,6 +56,7 @@ def parse(text: str, style: ParagraphStyle) -> list[list[_Part]] | None:
     does not read."""
     if _ODD_SPACE.search(text):
         return None
+    text = text.strip("".join(_SPACE))  # as reportlab cleans a paragraph's text first
     family, bold, italic = ps2tt(style.fontName)
     stack = [("", family, bold, italic, style.fontSize, style.textColor)]
     lines: list[list[_Part]] = [[]]
