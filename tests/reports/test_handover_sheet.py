@@ -21,8 +21,8 @@ from ward_app.domain.handover import (
     RefillLine,
     WardSummary,
 )
-from ward_app.reports.fonts import REGULAR, register_fonts
-from ward_app.reports.handover_sheet import CONFIDENTIAL, _frags, _styles, handover_pdf, moment_text
+from ward_app.reports.fonts import REGULAR
+from ward_app.reports.handover_sheet import CONFIDENTIAL, handover_pdf, moment_text
 
 LONDON = ZoneInfo("Europe/London")
 AT = datetime(2026, 11, 25, 7, 0, tzinfo=LONDON)
@@ -281,31 +281,3 @@ def test_a_name_too_long_for_its_summary_column_wraps_and_prints_in_full():
     assert "Situation" not in summary and "Doses due" in summary
     assert name not in summary  # not one line running over the next column: wrapped
     assert re.sub(r"\s+", " ", summary).count(name) >= 2  # in full, on the watch list and due
-
-
-@pytest.mark.parametrize("markup", [
-    "plain text", "a &amp; b &lt;c&gt; &quot;d&quot; &#39;e&#39;", "<b>Bold</b> and  two  spaces ",
-    "line one\n   line two", "36.8\u00a0°C<br/>next<br/><br/>after two breaks",
-    "<font color='#5F6B7A'>Label</font> value <font size=6.3 color='#5F6B7A'>(tail)</font>",
-    "<font size=14><b>1A</b>\u2002</font> <font size=11.5><b>Zoë</b></font>  34 y · MRN <b>RX1</b>",
-    "<font color='#B42318'><b>⚠\u00a0URGENT</b></font> <b><font size=6.3>in bold</font> x</b>"])
-def test_fragments_are_those_reportlabs_parser_makes(markup):
-    """The sheet makes its Paragraphs' fragments without the HTML parser: they must not differ."""
-    from reportlab.platypus.paragraph import cleanBlockQuotedText
-    from reportlab.platypus.paraparser import ParaParser
-
-    for style in _styles(*register_fonts()).values():
-        made = _frags(markup, style)
-        _style, parsed, _bullets = ParaParser().parse(cleanBlockQuotedText(markup), style)
-        assert made is not None and parsed is not None
-        def fields(frags):  # the tag a fragment was parsed in is the parser's own business
-            return [{k: v for k, v in f.__dict__.items() if k != "__tag__"} for f in frags]
-
-        assert fields(made) == fields(parsed)
-        assert [type(f) for f in made] == [type(f) for f in parsed]
-
-
-@pytest.mark.parametrize("markup", ["<i>italic</i>", "a&nbsp;b", "<font face='Courier'>x</font>",
-                                    "<b>unclosed", "closed</b>", "<b><font size=6>x</b></font>", ""])
-def test_other_markup_is_left_to_reportlabs_parser(markup):
-    assert _frags(markup, _styles(*register_fonts())["base"]) is None

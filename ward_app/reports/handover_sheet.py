@@ -20,12 +20,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
 from reportlab.platypus.flowables import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer
-from reportlab.platypus.paragraph import cleanBlockQuotedText
-from reportlab.platypus.paraparser import ParaParser
 
 from ward_app.domain.handover import Acuity, AlertLine, Handover, PatientBlock
-from ward_app.reports.fonts import register_fonts
+from ward_app.reports.fonts import BOLD, register_fonts
 from ward_app.reports.pages import PagedCanvas, fit, pdf_date
+from ward_app.reports.richtext import Rich
 
 TITLE = "Shift handover"
 CONFIDENTIAL = "Confidential — patient information"
@@ -53,6 +52,7 @@ _NO_PAD = [(k, (0, 0), (-1, -1), 0) for k in ("LEFTPADDING", "RIGHTPADDING", "TO
                                               "BOTTOMPADDING")]
 _BANDS = ((-0.5, 0.5, "#F2F6F2", "0"), (0.5, 4.5, "#E2EFE2", "1–4"),
           (4.5, 6.5, "#FCE9C2", "5–6"), (6.5, 99.0, "#F8D3CF", "7+"))
+_BOLD_FACE = f" face='{BOLD}'"  # the same font as <b> (its family's bold)
 _BAND_FILL = {fill: colors.HexColor(fill) for _low, _high, fill, _text in _BANDS}
 
 
@@ -66,83 +66,12 @@ class _Once:
         return self._size
 
 
-#: the markup this module writes: <b>, <font color=… size=…>, <br/>, and text escaped by escape()
-_TOKEN = re.compile(r"([^<&]+)|&(amp|lt|gt|quot|#39);|<br/>|<b>|</b>|</font>|<font((?:\s+\w+=(?:'[^']*'"
-                    r"|\"[^\"]*\"|[^\s'\">]+))*)\s*>|[<&]")
-_ATTR = re.compile(r"(\w+)=(?:'([^']*)'|\"([^\"]*)\"|([^\s'\">]+))")
-_ENTITY = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "#39": "'"}
-_State = tuple[str, bool, str | None, str | None]  # tag, bold, colour, size
-_Proto = tuple[type, dict[str, Any], dict[str, Any]]  # fragment class, text and line-break fields
-_PROTOS: dict[tuple[ParagraphStyle, bool, str | None, str | None], _Proto] = {}
-
-
-def _proto(style: ParagraphStyle, bold: bool, colour: str | None, size: str | None) -> _Proto:
-    """A text and a line-break fragment in this state, as reportlab's own parser makes them for
-    any text in it: parsed once per style and state, then copied for each piece of text."""
-    key = (style, bold, colour, size)
-    found = _PROTOS.get(key)
-    if found is None:
-        attrs = (f" color='{colour}'" if colour else "") + (f" size={size}" if size else "")
-        markup = "<b>x<br/></b>" if bold else "x<br/>"
-        markup = f"<font{attrs}>{markup}</font>" if attrs else markup
-        _style, frags, _bullets = ParaParser().parse(markup, style)
-        if not frags or len(frags) != 2 or not getattr(frags[1], "lineBreak", False):
-            raise ValueError(f"unexpected fragments for {markup!r}")
-        found = _PROTOS[key] = (type(frags[0]), frags[0].__dict__, frags[1].__dict__)
-    return found
-
-
-@cache
-def _font_attrs(attrs: str) -> dict[str, str] | None:
-    """<font …>'s attributes, when they are the colour and size this module writes."""
-    found = {a.group(1): a.group(2) or a.group(3) or a.group(4) or "" for a in _ATTR.finditer(attrs)}
-    return found if found and set(found) <= {"color", "size"} else None
-
-
-def _frags(text: str, style: ParagraphStyle) -> list[Any] | None:
-    """A Paragraph's fragments for this module's markup, without the HTML parser (a fifth of the
-    sheet's time); None for anything else, which the parser then reads as usual. The fragments of a
-    state share its lists (links, underlines) as the parser's own do: reportlab never changes them."""
-    stack: list[_State] = [("", False, None, None)]
-    cls, fields, br = _proto(style, False, None, None)
-    new: Any = object.__new__
-    out: list[Any] = []
-    for m in _TOKEN.finditer(cleanBlockQuotedText(text)):
-        plain, entity, token = m.group(1), m.group(2), m.group()
-        if plain is not None or entity is not None:
-            frag = new(cls)
-            frag.__dict__ = {**fields, "text": plain if plain is not None else _ENTITY[entity]}
-            out.append(frag)
-            continue
-        if token == "<br/>":
-            frag = new(cls)
-            frag.__dict__ = {**br}
-            out.append(frag)
-            continue
-        tag, bold, colour, size = stack[-1]
-        if token == "<b>":
-            stack.append(("b", True, colour, size))
-        elif token.startswith("<font"):
-            attrs = _font_attrs(m.group(3) or "")
-            if attrs is None:
-                return None
-            stack.append(("font", bold, attrs.get("color", colour), attrs.get("size", size)))
-        elif token == f"</{tag}>" and len(stack) > 1:
-            stack.pop()
-        else:
-            return None  # not markup this module writes: let the parser read it (or fail)
-        cls, fields, br = _proto(style, *stack[-1][1:])
-    return out if out and len(stack) == 1 else None
-
-
 class _P(_Once, Paragraph):
-    """A Paragraph measured once per width, its fragments made without the HTML parser."""
+    """A Paragraph measured once per width (tables ask each cell's size many times)."""
 
-    def __init__(self, text: str | None, style: ParagraphStyle, bulletText: Any = None,
-                 frags: list[Any] | None = None, **kwargs: Any) -> None:
-        if frags is None and text is not None:
-            frags = _frags(text, style)
-        super().__init__(text, style, bulletText, frags, **kwargs)
+
+class _R(_Once, Rich):
+    """A paragraph of this module's markup (see richtext), measured once per width."""
 
 
 class _T(Table):
@@ -158,14 +87,21 @@ class _T(Table):
         return []
 
 
-class _Code128(Code128):
-    """An MRN's Code 128, encoded once: reportlab encodes it again each time its size is asked.
-    (Its bars stay a rectangle each: a viewer snaps those to pixels, and a path of them blurs.)"""
+class _Barcode(Flowable):
+    """An MRN's Code 128 (reportlab's own barcode flowable), measured once: reportlab encodes the
+    value again each time its size is asked, and a table asks many times. Its bars stay a
+    rectangle each: a viewer snaps those to pixels, and a path of them blurs."""
 
-    def _calculate(self) -> None:
-        if not hasattr(self, "_encoded_once"):
-            super()._calculate()
-            self._encoded_once = True
+    def __init__(self, value: str, bar_width: float, bar_height: float) -> None:
+        super().__init__()
+        self.code = Code128(value, barWidth=bar_width, barHeight=bar_height, humanReadable=False)
+        self.width, self.height = self.code.wrap(0, 0)
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.code.drawOn(self.canv, 0, 0)
 
 
 def moment_text(at: datetime) -> str:
@@ -178,7 +114,8 @@ def _day(d: date) -> str:
 
 
 def _font(text: str, colour: colors.Color, bold: bool = False) -> str:
-    return f"<font color='{colour.hexval()}'>{f'<b>{text}</b>' if bold else text}</font>"
+    # bold as the font's face, not a <b> inside it: one tag fewer for reportlab's parser to read
+    return f"<font color='{colour.hexval()}'{_BOLD_FACE if bold else ''}>{text}</font>"
 
 
 def _sev(severity: str) -> str:
@@ -220,10 +157,9 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
 
     class NumberedCanvas(PagedCanvas):
         stamp = pdf_date(h.at)  # the PDF's date is the handover time
-        deflate_only = True  # ASCII85 on top cost 5 % of the sheet's time
 
-        def frame(self, number: int, total: int) -> None:
-            width, height = self._pagesize
+        def frame(self, number: int) -> None:
+            width, height = self.page_size
             left, right = 12 * mm, width - 12 * mm
             self.saveState()
             self.setFillColor(_INK)
@@ -238,11 +174,16 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
             self.line(left, 10 * mm, right, 10 * mm)
             self.setFont(bold, 7.5)
             self.drawString(left, 6.5 * mm, CONFIDENTIAL)
-            self.drawRightString(right, 6.5 * mm, f"Page {number} of {total}")
+            self.place_numbered()
             self.setFillColor(_GREY)
             self.setFont(font, fit(printed, font, 7.5, width - 2 * 70 * mm))
             self.drawCentredString(width / 2, 6.5 * mm, printed)
             self.restoreState()
+
+        def numbered(self, number: int, total: int) -> None:
+            self.setFillColor(_INK)
+            self.setFont(bold, 7.5)
+            self.drawRightString(self.page_size[0] - 12 * mm, 6.5 * mm, f"Page {number} of {total}")
 
     return NumberedCanvas
 
@@ -361,8 +302,8 @@ class _Sheet:
         self.font, self.bold, self.s = regular, bold, _styles(regular, bold)
         self.tz = h.at.tzinfo
 
-    def p(self, text: str, style: str = "base") -> Paragraph:
-        return _P(text, self.s[style])
+    def p(self, text: str, style: str = "base") -> Flowable:
+        return _R(text, self.s[style])
 
     def local(self, dt: datetime) -> datetime:
         return dt.astimezone(self.tz) if dt.tzinfo is not None and self.tz is not None else dt
@@ -382,7 +323,7 @@ class _Sheet:
             ("BACKGROUND", (0, 0), (-1, 0), _HEAD),
             *[("BACKGROUND", (0, r), (-1, r), _SHADE) for r in range(2, len(rows), 2)], *extra])
 
-    def head(self, *titles: str) -> list[Paragraph]:
+    def head(self, *titles: str) -> list[Flowable]:
         return [self.p(t, "th") for t in titles]
 
     def cell(self, text: str, width: float, bold: bool = False, markup: str | None = None) -> Any:
@@ -537,10 +478,10 @@ class _Sheet:
 
     def _heading(self, p: PatientBlock, w: float) -> Table:
         mark, word, _colour, fg, fill, *_line = _ACUITY[p.acuity]
-        code = _Code128(p.mrn, barWidth=0.62, barHeight=6.5 * mm, humanReadable=False)
-        code_w = code.wrap(0, 0)[0] + 6
-        cells = [self.p(f"<font size=14><b>{_e(p.bed)}</b>\u2002</font> <font size=11.5><b>{_e(p.name)}"
-                        f"</b></font>  {p.age} y  ·  MRN <b>{_e(p.mrn)}</b>", "name"),
+        code = _Barcode(p.mrn, 0.62, 6.5 * mm)
+        code_w = code.width + 6
+        cells = [self.p(f"<font size=14><b>{_e(p.bed)}</b>\u2002</font> <font size=11.5{_BOLD_FACE}>"
+                        f"{_e(p.name)}</font>  {p.age} y  ·  MRN <b>{_e(p.mrn)}</b>", "name"),
                  self.p(f"<font size=11>{_regimen(p, short=True)}</font>", "name"), f"{mark} {word}", code]
         label_w = 30 * mm
         widths = [w * 0.5, w * 0.5 - label_w - code_w, label_w, code_w]
@@ -560,7 +501,7 @@ class _Sheet:
     def _title(self, text: str) -> str:
         return _font(text, _HEAD, True)
 
-    def _sb(self, p: PatientBlock) -> Paragraph:
+    def _sb(self, p: PatientBlock) -> Flowable:
         open_alerts = [a.severity for a in p.alerts if a.acknowledged_by is None]
         counts = " · ".join(f"{_sev(s)}\u00a0{open_alerts.count(s)}" for s in _SEVERITY if s in open_alerts)
         situation = [_regimen(p),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from reportlab.pdfbase.pdfdoc import PDFStream, PDFZCompress
+from reportlab import rl_config
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -25,34 +25,39 @@ def fit(text: str, face: str, size: float, room: float) -> float:
 
 
 class PagedCanvas(Canvas):
-    """Holds its pages to the end, so that each page's ``frame(number, total)`` (header, footer)
-    can say 'Page x of y'. Subclasses set ``stamp`` (``pdf_date``: the PDF's date is the moment
-    the sheet describes, not when it was rendered) and draw ``frame``; ``deflate_only`` leaves the
-    page streams deflated without reportlab's ASCII85 on top (pure Python, a few % of a long
-    sheet's time)."""
+    """Draws each page's header and footer (``frame(number)``) as the page ends, and lets them say
+    'Page x of y' before y is known: what needs the total is drawn by ``numbered(number, total)``
+    into a form (a PDF XObject) that ``frame`` places with ``place_numbered()`` and ``save``
+    fills in at the end; reportlab lets a page use a form defined later (``Canvas.doForm``).
+    Subclasses set ``stamp`` (``pdf_date``: the PDF's date is the moment the sheet describes, not
+    when it was rendered). Only reportlab's public canvas API: no pages held, no private state."""
 
     stamp = ""
-    deflate_only = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._pages: list[dict[str, Any]] = []
+        self.page_size: tuple[float, ...] = tuple(kwargs.get("pagesize") or rl_config.defaultPageSize)
+        self.pages_done = 0
         self.setDateFormatter(lambda *_ymdhms: self.stamp)
 
     def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self.pages_done += 1
+        self.frame(self.pages_done)
+        super().showPage()
+
+    def place_numbered(self) -> None:
+        """Here on this page: what ``numbered`` draws for it once the total is known."""
+        self.doForm(f"numbered{self.pages_done}")
 
     def save(self) -> None:
-        total = len(self._pages)
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            self.frame(number, total)
-            super().showPage()
-            if self.deflate_only:
-                page = self._doc.Pages.pages[-1]
-                page.Contents = PDFStream(content=page.stream, filters=[PDFZCompress])
+        for number in range(1, self.pages_done + 1):
+            self.beginForm(f"numbered{number}")
+            self.numbered(number, self.pages_done)
+            self.endForm()
         super().save()
 
-    def frame(self, number: int, total: int) -> None:
+    def frame(self, number: int) -> None:
+        raise NotImplementedError
+
+    def numbered(self, number: int, total: int) -> None:
         raise NotImplementedError

@@ -92,18 +92,21 @@ def _canvas_maker(footer: str, font: str, printed_at: datetime) -> type:
     class NumberedCanvas(PagedCanvas):
         stamp = pdf_date(printed_at)  # the PDF's date is the printing time
 
-        def frame(self, number: int, total: int) -> None:
-            text = f"{footer} · Page {number} of {total}"
-            width, _height = self._pagesize
-            size = fit(text, font, 7.5, width - 30 * mm)
+        def frame(self, number: int) -> None:
+            width, _height = self.page_size
             self.saveState()
             self.setStrokeColor(_RULE)
             self.setLineWidth(0.5)
             self.line(15 * mm, 12 * mm, width - 15 * mm, 12 * mm)
-            self.setFont(font, size)
+            self.place_numbered()
+            self.restoreState()
+
+        def numbered(self, number: int, total: int) -> None:
+            text = f"{footer} · Page {number} of {total}"
+            width, _height = self.page_size
+            self.setFont(font, fit(text, font, 7.5, width - 30 * mm))
             self.setFillColor(_GREY)
             self.drawCentredString(width / 2, 8 * mm, text)
-            self.restoreState()
 
     return NumberedCanvas
 
