@@ -27,9 +27,10 @@ debian_packages=(
   fonts-dejavu-core
 )
 
-# The tests also drive the sqlite3 shell (a raw DELETE must be refused by a trigger) and validate
-# the desktop entry and AppStream metadata.
-[ "$mode" = test ] && debian_packages+=(sqlite3 desktop-file-utils appstream)
+# The tests also drive the sqlite3 shell (a raw DELETE must be refused by a trigger), validate
+# the desktop entry and AppStream metadata, and build the frozen app with PyInstaller, which reads
+# the libraries' dependencies with objdump (binutils).
+[ "$mode" = test ] && debian_packages+=(sqlite3 desktop-file-utils appstream binutils)
 
 install_system_packages() {
   command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 || return 0
@@ -85,6 +86,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".${extra}"
   echo "$want" > "$stamp"
 fi
+
+# Bytecode goes into the install folder, not __pycache__ folders all over the checkout (a test
+# run leaves `git status --ignored` showing only .venv/).
+export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-$venv/pycache}"
 
 if [ "$mode" = demo ]; then
   exec "$venv/bin/ward-app" gui --demo "$@"
