@@ -51,7 +51,7 @@ install_system_packages() {
       exit 1
     fi
   fi
-  echo "Installing system packages Qt needs: ${missing[*]}"
+  echo "Installing system packages: ${missing[*]}"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
@@ -71,6 +71,13 @@ pick_python() {
 
 install_system_packages
 python="$(pick_python)"
+# PyInstaller (the frozen-build test) bundles Python's shared library, which Debian ships apart
+# from its interpreter: libpython3.X, for the Debian Python picked here.
+if [ "$mode" = test ] && command -v dpkg >/dev/null 2>&1 \
+  && dpkg -S "$(readlink -f "$(command -v "$python")")" >/dev/null 2>&1; then
+  debian_packages+=("libpython$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')")
+  install_system_packages
+fi
 venv="$root/.venv"
 if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
