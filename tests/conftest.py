@@ -55,6 +55,13 @@ def _imports_qt(module: types.ModuleType | None) -> bool:
     return False
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """pyproject.toml sets ``cache_dir``; with ``-p no:cacheprovider`` pytest no longer knows that
+    key, and --strict-config would refuse it."""
+    if not pluginmanager.has_plugin("cacheprovider"):
+        parser.addini("cache_dir", "unused: the cache plugin is disabled (-p no:cacheprovider)")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test that needs Qt ``gui`` (so ``-m "not gui"`` runs without Qt): all of tests/gui/
     and any test using a pytest-qt fixture. A test module elsewhere that imports Qt must say
