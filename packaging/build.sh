@@ -3,6 +3,8 @@
 #
 #   bash packaging/build.sh
 #
+# WARD_APP_DIST and WARD_APP_WORK put the bundle and the work files elsewhere (the tests build into
+# a temporary folder, so the checkout stays clean): WARD_APP_DIST=/tmp/out makes /tmp/out/ward-app/.
 # Uses the project's virtual environment (.venv, made by packaging/quickstart.sh), or the Python
 # named by WARD_APP_PYTHON; installs PyInstaller into it when it is missing. On Windows (Git Bash)
 # the same script works with .venv/Scripts/python.exe; see packaging/README.md.
@@ -36,15 +38,17 @@ fi
 
 echo "PyInstaller $("$python" -m PyInstaller --version), $("$python" -V)"
 # The app's icon for the executable (Windows) comes from resources/icons/ward-app.ico.
+distpath="${WARD_APP_DIST:-$root/dist}"
+workpath="${WARD_APP_WORK:-$root/build/pyinstaller}"
 start=$(date +%s)
 "$python" -m PyInstaller \
   --noconfirm --clean --log-level WARN \
-  --workpath "$root/build/pyinstaller" \
-  --distpath "$root/dist" \
+  --workpath "$workpath" \
+  --distpath "$distpath" \
   "$root/packaging/ward_app.spec"
 end=$(date +%s)
 
-out="$root/dist/ward-app"
+out="$distpath/ward-app"
 exe="$out/ward-app"
 [ -x "$exe" ] || exe="$out/ward-app.exe"
 if [ ! -f "$exe" ]; then

@@ -27,9 +27,10 @@ debian_packages=(
   fonts-dejavu-core
 )
 
-# The tests also drive the sqlite3 shell (a raw DELETE must be refused by a trigger) and validate
-# the desktop entry and AppStream metadata.
-[ "$mode" = test ] && debian_packages+=(sqlite3 desktop-file-utils appstream)
+# The tests also drive the sqlite3 shell (a raw DELETE must be refused by a trigger), validate
+# the desktop entry and AppStream metadata, and build the frozen app with PyInstaller, which reads
+# the libraries' dependencies with objdump (binutils).
+[ "$mode" = test ] && debian_packages+=(sqlite3 desktop-file-utils appstream binutils)
 
 install_system_packages() {
   command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 || return 0
@@ -50,7 +51,7 @@ install_system_packages() {
       exit 1
     fi
   fi
-  echo "Installing system packages Qt needs: ${missing[*]}"
+  echo "Installing system packages: ${missing[*]}"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
@@ -70,6 +71,13 @@ pick_python() {
 
 install_system_packages
 python="$(pick_python)"
+# PyInstaller (the frozen-build test) bundles Python's shared library, which Debian ships apart
+# from its interpreter: libpython3.X, for the Debian Python picked here.
+if [ "$mode" = test ] && command -v dpkg >/dev/null 2>&1 \
+  && dpkg -S "$(readlink -f "$(command -v "$python")")" >/dev/null 2>&1; then
+  debian_packages+=("libpython$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')")
+  install_system_packages
+fi
 venv="$root/.venv"
 if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
@@ -85,6 +93,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e ".${extra}"
   echo "$want" > "$stamp"
 fi
+
+# Bytecode goes into the install folder, not __pycache__ folders all over the checkout (a test
+# run leaves `git status --ignored` showing only .venv/).
+export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-$venv/pycache}"
 
 if [ "$mode" = demo ]; then
   exec "$venv/bin/ward-app" gui --demo "$@"

@@ -1,25 +1,81 @@
-"""Shared fixtures: real SQLite files in tmp_path, a fixed clock, offscreen Qt."""
+"""Shared fixtures: real SQLite files in tmp_path, a fixed clock, offscreen Qt; the gui marker.
+
+The tests leave the checkout as they found it: everything they write goes to tmp_path, and the
+caches of a test run live in .venv/ (the install quickstart.sh makes, ignored by git): pytest's
+in .venv/pytest-cache (pyproject.toml), Hypothesis's examples in .venv/hypothesis, and bytecode
+in .venv/pycache (PYTHONPYCACHEPREFIX, set here for child processes and by quickstart.sh before
+Python starts).
+"""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STATE = ROOT / ".venv"
 
 # Before anything imports Qt: tests never need a display (CI has none).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("WARD_APP_DB", None)
 os.environ.pop("WARD_APP_USER", None)
+if sys.pycache_prefix is None:  # no __pycache__ folders in the checkout, here or in children
+    sys.pycache_prefix = str(STATE / "pycache")
+    os.environ["PYTHONPYCACHEPREFIX"] = sys.pycache_prefix
 
 import contextlib  # noqa: E402
 import hashlib  # noqa: E402
 import io  # noqa: E402
-import sys  # noqa: E402
+import types  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
 
 from ward_app.services.admin import init_ward  # noqa: E402
+
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):  # not .hypothesis/ in the checkout
+    set_hypothesis_home_dir(STATE / "hypothesis")
+
+#: Fixtures that need a QApplication: a test using one is a GUI test.
+QT_FIXTURES = frozenset({"qtbot", "qapp", "qapp_args", "qapp_cls", "qtmodeltester", "qtlog"})
+GUI_TESTS = ROOT / "tests" / "gui"
+
+
+def _imports_qt(module: types.ModuleType | None) -> bool:
+    """Whether a test module has Qt in its namespace (PySide6/shiboken6 modules, classes...)."""
+    if module is None:
+        return False
+    for value in vars(module).values():
+        name = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", "")
+        if isinstance(name, str) and name.split(".")[0] in {"PySide6", "shiboken6", "pytestqt"}:
+            return True
+    return False
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """pyproject.toml sets ``cache_dir``; with ``-p no:cacheprovider`` pytest no longer knows that
+    key, and --strict-config would refuse it."""
+    if not pluginmanager.has_plugin("cacheprovider"):
+        parser.addini("cache_dir", "unused: the cache plugin is disabled (-p no:cacheprovider)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that needs Qt ``gui`` (so ``-m "not gui"`` runs without Qt): all of tests/gui/
+    and any test using a pytest-qt fixture. A test module elsewhere that imports Qt must say
+    ``pytestmark = pytest.mark.gui`` itself: collection fails until it does."""
+    unmarked = []
+    for item in items:
+        if item.path.is_relative_to(GUI_TESTS) or QT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.gui)
+        elif item.get_closest_marker("gui") is None and _imports_qt(getattr(item, "module", None)):
+            unmarked.append(item.nodeid)
+    if unmarked:
+        raise pytest.UsageError("these tests import Qt but are not marked gui (add "
+                                "'pytestmark = pytest.mark.gui' to their module):\n  "
+                                + "\n  ".join(unmarked))
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
     Path(sys.executable).parent / "lint-imports").exists(), reason="import-linter not installed")
 def test_import_linter_contracts_hold():
     exe = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
-    result = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([exe, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 7 kept, 0 broken" in result.stdout
 
@@ -59,13 +60,13 @@ def test_everything_but_the_gui_works_where_pyside6_cannot_be_imported():
 def test_ruff_lint_is_clean():
     exe = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
     targets = [d for d in ("ward_app", "tests", "bench") if (ROOT / d).is_dir()]
-    result = subprocess.run([exe, "check", *targets], cwd=ROOT,
+    result = subprocess.run([exe, "check", "--no-cache", *targets], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_is_clean():
     pytest.importorskip("mypy")
-    result = subprocess.run([sys.executable, "-m", "mypy", "ward_app"], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", os.devnull, "ward_app"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -3,6 +3,7 @@ printed to a PDF file through QPrinter, and audited."""
 
 from __future__ import annotations
 
+import pytest
 from pypdf import PdfReader
 from PySide6.QtPrintSupport import QPrinter
 
@@ -12,6 +13,7 @@ from ward_app.gui.main_window import MainWindow
 from ward_app.storage import audit
 
 
+@pytest.mark.slow  # prints every page at the printer's high resolution (over a minute)
 def test_print_handover_previews_prints_and_audits(qtbot, demo_ward, tmp_path, monkeypatch):
     act_as(demo_ward, "charge.silva")  # the charge nurse prints the handover
     w = MainWindow(demo_ward, sound=SilentSound())

@@ -53,6 +53,7 @@ def test_a_refusal_is_shown_and_the_sheet_disappears(qtbot, dialog):
     assert not dialog.error.isVisibleTo(dialog) and dialog.apply_button.isEnabled()
 
 
+@pytest.mark.slow  # prints every page at 300 dpi
 def test_the_sheet_prints_to_a_pdf_file_through_qprinter(qtbot, dialog, tmp_path):
     dialog.prescriber.setText("Dr Aoife Byrne")
     qtbot.waitUntil(lambda: b"Aoife" in dialog.pdf.pdf or _text(dialog.pdf.pdf).find("Aoife") >= 0,

@@ -12,7 +12,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGING = ROOT / "packaging"
-DIST = ROOT / "dist" / "ward-app"
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the build scripts are bash; on Windows "
                                 "follow packaging/README.md")
@@ -40,20 +39,24 @@ def _run(cmd: list[str], env: dict[str, str], timeout: int) -> subprocess.Comple
 @pytest.mark.slow
 def test_frozen_app_builds_and_runs(tmp_path: Path) -> None:
     _ensure_pyinstaller()
+    # Built into tmp_path, not the checkout's dist/ and build/.
+    dist, work = tmp_path / "dist", tmp_path / "work"
     env = {**os.environ, "WARD_APP_PYTHON": sys.executable, "TMPDIR": str(tmp_path),
-           "QT_QPA_PLATFORM": "offscreen"}
+           "QT_QPA_PLATFORM": "offscreen", "WARD_APP_DIST": str(dist), "WARD_APP_WORK": str(work)}
     for name in ("WARD_APP_DB", "WARD_APP_USER", "WARD_APP_DEBUG", "KEEP_SMOKE_DIR"):
         env.pop(name, None)
 
     build = _run(["bash", str(PACKAGING / "build.sh")], env, timeout=1800)
     assert build.returncode == 0, f"build.sh failed:\n{build.stdout[-4000:]}\n{build.stderr[-4000:]}"
-    assert (DIST / "ward-app").is_file(), build.stdout[-2000:]
+    bundle = dist / "ward-app"
+    assert build.stdout.strip().splitlines()[-1] == str(bundle)
+    assert (bundle / "ward-app").is_file(), build.stdout[-2000:]
     # The resources are where ward_app/resources.py looks first in the bundle.
-    shipped = DIST / "_internal" / "ward_app" / "resources"
+    shipped = bundle / "_internal" / "ward_app" / "resources"
     for name in ("icons/ward-app.svg", "fonts/DejaVuSans.ttf", "sounds/alert.wav"):
         assert (shipped / name).is_file(), f"{name} is not in the bundle at {shipped}"
 
-    smoke = _run(["bash", str(PACKAGING / "smoke_frozen.sh"), str(DIST)], env, timeout=900)
+    smoke = _run(["bash", str(PACKAGING / "smoke_frozen.sh"), str(bundle)], env, timeout=900)
     report = f"{smoke.stdout}\n{smoke.stderr}"
     assert smoke.returncode == 0, f"smoke_frozen.sh failed:\n{report[-6000:]}"
     for step in ("ok: version", "ok: init", "ok: check", "ok: demo", "ok: check-after-demo",

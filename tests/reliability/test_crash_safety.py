@@ -1,12 +1,18 @@
 """Issue 9 item 2: a workstation killed (SIGKILL) at random moments while recording doses.
 
-A child process records every due dose of six patients through the services (as nurse.test),
-reporting each record's id after its commit returned (flushed and fsynced). The test kills it at
-random moments (some aimed at its write transactions), many times, restarting it each time so
-it carries on from what the database holds, until enough kills have landed inside a transaction.
-Then: every record the child was told was saved is there, exactly one record per due dose, every
-record has its audit row (nothing half-written), and the file passes the integrity check and opens
-normally.
+A child process records every due dose of sixteen patients through the services (as nurse.test),
+reporting each record's id after its commit returned (flushed and fsynced). The test kills it
+ROUNDS times, restarting it each time so it carries on from what the database holds: at random
+moments (while it starts, anywhere while it records, a few milliseconds after it entered a write
+transaction) and, for certain, inside a write transaction (held right after taking the write lock,
+or after the service wrote its rows but before the commit). Then: every record the child was told
+was saved is there, exactly one record per due dose, every record has its audit row (nothing
+half-written), and the file passes the integrity check and opens normally.
+
+Deterministic by construction: a child that is to be killed never ends on its own (it records at
+most LIMIT doses, then waits to be killed; ROUNDS x LIMIT is fewer than the due doses), and the
+kills inside a transaction do not depend on timing (the held rounds). Only where the random kills
+land varies from run to run (the seed is printed).
 """
 
 from __future__ import annotations
@@ -28,20 +34,23 @@ from ward_app.services.admin import check_database
 from ward_app.services.patients import list_patients
 from ward_app.storage.database import open_database
 
-MIN_KILLS = 20  # at least this many SIGKILLs...
-MIN_KILLS_IN_TRANSACTION = 5  # ...of which at least this many inside a write transaction
-MAX_ROUNDS = 60
-STARTUP_EVERY = 6  # every 6th round is killed while the child is still starting (opening the file);
-# of the others, odd rounds are killed at a random moment after it opened the database, even rounds
-# a few milliseconds after it entered its 1st to 4th write transaction.
+ROUNDS = 30  # killed children; then one more is left to finish the rest
+LIMIT = 20  # most doses a child records before it waits to be killed
+# Round r is killed, by r % 6: 1, 3: at a random moment after it opened the database; 2: a few
+# milliseconds after it entered its 1st to 4th write transaction; 4: held inside its 1st to 4th
+# transaction right after taking the write lock; 5: held there after the service wrote, before the
+# commit; 0: while it is still starting (importing, opening the file) or soon after.
+KINDS = {1: "anywhere", 2: "aimed", 3: "anywhere", 4: "held-begin", 5: "held-commit", 0: "startup"}
 
 STATES = {
     None: "starting (importing or opening the database)",
     "ready": "between records",
     "plan": "between records",
     "done": "between records",
+    "idle": "between records",
     "try": "in the service call, before its transaction",
     "begin": "inside the write transaction, its commit, or just after (before 'done')",
+    "held": "held inside the write transaction, before its commit",
 }
 
 
@@ -70,16 +79,18 @@ class Tail:
 
 
 def _wait_for(tail: Tail, run: int, event: str, count: int, proc: Any,
-              timeout: float = 30.0) -> bool:
-    """Wait until run ``run`` has written ``event`` ``count`` times (False if it ended first)."""
+              timeout: float = 120.0) -> None:
+    """Wait until run ``run`` has written ``event`` ``count`` times."""
     seen = 0
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         seen += sum(e["ev"] == event and e["run"] == run for e in tail.new_events())
         if seen >= count:
-            return True
+            return
         if proc.poll() is not None:
-            return False
+            _, err = proc.communicate()
+            raise AssertionError(f"run {run}: the child ended (exit {proc.returncode}) before "
+                                 f"{count} x {event!r}: {err.decode()[-2000:]}")
         time.sleep(0.0005)
     raise AssertionError(f"run {run}: no {count} x {event!r} within {timeout:g} s")
 
@@ -99,44 +110,53 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(ward, tmp_p
     config: dict[str, Any] = {"mode": "crash", "db": str(db_path), "user": "nurse.test",
                               "now": child_now.isoformat(), "start": start.isoformat(),
                               "report": str(report)}
+    assert ROUNDS * LIMIT < len(due_doses)  # no killed child runs out of doses (and ends)
     kills: list[tuple[int, str | None, dict[str, Any] | None]] = []  # run, last event, last try
-    run = 0
     began = time.monotonic()
-    while (len(kills) < MIN_KILLS
-           or sum(state == "begin" for _, state, _ in kills) < MIN_KILLS_IN_TRANSACTION):
-        assert run < MAX_ROUNDS, f"seed {seed}: too few kills landed ({kills})"
-        run += 1
+    for run in range(1, ROUNDS + 1):
+        kind = KINDS[run % 6]
         tail = Tail(report)
         tail.new_events()  # skip what earlier runs wrote
-        proc = spawn({**config, "run": run}, tmp_path / f"config-{run}.json")
-        if run % STARTUP_EVERY == 0:  # while it imports and opens the database
+        child: dict[str, Any] = {**config, "run": run, "limit": LIMIT}
+        if kind.startswith("held"):
+            child["hold"] = {"at": rng.randint(1, 4), "where": kind.removeprefix("held-")}
+        proc = spawn(child, tmp_path / f"config-{run}.json")
+        if kind == "startup":
             time.sleep(rng.uniform(0.05, 0.8))
-        elif run % 2:  # anywhere while it records
-            if _wait_for(tail, run, "ready", 1, proc):
-                time.sleep(rng.uniform(0.0, 0.15))
-        elif _wait_for(tail, run, "begin", rng.randint(1, 4), proc):  # aimed at a transaction
+        elif kind == "anywhere":
+            _wait_for(tail, run, "ready", 1, proc)
+            time.sleep(rng.uniform(0.0, 0.15))
+        elif kind == "aimed":
+            _wait_for(tail, run, "begin", rng.randint(1, 4), proc)
             time.sleep(rng.choice([0.0, rng.uniform(0.0, 0.002)]))
-        if proc.poll() is not None:
+        else:
+            _wait_for(tail, run, "held", 1, proc)
+            time.sleep(rng.uniform(0.0, 0.01))
+        if proc.poll() is not None:  # it never ends on its own (LIMIT): this is a crash
             out, err = proc.communicate()
             raise AssertionError(f"seed {seed}, run {run}: the child ended before it was killed "
-                                 f"(exit {proc.returncode}; add doses?): {err.decode()[-2000:]}")
+                                 f"(exit {proc.returncode}): {err.decode()[-2000:]}")
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
         assert proc.returncode == -signal.SIGKILL
         events = [e for e in read_report(report) if e["run"] == run]
         last = events[-1]["ev"] if events else None
         last_try = next((e for e in reversed(events) if e["ev"] == "try"), None)
+        if kind.startswith("held"):
+            assert last == "held", f"run {run}: held child's last event was {last!r}"
         kills.append((run, last, last_try))
+    assert sum(state == "held" for _, state, _ in kills) == ROUNDS // 3  # inside a transaction
     kill_seconds = time.monotonic() - began
 
     # The last child is left alone: it must carry on and finish the rest cleanly.
-    run += 1
+    run = ROUNDS + 1
     proc = spawn({**config, "run": run}, tmp_path / f"config-{run}.json")
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err.decode()[-3000:]
     assert err.decode() == ""
     events = read_report(report)
     assert events[-1]["ev"] == "finished" and events[-1]["run"] == run
+    assert any(e["ev"] == "done" and e["run"] == run for e in events)  # it had doses left to do
     errors = [e for e in events if e["ev"] == "error"]
     assert errors == [], f"seed {seed}: the app refused or failed records: {errors[:5]}"
 

@@ -14,6 +14,12 @@ Modes (``config["mode"]``):
     service call), ``begin`` (inside the service's write transaction), ``done`` (after the commit
     returned, fsynced); ``finished`` at the end.
 
+    A child that is to be killed must never end on its own (else the kill would miss it), so the
+    parent gives it ``limit``: after that many records it reports ``idle`` and waits to be killed.
+    ``hold`` (``{"at": N, "where": "begin" | "commit"}``) makes it stop inside its Nth write
+    transaction, right after taking the write lock or after the service wrote its rows but before
+    the commit, and report ``held``: a kill there lands inside the transaction for certain.
+
 ``jobs``
     Wait at a start barrier (files in ``barrier``), then run ``jobs`` in order, each a give or an
     omit of one due dose, reporting how each ended: ``ok``, ``invalid`` / ``refused`` /
@@ -77,16 +83,31 @@ def _context(config: dict[str, Any]) -> Context:
     return open_context(Path(config["db"]), user=config["user"], clock=lambda: moment)
 
 
-def _mark_transactions(ctx: Context, report: Report) -> None:
-    """Report ``begin`` once the service's write transaction holds the write lock (test hook only:
-    the service code runs unchanged)."""
+def _wait_to_be_killed(report: Report, event: str) -> None:
+    """Report ``event`` and block until the parent SIGKILLs this process."""
+    report.write(event, sync=True)
+    while True:
+        time.sleep(3600)
+
+
+def _mark_transactions(ctx: Context, report: Report, hold: dict[str, Any] | None = None) -> None:
+    """Report ``begin`` once the service's write transaction holds the write lock; with ``hold``,
+    stop inside the Nth transaction (test hook only: the service code runs unchanged)."""
     original = ctx.write
+    count = 0
 
     @contextlib.contextmanager
     def write(*what: Any, **kw: Any) -> Iterator[Any]:
+        nonlocal count
         with original(*what, **kw) as db:
+            count += 1
+            held_here = hold is not None and count == hold["at"]
             report.write("begin")
+            if held_here and hold["where"] == "begin":  # the lock taken, nothing written yet
+                _wait_to_be_killed(report, "held")
             yield db
+            if held_here and hold["where"] == "commit":  # the rows written, not yet committed
+                _wait_to_be_killed(report, "held")
 
     ctx.write = write  # type: ignore[method-assign]
 
@@ -100,7 +121,7 @@ def _record(ctx: Context, job: dict[str, Any]) -> mar.Recorded:
 def run_crash(config: dict[str, Any]) -> int:
     report = Report(config["report"], config.get("run", 0))
     ctx = _context(config)
-    _mark_transactions(ctx, report)
+    _mark_transactions(ctx, report, config.get("hold"))
     report.write("ready")
     start = datetime.fromisoformat(config["start"])
     end = ctx.now()
@@ -119,7 +140,8 @@ def run_crash(config: dict[str, Any]) -> int:
         queues.append(queue)
     jobs = [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
     report.write("plan", outstanding=len(jobs))
-    for job in jobs:
+    limit = config.get("limit")
+    for job in jobs[:limit]:
         report.write("try", mrn=job["mrn"], due=job["due"])
         try:
             done = _record(ctx, job)
@@ -129,6 +151,8 @@ def run_crash(config: dict[str, Any]) -> int:
             continue
         report.write("done", sync=True, id=done.record_id, mrn=job["mrn"], due=job["due"],
                      outcome=done.outcome.value)
+    if limit is not None:
+        _wait_to_be_killed(report, "idle")
     report.write("finished", sync=True)
     ctx.close()
     return 0
