@@ -55,6 +55,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tests import typed
 from tests.conftest import NOW, PASSWORD, ROLE_USERS, acting, database_state, fixed_clock
 
 NURSE, CHARGE, PHARMACIST = ROLE_USERS["nurse"], ROLE_USERS["charge_nurse"], ROLE_USERS["pharmacist"]
@@ -83,7 +84,7 @@ class Template:
 def build_ward(path: Path) -> Template:
     """Ward 7 at NOW: an oral patient (10 mg TDS, a dose given last night, Lorazepam), an
     intrathecal patient with a pump refilled at NOW, and an oral patient on an applied taper."""
-    from ward_app.services import mar, orders, pumps, tapers
+    from ward_app.services import tapers
     from ward_app.services.admin import add_user, init_ward
     from ward_app.services.alerts import ward_alerts
     from ward_app.services.observations import NewObservation, add_observation
@@ -99,21 +100,21 @@ def build_ward(path: Path) -> Template:
                 add_patient(ctx, NewPatient(mrn=mrn, name=name, dob=date(1970, 1, 1), bed=bed))
         start = NOW - timedelta(days=2)
         with acting(ctx, PHARMACIST):
-            orders.add_order(ctx, orders.NewOrder(mrn=ORAL, route="oral", dose_mg=10, freq="TDS",
+            typed.add_order(ctx, typed.OrderText(mrn=ORAL, route="oral", dose_mg=10, freq="TDS",
                                                   start=start))
-            orders.add_order(ctx, orders.NewOrder(mrn=TAPERED, route="oral", dose_mg=20,
+            typed.add_order(ctx, typed.OrderText(mrn=TAPERED, route="oral", dose_mg=20,
                                                   freq="TDS", start=start))
-            orders.add_order(ctx, orders.NewOrder(mrn=PUMP, route="intrathecal", daily_mcg=400,
+            typed.add_order(ctx, typed.OrderText(mrn=PUMP, route="intrathecal", daily_mcg=400,
                                                   witness=NURSE, start=start))
             tapers.apply(ctx, tapers.TaperParams(mrn=TAPERED), "Dr Khan")
             add_comedication(ctx, ORAL, "Lorazepam")
         with acting(ctx, CHARGE):
-            pumps.set_pump(ctx, PUMP, model="SynchroMed II 20 mL", reservoir_ml=20,
+            typed.set_pump(ctx, PUMP, model="SynchroMed II 20 mL", reservoir_ml=20,
                            implant_date=date(2023, 1, 10), eri_date=date(2029, 5, 1))
         with acting(ctx, NURSE):
-            pumps.refill_pump(ctx, pumps.NewRefill(mrn=PUMP, volume_ml=20, conc_mcg_ml=2000,
+            typed.refill_pump(ctx, typed.RefillText(mrn=PUMP, volume_ml=20, conc_mcg_ml=2000,
                                                    daily_mcg=400, witness=CHARGE))
-            record = mar.give_dose(ctx, ORAL, "2026-11-24T22:00").record_id
+            record = typed.give(ctx, ORAL, "2026-11-24T22:00").record_id
             obs_id = add_observation(ctx, NewObservation(mrn=ORAL, rr=18)).observation.id
             alert = next(a for a in ward_alerts(ctx) if a.mrn == ORAL)
         return Template(path, record, obs_id, alert.id)
@@ -1197,7 +1198,6 @@ def test_observation_form(forms):
 
 
 def test_dose_record_form(forms):
-    from ward_app.services import mar
 
     f = forms(NURSE)
     dues = st.one_of(st.sampled_from(["2026-11-25T08:00:00+00:00", "2026-11-25T14:00:00+00:00",
@@ -1210,16 +1210,17 @@ def test_dose_record_form(forms):
     def prop(due: str, give: bool, note: str | None, witness: str | None, reason: str, held: bool) -> None:
         if give:
             f.attempt(f"give_dose({due!r}, note={note!r:.200}, witness={witness!r:.100})",
-                      lambda ctx: mar.give_dose(ctx, ORAL, due, note=note, witness=witness))
+                      lambda ctx: typed.give(ctx, ORAL, due, note=note, witness=witness))
         else:
             f.attempt(f"omit_dose({due!r}, {reason!r:.100}, note={note!r:.200})",
-                      lambda ctx: mar.omit_dose(ctx, ORAL, due, reason, note=note, held=held))
+                      lambda ctx: typed.omit(ctx, ORAL, due, reason, note=note, held=held))
 
     prop()
 
 
 def test_pump_refill_form(forms):
-    from ward_app.services.pumps import NewRefill, refill_pump
+    from tests.typed import RefillText as NewRefill
+    from tests.typed import refill_pump
 
     f = forms(NURSE)
 
@@ -1306,8 +1307,8 @@ def test_taper_form(forms):
 
 def _form_surrogate_calls() -> list[Any]:
     """(user, call, the field InvalidInput must name) for form fields given '\udcff'."""
-    from ward_app.services import mar, pumps, tapers
     from ward_app.services import settings as svc
+    from ward_app.services import tapers
     from ward_app.services.observations import NewObservation, add_observation
     from ward_app.services.patients import set_patient
 
@@ -1315,13 +1316,13 @@ def _form_surrogate_calls() -> list[Any]:
     return [
         pytest.param(NURSE, lambda ctx: add_observation(ctx, NewObservation(mrn=ORAL, rr=18, note=bad)),
                      "note", id="observation note"),
-        pytest.param(NURSE, lambda ctx: mar.give_dose(ctx, ORAL, "2026-11-25T08:00:00+00:00", note=bad),
+        pytest.param(NURSE, lambda ctx: typed.give(ctx, ORAL, "2026-11-25T08:00:00+00:00", note=bad),
                      "note", id="give_dose note"),
-        pytest.param(NURSE, lambda ctx: mar.omit_dose(ctx, ORAL, "2026-11-25T14:00:00+00:00", "other",
+        pytest.param(NURSE, lambda ctx: typed.omit(ctx, ORAL, "2026-11-25T14:00:00+00:00", "other",
                                                       note=bad), "note", id="omit_dose note"),
-        pytest.param(NURSE, lambda ctx: mar.give_dose(ctx, ORAL, "2026-11-25T08:00:00+00:00",
+        pytest.param(NURSE, lambda ctx: typed.give(ctx, ORAL, "2026-11-25T08:00:00+00:00",
                                                       witness=bad), "witness", id="give_dose witness"),
-        pytest.param(NURSE, lambda ctx: pumps.refill_pump(ctx, pumps.NewRefill(
+        pytest.param(NURSE, lambda ctx: typed.refill_pump(ctx, typed.RefillText(
             mrn=PUMP, volume_ml=20, conc_mcg_ml=2000, daily_mcg=400, witness=bad)), "witness",
                      id="refill witness"),
         pytest.param(ADMIN, lambda ctx: svc.set_setting(ctx, "contact.whom_to_call", bad),

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests import typed
 from tests.conftest import PASSWORD, acting, database_state
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.services import audit_log, settings
@@ -91,7 +92,7 @@ def test_audit_trail_filters_csv_and_corrections(demo_ward):
 
     eleni = next(r for r in __import__("ward_app.services.board", fromlist=["x"]).ward_board(
         demo_ward) if r.name == "Eleni Papadopoulou")
-    done = mar.give_dose(demo_ward, eleni.mrn, "2026-11-25T08:00+00:00")
+    done = typed.give(demo_ward, eleni.mrn, "2026-11-25T08:00+00:00")
     mar.correct_record(demo_ward, done.record_id, "given to the wrong patient")
     entries = audit_log.search(demo_ward, mrn=eleni.mrn, user="nurse.jones")
     assert entries and all(e.mrn == eleni.mrn and e.user == "nurse.jones" for e in entries)

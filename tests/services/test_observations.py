@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from tests import typed
 from tests.conftest import acting, database_state
 from tests.services.test_orders_and_mar import Clock
 from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import InvalidInput
 from ward_app.services import observations as obs
-from ward_app.services import orders
 from ward_app.services.admin import add_user, init_ward
 from ward_app.services.alerts import acknowledge, ward_alerts
 from ward_app.services.context import Actor
@@ -40,8 +40,8 @@ def ward7(tmp_path, clock):
         add_patient(ctx, NewPatient(mrn="RX1", name="Oral Patient", dob=date(1970, 1, 1), bed="1"))
         add_patient(ctx, NewPatient(mrn="RX2", name="Łukasz Żółć", dob=date(1980, 1, 1), bed="2"))
     with acting(ctx, "pharm.chen"):
-        orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=10, freq="TDS"))
-        orders.add_order(ctx, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=450,
+        typed.add_order(ctx, typed.OrderText(mrn="RX1", route="oral", dose_mg=10, freq="TDS"))
+        typed.add_order(ctx, typed.OrderText(mrn="RX2", route="intrathecal", daily_mcg=450,
                                               start=clock() - timedelta(days=1),
                                               witness="nurse.jones"))
     ctx.actor = Actor(nurse, "nurse.okafor", "nurse")

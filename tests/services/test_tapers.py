@@ -7,15 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from tests import typed
 from tests.conftest import act_as, acting, database_state
 from tests.services.test_orders_and_mar import Clock
 from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.services import observations as obs
-from ward_app.services import orders, tapers
+from ward_app.services import tapers
 from ward_app.services.admin import add_user, init_ward
 from ward_app.services.alerts import ward_alerts
-from ward_app.services.mar import mar_day
 from ward_app.services.patients import NewPatient, add_patient, set_patient
 
 START = date(2026, 12, 1)
@@ -36,8 +36,8 @@ def ward7(tmp_path, clock):
         add_patient(ctx, NewPatient(mrn="RX1", name="Łukasz Żółć", dob=date(1980, 1, 1), bed="1"))
         add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))
     act_as(ctx, "pharm.chen")  # orders and tapers are the pharmacist's
-    orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=20, freq="TDS"))
-    orders.add_order(ctx, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300,
+    typed.add_order(ctx, typed.OrderText(mrn="RX1", route="oral", dose_mg=20, freq="TDS"))
+    typed.add_order(ctx, typed.OrderText(mrn="RX2", route="intrathecal", daily_mcg=300,
                                           witness="nurse.jones"))
     yield ctx
     ctx.close()
@@ -89,7 +89,7 @@ def test_intrathecal_is_refused_and_solution_allows_small_steps(ward7):
 
 
 def test_a_high_starting_dose_slows_down(ward7):
-    orders.add_order(ward7, orders.NewOrder(mrn="RX1", route="oral", dose_mg=25, freq="QDS",
+    typed.add_order(ward7, typed.OrderText(mrn="RX1", route="oral", dose_mg=25, freq="QDS",
                                             override_reason="agreed with the spasticity team"))
     plan = tapers.preview(ward7, params(step_mg=5, every_days=3)).plan
     assert plan.slowed and any("High starting dose" in n for n in plan.notes)
@@ -114,12 +114,12 @@ def test_apply_changes_the_mar_day_by_day_and_starts_a_daily_check(ward7, clock)
     assert database_state(ward7.path) == before
     _p, taper_id = tapers.apply(ward7, params(), "Dr Khan")
     clock.moment = datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
-    _patient, day1 = mar_day(ward7, "RX1", START)
+    _patient, day1 = typed.mar_day(ward7, "RX1", START)
     assert [(e.due.strftime("%H:%M"), e.dose_mg) for e in day1] == [
         ("08:00", 20), ("14:00", 15), ("22:00", 20)]
-    _patient, day31 = mar_day(ward7, "RX1", START + timedelta(days=30))
+    _patient, day31 = typed.mar_day(ward7, "RX1", START + timedelta(days=30))
     assert sum(e.dose_mg for e in day31) == 5 and len(day31) == 1  # only the night dose left
-    _patient, day34 = mar_day(ward7, "RX1", START + timedelta(days=33))
+    _patient, day34 = typed.mar_day(ward7, "RX1", START + timedelta(days=33))
     assert day34 == []
     # (nothing was recorded since 25 Nov in this test, so there is a missed-dose watch too)
     watch = next(a for a in ward_alerts(ward7) if a.rule == "withdrawal.watch" and "taper" in a.key)
@@ -135,8 +135,8 @@ def test_apply_changes_the_mar_day_by_day_and_starts_a_daily_check(ward7, clock)
                    for a in ward_alerts(ward7))
     with pytest.raises(Refused, match="taper is already planned"):
         tapers.preview(ward7, params(start=date(2026, 12, 3)))
-    with pytest.raises(Refused, match="cancel it first"):
-        orders.add_order(ward7, orders.NewOrder(mrn="RX1", route="oral", dose_mg=10, freq="TDS"))
+    with pytest.raises(Refused, match="cancel the taper first"):
+        typed.add_order(ward7, typed.OrderText(mrn="RX1", route="oral", dose_mg=10, freq="TDS"))
 
 
 def test_cancel_restores_the_full_order_from_the_chosen_time(ward7, clock):
@@ -147,10 +147,10 @@ def test_cancel_restores_the_full_order_from_the_chosen_time(ward7, clock):
     restored = tapers.cancel(ward7, "RX1", "spasms returned, prescriber review",
                              datetime(2026, 12, 10, 12, 0, tzinfo=UTC))
     assert restored.dose_mg == 20 and restored.daily_mg == 60
-    _p, day10 = mar_day(ward7, "RX1", date(2026, 12, 10))
+    _p, day10 = typed.mar_day(ward7, "RX1", date(2026, 12, 10))
     assert [(e.due.strftime("%H:%M"), e.dose_mg) for e in day10] == [
         ("08:00", 15), ("14:00", 20), ("22:00", 20)]  # tapered at 08:00, full from 12:00
-    _p, later = mar_day(ward7, "RX1", date(2027, 1, 10))
+    _p, later = typed.mar_day(ward7, "RX1", date(2027, 1, 10))
     assert [e.dose_mg for e in later] == [20, 20, 20]  # the taper's stop no longer counts
     with pytest.raises(InvalidInput, match="no taper in progress"):
         tapers.cancel(ward7, "RX1", "again")

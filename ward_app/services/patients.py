@@ -52,12 +52,27 @@ def _ward_id(ctx: Context, name: str | None) -> int:
     return found.id
 
 
-def get_patient(ctx: Context, mrn: str) -> Patient:
+def find_by_mrn(ctx: Context, mrn: str) -> Patient:
+    """The patient a person means by an MRN they typed, or InvalidInput('mrn')."""
     key = check_mrn(mrn)
     with actionable_errors():
         found = repo.patient_by_mrn(ctx.db, key)
     if found is None:
         raise InvalidInput("mrn", f"There is no patient with MRN {key}: check the number.")
+    return found
+
+
+#: the older name, kept for callers elsewhere in the project
+get_patient = find_by_mrn
+
+
+def patient_by_id(ctx: Context, patient_id: int) -> Patient:
+    """The patient with this id, or InvalidInput('mrn') when there is none (a stale window)."""
+    with actionable_errors():
+        found = next((p for p in repo.patients(ctx.db) if p.id == patient_id), None)
+    if found is None:
+        raise InvalidInput("mrn", f"There is no patient {patient_id} on record: refresh the ward "
+                           "list.")
     return found
 
 

@@ -1,0 +1,86 @@
+"""How the command line names what a refusal is about. Services and the domain say which field
+was wrong ('note', 'dose-mg') in plain sentences; the command line puts the flag the user typed
+it with in front (``--note: The note is needed ...``), so every error still says which option to
+fix. The window does the same with its widgets (gui/form_parts.py)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ward_app.domain.errors import InvalidInput
+
+#: fields that are not spelled like the option that gives them
+ALIASES: dict[str, tuple[str, ...]] = {
+    "obs": ("rr", "spo2", "sbp", "hr", "acvpu", "temp", "poss", "mas", "sign"),
+    "setting.key": ("key",),
+    "setting.value": ("value",),
+    "key": ("key",),
+    "value": ("value",),
+    "by": ("user", "by"),
+    "reservoir": ("reservoir-ml",),
+    "user": ("user", "by"),
+}
+
+
+def _names(field: str) -> list[str]:
+    plain = field.replace("_", "-")
+    names = [field, plain, plain.rsplit(".", 1)[-1]]
+    names.extend(ALIASES.get(field, ()))
+    return list(dict.fromkeys(names))
+
+
+def flag_for(field: str, click_ctx: click.Context | None) -> str | None:
+    """The option (``--note``) or argument (``NAME``) of the running command, or of the groups
+    around it (``--db``, ``--now``, ``--user``), that gives ``field``; None when there is none."""
+    for name in _names(field):
+        ctx = click_ctx
+        while ctx is not None:
+            for param in ctx.command.params:
+                if isinstance(param, click.Option):
+                    for opt in param.opts:
+                        if opt.startswith("--") and opt[2:] == name:
+                            return opt
+                elif isinstance(param, click.Argument) and param.name and (
+                        param.name.replace("_", "-") == name):
+                    return param.human_readable_name
+            ctx = ctx.parent
+    return None
+
+
+def name_flag(exc: InvalidInput, click_ctx: click.Context | None) -> InvalidInput:
+    """``exc`` with the flag of its field in front of its message (unless it already says it)."""
+    flag = flag_for(exc.field, click_ctx)
+    message = str(exc)
+    if flag is None or re.search(rf"(^|[\s'(]){re.escape(flag)}\b", message):
+        return exc
+    return InvalidInput(exc.field, f"{flag}: {message}")
+
+
+def naming_flags(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a command's callback so a bad value it reports names the flag it came from."""
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except InvalidInput as exc:
+            named = name_flag(exc, click.get_current_context(silent=True))
+            if named is exc:
+                raise
+            raise named from exc
+
+    return run
+
+
+def name_flags_in(command: click.Command) -> None:
+    """Every command under ``command`` names its flags in its errors."""
+    if command.callback is not None:
+        command.callback = naming_flags(command.callback)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            name_flags_in(sub)
