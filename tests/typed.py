@@ -10,7 +10,7 @@ from ward_app.cli import parsing
 from ward_app.domain.mar import parse_reason
 from ward_app.domain.orders import Order
 from ward_app.domain.pump import Pump, PumpAlarm
-from ward_app.services import mar, orders, pumps
+from ward_app.services import mar, observations, orders, pumps
 from ward_app.services.context import Context
 
 
@@ -111,3 +111,38 @@ def set_pump(ctx: Context, mrn: str, **kw: object) -> Pump:
 def record_alarm(ctx: Context, mrn: str, kind: str, note: str | None = None,
                  heard_at: datetime | None = None) -> PumpAlarm:
     return pumps.record_alarm(ctx, pid(ctx, mrn), parsing.alarm_kind(kind), note, heard_at)
+
+
+@dataclass(frozen=True)
+class ObsText:
+    """``obs add``'s options as typed."""
+
+    mrn: str
+    rr: float | None = None
+    spo2: float | None = None
+    on_oxygen: bool | None = None
+    sbp: float | None = None
+    hr: float | None = None
+    acvpu: str | None = None
+    temp: float | None = None
+    poss: str | None = None
+    rass: float | None = None
+    mas: str | None = None
+    penn: float | None = None
+    signs: tuple[str, ...] = ()
+    signs_checked: bool = False
+    note: str | None = None
+    taken_at: datetime | None = None
+
+
+def new_observation(ctx: Context, text: ObsText) -> observations.NewObservation:
+    return observations.NewObservation(
+        patient_id=pid(ctx, text.mrn), rr=text.rr, spo2=text.spo2, on_oxygen=text.on_oxygen,
+        sbp=text.sbp, hr=text.hr, acvpu=parsing.acvpu(text.acvpu), temp=text.temp,
+        poss=parsing.poss(text.poss), rass=text.rass, mas=text.mas, penn=text.penn,
+        signs=parsing.signs(text.signs), signs_checked=text.signs_checked, note=text.note,
+        taken_at=text.taken_at)
+
+
+def add_observation(ctx: Context, text: ObsText) -> observations.Recorded:
+    return observations.add_observation(ctx, new_observation(ctx, text))

@@ -84,10 +84,11 @@ class Template:
 def build_ward(path: Path) -> Template:
     """Ward 7 at NOW: an oral patient (10 mg TDS, a dose given last night, Lorazepam), an
     intrathecal patient with a pump refilled at NOW, and an oral patient on an applied taper."""
+    from tests.typed import ObsText as NewObservation
+    from tests.typed import add_observation
     from ward_app.services import tapers
     from ward_app.services.admin import add_user, init_ward
     from ward_app.services.alerts import ward_alerts
-    from ward_app.services.observations import NewObservation, add_observation
     from ward_app.services.patients import NewPatient, add_comedication, add_patient
 
     ctx = init_ward(path, ward="Ward 7", tz="Europe/London", clock=fixed_clock)
@@ -1178,7 +1179,8 @@ DATES = st.one_of(st.none(), st.dates(), st.sampled_from([date.min, date.max, da
 
 
 def test_observation_form(forms):
-    from ward_app.services.observations import NewObservation, add_observation
+    from tests.typed import ObsText as NewObservation
+    from tests.typed import add_observation
 
     f = forms(NURSE)
 
@@ -1307,9 +1309,10 @@ def test_taper_form(forms):
 
 def _form_surrogate_calls() -> list[Any]:
     """(user, call, the field InvalidInput must name) for form fields given '\udcff'."""
+    from tests.typed import ObsText as NewObservation
+    from tests.typed import add_observation
     from ward_app.services import settings as svc
     from ward_app.services import tapers
-    from ward_app.services.observations import NewObservation, add_observation
     from ward_app.services.patients import set_patient
 
     bad = "ab\udcff"

@@ -81,7 +81,7 @@ def build_ward(path: Path) -> None:
         with acting(ctx, USERS["charge_nurse"]):
             typed.set_pump(ctx, "RX2", model="SynchroMed II 20 mL", reservoir_ml=20)
         with acting(ctx, USERS["nurse"]):
-            obs.add_observation(ctx, obs.NewObservation(mrn="RX1", poss="3"))
+            typed.add_observation(ctx, typed.ObsText(mrn="RX1", poss="3"))
     finally:
         ctx.close()
 
@@ -127,7 +127,7 @@ def _handover(ctx: Context) -> None:
 #: call of its own, see the witness tests; EXPORT has no service yet, see test_the_table...)
 CALLS: dict[Action, Callable[[Context], object]] = {
     Action.RECORD_DOSE: lambda ctx: typed.give(ctx, "RX1", "08:00"),
-    Action.RECORD_OBS: lambda ctx: obs.add_observation(ctx, obs.NewObservation(mrn="RX1", rr=16)),
+    Action.RECORD_OBS: lambda ctx: typed.add_observation(ctx, typed.ObsText(mrn="RX1", rr=16)),
     Action.ADD_LAB: lambda ctx: pts.add_lab(ctx, "RX1", egfr=55),
     Action.REFILL_PUMP: lambda ctx: typed.refill_pump(ctx, typed.RefillText(
         mrn="RX2", volume_ml=20, conc_mcg_ml=2000, daily_mcg=400, witness=WITNESS)),

@@ -12,7 +12,6 @@ from tests.conftest import act_as, acting, database_state
 from tests.services.test_orders_and_mar import Clock
 from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import InvalidInput, Refused
-from ward_app.services import observations as obs
 from ward_app.services import tapers
 from ward_app.services.admin import add_user, init_ward
 from ward_app.services.alerts import ward_alerts
@@ -128,7 +127,7 @@ def test_apply_changes_the_mar_day_by_day_and_starts_a_daily_check(ward7, clock)
     assert any(a.rule == "monitoring.overdue" and "oral taper" in a.message
                for a in ward_alerts(ward7))
     with acting(ward7, "nurse.jones"):
-        obs.add_observation(ward7, obs.NewObservation(
+        typed.add_observation(ward7, typed.ObsText(
             mrn="RX1", rr=16, spo2=97, on_oxygen=False, sbp=120, hr=70, acvpu="A", temp=36.8,
             signs_checked=True))
     assert not any(a.rule == "monitoring.overdue" and "oral taper" in a.message

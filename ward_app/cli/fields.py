@@ -16,7 +16,6 @@ from ward_app.domain.errors import InvalidInput
 
 #: fields that are not spelled like the option that gives them
 ALIASES: dict[str, tuple[str, ...]] = {
-    "obs": ("rr", "spo2", "sbp", "hr", "acvpu", "temp", "poss", "mas", "sign"),
     "setting.key": ("key",),
     "setting.value": ("value",),
     "key": ("key",),
@@ -25,6 +24,31 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "reservoir": ("reservoir-ml",),
     "user": ("user", "by"),
 }
+
+
+#: fields about several options at once ("nothing to record"): every one the command has is named
+GROUPS: dict[str, tuple[str, ...]] = {
+    "obs": ("rr", "spo2", "sbp", "hr", "acvpu", "temp", "poss", "rass", "mas", "penn", "sign",
+            "no-signs"),
+    "pump": ("model", "serial", "reservoir-ml", "implant-date", "eri-date", "end-of-service",
+             "alarm-ml"),
+    "patient": ("flag", "clear-flag", "bed", "weight-kg", "sci-level", "surgery-date",
+                "delivery-date", "oral-form"),
+}
+
+
+def _options(click_ctx: click.Context | None) -> dict[str, str]:
+    """Every long option of the running command and the groups around it, by name."""
+    found: dict[str, str] = {}
+    ctx = click_ctx
+    while ctx is not None:
+        for param in ctx.command.params:
+            if isinstance(param, click.Option):
+                for opt in param.opts:
+                    if opt.startswith("--"):
+                        found.setdefault(opt[2:], opt)
+        ctx = ctx.parent
+    return found
 
 
 def _names(field: str) -> list[str]:
@@ -37,6 +61,11 @@ def _names(field: str) -> list[str]:
 def flag_for(field: str, click_ctx: click.Context | None) -> str | None:
     """The option (``--note``) or argument (``NAME``) of the running command, or of the groups
     around it (``--db``, ``--now``, ``--user``), that gives ``field``; None when there is none."""
+    if field in GROUPS:
+        options = _options(click_ctx)
+        named = [options[name] for name in GROUPS[field] if name in options]
+        if named:
+            return ", ".join(named)
     for name in _names(field):
         ctx = click_ctx
         while ctx is not None:

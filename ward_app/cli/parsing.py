@@ -8,6 +8,7 @@ from datetime import datetime, time
 
 from ward_app.domain.clock import parse_moment
 from ward_app.domain.errors import InvalidInput
+from ward_app.domain.observations import Acvpu, Poss, Sign, parse_enum
 from ward_app.domain.orders import Frequency, Indication, parse_route, parse_times
 from ward_app.domain.patient import Patient
 from ward_app.domain.pump import AlarmKind
@@ -83,3 +84,15 @@ def alarm_kind(text: str) -> AlarmKind:
     except ValueError:
         raise InvalidInput("kind", f"'{text}' is not a pump alarm: use low_reservoir, eri or "
                            "critical.") from None
+
+
+def acvpu(text: str | None) -> Acvpu | None:
+    return parse_enum(Acvpu, text, "acvpu")  # type: ignore[return-value]
+
+
+def poss(text: str | None) -> Poss | None:
+    return parse_enum(Poss, text, "poss")  # type: ignore[return-value]
+
+
+def signs(texts: tuple[str, ...]) -> frozenset[Sign]:
+    return frozenset(parse_enum(Sign, t, "sign") for t in texts)  # type: ignore[misc]

@@ -87,7 +87,7 @@ def set_pump(ctx: Context, patient_id: int, *, model: str | None = None, serial:
         if value is not None and implanted is not None and value <= implanted:
             raise InvalidInput(name, f"{label} must be after the implant date ({implanted}).")
     if not fields:
-        raise InvalidInput("model", "Nothing to change: give the model, serial number, reservoir, "
+        raise InvalidInput("pump", "Nothing to change: give the model, serial number, reservoir, "
                            "implant date, ERI date, end of service or alarm volume.")
     now = ctx.now()
     with ctx.write() as db:
