@@ -9,8 +9,9 @@ from datetime import date, datetime
 from ward_app.cli import parsing
 from ward_app.domain.mar import parse_reason
 from ward_app.domain.orders import Order
+from ward_app.domain.patient import Patient
 from ward_app.domain.pump import Pump, PumpAlarm
-from ward_app.services import mar, observations, orders, pumps
+from ward_app.services import mar, observations, orders, patients, pumps
 from ward_app.services.context import Context
 
 
@@ -146,3 +147,33 @@ def new_observation(ctx: Context, text: ObsText) -> observations.NewObservation:
 
 def add_observation(ctx: Context, text: ObsText) -> observations.Recorded:
     return observations.add_observation(ctx, new_observation(ctx, text))
+
+
+def patient_text(*, flags: tuple[str, ...] = (), **kw: object) -> patients.NewPatient:
+    """``patient add``'s options as typed (flags as words)."""
+    return patients.NewPatient(flags=parsing.flags(flags), **kw)  # type: ignore[arg-type]
+
+
+def set_patient(ctx: Context, mrn: str, *, set_flags: tuple[str, ...] | list[str] = (),
+                clear_flags: tuple[str, ...] | list[str] = (), oral_form: str | None = None,
+                **kw: object) -> Patient:
+    changes = patients.PatientChanges(
+        set_flags=parsing.flags(set_flags), clear_flags=parsing.flags(clear_flags, "clear-flag"),
+        oral_form=parsing.oral_form(oral_form), **kw)  # type: ignore[arg-type]
+    return patients.set_patient(ctx, pid(ctx, mrn), changes)
+
+
+def add_lab(ctx: Context, mrn: str, **kw: object) -> int:
+    return patients.add_lab(ctx, pid(ctx, mrn), **kw)  # type: ignore[arg-type]
+
+
+def add_comedication(ctx: Context, mrn: str, drug: str) -> int:
+    return patients.add_comedication(ctx, pid(ctx, mrn), drug)
+
+
+def stop_comedication(ctx: Context, mrn: str, drug: str) -> int:
+    return patients.stop_comedication(ctx, pid(ctx, mrn), drug)
+
+
+def comedications(ctx: Context, mrn: str) -> list[str]:
+    return patients.comedications(ctx, pid(ctx, mrn))

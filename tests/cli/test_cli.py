@@ -241,7 +241,7 @@ def test_lab_and_comed(demo_db, run_cli):
 @pytest.mark.parametrize("args, message", [
     (["lab", "add", "--mrn", "{mrn}", "--egfr", "500"], "out of range: use 0 to 200"),
     (["lab", "add", "--mrn", "{mrn}", "--egfr", "lots"], "'lots' is not a valid float"),
-    (["lab", "add", "--mrn", "{mrn}"], "Give --egfr"),
+    (["lab", "add", "--mrn", "{mrn}"], "--egfr: Give the eGFR"),
     (["comed", "add", "--mrn", "{mrn}", "--drug", "x"], "Drug 'x' is not valid"),
     (["comed", "add", "--mrn", "NOPE1", "--drug", "Lorazepam"], "no patient with MRN NOPE1"),
 ])

@@ -89,7 +89,7 @@ def build_ward(path: Path) -> Template:
     from ward_app.services import tapers
     from ward_app.services.admin import add_user, init_ward
     from ward_app.services.alerts import ward_alerts
-    from ward_app.services.patients import NewPatient, add_comedication, add_patient
+    from ward_app.services.patients import NewPatient, add_patient
 
     ctx = init_ward(path, ward="Ward 7", tz="Europe/London", clock=fixed_clock)
     try:
@@ -108,7 +108,7 @@ def build_ward(path: Path) -> Template:
             typed.add_order(ctx, typed.OrderText(mrn=PUMP, route="intrathecal", daily_mcg=400,
                                                   witness=NURSE, start=start))
             tapers.apply(ctx, tapers.TaperParams(mrn=TAPERED), "Dr Khan")
-            add_comedication(ctx, ORAL, "Lorazepam")
+            typed.add_comedication(ctx, ORAL, "Lorazepam")
         with acting(ctx, CHARGE):
             typed.set_pump(ctx, PUMP, model="SynchroMed II 20 mL", reservoir_ml=20,
                            implant_date=date(2023, 1, 10), eri_date=date(2029, 5, 1))
@@ -1242,7 +1242,6 @@ def test_pump_refill_form(forms):
 
 
 def test_patient_details_form(forms):
-    from ward_app.services.patients import set_patient
 
     f = forms(CHARGE)
     flags = st.lists(text_values("fall_risk", "pregnancy", "npo"), max_size=2)
@@ -1256,7 +1255,7 @@ def test_patient_details_form(forms):
         f.attempt(f"set_patient(flags={set_flags!r:.100}/{clear_flags!r:.100}, surgery={surgery}, "
                   f"bed={bed!r:.60}, weight={weight}, sci={sci!r:.60}, delivery={delivery}, "
                   f"form={form!r:.60})",
-                  lambda ctx: set_patient(ctx, ORAL, set_flags=set_flags, clear_flags=clear_flags,
+                  lambda ctx: typed.set_patient(ctx, ORAL, set_flags=set_flags, clear_flags=clear_flags,
                                           surgery_date=surgery, bed=bed, weight_kg=weight,
                                           sci_level=sci, delivery_date=delivery, oral_form=form))
 
@@ -1313,7 +1312,6 @@ def _form_surrogate_calls() -> list[Any]:
     from tests.typed import add_observation
     from ward_app.services import settings as svc
     from ward_app.services import tapers
-    from ward_app.services.patients import set_patient
 
     bad = "ab\udcff"
     return [
@@ -1330,10 +1328,11 @@ def _form_surrogate_calls() -> list[Any]:
                      id="refill witness"),
         pytest.param(ADMIN, lambda ctx: svc.set_setting(ctx, "contact.whom_to_call", bad),
                      "contact.whom_to_call", id="setting text"),
-        pytest.param(CHARGE, lambda ctx: set_patient(ctx, ORAL, bed=bad), "bed", id="patient bed"),
-        pytest.param(CHARGE, lambda ctx: set_patient(ctx, ORAL, sci_level=bad), "sci-level",
+        pytest.param(CHARGE, lambda ctx: typed.set_patient(ctx, ORAL, bed=bad), "bed", id="patient bed"),
+        pytest.param(CHARGE, lambda ctx: typed.set_patient(ctx, ORAL, sci_level=bad), "sci-level",
                      id="patient sci level"),
-        pytest.param(CHARGE, lambda ctx: set_patient(ctx, ORAL, set_flags=[bad]), "flag", id="patient flag"),
+        pytest.param(CHARGE, lambda ctx: typed.set_patient(ctx, ORAL, set_flags=[bad]), "flag",
+                     id="patient flag"),
         pytest.param(PHARMACIST, lambda ctx: tapers.preview(ctx, tapers.TaperParams(mrn=ORAL, form=bad)),
                      "form", id="taper form"),
         pytest.param(PHARMACIST, lambda ctx: tapers.apply(ctx, tapers.TaperParams(mrn=ORAL), bad),

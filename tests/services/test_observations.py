@@ -16,7 +16,7 @@ from ward_app.services import observations as obs
 from ward_app.services.admin import add_user, init_ward
 from ward_app.services.alerts import acknowledge, ward_alerts
 from ward_app.services.context import Actor
-from ward_app.services.patients import NewPatient, add_lab, add_patient, set_patient
+from ward_app.services.patients import NewPatient, add_patient
 from ward_app.storage import audit
 
 VITALS_7 = {"rr": 25, "spo2": 95, "on_oxygen": False, "sbp": 100, "hr": 95, "acvpu": "A",
@@ -110,7 +110,7 @@ def test_nothing_to_record_and_times_out_of_bounds_are_refused(ward7, clock):
 
 def test_a_late_withdrawal_sign_on_intrathecal_is_an_emergency_with_the_dysreflexia_hint(ward7):
     with acting(ward7, "charge.silva"):
-        set_patient(ward7, "RX2", sci_level="T4")
+        typed.set_patient(ward7, "RX2", sci_level="T4")
     typed.add_observation(ward7, typed.ObsText(mrn="RX2", signs=("fever",)))
     alert = rules(ward7, "RX2")["withdrawal.late"]
     assert alert.severity is Severity.EMERGENCY
@@ -121,7 +121,7 @@ def test_early_signs_are_urgent_on_intrathecal_and_raised_for_high_risk_patients
     typed.add_observation(ward7, typed.ObsText(mrn="RX2", signs=("pruritus",)))
     assert rules(ward7, "RX2")["withdrawal.early"].severity is Severity.URGENT
     with acting(ward7, "charge.silva"):
-        set_patient(ward7, "RX2", set_flags=["previous_withdrawal"])  # ITB high-risk: one step up
+        typed.set_patient(ward7, "RX2", set_flags=["previous_withdrawal"])  # ITB high-risk: one step up
     raised = rules(ward7, "RX2")["withdrawal.early"]
     assert raised.severity is Severity.EMERGENCY
     assert "Raised one step: intrathecal high-risk patient" in raised.message
@@ -130,12 +130,12 @@ def test_early_signs_are_urgent_on_intrathecal_and_raised_for_high_risk_patients
 
 
 def test_egfr_25_raises_renal_avoid_and_sedation_with_renal_impairment_goes_up_a_step(ward7):
-    add_lab(ward7, "RX1", egfr=25)
+    typed.add_lab(ward7, "RX1", egfr=25)
     assert rules(ward7, "RX1")["renal.avoid"].severity is Severity.URGENT
     typed.add_observation(ward7, typed.ObsText(mrn="RX1", poss="3"))
     sedation = rules(ward7, "RX1")["toxicity.sedation"]
     assert sedation.severity is Severity.EMERGENCY and sedation.values["renal_impairment"] is True
-    add_lab(ward7, "RX1", egfr=75)
+    typed.add_lab(ward7, "RX1", egfr=75)
     found = rules(ward7, "RX1")
     assert "renal.avoid" not in found and found["toxicity.sedation"].severity is Severity.URGENT
 
@@ -151,7 +151,7 @@ def test_acknowledging_is_recorded_and_audited_and_a_worse_alert_is_raised_again
     entry = audit.entries(ward7.db, limit=1)[0]
     assert entry["action"] == "alert.ack" and entry["detail"]["rule"] == "toxicity.sedation"
     # the same observation, now with renal impairment: the alert is worse -> raised again
-    add_lab(ward7, "RX1", egfr=20)
+    typed.add_lab(ward7, "RX1", egfr=20)
     worse = rules(ward7, "RX1")["toxicity.sedation"]
     assert worse.severity is Severity.EMERGENCY and not worse.acknowledged
     # acknowledged alerts sort after unacknowledged ones of the same severity

@@ -128,7 +128,7 @@ def _handover(ctx: Context) -> None:
 CALLS: dict[Action, Callable[[Context], object]] = {
     Action.RECORD_DOSE: lambda ctx: typed.give(ctx, "RX1", "08:00"),
     Action.RECORD_OBS: lambda ctx: typed.add_observation(ctx, typed.ObsText(mrn="RX1", rr=16)),
-    Action.ADD_LAB: lambda ctx: pts.add_lab(ctx, "RX1", egfr=55),
+    Action.ADD_LAB: lambda ctx: typed.add_lab(ctx, "RX1", egfr=55),
     Action.REFILL_PUMP: lambda ctx: typed.refill_pump(ctx, typed.RefillText(
         mrn="RX2", volume_ml=20, conc_mcg_ml=2000, daily_mcg=400, witness=WITNESS)),
     Action.PUMP_ALARM: lambda ctx: typed.record_alarm(ctx, "RX2", "low_reservoir"),
@@ -137,7 +137,7 @@ CALLS: dict[Action, Callable[[Context], object]] = {
         mrn="RX9", name="Admitted Today", dob=date(1975, 5, 5), bed="9")),
     Action.SET_PUMP: lambda ctx: typed.set_pump(ctx, "RX2", eri_date=date(2029, 5, 1)),
     Action.HANDOVER: _handover,
-    Action.COMED: lambda ctx: pts.add_comedication(ctx, "RX1", "Lorazepam"),
+    Action.COMED: lambda ctx: typed.add_comedication(ctx, "RX1", "Lorazepam"),
     Action.ORDER: lambda ctx: typed.add_order(ctx, typed.OrderText(mrn="RX3", route="oral",
                                                                     dose_mg=5, freq="TDS")),
     Action.TAPER: lambda ctx: tapers.apply(ctx, tapers.TaperParams(mrn="RX1",
@@ -154,8 +154,8 @@ MORE_CALLS: list[tuple[Action, str, Callable[[Context], object]]] = [
     (Action.RECORD_DOSE, "give_bolus", lambda ctx: typed.bolus(ctx, "RX2", 50, WITNESS)),
     (Action.RECORD_OBS, "correct_observation",
      lambda ctx: obs.correct_observation(ctx, 1, "wrong patient")),
-    (Action.EDIT_PATIENT, "set_patient", lambda ctx: pts.set_patient(ctx, "RX1", set_flags=["npo"])),
-    (Action.COMED, "stop_comedication", lambda ctx: pts.stop_comedication(ctx, "RX1", "Lorazepam")),
+    (Action.EDIT_PATIENT, "set_patient", lambda ctx: typed.set_patient(ctx, "RX1", set_flags=["npo"])),
+    (Action.COMED, "stop_comedication", lambda ctx: typed.stop_comedication(ctx, "RX1", "Lorazepam")),
     (Action.ORDER, "stop_order",
      lambda ctx: typed.stop_order(ctx, "RX1", "serious_adverse_reaction", "Dr Khan")),
     (Action.TAPER, "preview", lambda ctx: tapers.preview(ctx, tapers.TaperParams(mrn="RX1"))),
@@ -267,7 +267,7 @@ def test_reading_is_open_to_every_role(open_as, ward_path, role):
     oral = pts.get_patient(ctx, "RX1")
     assert obs.history(ctx, oral, NOW - timedelta(hours=1), NOW + timedelta(hours=1))
     assert pumps.pump_view(ctx, pts.get_patient(ctx, "RX2")) is not None
-    assert pts.comedications(ctx, "RX1") == []
+    assert typed.comedications(ctx, "RX1") == []
     assert settings.current(ctx)
     assert admin.check_database(ward_path).healthy
     assert database_state(ward_path) == before

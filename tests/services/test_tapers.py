@@ -15,7 +15,7 @@ from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.services import tapers
 from ward_app.services.admin import add_user, init_ward
 from ward_app.services.alerts import ward_alerts
-from ward_app.services.patients import NewPatient, add_patient, set_patient
+from ward_app.services.patients import NewPatient, add_patient
 
 START = date(2026, 12, 1)
 
@@ -101,7 +101,7 @@ def test_a_high_starting_dose_slows_down(ward7):
 
 def test_pregnancy_note_against_the_delivery_date(ward7):
     with acting(ward7, "charge.silva"):
-        set_patient(ward7, "RX1", set_flags=["pregnancy"], delivery_date=date(2026, 12, 20))
+        typed.set_patient(ward7, "RX1", set_flags=["pregnancy"], delivery_date=date(2026, 12, 20))
     notes = tapers.preview(ward7, params()).plan.notes
     assert any("AFTER the expected delivery date (20 Dec 2026)" in n for n in notes)
 

@@ -10,8 +10,9 @@ from ward_app.domain.clock import parse_moment
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.observations import Acvpu, Poss, Sign, parse_enum
 from ward_app.domain.orders import Frequency, Indication, parse_route, parse_times
-from ward_app.domain.patient import Patient
+from ward_app.domain.patient import Flag, Patient, parse_flag
 from ward_app.domain.pump import AlarmKind
+from ward_app.domain.taper import Form
 from ward_app.services import mar as mar_svc
 from ward_app.services.context import Context
 from ward_app.services.orders import NewOrder
@@ -96,3 +97,20 @@ def poss(text: str | None) -> Poss | None:
 
 def signs(texts: tuple[str, ...]) -> frozenset[Sign]:
     return frozenset(parse_enum(Sign, t, "sign") for t in texts)  # type: ignore[misc]
+
+
+def flags(texts: tuple[str, ...] | list[str], field: str = "flag") -> tuple[Flag, ...]:
+    """``--flag``/``--clear-flag`` values as patient flags (a wrong one names its own option)."""
+    try:
+        return tuple(dict.fromkeys(parse_flag(t) for t in texts))
+    except InvalidInput as exc:
+        raise InvalidInput(field, str(exc)) from None
+
+
+def oral_form(text: str | None) -> Form | None:
+    if text is None:
+        return None
+    try:
+        return Form(text.strip().lower())
+    except ValueError:
+        raise InvalidInput("oral-form", f"'{text}' is not a form: use tablet or solution.") from None

@@ -41,7 +41,7 @@ from ward_app.services.alerts import ward_alerts
 from ward_app.services.board import BoardRow
 from ward_app.services.context import Context
 from ward_app.services.mar import MarEntry, mar_entries
-from ward_app.services.patients import get_patient
+from ward_app.services.patients import patient_by_id
 
 DAYS_SHOWN = 7
 OBS_HOURS = 72  # observation history and trends shown
@@ -56,7 +56,7 @@ class PatientChart(QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self.ctx = ctx
         self.row = row
-        self.patient: Patient = get_patient(ctx, row.mrn)
+        self.patient: Patient = patient_by_id(ctx, row.patient_id)
         self.setWindowTitle(f"{row.name} — bed {row.bed} — chart")
         self.setObjectName("patientChart")
         self.setAccessibleName(f"Chart of {row.name}")
@@ -199,7 +199,7 @@ class PatientChart(QWidget):
         if row is not None:
             self.row = row
         try:
-            self.patient = get_patient(self.ctx, self.row.mrn)
+            self.patient = patient_by_id(self.ctx, self.row.patient_id)
             now = self.ctx.now()
             today = now.astimezone(self.ctx.zone).date()
             days = [today - timedelta(days=i) for i in range(DAYS_SHOWN - 1, -1, -1)]

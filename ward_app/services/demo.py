@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import Frequency, Indication, OrderAction, Route
+from ward_app.domain.patient import Flag
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds, default
 from ward_app.services.admin import add_user
@@ -343,7 +344,8 @@ def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 
                 name = prof.name if bed <= len(PROFILES) else f"{prof.name} ({bed})"
                 patient = add_patient(ctx, NewPatient(
                     mrn=mrn, name=name, dob=_dob(rng, prof.age, today), bed=str(bed),
-                    weight_kg=prof.weight, flags=prof.flags, sci_level=prof.sci))
+                    weight_kg=prof.weight, flags=tuple(Flag(f) for f in prof.flags),
+                    sci_level=prof.sci))
                 ward.patients.append((patient.id, prof))
         finally:
             ctx.actor = actor
