@@ -11,7 +11,7 @@ from ward_app.domain.mar import parse_reason
 from ward_app.domain.orders import Order
 from ward_app.domain.patient import Patient
 from ward_app.domain.pump import Pump, PumpAlarm
-from ward_app.services import mar, observations, orders, patients, pumps
+from ward_app.services import mar, observations, orders, patients, pumps, tapers
 from ward_app.services.context import Context
 
 
@@ -177,3 +177,33 @@ def stop_comedication(ctx: Context, mrn: str, drug: str) -> int:
 
 def comedications(ctx: Context, mrn: str) -> list[str]:
     return patients.comedications(ctx, pid(ctx, mrn))
+
+
+@dataclass(frozen=True)
+class TaperText:
+    """``taper plan``'s options as typed."""
+
+    mrn: str
+    step_mg: float | None = None
+    step_pct: float | None = None
+    every_days: int | None = None
+    start: date | None = None
+    form: str | None = None
+
+
+def taper_params(ctx: Context, text: TaperText) -> tapers.TaperParams:
+    return tapers.TaperParams(patient_id=pid(ctx, text.mrn), step_mg=text.step_mg,
+                              step_pct=text.step_pct, every_days=text.every_days,
+                              start=text.start, form=parsing.oral_form(text.form, "form"))
+
+
+def taper_preview(ctx: Context, text: TaperText) -> tapers.TaperPreview:
+    return tapers.preview(ctx, taper_params(ctx, text))
+
+
+def taper_apply(ctx: Context, text: TaperText, prescriber: str) -> tuple[tapers.TaperPreview, int]:
+    return tapers.apply(ctx, taper_params(ctx, text), prescriber)
+
+
+def taper_cancel(ctx: Context, mrn: str, reason: str, from_moment: datetime | None = None) -> Order:
+    return tapers.cancel(ctx, pid(ctx, mrn), reason, from_moment)

@@ -86,7 +86,6 @@ def build_ward(path: Path) -> Template:
     intrathecal patient with a pump refilled at NOW, and an oral patient on an applied taper."""
     from tests.typed import ObsText as NewObservation
     from tests.typed import add_observation
-    from ward_app.services import tapers
     from ward_app.services.admin import add_user, init_ward
     from ward_app.services.alerts import ward_alerts
     from ward_app.services.patients import NewPatient, add_patient
@@ -107,7 +106,7 @@ def build_ward(path: Path) -> Template:
                                                   freq="TDS", start=start))
             typed.add_order(ctx, typed.OrderText(mrn=PUMP, route="intrathecal", daily_mcg=400,
                                                   witness=NURSE, start=start))
-            tapers.apply(ctx, tapers.TaperParams(mrn=TAPERED), "Dr Khan")
+            typed.taper_apply(ctx, typed.TaperText(mrn=TAPERED), "Dr Khan")
             typed.add_comedication(ctx, ORAL, "Lorazepam")
         with acting(ctx, CHARGE):
             typed.set_pump(ctx, PUMP, model="SynchroMed II 20 mL", reservoir_ml=20,
@@ -1283,25 +1282,23 @@ def test_settings_form(forms):
 
 
 def test_taper_form(forms):
-    from ward_app.services import tapers
-
     f = forms(PHARMACIST)
     steps = st.one_of(st.none(), st.floats(), st.sampled_from([5.0, 2.5, 1.0, 50.0]))
 
     @fuzz(50)
     @given(params=st.builds(
-        tapers.TaperParams, mrn=st.one_of(st.just(ORAL), text_values(ORAL, TAPERED)), step_mg=steps,
+        typed.TaperText, mrn=st.one_of(st.just(ORAL), text_values(ORAL, TAPERED)), step_mg=steps,
         step_pct=st.one_of(st.none(), st.floats()),
         every_days=st.one_of(st.none(), st.integers(), st.integers(-3, 30)),
         start=DATES, form=st.one_of(st.none(), text_values("tablet", "solution"))),
         prescriber=text_values("Dr Khan"), apply=st.booleans())
-    def prop(params: tapers.TaperParams, prescriber: str, apply: bool) -> None:
+    def prop(params: typed.TaperText, prescriber: str, apply: bool) -> None:
         assume(not (params.step_mg is not None and params.step_pct is not None))
         if apply:
             f.attempt(f"apply({params!r:.300}, {prescriber!r:.100})",
-                      lambda ctx: tapers.apply(ctx, params, prescriber))
+                      lambda ctx: typed.taper_apply(ctx, params, prescriber))
         else:
-            f.attempt(f"preview({params!r:.300})", lambda ctx: tapers.preview(ctx, params))
+            f.attempt(f"preview({params!r:.300})", lambda ctx: typed.taper_preview(ctx, params))
 
     prop()
 
@@ -1311,7 +1308,6 @@ def _form_surrogate_calls() -> list[Any]:
     from tests.typed import ObsText as NewObservation
     from tests.typed import add_observation
     from ward_app.services import settings as svc
-    from ward_app.services import tapers
 
     bad = "ab\udcff"
     return [
@@ -1333,9 +1329,9 @@ def _form_surrogate_calls() -> list[Any]:
                      id="patient sci level"),
         pytest.param(CHARGE, lambda ctx: typed.set_patient(ctx, ORAL, set_flags=[bad]), "flag",
                      id="patient flag"),
-        pytest.param(PHARMACIST, lambda ctx: tapers.preview(ctx, tapers.TaperParams(mrn=ORAL, form=bad)),
+        pytest.param(PHARMACIST, lambda ctx: typed.taper_preview(ctx, typed.TaperText(mrn=ORAL, form=bad)),
                      "form", id="taper form"),
-        pytest.param(PHARMACIST, lambda ctx: tapers.apply(ctx, tapers.TaperParams(mrn=ORAL), bad),
+        pytest.param(PHARMACIST, lambda ctx: typed.taper_apply(ctx, typed.TaperText(mrn=ORAL), bad),
                      "prescriber", id="taper prescriber"),
         pytest.param(ADMIN, lambda ctx: svc.set_ward_timezone(ctx, bad), "tz", id="ward time zone"),
     ]

@@ -15,7 +15,7 @@ from tests import typed
 from tests.conftest import NOW, PASSWORD, acting, database_state, fixed_clock
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.roles import ALLOWED, Action, Role, can, why_not
-from ward_app.services import admin, mar, pumps, settings, tapers
+from ward_app.services import admin, mar, pumps, settings
 from ward_app.services import observations as obs
 from ward_app.services import patients as pts
 from ward_app.services.alerts import acknowledge, ward_alerts
@@ -140,7 +140,7 @@ CALLS: dict[Action, Callable[[Context], object]] = {
     Action.COMED: lambda ctx: typed.add_comedication(ctx, "RX1", "Lorazepam"),
     Action.ORDER: lambda ctx: typed.add_order(ctx, typed.OrderText(mrn="RX3", route="oral",
                                                                     dose_mg=5, freq="TDS")),
-    Action.TAPER: lambda ctx: tapers.apply(ctx, tapers.TaperParams(mrn="RX1",
+    Action.TAPER: lambda ctx: typed.taper_apply(ctx, typed.TaperText(mrn="RX1",
                                                                    start=date(2026, 12, 1)),
                                            "Dr Khan"),
     Action.ADMIN: lambda ctx: admin.add_user(ctx, "new.nurse", "nurse"),
@@ -158,8 +158,8 @@ MORE_CALLS: list[tuple[Action, str, Callable[[Context], object]]] = [
     (Action.COMED, "stop_comedication", lambda ctx: typed.stop_comedication(ctx, "RX1", "Lorazepam")),
     (Action.ORDER, "stop_order",
      lambda ctx: typed.stop_order(ctx, "RX1", "serious_adverse_reaction", "Dr Khan")),
-    (Action.TAPER, "preview", lambda ctx: tapers.preview(ctx, tapers.TaperParams(mrn="RX1"))),
-    (Action.TAPER, "cancel", lambda ctx: tapers.cancel(ctx, "RX1", "spasms returned")),
+    (Action.TAPER, "preview", lambda ctx: typed.taper_preview(ctx, typed.TaperText(mrn="RX1"))),
+    (Action.TAPER, "cancel", lambda ctx: typed.taper_cancel(ctx, "RX1", "spasms returned")),
     (Action.HANDOVER, "build_handover", build_handover),
     (Action.ADMIN, "make_backup", lambda ctx: admin.make_backup(ctx)),
     (Action.ADMIN, "set_setting",

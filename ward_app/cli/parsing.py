@@ -107,10 +107,10 @@ def flags(texts: tuple[str, ...] | list[str], field: str = "flag") -> tuple[Flag
         raise InvalidInput(field, str(exc)) from None
 
 
-def oral_form(text: str | None) -> Form | None:
+def oral_form(text: str | None, field: str = "oral-form") -> Form | None:
     if text is None:
         return None
     try:
         return Form(text.strip().lower())
     except ValueError:
-        raise InvalidInput("oral-form", f"'{text}' is not a form: use tablet or solution.") from None
+        raise InvalidInput(field, f"'{text}' is not a form: use tablet or solution.") from None

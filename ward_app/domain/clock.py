@@ -14,7 +14,7 @@ def ward_zone(name: str) -> ZoneInfo:
         raise InvalidInput("tz", f"'{name}' is not a time zone: use an IANA name such as Europe/London.")
     try:
         zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise InvalidInput(
             "tz", f"'{name}' is not a time zone: use an IANA name such as Europe/London."
         ) from None

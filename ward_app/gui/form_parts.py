@@ -38,9 +38,11 @@ def clear_marks(widgets: Mapping[str, QWidget]) -> None:
             widget.setStyleSheet("")
 
 
-def show_error(label: QLabel, error: Exception, widgets: Mapping[str, QWidget]) -> QWidget | None:
+def show_error(label: QLabel, error: Exception, widgets: Mapping[str, QWidget], *,
+               focus: bool = True) -> QWidget | None:
     """Show ``error`` on the problem line; when it names a field one of ``widgets`` shows, mark
-    that widget (a red border, its accessible description says why) and put the focus on it."""
+    that widget (a red border, its accessible description says why) and put the focus on it
+    (not with ``focus=False``: a live preview must not move the focus while the nurse types)."""
     clear_marks(widgets)
     show_problem(label, str(error))
     field = getattr(error, "field", None)
@@ -50,7 +52,8 @@ def show_error(label: QLabel, error: Exception, widgets: Mapping[str, QWidget]) 
     widget.setProperty(PROBLEM, True)
     widget.setStyleSheet(_MARKED)
     widget.setAccessibleDescription(str(error))
-    widget.setFocus()
+    if focus:
+        widget.setFocus()
     return widget
 
 

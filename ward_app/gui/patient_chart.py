@@ -331,7 +331,7 @@ class PatientChart(QWidget):
         if not ok:
             return
         try:
-            restored = tapers.cancel(self.ctx, self.patient.mrn, reason)
+            restored = tapers.cancel(self.ctx, self.patient.id, reason)
         except WardError as exc:
             QMessageBox.warning(self, "Taper not cancelled", str(exc))
             return
