@@ -11,7 +11,7 @@ from ward_app.domain.mar import parse_reason
 from ward_app.domain.orders import Order
 from ward_app.domain.patient import Patient
 from ward_app.domain.pump import Pump, PumpAlarm
-from ward_app.services import mar, observations, orders, patients, pumps, tapers
+from ward_app.services import mar, observations, orders, patients, pumps, settings, tapers
 from ward_app.services.context import Context
 
 
@@ -207,3 +207,8 @@ def taper_apply(ctx: Context, text: TaperText, prescriber: str) -> tuple[tapers.
 
 def taper_cancel(ctx: Context, mrn: str, reason: str, from_moment: datetime | None = None) -> Order:
     return tapers.cancel(ctx, pid(ctx, mrn), reason, from_moment)
+
+
+def set_setting(ctx: Context, key: str, text: str) -> settings.SettingValue:
+    """``settings set KEY VALUE`` as typed."""
+    return settings.set_setting(ctx, key, settings.parse_value(settings.find_setting(key), text))

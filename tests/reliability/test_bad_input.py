@@ -1276,7 +1276,7 @@ def test_settings_form(forms):
     def prop(key: str, text: str, tz: str | None) -> None:
         if tz is not None:
             f.attempt(f"set_ward_timezone({tz!r:.100})", lambda ctx: svc.set_ward_timezone(ctx, tz))
-        f.attempt(f"set_setting({key!r:.100}, {text!r:.100})", lambda ctx: svc.set_setting(ctx, key, text))
+        f.attempt(f"set_setting({key!r:.100}, {text!r:.100})", lambda ctx: typed.set_setting(ctx, key, text))
 
     prop()
 
@@ -1322,7 +1322,7 @@ def _form_surrogate_calls() -> list[Any]:
         pytest.param(NURSE, lambda ctx: typed.refill_pump(ctx, typed.RefillText(
             mrn=PUMP, volume_ml=20, conc_mcg_ml=2000, daily_mcg=400, witness=bad)), "witness",
                      id="refill witness"),
-        pytest.param(ADMIN, lambda ctx: svc.set_setting(ctx, "contact.whom_to_call", bad),
+        pytest.param(ADMIN, lambda ctx: typed.set_setting(ctx, "contact.whom_to_call", bad),
                      "contact.whom_to_call", id="setting text"),
         pytest.param(CHARGE, lambda ctx: typed.set_patient(ctx, ORAL, bed=bad), "bed", id="patient bed"),
         pytest.param(CHARGE, lambda ctx: typed.set_patient(ctx, ORAL, sci_level=bad), "sci-level",

@@ -163,7 +163,7 @@ MORE_CALLS: list[tuple[Action, str, Callable[[Context], object]]] = [
     (Action.HANDOVER, "build_handover", build_handover),
     (Action.ADMIN, "make_backup", lambda ctx: admin.make_backup(ctx)),
     (Action.ADMIN, "set_setting",
-     lambda ctx: settings.set_setting(ctx, "oral.max_daily_warning_mg", "70")),
+     lambda ctx: typed.set_setting(ctx, "oral.max_daily_warning_mg", "70")),
     (Action.ADMIN, "build_demo", lambda ctx: build_demo(ctx)),
     (Action.ADMIN, "reset_password",
      lambda ctx: reset_password(ctx, USERS["nurse"], "a new long password")),

@@ -89,13 +89,12 @@ class SettingsDialog(QDialog):
         try:
             from ward_app.domain.rules import SETTINGS
 
-            for key, text in changes.items():
-                svc.parse_value(SETTINGS[key], text)
+            values = {key: svc.parse_value(SETTINGS[key], text) for key, text in changes.items()}
             if self.tz.text().strip() != str(self.ctx.zone):
                 svc.set_ward_timezone(self.ctx, self.tz.text())
                 self.changed = True
-            for key, text in changes.items():
-                svc.set_setting(self.ctx, key, text)
+            for key, value in values.items():
+                svc.set_setting(self.ctx, key, value)
                 self.changed = True
         except WardError as exc:
             show_problem(self.error, str(exc))

@@ -12,7 +12,6 @@ from typing import Any
 
 from ward_app.domain.clock import from_utc_text, to_utc_text
 from ward_app.domain.errors import InvalidInput
-from ward_app.domain.text import lookup_text
 from ward_app.services.context import Context
 from ward_app.storage.errors import actionable_errors
 
@@ -34,19 +33,21 @@ class AuditEntry:
         return "; ".join(f"{k}: {v}" for k, v in sorted(self.detail.items()) if v not in (None, ""))
 
 
-def search(ctx: Context, *, mrn: str | None = None, user: str | None = None,
+def search(ctx: Context, *, patient_id: int | None = None, user_id: int | None = None,
            start: date | None = None, end: date | None = None, limit: int = 2000
            ) -> list[AuditEntry]:
-    """Newest first. ``start``/``end`` are ward days (inclusive)."""
+    """Newest first, only about ``patient_id`` / by ``user_id`` when given. ``start``/``end``
+    are ward days (inclusive)."""
     if start and end and end < start:
         raise InvalidInput("to", "The end date is before the start date.")
-    where, params = ["1=1"], []
-    if mrn:
-        where.append("p.mrn = ?")
-        params.append(lookup_text(mrn, "mrn").upper())
-    if user:
-        where.append("u.name = ? COLLATE NOCASE")
-        params.append(lookup_text(user, "by", label="--by"))
+    where: list[str] = ["1=1"]
+    params: list[object] = []
+    if patient_id is not None:
+        where.append("a.patient_id = ?")
+        params.append(patient_id)
+    if user_id is not None:
+        where.append("a.user_id = ?")
+        params.append(user_id)
     if start:
         where.append("a.at >= ?")
         params.append(to_utc_text(datetime.combine(start, time(0), tzinfo=ctx.zone)))

@@ -14,7 +14,7 @@ from ward_app.storage.people import UserRow
 def find_user(ctx: Context, name: str, field: str = "user", *, active: bool = True) -> UserRow:
     """The user called ``name`` (as typed; spaces around it and capitals do not matter), or
     InvalidInput naming ``field``. With ``active`` a user who was deactivated is refused too."""
-    key = lookup_text(name, field, label=f"The {field} name")
+    key = lookup_text(name, field, label=f"The {'user' if field == 'by' else field} name")
     with actionable_errors():
         row = people.user_by_name(ctx.db, key)
     if row is None or (active and not row.active):
