@@ -128,7 +128,7 @@ def test_intrathecal_order_and_bolus_need_a_witness(ward):
     (["order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "5", "--freq", "XYZ"], 2,
      "'XYZ' is not a frequency"),
     (["order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "5", "--freq", "OD",
-      "--start", "soon"], 2, "--start 'soon' is not a date and time"),
+      "--start", "soon"], 2, "--start: 'soon' is not a date and time"),
     (["dose", "give", "--mrn", "RX1", "--due", "09:00"], 2, "No dose of MRN RX1 is due at 09:00"),
     (["dose", "give", "--mrn", "RX1", "--due", "08:00", "--dose-mg", "50"], 1, "not 50 mg"),
     (["dose", "omit", "--mrn", "RX1", "--due", "08:00", "--reason", "forgot"], 2,
@@ -136,7 +136,7 @@ def test_intrathecal_order_and_bolus_need_a_witness(ward):
     (["dose", "omit", "--mrn", "RX1", "--due", "08:00", "--reason", "other"], 2,
      "--note: The note is needed"),
     (["dose", "correct", "--id", "77", "--reason", "oops"], 2, "no dose record 77"),
-    (["mar", "--mrn", "RX1", "--date", "25/11/2026"], 2, "--date '25/11/2026' is not a date"),
+    (["mar", "--mrn", "RX1", "--date", "25/11/2026"], 2, "--date: '25/11/2026' is not a date"),
     (["alerts", "--mrn", "NOPE9"], 2, "no patient with MRN NOPE9"),
 ])
 def test_bad_input_is_refused_and_writes_nothing(ward, args, code, message):

@@ -94,8 +94,9 @@ def test_labs_and_comedications(ward):
 
 def test_every_write_needs_a_user(ward):
     ward.actor = None
-    with pytest.raises(Refused, match="--user"):
+    with pytest.raises(Refused, match="No user is acting") as info:
         svc.add_patient(ward, ZOE)
+    assert info.value.rule == "user.required" and "--" not in str(info.value)
 
 
 def test_writes_are_attributed_to_the_acting_user(ward):

@@ -250,8 +250,10 @@ def test_no_user_may_do_nothing(open_as):
     ctx = open_as("admin")
     ctx.actor = None
     assert not ctx.can(Action.RECORD_DOSE) and ctx.why_not(Action.RECORD_DOSE) == "No user is logged in."
-    with pytest.raises(Refused, match="--user"):
+    with pytest.raises(Refused, match="No user is acting") as info:
         CALLS[Action.RECORD_DOSE](ctx)
+    assert info.value.rule == "user.required"  # the command line adds '--user NAME'
+
 
 
 @pytest.mark.parametrize("role", list(USERS))

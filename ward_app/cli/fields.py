@@ -8,11 +8,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
-from ward_app.domain.errors import InvalidInput
+from ward_app.domain.errors import InvalidInput, Refused, WardError
+from ward_app.storage.errors import StorageProblem
 
 #: fields that are not spelled like the option that gives them
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -90,18 +92,63 @@ def name_flag(exc: InvalidInput, click_ctx: click.Context | None) -> InvalidInpu
     return InvalidInput(exc.field, f"{flag}: {message}")
 
 
+#: what the command line adds to a refusal by its rule: how to do it here
+RULE_HINTS: dict[str, str] = {
+    "user.required": "Give --user NAME (or set WARD_APP_USER).",
+    "init.exists": "Give another file with --db.",
+}
+
+
+def _db_path(click_ctx: click.Context | None) -> Path | None:
+    from ward_app.cli import CliState
+
+    found = click_ctx.find_object(CliState) if click_ctx is not None else None
+    return found.db_path if found is not None else None
+
+
+def with_hint(exc: WardError, click_ctx: click.Context | None) -> WardError:
+    """``exc`` with what to do on the command line added, when the words it has are the window's
+    (a missing or damaged database, a rule with a command-line way out); else ``exc``."""
+    from ward_app.storage.backup import latest_backup
+    from ward_app.storage.database import NoDatabase
+
+    db = _db_path(click_ctx)
+    if isinstance(exc, NoDatabase):
+        return NoDatabase(f"{exc} On the command line: give the right file with --db, or create "
+                          "one with 'ward-app init --ward NAME --tz ZONE'.")
+    if isinstance(exc, StorageProblem) and exc.damaged and db is not None:
+        latest = latest_backup(db)
+        if latest is None:
+            return exc
+        return StorageProblem(f"{exc} On the command line: ward-app --db {db} restore --from "
+                              f"{latest.path} --yes", damaged=True)
+    if isinstance(exc, StorageProblem) and not exc.transient and db is not None and (
+            str(db) in str(exc)) and "--db" not in str(exc):
+        return StorageProblem(f"{exc} (--db)", damaged=exc.damaged)
+    if isinstance(exc, Refused) and exc.rule in RULE_HINTS:
+        return Refused(exc.rule, f"{exc} {RULE_HINTS[exc.rule]}")
+    return exc
+
+
 def naming_flags(callback: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a command's callback so a bad value it reports names the flag it came from."""
+    """Wrap a command's callback so a bad value it reports names the flag it came from, and a
+    refusal in the window's words gets the command line's way out."""
 
     @functools.wraps(callback)
     def run(*args: Any, **kwargs: Any) -> Any:
+        click_ctx = click.get_current_context(silent=True)
         try:
             return callback(*args, **kwargs)
         except InvalidInput as exc:
-            named = name_flag(exc, click.get_current_context(silent=True))
+            named = name_flag(exc, click_ctx)
             if named is exc:
                 raise
             raise named from exc
+        except WardError as exc:
+            hinted = with_hint(exc, click_ctx)
+            if hinted is exc:
+                raise
+            raise hinted from exc
 
     return run
 

@@ -310,9 +310,9 @@ def _dob(rng: random.Random, age: int, today: date) -> date:
 def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 1) -> DemoWard:
     """Fill an initialised, empty ward database with the demo ward. All or nothing."""
     if not 1 <= patients <= 60:
-        raise InvalidInput("patients", f"--patients {patients} is out of range: use 1 to 60.")
+        raise InvalidInput("patients", f"{patients} patients is out of range: use 1 to 60.")
     if not 1 <= days <= 3650:
-        raise InvalidInput("days", f"--days {days} is out of range: use 1 to 3650.")
+        raise InvalidInput("days", f"{days} days of history is out of range: use 1 to 3650.")
     actor = ctx.require(Action.ADMIN)
     if not people.wards(ctx.db):
         raise InvalidInput("db", "This database has no ward yet: run 'ward-app init' first.")
@@ -320,7 +320,7 @@ def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 
         raise Refused(
             "demo.not_empty",
             "This ward already has patients: the demo ward is only added to an empty database. "
-            "Nothing was changed; use a new --db.",
+            "Nothing was changed; use a new database file.",
         )
     rng = random.Random(seed)
     now = ctx.now()
