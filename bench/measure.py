@@ -91,7 +91,7 @@ def handover_ms(path: Path, runs: int) -> tuple[float, dict]:
 
 
 def record_dose_ms(path: Path, samples: int) -> tuple[float, dict]:
-    """services.mar.give_dose, as the window calls it (the due time in ISO form), on a copy of a
+    """services.mar.give_dose, as the window calls it (patient id and due time), on a copy of a
     ward database: the next ``samples`` due oral doses after the bench moment, each given 5 min
     after it is due (the context's clock stepped to that moment). synchronous=FULL, as in the app."""
     from ward_app.services.mar import give_dose, schedule_between
@@ -105,17 +105,17 @@ def record_dose_ms(path: Path, samples: int) -> tuple[float, dict]:
         days = 1
         while len(doses) < samples and days < 60:
             doses = sorted(
-                ((d.due, p.mrn) for p in patient_repo.patients(ctx.db)
+                ((d.due, p.id) for p in patient_repo.patients(ctx.db)
                  for d in schedule_between(ctx, p, ANCHOR + timedelta(minutes=1),
                                            ANCHOR + timedelta(days=days))),
                 key=lambda x: x[0])
             days *= 2
         doses = doses[:samples]
         times = []
-        for due, mrn in doses:
+        for due, patient_id in doses:
             moment[0] = due + timedelta(minutes=5)
             t0 = time.perf_counter()
-            give_dose(ctx, mrn, due.isoformat())
+            give_dose(ctx, patient_id, due)
             times.append(time.perf_counter() - t0)
     finally:
         ctx.close()

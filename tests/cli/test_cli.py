@@ -69,8 +69,8 @@ def test_demo_creates_the_database_when_missing(tmp_path, run_cli):
 
 
 @pytest.mark.parametrize("args, field", [
-    (["--patients", "0"], "--patients 0 is out of range"),
-    (["--days", "0"], "--days 0 is out of range"),
+    (["--patients", "0"], "--patients: 0 patients is out of range"),
+    (["--days", "0"], "--days: 0 days of history is out of range"),
     (["--patients", "many"], "'many' is not a valid integer"),
 ])
 def test_demo_bad_input(db, run_cli, args, field):
@@ -185,7 +185,7 @@ def test_patient_list_on_an_empty_ward_says_so(db, run_cli):
 @pytest.mark.parametrize("args, message", [
     (["--mrn", "x", "--name", "A B", "--dob", "1990-01-01", "--bed", "1"], "MRN 'x' is not valid"),
     (["--mrn", "RX1000", "--name", "A B", "--dob", "01/01/1990", "--bed", "1"],
-     "--dob '01/01/1990' is not a date"),
+     "--dob: '01/01/1990' is not a date"),
     (["--mrn", "RX1000", "--name", "A B", "--dob", "2030-01-01", "--bed", "1"], "in the future"),
     (["--mrn", "RX1000", "--name", "A B", "--dob", "1990-01-01", "--bed", "1", "--flag", "x"],
      "'x' is not a patient flag"),
@@ -212,7 +212,7 @@ def test_patient_add_bad_input(demo_db, run_cli, args, message):
     (["--mrn", "RX999999", "--flag", "npo"], "no patient with MRN RX999999"),
     (["--mrn", "{mrn}"], "Nothing to change"),
     (["--mrn", "{mrn}", "--flag", "npo", "--clear-flag", "npo"], "both set and cleared"),
-    (["--mrn", "{mrn}", "--surgery-date", "tomorrow"], "--surgery-date 'tomorrow' is not a date"),
+    (["--mrn", "{mrn}", "--surgery-date", "tomorrow"], "--surgery-date: 'tomorrow' is not a date"),
     (["--mrn", "{mrn}", "--bed", "2"], "Bed 2 is taken"),
 ])
 def test_patient_set_bad_input(demo_db, run_cli, args, message):
@@ -241,7 +241,7 @@ def test_lab_and_comed(demo_db, run_cli):
 @pytest.mark.parametrize("args, message", [
     (["lab", "add", "--mrn", "{mrn}", "--egfr", "500"], "out of range: use 0 to 200"),
     (["lab", "add", "--mrn", "{mrn}", "--egfr", "lots"], "'lots' is not a valid float"),
-    (["lab", "add", "--mrn", "{mrn}"], "Give --egfr"),
+    (["lab", "add", "--mrn", "{mrn}"], "--egfr: Give the eGFR"),
     (["comed", "add", "--mrn", "{mrn}", "--drug", "x"], "Drug 'x' is not valid"),
     (["comed", "add", "--mrn", "NOPE1", "--drug", "Lorazepam"], "no patient with MRN NOPE1"),
 ])
@@ -256,7 +256,7 @@ def test_lab_and_comed_bad_input(demo_db, run_cli, args, message):
 
 def test_global_options_bad_input(demo_db, tmp_path, run_cli):
     r = run_cli("--db", demo_db, "--now", "soon", "patient", "list")
-    assert r.code == 2 and "--now 'soon' is not a date and time" in one_line(r.err)
+    assert r.code == 2 and "--now: 'soon' is not a date and time" in one_line(r.err)
     r = run_cli("--db", demo_db, "--user", "ghost", "patient", "list")
     assert r.code == 2 and "no user 'ghost'" in one_line(r.err)
     r = run_cli("--db", str(tmp_path / "missing.db"), "patient", "list")

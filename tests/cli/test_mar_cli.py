@@ -118,24 +118,25 @@ def test_intrathecal_order_and_bolus_need_a_witness(ward):
 
 @pytest.mark.parametrize("args, code, message", [
     (["order", "add", "--mrn", "RX1", "--route", "oral", "--daily-mcg", "10", "--freq", "TDS"], 2,
-     "not mcg/day: give --dose-mg"),
+     "--daily-mcg: Oral doses are in mg per dose, not mcg/day"),
     (["order", "add", "--mrn", "RX2", "--route", "intrathecal", "--dose-mg", "300"], 2,
      "mcg/day, not mg"),
     (["order", "add", "--mrn", "RX1", "--route", "iv", "--dose-mg", "5"], 2, "'iv' is not one of"),
-    (["order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "5"], 2, "Give --freq"),
+    (["order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "5"], 2, "--freq: Say how often"),
     (["order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "5", "--times", "8am"], 2,
      "'8am' is not a clock time"),
     (["order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "5", "--freq", "XYZ"], 2,
      "'XYZ' is not a frequency"),
     (["order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "5", "--freq", "OD",
-      "--start", "soon"], 2, "--start 'soon' is not a date and time"),
+      "--start", "soon"], 2, "--start: 'soon' is not a date and time"),
     (["dose", "give", "--mrn", "RX1", "--due", "09:00"], 2, "No dose of MRN RX1 is due at 09:00"),
     (["dose", "give", "--mrn", "RX1", "--due", "08:00", "--dose-mg", "50"], 1, "not 50 mg"),
     (["dose", "omit", "--mrn", "RX1", "--due", "08:00", "--reason", "forgot"], 2,
      "'forgot' is not a reason code"),
-    (["dose", "omit", "--mrn", "RX1", "--due", "08:00", "--reason", "other"], 2, "needs a note"),
+    (["dose", "omit", "--mrn", "RX1", "--due", "08:00", "--reason", "other"], 2,
+     "--note: The note is needed"),
     (["dose", "correct", "--id", "77", "--reason", "oops"], 2, "no dose record 77"),
-    (["mar", "--mrn", "RX1", "--date", "25/11/2026"], 2, "--date '25/11/2026' is not a date"),
+    (["mar", "--mrn", "RX1", "--date", "25/11/2026"], 2, "--date: '25/11/2026' is not a date"),
     (["alerts", "--mrn", "NOPE9"], 2, "no patient with MRN NOPE9"),
 ])
 def test_bad_input_is_refused_and_writes_nothing(ward, args, code, message):
@@ -146,6 +147,44 @@ def test_bad_input_is_refused_and_writes_nothing(ward, args, code, message):
     assert r.code == code, r.err
     assert message in r.err and len(r.err.strip().splitlines()) == 1
     assert database_state(Path(ward.db)) == before
+
+
+@pytest.mark.parametrize("args, flag, words", [
+    (["dose", "omit", "--mrn", "RX1", "--due", "08:00", "--reason", "other"], "--note",
+     "The note is needed: say why the dose was not given"),
+    (["dose", "give", "--mrn", "RX1", "--due", "09:00"], "--due", "No dose of MRN RX1 is due"),
+    (["dose", "give", "--mrn", "RX1", "--due", "08:00", "--witness", "nobody"], "--witness",
+     "There is no user 'nobody'"),
+    (["dose", "give", "--mrn", "RX1", "--due", "08:00", "--dose-mg", "-1"], "--dose-mg",
+     "is not a dose"),
+    (["dose", "bolus", "--mrn", "RX2", "--mcg", "0", "--witness", CHARGE], "--mcg",
+     "positive number of micrograms"),
+    (["dose", "correct", "--id", "1", "--reason", " "], "--reason", "Say why the record is wrong"),
+    (["mar", "--mrn", "NOPE9"], "--mrn", "There is no patient with MRN NOPE9"),
+])
+def test_an_error_names_the_option_to_fix(ward, args, flag, words):
+    """Services say what is wrong in plain words and name the field; the command line puts the
+    flag the user typed it with in front."""
+    ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "10", "--freq", "TDS",
+         user=PHARMACIST)
+    ward("order", "add", "--mrn", "RX2", "--route", "intrathecal", "--daily-mcg", "300",
+         "--witness", "nurse.okafor", user=PHARMACIST)
+    r = ward(*args, now="2026-11-25T08:05")
+    assert r.code == 2, r.err
+    assert r.err.startswith(f"ward-app: {flag}: ") and words in r.err, r.err
+
+
+def test_the_command_line_adds_its_own_command_hints(ward):
+    """Messages a nurse reads in the window say what to do in the window's words; the command
+    line adds the command that does it."""
+    ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "10", "--freq", "TDS",
+         user=PHARMACIST)
+    ward("dose", "give", "--mrn", "RX1", "--due", "08:00", now="2026-11-25T08:05")
+    r = ward("dose", "give", "--mrn", "RX1", "--due", "08:00", now="2026-11-25T08:06")
+    assert r.code == 2 and "ward-app dose correct --id 1" in r.err
+    r = ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "30", "--freq", "TDS",
+             user=PHARMACIST)
+    assert r.code == 1 and "--override-reason" in r.err
 
 
 def test_duplicate_record_is_refused(ward):

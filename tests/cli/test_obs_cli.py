@@ -78,12 +78,12 @@ def test_egfr_25_raises_renal_avoid(ward):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--rr", "0.5"), "(--rr) 0.5 must be a whole number"),
-    (("--spo2", "101"), "(--spo2) 101 is out of range: allowed 50 to 100 %"),
-    (("--temp", "368"), "(--temp) 368 is out of range: allowed 30 to 44 °C"),
+    (("--rr", "0.5"), "--rr: Respiration rate 0.5 must be a whole number"),
+    (("--spo2", "101"), "--spo2: SpO2 101 is out of range: allowed 50 to 100 %"),
+    (("--temp", "368"), "--temp: Temperature 368 is out of range: allowed 30 to 44 °C"),
     (("--hr", "abc"), "'abc' is not a valid float"),
-    (("--poss", "5"), "--poss '5' is not allowed: use one of S, 1, 2, 3, 4"),
-    (("--sign", "itchy"), "--sign 'itchy' is not allowed"),
+    (("--poss", "5"), "--poss: '5' is not allowed: use one of S, 1, 2, 3, 4"),
+    (("--sign", "itchy"), "--sign: 'itchy' is not allowed"),
     (("--sign", "fever", "--no-signs"), "contradict"),
     ((), "Nothing to record"),
 ])

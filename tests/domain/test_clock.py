@@ -30,10 +30,10 @@ def test_a_time_with_offset_keeps_its_offset():
 
 
 @pytest.mark.parametrize("bad", ["", "yesterday", "2026-13-01T10:00", "25/11/2026 10:00"])
-def test_bad_moments_name_the_option_and_the_format(bad):
-    with pytest.raises(InvalidInput, match="--now .* ISO-8601") as info:
+def test_bad_moments_name_the_field_and_the_format(bad):
+    with pytest.raises(InvalidInput, match="is not a date and time: use ISO-8601") as info:
         parse_moment(bad, LONDON)
-    assert info.value.field == "now"
+    assert info.value.field == "now" and "--" not in str(info.value)
 
 
 def test_zone_names_are_checked():
@@ -45,8 +45,9 @@ def test_zone_names_are_checked():
 
 def test_dates():
     assert parse_date("2026-02-28", "dob") == date(2026, 2, 28)
-    with pytest.raises(InvalidInput, match="--dob '2026-02-30' is not a date"):
+    with pytest.raises(InvalidInput, match="'2026-02-30' is not a date") as info:
         parse_date("2026-02-30", "dob")
+    assert info.value.field == "dob"
 
 
 def test_age_counts_whole_years():

@@ -230,7 +230,7 @@ def test_a_sound_refill_passes():
 def test_a_volume_above_the_reservoir_is_refused():
     err = refused(volume_ml=21.0)
     assert err.field == "volume-ml"
-    assert "--volume-ml" in str(err) and "21 mL" in str(err) and "20 mL" in str(err)
+    assert "--" not in str(err) and "Volume 21 mL" in str(err) and "20 mL" in str(err)
 
 
 def test_an_unknown_reservoir_is_refused():
@@ -241,7 +241,7 @@ def test_an_unknown_reservoir_is_refused():
 def test_a_concentration_not_stocked_is_refused_listing_those_that_are():
     err = refused(conc_mcg_ml=1500.0)
     assert err.field == "conc-mcg-ml"
-    assert "--conc-mcg-ml" in str(err) and "1500" in str(err) and "50, 500, 1000, 2000" in str(err)
+    assert "--" not in str(err) and "1500 mcg/mL" in str(err) and "50, 500, 1000, 2000" in str(err)
 
 
 @pytest.mark.parametrize("volume, alarm", [(20.0, 20.0), (10.0, 12.0)])
@@ -255,13 +255,16 @@ def test_an_alarm_volume_at_or_above_the_volume_is_refused(volume, alarm):
 @pytest.mark.parametrize("value", [0.0, -1.0, math.nan, math.inf])
 def test_non_positive_or_not_a_number_is_refused_naming_the_field(name, field, value):
     err = refused(**{name: value})
-    assert err.field == field and f"--{field}" in str(err) and "positive" in str(err)
+    label = {"volume-ml": "The volume", "conc-mcg-ml": "The concentration",
+             "daily-mcg": "The daily dose"}[field]
+    assert err.field == field and str(err).startswith(label) and "positive" in str(err)
+    assert "--" not in str(err)
 
 
 @pytest.mark.parametrize("value", [-0.5, math.nan, math.inf])
 def test_a_negative_or_not_a_number_alarm_volume_is_refused(value):
     err = refused(alarm_ml=value)
-    assert err.field == "alarm-ml" and "--alarm-ml" in str(err)
+    assert err.field == "alarm-ml" and "The alarm volume" in str(err) and "--" not in str(err)
 
 
 # --- active_alarms ---------------------------------------------------------------------------------

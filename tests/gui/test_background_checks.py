@@ -64,7 +64,8 @@ def test_a_database_damaged_under_the_window_is_said_at_once_and_not_backed_up(
     kind, title, text = boxes[0]
     assert kind == "critical" and title == "The ward database is damaged"
     assert "Stop recording here and tell IT now" in text
-    assert "20261124T070000Z.db" in text and "restore --from" in text  # the latest backup, named
+    assert "20261124T070000Z.db" in text  # the latest backup, named
+    assert "Restore the latest backup" in text and "--" not in text  # in the window's words
     qtbot.wait(500)
     assert not _today_backup(demo_ward).exists()  # a damaged file is not copied over the backups
     assert len(boxes) == 1

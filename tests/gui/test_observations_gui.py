@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog
 
+from tests import typed
 from tests.conftest import act_as, database_state
 from tests.gui.test_patient_chart import drive_next_modal
 from ward_app.domain.alerts import Severity
@@ -123,7 +124,9 @@ def test_a_refused_value_keeps_everything_typed_and_stores_nothing(qtbot, demo_w
     before = database_state(demo_ward.path)
     d.submit()
     assert d.result() != ACCEPTED and d.error.isVisibleTo(d)
-    assert "250" in d.error.text() and "hr" in d.error.text().lower()
+    assert "Pulse 300 is out of range" in d.error.text() and "250" in d.error.text()
+    assert "--" not in d.error.text()
+    assert d.fields["hr"].property("problem") is True and d.focusWidget() is d.fields["hr"]
     assert database_state(demo_ward.path) == before
     assert (d.fields["rr"].text(), d.fields["hr"].text(), d.note.text()) == ("18", "300", "itchy arms")
     assert d.signs[Sign.PRURITUS].isChecked() and d.checked.isChecked()
@@ -236,13 +239,12 @@ def test_banner_and_chime_for_new_urgent_alerts_and_mute(qtbot, window, demo_war
     window.refresh()
     assert sound.played == 1  # nothing new: no second chime
     p = patient_named(demo_ward, "Eleni Papadopoulou")
-    from ward_app.services import observations as obs_svc
-    obs_svc.add_observation(demo_ward, obs_svc.NewObservation(mrn=p.mrn, poss="4"))
+    typed.add_observation(demo_ward, typed.ObsText(mrn=p.mrn, poss="4"))
     window.refresh()
     assert sound.played == 2
     window.mute_action.trigger()
     assert sound.muted
-    obs_svc.add_observation(demo_ward, obs_svc.NewObservation(mrn=p.mrn, signs=("seizure",)))
+    typed.add_observation(demo_ward, typed.ObsText(mrn=p.mrn, signs=("seizure",)))
     window.refresh()
     assert sound.played == 2 and window.banner.isVisible()  # muted: no chime, banner stays
     monkeypatch.setattr("ward_app.gui.alerts_panel.QInputDialog.getText",

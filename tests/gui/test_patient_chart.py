@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
+from tests import typed
 from tests.conftest import NOW, database_state
 from ward_app.domain.mar import Outcome, State
 from ward_app.gui.alerts_panel import AlertsModel
@@ -216,7 +217,12 @@ def test_reason_other_needs_a_note_and_nothing_is_written_until_then(dialog_for,
     qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
 
     assert dialog.isVisible() and dialog.result() != ACCEPTED
-    assert dialog.error.isVisible() and "note" in dialog.error.text().lower()
+    assert dialog.error.isVisible() and "The note is needed" in dialog.error.text()
+    # the window names the note box, never a command-line option: the box is marked and focused
+    assert "--" not in dialog.error.text()
+    assert dialog.note.property("problem") is True and dialog.note.hasFocus()
+    assert "The note is needed" in dialog.note.accessibleDescription()
+    assert not dialog.reason.property("problem")
     assert database_state(demo_ward.path) == before
     assert stored(demo_ward.path, pid, DUE_0800) == []
     # nothing typed is lost: the choice is still there, the nurse adds the note and records
@@ -260,7 +266,7 @@ def test_alt_r_records_the_dose(dialog_for, demo_ward, qtbot):
 
 
 def test_marking_a_record_entered_in_error_strikes_it_and_reopens_the_dose(qtbot, demo_ward):
-    rec = mar_svc.give_dose(demo_ward, eleni_row(demo_ward).mrn, DUE_0800.isoformat())
+    rec = typed.give(demo_ward, eleni_row(demo_ward).mrn, DUE_0800.isoformat())
     chart = PatientChart(demo_ward, eleni_row(demo_ward))
     qtbot.addWidget(chart)
     chart.show()
@@ -385,7 +391,7 @@ def test_alerts_dock_lists_most_severe_first_and_opens_the_patient(window, demo_
 
 def test_chart_and_alert_models_pass_qtmodeltester(qtmodeltester, demo_ward):
     # a record marked in error first, so the struck-out (FontRole) path is exercised too
-    rec = mar_svc.give_dose(demo_ward, eleni_row(demo_ward).mrn, DUE_0800.isoformat())
+    rec = typed.give(demo_ward, eleni_row(demo_ward).mrn, DUE_0800.isoformat())
     mar_svc.correct_record(demo_ward, rec.record_id, "wrong patient")
     zone = demo_ward.zone
     today = NOW.astimezone(zone).date()

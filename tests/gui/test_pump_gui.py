@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
+from tests import typed
 from tests.conftest import database_state
 from tests.gui.test_patient_chart import drive_next_modal
 from ward_app.domain.alerts import Severity
@@ -67,7 +68,7 @@ def test_refill_dialog_needs_the_witness_password_and_keeps_what_was_typed(qtbot
     before = database_state(demo_ward.path)
     d.submit()  # no witness chosen
     assert d.result() != ACCEPTED and "witness" in d.error.text()
-    d.witness.setCurrentIndex(d.witness.findData("nurse.okafor"))
+    d.witness.setCurrentIndex(d.witness.findData(typed.uid(demo_ward, "nurse.okafor")))
     qtbot.keyClicks(d.password, "not-the-password")
     d.submit()
     assert d.result() != ACCEPTED and "password" in d.error.text()
@@ -77,7 +78,8 @@ def test_refill_dialog_needs_the_witness_password_and_keeps_what_was_typed(qtbot
     assert "differs from the order" in d.preview.text()
     qtbot.keyClicks(d.password, DEMO_PASSWORD)
     d.submit()
-    assert d.result() != ACCEPTED and "--change-order" in d.error.text()
+    assert d.result() != ACCEPTED and "tick 'change the order too'" in d.error.text()
+    assert "--" not in d.error.text()
     d.daily.setValue(300)
     qtbot.keyClicks(d.password, DEMO_PASSWORD)
     d.submit()

@@ -13,10 +13,10 @@ from PySide6.QtCore import QDate
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QMessageBox
 
+from tests import typed
 from tests.conftest import act_as, database_state
 from ward_app.gui.taper_dialog import TaperDialog
 from ward_app.services.board import ward_board
-from ward_app.services.mar import mar_day
 from ward_app.services.patients import get_patient
 
 
@@ -82,5 +82,5 @@ def test_apply_needs_a_prescriber_then_changes_the_mar(qtbot, dialog, demo_ward,
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog.apply()
     assert dialog.applied_id is not None and not dialog.apply_button.isEnabled()
-    _p, day1 = mar_day(demo_ward, dialog.patient.mrn, date(2026, 12, 1))
+    _p, day1 = typed.mar_day(demo_ward, dialog.patient.mrn, date(2026, 12, 1))
     assert sum(e.dose_mg for e in day1) == 55

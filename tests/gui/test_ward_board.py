@@ -129,7 +129,9 @@ def test_empty_ward_shows_a_clear_empty_state(qtbot, ward):
     w.show()
     assert w.board.showing_empty_state
     assert "No patients on this ward yet" in w.board.empty.text()
-    assert "ward-app gui --demo" in w.board.empty.text()
+    # what to do, in the window's words: no command line for a nurse to type
+    assert "ask the charge nurse or IT" in w.board.empty.text()
+    assert "demo ward" in w.board.empty.text() and "ward-app" not in w.board.empty.text()
     assert w.count_label.text() == "no patients"
 
 

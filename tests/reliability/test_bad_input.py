@@ -55,6 +55,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tests import typed
 from tests.conftest import NOW, PASSWORD, ROLE_USERS, acting, database_state, fixed_clock
 
 NURSE, CHARGE, PHARMACIST = ROLE_USERS["nurse"], ROLE_USERS["charge_nurse"], ROLE_USERS["pharmacist"]
@@ -83,11 +84,11 @@ class Template:
 def build_ward(path: Path) -> Template:
     """Ward 7 at NOW: an oral patient (10 mg TDS, a dose given last night, Lorazepam), an
     intrathecal patient with a pump refilled at NOW, and an oral patient on an applied taper."""
-    from ward_app.services import mar, orders, pumps, tapers
+    from tests.typed import ObsText as NewObservation
+    from tests.typed import add_observation
     from ward_app.services.admin import add_user, init_ward
     from ward_app.services.alerts import ward_alerts
-    from ward_app.services.observations import NewObservation, add_observation
-    from ward_app.services.patients import NewPatient, add_comedication, add_patient
+    from ward_app.services.patients import NewPatient, add_patient
 
     ctx = init_ward(path, ward="Ward 7", tz="Europe/London", clock=fixed_clock)
     try:
@@ -99,21 +100,21 @@ def build_ward(path: Path) -> Template:
                 add_patient(ctx, NewPatient(mrn=mrn, name=name, dob=date(1970, 1, 1), bed=bed))
         start = NOW - timedelta(days=2)
         with acting(ctx, PHARMACIST):
-            orders.add_order(ctx, orders.NewOrder(mrn=ORAL, route="oral", dose_mg=10, freq="TDS",
+            typed.add_order(ctx, typed.OrderText(mrn=ORAL, route="oral", dose_mg=10, freq="TDS",
                                                   start=start))
-            orders.add_order(ctx, orders.NewOrder(mrn=TAPERED, route="oral", dose_mg=20,
+            typed.add_order(ctx, typed.OrderText(mrn=TAPERED, route="oral", dose_mg=20,
                                                   freq="TDS", start=start))
-            orders.add_order(ctx, orders.NewOrder(mrn=PUMP, route="intrathecal", daily_mcg=400,
+            typed.add_order(ctx, typed.OrderText(mrn=PUMP, route="intrathecal", daily_mcg=400,
                                                   witness=NURSE, start=start))
-            tapers.apply(ctx, tapers.TaperParams(mrn=TAPERED), "Dr Khan")
-            add_comedication(ctx, ORAL, "Lorazepam")
+            typed.taper_apply(ctx, typed.TaperText(mrn=TAPERED), "Dr Khan")
+            typed.add_comedication(ctx, ORAL, "Lorazepam")
         with acting(ctx, CHARGE):
-            pumps.set_pump(ctx, PUMP, model="SynchroMed II 20 mL", reservoir_ml=20,
+            typed.set_pump(ctx, PUMP, model="SynchroMed II 20 mL", reservoir_ml=20,
                            implant_date=date(2023, 1, 10), eri_date=date(2029, 5, 1))
         with acting(ctx, NURSE):
-            pumps.refill_pump(ctx, pumps.NewRefill(mrn=PUMP, volume_ml=20, conc_mcg_ml=2000,
+            typed.refill_pump(ctx, typed.RefillText(mrn=PUMP, volume_ml=20, conc_mcg_ml=2000,
                                                    daily_mcg=400, witness=CHARGE))
-            record = mar.give_dose(ctx, ORAL, "2026-11-24T22:00").record_id
+            record = typed.give(ctx, ORAL, "2026-11-24T22:00").record_id
             obs_id = add_observation(ctx, NewObservation(mrn=ORAL, rr=18)).observation.id
             alert = next(a for a in ward_alerts(ctx) if a.mrn == ORAL)
         return Template(path, record, obs_id, alert.id)
@@ -1177,7 +1178,8 @@ DATES = st.one_of(st.none(), st.dates(), st.sampled_from([date.min, date.max, da
 
 
 def test_observation_form(forms):
-    from ward_app.services.observations import NewObservation, add_observation
+    from tests.typed import ObsText as NewObservation
+    from tests.typed import add_observation
 
     f = forms(NURSE)
 
@@ -1197,7 +1199,6 @@ def test_observation_form(forms):
 
 
 def test_dose_record_form(forms):
-    from ward_app.services import mar
 
     f = forms(NURSE)
     dues = st.one_of(st.sampled_from(["2026-11-25T08:00:00+00:00", "2026-11-25T14:00:00+00:00",
@@ -1210,16 +1211,17 @@ def test_dose_record_form(forms):
     def prop(due: str, give: bool, note: str | None, witness: str | None, reason: str, held: bool) -> None:
         if give:
             f.attempt(f"give_dose({due!r}, note={note!r:.200}, witness={witness!r:.100})",
-                      lambda ctx: mar.give_dose(ctx, ORAL, due, note=note, witness=witness))
+                      lambda ctx: typed.give(ctx, ORAL, due, note=note, witness=witness))
         else:
             f.attempt(f"omit_dose({due!r}, {reason!r:.100}, note={note!r:.200})",
-                      lambda ctx: mar.omit_dose(ctx, ORAL, due, reason, note=note, held=held))
+                      lambda ctx: typed.omit(ctx, ORAL, due, reason, note=note, held=held))
 
     prop()
 
 
 def test_pump_refill_form(forms):
-    from ward_app.services.pumps import NewRefill, refill_pump
+    from tests.typed import RefillText as NewRefill
+    from tests.typed import refill_pump
 
     f = forms(NURSE)
 
@@ -1239,7 +1241,6 @@ def test_pump_refill_form(forms):
 
 
 def test_patient_details_form(forms):
-    from ward_app.services.patients import set_patient
 
     f = forms(CHARGE)
     flags = st.lists(text_values("fall_risk", "pregnancy", "npo"), max_size=2)
@@ -1253,7 +1254,7 @@ def test_patient_details_form(forms):
         f.attempt(f"set_patient(flags={set_flags!r:.100}/{clear_flags!r:.100}, surgery={surgery}, "
                   f"bed={bed!r:.60}, weight={weight}, sci={sci!r:.60}, delivery={delivery}, "
                   f"form={form!r:.60})",
-                  lambda ctx: set_patient(ctx, ORAL, set_flags=set_flags, clear_flags=clear_flags,
+                  lambda ctx: typed.set_patient(ctx, ORAL, set_flags=set_flags, clear_flags=clear_flags,
                                           surgery_date=surgery, bed=bed, weight_kg=weight,
                                           sci_level=sci, delivery_date=delivery, oral_form=form))
 
@@ -1275,64 +1276,62 @@ def test_settings_form(forms):
     def prop(key: str, text: str, tz: str | None) -> None:
         if tz is not None:
             f.attempt(f"set_ward_timezone({tz!r:.100})", lambda ctx: svc.set_ward_timezone(ctx, tz))
-        f.attempt(f"set_setting({key!r:.100}, {text!r:.100})", lambda ctx: svc.set_setting(ctx, key, text))
+        f.attempt(f"set_setting({key!r:.100}, {text!r:.100})", lambda ctx: typed.set_setting(ctx, key, text))
 
     prop()
 
 
 def test_taper_form(forms):
-    from ward_app.services import tapers
-
     f = forms(PHARMACIST)
     steps = st.one_of(st.none(), st.floats(), st.sampled_from([5.0, 2.5, 1.0, 50.0]))
 
     @fuzz(50)
     @given(params=st.builds(
-        tapers.TaperParams, mrn=st.one_of(st.just(ORAL), text_values(ORAL, TAPERED)), step_mg=steps,
+        typed.TaperText, mrn=st.one_of(st.just(ORAL), text_values(ORAL, TAPERED)), step_mg=steps,
         step_pct=st.one_of(st.none(), st.floats()),
         every_days=st.one_of(st.none(), st.integers(), st.integers(-3, 30)),
         start=DATES, form=st.one_of(st.none(), text_values("tablet", "solution"))),
         prescriber=text_values("Dr Khan"), apply=st.booleans())
-    def prop(params: tapers.TaperParams, prescriber: str, apply: bool) -> None:
+    def prop(params: typed.TaperText, prescriber: str, apply: bool) -> None:
         assume(not (params.step_mg is not None and params.step_pct is not None))
         if apply:
             f.attempt(f"apply({params!r:.300}, {prescriber!r:.100})",
-                      lambda ctx: tapers.apply(ctx, params, prescriber))
+                      lambda ctx: typed.taper_apply(ctx, params, prescriber))
         else:
-            f.attempt(f"preview({params!r:.300})", lambda ctx: tapers.preview(ctx, params))
+            f.attempt(f"preview({params!r:.300})", lambda ctx: typed.taper_preview(ctx, params))
 
     prop()
 
 
 def _form_surrogate_calls() -> list[Any]:
     """(user, call, the field InvalidInput must name) for form fields given '\udcff'."""
-    from ward_app.services import mar, pumps, tapers
+    from tests.typed import ObsText as NewObservation
+    from tests.typed import add_observation
     from ward_app.services import settings as svc
-    from ward_app.services.observations import NewObservation, add_observation
-    from ward_app.services.patients import set_patient
 
     bad = "ab\udcff"
     return [
         pytest.param(NURSE, lambda ctx: add_observation(ctx, NewObservation(mrn=ORAL, rr=18, note=bad)),
                      "note", id="observation note"),
-        pytest.param(NURSE, lambda ctx: mar.give_dose(ctx, ORAL, "2026-11-25T08:00:00+00:00", note=bad),
+        pytest.param(NURSE, lambda ctx: typed.give(ctx, ORAL, "2026-11-25T08:00:00+00:00", note=bad),
                      "note", id="give_dose note"),
-        pytest.param(NURSE, lambda ctx: mar.omit_dose(ctx, ORAL, "2026-11-25T14:00:00+00:00", "other",
+        pytest.param(NURSE, lambda ctx: typed.omit(ctx, ORAL, "2026-11-25T14:00:00+00:00", "other",
                                                       note=bad), "note", id="omit_dose note"),
-        pytest.param(NURSE, lambda ctx: mar.give_dose(ctx, ORAL, "2026-11-25T08:00:00+00:00",
+        pytest.param(NURSE, lambda ctx: typed.give(ctx, ORAL, "2026-11-25T08:00:00+00:00",
                                                       witness=bad), "witness", id="give_dose witness"),
-        pytest.param(NURSE, lambda ctx: pumps.refill_pump(ctx, pumps.NewRefill(
+        pytest.param(NURSE, lambda ctx: typed.refill_pump(ctx, typed.RefillText(
             mrn=PUMP, volume_ml=20, conc_mcg_ml=2000, daily_mcg=400, witness=bad)), "witness",
                      id="refill witness"),
-        pytest.param(ADMIN, lambda ctx: svc.set_setting(ctx, "contact.whom_to_call", bad),
+        pytest.param(ADMIN, lambda ctx: typed.set_setting(ctx, "contact.whom_to_call", bad),
                      "contact.whom_to_call", id="setting text"),
-        pytest.param(CHARGE, lambda ctx: set_patient(ctx, ORAL, bed=bad), "bed", id="patient bed"),
-        pytest.param(CHARGE, lambda ctx: set_patient(ctx, ORAL, sci_level=bad), "sci-level",
+        pytest.param(CHARGE, lambda ctx: typed.set_patient(ctx, ORAL, bed=bad), "bed", id="patient bed"),
+        pytest.param(CHARGE, lambda ctx: typed.set_patient(ctx, ORAL, sci_level=bad), "sci-level",
                      id="patient sci level"),
-        pytest.param(CHARGE, lambda ctx: set_patient(ctx, ORAL, set_flags=[bad]), "flag", id="patient flag"),
-        pytest.param(PHARMACIST, lambda ctx: tapers.preview(ctx, tapers.TaperParams(mrn=ORAL, form=bad)),
+        pytest.param(CHARGE, lambda ctx: typed.set_patient(ctx, ORAL, set_flags=[bad]), "flag",
+                     id="patient flag"),
+        pytest.param(PHARMACIST, lambda ctx: typed.taper_preview(ctx, typed.TaperText(mrn=ORAL, form=bad)),
                      "form", id="taper form"),
-        pytest.param(PHARMACIST, lambda ctx: tapers.apply(ctx, tapers.TaperParams(mrn=ORAL), bad),
+        pytest.param(PHARMACIST, lambda ctx: typed.taper_apply(ctx, typed.TaperText(mrn=ORAL), bad),
                      "prescriber", id="taper prescriber"),
         pytest.param(ADMIN, lambda ctx: svc.set_ward_timezone(ctx, bad), "tz", id="ward time zone"),
     ]

@@ -41,6 +41,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from tests import typed
 from ward_app.domain.errors import InvalidInput, Refused, WardError
 from ward_app.domain.mar import effective_records
 from ward_app.services import mar
@@ -114,8 +115,8 @@ def _mark_transactions(ctx: Context, report: Report, hold: dict[str, Any] | None
 
 def _record(ctx: Context, job: dict[str, Any]) -> mar.Recorded:
     if job["kind"] == "give":
-        return mar.give_dose(ctx, job["mrn"], job["due"])
-    return mar.omit_dose(ctx, job["mrn"], job["due"], job["reason"])
+        return typed.give(ctx, job["mrn"], job["due"])
+    return typed.omit(ctx, job["mrn"], job["due"], job["reason"])
 
 
 def run_crash(config: dict[str, Any]) -> int:
@@ -214,7 +215,8 @@ def populate(ctx: Context, patients: int = 6, times: str = EVERY_30_MIN) -> list
     from datetime import date
 
     from tests.conftest import acting
-    from ward_app.services.orders import NewOrder, add_order
+    from tests.typed import OrderText as NewOrder
+    from tests.typed import add_order
     from ward_app.services.patients import NewPatient, add_patient
 
     mrns = [f"RX{100 + i}" for i in range(patients)]

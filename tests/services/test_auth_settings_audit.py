@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests import typed
 from tests.conftest import PASSWORD, acting, database_state
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.services import audit_log, settings
@@ -67,23 +68,38 @@ def test_settings_are_validated_stored_and_audited(ward):
                                ("print.paper", "A3", "A4 or Letter"),
                                ("nonsense", "1", "no setting 'nonsense'")]:
         with pytest.raises(InvalidInput, match=message):
-            settings.set_setting(ward, key, text)
+            typed.set_setting(ward, key, text)
     assert database_state(ward.path) == before
-    done = settings.set_setting(ward, "pump.refill_buffer_days", "10")
+    done = typed.set_setting(ward, "pump.refill_buffer_days", "10")
     assert done.value == 10 and done.changed and ward.thresholds().pump_refill_buffer_days == 10
     entry = audit.entries(ward.db, limit=1)[0]
     assert entry["action"] == "setting.change" and entry["detail"]["old"] == "7"
     assert entry["detail"]["new"] == "10" and entry["user"] == "admin"
-    settings.set_setting(ward, "pump.concentrations_mcg_ml", "500, 2000")
-    assert ward.thresholds().pump_concentrations_mcg_ml == (500, 2000)
-    settings.set_setting(ward, "pump.refill_buffer_days", "7")  # back to the default
+    typed.set_setting(ward, "pump.concentrations_mcg_ml", "500, 2000")
+    assert ward.thresholds().pump_concentrations_mcg_ml == [500, 2000]
+    typed.set_setting(ward, "pump.refill_buffer_days", "7")  # back to the default
     assert not any(v.changed for v in settings.current(ward) if v.setting.key.endswith("buffer_days"))
     assert settings.set_ward_timezone(ward, "America/New_York") == "America/New_York"
     assert str(ward.zone) == "America/New_York"
     with pytest.raises(InvalidInput, match="not a time zone"):
         settings.set_ward_timezone(ward, "Mars/Olympus")
     with acting(ward, "nurse.test"), pytest.raises(Refused, match="ask an administrator"):
-        settings.set_setting(ward, "pump.refill_buffer_days", "9")
+        typed.set_setting(ward, "pump.refill_buffer_days", "9")
+
+
+def test_set_setting_takes_a_typed_value(ward):
+    """The service takes the value as its setting keeps it; parse_value turns text into it."""
+    assert settings.set_setting(ward, "pump.refill_buffer_days", 9).value == 9
+    assert settings.set_setting(ward, "times.BD", ["20:00", "08:00"]).value == ["08:00", "20:00"]
+    for key, value in [("pump.refill_buffer_days", "9"), ("pump.refill_buffer_days", 9.5),
+                       ("pump.refill_buffer_days", True), ("times.BD", "08:00,20:00"),
+                       ("pump.refill_buffer_days", -3)]:
+        with pytest.raises(InvalidInput) as info:
+            settings.set_setting(ward, key, value)
+        assert info.value.field == key and "--" not in str(info.value)
+    with pytest.raises(InvalidInput, match="There is no setting 'nonsense'") as info:
+        settings.find_setting("nonsense")
+    assert info.value.field == "key"
 
 
 def test_audit_trail_filters_csv_and_corrections(demo_ward):
@@ -91,9 +107,10 @@ def test_audit_trail_filters_csv_and_corrections(demo_ward):
 
     eleni = next(r for r in __import__("ward_app.services.board", fromlist=["x"]).ward_board(
         demo_ward) if r.name == "Eleni Papadopoulou")
-    done = mar.give_dose(demo_ward, eleni.mrn, "2026-11-25T08:00+00:00")
+    done = typed.give(demo_ward, eleni.mrn, "2026-11-25T08:00+00:00")
     mar.correct_record(demo_ward, done.record_id, "given to the wrong patient")
-    entries = audit_log.search(demo_ward, mrn=eleni.mrn, user="nurse.jones")
+    entries = audit_log.search(demo_ward, patient_id=eleni.patient_id,
+                               user_id=typed.uid(demo_ward, "nurse.jones", "by"))
     assert entries and all(e.mrn == eleni.mrn and e.user == "nurse.jones" for e in entries)
     fix = next(e for e in entries if e.action == "dose.entered_in_error")
     assert fix.corrects is not None and "dose.given_late by nurse.jones" in fix.corrects

@@ -5,8 +5,10 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests import typed
 from tests.conftest import NOW, act_as
 from ward_app.domain.orders import Frequency, OrderAction, Route
+from ward_app.domain.patient import Flag
 from ward_app.services.board import bed_key, ward_board
 from ward_app.services.patients import NewPatient, add_patient
 from ward_app.storage import orders
@@ -26,7 +28,7 @@ def test_bed_key_is_a_total_order(beds):
 def test_board_shows_the_order_version_in_force(ward):
     act_as(ward, "charge.test")
     p = add_patient(ward, NewPatient(mrn="RX1001", name="Anna Kowalczyk", dob=date(1960, 1, 1),
-                                     bed="2", flags=("dementia",)))
+                                     bed="2", flags=(Flag.DEMENTIA,)))
     add_patient(ward, NewPatient(mrn="RX1002", name="Sanjay Patel", dob=date(1966, 11, 26),
                                  bed="10"))
     times = ("08:00", "14:00", "22:00")
@@ -42,12 +44,11 @@ def test_board_shows_the_order_version_in_force(ward):
         ("10", "Sanjay Patel", 59, "", "no baclofen order"),
     ]
     assert rows[0].flags == ("Dementia",)
-    from ward_app.services.patients import add_lab
 
     act_as(ward, "nurse.test")
-    add_lab(ward, "RX1001", egfr=72)
+    typed.add_lab(ward, "RX1001", egfr=72)
     assert ward_board(ward)[0].flags == ("Dementia",)  # normal renal function is not a flag
-    add_lab(ward, "RX1001", egfr=28, dialysis=True)
+    typed.add_lab(ward, "RX1001", egfr=28, dialysis=True)
     assert ward_board(ward)[0].flags == ("Dementia", "Dialysis", "eGFR 28")
     later = ward_board(ward, at=NOW + timedelta(days=2))
     assert later[0].dose == "10 mg TDS (30 mg/day)"

@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from tests import typed
 from tests.conftest import act_as, acting, database_state
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.mar import Outcome, State
-from ward_app.services import mar, orders
+from ward_app.services import mar
 from ward_app.services.admin import add_user, init_ward
 from ward_app.services.alerts import ward_alerts
 from ward_app.services.context import Actor
@@ -57,7 +58,7 @@ PHARMACIST = "pharm.chen"
 def tds(ctx, **kw):
     """Prescribed by the pharmacist, whoever is acting otherwise."""
     with acting(ctx, PHARMACIST):
-        return orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=10,
+        return typed.add_order(ctx, typed.OrderText(mrn="RX1", route="oral", dose_mg=10,
                                                      freq="TDS", **kw))
 
 
@@ -71,7 +72,7 @@ def test_the_issue_example_end_to_end(ward7, clock):
     clock.set("2026-11-25T10:05", zone)
     assert [(a.rule, a.severity.label) for a in ward_alerts(ward7)] == [("dose.missed", "urgent")]
     clock.set("2026-11-25T10:10", zone)
-    done = mar.give_dose(ward7, "RX1", "08:00")
+    done = typed.give(ward7, "RX1", "08:00")
     assert done.outcome is Outcome.GIVEN_LATE
     assert ward_alerts(ward7) == []
     row = ward7.db.execute("SELECT outcome, dose_mg, due_at FROM administrations").fetchone()
@@ -82,21 +83,21 @@ def test_routes_fix_their_units(ward7):
     act_as(ward7, PHARMACIST)
     before = database_state(ward7.path)
     with pytest.raises(InvalidInput, match="in mg per dose, not mcg/day"):
-        orders.add_order(ward7, orders.NewOrder(mrn="RX1", route="oral", daily_mcg=300, freq="TDS"))
+        typed.add_order(ward7, typed.OrderText(mrn="RX1", route="oral", daily_mcg=300, freq="TDS"))
     with pytest.raises(InvalidInput, match="mcg/day, not mg"):
-        orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", dose_mg=300,
+        typed.add_order(ward7, typed.OrderText(mrn="RX2", route="intrathecal", dose_mg=300,
                                                 witness="nurse.okafor"))
     with pytest.raises(InvalidInput, match="needs a witness"):
-        orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300))
+        typed.add_order(ward7, typed.OrderText(mrn="RX2", route="intrathecal", daily_mcg=300))
     with pytest.raises(InvalidInput, match="different user"):
-        orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300,
+        typed.add_order(ward7, typed.OrderText(mrn="RX2", route="intrathecal", daily_mcg=300,
                                                 witness=PHARMACIST))
     with pytest.raises(InvalidInput, match="TDS means 3 dose times"):
         tds(ward7, times="08:00,20:00")
     with pytest.raises(InvalidInput, match="positive"):
-        orders.add_order(ward7, orders.NewOrder(mrn="RX1", route="oral", dose_mg=0, freq="OD"))
+        typed.add_order(ward7, typed.OrderText(mrn="RX1", route="oral", dose_mg=0, freq="OD"))
     assert database_state(ward7.path) == before
-    itb = orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300,
+    itb = typed.add_order(ward7, typed.OrderText(mrn="RX2", route="intrathecal", daily_mcg=300,
                                                   witness="nurse.okafor"))
     assert itb.describe() == "intrathecal 300 mcg/day"
 
@@ -104,9 +105,9 @@ def test_routes_fix_their_units(ward7):
 def test_daily_maximum_needs_an_override_which_is_recorded(ward7):
     act_as(ward7, PHARMACIST)
     with pytest.raises(Refused, match="90 mg/day is above the 80 mg/day maximum") as info:
-        orders.add_order(ward7, orders.NewOrder(mrn="RX1", route="oral", dose_mg=30, freq="TDS"))
+        typed.add_order(ward7, typed.OrderText(mrn="RX1", route="oral", dose_mg=30, freq="TDS"))
     assert info.value.rule == "dose.max_daily"
-    made = orders.add_order(ward7, orders.NewOrder(
+    made = typed.add_order(ward7, typed.OrderText(
         mrn="RX1", route="oral", dose_mg=30, freq="TDS", indication="alcohol_use_disorder",
         override_reason="AUD protocol, Dr Rahman"))
     assert made.override_reason == "AUD protocol, Dr Rahman"
@@ -122,7 +123,7 @@ def test_a_change_is_a_new_version_from_its_start(ward7, clock):
     rows = ward7.db.execute("SELECT id, action, dose_mg FROM orders ORDER BY id").fetchall()
     assert rows == [(first.id, "start", 10.0), (second.id, "change", 10.0)]
     clock.set("2026-11-26T23:00", ward7.zone)
-    _, entries = mar.mar_day(ward7, "RX1", date(2026, 11, 26))
+    _, entries = typed.mar_day(ward7, "RX1", date(2026, 11, 26))
     assert [e.due.astimezone(ward7.zone).strftime("%H:%M") for e in entries] == [
         "08:00", "15:00", "21:00"]
     with pytest.raises(InvalidInput, match="before the latest order version"):
@@ -133,16 +134,17 @@ def test_stopping_is_refused_unless_for_a_serious_adverse_reaction(ward7, clock)
     tds(ward7)
     before = database_state(ward7.path)
     with acting(ward7, PHARMACIST):
-        with pytest.raises(Refused, match="taper plan --mrn RX1") as info:
-            orders.stop_order(ward7, "RX1", "no_longer_needed", "Dr Khan")
+        with pytest.raises(Refused, match="Reduce it gradually instead: plan a taper") as info:
+            typed.stop_order(ward7, "RX1", "no_longer_needed", "Dr Khan")
         assert info.value.rule == "order.stop_abrupt"
-        with pytest.raises(InvalidInput, match="--prescriber"):
-            orders.stop_order(ward7, "RX1", "serious_adverse_reaction")
+        with pytest.raises(InvalidInput, match="Name the prescriber") as missing:
+            typed.stop_order(ward7, "RX1", "serious_adverse_reaction")
+        assert missing.value.field == "prescriber"
     assert database_state(ward7.path) == before
     clock.set("2026-11-25T09:00", ward7.zone)
-    mar.give_dose(ward7, "RX1", "08:00")
+    typed.give(ward7, "RX1", "08:00")
     with acting(ward7, PHARMACIST):
-        orders.stop_order(ward7, "RX1", "serious_adverse_reaction", "Dr Khan")
+        typed.stop_order(ward7, "RX1", "serious_adverse_reaction", "Dr Khan")
     alerts = ward_alerts(ward7)
     assert [a.rule for a in alerts] == ["withdrawal.watch"]
     clock.set("2026-11-25T12:00", ward7.zone)
@@ -154,31 +156,31 @@ def test_stopping_is_refused_unless_for_a_serious_adverse_reaction(ward7, clock)
     assert "Withdrawal check overdue since 25 Nov 13:00" in next(
         a.message for a in late if a.rule == "monitoring.overdue")
     with acting(ward7, PHARMACIST), pytest.raises(InvalidInput, match="no baclofen order in force"):
-        orders.stop_order(ward7, "RX1", "serious_adverse_reaction", "Dr Khan")
+        typed.stop_order(ward7, "RX1", "serious_adverse_reaction", "Dr Khan")
 
 
 def test_recording_rules(ward7, clock):
     tds(ward7)
     clock.set("2026-11-25T08:10", ward7.zone)
     with pytest.raises(InvalidInput, match="No dose of MRN RX1 is due at 09:00.*08:00, 14:00, 22:00"):
-        mar.give_dose(ward7, "RX1", "09:00")
+        typed.give(ward7, "RX1", "09:00")
     with pytest.raises(Refused, match="says 10 mg at 08:00, not 20 mg"):
-        mar.give_dose(ward7, "RX1", "08:00", dose_mg=20)
-    with pytest.raises(InvalidInput, match="in mg"):
-        mar.give_dose(ward7, "RX1", "08:00", dose_mcg=10)
+        typed.give(ward7, "RX1", "08:00", dose_mg=20)
     with pytest.raises(Refused, match="not due until"):
-        mar.give_dose(ward7, "RX1", "2026-11-25T22:00")
-    done = mar.give_dose(ward7, "RX1", "08:00", note="with breakfast")
+        typed.give(ward7, "RX1", "2026-11-25T22:00")
+    done = typed.give(ward7, "RX1", "08:00", note="with breakfast")
     assert done.outcome is Outcome.GIVEN
-    with pytest.raises(InvalidInput, match="already recorded .*dose correct --id"):
-        mar.give_dose(ward7, "RX1", "08:00")
+    with pytest.raises(mar.AlreadyRecorded, match="already recorded .*Mark entered in error") as info:
+        typed.give(ward7, "RX1", "08:00")
+    assert info.value.field == "due" and info.value.record_id == done.record_id
     with pytest.raises(InvalidInput, match="already recorded"):
-        mar.omit_dose(ward7, "RX1", "08:00", "refused")
-    with pytest.raises(InvalidInput, match="needs a note"):
-        mar.omit_dose(ward7, "RX1", "14:00", "other")
-    held = mar.omit_dose(ward7, "RX1", "14:00", "other", note="too drowsy, POSS 3", held=True)
+        typed.omit(ward7, "RX1", "08:00", "refused")
+    with pytest.raises(InvalidInput, match="The note is needed: say why") as info:
+        typed.omit(ward7, "RX1", "14:00", "other")
+    assert info.value.field == "note"
+    held = typed.omit(ward7, "RX1", "14:00", "other", note="too drowsy, POSS 3", held=True)
     assert held.outcome is Outcome.HELD
-    refused = mar.omit_dose(ward7, "RX1", "22:00", "refused")
+    refused = typed.omit(ward7, "RX1", "22:00", "refused")
     assert refused.outcome is Outcome.REFUSED
     entries = audit.entries(ward7.db, patient_id=1)
     assert [e["action"] for e in entries[:3]] == ["dose.refused", "dose.held", "dose.given"]
@@ -187,7 +189,7 @@ def test_recording_rules(ward7, clock):
 def test_a_correction_keeps_the_original_and_reopens_the_dose(ward7, clock):
     tds(ward7)
     clock.set("2026-11-25T08:05", ward7.zone)
-    first = mar.give_dose(ward7, "RX1", "08:00")
+    first = typed.give(ward7, "RX1", "08:00")
     clock.set("2026-11-25T08:20", ward7.zone)
     fix = mar.correct_record(ward7, first.record_id, "wrong patient")
     with pytest.raises(InvalidInput, match="already marked entered in error"):
@@ -198,14 +200,14 @@ def test_a_correction_keeps_the_original_and_reopens_the_dose(ward7, clock):
         mar.correct_record(ward7, 999, "nope")
     with pytest.raises(InvalidInput, match="Say why"):
         mar.correct_record(ward7, first.record_id, " ")
-    _, entries = mar.mar_day(ward7, "RX1")
+    _, entries = typed.mar_day(ward7, "RX1")
     morning = [e for e in entries if e.due.astimezone(ward7.zone).hour == 8]
     assert [(e.state, e.corrected) for e in morning] == [(State.GIVEN, True), (State.DUE, False)]
     assert "wrong patient" in morning[0].correction_reason
     assert morning[0].to_json(ward7.zone)["state"] == "entered_in_error"
     clock.set("2026-11-25T08:25", ward7.zone)
-    again = mar.give_dose(ward7, "RX1", "08:00")
-    _, entries = mar.mar_day(ward7, "RX1")
+    again = typed.give(ward7, "RX1", "08:00")
+    _, entries = typed.mar_day(ward7, "RX1")
     morning = [e for e in entries if e.due.astimezone(ward7.zone).hour == 8]
     assert [(e.id, e.corrected) for e in morning] == [(first.record_id, True),
                                                       (again.record_id, False)]
@@ -215,16 +217,16 @@ def test_a_correction_keeps_the_original_and_reopens_the_dose(ward7, clock):
 
 def test_intrathecal_bolus_needs_a_witness(ward7):
     with acting(ward7, PHARMACIST):
-        orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=300,
+        typed.add_order(ward7, typed.OrderText(mrn="RX2", route="intrathecal", daily_mcg=300,
                                                 witness="nurse.okafor"))
     with pytest.raises(InvalidInput, match="needs a witness"):
-        mar.give_bolus(ward7, "RX2", 50, None)
-    done = mar.give_bolus(ward7, "RX2", 50, "nurse.okafor")
+        typed.bolus(ward7, "RX2", 50, None)
+    done = typed.bolus(ward7, "RX2", 50, "nurse.okafor")
     row = ward7.db.execute("SELECT dose_mcg, witness_id, recorded_by FROM administrations WHERE id=?",
                            [done.record_id]).fetchone()
     assert row == (50.0, 2, 5)  # witnessed by nurse.okafor, given by nurse.jones
     with pytest.raises(Refused, match="no intrathecal order"):
-        mar.give_bolus(ward7, "RX1", 50, "nurse.okafor")
+        typed.bolus(ward7, "RX1", 50, "nurse.okafor")
 
 
 def test_a_witness_is_recorded_for_oral_doses_when_given(ward7, clock):
@@ -232,8 +234,8 @@ def test_a_witness_is_recorded_for_oral_doses_when_given(ward7, clock):
     clock.set("2026-11-25T08:00", ward7.zone)
     ward7.actor = Actor(2, "nurse.okafor", "nurse")
     with pytest.raises(InvalidInput, match="different user"):
-        mar.give_dose(ward7, "RX1", "08:00", witness="nurse.okafor")
-    mar.give_dose(ward7, "RX1", "08:00", witness="charge.silva")
+        typed.give(ward7, "RX1", "08:00", witness="nurse.okafor")
+    typed.give(ward7, "RX1", "08:00", witness="charge.silva")
     assert ward7.db.execute("SELECT recorded_by, witness_id FROM administrations").fetchone() == (2, 3)
 
 
@@ -250,12 +252,12 @@ def test_mar_on_daylight_saving_days(tmp_path, tz, spring, autumn):
     with acting(ctx, "charge.silva"):
         add_patient(ctx, NewPatient(mrn="RX1", name="A B", dob=date(1970, 1, 1), bed="1"))
     with acting(ctx, PHARMACIST):
-        orders.add_order(ctx, orders.NewOrder(mrn="RX1", route="oral", dose_mg=5,
+        typed.add_order(ctx, typed.OrderText(mrn="RX1", route="oral", dose_mg=5,
                                               times="01:30,02:30,08:00,22:00"))
     act_as(ctx, "nurse.jones")
     for day in (spring, autumn):
         moment[0] = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-        _, entries = mar.mar_day(ctx, "RX1", day)
+        _, entries = typed.mar_day(ctx, "RX1", day)
         local = [e.due.astimezone(ctx.zone).strftime("%H:%M") for e in entries]
         assert local[-2:] == ["08:00", "22:00"]
         assert len(entries) == len({e.due for e in entries})
@@ -268,13 +270,13 @@ def test_mar_on_daylight_saving_days(tmp_path, tz, spring, autumn):
         # Give every dose, then nothing is missed that day.
         for e in entries:
             moment[0] = e.due + timedelta(minutes=5)
-            assert mar.give_dose(ctx, "RX1", e.due.isoformat()).outcome is Outcome.GIVEN
+            assert typed.give(ctx, "RX1", e.due.isoformat()).outcome is Outcome.GIVEN
     ctx.close()
 
 
 def test_a_clock_time_means_the_nearest_such_dose(ward7, clock):
     tds(ward7, start=datetime(2026, 11, 24, 7, tzinfo=UTC))
     clock.set("2026-11-25T00:30", ward7.zone)
-    assert mar.give_dose(ward7, "RX1", "22:00").due == datetime(2026, 11, 24, 22, tzinfo=UTC)
+    assert typed.give(ward7, "RX1", "22:00").due == datetime(2026, 11, 24, 22, tzinfo=UTC)
     clock.set("2026-11-25T08:10", ward7.zone)
-    assert mar.omit_dose(ward7, "RX1", "14:00", "away").due == datetime(2026, 11, 25, 14, tzinfo=UTC)
+    assert typed.omit(ward7, "RX1", "14:00", "away").due == datetime(2026, 11, 25, 14, tzinfo=UTC)

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from tests import typed
 from tests.conftest import acting, database_state
 from tests.services.test_orders_and_mar import Clock
 from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import InvalidInput, Refused
-from ward_app.services import orders
 from ward_app.services import pumps as svc
 from ward_app.services.admin import add_user, init_ward
 from ward_app.services.alerts import ward_alerts
@@ -39,10 +39,10 @@ def ward7(tmp_path, clock):
     with acting(ctx, CHARGE):
         add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))
     with acting(ctx, PHARMACIST):
-        orders.add_order(ctx, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=400,
+        typed.add_order(ctx, typed.OrderText(mrn="RX2", route="intrathecal", daily_mcg=400,
                                               witness="nurse.jones"))
     with acting(ctx, CHARGE):
-        svc.set_pump(ctx, "RX2", model="SynchroMed II 20 mL", reservoir_ml=20,
+        typed.set_pump(ctx, "RX2", model="SynchroMed II 20 mL", reservoir_ml=20,
                      implant_date=date(2023, 1, 10), eri_date=date(2029, 5, 1))
     ctx.actor = Actor(nurse, "nurse.okafor", "nurse")  # refills, alarms
     yield ctx
@@ -56,7 +56,7 @@ PHARMACIST = "pharm.chen"  # prescribes
 def refill(ctx, **kw):
     fields = {"mrn": "RX2", "volume_ml": 20, "conc_mcg_ml": 2000, "daily_mcg": 400,
               "witness": "nurse.jones", **kw}
-    return svc.refill_pump(ctx, svc.NewRefill(**fields))
+    return typed.refill_pump(ctx, typed.RefillText(**fields))
 
 
 def pump_rules(ctx):
@@ -145,13 +145,13 @@ def test_a_refill_can_change_the_order_in_the_same_witnessed_action(ward7, clock
 def test_alarms_are_urgent_or_emergency_until_dealt_with(ward7, clock):
     refill(ward7)
     clock.moment += timedelta(days=3)
-    svc.record_alarm(ward7, "RX2", "low_reservoir", "single tone")
+    typed.record_alarm(ward7, "RX2", "low_reservoir", "single tone")
     assert pump_rules(ward7)["pump.alarm"].severity is Severity.URGENT
-    svc.record_alarm(ward7, "RX2", "critical")
+    typed.record_alarm(ward7, "RX2", "critical")
     alarms = [a for a in ward_alerts(ward7) if a.rule == "pump.alarm"]
     assert sorted(a.severity for a in alarms) == [Severity.URGENT, Severity.EMERGENCY]
     with pytest.raises(InvalidInput, match="not a pump alarm"):
-        svc.record_alarm(ward7, "RX2", "beeping")
+        typed.record_alarm(ward7, "RX2", "beeping")
     clock.moment += timedelta(hours=1)
     refill(ward7)
     assert "pump.alarm" not in pump_rules(ward7)
@@ -159,7 +159,7 @@ def test_alarms_are_urgent_or_emergency_until_dealt_with(ward7, clock):
 
 def test_eri_warning_then_urgent(ward7, clock):
     with acting(ward7, CHARGE):
-        svc.set_pump(ward7, "RX2", eri_date=date(2027, 3, 1))  # end of service about 30 May 2027
+        typed.set_pump(ward7, "RX2", eri_date=date(2027, 3, 1))  # end of service about 30 May 2027
     assert "pump.eri" not in pump_rules(ward7)
     clock.moment = datetime(2026, 12, 2, 9, tzinfo=UTC)  # within 180 days of end of service
     assert pump_rules(ward7)["pump.eri"].severity is Severity.WARNING
@@ -169,13 +169,14 @@ def test_eri_warning_then_urgent(ward7, clock):
 
 def test_pump_set_validation_and_no_pump(ward7):
     with acting(ward7, CHARGE):
-        with pytest.raises(InvalidInput, match="reservoir-ml"):
-            svc.set_pump(ward7, "RX2", reservoir_ml=500)
+        with pytest.raises(InvalidInput, match="reservoir of 500 mL is out of range") as info:
+            typed.set_pump(ward7, "RX2", reservoir_ml=500)
+        assert info.value.field == "reservoir-ml"
         with pytest.raises(InvalidInput, match="Nothing to change"):
-            svc.set_pump(ward7, "RX2")
+            typed.set_pump(ward7, "RX2")
         add_patient(ward7, NewPatient(mrn="RX3", name="No Pump", dob=date(1980, 1, 1), bed="3"))
     with pytest.raises(InvalidInput, match="No pump is recorded for MRN RX3"):
-        svc.refill_pump(ward7, svc.NewRefill("RX3", 20, 2000, 400, "nurse.jones"))
+        typed.refill_pump(ward7, typed.RefillText("RX3", 20, 2000, 400, "nurse.jones"))
 
 
 def test_the_board_shows_the_refill_by_date_highlighted_when_due(ward7, clock):
@@ -212,7 +213,7 @@ def test_demo_ward_has_consistent_pump_histories(demo_ward):
 
 def test_past_the_drug_stability_limit_the_refill_is_overdue_and_urgent(ward7, clock):
     with acting(ward7, PHARMACIST):
-        orders.add_order(ward7, orders.NewOrder(mrn="RX2", route="intrathecal", daily_mcg=100,
+        typed.add_order(ward7, typed.OrderText(mrn="RX2", route="intrathecal", daily_mcg=100,
                                                 witness="nurse.jones"))
     done = refill(ward7, daily_mcg=100)  # 360 days of drug, but only 90 days' stability
     assert done.dates.refill_by_reason == "drug stability limit"

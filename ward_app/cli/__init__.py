@@ -158,10 +158,12 @@ def _register() -> None:
         setup_cmds,
         taper_cmds,
     )
+    from ward_app.cli.fields import name_flags_in
 
     for module in (setup_cmds, patient_cmds, mar_cmds, obs_cmds, pump_cmds, taper_cmds,
                    handover_cmds, admin_cmds):
         for command in module.COMMANDS:
+            name_flags_in(command)
             cli.add_command(command)
 
 

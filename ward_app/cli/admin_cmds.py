@@ -7,10 +7,12 @@ from pathlib import Path
 
 import click
 
+from ward_app.cli import parsing
 from ward_app.cli.common import PATH, output_path, state
 from ward_app.domain.clock import parse_date
 from ward_app.services import audit_log
 from ward_app.services import settings as svc
+from ward_app.services.people import find_user
 
 
 @click.group()
@@ -52,7 +54,7 @@ def settings_set(key: str, value: str) -> None:
     if key == "ward.tz":
         click.echo(f"Ward time zone is now {svc.set_ward_timezone(ctx, value)}.")
         return
-    done = svc.set_setting(ctx, key, value)
+    done = svc.set_setting(ctx, key, svc.parse_value(svc.find_setting(key), value))
     click.echo(f"{key} = {done.text()} {done.setting.unit}"
                f"{'' if done.changed else ' (the shipped default)'}.")
 
@@ -73,7 +75,8 @@ def audit(mrn: str | None, user: str | None, start: str | None, end: str | None,
     """
     csv_path = output_path(csv_path, "csv") if csv_path is not None else None
     ctx = state().context()
-    entries = audit_log.search(ctx, mrn=mrn, user=user,
+    entries = audit_log.search(ctx, patient_id=parsing.patient(ctx, mrn).id if mrn else None,
+                               user_id=find_user(ctx, user, "by", active=False).id if user else None,
                                start=parse_date(start, "from") if start else None,
                                end=parse_date(end, "to") if end else None, limit=limit)
     if csv_path is not None:

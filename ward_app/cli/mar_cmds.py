@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
+from ward_app.cli import parsing
 from ward_app.cli.common import state
 from ward_app.domain.alerts import Severity
-from ward_app.domain.clock import parse_date, parse_moment
+from ward_app.domain.clock import parse_date
+from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.domain.mar import parse_reason
 from ward_app.services import mar as mar_svc
 from ward_app.services import orders as order_svc
 from ward_app.services.alerts import acknowledge, ward_alerts
@@ -42,10 +47,18 @@ def order_add(mrn: str, route: str, dose_mg: float | None, daily_mcg: float | No
     Example: ward-app order add --mrn RX123456 --route oral --dose-mg 10 --freq TDS
     """
     ctx = state().context()
-    made = order_svc.add_order(ctx, order_svc.NewOrder(
-        mrn=mrn, route=route, dose_mg=dose_mg, daily_mcg=daily_mcg, freq=freq, times=times,
-        indication=indication, start=parse_moment(start, ctx.zone, "start") if start else None,
-        override_reason=override_reason, witness=witness))
+    new = parsing.new_order(ctx, mrn=mrn, route=route, dose_mg=dose_mg, daily_mcg=daily_mcg,
+                            freq=freq, times=times, indication_text=indication, start=start,
+                            override_reason=override_reason, witness=witness)
+    try:
+        made = order_svc.add_order(ctx, new)
+    except Refused as exc:
+        if exc.rule == "dose.max_daily":
+            raise Refused(exc.rule, f"{exc} On the command line: add --override-reason TEXT.") from exc
+        if exc.rule == "taper.exists":
+            raise Refused(exc.rule, f"{exc} On the command line: ward-app taper cancel --mrn "
+                          f"{mrn.upper()} --reason TEXT.") from exc
+        raise
     when = made.starts_at.astimezone(ctx.zone).strftime("%d %b %Y %H:%M")
     note = f" Override: {made.override_reason}." if made.override_reason else ""
     click.echo(f"Order {made.id} ({made.action.value}) for MRN {mrn.upper()}: {made.describe()}, "
@@ -63,7 +76,13 @@ def order_stop(mrn: str, reason: str, prescriber: str | None) -> None:
     Example: ward-app order stop --mrn RX123456 --reason serious_adverse_reaction --prescriber "Dr Khan"
     """
     ctx = state().context()
-    order_svc.stop_order(ctx, mrn, reason, prescriber)
+    try:
+        order_svc.stop_order(ctx, parsing.patient(ctx, mrn).id, reason, prescriber)
+    except Refused as exc:
+        if exc.rule != "order.stop_abrupt":
+            raise
+        raise Refused(exc.rule, f"{exc} On the command line: --reason {order_svc.STOP_SAR} "
+                      f"--prescriber NAME (or ward-app taper plan --mrn {mrn.upper()}).") from exc
     click.echo(f"Stopped baclofen for MRN {mrn.upper()} ({reason}, {prescriber}). A withdrawal "
                "watch has started: check for withdrawal signs every 4 h for 48 h.")
 
@@ -78,7 +97,8 @@ def mar(mrn: str, day: str | None, as_json: bool) -> None:
     Example: ward-app mar --mrn RX123456 --date 2026-11-25 --json
     """
     ctx = state().context()
-    patient, entries = mar_svc.mar_day(ctx, mrn, parse_date(day, "date") if day else None)
+    patient, entries = mar_svc.mar_day(ctx, parsing.patient(ctx, mrn).id,
+                                       parse_date(day, "date") if day else None)
     if as_json:
         click.echo(json.dumps([e.to_json(ctx.zone) for e in entries], ensure_ascii=False, indent=2))
         return
@@ -101,6 +121,16 @@ def dose() -> None:
     """Record what happened to a due dose, or correct a record."""
 
 
+@contextmanager
+def _correct_hint() -> Iterator[None]:
+    """The command line adds its own way to correct a dose already recorded."""
+    try:
+        yield
+    except mar_svc.AlreadyRecorded as exc:
+        raise InvalidInput("due", f"{exc} On the command line: ward-app dose correct --id "
+                           f"{exc.record_id} --reason TEXT.") from exc
+
+
 @dose.command("give")
 @click.option("--mrn", required=True, help="Medical record number.")
 @click.option("--due", "due", required=True, metavar="ISO|HH:MM", help="The due dose (HH:MM = latest).")
@@ -115,8 +145,13 @@ def dose_give(mrn: str, due: str, dose_mg: float | None, dose_mcg: float | None,
     Example: ward-app dose give --mrn RX123456 --due 08:00
     """
     ctx = state().context()
-    done = mar_svc.give_dose(ctx, mrn, due, dose_mg=dose_mg, dose_mcg=dose_mcg, witness=witness,
-                             note=note)
+    who = parsing.patient(ctx, mrn)
+    if dose_mcg is not None:
+        raise InvalidInput("dose-mcg", "Oral and enteral doses are in mg: give --dose-mg, not mcg.")
+    with _correct_hint():
+        done = mar_svc.give_dose(ctx, who.id, parsing.due(ctx, who, due), dose_mg=dose_mg,
+                                 witness_id=parsing.user_id(ctx, witness or None, "witness"),
+                                 note=note)
     when = done.due.astimezone(ctx.zone).strftime("%d %b %H:%M")
     click.echo(f"Recorded the {when} dose for {done.patient.name} as {done.outcome.value} "
                f"(record {done.record_id}).")
@@ -135,7 +170,11 @@ def dose_omit(mrn: str, due: str, reason: str, note: str | None, held: bool) -> 
     Example: ward-app dose omit --mrn RX123456 --due 14:00 --reason vomiting
     """
     ctx = state().context()
-    done = mar_svc.omit_dose(ctx, mrn, due, reason, note=note, held=held)
+    who = parsing.patient(ctx, mrn)
+    code = parse_reason(reason)
+    with _correct_hint():
+        done = mar_svc.omit_dose(ctx, who.id, parsing.due(ctx, who, due), code, note=note,
+                                 held=held)
     when = done.due.astimezone(ctx.zone).strftime("%d %b %H:%M")
     click.echo(f"Recorded the {when} dose for {done.patient.name} as {done.outcome.value} "
                f"({reason}; record {done.record_id}).")
@@ -167,7 +206,9 @@ def dose_bolus(mrn: str, mcg: float, witness: str, note: str | None) -> None:
     Example: ward-app dose bolus --mrn RX123456 --mcg 50 --witness nurse.okafor
     """
     ctx = state().context()
-    done = mar_svc.give_bolus(ctx, mrn, mcg, witness, note)
+    who = parsing.patient(ctx, mrn)
+    done = mar_svc.give_bolus(ctx, who.id, mcg, parsing.user_id(ctx, witness or None, "witness"),
+                              note)
     click.echo(f"Recorded an intrathecal bolus of {mcg:g} mcg for {done.patient.name} "
                f"(record {done.record_id}).")
 

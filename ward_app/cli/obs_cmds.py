@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import click
 
+from ward_app.cli import parsing
 from ward_app.cli.common import state
 from ward_app.domain.alerts import Severity
 from ward_app.domain.clock import parse_moment
 from ward_app.domain.observations import SIGN_LABELS, Sign
 from ward_app.services import observations as svc
-from ward_app.services.patients import get_patient
 
 _SIGNS = " ".join(s.value for s in Sign)
 
@@ -58,9 +58,10 @@ def obs_add(mrn: str, rr: float | None, spo2: float | None, on_oxygen: bool | No
     ctx = state().context()
     vitals = any(v is not None for v in (rr, spo2, sbp, hr, acvpu, temp))
     done = svc.add_observation(ctx, svc.NewObservation(
-        mrn=mrn, rr=rr, spo2=spo2, on_oxygen=on_oxygen if on_oxygen is not None else (
-            False if vitals else None), sbp=sbp, hr=hr, acvpu=acvpu, temp=temp, poss=poss,
-        rass=rass, mas=mas, penn=penn, signs=signs, signs_checked=no_signs or bool(signs),
+        patient_id=parsing.patient(ctx, mrn).id, rr=rr, spo2=spo2,
+        on_oxygen=on_oxygen if on_oxygen is not None else (False if vitals else None), sbp=sbp,
+        hr=hr, acvpu=parsing.acvpu(acvpu), temp=temp, poss=parsing.poss(poss), rass=rass,
+        mas=mas, penn=penn, signs=parsing.signs(signs), signs_checked=no_signs or bool(signs),
         note=note, taken_at=parse_moment(taken, ctx.zone, "taken") if taken else None))
     o, score = done.observation, done.score
     raised = [a for a in done.alerts if a.since >= o.taken_at - timedelta(seconds=1)
@@ -98,7 +99,7 @@ def obs_list(mrn: str, hours: int, as_json: bool) -> None:
     Example: ward-app obs list --mrn RX123456 --hours 24
     """
     ctx = state().context()
-    patient = get_patient(ctx, mrn)
+    patient = parsing.patient(ctx, mrn)
     now = ctx.now()
     rows = svc.history(ctx, patient, now - timedelta(hours=hours), now + svc.CLOCK_SLACK)
     if as_json:

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from ward_app.cli import parsing
 from ward_app.cli.common import state
 from ward_app.domain.clock import parse_date
 from ward_app.services import patients as svc
@@ -39,7 +40,7 @@ def patient_add(mrn: str, name: str, dob: str, bed: str, ward: str | None, weigh
     ctx = state().context()
     p = svc.add_patient(ctx, svc.NewPatient(
         mrn=mrn, name=name, dob=parse_date(dob, "dob"), bed=bed, ward=ward, weight_kg=weight_kg,
-        flags=tuple(flags), sci_level=sci_level))
+        flags=parsing.flags(flags), sci_level=sci_level))
     click.echo(f"Admitted {p.name} (MRN {p.mrn}) to bed {p.bed}, {p.ward}.")
 
 
@@ -63,12 +64,12 @@ def patient_set(mrn: str, flags: tuple[str, ...], clear: tuple[str, ...], surger
     Example: ward-app patient set --mrn RX123456 --flag fall_risk --clear-flag npo
     """
     ctx = state().context()
-    p = svc.set_patient(
-        ctx, mrn, set_flags=flags, clear_flags=clear,
+    p = svc.set_patient(ctx, parsing.patient(ctx, mrn).id, svc.PatientChanges(
+        set_flags=parsing.flags(flags), clear_flags=parsing.flags(clear, "clear-flag"),
         surgery_date=parse_date(surgery_date, "surgery-date") if surgery_date else None,
         bed=bed, weight_kg=weight_kg, sci_level=sci_level,
         delivery_date=parse_date(delivery_date, "delivery-date") if delivery_date else None,
-        oral_form=oral_form)
+        oral_form=parsing.oral_form(oral_form)))
     shown = ", ".join(sorted(f.value for f in p.flags)) or "none"
     click.echo(f"Updated {p.name} (MRN {p.mrn}): bed {p.bed}; flags: {shown}.")
 
@@ -129,7 +130,7 @@ def lab_add(mrn: str, egfr: float | None, dialysis: bool) -> None:
     Example: ward-app lab add --mrn RX123456 --egfr 42
     """
     ctx = state().context()
-    svc.add_lab(ctx, mrn, egfr=egfr, dialysis=dialysis)
+    svc.add_lab(ctx, parsing.patient(ctx, mrn).id, egfr=egfr, dialysis=dialysis)
     what = f"eGFR {egfr:g}" if egfr is not None else "result"
     click.echo(f"Recorded {what}{' (on dialysis)' if dialysis else ''} for MRN {mrn.upper()}.")
 
@@ -148,7 +149,7 @@ def comed_add(mrn: str, drug: str) -> None:
     Example: ward-app comed add --mrn RX123456 --drug Lorazepam
     """
     ctx = state().context()
-    svc.add_comedication(ctx, mrn, drug)
+    svc.add_comedication(ctx, parsing.patient(ctx, mrn).id, drug)
     click.echo(f"Recorded {svc.check_drug_name(drug)} for MRN {mrn.upper()}.")
 
 
@@ -161,7 +162,7 @@ def comed_stop(mrn: str, drug: str) -> None:
     Example: ward-app comed stop --mrn RX123456 --drug Lorazepam
     """
     ctx = state().context()
-    svc.stop_comedication(ctx, mrn, drug)
+    svc.stop_comedication(ctx, parsing.patient(ctx, mrn).id, drug)
     click.echo(f"Stopped {svc.check_drug_name(drug)} for MRN {mrn.upper()}.")
 
 

@@ -3,20 +3,33 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, tzinfo
 
 import click
 
+from ward_app.cli import parsing
 from ward_app.cli.common import state
 from ward_app.domain.clock import parse_date, parse_moment
+from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.pump import ALARM_LABELS, PumpDates
 from ward_app.services import pumps as svc
-from ward_app.services.patients import get_patient
 
 
 @click.group()
 def pump() -> None:
     """Intrathecal pumps: the pump record, witnessed refills, alarms heard."""
+
+
+@contextmanager
+def _pump_hint(mrn: str) -> Iterator[None]:
+    """The command line adds its own way to record a pump that is missing."""
+    try:
+        yield
+    except svc.NoPump as exc:
+        raise InvalidInput(exc.field, f"{exc} On the command line: ward-app pump set --mrn "
+                           f"{mrn.upper()} --reservoir-ml 20.") from exc
 
 
 @pump.command("set")
@@ -38,7 +51,7 @@ def pump_set(mrn: str, model: str | None, serial: str | None, reservoir_ml: floa
     """
     ctx = state().context()
     p = svc.set_pump(
-        ctx, mrn, model=model, serial=serial, reservoir_ml=reservoir_ml,
+        ctx, parsing.patient(ctx, mrn).id, model=model, serial=serial, reservoir_ml=reservoir_ml,
         implant_date=parse_date(implant_date, "implant-date") if implant_date else None,
         eri_date=parse_date(eri_date, "eri-date") if eri_date else None,
         end_of_service=parse_date(end_of_service, "end-of-service") if end_of_service else None,
@@ -90,11 +103,19 @@ def pump_refill(mrn: str, volume_ml: float, conc_mcg_ml: float, daily_mcg: float
     --daily-mcg 400 --witness nurse.okafor
     """
     ctx = state().context()
-    done = svc.refill_pump(ctx, svc.NewRefill(
-        mrn=mrn, volume_ml=volume_ml, conc_mcg_ml=conc_mcg_ml, daily_mcg=daily_mcg,
-        alarm_ml=alarm_ml, witness=witness, change_order=change_order,
+    new = svc.NewRefill(
+        patient_id=parsing.patient(ctx, mrn).id, volume_ml=volume_ml, conc_mcg_ml=conc_mcg_ml,
+        daily_mcg=daily_mcg, alarm_ml=alarm_ml,
+        witness_id=parsing.user_id(ctx, witness or None, "witness"), change_order=change_order,
         next_refill=parse_date(next_refill, "next-refill") if next_refill else None,
-        refilled_at=parse_moment(at_text, ctx.zone, "at") if at_text else None))
+        refilled_at=parse_moment(at_text, ctx.zone, "at") if at_text else None)
+    try:
+        with _pump_hint(mrn):
+            done = svc.refill_pump(ctx, new)
+    except Refused as exc:
+        if exc.rule != "pump.dose_mismatch":
+            raise
+        raise Refused(exc.rule, f"{exc} On the command line: add --change-order.") from exc
     if as_json:
         r = done.refill
         click.echo(json.dumps({"id": r.id, "mrn": done.patient.mrn, "volume_ml": r.volume_ml,
@@ -121,8 +142,9 @@ def pump_alarm(mrn: str, kind: str, note: str | None, at_text: str | None) -> No
     Example: ward-app pump alarm --mrn RX123456 --kind low_reservoir --note "single tone at 14:10"
     """
     ctx = state().context()
-    alarm = svc.record_alarm(ctx, mrn, kind, note,
-                             parse_moment(at_text, ctx.zone, "at") if at_text else None)
+    with _pump_hint(mrn):
+        alarm = svc.record_alarm(ctx, parsing.patient(ctx, mrn).id, parsing.alarm_kind(kind), note,
+                                 parse_moment(at_text, ctx.zone, "at") if at_text else None)
     severity = "EMERGENCY" if kind == "critical" else "URGENT"
     click.echo(f"Recorded {ALARM_LABELS[alarm.kind]} for MRN {mrn.upper()} ({severity} alert "
                "raised). Tell the nurse in charge and the ITB team.")
@@ -137,7 +159,7 @@ def pump_show(mrn: str, as_json: bool) -> None:
     Example: ward-app pump show --mrn RX123456
     """
     ctx = state().context()
-    patient = get_patient(ctx, mrn)
+    patient = parsing.patient(ctx, mrn)
     view = svc.pump_view(ctx, patient)
     if view is None:
         raise click.ClickException(f"No pump is recorded for MRN {patient.mrn}.")

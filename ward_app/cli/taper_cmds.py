@@ -9,10 +9,12 @@ from typing import Any
 
 import click
 
+from ward_app.cli import parsing
 from ward_app.cli.common import PATH, output_path, state
 from ward_app.domain.clock import parse_date, parse_moment
 from ward_app.domain.text import clean_text
 from ward_app.services import tapers as svc
+from ward_app.services.context import Context
 
 
 def _plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -33,12 +35,14 @@ def _plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _params(mrn: str, step_mg: float | None, step_pct: float | None, every_days: int | None,
-            start: str | None, form: str | None) -> svc.TaperParams:
+def _params(ctx: Context, mrn: str, step_mg: float | None, step_pct: float | None,
+            every_days: int | None, start: str | None, form: str | None) -> svc.TaperParams:
     if step_mg is not None and step_pct is not None:
         raise click.UsageError("Give --step-mg or --step-pct, not both.")
-    return svc.TaperParams(mrn=mrn, step_mg=step_mg, step_pct=step_pct, every_days=every_days,
-                           start=parse_date(start, "start") if start else None, form=form)
+    return svc.TaperParams(patient_id=parsing.patient(ctx, mrn).id, step_mg=step_mg,
+                           step_pct=step_pct, every_days=every_days,
+                           start=parse_date(start, "start") if start else None,
+                           form=parsing.oral_form(form, "form"))
 
 
 def _show(p: svc.TaperPreview) -> None:
@@ -75,7 +79,7 @@ def taper_plan(mrn: str, step_mg: float | None, step_pct: float | None, every_da
     pdf = output_path(pdf, "pdf") if pdf is not None else None
     prescriber = clean_text(prescriber, "prescriber", longest=80)
     ctx = state().context()
-    p = svc.preview(ctx, _params(mrn, step_mg, step_pct, every_days, start, form))
+    p = svc.preview(ctx, _params(ctx, mrn, step_mg, step_pct, every_days, start, form))
     if pdf is not None:
         from ward_app.services.reports import taper_sheet_bytes  # reportlab: only when asked
 
@@ -101,7 +105,7 @@ def taper_apply(mrn: str, step_mg: float | None, step_pct: float | None, every_d
     """
     pdf = output_path(pdf, "pdf") if pdf is not None else None  # checked before anything is saved
     ctx = state().context()
-    p, taper_id = svc.apply(ctx, _params(mrn, step_mg, step_pct, every_days, start, form),
+    p, taper_id = svc.apply(ctx, _params(ctx, mrn, step_mg, step_pct, every_days, start, form),
                             prescriber)
     _show(p)
     click.echo(f"Applied as taper {taper_id}: the medication record follows it; a daily "
@@ -123,7 +127,7 @@ def taper_cancel(mrn: str, reason: str, from_text: str | None) -> None:
     Example: ward-app taper cancel --mrn RX123456 --reason "spasms returned; prescriber review"
     """
     ctx = state().context()
-    restored = svc.cancel(ctx, mrn, reason,
+    restored = svc.cancel(ctx, parsing.patient(ctx, mrn).id, reason,
                           parse_moment(from_text, ctx.zone, "from") if from_text else None)
     click.echo(f"Taper cancelled; from {restored.starts_at.astimezone(ctx.zone):%d %b %Y %H:%M} "
                f"the order is {restored.describe()} again.")

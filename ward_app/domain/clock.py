@@ -14,7 +14,7 @@ def ward_zone(name: str) -> ZoneInfo:
         raise InvalidInput("tz", f"'{name}' is not a time zone: use an IANA name such as Europe/London.")
     try:
         zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise InvalidInput(
             "tz", f"'{name}' is not a time zone: use an IANA name such as Europe/London."
         ) from None
@@ -31,7 +31,7 @@ def parse_moment(text: str, zone: tzinfo, field: str = "now") -> datetime:
     except ValueError:
         raise InvalidInput(
             field,
-            f"--{field} '{text}' is not a date and time: use ISO-8601, e.g. 2026-11-25T14:00 "
+            f"'{text}' is not a date and time: use ISO-8601, e.g. 2026-11-25T14:00 "
             "(ward time) or 2026-11-25T14:00+00:00.",
         ) from None
     _check_year(moment.year, field, text)
@@ -46,7 +46,7 @@ YEARS = (1900, 2200)
 
 def _check_year(year: int, field: str, text: str) -> None:
     if not YEARS[0] <= year <= YEARS[1]:
-        raise InvalidInput(field, f"--{field} '{text}' is out of range: use a date between "
+        raise InvalidInput(field, f"'{text}' is out of range: use a date between "
                            f"{YEARS[0]} and {YEARS[1]}.")
 
 
@@ -55,7 +55,7 @@ def parse_date(text: str, field: str) -> date:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(field, f"--{field} '{text}' is not a date: use YYYY-MM-DD.") from None
+        raise InvalidInput(field, f"'{text}' is not a date: use YYYY-MM-DD.") from None
     _check_year(day.year, field, text)
     return day
 

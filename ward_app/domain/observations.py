@@ -97,15 +97,13 @@ RANGES: dict[str, tuple[float, float, str]] = {
 }
 FIELD_NAMES = {"rr": "Respiration rate", "spo2": "SpO2", "sbp": "Systolic BP", "hr": "Pulse",
                "temp": "Temperature", "rass": "RASS", "penn": "Penn spasm frequency"}
-_OPTION = {"rr": "rr", "spo2": "spo2", "sbp": "sbp", "hr": "hr", "temp": "temp", "rass": "rass",
-           "penn": "penn"}
 
 
 def check_range(name: str, value: float | None, *, integer: bool = True) -> float | None:
     if value is None:
         return None
     low, high, unit = RANGES[name]
-    label = f"{FIELD_NAMES[name]} (--{_OPTION[name]})"  # words for the form, option for scripts
+    label = FIELD_NAMES[name]
     allowed = f"allowed {low:g} to {high:g}{' ' + unit if unit else ''}"
     if not math.isfinite(value):
         raise InvalidInput(name, f"{label} is not a number: {allowed}. Check the reading.")
@@ -123,7 +121,7 @@ def parse_enum(enum_type: type[StrEnum], text: str | None, name: str) -> StrEnum
         return enum_type(text.strip().upper() if enum_type in (Acvpu, Poss) else text.strip().lower())
     except ValueError:
         allowed = ", ".join(e.value for e in enum_type)  # type: ignore[attr-defined]
-        raise InvalidInput(name, f"--{name} '{text}' is not allowed: use one of {allowed}.") from None
+        raise InvalidInput(name, f"'{text}' is not allowed: use one of {allowed}.") from None
 
 
 def check_mas(text: str | None) -> str | None:
@@ -131,7 +129,7 @@ def check_mas(text: str | None) -> str | None:
         return None
     value = text.strip()
     if value not in MAS_STEPS:
-        raise InvalidInput("mas", f"--mas '{text}' is not a Modified Ashworth score: use one of "
+        raise InvalidInput("mas", f"'{text}' is not a Modified Ashworth score: use one of "
                            f"{', '.join(MAS_STEPS)}.")
     return value
 

@@ -142,24 +142,26 @@ def start_of_day(day: date, zone: Any) -> datetime:
 def check_refill(pump: Pump, volume_ml: float, conc_mcg_ml: float, daily_mcg: float,
                  alarm_ml: float, stocked: Sequence[float]) -> None:
     """Refuse a refill that cannot be right, naming the field and what is allowed."""
-    for name, value, unit in (("volume-ml", volume_ml, "mL"), ("conc-mcg-ml", conc_mcg_ml, "mcg/mL"),
-                              ("daily-mcg", daily_mcg, "mcg/day")):
+    for name, label, value, unit in (
+            ("volume-ml", "The volume", volume_ml, "mL"),
+            ("conc-mcg-ml", "The concentration", conc_mcg_ml, "mcg/mL"),
+            ("daily-mcg", "The daily dose", daily_mcg, "mcg/day")):
         if not math.isfinite(value) or value <= 0:
-            raise InvalidInput(name, f"--{name} {value:g} must be a positive number of {unit}.")
+            raise InvalidInput(name, f"{label} ({value:g}) must be a positive number of {unit}.")
     if not math.isfinite(alarm_ml) or alarm_ml < 0:
-        raise InvalidInput("alarm-ml", f"--alarm-ml {alarm_ml:g} must be 0 or more mL.")
+        raise InvalidInput("alarm-ml", f"The alarm volume ({alarm_ml:g}) must be 0 or more mL.")
     if pump.reservoir_ml is None:
-        raise InvalidInput("volume-ml", "The pump's reservoir capacity is not recorded: record it "
-                           "first (Pump details, or ward-app pump set --reservoir-ml N).")
+        raise InvalidInput("volume-ml", "The pump's reservoir capacity is not recorded: record "
+                           "it first (Pump details).")
     if volume_ml > pump.reservoir_ml:
-        raise InvalidInput("volume-ml", f"Volume {volume_ml:g} mL (--volume-ml) is more than the "
+        raise InvalidInput("volume-ml", f"Volume {volume_ml:g} mL is more than the "
                            f"reservoir holds ({pump.reservoir_ml:g} mL): check the volume.")
     if alarm_ml >= volume_ml:
         raise InvalidInput("alarm-ml", f"The low-reservoir alarm volume ({alarm_ml:g} mL) must be "
                            f"less than the volume after refill ({volume_ml:g} mL).")
     if not any(abs(conc_mcg_ml - s) < 1e-9 for s in stocked):
         listed = ", ".join(f"{s:g}" for s in stocked)
-        raise InvalidInput("conc-mcg-ml", f"{conc_mcg_ml:g} mcg/mL (--conc-mcg-ml) is not a "
+        raise InvalidInput("conc-mcg-ml", f"{conc_mcg_ml:g} mcg/mL is not a "
                            f"concentration the ward stocks ({listed} mcg/mL): check the syringe "
                            "label.")
 

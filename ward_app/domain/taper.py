@@ -139,27 +139,30 @@ def plan_taper(order: Order, req: TaperRequest, t: Thresholds) -> TaperPlan:
     start_daily = sum(doses)
     if req.step_pct is not None:
         if not math.isfinite(req.step_pct) or not 0 < req.step_pct <= 50:
-            raise InvalidInput("step-pct", f"--step-pct {req.step_pct:g} is out of range: use more "
+            raise InvalidInput("step-pct", f"A step of {req.step_pct:g} % is out of range: use more "
                                "than 0 and at most 50 % of the starting daily dose.")
         step = max(unit, round(start_daily * req.step_pct / 100 / unit) * unit)
     else:
         step = float(req.step_mg if req.step_mg is not None else t.taper_step_mg)
     every = int(req.every_days if req.every_days is not None else t.taper_every_days)
+    # a step worked out from a percentage is that option's to fix
+    step_field = "step-pct" if req.step_pct is not None else "step-mg"
     if not math.isfinite(step) or step <= 0:
-        raise InvalidInput("step-mg", f"--step-mg {step:g} must be a positive number of mg.")
+        raise InvalidInput(step_field, f"The step ({step:g} mg) must be a positive number of mg.")
     if not 1 <= every <= 28:
-        raise InvalidInput("every-days", f"--every-days {every} is out of range: use 1 to 28 days.")
+        raise InvalidInput("every-days", f"A step every {every} days is out of range: use 1 to 28 "
+                           "days.")
     if step < unit or abs(step / unit - round(step / unit)) > 1e-9:
         what = ("tablets give 5 mg steps (5, 10, 20 mg tablets; half a 10 mg tablet): use a "
-                "multiple of 5 mg, or plan with oral solution (--form solution) for smaller steps"
+                "multiple of 5 mg, or plan with oral solution for smaller steps"
                 if req.form is Form.TABLET else "oral solution gives 1 mg steps: use whole mg")
-        raise InvalidInput("step-mg", f"A {step:g} mg step cannot be given: {what}.")
+        raise InvalidInput(step_field, f"A {step:g} mg step cannot be given: {what}.")
     for clock, mg in zip(order.times, doses, strict=True):
         if abs(mg / unit - round(mg / unit)) > 1e-9:
             raise InvalidInput("form", f"The {clock} dose ({mg:g} mg) cannot be given as "
-                               f"{req.form.value}s: plan with oral solution (--form solution).")
+                               f"{req.form.value}s: plan with oral solution.")
     if step > max(doses):
-        raise InvalidInput("step-mg", f"A {step:g} mg step is larger than the largest single dose "
+        raise InvalidInput(step_field, f"A {step:g} mg step is larger than the largest single dose "
                            f"({max(doses):g} mg): the plan reduces one dose time at a time. Use a "
                            f"step of at most {max(doses):g} mg.")
     high = float(t.taper_high_dose_mg)

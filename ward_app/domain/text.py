@@ -15,8 +15,9 @@ _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 def clean_text(value: str | None, field: str, *, longest: int, label: str | None = None,
                required: bool = False) -> str | None:
     """``value`` with runs of white space made single spaces; None when empty (unless
-    ``required``). InvalidInput names ``field`` (as --field) for anything that cannot be kept."""
-    name = label or f"--{field}"
+    ``required``). InvalidInput names ``field`` for anything that cannot be kept; the message
+    says ``label`` (default: 'The <field>') and each front end names the field its own way."""
+    name = label or f"The {field.replace('-', ' ')}"
     if value is None or not value.strip():
         if required:
             raise InvalidInput(field, f"{name} is empty: type it in.")

@@ -21,11 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from ward_app.domain.errors import WardError
+from ward_app.gui.form_parts import clear_marks, show_error
 from ward_app.gui.rows_model import Column, RowsModel, for_all
 from ward_app.gui.tables import table_view
 from ward_app.services import audit_log
 from ward_app.services.audit_log import COLUMNS, AuditEntry
 from ward_app.services.context import Context
+from ward_app.services.patients import find_by_mrn
+from ward_app.services.people import find_user
 
 
 def audit_columns() -> list[Column[AuditEntry]]:
@@ -95,8 +98,10 @@ class AuditDialog(QDialog):
 
     def _entries(self) -> list[AuditEntry]:
         dated = self.use_dates.isChecked()
+        mrn, user = self.mrn.text().strip(), self.user.text().strip()
         return audit_log.search(
-            self.ctx, mrn=self.mrn.text().strip() or None, user=self.user.text().strip() or None,
+            self.ctx, patient_id=find_by_mrn(self.ctx, mrn).id if mrn else None,
+            user_id=find_user(self.ctx, user, "by", active=False).id if user else None,
             start=self.start.date().toPython() if dated else None,  # type: ignore[arg-type]
             end=self.end.date().toPython() if dated else None)  # type: ignore[arg-type]
 
@@ -104,8 +109,10 @@ class AuditDialog(QDialog):
         try:
             entries = self._entries()
         except WardError as exc:
-            self.status.setText(f"⚠ {exc}")
+            show_error(self.status, exc, {"mrn": self.mrn, "by": self.user, "from": self.start,
+                                          "to": self.end})
             return
+        clear_marks({"mrn": self.mrn, "by": self.user, "from": self.start, "to": self.end})
         self.model.set_entries(entries)
         self.status.setText(f"{len(entries)} entries, newest first"
                             + (" (the first 2000)" if len(entries) >= 2000 else ""))

@@ -42,7 +42,7 @@ from ward_app.domain.observations import (
     Sign,
 )
 from ward_app.domain.patient import Flag, Patient
-from ward_app.gui.form_parts import accept_cancel, problem_label, show_problem
+from ward_app.gui.form_parts import accept_cancel, problem_label, show_error, show_problem
 from ward_app.gui.looks import INK, SCORE_BACKGROUND
 from ward_app.gui.ops import Ops, runner
 from ward_app.services import observations as obs_svc
@@ -324,13 +324,14 @@ class ObservationDialog(QDialog):
         taken = self.taken.dateTime().toSecsSinceEpoch()
         from datetime import UTC, datetime
 
+        acvpu, poss = self.acvpu.currentData(), self.poss.currentData()
         return obs_svc.NewObservation(
-            mrn=self.patient.mrn, rr=values["rr"], spo2=values["spo2"],
+            patient_id=self.patient.id, rr=values["rr"], spo2=values["spo2"],
             on_oxygen=self.oxygen.isChecked() if vitals else None, sbp=values["sbp"],
-            hr=values["hr"], acvpu=self.acvpu.currentData(), temp=values["temp"],
-            poss=self.poss.currentData(), rass=rass, mas=self.mas.currentData(),
+            hr=values["hr"], acvpu=Acvpu(acvpu) if acvpu else None, temp=values["temp"],
+            poss=Poss(poss) if poss else None, rass=rass, mas=self.mas.currentData(),
             penn=self.penn.currentData(),
-            signs=tuple(s.value for s, c in self.signs.items() if c.isChecked()),
+            signs=frozenset(s for s, c in self.signs.items() if c.isChecked()),
             signs_checked=self.checked.isChecked(), note=self.note.text().strip() or None,
             taken_at=datetime.fromtimestamp(taken, UTC))
 
@@ -342,7 +343,9 @@ class ObservationDialog(QDialog):
             new = self.new_observation()
             self.recorded = self.ops.run(lambda: obs_svc.add_observation(self.ctx, new))
         except WardError as exc:
-            self.show_problem(str(exc))
+            show_error(self.error, exc, {
+                **self.fields, "acvpu": self.acvpu, "poss": self.poss, "rass": self.rass,
+                "mas": self.mas, "penn": self.penn, "note": self.note, "taken": self.taken})
             return
         self.accept()
 

@@ -50,7 +50,7 @@ from ward_app.services.chart import (  # DAYS_SHOWN: what the grid shows (tests 
 )
 from ward_app.services.context import Context
 from ward_app.services.mar import MarEntry
-from ward_app.services.patients import get_patient
+from ward_app.services.patients import patient_by_id
 
 #: What each part of the chart shows, by the kinds of change that reach it.
 MAR_KINDS = (Kind.DOSES, Kind.ORDERS)
@@ -76,7 +76,7 @@ class PatientChart(QWidget):
             ops = Ops(ctx, self)
             ops.changed.connect(self.apply_changes)
         self.ops = ops
-        self.patient: Patient = get_patient(ctx, row.mrn)
+        self.patient: Patient = patient_by_id(ctx, row.patient_id)
         self.setWindowTitle(f"{row.name} — bed {row.bed} — chart")
         self.setObjectName("patientChart")
         self.setAccessibleName(f"Chart of {row.name}")
@@ -223,7 +223,7 @@ class PatientChart(QWidget):
             self.row = found
             now = overview.at
             if everything:
-                self.patient = get_patient(self.ctx, self.row.mrn)
+                self.patient = patient_by_id(self.ctx, self.row.patient_id)
             mar = mar_view(self.ctx, self.patient, now) if everything or changes.any_of(
                 *MAR_KINDS) else None
             obs = observations_view(self.ctx, self.patient, now) if everything or changes.any_of(
@@ -336,7 +336,7 @@ class PatientChart(QWidget):
         if not ok:
             return
         try:
-            restored = self.ops.run(lambda: tapers.cancel(self.ctx, self.patient.mrn, reason))
+            restored = self.ops.run(lambda: tapers.cancel(self.ctx, self.patient.id, reason))
         except WardError as exc:
             QMessageBox.warning(self, "Taper not cancelled", str(exc))
             return

@@ -28,7 +28,7 @@ from ward_app.domain.drugs import classes_of
 from ward_app.domain.errors import WardError
 from ward_app.domain.patient import FLAG_LABELS, Flag, Patient
 from ward_app.domain.roles import Action
-from ward_app.gui.form_parts import problem_label, show_problem
+from ward_app.gui.form_parts import problem_label, show_error, show_problem
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.permissions import allow
 from ward_app.services import patients as svc
@@ -147,7 +147,7 @@ class PatientDetailsDialog(QDialog):
 
     def reload_meds(self) -> None:
         self.meds.clear()
-        for drug in svc.comedications(self.ctx, self.patient.mrn):
+        for drug in svc.comedications(self.ctx, self.patient.id):
             classes = classes_of(drug)
             text = drug + (f"  — {', '.join(c.label for c in classes)}" if classes else "")
             item = QListWidgetItem(text)
@@ -158,9 +158,9 @@ class PatientDetailsDialog(QDialog):
     def add_drug(self) -> None:
         try:
             drug = self.new_drug.text()
-            self.ops.run(lambda: svc.add_comedication(self.ctx, self.patient.mrn, drug))
+            self.ops.run(lambda: svc.add_comedication(self.ctx, self.patient.id, drug))
         except WardError as exc:
-            self.show_problem(str(exc))
+            show_error(self.error, exc, {"drug": self.new_drug})
             return
         self.error.hide()
         self.changed = True
@@ -174,9 +174,9 @@ class PatientDetailsDialog(QDialog):
             return
         try:
             drug = item.data(Qt.ItemDataRole.UserRole)
-            self.ops.run(lambda: svc.stop_comedication(self.ctx, self.patient.mrn, drug))
+            self.ops.run(lambda: svc.stop_comedication(self.ctx, self.patient.id, drug))
         except WardError as exc:
-            self.show_problem(str(exc))
+            show_error(self.error, exc, {"drug": self.meds})
             return
         self.error.hide()
         self.changed = True
@@ -194,7 +194,8 @@ class PatientDetailsDialog(QDialog):
         try:
             self.ops.run(lambda: self._save(adding, clearing, sci, surgery, egfr))
         except WardError as exc:
-            self.show_problem(str(exc))
+            show_error(self.error, exc, {"egfr": self.egfr, "sci-level": self.sci,
+                                         "surgery-date": self.surgery})
             return
         self.accept()
 
@@ -209,11 +210,12 @@ class PatientDetailsDialog(QDialog):
             self.dialysis.setChecked(False)
         if adding or clearing or (sci and sci != (self.patient.sci_level or "")) or (
                 surgery is not None and surgery != self.patient.surgery_date):
-            self.patient = svc.set_patient(
-                self.ctx, self.patient.mrn, set_flags=adding, clear_flags=clearing,
+            self.patient = svc.set_patient(self.ctx, self.patient.id, svc.PatientChanges(
+                set_flags=tuple(Flag(f) for f in adding),
+                clear_flags=tuple(Flag(f) for f in clearing),
                 sci_level=sci if sci and sci != (self.patient.sci_level or "") else None,
-                surgery_date=surgery if surgery != self.patient.surgery_date else None)
+                surgery_date=surgery if surgery != self.patient.surgery_date else None))
             self.changed = True
         if egfr is not None or self.dialysis.isChecked():
-            svc.add_lab(self.ctx, self.patient.mrn, egfr=egfr, dialysis=self.dialysis.isChecked())
+            svc.add_lab(self.ctx, self.patient.id, egfr=egfr, dialysis=self.dialysis.isChecked())
             self.changed = True

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from ward_app.domain.dose_alerts import in_force
-from ward_app.domain.errors import WardError
+from ward_app.domain.errors import Refused, WardError
 from ward_app.domain.orders import Route
 from ward_app.domain.patient import Patient
 from ward_app.domain.pump import ALARM_LABELS, AlarmKind, Pump, Refill, pump_dates
 from ward_app.domain.roles import Action, can
-from ward_app.gui.form_parts import accept_cancel, problem_label, show_problem
+from ward_app.gui.form_parts import accept_cancel, problem_label, show_error, show_problem
 from ward_app.gui.ops import Ops, runner
 from ward_app.services import order_history as order_repo
 from ward_app.services import people
@@ -93,7 +93,7 @@ class RefillDialog(QDialog):
         for user in people.users(ctx.db):
             if user.active and (actor is None or user.id != actor.id) and can(user.role,
                                                                                Action.WITNESS):
-                self.witness.addItem(user.full_name or user.name, user.name)
+                self.witness.addItem(user.full_name or user.name, user.id)
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Witness password")
@@ -156,15 +156,20 @@ class RefillDialog(QDialog):
             else None  # type: ignore[assignment]
         try:
             new = svc.NewRefill(
-                mrn=self.patient.mrn, volume_ml=self.volume.value(),
+                patient_id=self.patient.id, volume_ml=self.volume.value(),
                 conc_mcg_ml=self.conc.currentData(), daily_mcg=self.daily.value(),
-                alarm_ml=self.alarm.value(), witness=self.witness.currentData(),
+                alarm_ml=self.alarm.value(), witness_id=self.witness.currentData(),
                 witness_password=self.password.text(), next_refill=next_refill,
                 change_order=self.change_order.isChecked())
             self.recorded = self.ops.run(lambda: svc.refill_pump(self.ctx, new))
         except WardError as exc:
             self.password.clear()  # never keep a password around after a refusal
-            self.show_problem(str(exc))
+            if getattr(exc, "rule", None) == "pump.dose_mismatch":
+                exc = Refused("pump.dose_mismatch", f"{exc} If the prescriber changed it, tick "
+                              "'change the order too'.")
+            show_error(self.error, exc, {
+                "volume-ml": self.volume, "conc-mcg-ml": self.conc, "daily-mcg": self.daily,
+                "alarm-ml": self.alarm, "witness": self.witness, "next-refill": self.next_refill})
             return
         self.accept()
 
@@ -203,10 +208,10 @@ class AlarmDialog(QDialog):
 
     def submit(self) -> None:
         try:
-            kind, note = self.kind().value, self.note.text()
-            self.ops.run(lambda: svc.record_alarm(self.ctx, self.patient.mrn, kind, note))
+            kind, note = self.kind(), self.note.text()
+            self.ops.run(lambda: svc.record_alarm(self.ctx, self.patient.id, kind, note))
         except WardError as exc:
-            show_problem(self.error, str(exc))
+            show_error(self.error, exc, {"note": self.note})
             return
         self.accept()
 
@@ -275,10 +280,14 @@ class PumpDetailsDialog(QDialog):
             implant, eri = self._date("implant_date"), self._date("eri_date")
             end, alarm = self._date("end_of_service"), self.alarm.value()
             self.ops.run(lambda: svc.set_pump(
-                self.ctx, self.patient.mrn, model=model, serial=serial,
+                self.ctx, self.patient.id, model=model, serial=serial,
                 reservoir_ml=reservoir or None, implant_date=implant, eri_date=eri,
                 end_of_service=end, alarm_ml=alarm))
         except WardError as exc:
-            show_problem(self.error, str(exc))
+            show_error(self.error, exc, {
+                "model": self.model, "serial": self.serial, "reservoir-ml": self.reservoir,
+                "alarm-ml": self.alarm, "implant-date": self.dates["implant_date"][1],
+                "eri-date": self.dates["eri_date"][1],
+                "end-of-service": self.dates["end_of_service"][1]})
             return
         self.accept()

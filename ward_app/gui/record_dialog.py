@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from ward_app.domain.errors import WardError
-from ward_app.domain.mar import REASON_LABELS
+from ward_app.domain.mar import REASON_LABELS, Reason
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action, can
-from ward_app.gui.form_parts import accept_cancel, problem_label, show_problem
+from ward_app.gui.form_parts import accept_cancel, problem_label, show_error, show_problem
 from ward_app.gui.ops import Ops, runner
 from ward_app.services import mar as mar_svc
 from ward_app.services import people
@@ -70,7 +70,7 @@ class RecordDoseDialog(QDialog):
         for user in people.users(ctx.db):
             if user.active and (actor is None or user.id != actor.id) and can(user.role,
                                                                                Action.WITNESS):
-                self.witness.addItem(user.full_name or user.name, user.name)
+                self.witness.addItem(user.full_name or user.name, user.id)
 
         self.error = problem_label(self, "recordError")
 
@@ -97,22 +97,27 @@ class RecordDoseDialog(QDialog):
         self.reason.setEnabled(not giving)
         self.held.setEnabled(not giving)
 
+        #: which widget shows each field a refusal can name
+        self.fields = {"note": self.note, "reason": self.reason, "witness": self.witness}
+
     def show_problem(self, message: str) -> None:
         show_problem(self.error, message)
 
     def submit(self) -> None:
-        due = self.entry.due.isoformat()
+        due = self.entry.due
         note = self.note.text().strip() or None
         try:
             if self.given.isChecked():
+                witness_id = self.witness.currentData()
                 self.result_record = self.ops.run(lambda: mar_svc.give_dose(
-                    self.ctx, self.patient.mrn, due, note=note, witness=self.witness.currentData()))
+                    self.ctx, self.patient.id, due, note=note, witness_id=witness_id))
             else:
+                reason = Reason(self.reason.currentData())
                 self.result_record = self.ops.run(lambda: mar_svc.omit_dose(
-                    self.ctx, self.patient.mrn, due, self.reason.currentData(), note=note,
+                    self.ctx, self.patient.id, due, reason, note=note,
                     held=self.held.isChecked()))
         except WardError as exc:
-            self.show_problem(str(exc))
+            show_error(self.error, exc, self.fields)
             return
         self.accept()
 
@@ -152,6 +157,6 @@ class CorrectRecordDialog(QDialog):
             self.result_record = self.ops.run(
                 lambda: mar_svc.correct_record(self.ctx, record_id, self.reason.text()))
         except WardError as exc:
-            show_problem(self.error, str(exc))
+            show_error(self.error, exc, {"reason": self.reason})
             return
         self.accept()

@@ -85,13 +85,13 @@ class SettingsDialog(QDialog):
                 out[key] = text
         return out
 
-    def _save(self, changes: dict[str, str]) -> None:
+    def _save(self, values: dict[str, object]) -> None:
         """Every change, run as one operation (the window refreshes once)."""
         if self.tz.text().strip() != str(self.ctx.zone):
             svc.set_ward_timezone(self.ctx, self.tz.text())
             self.changed = True
-        for key, text in changes.items():
-            svc.set_setting(self.ctx, key, text)
+        for key, value in values.items():
+            svc.set_setting(self.ctx, key, value)
             self.changed = True
 
     def save(self) -> None:
@@ -100,9 +100,8 @@ class SettingsDialog(QDialog):
         try:
             from ward_app.domain.rules import SETTINGS
 
-            for key, text in changes.items():
-                svc.parse_value(SETTINGS[key], text)
-            self.ops.run(lambda: self._save(changes))
+            values = {key: svc.parse_value(SETTINGS[key], text) for key, text in changes.items()}
+            self.ops.run(lambda: self._save(values))
         except WardError as exc:
             show_problem(self.error, str(exc))
             return

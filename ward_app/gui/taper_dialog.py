@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from ward_app.domain.errors import WardError
 from ward_app.domain.patient import Patient
-from ward_app.domain.taper import TaperDay, TaperPlan, amount_text
+from ward_app.domain.taper import Form, TaperDay, TaperPlan, amount_text
+from ward_app.gui.form_parts import clear_marks, show_error
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pdf_preview import PdfPreview
 from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
@@ -214,9 +215,14 @@ class TaperDialog(QDialog):
         pct = self.step_kind.currentData() == "pct"
         start: date = self.start.date().toPython()  # type: ignore[assignment]
         return svc.TaperParams(
-            mrn=self.patient.mrn, step_mg=None if pct else self.step.value(),
+            patient_id=self.patient.id, step_mg=None if pct else self.step.value(),
             step_pct=self.step.value() if pct else None, every_days=self.every.value(),
-            start=start, form=self.form.currentData())
+            start=start, form=Form(self.form.currentData()))
+
+    def _fields(self) -> dict[str, QWidget]:
+        """Which widget shows each field a refusal can name."""
+        return {"step-mg": self.step, "step-pct": self.step, "every-days": self.every,
+                "start": self.start, "form": self.form, "prescriber": self.prescriber}
 
     def update_plan(self) -> None:
         if self.applied_id is not None:
@@ -228,12 +234,12 @@ class TaperDialog(QDialog):
             self.current = None
             self.model.set_plan(None)
             self.summary.setText("")
-            self.error.setText(f"⚠ {exc}")
-            self.error.show()
+            show_error(self.error, exc, self._fields(), focus=False)
             self.pdf.set_pdf(b"")
             self._sync_buttons()
             return
         self.error.hide()
+        clear_marks(self._fields())
         plan = self.current.plan
         self.model.set_plan(plan)
         notes = "".join(f"<br>⚠ {n}" for n in plan.notes)
@@ -297,8 +303,7 @@ class TaperDialog(QDialog):
             params = self.params()
             _p, self.applied_id = self.ops.run(lambda: svc.apply(self.ctx, params, prescriber))
         except WardError as exc:
-            self.error.setText(f"⚠ {exc}")
-            self.error.show()
+            show_error(self.error, exc, self._fields())
             return
         self.summary.setText(self.summary.text() + "<br><b>Applied.</b> Print the sheet for the "
                              "drug chart and the patient.")

@@ -148,9 +148,9 @@ class WardBoardPanel(QWidget):
         self.empty.setTextFormat(Qt.TextFormat.PlainText)
         self.empty.setText(
             "No patients on this ward yet.\n\n"
-            "Patients appear here once they are admitted to a bed. A charge nurse or IT can admit "
-            "one with:\n  ward-app patient add --mrn MRN --name NAME --dob YYYY-MM-DD --bed BED\n\n"
-            "To look around first, open the demo ward:  ward-app gui --demo"
+            "Patients appear here once they are admitted to a bed: ask the charge nurse or IT to "
+            "admit them.\n\n"
+            "To look around first, ask IT to open the demo ward (made-up patients for practice)."
         )
         self.empty.setAccessibleName("Empty ward")
 

@@ -73,7 +73,7 @@ def init_ward(
             raise Refused(
                 "init.exists",
                 f"{path} already holds ward '{existing[0].name}'. Nothing was changed; choose "
-                "another --db for a new ward.",
+                "another database file for a new ward.",
             )
     db, _ = open_database(path, create=True)
     ctx = Context(db=db, path=path, clock=clock)
@@ -147,7 +147,7 @@ def check_database(path: Path) -> Health:
     if not path.exists():
         from ward_app.storage.database import NoDatabase
 
-        raise NoDatabase(f"There is no ward database at {path}. Check --db.")
+        raise NoDatabase(f"There is no ward database at {path}: check the database file name.")
     if is_wal_file(path):  # a rollback-journal file (a backup) can be checked where it is
         refuse_read_only(path)
     with actionable_errors():

@@ -73,8 +73,8 @@ def acknowledge(ctx: Context, alert_id: int, note: str | None = None) -> Alert:
     text = clean_text(note, "note", longest=500)
     current = next((a for a in ward_alerts(ctx) if a.id == alert_id), None)
     if current is None:
-        raise InvalidInput("id", f"There is no active alert {alert_id}: list them with "
-                           "'ward-app alerts'.")
+        raise InvalidInput("id", f"There is no active alert {alert_id}: it may have cleared; "
+                           "check the alerts list.")
     now = ctx.now()
     with ctx.write(Kind.ACKS, current.patient_id) as db:
         acks.insert(db, patient_id=current.patient_id, rule=current.rule, key=current.key,

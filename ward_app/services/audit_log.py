@@ -12,7 +12,6 @@ from typing import Any
 
 from ward_app.domain.clock import from_utc_text
 from ward_app.domain.errors import InvalidInput
-from ward_app.domain.text import lookup_text
 from ward_app.services.context import Context
 from ward_app.storage import audit
 from ward_app.storage.errors import actionable_errors
@@ -35,18 +34,18 @@ class AuditEntry:
         return "; ".join(f"{k}: {v}" for k, v in sorted(self.detail.items()) if v not in (None, ""))
 
 
-def search(ctx: Context, *, mrn: str | None = None, user: str | None = None,
+def search(ctx: Context, *, patient_id: int | None = None, user_id: int | None = None,
            start: date | None = None, end: date | None = None, limit: int = 2000
            ) -> list[AuditEntry]:
-    """Newest first. ``start``/``end`` are ward days (inclusive)."""
+    """Newest first, only about ``patient_id`` / by ``user_id`` when given. ``start``/``end``
+    are ward days (inclusive)."""
     if start and end and end < start:
         raise InvalidInput("to", "The end date is before the start date.")
-    mrn = lookup_text(mrn, "mrn").upper() if mrn else None
-    user = lookup_text(user, "by", label="--by") if user else None
     since = datetime.combine(start, time(0), tzinfo=ctx.zone) if start else None
     before = datetime.combine(end + timedelta(days=1), time(0), tzinfo=ctx.zone) if end else None
     with actionable_errors():
-        rows = audit.search(ctx.db, mrn=mrn, user=user, since=since, before=before, limit=limit)
+        rows = audit.search(ctx.db, patient_id=patient_id, user_id=user_id, since=since,
+                            before=before, limit=limit)
         out = []
         for r in rows:
             detail = json.loads(r[8])

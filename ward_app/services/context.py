@@ -68,7 +68,7 @@ class Context:
     def require_actor(self) -> Actor:
         if self.actor is None:
             raise Refused(
-                "user.required", "No user is acting: give --user NAME (or set WARD_APP_USER)."
+                "user.required", "No user is acting: sign in, or name who is acting."
             )
         return self.actor
 
@@ -158,7 +158,7 @@ def resolve_actor(ctx: Context, name: str | None) -> Actor | None:
             row = people.user_by_name(ctx.db, name)
             if row is None or not row.active:
                 raise InvalidInput(
-                    "user", f"There is no user '{name}': give an existing user name with --user."
+                    "user", f"There is no user '{name}': give the name of an existing user."
                 )
         else:
             row = people.first_admin(ctx.db)

@@ -19,6 +19,7 @@ from pathlib import Path
 from ward_app.domain.clock import ward_zone
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import Frequency, Indication, OrderAction, Route
+from ward_app.domain.patient import Flag
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds, default
 from ward_app.services.admin import add_user, init_ward
@@ -267,9 +268,9 @@ def _dob(rng: random.Random, age: int, today: date) -> date:
 def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 1) -> DemoWard:
     """Fill an initialised, empty ward database with the demo ward. All or nothing."""
     if not 1 <= patients <= 60:
-        raise InvalidInput("patients", f"--patients {patients} is out of range: use 1 to 60.")
+        raise InvalidInput("patients", f"{patients} patients is out of range: use 1 to 60.")
     if not 1 <= days <= 3650:
-        raise InvalidInput("days", f"--days {days} is out of range: use 1 to 3650.")
+        raise InvalidInput("days", f"{days} days of history is out of range: use 1 to 3650.")
     actor = ctx.require(Action.ADMIN)
     if not people.wards(ctx.db):
         raise InvalidInput("db", "This database has no ward yet: run 'ward-app init' first.")
@@ -277,7 +278,7 @@ def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 
         raise Refused(
             "demo.not_empty",
             "This ward already has patients: the demo ward is only added to an empty database. "
-            "Nothing was changed; use a new --db.",
+            "Nothing was changed; use a new database file.",
         )
     rng = random.Random(seed)
     now = ctx.now()
@@ -301,7 +302,8 @@ def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 
                 name = prof.name if bed <= len(PROFILES) else f"{prof.name} ({bed})"
                 patient = add_patient(ctx, NewPatient(
                     mrn=mrn, name=name, dob=_dob(rng, prof.age, today), bed=str(bed),
-                    weight_kg=prof.weight, flags=prof.flags, sci_level=prof.sci))
+                    weight_kg=prof.weight, flags=tuple(Flag(f) for f in prof.flags),
+                    sci_level=prof.sci))
                 ward.patients.append((patient.id, prof))
         finally:
             ctx.actor = actor

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from ward_app.domain.clock import parse_moment
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.mar import (
     Outcome,
@@ -18,7 +16,6 @@ from ward_app.domain.mar import (
     effective_records,
     given_outcome,
     outcome_for_reason,
-    parse_reason,
 )
 from ward_app.domain.orders import Route
 from ward_app.domain.patient import Patient
@@ -28,13 +25,11 @@ from ward_app.domain.text import clean_text
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.orders import witness_for
-from ward_app.services.patients import get_patient
+from ward_app.services.patients import patient_by_id
 from ward_app.storage import administrations as repo
 from ward_app.storage import audit
 from ward_app.storage import orders as order_repo
 from ward_app.storage.errors import actionable_errors
-
-_HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 
 def _day_bounds(ctx: Context, day: date) -> tuple[datetime, datetime]:
@@ -55,32 +50,43 @@ def records_between(ctx: Context, patient: Patient, start: datetime, end: dateti
         return repo.for_patient(ctx.db, patient.id, start, end)
 
 
-def resolve_due(ctx: Context, patient: Patient, text: str) -> DueDose:
-    """The scheduled dose meant by ``--due``: an ISO moment, or HH:MM for the dose at that clock
-    time nearest to now (at 00:30, '22:00' is last night's; at 08:10, '14:00' is today's)."""
+def _due_times_today(ctx: Context, doses: list[DueDose]) -> str:
+    today = ctx.now().astimezone(ctx.zone).date()
+    start, end = _day_bounds(ctx, today)
+    times = [d.due.astimezone(ctx.zone).strftime("%H:%M") for d in doses if start <= d.due < end]
+    listed = ", ".join(times) if times else "none (no oral or enteral order in force)"
+    return f"Due times today ({today:%d %b}): {listed}."
+
+
+def due_dose_at(ctx: Context, patient_id: int, clock: time) -> DueDose:
+    """The scheduled dose at this clock time nearest to now (at 00:30, 22:00 is last night's; at
+    08:10, 14:00 is today's), or InvalidInput('due') listing today's due times."""
+    patient = patient_by_id(ctx, patient_id)
     now = ctx.now()
-    window_start, window_end = now - timedelta(days=2), now + timedelta(days=2)
-    doses = schedule_between(ctx, patient, window_start, window_end)
-    match = _HHMM.match(text.strip())
-    if match:
-        wanted = time(int(match.group(1)), int(match.group(2)))
-        # the ordered clock time (a 01:30 dose falls due at 02:00 on the spring-forward day)
-        clock = f"{wanted:%H:%M}"
-        candidates = [d for d in doses
-                      if d.clock == clock or d.due.astimezone(ctx.zone).time() == wanted]
-        found = min(candidates, key=lambda d: (abs(d.due - now), d.due)) if candidates else None
-    else:
-        moment = parse_moment(text, ctx.zone, field="due")
-        found = next((d for d in schedule_between(ctx, patient, moment - timedelta(hours=1),
-                                                  moment + timedelta(hours=1))
-                      if d.due == moment), None)
+    doses = schedule_between(ctx, patient, now - timedelta(days=2), now + timedelta(days=2))
+    wanted = clock.replace(second=0, microsecond=0, tzinfo=None)
+    # the ordered clock time (a 01:30 dose falls due at 02:00 on the spring-forward day)
+    text = f"{wanted:%H:%M}"
+    candidates = [d for d in doses
+                  if d.clock == text or d.due.astimezone(ctx.zone).time() == wanted]
+    if not candidates:
+        raise InvalidInput("due", f"No dose of MRN {patient.mrn} is due at {text}. "
+                           f"{_due_times_today(ctx, doses)}")
+    return min(candidates, key=lambda d: (abs(d.due - now), d.due))
+
+
+def due_dose(ctx: Context, patient_id: int, due: datetime) -> DueDose:
+    """The scheduled dose due at exactly ``due``, or InvalidInput('due') listing today's due times."""
+    patient = patient_by_id(ctx, patient_id)
+    found = next((d for d in schedule_between(ctx, patient, due - timedelta(hours=1),
+                                              due + timedelta(hours=1))
+                  if d.due == due), None)
     if found is None:
-        today = now.astimezone(ctx.zone).date()
-        start, end = _day_bounds(ctx, today)
-        times = [d.due.astimezone(ctx.zone).strftime("%H:%M") for d in doses if start <= d.due < end]
-        listed = ", ".join(times) if times else "none (no oral or enteral order in force)"
-        raise InvalidInput("due", f"No dose of MRN {patient.mrn} is due at {text}. Due times "
-                           f"today ({today:%d %b}): {listed}.")
+        now = ctx.now()
+        doses = schedule_between(ctx, patient, now - timedelta(days=2), now + timedelta(days=2))
+        local = due.astimezone(ctx.zone)
+        raise InvalidInput("due", f"No dose of MRN {patient.mrn} is due at {local:%d %b %H:%M}. "
+                           f"{_due_times_today(ctx, doses)}")
     return found
 
 
@@ -97,80 +103,87 @@ class Recorded:
     patient: Patient
 
 
+class AlreadyRecorded(InvalidInput):
+    """The due dose has a record in force (``record_id``): one record per due dose."""
+
+    def __init__(self, record_id: int, message: str) -> None:
+        super().__init__("due", message)
+        self.record_id = record_id
+
+
 def _refuse_if_recorded(ctx: Context, patient: Patient, due: DueDose) -> None:
     """One record per due dose. Checked before the write and again inside it (BEGIN IMMEDIATE
     serialises workstations, so the second check sees the other workstation's record)."""
     existing = _already(ctx, patient, due)
     if existing is not None:
         local = due.due.astimezone(ctx.zone)
-        raise InvalidInput("due", f"The {local:%d %b %H:%M} dose is already recorded "
+        raise AlreadyRecorded(existing.id, f"The {local:%d %b %H:%M} dose is already recorded "
                            f"({existing.outcome.value} by {existing.by}, record {existing.id}). "
                            "If that record is wrong, mark it entered in error first ('Mark entered "
-                           f"in error' in the chart, or ward-app dose correct --id {existing.id}).")
+                           "in error' on the MAR).")
 
 
 def _clean_note(note: str | None) -> str | None:
     return clean_text(note, "note", longest=500)
 
 
-def give_dose(ctx: Context, mrn: str, due_text: str, *, dose_mg: float | None = None,
-              dose_mcg: float | None = None, witness: str | None = None,
-              note: str | None = None) -> Recorded:
+def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | None = None,
+              witness_id: int | None = None, note: str | None = None) -> Recorded:
+    """Record the dose due at ``due`` as given now (given late outside the window)."""
     actor = ctx.require(Action.RECORD_DOSE)
-    patient = get_patient(ctx, mrn)
-    if dose_mcg is not None:
-        raise InvalidInput("dose-mcg", "Oral and enteral doses are in mg: give --dose-mg, not mcg.")
-    due = resolve_due(ctx, patient, due_text)
+    patient = patient_by_id(ctx, patient_id)
+    dose = due_dose(ctx, patient.id, due)
     now = ctx.now()
     t = ctx.thresholds()
-    local = due.due.astimezone(ctx.zone)
+    local = dose.due.astimezone(ctx.zone)
     if dose_mg is not None and (not math.isfinite(dose_mg) or dose_mg <= 0):
-        raise InvalidInput("dose-mg", f"--dose-mg {dose_mg:g} is not a dose: give the mg given "
-                           "(a positive number).")
-    if dose_mg is not None and abs(dose_mg - due.dose_mg) > 1e-9:
-        raise Refused("dose.mismatch", f"The order says {due.dose_mg:g} mg at {local:%H:%M}, not "
+        raise InvalidInput("dose-mg", f"{dose_mg:g} mg is not a dose: give the mg given (a "
+                           "positive number).")
+    if dose_mg is not None and abs(dose_mg - dose.dose_mg) > 1e-9:
+        raise Refused("dose.mismatch", f"The order says {dose.dose_mg:g} mg at {local:%H:%M}, not "
                       f"{dose_mg:g} mg. Give the ordered dose, or ask the prescriber to change "
                       "the order first.")
     early = timedelta(minutes=float(t.dose_give_early_limit_min))
-    if now < due.due - early:
+    if now < dose.due - early:
         when = local.strftime("%d %b %H:%M")
         raise Refused("dose.too_early", f"The {local:%H:%M} dose is not due until {when}; it "
                       "cannot be recorded as given this early.")
-    _refuse_if_recorded(ctx, patient, due)  # early, before asking anything else
-    witness_id = witness_for(ctx, actor, witness, "This dose") if witness else None
-    outcome = given_outcome(due.due, now, float(t.dose_window_min))
+    _refuse_if_recorded(ctx, patient, dose)  # early, before asking anything else
+    checked_witness = witness_for(ctx, actor, witness_id, "This dose") if witness_id else None
+    outcome = given_outcome(dose.due, now, float(t.dose_window_min))
     with ctx.write(Kind.DOSES, patient.id) as db:
-        _refuse_if_recorded(ctx, patient, due)  # again under the write lock: two workstations
-        rid = repo.insert(db, patient_id=patient.id, order_id=due.order_id, due=due.due,
+        _refuse_if_recorded(ctx, patient, dose)  # again under the write lock: two workstations
+        rid = repo.insert(db, patient_id=patient.id, order_id=dose.order_id, due=dose.due,
                           outcome=outcome, administered_at=now, user_id=actor.id, at=now,
-                          dose_mg=due.dose_mg, note=_clean_note(note), witness_id=witness_id)
+                          dose_mg=dose.dose_mg, note=_clean_note(note), witness_id=checked_witness)
         audit.record(db, at=now, user_id=actor.id, action=f"dose.{outcome.value}",
                      entity="administration", entity_id=rid, patient_id=patient.id,
-                     detail={"due": due.due.isoformat(), "dose_mg": due.dose_mg})
-    return Recorded(rid, outcome, due.due, patient)
+                     detail={"due": dose.due.isoformat(), "dose_mg": dose.dose_mg})
+    return Recorded(rid, outcome, dose.due, patient)
 
 
-def omit_dose(ctx: Context, mrn: str, due_text: str, reason: str, *, note: str | None = None,
-              held: bool = False) -> Recorded:
+def omit_dose(ctx: Context, patient_id: int, due: datetime, reason: Reason, *,
+              note: str | None = None, held: bool = False) -> Recorded:
+    """Record the dose due at ``due`` as not given, for ``reason`` (``held``: a clinical decision)."""
     actor = ctx.require(Action.RECORD_DOSE)
-    patient = get_patient(ctx, mrn)
-    code = parse_reason(reason)
+    patient = patient_by_id(ctx, patient_id)
     text = _clean_note(note)
-    if code is Reason.OTHER and not text:
-        raise InvalidInput("note", "Reason 'other' needs a note saying why (--note TEXT).")
-    due = resolve_due(ctx, patient, due_text)
-    _refuse_if_recorded(ctx, patient, due)
-    outcome = outcome_for_reason(code, held)
+    if reason is Reason.OTHER and not text:
+        raise InvalidInput("note", "The note is needed: say why the dose was not given (reason "
+                           "'other').")
+    dose = due_dose(ctx, patient.id, due)
+    _refuse_if_recorded(ctx, patient, dose)
+    outcome = outcome_for_reason(reason, held)
     now = ctx.now()
     with ctx.write(Kind.DOSES, patient.id) as db:
-        _refuse_if_recorded(ctx, patient, due)  # again under the write lock: two workstations
-        rid = repo.insert(db, patient_id=patient.id, order_id=due.order_id, due=due.due,
+        _refuse_if_recorded(ctx, patient, dose)  # again under the write lock: two workstations
+        rid = repo.insert(db, patient_id=patient.id, order_id=dose.order_id, due=dose.due,
                           outcome=outcome, administered_at=now, user_id=actor.id, at=now,
-                          reason=code.value, note=text)
+                          reason=reason.value, note=text)
         audit.record(db, at=now, user_id=actor.id, action=f"dose.{outcome.value}",
                      entity="administration", entity_id=rid, patient_id=patient.id,
-                     detail={"due": due.due.isoformat(), "reason": code.value})
-    return Recorded(rid, outcome, due.due, patient)
+                     detail={"due": dose.due.isoformat(), "reason": reason.value})
+    return Recorded(rid, outcome, dose.due, patient)
 
 
 def correct_record(ctx: Context, record_id: int, reason: str) -> Recorded:
@@ -178,7 +191,7 @@ def correct_record(ctx: Context, record_id: int, reason: str) -> Recorded:
     actor = ctx.require(Action.RECORD_DOSE)
     why = clean_text(reason, "reason", longest=500) or ""
     if len(why) < 3:
-        raise InvalidInput("reason", "Say why the record is wrong: --reason TEXT (a few words).")
+        raise InvalidInput("reason", "Say why the record is wrong, in a few words.")
     with actionable_errors():
         original = repo.by_id(ctx.db, record_id)
         corrected_by = repo.correction_of(ctx.db, record_id)
@@ -202,34 +215,31 @@ def correct_record(ctx: Context, record_id: int, reason: str) -> Recorded:
                      entity="administration", entity_id=rid, patient_id=original.patient_id,
                      detail={"corrects": original.id, "original_outcome": original.outcome.value,
                              "reason": why})
-    from ward_app.storage import patients as patient_repo
-
-    with actionable_errors():
-        patient = next(p for p in patient_repo.patients(ctx.db) if p.id == original.patient_id)
+    patient = patient_by_id(ctx, original.patient_id)
     return Recorded(rid, Outcome.ENTERED_IN_ERROR, original.due or now, patient)
 
 
-def give_bolus(ctx: Context, mrn: str, mcg: float, witness: str | None,
+def give_bolus(ctx: Context, patient_id: int, mcg: float, witness_id: int | None,
                note: str | None = None) -> Recorded:
     """An intrathecal bolus: mcg, with a witness who is another user (RULES §2)."""
     actor = ctx.require(Action.RECORD_DOSE)
-    patient = get_patient(ctx, mrn)
+    patient = patient_by_id(ctx, patient_id)
     now = ctx.now()
     with actionable_errors():
         current = order_repo.current_orders(ctx.db, now).get(patient.id)
     if current is None or current.route is not Route.INTRATHECAL:
         raise Refused("itb.no_order", f"MRN {patient.mrn} has no intrathecal order in force: a "
                       "bolus needs one.")
-    if not (mcg > 0):
-        raise InvalidInput("mcg", "--mcg must be a positive number of micrograms.")
-    witness_id = witness_for(ctx, actor, witness, "An intrathecal bolus")
+    if not (math.isfinite(mcg) and mcg > 0):
+        raise InvalidInput("mcg", "The bolus must be a positive number of micrograms.")
+    checked_witness = witness_for(ctx, actor, witness_id, "An intrathecal bolus")
     with ctx.write(Kind.DOSES, patient.id) as db:
         rid = repo.insert(db, patient_id=patient.id, order_id=current.id, due=None,
                           outcome=Outcome.GIVEN, administered_at=now, user_id=actor.id, at=now,
-                          dose_mcg=mcg, note=_clean_note(note), witness_id=witness_id)
+                          dose_mcg=mcg, note=_clean_note(note), witness_id=checked_witness)
         audit.record(db, at=now, user_id=actor.id, action="dose.bolus", entity="administration",
                      entity_id=rid, patient_id=patient.id,
-                     detail={"dose_mcg": mcg, "witness_id": witness_id})
+                     detail={"dose_mcg": mcg, "witness_id": checked_witness})
     return Recorded(rid, Outcome.GIVEN, now, patient)
 
 
@@ -297,8 +307,9 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
     return out
 
 
-def mar_day(ctx: Context, mrn: str, day: date | None = None) -> tuple[Patient, list[MarEntry]]:
-    patient = get_patient(ctx, mrn)
+def mar_day(ctx: Context, patient_id: int, day: date | None = None
+            ) -> tuple[Patient, list[MarEntry]]:
+    patient = patient_by_id(ctx, patient_id)
     day = day or ctx.now().astimezone(ctx.zone).date()
     start, end = _day_bounds(ctx, day)
     return patient, mar_entries(ctx, patient, start, end)

@@ -16,7 +16,6 @@ from ward_app.domain.observations import (
     Sign,
     check_mas,
     check_range,
-    parse_enum,
 )
 from ward_app.domain.patient import Flag, Patient
 from ward_app.domain.roles import Action
@@ -24,7 +23,7 @@ from ward_app.domain.text import clean_text
 from ward_app.services.alerts import ward_alerts
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
-from ward_app.services.patients import get_patient
+from ward_app.services.patients import patient_by_id
 from ward_app.storage import audit
 from ward_app.storage import observations as repo
 from ward_app.storage.errors import actionable_errors
@@ -37,21 +36,22 @@ CLOCK_SLACK = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class NewObservation:
-    """What a nurse typed; every field optional, but at least one must be given."""
+    """One set of observations as values (the front end has parsed what was typed); every field
+    optional, but at least one must be given. Ranges are checked here."""
 
-    mrn: str
+    patient_id: int
     rr: float | None = None
     spo2: float | None = None
     on_oxygen: bool | None = None
     sbp: float | None = None
     hr: float | None = None
-    acvpu: str | None = None
+    acvpu: Acvpu | None = None
     temp: float | None = None
-    poss: str | None = None
+    poss: Poss | None = None
     rass: float | None = None
-    mas: str | None = None
+    mas: str | None = None  # a Modified Ashworth step: 0, 1, 1+, 2, 3, 4
     penn: float | None = None
-    signs: tuple[str, ...] = ()
+    signs: frozenset[Sign] = frozenset()
     signs_checked: bool = False  # the withdrawal checklist was gone through (no signs is an answer)
     note: str | None = None
     taken_at: datetime | None = None
@@ -66,7 +66,7 @@ class Recorded:
 
 
 def _clean_note(note: str | None, field: str = "note") -> str | None:
-    return clean_text(note, field, longest=500)
+    return clean_text(note, field, longest=500, label=f"The {field}")
 
 
 def validate(new: NewObservation, patient: Patient, now: datetime) -> Observation:
@@ -78,26 +78,24 @@ def validate(new: NewObservation, patient: Patient, now: datetime) -> Observatio
     if taken < now - BACK_ENTRY_LIMIT:
         raise InvalidInput("taken", "Observations can be entered up to 24 hours after they were "
                            "taken: this time is earlier. Write a note in the record instead.")
-    signs = frozenset(parse_enum(Sign, s, "sign") for s in new.signs)  # type: ignore[misc]
+    signs = frozenset(new.signs)
     obs = Observation(
         id=0, patient_id=patient.id, taken_at=taken,
         rr=_int(check_range("rr", new.rr)), spo2=_int(check_range("spo2", new.spo2)),
         on_oxygen=new.on_oxygen, sbp=_int(check_range("sbp", new.sbp)),
         hr=_int(check_range("hr", new.hr)),
-        acvpu=parse_enum(Acvpu, new.acvpu, "acvpu"),  # type: ignore[arg-type]
-        temp=check_range("temp", new.temp, integer=False),
-        poss=parse_enum(Poss, new.poss, "poss"),  # type: ignore[arg-type]
+        acvpu=new.acvpu, temp=check_range("temp", new.temp, integer=False), poss=new.poss,
         rass=_int(check_range("rass", new.rass)), mas=check_mas(new.mas),
         penn=_int(check_range("penn", new.penn)),
-        signs=signs,  # type: ignore[arg-type]
+        signs=signs,
         signs_checked=new.signs_checked or bool(signs), note=_clean_note(new.note),
     )
     if obs.on_oxygen is not None and not obs.has_vitals:
         obs = Observation(**{**obs.__dict__, "on_oxygen": None})
     if not (obs.has_vitals or obs.poss or obs.rass is not None or obs.mas or obs.penn is not None
             or obs.signs_checked or obs.note):
-        raise InvalidInput("obs", "Nothing to record: give at least one observation (e.g. --rr, "
-                           "--spo2, --sbp, --hr, --acvpu, --temp, --poss, --mas, --sign).")
+        raise InvalidInput("obs", "Nothing to record: give at least one observation (a vital "
+                           "sign, sedation, spasticity or the withdrawal checklist).")
     return obs
 
 
@@ -108,7 +106,7 @@ def _int(value: float | None) -> int | None:
 def add_observation(ctx: Context, new: NewObservation) -> Recorded:
     """Validate and store one set of observations (nothing is stored if any value is refused)."""
     actor = ctx.require(Action.RECORD_OBS)
-    patient = get_patient(ctx, new.mrn)
+    patient = patient_by_id(ctx, new.patient_id)
     now = ctx.now()
     obs = validate(new, patient, now)
     with ctx.write(Kind.OBSERVATIONS, patient.id) as db:
@@ -133,8 +131,8 @@ def correct_observation(ctx: Context, obs_id: int, reason: str) -> int:
     with actionable_errors():
         original = repo.by_id(ctx.db, obs_id)
     if original is None:
-        raise InvalidInput("id", f"There is no observation {obs_id}: list them with "
-                           "'ward-app obs list --mrn MRN'.")
+        raise InvalidInput("id", f"There is no observation {obs_id}: check its number in the "
+                           "patient's observations.")
     if original.corrects_id is not None:
         raise InvalidInput("id", f"Record {obs_id} is itself a correction: it cannot be corrected.")
     with actionable_errors():

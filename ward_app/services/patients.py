@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,9 +17,9 @@ from ward_app.domain.patient import (
     check_name,
     check_sci_level,
     check_weight,
-    parse_flag,
 )
 from ward_app.domain.roles import Action
+from ward_app.domain.taper import Form
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.storage import audit, people
@@ -36,7 +35,7 @@ class NewPatient:
     bed: str
     ward: str | None = None
     weight_kg: float | None = None
-    flags: tuple[str, ...] = ()
+    flags: tuple[Flag, ...] = ()
     sci_level: str | None = None
 
 
@@ -53,12 +52,27 @@ def _ward_id(ctx: Context, name: str | None) -> int:
     return found.id
 
 
-def get_patient(ctx: Context, mrn: str) -> Patient:
+def find_by_mrn(ctx: Context, mrn: str) -> Patient:
+    """The patient a person means by an MRN they typed, or InvalidInput('mrn')."""
     key = check_mrn(mrn)
     with actionable_errors():
         found = repo.patient_by_mrn(ctx.db, key)
     if found is None:
         raise InvalidInput("mrn", f"There is no patient with MRN {key}: check the number.")
+    return found
+
+
+#: the older name, kept for callers elsewhere in the project
+get_patient = find_by_mrn
+
+
+def patient_by_id(ctx: Context, patient_id: int) -> Patient:
+    """The patient with this id, or InvalidInput('mrn') when there is none (a stale window)."""
+    with actionable_errors():
+        found = next((p for p in repo.patients(ctx.db) if p.id == patient_id), None)
+    if found is None:
+        raise InvalidInput("mrn", f"There is no patient {patient_id} on record: refresh the ward "
+                           "list.")
     return found
 
 
@@ -71,7 +85,7 @@ def add_patient(ctx: Context, new: NewPatient) -> Patient:
     dob = check_dob(new.dob, now.astimezone(ctx.zone).date())
     weight = check_weight(new.weight_kg) if new.weight_kg is not None else None
     sci = check_sci_level(new.sci_level) if new.sci_level else None
-    flags = [parse_flag(f) for f in new.flags]
+    flags = list(dict.fromkeys(new.flags))
     with actionable_errors():
         ward_id = _ward_id(ctx, new.ward)
         if repo.patient_by_mrn(ctx.db, mrn):
@@ -88,44 +102,51 @@ def add_patient(ctx: Context, new: NewPatient) -> Patient:
         audit.record(db, at=now, user_id=actor.id, action="add", entity="patient", entity_id=pid,
                      patient_id=pid, detail={"mrn": mrn, "bed": bed,
                                              "flags": sorted(f.value for f in flags)})
-    return get_patient(ctx, mrn)
+    return find_by_mrn(ctx, mrn)
 
 
-def set_patient(
-    ctx: Context, mrn: str, *, set_flags: Iterable[str] = (), clear_flags: Iterable[str] = (),
-    surgery_date: date | None = None, bed: str | None = None, weight_kg: float | None = None,
-    sci_level: str | None = None, delivery_date: date | None = None, oral_form: str | None = None,
-) -> Patient:
+@dataclass(frozen=True)
+class PatientChanges:
+    """What to change about a patient, as values; None (or empty) leaves a detail as it is."""
+
+    set_flags: tuple[Flag, ...] = ()
+    clear_flags: tuple[Flag, ...] = ()
+    surgery_date: date | None = None
+    bed: str | None = None
+    weight_kg: float | None = None
+    sci_level: str | None = None
+    delivery_date: date | None = None
+    oral_form: Form | None = None
+
+
+def set_patient(ctx: Context, patient_id: int, changes: PatientChanges) -> Patient:
     actor = ctx.require(Action.EDIT_PATIENT)
-    patient = get_patient(ctx, mrn)
-    adding = [parse_flag(f) for f in set_flags]
-    removing = [parse_flag(f) for f in clear_flags]
+    patient = patient_by_id(ctx, patient_id)
+    adding, removing = list(dict.fromkeys(changes.set_flags)), list(dict.fromkeys(changes.clear_flags))
     both = set(adding) & set(removing)
     if both:
         raise InvalidInput("flag", f"Flag {sorted(both)[0]} is both set and cleared: choose one.")
     fields: dict[str, object] = {}
-    if bed is not None:
-        fields["bed"] = check_bed(bed)
+    if changes.bed is not None:
+        fields["bed"] = check_bed(changes.bed)
         with actionable_errors():
             ward = people.ward_by_name(ctx.db, patient.ward)
             taken = repo.bed_taken(ctx.db, ward.id if ward else 0, fields["bed"], patient.id)  # type: ignore[arg-type]
         if taken:
             raise InvalidInput("bed", f"Bed {fields['bed']} is taken by MRN {taken}.")
-    if weight_kg is not None:
-        fields["weight_kg"] = check_weight(weight_kg)
-    if sci_level is not None:
-        fields["sci_level"] = check_sci_level(sci_level)
-    if surgery_date is not None:
-        fields["surgery_date"] = surgery_date.isoformat()
-    if delivery_date is not None:
-        fields["delivery_date"] = delivery_date.isoformat()
-    if oral_form is not None:
-        form = oral_form.strip().lower()
-        if form not in ("tablet", "solution"):
-            raise InvalidInput("oral-form", f"'{oral_form}' is not a form: use tablet or solution.")
-        fields["oral_form"] = form
+    if changes.weight_kg is not None:
+        fields["weight_kg"] = check_weight(changes.weight_kg)
+    if changes.sci_level is not None:
+        fields["sci_level"] = check_sci_level(changes.sci_level)
+    if changes.surgery_date is not None:
+        fields["surgery_date"] = changes.surgery_date.isoformat()
+    if changes.delivery_date is not None:
+        fields["delivery_date"] = changes.delivery_date.isoformat()
+    if changes.oral_form is not None:
+        fields["oral_form"] = Form(changes.oral_form).value
     if not (fields or adding or removing):
-        raise InvalidInput("flag", "Nothing to change: give --flag, --clear-flag or another option.")
+        raise InvalidInput("patient", "Nothing to change: give a flag to set or clear, or another "
+                           "detail.")
     now = ctx.now()
     with ctx.write(Kind.PATIENT, patient.id) as db:
         repo.update_patient(db, patient.id, **fields)
@@ -135,7 +156,7 @@ def set_patient(
                      entity_id=patient.id, patient_id=patient.id,
                      detail={"flags_set": added, "flags_cleared": cleared,
                              "fields": {k: str(v) for k, v in fields.items()}})
-    return get_patient(ctx, patient.mrn)
+    return find_by_mrn(ctx, patient.mrn)
 
 
 def list_patients(ctx: Context) -> list[Patient]:
@@ -143,11 +164,12 @@ def list_patients(ctx: Context) -> list[Patient]:
         return repo.patients(ctx.db)
 
 
-def add_lab(ctx: Context, mrn: str, *, egfr: float | None, dialysis: bool = False) -> int:
+def add_lab(ctx: Context, patient_id: int, *, egfr: float | None, dialysis: bool = False) -> int:
     actor = ctx.require(Action.ADD_LAB)
-    patient = get_patient(ctx, mrn)
+    patient = patient_by_id(ctx, patient_id)
     if egfr is None and not dialysis:
-        raise InvalidInput("egfr", "Give --egfr N (mL/min/1.73m2) and/or --dialysis.")
+        raise InvalidInput("egfr", "Give the eGFR (mL/min/1.73m2), or say the patient is on "
+                           "dialysis, or both.")
     if egfr is not None and not (0 <= egfr <= 200):
         raise InvalidInput("egfr", f"eGFR {egfr:g} is out of range: use 0 to 200 mL/min/1.73m2.")
     now = ctx.now()
@@ -169,9 +191,9 @@ def check_drug_name(text: str) -> str:
     return drug
 
 
-def add_comedication(ctx: Context, mrn: str, drug: str) -> int:
+def add_comedication(ctx: Context, patient_id: int, drug: str) -> int:
     actor = ctx.require(Action.COMED)
-    patient = get_patient(ctx, mrn)
+    patient = patient_by_id(ctx, patient_id)
     name = check_drug_name(drug)
     with actionable_errors():
         current = [d.lower() for d in repo.comedications(ctx.db, patient.id)]
@@ -185,10 +207,10 @@ def add_comedication(ctx: Context, mrn: str, drug: str) -> int:
     return cid
 
 
-def stop_comedication(ctx: Context, mrn: str, drug: str) -> int:
+def stop_comedication(ctx: Context, patient_id: int, drug: str) -> int:
     """Record that the patient no longer takes a co-medication (its interaction alert clears)."""
     actor = ctx.require(Action.COMED)
-    patient = get_patient(ctx, mrn)
+    patient = patient_by_id(ctx, patient_id)
     name = check_drug_name(drug)
     now = ctx.now()
     with ctx.write(Kind.PATIENT, patient.id) as db:
@@ -202,9 +224,9 @@ def stop_comedication(ctx: Context, mrn: str, drug: str) -> int:
     return cid
 
 
-def comedications(ctx: Context, mrn: str) -> list[str]:
+def comedications(ctx: Context, patient_id: int) -> list[str]:
     with actionable_errors():
-        return repo.comedications(ctx.db, get_patient(ctx, mrn).id)
+        return repo.comedications(ctx.db, patient_id)
 
 
 def latest_lab(ctx: Context, patient: Patient) -> Lab | None:
@@ -216,5 +238,6 @@ def latest_lab(ctx: Context, patient: Patient) -> Lab | None:
     return Lab(from_utc_text(row.taken_at), row.egfr, row.dialysis, row.id) if row else None
 
 
-__all__ = ["Flag", "NewPatient", "add_comedication", "add_lab", "add_patient", "comedications",
-           "get_patient", "latest_lab", "list_patients", "set_patient", "stop_comedication"]
+__all__ = ["Flag", "NewPatient", "PatientChanges", "add_comedication", "add_lab", "add_patient",
+           "comedications", "find_by_mrn", "get_patient", "latest_lab", "list_patients",
+           "patient_by_id", "set_patient", "stop_comedication"]

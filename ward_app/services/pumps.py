@@ -28,7 +28,7 @@ from ward_app.domain.text import clean_text
 from ward_app.services import orders as order_svc
 from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
-from ward_app.services.patients import get_patient
+from ward_app.services.patients import patient_by_id
 from ward_app.storage import audit, people
 from ward_app.storage import orders as order_repo
 from ward_app.storage import pumps as repo
@@ -39,47 +39,44 @@ BACK_ENTRY_LIMIT = timedelta(hours=24)
 ALARM_LOOKBACK = timedelta(days=120)
 
 
-def _text(value: str | None, name: str, longest: int = 80) -> str | None:
-    return clean_text(value, name, longest=longest)
-
-
 def _when(ctx: Context, at: datetime | None, name: str) -> datetime:
     now = ctx.now()
     moment = at or now
     if moment > now + timedelta(minutes=5):
-        raise InvalidInput(name, f"--{name} is in the future: give the time it happened.")
+        raise InvalidInput(name, "The time is in the future: give the time it happened.")
     if moment < now - BACK_ENTRY_LIMIT:
-        raise InvalidInput(name, f"--{name} is more than 24 hours ago: it can no longer be entered "
+        raise InvalidInput(name, "The time is more than 24 hours ago: it can no longer be entered "
                            "here; write it in the notes.")
     return moment
 
 
-def set_pump(ctx: Context, mrn: str, *, model: str | None = None, serial: str | None = None,
+def set_pump(ctx: Context, patient_id: int, *, model: str | None = None, serial: str | None = None,
              reservoir_ml: float | None = None, implant_date: date | None = None,
              eri_date: date | None = None, end_of_service: date | None = None,
              alarm_ml: float | None = None) -> Pump:
     """Record a patient's pump, or change what is known about it (a replacement pump: new serial,
     implant date and ERI). Audited; the pump row is device data, not a clinical record."""
     actor = ctx.require(Action.SET_PUMP)
-    patient = get_patient(ctx, mrn)
+    patient = patient_by_id(ctx, patient_id)
     fields: dict[str, object] = {}
     if model is not None:
-        fields["model"] = _text(model, "model")
+        fields["model"] = clean_text(model, "model", longest=80, label="The pump model")
     if serial is not None:
-        fields["serial"] = _text(serial, "serial", 40)
+        fields["serial"] = clean_text(serial, "serial", longest=40, label="The serial number")
     if reservoir_ml is not None:
         if not math.isfinite(reservoir_ml) or not 1 <= reservoir_ml <= 100:
-            raise InvalidInput("reservoir-ml", f"--reservoir-ml {reservoir_ml:g} is out of range: "
+            raise InvalidInput("reservoir-ml", f"A reservoir of {reservoir_ml:g} mL is out of range: "
                                "give the reservoir capacity in mL (1 to 100; usually 20 or 40).")
         fields["reservoir_ml"] = reservoir_ml
     if alarm_ml is not None:
         if not math.isfinite(alarm_ml) or not 0 <= alarm_ml <= 10:
-            raise InvalidInput("alarm-ml", f"--alarm-ml {alarm_ml:g} is out of range: 0 to 10 mL.")
+            raise InvalidInput("alarm-ml", f"An alarm volume of {alarm_ml:g} mL is out of range: "
+                               "0 to 10 mL.")
         fields["alarm_ml"] = alarm_ml
     today = ctx.now().astimezone(ctx.zone).date()
     if implant_date is not None:
         if implant_date > today:
-            raise InvalidInput("implant-date", "--implant-date is in the future.")
+            raise InvalidInput("implant-date", "The implant date is in the future.")
         fields["implant_date"] = implant_date
     for name, value in (("eri_date", eri_date), ("end_of_service", end_of_service)):
         if value is not None:
@@ -87,12 +84,13 @@ def set_pump(ctx: Context, mrn: str, *, model: str | None = None, serial: str | 
     with actionable_errors():
         existing = repo.pump_for_patient(ctx.db, patient.id)
     implanted = implant_date or (existing.implant_date if existing else None)
-    for name, value in (("eri-date", eri_date), ("end-of-service", end_of_service)):
+    for name, label, value in (("eri-date", "The ERI date", eri_date),
+                               ("end-of-service", "The end-of-service date", end_of_service)):
         if value is not None and implanted is not None and value <= implanted:
-            raise InvalidInput(name, f"--{name} must be after the implant date ({implanted}).")
+            raise InvalidInput(name, f"{label} must be after the implant date ({implanted}).")
     if not fields:
-        raise InvalidInput("model", "Nothing to change: give --model, --serial, --reservoir-ml, "
-                           "--implant-date, --eri-date, --end-of-service or --alarm-ml.")
+        raise InvalidInput("pump", "Nothing to change: give the model, serial number, reservoir, "
+                           "implant date, ERI date, end of service or alarm volume.")
     now = ctx.now()
     with ctx.write(Kind.PUMP, patient.id) as db:
         if existing is None:
@@ -117,19 +115,24 @@ def _pump_of(ctx: Context, patient: Patient) -> Pump:
     with actionable_errors():
         pump = repo.pump_for_patient(ctx.db, patient.id)
     if pump is None:
-        raise InvalidInput("mrn", f"No pump is recorded for MRN {patient.mrn}: record it first "
-                           "(Pump details in the chart, or ward-app pump set --mrn "
-                           f"{patient.mrn} --reservoir-ml 20).")
+        raise NoPump("mrn", f"No pump is recorded for MRN {patient.mrn}: record it first "
+                     "(Pump details in the chart).")
     return pump
+
+
+class NoPump(InvalidInput):
+    """The patient has no pump recorded: it is recorded first."""
 
 
 @dataclass(frozen=True)
 class NewRefill:
-    mrn: str
+    """A refill as values: the front end has found the patient and the witness."""
+
+    patient_id: int
     volume_ml: float
     conc_mcg_ml: float
     daily_mcg: float
-    witness: str | None
+    witness_id: int | None
     alarm_ml: float | None = None  # default: the pump's
     witness_password: str | None = None  # the window asks for it; None: witness named only
     refilled_at: datetime | None = None
@@ -148,18 +151,18 @@ class RefillDone:
 def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
     """Record a witnessed refill; refused with a clear message if anything does not add up."""
     actor = ctx.require(Action.REFILL_PUMP)
-    patient = get_patient(ctx, new.mrn)
+    patient = patient_by_id(ctx, new.patient_id)
     pump = _pump_of(ctx, patient)
     t = ctx.thresholds()
     alarm_ml = pump.alarm_ml if new.alarm_ml is None else new.alarm_ml
     check_refill(pump, new.volume_ml, new.conc_mcg_ml, new.daily_mcg, alarm_ml,
                  [float(c) for c in t.pump_concentrations_mcg_ml])
-    witness_id = order_svc.witness_for(ctx, actor, new.witness, "A pump refill",
+    witness_id = order_svc.witness_for(ctx, actor, new.witness_id, "A pump refill",
                                        password=new.witness_password)
     when = _when(ctx, new.refilled_at, "at")
     today = ctx.now().astimezone(ctx.zone).date()
     if new.next_refill is not None and new.next_refill <= today:
-        raise InvalidInput("next-refill", "--next-refill must be a date after today.")
+        raise InvalidInput("next-refill", "The next refill must be booked for a date after today.")
     with actionable_errors():
         versions = tuple(order_repo.versions_since(ctx.db, when, patient.id).get(patient.id, []))
     order = in_force(versions, when)
@@ -170,7 +173,7 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
                    "there is no intrathecal order in force")
         raise Refused("pump.dose_mismatch", f"The programmed daily dose {new.daily_mcg:g} mcg/day "
                       f"does not match the order: {ordered}. Programme the ordered dose, or change "
-                      "the order in the same witnessed refill (--change-order).")
+                      "the order in the same witnessed refill.")
     now = ctx.now()
     changed: Order | None = None
     prescriber = actor
@@ -191,8 +194,9 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
             ctx.actor, acting_nurse = prescriber, actor
             try:
                 changed = order_svc.add_order(ctx, order_svc.NewOrder(
-                    mrn=patient.mrn, route="intrathecal", daily_mcg=new.daily_mcg, start=when,
-                    witness=acting_nurse.name if prescriber is not actor else new.witness),
+                    patient_id=patient.id, route=Route.INTRATHECAL, daily_mcg=new.daily_mcg,
+                    start=when,
+                    witness_id=acting_nurse.id if prescriber is not actor else new.witness_id),
                     witness_password=None if prescriber is not actor else new.witness_password)
             finally:
                 ctx.actor = acting_nurse
@@ -211,19 +215,14 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
     return RefillDone(refill, pump_dates(refill, t, ctx.zone, end), patient, changed)
 
 
-def record_alarm(ctx: Context, mrn: str, kind: str, note: str | None = None,
+def record_alarm(ctx: Context, patient_id: int, alarm_kind: AlarmKind, note: str | None = None,
                  heard_at: datetime | None = None) -> PumpAlarm:
     """Record a pump alarm heard (it raises pump.alarm until dealt with)."""
     actor = ctx.require(Action.PUMP_ALARM)
-    patient = get_patient(ctx, mrn)
-    try:
-        alarm_kind = AlarmKind(kind.strip().lower())
-    except ValueError:
-        raise InvalidInput("kind", f"'{kind}' is not a pump alarm: use low_reservoir, eri or "
-                           "critical.") from None
+    patient = patient_by_id(ctx, patient_id)
     pump = _pump_of(ctx, patient)
     when = _when(ctx, heard_at, "at")
-    text = _text(note, "note", 500)
+    text = clean_text(note, "note", longest=500, label="The note")
     now = ctx.now()
     with ctx.write(Kind.PUMP, patient.id) as db:
         aid = repo.insert_alarm(db, pump_id=pump.id, kind=alarm_kind, heard_at=when, note=text,
@@ -307,5 +306,5 @@ def pump_states(ctx: Context, now: datetime,
             for pid, p in pumps.items()}
 
 
-__all__ = ["NewRefill", "PumpView", "RefillDone", "pump_states", "pump_view", "record_alarm",
+__all__ = ["NewRefill", "NoPump", "PumpView", "RefillDone", "pump_states", "pump_view", "record_alarm",
            "refill_pump", "set_pump"]

@@ -92,6 +92,26 @@ def parse_value(setting: Setting, text: str) -> Any:
     except (ValueError, KeyError):
         raise InvalidInput(setting.key, f"{setting.key}: '{text}' is not a valid value; the default "
                            f"is {format_value(default)} ({setting.unit}).") from None
+    return check_value(setting, value)
+
+
+def check_value(setting: Setting, value: Any) -> Any:
+    """``value`` as the setting keeps it (times sorted, text cleaned), or InvalidInput naming the
+    setting when it is of the wrong type or out of range."""
+    default = setting.default
+    kind = type(default)
+    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (isinstance(value, list) and not value) or (
+            isinstance(value, float) and not math.isfinite(value)) or (
+            isinstance(default, int) and not isinstance(default, bool) and isinstance(value, bool)):
+        raise InvalidInput(setting.key, f"{setting.key}: {value!r} is not a valid value; the "
+                           f"default is {format_value(default)} ({setting.unit}).")
+    if isinstance(value, list) and default:
+        sample = type(default[0])
+        if not all(isinstance(v, sample) for v in value):
+            raise InvalidInput(setting.key, f"{setting.key}: {value!r} is not a valid value; the "
+                               f"default is {format_value(default)} ({setting.unit}).")
     if setting.key.startswith("times."):
         return _check_times(setting, value)
     if setting.key == "print.paper" and value not in ("A4", "Letter"):
@@ -109,13 +129,20 @@ def parse_value(setting: Setting, text: str) -> Any:
     return value
 
 
-def set_setting(ctx: Context, key: str, text: str) -> SettingValue:
-    actor = ctx.require(Action.ADMIN)
+def find_setting(key: str) -> Setting:
+    """The setting called ``key``, or InvalidInput('key')."""
     setting = SETTINGS.get(key)
     if setting is None:
-        raise InvalidInput("key", f"There is no setting '{key}': list them with 'ward-app "
-                           "settings list'.")
-    value = parse_value(setting, text)
+        raise InvalidInput("key", f"There is no setting '{key}': see the list of settings.")
+    return setting
+
+
+def set_setting(ctx: Context, key: str, value: Any) -> SettingValue:
+    """Change a setting to ``value`` (typed as its default: number, text, yes/no, list), checked
+    against its range; ``parse_value`` turns what a person typed into that value."""
+    actor = ctx.require(Action.ADMIN)
+    setting = find_setting(key)
+    value = check_value(setting, value)
     old = ctx.thresholds().value(key)
     now = ctx.now()
     with ctx.write(Kind.SETTINGS, ward=True) as db:

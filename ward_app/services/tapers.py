@@ -16,7 +16,7 @@ from ward_app.domain.taper import Form, TaperPlan, TaperRequest, plan_taper
 from ward_app.domain.text import clean_text
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
-from ward_app.services.patients import get_patient
+from ward_app.services.patients import patient_by_id
 from ward_app.storage import audit, people
 from ward_app.storage import orders as order_repo
 from ward_app.storage import tapers as repo
@@ -27,12 +27,14 @@ STOP_TAPERED = "taper_complete"
 
 @dataclass(frozen=True)
 class TaperParams:
-    mrn: str
+    """What to plan, as values (the front end has found the patient)."""
+
+    patient_id: int
     step_mg: float | None = None
     step_pct: float | None = None
     every_days: int | None = None
     start: date | None = None  # default: tomorrow (today's doses as ordered)
-    form: str | None = None  # default: the patient's oral form (tablet unless set)
+    form: Form | None = None  # default: the patient's oral form (tablet unless set)
 
 
 @dataclass(frozen=True)
@@ -49,17 +51,21 @@ def _midnight(ctx: Context, day: date) -> datetime:
 def preview(ctx: Context, params: TaperParams) -> TaperPreview:
     """The plan, without saving anything (InvalidInput / Refused say what to change)."""
     ctx.require(Action.TAPER)
-    patient = get_patient(ctx, params.mrn)
+    patient = patient_by_id(ctx, params.patient_id)
     today = ctx.now().astimezone(ctx.zone).date()
     start = params.start or today + timedelta(days=1)
     if start < today:
-        raise InvalidInput("start", f"--start {start} is in the past: a taper starts today or later.")
+        raise InvalidInput("start", f"The start ({start}) is in the past: a taper starts today or "
+                           "later.")
     if start > today + timedelta(days=90):
-        raise InvalidInput("start", "--start is more than 90 days ahead: plan nearer the time.")
-    try:
-        form = Form((params.form or patient.oral_form or "tablet").strip().lower())
-    except ValueError:
-        raise InvalidInput("form", f"'{params.form}' is not a form: use tablet or solution.") from None
+        raise InvalidInput("start", "The start is more than 90 days ahead: plan nearer the time.")
+    if params.form is not None:
+        form = Form(params.form)
+    else:
+        try:
+            form = Form((patient.oral_form or "tablet").strip().lower())
+        except ValueError:
+            form = Form.TABLET
     at = _midnight(ctx, start)
     with actionable_errors():
         versions = tuple(order_repo.versions_since(ctx.db, at, patient.id).get(patient.id, []))
@@ -74,7 +80,7 @@ def preview(ctx: Context, params: TaperParams) -> TaperPreview:
     if order.taper_id is not None or any(v.taper_id is not None and v.starts_at >= at
                                          for v in versions):
         raise Refused("taper.exists", "A taper is already planned for this patient: cancel it "
-                      "first (Cancel taper, or ward-app taper cancel) to plan another.")
+                      "first (Cancel taper) to plan another.")
     later = [v for v in versions if v.starts_at > at]
     if later:
         raise Refused("taper.later_order", "There is an order version starting after the taper "
@@ -91,10 +97,9 @@ def apply(ctx: Context, params: TaperParams, prescriber: str) -> tuple[TaperPrev
     """Turn the plan into future order versions from each step's day (00:00 ward time), ending
     with a stop; recorded with the prescriber. Returns the preview and the taper's id."""
     actor = ctx.require(Action.TAPER)
-    who = clean_text(prescriber, "prescriber", longest=80)
+    who = clean_text(prescriber, "prescriber", longest=80, label="The prescriber's name")
     if not who:
-        raise InvalidInput("prescriber", "Name the prescriber who decided the taper: --prescriber "
-                           "NAME.")
+        raise InvalidInput("prescriber", "Name the prescriber who decided the taper.")
     p = preview(ctx, params)
     now = ctx.now()
     order, plan = p.order, p.plan
@@ -129,18 +134,19 @@ def apply(ctx: Context, params: TaperParams, prescriber: str) -> tuple[TaperPrev
     return p, taper_id
 
 
-def cancel(ctx: Context, mrn: str, reason: str, from_moment: datetime | None = None) -> Order:
+def cancel(ctx: Context, patient_id: int, reason: str, from_moment: datetime | None = None) -> Order:
     """Cancel the patient's taper from a moment (default now): its later versions stop counting and
     the last full order before it is restored from that moment."""
     actor = ctx.require(Action.TAPER)
-    patient = get_patient(ctx, mrn)
-    why = clean_text(reason, "reason", longest=500) or ""
+    patient = patient_by_id(ctx, patient_id)
+    why = clean_text(reason, "reason", longest=500, label="The reason") or ""
     if len(why) < 3:
-        raise InvalidInput("reason", "Give the reason for cancelling the taper (--reason TEXT).")
+        raise InvalidInput("reason", "Give the reason for cancelling the taper (a few words).")
     now = ctx.now()
     moment = from_moment or now
     if moment < now - timedelta(minutes=5):
-        raise InvalidInput("from", "--from is in the past: a taper is cancelled from now or later.")
+        raise InvalidInput("from", "The time to cancel from is in the past: a taper is cancelled "
+                           "from now or later.")
     with actionable_errors():
         live = [t for t in repo.for_patient(ctx.db, patient.id) if t.cancelled_from is None]
     taper = live[0] if live else None

@@ -54,18 +54,19 @@ def entries(db: Database, *, patient_id: int | None = None, limit: int = 1000) -
 
 
 def search(
-    db: Database, *, mrn: str | None = None, user: str | None = None,
+    db: Database, *, patient_id: int | None = None, user_id: int | None = None,
     since: datetime | None = None, before: datetime | None = None, limit: int = 2000,
 ) -> list[tuple[Any, ...]]:
     """Audit rows, newest first, as (id, at, user name or '(nobody)', action, entity, entity_id,
-    MRN, patient name, detail JSON); ``user`` matched without regard to case."""
-    where, params = ["1=1"], []
-    if mrn:
-        where.append("p.mrn = ?")
-        params.append(mrn)
-    if user:
-        where.append("u.name = ? COLLATE NOCASE")
-        params.append(user)
+    MRN, patient name, detail JSON), only about ``patient_id`` / by ``user_id`` when given."""
+    where: list[str] = ["1=1"]
+    params: list[Any] = []
+    if patient_id is not None:
+        where.append("a.patient_id = ?")
+        params.append(patient_id)
+    if user_id is not None:
+        where.append("a.user_id = ?")
+        params.append(user_id)
     if since:
         where.append("a.at >= ?")
         params.append(to_utc_text(since))

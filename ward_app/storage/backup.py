@@ -111,12 +111,13 @@ def latest_backup(db_path: Path) -> BackupFile | None:
 
 
 def damaged_advice(db_path: Path) -> str:
-    """What to say after 'the database is damaged': the latest backup and the command to restore."""
+    """What to say after 'the database is damaged': the latest backup and how to put it back (in
+    the window's words; the command line adds its restore command)."""
     latest = latest_backup(db_path)
     if latest is None:
         return " No backup of it was found beside it: ask IT for the last copy they hold."
-    return (f" The latest backup is {latest.path} (made {latest.made:%d %b %Y %H:%M} UTC): with the "
-            f"app closed on every workstation, restore it with: ward-app --db {db_path} restore "
-            f"--from {latest.path} --yes")
+    return (f" The latest backup is {latest.path} (made {latest.made:%d %b %Y %H:%M} UTC): close "
+            "the app on every workstation, then open it again and choose 'Restore the latest "
+            "backup' (or ask IT to restore it).")
 
 

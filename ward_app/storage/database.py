@@ -152,7 +152,8 @@ def _refuse_foreign(db: Database, path: Path) -> None:
     tables = set(db.table_names()) - {"_sqlite_migrations"}
     if tables and not applied_names(db):
         raise StorageProblem(
-            f"{path} is an SQLite file but not a ward database. Nothing was changed; check --db."
+            f"{path} is an SQLite file but not a ward database. Nothing was changed; check the "
+            "database file name."
         )
 
 
@@ -197,8 +198,8 @@ def open_database(
     existed = path.exists() and path.stat().st_size > 0
     if not existed and not create:
         raise NoDatabase(
-            f"There is no ward database at {path}. Check --db, or create one with "
-            "'ward-app init --ward NAME --tz ZONE'."
+            f"There is no ward database at {path}: check the database file name, or create the "
+            "ward's database first."
         )
     if not existed:
         path.parent.mkdir(parents=True, exist_ok=True)
