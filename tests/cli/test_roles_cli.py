@@ -1,4 +1,4 @@
-"""Who may run what through the command line (shared/design/CLI.md "Who may run what"): a refused
+"""Who may run what through the command line (the CLI contract, "Who may run what"): a refused
 command exits 1 with one line on stderr saying who can, and writes nothing; reading is open to
 every role; witnesses."""
 
@@ -44,7 +44,7 @@ def _alert_id(ward, rule="toxicity.sedation") -> str:
     return str(next(a["id"] for a in found if a["rule"] == rule))
 
 
-#: A representative command per action (CLI.md's table); "{alert}" and "{out}" are filled in.
+#: A representative command per action (the CLI contract's table); "{alert}" and "{out}" are filled in.
 COMMANDS: dict[Action, tuple[str, ...]] = {
     Action.RECORD_DOSE: ("dose", "give", "--mrn", "RX1", "--due", "08:00"),
     Action.RECORD_OBS: ("obs", "add", "--mrn", "RX1", "--rr", "16"),

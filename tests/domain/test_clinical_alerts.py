@@ -1,4 +1,4 @@
-"""The clinical alert rules (RULES §3-§5) on plain snapshots: each rule fires and stays quiet."""
+"""The clinical alert rules (clinical-rules §3-§5) on plain snapshots: each rule fires and stays quiet."""
 
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ def summary(alerts: list[Alert]) -> list[tuple[str, str]]:
     return [(a.rule, a.severity.label) for a in alerts]
 
 
-# --- NEWS2 (RULES §3) -----------------------------------------------------------------------------
+# --- NEWS2 (clinical-rules §3) --------------------------------------------------------------------
 
 
 def test_news2_normal_and_low_scores_raise_nothing():
@@ -187,7 +187,7 @@ def test_news2_time_is_shown_in_ward_time():
     assert alert.values["taken_at"] == "2026-06-15T10:00+01:00"
 
 
-# --- Toxicity (RULES §3, §4) ----------------------------------------------------------------------
+# --- Toxicity (clinical-rules §3, §4) -------------------------------------------------------------
 
 
 def tox(*observations: Observation, **kw) -> list[tuple[str, str]]:
@@ -341,7 +341,7 @@ def test_renal_raise_follows_the_threshold_setting():
     assert alert.severity is Severity.EMERGENCY
 
 
-# --- Withdrawal (RULES §3, §4) --------------------------------------------------------------------
+# --- Withdrawal (clinical-rules §3, §4) -----------------------------------------------------------
 
 
 def checked(*signs: Sign, oid: int = 5, at: datetime = TAKEN, **kw) -> Observation:
@@ -463,7 +463,7 @@ def test_rebound_needs_a_baseline_and_uses_the_latest_score():
     assert alert.values["mas"] == "3" and alert.since == day(9)
 
 
-# --- Renal (RULES §3) -----------------------------------------------------------------------------
+# --- Renal (clinical-rules §3) --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("value", [59.9, 45, 30])
@@ -495,7 +495,7 @@ def test_no_renal_alert_when_not_on_baclofen():
     assert renal_alerts(snap(lab=egfr(45), versions=(oral(), stop(day(9)))), NOW, T) == []
 
 
-# --- Safety flags (RULES §5) ----------------------------------------------------------------------
+# --- Safety flags (clinical-rules §5) -------------------------------------------------------------
 
 
 def flags_of(who: Patient, now: datetime = NOW, **kw) -> list[tuple[str, str]]:
@@ -551,7 +551,7 @@ def test_no_flag_alerts_when_not_on_baclofen():
     assert flags_of(patient(Flag.DEMENTIA, Flag.FALL_RISK), versions=()) == []
 
 
-# --- Interactions (RULES §5, SOURCES §7) ----------------------------------------------------------
+# --- Interactions (clinical-rules §5) -------------------------------------------------------------
 
 
 @pytest.mark.parametrize("drug", ["OxyContin", "oxycodone MR", "Lyrica", "PREGABALIN 75 mg",
@@ -595,7 +595,7 @@ def test_no_interaction_alerts_when_not_on_baclofen():
     assert interaction_alerts(snap(comeds=("OxyContin",), versions=()), NOW, T) == []
 
 
-# --- Surgery (RULES §5) ---------------------------------------------------------------------------
+# --- Surgery (clinical-rules §5) ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("surgery", [date(2026, 11, 25), date(2026, 11, 26), date(2026, 12, 20)])
@@ -628,7 +628,7 @@ def test_surgery_day_is_the_ward_date():
     assert "15 Jun" in alert.message
 
 
-# --- Monitoring (RULES §3, §4) --------------------------------------------------------------------
+# --- Monitoring (clinical-rules §3, §4) -----------------------------------------------------------
 
 
 def overdue(s: PatientSnapshot, now: datetime, t: Thresholds = T) -> list[Alert]:
@@ -740,7 +740,7 @@ def test_vital_signs_without_the_checklist_do_not_satisfy_a_withdrawal_check():
 
 
 def test_the_checklist_without_vital_signs_does_not_satisfy_a_withdrawal_check():
-    """RULES §4: a withdrawal check is the signs and the vital signs."""
+    """clinical-rules §4: a withdrawal check is the signs and the vital signs."""
     s = snap(obs(8, day(13), signs_checked=True), records=missed_pair())
     (alert,) = withdrawal_checks(s, day(14, 1))
     assert alert.since == day(14)

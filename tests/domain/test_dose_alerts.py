@@ -77,7 +77,7 @@ def test_alert_carries_values_since_and_source():
     (alert,) = dose_alerts(snap(*history), day(10, 5), T)
     assert alert.since == day(10)
     assert alert.values == {"due": "2026-11-25T08:00+00:00", "dose_mg": 10, "minutes_overdue": 125}
-    assert "RULES §2" in alert.source and "Give it now" in alert.message
+    assert "clinical-rules §2" in alert.source and "Give it now" in alert.message
     assert alert.key == f"dose.missed:1:{day(8).isoformat()}"
     assert alert.to_json(LONDON)["since"] == "2026-11-25T10:00:00+00:00"
 

@@ -1,4 +1,4 @@
-"""Co-medication matching: generic and brand names, any case, whole words only (RULES §5)."""
+"""Co-medication matching: generic and brand names, any case, whole words only (clinical-rules §5)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def rules(drug: str) -> list[str]:
     "Diazepam", "Valium", "lorazepam", "Midazolam (Buccolam)", "zopiclone",
     # gabapentinoids
     "Lyrica", "pregabalin", "Gabapentin", "Neurontin",
-    # other muscle relaxants, alcohol, anaesthetics, MAOIs (SOURCES §7)
+    # other muscle relaxants, alcohol, anaesthetics, MAOIs (clinical-rules §5)
     "tizanidine", "Zanaflex", "alcohol", "Propofol", "sevoflurane", "isoflurane", "desflurane",
     "thiopental", "phenelzine", "moclobemide",
 ])

@@ -1,5 +1,5 @@
-"""Intrathecal pump arithmetic (RULES §6): the countdown after a refill, the refill checks, the alarms
-still to deal with and the size of a dose step. Pure domain, no database."""
+"""Intrathecal pump arithmetic (clinical-rules §6): the countdown after a refill, the refill checks,
+the alarms still to deal with and the size of a dose step. Pure domain, no database."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_the_issues_example_alarm_90_empty_100_refill_by_83_days_after():
 
 
 def test_the_buffer_defaults_to_seven_days_from_the_settings():
-    assert BUFFER == 7 and STABILITY == 90  # RULES §6 defaults; the example below depends on them
+    assert BUFFER == 7 and STABILITY == 90  # clinical-rules §6 defaults; the example below depends on them
     assert T.pump_alarm_ml == 2.0
 
 
@@ -187,7 +187,7 @@ def test_alarm_never_after_empty_and_refill_by_never_after_the_alarm_day(
 
 def test_eri_and_end_of_service_derive_one_from_the_other():
     gap = timedelta(days=int(T.pump_eri_to_end_days))
-    assert gap == timedelta(days=90)  # RULES §6: the pump stops about 90 days after ERI
+    assert gap == timedelta(days=90)  # clinical-rules §6: the pump stops about 90 days after ERI
     only_eri = Pump(1, 1, eri_date=date(2027, 4, 1))
     assert only_eri.eri_and_end(T) == (date(2027, 4, 1), date(2027, 6, 30))
     only_end = Pump(1, 1, end_of_service=date(2027, 6, 30))

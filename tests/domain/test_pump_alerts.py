@@ -1,4 +1,4 @@
-"""Alert rules for intrathecal pumps and doses (RULES §1, §4, §6) on plain snapshots, Europe/London,
+"""Alert rules for intrathecal pumps and doses (clinical-rules §1, §4, §6) on plain snapshots, Europe/London,
 fixed moments (stored as UTC, as the app does): each rule fires from its edge and is quiet before."""
 
 from __future__ import annotations

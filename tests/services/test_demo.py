@@ -36,7 +36,7 @@ def test_demo_ward_has_a_realistic_mix(demo_ward):
 
 
 def test_one_pump_is_close_to_its_refill_date(demo_ward):
-    """days to alarm = (volume - alarm) x concentration / daily dose (RULES §6, derived), from
+    """days to alarm = (volume - alarm) x concentration / daily dose (clinical-rules §6, derived), from
     each pump's last refill: exactly one pump must be refilled within the week, none is past its
     alarm date."""
     from tests.conftest import NOW

@@ -1,4 +1,4 @@
-"""Who may do what (shared/design/CLI.md "Who may run what", ward_app.domain.roles): every role
+"""Who may do what (the CLI contract's "Who may run what", ward_app.domain.roles): every role
 against a representative service call per action, the refusal saying who can, reading open to
 everyone, and who may witness."""
 
@@ -32,7 +32,7 @@ USERS = {"nurse": "nurse.test", "charge_nurse": "charge.test", "pharmacist": "ph
 #: A second nurse, to witness for anyone.
 WITNESS = "nurse.two"
 
-#: The table in shared/design/CLI.md (plus who may witness), written out independently of
+#: The CLI contract's table (plus who may witness), written out independently of
 #: ward_app.domain.roles.ALLOWED.
 NURSE_ACTIONS = {Action.RECORD_DOSE, Action.RECORD_OBS, Action.ADD_LAB, Action.REFILL_PUMP,
                  Action.PUMP_ALARM, Action.ACK_ALERT, Action.WITNESS}

@@ -1,4 +1,4 @@
-"""The ``ward-app`` command line (contract: shared/design/CLI.md): the same services the window uses.
+"""The ``ward-app`` command line (reference: ``ward-app --help``): the same services the window uses.
 
 Exit codes: 0 success; 1 refused by a clinical or safety rule; 2 bad input; 3 the database cannot be
 used right now (busy, full, read-only, damaged, newer version); 70 an internal error (a bug).

@@ -1,6 +1,6 @@
 """Alerts: what a nurse must see, why it fired, what to do. Rules are pure functions of a snapshot.
 
-Every alert carries a stable rule id (RULES.md), a severity, a message that says what to do, the
+Every alert carries a stable rule id (docs/clinical-rules.md), a severity, a message that says what to do, the
 values that triggered it, since when, and its source. Later features add rule functions to RULES.
 """
 

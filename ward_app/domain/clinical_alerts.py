@@ -1,4 +1,4 @@
-"""Alert rules from observations, labs, flags and co-medications (RULES §3–§5).
+"""Alert rules from observations, labs, flags and co-medications (clinical-rules §3–§5).
 
 NEWS2 triggers, toxicity (sedation, breathing, circulation, temperature, consciousness),
 withdrawal signs and rebound spasticity, renal function, safety flags, interactions, surgery,
@@ -27,14 +27,14 @@ from ward_app.domain.orders import OrderAction, Route
 from ward_app.domain.patient import Flag, sci_at_or_above
 from ward_app.domain.rules import Thresholds
 
-SRC_NEWS2 = "RULES §3: NEWS2, Royal College of Physicians 2017, Charts 1, 2 and 4"
-SRC_POSS = "RULES §3: POSS (Pasero 1994): 3 unacceptable, reduce dose; 4 stop and escalate"
-SRC_TOX = "RULES §4: toxicity signs (label; Canadian monograph); renal impairment raises severity"
-SRC_WD = "RULES §4: withdrawal signs (label boxed warning; Medtronic emergency card)"
-SRC_RENAL = "RULES §3: eGFR 30-60 reduce (Beers 2023); <30 or dialysis avoid"
-SRC_FLAGS = "RULES §5: safety flags on the patient"
-SRC_INTERACT = "RULES §5 and SOURCES §7: interaction flags (UK SmPC, US PI §7)"
-SRC_MONITOR = "RULES §3, §4: NEWS2 sets the next observation; withdrawal checks every 4 h"
+SRC_NEWS2 = "clinical-rules §3: NEWS2, Royal College of Physicians 2017, Charts 1, 2 and 4"
+SRC_POSS = "clinical-rules §3: POSS (Pasero 1994): 3 unacceptable, reduce dose; 4 stop and escalate"
+SRC_TOX = "clinical-rules §4: toxicity signs (label; Canadian monograph); renal impairment raises severity"
+SRC_WD = "clinical-rules §4: withdrawal signs (label boxed warning; Medtronic emergency card)"
+SRC_RENAL = "clinical-rules §3: eGFR 30-60 reduce (Beers 2023); <30 or dialysis avoid"
+SRC_FLAGS = "clinical-rules §5: safety flags on the patient"
+SRC_INTERACT = "clinical-rules §5: interaction flags (UK SmPC, US PI §7)"
+SRC_MONITOR = "clinical-rules §3, §4: NEWS2 sets the next observation; withdrawal checks every 4 h"
 
 LATE_MESSAGE = ("Possible baclofen withdrawal — potentially fatal for intrathecal therapy. Urgent "
                 "medical review; restore baclofen; oral baclofen/benzodiazepine bridge per "
@@ -286,7 +286,7 @@ def periop_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Aler
     return [s.alert("periop.continue", Severity.INFO,
                     f"Surgery planned {surgery:%d %b}: continue baclofen, including on the day of the "
                     f"operation; tell the anaesthetist (added sedation).{extra}",
-                    _midnight(s, now), "RULES §5: surgery",
+                    _midnight(s, now), "clinical-rules §5: surgery",
                     surgery.isoformat(), surgery=surgery.isoformat())]
 
 
@@ -306,7 +306,7 @@ def monitoring_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[
     for watch in withdrawal_watches(s, now, t):
         every = watch.check_every(t)
         began = _watch_began(s, watch, t)
-        # a withdrawal check is the signs checklist with vital signs (RULES §4)
+        # a withdrawal check is the signs checklist with vital signs (clinical-rules §4)
         checks = [o.taken_at for o in s.observations
                   if o.signs_checked and o.has_vitals and o.taken_at >= began]
         due = (max(checks) if checks else began) + every

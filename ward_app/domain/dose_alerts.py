@@ -1,4 +1,4 @@
-"""Alert rules about doses and orders (RULES §1, §2, §4, §5): late, missed, daily maximum,
+"""Alert rules about doses and orders (clinical-rules §1, §2, §4, §5): late, missed, daily maximum,
 withdrawal watch after missed doses or an abrupt stop, and nil by mouth on oral baclofen."""
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from ward_app.domain.pump import AlarmKind
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.schedule import DueDose, due_doses
 
-SRC_WINDOW = "RULES §2: on time within ±30 min (ISMP 2011); missed after 2 h or at the next dose"
-SRC_MAX = "RULES §1: 80 mg/day US label maximum; 100 mg/day BNF maximum"
-SRC_WATCH = ("RULES §2, §4: two missed/omitted doses, an abrupt stop, an intrathecal dose reduction or "
-             "a pump problem start a withdrawal watch")
-SRC_TAPER = "RULES §7 and issue 6: a taper starts a withdrawal watch with a daily check"
-SRC_NPO = "RULES §5: nil by mouth on oral baclofen"
-SRC_STOP = "RULES §7: abrupt discontinuation only for a serious adverse reaction"
+SRC_WINDOW = "clinical-rules §2: on time within ±30 min (ISMP 2011); missed after 2 h or at the next dose"
+SRC_MAX = "clinical-rules §1: 80 mg/day US label maximum; 100 mg/day BNF maximum"
+SRC_WATCH = ("clinical-rules §2, §4: two missed/omitted doses, an abrupt stop, an intrathecal dose "
+             "reduction or a pump problem start a withdrawal watch")
+SRC_TAPER = "clinical-rules §7 and issue 6: a taper starts a withdrawal watch with a daily check"
+SRC_NPO = "clinical-rules §5: nil by mouth on oral baclofen"
+SRC_STOP = "clinical-rules §7: abrupt discontinuation only for a serious adverse reaction"
 
 STOPPED_SAR = "serious_adverse_reaction"
 
@@ -140,7 +140,7 @@ class Watch:
 
 def withdrawal_watches(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Watch]:
     """Watches in force at ``now``: after two consecutive missed/omitted oral or enteral doses
-    (the latest such pair), and after a stop for a serious adverse reaction (RULES §2, §4, §7)."""
+    (the latest such pair), and after a stop for a serious adverse reaction (clinical-rules §2, §4, §7)."""
     watch = timedelta(hours=float(t.withdrawal_watch_hours))
     window, missed_after = t.dose_window_min, t.dose_missed_after_min
     doses = [d for d in _schedule(s, now, t) if d.route in (Route.ORAL, Route.ENTERAL)]
@@ -197,7 +197,7 @@ def _taper_watch(s: PatientSnapshot, now: datetime, watch: timedelta) -> list[Wa
 
 
 def _itb_watches(s: PatientSnapshot, now: datetime, watch: timedelta) -> list[Watch]:
-    """Watches after an intrathecal dose reduction or a pump problem (RULES §4): a critical alarm
+    """Watches after an intrathecal dose reduction or a pump problem (clinical-rules §4): a critical alarm
     heard and not dealt with, or a reservoir calculated empty."""
     out = []
     itb = sorted((v for v in s.versions if v.route is Route.INTRATHECAL

@@ -1,5 +1,6 @@
-"""Co-medications that matter with baclofen, matched by generic and common brand names (RULES §5,
-SOURCES §7). Matching is case-insensitive on whole words, so 'Oxycodone MR' and 'OxyContin' match."""
+"""Co-medications that matter with baclofen, matched by generic and common brand names
+(clinical-rules §5). Matching is case-insensitive on whole words, so 'Oxycodone MR' and 'OxyContin'
+match."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The shift handover as plain data: a ward summary, then one SBAR block per patient with its
-I-PASS illness severity (RULES §8). Built by ``services.handover``; printed by
+I-PASS illness severity (clinical-rules §8). Built by ``services.handover``; printed by
 ``reports.handover_sheet``.
 
-I-PASS severity, as the app decides it (a cautious local rule; RULES §8 names the three levels):
+I-PASS severity, as the app decides it (a cautious local rule; clinical-rules §8 names the three levels):
 - unstable: NEWS2 5 or more, or any emergency alert, or an urgent clinical alert (toxicity,
   withdrawal signs, NEWS2, a pump empty or alarming);
 - watcher: any other urgent alert (a missed dose, a pump refill due, severe renal impairment), any

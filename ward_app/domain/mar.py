@@ -21,7 +21,7 @@ class Outcome(StrEnum):
 
 
 class State(StrEnum):
-    """What the MAR shows for a due dose (CLI.md `mar --json`)."""
+    """What the MAR shows for a due dose (`ward-app mar --json`)."""
 
     DUE = "due"
     GIVEN = "given"
@@ -40,7 +40,7 @@ NOT_GIVEN = frozenset({State.HELD, State.REFUSED, State.NOT_AVAILABLE, State.OMI
 
 
 class Reason(StrEnum):
-    """Why a dose was not given (RULES §2)."""
+    """Why a dose was not given (clinical-rules §2)."""
 
     REFUSED = "refused"
     NIL_BY_MOUTH = "nil_by_mouth"
@@ -127,7 +127,7 @@ def dose_state(
     due: datetime, record: Record | None, now: datetime, next_due: datetime | None,
     window_min: float, missed_after_min: float,
 ) -> State:
-    """The state of one due dose at ``now`` (RULES §2: late after 30 min, missed after 2 h or
+    """The state of one due dose at ``now`` (clinical-rules §2: late after 30 min, missed after 2 h or
     when the next dose falls due, whichever comes first)."""
     if record is not None:
         return State(record.outcome.value)

@@ -45,7 +45,7 @@ MAS_STEPS = ("0", "1", "1+", "2", "3", "4")
 
 
 class Sign(StrEnum):
-    """Withdrawal signs (RULES §4): the first eight are early, the rest late."""
+    """Withdrawal signs (clinical-rules §4): the first eight are early, the rest late."""
 
     PRURITUS = "pruritus"
     BASELINE_SPASTICITY = "baseline_spasticity"

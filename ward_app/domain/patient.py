@@ -134,7 +134,7 @@ class Patient:
 
     @property
     def itb_high_risk(self) -> bool:
-        """Boxed-warning high-risk groups for intrathecal withdrawal (RULES §5)."""
+        """Boxed-warning high-risk groups for intrathecal withdrawal (clinical-rules §5)."""
         return (
             (self.sci_level is not None and sci_at_or_above(self.sci_level))
             or Flag.COMMUNICATION_DIFFICULTY in self.flags

@@ -1,5 +1,5 @@
 """Intrathecal pumps: the reservoir countdown after a refill, end of battery life, and the checks a
-refill must pass (RULES §6). Dates are a calculation from what was put in, not a reading from the
+refill must pass (clinical-rules §6). Dates are a calculation from what was put in, not a reading from the
 pump: the app says so wherever it shows them.
 
     days to alarm = (volume − alarm volume) × concentration ÷ daily dose
@@ -113,7 +113,7 @@ class PumpDates:
 
 def pump_dates(refill: Refill, t: Thresholds, zone: Any = UTC,
                end_of_service: date | None = None) -> PumpDates:
-    """Countdown for a refill (RULES §6). ``zone`` is the ward's, for the refill-by day."""
+    """Countdown for a refill (clinical-rules §6). ``zone`` is the ward's, for the refill-by day."""
     days_to_alarm = max(0.0, (refill.volume_ml - refill.alarm_ml) * refill.conc_mcg_ml
                         / refill.daily_mcg)
     days_to_empty = refill.volume_ml * refill.conc_mcg_ml / refill.daily_mcg

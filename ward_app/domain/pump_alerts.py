@@ -1,4 +1,4 @@
-"""Alert rules for intrathecal pumps and doses (RULES §1, §6): refill due, empty reservoir, alarms
+"""Alert rules for intrathecal pumps and doses (clinical-rules §1, §6): refill due, empty reservoir, alarms
 heard, end of battery life, daily dose out of range or changed by too much at once, and the
 observations due after a refill or dose change."""
 
@@ -21,13 +21,13 @@ from ward_app.domain.pump import (
 )
 from ward_app.domain.rules import Thresholds
 
-SRC_PUMP = ("RULES §6: days to alarm = (volume − alarm volume) × concentration ÷ daily dose; "
+SRC_PUMP = ("clinical-rules §6: days to alarm = (volume − alarm volume) × concentration ÷ daily dose; "
             "refill-by = alarm date − buffer (a calculation from the last refill, not a pump "
             "reading)")
-SRC_ALARM = "RULES §6: single tone (low reservoir, ERI) urgent; two-tone (critical) emergency"
-SRC_ERI = "RULES §6: pump stops about 90 days after ERI; plan replacement about 6 months ahead"
-SRC_ITB = "RULES §1: ITB 22-1400 mcg/day; change over +40 % or -20 % at once (label)"
-SRC_MONITOR = "RULES §6 and SOURCES §2: observe after an intrathecal refill or dose change"
+SRC_ALARM = "clinical-rules §6: single tone (low reservoir, ERI) urgent; two-tone (critical) emergency"
+SRC_ERI = "clinical-rules §6: pump stops about 90 days after ERI; plan replacement about 6 months ahead"
+SRC_ITB = "clinical-rules §1: ITB 22-1400 mcg/day; change over +40 % or -20 % at once (label)"
+SRC_MONITOR = "clinical-rules §6: observe after an intrathecal refill or dose change"
 
 
 def _fmt(moment: datetime, s: PatientSnapshot) -> str:

@@ -1,4 +1,4 @@
-"""Who may do what (shared/design/CLI.md): one table, used by the services (which refuse), the
+"""Who may do what (README.md, "Using the window"): one table, used by the services (which refuse), the
 command line (exit 1) and the window (which disables the action and says why).
 
 A charge nurse may do everything a nurse may. Reading (lists, the MAR, alerts, checks) is open to

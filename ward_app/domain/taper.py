@@ -1,4 +1,4 @@
-"""Oral taper plans (RULES §7): from the current oral order, a day-by-day plan that takes the daily
+"""Oral taper plans (clinical-rules §7): from the current oral order, a day-by-day plan that takes the daily
 dose down by a step every few days, one dose time at a time, in amounts that can really be given,
 until it ends at zero. Never faster than the minimum duration; slower for high starting doses.
 
@@ -7,7 +7,7 @@ first, then the morning, the night dose last, since spasms at night keep people 
 splits across dose times, so it cannot be larger than the largest single dose.
 
 High starting doses (above ``taper.high_dose_mg``): the interval between steps is doubled while the
-daily dose is still above that threshold (a cautious local default; RULES §7 says "slower for high
+daily dose is still above that threshold (a cautious local default; clinical-rules §7 says "slower for high
 doses" without a number: a hospital can change the factor in settings).
 """
 
@@ -32,7 +32,7 @@ class Form(StrEnum):
     SOLUTION = "solution"
 
 
-#: Smallest amount each form can give (RULES §7).
+#: Smallest amount each form can give (clinical-rules §7).
 UNIT_MG = {Form.TABLET: 5.0, Form.SOLUTION: 1.0}
 TABLETS_MG = (20.0, 10.0, 5.0)
 SOLUTION_MG_PER_ML = 1.0  # 5 mg / 5 mL
@@ -191,7 +191,7 @@ def plan_taper(order: Order, req: TaperRequest, t: Thresholds) -> TaperPlan:
     minimum = int(t.taper_min_days)
     if plan_days < minimum:
         raise Refused("taper.too_fast", f"This taper would stop baclofen after {plan_days} days: "
-                      f"never faster than {minimum} days (RULES §7; abrupt withdrawal can cause "
+                      f"never faster than {minimum} days (clinical-rules §7; abrupt withdrawal can cause "
                       "hallucinations and seizures). Use a smaller step or more days between "
                       "steps.")
     notes = list(req.extra_notes)

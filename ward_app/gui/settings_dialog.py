@@ -1,5 +1,5 @@
 """Settings, edited by an administrator: every clinical number with its unit, meaning and source
-(shared/clinical/RULES.md); a change is checked, saved and audited with the old and new value."""
+(docs/clinical-rules.md); a change is checked, saved and audited with the old and new value."""
 
 from __future__ import annotations
 
@@ -34,8 +34,9 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
         may = ctx.can(Action.ADMIN)
-        note = QLabel("Defaults come from the ward's clinical rules (RULES.md) with their sources. "
-                      "Change a value and press Save; every change is audited." if may else
+        note = QLabel("Defaults come from the ward's clinical rules (docs/clinical-rules.md) with "
+                      "their sources. Change a value and press Save; every change is "
+                      "audited." if may else
                       (ctx.why_not(Action.ADMIN) or ""), self)
         note.setWordWrap(True)
         self.tz = QLineEdit(str(ctx.zone), self)

@@ -1,4 +1,4 @@
-"""The shift handover sheet (RULES §8): the ward summary first (who is unstable, what is due, what
+"""The shift handover sheet (clinical-rules §8): the ward summary first (who is unstable, what is due, what
 was not given, pump refills due), then one SBAR block per patient with its I-PASS illness severity
 and timed actions. Landscape A4 or Letter; confidential; printed by whom and when; page x of y."""
 

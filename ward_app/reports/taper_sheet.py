@@ -1,5 +1,5 @@
-"""The taper sheet (RULES §7): a printable day-by-day reducing plan with a tick box per dose, the
-withdrawal signs to watch for (RULES §4) and whom to call, to pin to the drug chart or take home."""
+"""The taper sheet (clinical-rules §7): a printable day-by-day reducing plan with a tick box per dose, the
+withdrawal signs to watch for (clinical-rules §4) and whom to call, to pin to the drug chart or take home."""
 
 from __future__ import annotations
 

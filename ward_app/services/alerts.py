@@ -1,7 +1,7 @@
 """The alert engine's entry point: every active alert on the ward at a moment, most severe first.
 
 After the rules run, two things apply to every alert: intrathecal high-risk patients (SCI at T6 or
-above, communication difficulty, previous withdrawal) have their alerts raised one step (RULES §5),
+above, communication difficulty, previous withdrawal) have their alerts raised one step (clinical-rules §5),
 and an alert acknowledged at its current severity or higher is marked acknowledged (a worse one
 is raised again).
 """

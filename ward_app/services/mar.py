@@ -221,7 +221,7 @@ def correct_record(ctx: Context, record_id: int, reason: str) -> Recorded:
 
 def give_bolus(ctx: Context, patient_id: int, mcg: float, witness_id: int | None,
                note: str | None = None) -> Recorded:
-    """An intrathecal bolus: mcg, with a witness who is another user (RULES §2)."""
+    """An intrathecal bolus: mcg, with a witness who is another user (clinical-rules §2)."""
     actor = ctx.require(Action.RECORD_DOSE)
     patient = patient_by_id(ctx, patient_id)
     now = ctx.now()

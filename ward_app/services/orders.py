@@ -48,7 +48,7 @@ class NewOrder:
 
 def witness_for(ctx: Context, actor: Actor, witness_id: int | None, what: str, *,
                 password: str | None = None) -> int:
-    """A second, different user who confirms an intrathecal action (RULES §2). With ``password``
+    """A second, different user who confirms an intrathecal action (clinical-rules §2). With ``password``
     (the window always asks) the witness must also type their own password."""
     if witness_id is None:
         raise InvalidInput("witness", f"{what} needs a witness: choose another user who saw it.")
@@ -127,7 +127,7 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
         if daily_mg > warn and not override:
             raise Refused(
                 "dose.max_daily",
-                f"{daily_mg:g} mg/day is above the {warn:g} mg/day maximum (RULES §1). Prescribe it "
+                f"{daily_mg:g} mg/day is above the {warn:g} mg/day maximum (clinical-rules §1). Prescribe it "
                 "only with the prescriber's reason for going over it (the override reason).")
         fields = {"dose_mg": dose, "times": times, "frequency": freq, "indication": indication,
                   "override_reason": override}
@@ -159,7 +159,7 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
 
 
 def stop_order(ctx: Context, patient_id: int, reason: str, prescriber: str | None = None) -> Order:
-    """Stop at once: refused unless for a serious adverse reaction (RULES §7). ``reason`` is a
+    """Stop at once: refused unless for a serious adverse reaction (clinical-rules §7). ``reason`` is a
     reason code (``serious_adverse_reaction``...)."""
     actor = ctx.require(Action.ORDER)
     patient = patient_by_id(ctx, patient_id)

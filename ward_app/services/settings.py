@@ -1,4 +1,4 @@
-"""Settings in force (shipped defaults from shared/clinical/RULES.md overlaid with the ward's own
+"""Settings in force (shipped defaults from docs/clinical-rules.md overlaid with the ward's own
 values), changed by an administrator; every change audited with the old and new value."""
 
 from __future__ import annotations
