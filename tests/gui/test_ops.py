@@ -8,12 +8,11 @@ from dataclasses import replace
 
 import pytest
 
+from tests import typed
 from tests.gui.test_patient_chart import DUE_0800, _board_overdue, eleni_row
 from ward_app.domain.errors import InvalidInput
 from ward_app.gui.main_window import MainWindow
 from ward_app.gui.ops import Ops
-from ward_app.services import mar as mar_svc
-from ward_app.services import observations as obs_svc
 from ward_app.services.board import WardOverview, ward_board
 from ward_app.services.changes import Changes, Kind
 from ward_app.services.demo import MISSED_TWO
@@ -43,11 +42,11 @@ def test_the_runner_announces_what_a_use_case_wrote_once(qtbot, demo_ward):
     seen: list[Changes] = []
     ops.changed.connect(seen.append)
     row = eleni_row(demo_ward)
-    recorded = ops.run(lambda: mar_svc.give_dose(demo_ward, row.mrn, DUE_0800.isoformat()))
+    recorded = ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat()))
     assert recorded.patient.id == row.patient_id
     assert seen == [Changes.of(Kind.DOSES, patients=[row.patient_id])]
     with pytest.raises(InvalidInput):  # refused: nothing written, nothing announced
-        ops.run(lambda: mar_svc.give_dose(demo_ward, row.mrn, DUE_0800.isoformat()))
+        ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat()))
     assert len(seen) == 1
 
 
@@ -63,7 +62,7 @@ def test_a_write_refreshes_only_that_patients_row_and_alerts(qtbot, window, demo
         return real(ctx, at, **kw)
 
     monkeypatch.setattr("ward_app.gui.main_window.ward_overview", counting)
-    window.ops.run(lambda: mar_svc.give_dose(demo_ward, row.mrn, DUE_0800.isoformat()))
+    window.ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat()))
     assert asked == [frozenset({row.patient_id})]
     assert _board_overdue(window) == "1 missed"
     assert [r for r in window.overview.rows if r.patient_id != row.patient_id] == others
@@ -78,7 +77,7 @@ def test_a_change_to_another_patient_leaves_an_open_chart_alone(qtbot, window, d
     chart.changed.connect(shown.append)
     heading = chart.heading.text()
     row = eleni_row(demo_ward)
-    window.ops.run(lambda: mar_svc.give_dose(demo_ward, row.mrn, DUE_0800.isoformat()))
+    window.ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat()))
     assert shown == [] and chart.heading.text() == heading
 
 
@@ -93,14 +92,14 @@ def test_observations_reload_the_observations_tab_not_the_mar(qtbot, window, dem
         monkeypatch.setattr(chart_module, name,
                             lambda *a, _real=real, _name=name, **k: loaded.append(_name) or _real(*a, **k))
     rows_before = chart.obs_model.rowCount()
-    window.ops.run(lambda: obs_svc.add_observation(demo_ward, obs_svc.NewObservation(
+    window.ops.run(lambda: typed.add_observation(demo_ward, typed.ObsText(
         mrn=chart.row.mrn, rr=18, spo2=97, on_oxygen=False, sbp=120, hr=80, acvpu="A", temp=37.0)))
     assert loaded == ["observations_view"]
     assert chart.obs_model.rowCount() == rows_before + 1
     assert "NEWS2 0 at 25 Nov 10:00" in chart.heading.text()
     loaded.clear()
     row = chart.row
-    window.ops.run(lambda: mar_svc.give_dose(demo_ward, row.mrn, DUE_0800.isoformat()))
+    window.ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat()))
     assert loaded == ["mar_view"]
 
 
@@ -122,10 +121,9 @@ def test_a_setting_refreshes_everything(qtbot, window, demo_ward, monkeypatch):
                         lambda ctx, at=None, **kw: asked.append(kw.get("patient_ids")) or real(
                             ctx, at, **kw))
     from tests.conftest import acting
-    from ward_app.services import settings
 
     with acting(demo_ward, "admin"):
-        window.ops.run(lambda: settings.set_setting(demo_ward, "dose.window_min", "45"))
+        window.ops.run(lambda: typed.set_setting(demo_ward, "dose.window_min", "45"))
     assert asked == [None]
 
 
@@ -134,14 +132,14 @@ def test_a_slow_use_case_runs_on_a_worker_and_its_changes_refresh_the_window(qtb
     row = eleni_row(demo_ward)
     results: list[object] = []
     with qtbot.waitSignal(window.ops.changed, timeout=10_000) as announced:
-        job = window.ops.start(lambda ctx: mar_svc.give_dose(ctx, row.mrn, DUE_0800.isoformat()),
+        job = window.ops.start(lambda ctx: typed.give(ctx, row.mrn, DUE_0800.isoformat()),
                                results.append, results.append)
     qtbot.waitUntil(lambda: bool(results), timeout=10_000)
     assert job is not None and announced.args == [Changes.of(Kind.DOSES, patients=[row.patient_id])]
     assert results[0].patient.id == row.patient_id  # type: ignore[attr-defined]
     assert _board_overdue(window) == "1 missed"  # read back on the window's own connection
     failures: list[object] = []
-    window.ops.start(lambda ctx: mar_svc.give_dose(ctx, row.mrn, DUE_0800.isoformat()),
+    window.ops.start(lambda ctx: typed.give(ctx, row.mrn, DUE_0800.isoformat()),
                      failures.append, failures.append)
     qtbot.waitUntil(lambda: bool(failures), timeout=10_000)
     assert isinstance(failures[0], InvalidInput) and "already recorded" in str(failures[0])

@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractItemModel, QItemSelectionModel, Qt
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QWidget
 
+from tests import typed
 from tests.conftest import NOW, act_as
 from tests.gui import legacy_models as legacy
 from ward_app.domain.alerts import Severity
@@ -29,7 +30,7 @@ from ward_app.gui import (
 )
 from ward_app.gui.rows_model import SORT_ROLE, Column, RowsFilter, RowsModel, bold, for_all
 from ward_app.gui.tables import table_view
-from ward_app.services import audit_log, pumps, tapers
+from ward_app.services import audit_log, pumps
 from ward_app.services import mar as mar_svc
 from ward_app.services import observations as obs_svc
 from ward_app.services.alerts import acknowledge, ward_alerts
@@ -294,7 +295,7 @@ def test_the_alerts_show_what_they_showed(demo_ward, qtmodeltester):
 def _mar(ctx):
     """Every patient's MAR for the week shown, one record of Eleni's marked entered in error."""
     eleni = next(r for r in board_rows(ctx) if r.name == MISSED_TWO)
-    rec = mar_svc.give_dose(ctx, eleni.mrn, datetime(2026, 11, 25, 8, 0).isoformat() + "+00:00")
+    rec = typed.give(ctx, eleni.mrn, datetime(2026, 11, 25, 8, 0).isoformat() + "+00:00")
     mar_svc.correct_record(ctx, rec.record_id, "wrong patient")
     today = NOW.astimezone(ctx.zone).date()
     days = [today - timedelta(days=i) for i in range(6, -1, -1)]
@@ -385,7 +386,7 @@ def test_the_taper_plan_shows_what_it_showed(demo_ward, qtmodeltester):
     mrn = next(r.mrn for r in board_rows(demo_ward) if r.name == "Gráinne Walsh")  # 20 mg TDS
     old, new = legacy.PlanModel(), taper_dialog.PlanModel()
     for step, every, form in ((5, 3, "tablet"), (10, 7, "tablet"), (5, 4, "solution")):
-        plan = tapers.preview(demo_ward, tapers.TaperParams(
+        plan = typed.taper_preview(demo_ward, typed.TaperText(
             mrn=mrn, step_mg=step, every_days=every, start=date(2026, 12, 1), form=form)).plan
         old.set_plan(plan)
         new.set_plan(plan)

@@ -76,7 +76,7 @@ def test_settings_are_validated_stored_and_audited(ward):
     assert entry["action"] == "setting.change" and entry["detail"]["old"] == "7"
     assert entry["detail"]["new"] == "10" and entry["user"] == "admin"
     typed.set_setting(ward, "pump.concentrations_mcg_ml", "500, 2000")
-    assert ward.thresholds().pump_concentrations_mcg_ml == [500, 2000]
+    assert ward.thresholds().pump_concentrations_mcg_ml == (500, 2000)
     typed.set_setting(ward, "pump.refill_buffer_days", "7")  # back to the default
     assert not any(v.changed for v in settings.current(ward) if v.setting.key.endswith("buffer_days"))
     assert settings.set_ward_timezone(ward, "America/New_York") == "America/New_York"

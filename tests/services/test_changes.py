@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import typed
 from tests.conftest import NOW, PASSWORD, acting, fixed_clock
 from ward_app.domain.errors import InvalidInput
 from ward_app.services import (
@@ -21,9 +22,7 @@ from ward_app.services import (
     mar,
     observations,
     orders,
-    pumps,
     settings,
-    tapers,
 )
 from ward_app.services import patients as patient_svc
 from ward_app.services.board import ward_board
@@ -72,19 +71,19 @@ def _mrn(ctx: Context, name: str) -> tuple[str, int]:
 # Each use-case, run on the demo ward: it returns the patient it should name (None: ward-level).
 def _give(ctx):
     mrn, pid = _mrn(ctx, MISSED_TWO)
-    mar.give_dose(ctx, mrn, DUE_0800.isoformat())
+    typed.give(ctx, mrn, DUE_0800.isoformat())
     return pid
 
 
 def _omit(ctx):
     mrn, pid = _mrn(ctx, MISSED_TWO)
-    mar.omit_dose(ctx, mrn, DUE_0800.isoformat(), "refused")
+    typed.omit(ctx, mrn, DUE_0800.isoformat(), "refused")
     return pid
 
 
 def _correct(ctx):
     mrn, pid = _mrn(ctx, MISSED_TWO)
-    rec = mar.give_dose(ctx, mrn, DUE_0800.isoformat())
+    rec = typed.give(ctx, mrn, DUE_0800.isoformat())
     ctx.take_changes()
     mar.correct_record(ctx, rec.record_id, "wrong patient")
     return pid
@@ -92,19 +91,19 @@ def _correct(ctx):
 
 def _bolus(ctx):
     mrn, pid = _mrn(ctx, ITB)
-    mar.give_bolus(ctx, mrn, 50, "nurse.okafor")
+    typed.bolus(ctx, mrn, 50, "nurse.okafor")
     return pid
 
 
 def _obs(ctx):
     mrn, pid = _mrn(ctx, MISSED_TWO)
-    observations.add_observation(ctx, observations.NewObservation(mrn=mrn, rr=16))
+    typed.add_observation(ctx, typed.ObsText(mrn=mrn, rr=16))
     return pid
 
 
 def _correct_obs(ctx):
     mrn, pid = _mrn(ctx, MISSED_TWO)
-    done = observations.add_observation(ctx, observations.NewObservation(mrn=mrn, rr=16))
+    done = typed.add_observation(ctx, typed.ObsText(mrn=mrn, rr=16))
     ctx.take_changes()
     observations.correct_observation(ctx, done.observation.id, "wrong patient")
     return pid
@@ -127,86 +126,86 @@ def _add_patient(ctx):
 def _set_patient(ctx):
     mrn, pid = _mrn(ctx, MISSED_TWO)
     with acting(ctx, "charge.silva"):
-        patient_svc.set_patient(ctx, mrn, set_flags=["fall_risk"])
+        typed.set_patient(ctx, mrn, set_flags=["fall_risk"])
     return pid
 
 
 def _lab(ctx):
     mrn, pid = _mrn(ctx, MISSED_TWO)
-    patient_svc.add_lab(ctx, mrn, egfr=40)
+    typed.add_lab(ctx, mrn, egfr=40)
     return pid
 
 
 def _comed(ctx):
     mrn, pid = _mrn(ctx, MISSED_TWO)
     with acting(ctx, "pharm.chen"):
-        patient_svc.add_comedication(ctx, mrn, "Oxycodone")
+        typed.add_comedication(ctx, mrn, "Oxycodone")
     return pid
 
 
 def _stop_comed(ctx):
     mrn, pid = _mrn(ctx, MISSED_TWO)
     with acting(ctx, "pharm.chen"):
-        patient_svc.add_comedication(ctx, mrn, "Oxycodone")
+        typed.add_comedication(ctx, mrn, "Oxycodone")
         ctx.take_changes()
-        patient_svc.stop_comedication(ctx, mrn, "Oxycodone")
+        typed.stop_comedication(ctx, mrn, "Oxycodone")
     return pid
 
 
 def _order(ctx):
     mrn, pid = _mrn(ctx, ORAL)
     with acting(ctx, "pharm.chen"):
-        orders.add_order(ctx, orders.NewOrder(mrn=mrn, route="oral", dose_mg=15, freq="TDS"))
+        typed.add_order(ctx, typed.OrderText(mrn=mrn, route="oral", dose_mg=15, freq="TDS"))
     return pid
 
 
 def _stop_order(ctx):
     mrn, pid = _mrn(ctx, ORAL)
     with acting(ctx, "pharm.chen"):
-        orders.stop_order(ctx, mrn, orders.STOP_SAR, "Dr Who")
+        typed.stop_order(ctx, mrn, orders.STOP_SAR, "Dr Who")
     return pid
 
 
 def _taper(ctx):
     mrn, pid = _mrn(ctx, ORAL)
     with acting(ctx, "pharm.chen"):
-        tapers.apply(ctx, tapers.TaperParams(mrn=mrn, step_mg=5, every_days=3), "Dr Who")
+        typed.taper_apply(ctx, typed.TaperText(mrn=mrn, step_mg=5, every_days=3), "Dr Who")
     return pid
 
 
 def _cancel_taper(ctx):
     mrn, pid = _mrn(ctx, ORAL)
     with acting(ctx, "pharm.chen"):
-        tapers.apply(ctx, tapers.TaperParams(mrn=mrn, step_mg=5, every_days=3,
+        typed.taper_apply(ctx, typed.TaperText(mrn=mrn, step_mg=5, every_days=3,
                                              start=NOW.date()), "Dr Who")
         ctx.take_changes()
-        tapers.cancel(ctx, mrn, "plan changed", NOW + timedelta(hours=1))
+        typed.taper_cancel(ctx, mrn, "plan changed", NOW + timedelta(hours=1))
     return pid
 
 
 def _set_pump(ctx):
     mrn, pid = _mrn(ctx, ITB)
     with acting(ctx, "charge.silva"):
-        pumps.set_pump(ctx, mrn, serial="NEW-1")
+        typed.set_pump(ctx, mrn, serial="NEW-1")
     return pid
 
 
 def _refill(ctx):
     mrn, pid = _mrn(ctx, ITB)
-    pumps.refill_pump(ctx, pumps.NewRefill(mrn=mrn, volume_ml=20, conc_mcg_ml=500, daily_mcg=300,
+    typed.refill_pump(ctx, typed.RefillText(mrn=mrn, volume_ml=20, conc_mcg_ml=500, daily_mcg=300,
                                            witness="nurse.okafor"))
     return pid
 
 
 def _alarm(ctx):
     mrn, pid = _mrn(ctx, ITB)
-    pumps.record_alarm(ctx, mrn, "low_reservoir")
+    typed.record_alarm(ctx, mrn, "low_reservoir")
     return pid
 
 
 def _setting(ctx):
     with acting(ctx, "admin"):
-        settings.set_setting(ctx, "dose.window_min", "45")
+        typed.set_setting(ctx, "dose.window_min", "45")
 
 
 def _tz(ctx):
@@ -309,10 +308,10 @@ def test_init_and_the_demo_ward_change_the_whole_ward(tmp_path):
 
 def test_a_refused_write_reports_nothing(demo_ward):
     mrn, _pid = _mrn(demo_ward, MISSED_TWO)
-    mar.give_dose(demo_ward, mrn, DUE_0800.isoformat())
+    typed.give(demo_ward, mrn, DUE_0800.isoformat())
     demo_ward.take_changes()
     with pytest.raises(InvalidInput):
-        mar.give_dose(demo_ward, mrn, DUE_0800.isoformat())
+        typed.give(demo_ward, mrn, DUE_0800.isoformat())
     assert not demo_ward.take_changes()
 
 
@@ -368,7 +367,7 @@ def test_board_counts_late_and_missed_from_the_record(demo_ward):
     assert any(r.obs_overdue for r in later.rows)
     eleni = whole.row_for(_mrn(demo_ward, MISSED_TWO)[1])
     assert eleni is not None and (eleni.late, eleni.missed) == (0, 2)
-    mar.give_dose(demo_ward, eleni.mrn, DUE_0800.isoformat())
+    typed.give(demo_ward, eleni.mrn, DUE_0800.isoformat())
     assert ward_overview_at(demo_ward).row_for(eleni.patient_id).missed == 1  # type: ignore[union-attr]
 
 
@@ -383,7 +382,7 @@ def test_the_board_says_when_a_taper_is_running(demo_ward):
     row = next(r for r in ward_board(demo_ward) if r.patient_id == pid)
     assert not row.taper_active
     with acting(demo_ward, "pharm.chen"):
-        tapers.apply(demo_ward, tapers.TaperParams(mrn=mrn, step_mg=5, every_days=3,
+        typed.taper_apply(demo_ward, typed.TaperText(mrn=mrn, step_mg=5, every_days=3,
                                                    start=NOW.date()), "Dr Who")
     row = next(r for r in ward_board(demo_ward) if r.patient_id == pid)
     assert row.taper_active and "taper" in row.dose

@@ -79,7 +79,7 @@ def test_the_refill_horizon_is_the_refill_due_setting(demo_ward):
     act_as(demo_ward, "charge.silva")
     week = {r.name for r in build_handover(demo_ward).summary.refills_due}
     act_as(demo_ward, "admin")
-    set_setting(demo_ward, "pump.refill_due_warning_days", "120")
+    set_setting(demo_ward, "pump.refill_due_warning_days", 120)
     act_as(demo_ward, "charge.silva")
     later = build_handover(demo_ward).summary.refills_due
     assert week < {r.name for r in later}

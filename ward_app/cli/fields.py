@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ward_app.domain.errors import InvalidInput, Refused, WardError
-from ward_app.storage.errors import StorageProblem
+from ward_app.services.errors import StorageProblem
 
 #: fields that are not spelled like the option that gives them
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -109,8 +109,8 @@ def _db_path(click_ctx: click.Context | None) -> Path | None:
 def with_hint(exc: WardError, click_ctx: click.Context | None) -> WardError:
     """``exc`` with what to do on the command line added, when the words it has are the window's
     (a missing or damaged database, a rule with a command-line way out); else ``exc``."""
-    from ward_app.storage.backup import latest_backup
-    from ward_app.storage.database import NoDatabase
+    from ward_app.services.backups import latest_backup
+    from ward_app.services.errors import NoDatabase
 
     db = _db_path(click_ctx)
     if isinstance(exc, NoDatabase):

@@ -361,7 +361,7 @@ def ensure_demo_database(path: Path, now_in: Callable[[tzinfo], datetime], *, pa
             return DEMO_NURSE
         if made is None:
             raise Refused("demo.not_demo", f"{path} is not a demo ward database; nothing was "
-                          "changed. Open it without --demo, or give another --db.")
+                          "changed. Open it as a ward, or choose another file for the demo.")
         _remove_database(path)
     create_demo_database(path, clock=lambda: now_in(ward_zone(DEMO_TZ)), patients=patients, days=days,
                          seed=seed)

@@ -3,6 +3,7 @@ so gui/ and cli/ never import storage/: ``translate`` tells one a nurse can act 
 
 from __future__ import annotations
 
+from ward_app.storage.database import NoDatabase
 from ward_app.storage.errors import StorageProblem, translate
 
-__all__ = ["StorageProblem", "translate"]
+__all__ = ["NoDatabase", "StorageProblem", "translate"]
