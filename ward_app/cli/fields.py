@@ -34,6 +34,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
             "no-signs"),
     "pump": ("model", "serial", "reservoir-ml", "implant-date", "eri-date", "end-of-service",
              "alarm-ml"),
+    # the dose's unit does not fit the route: either may be the mistake
+    "route-dose": ("route", "dose-mg", "daily-mcg"),
     "patient": ("flag", "clear-flag", "bed", "weight-kg", "sci-level", "surgery-date",
                 "delivery-date", "oral-form"),
 }

@@ -102,7 +102,7 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
     witness_id = None
     if route is Route.INTRATHECAL:
         if new.dose_mg is not None:
-            raise InvalidInput("dose-mg", "Intrathecal doses are in mcg/day, not mg: give the daily "
+            raise InvalidInput("route-dose", "Intrathecal doses are in mcg/day, not mg: give the daily "
                                "dose in mcg.")
         if new.daily_mcg is None:
             raise InvalidInput("daily-mcg", "An intrathecal order needs the daily dose in mcg/day.")
@@ -115,7 +115,7 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
         fields: dict[str, object] = {"daily_mcg": daily}
     else:
         if new.daily_mcg is not None:
-            raise InvalidInput("daily-mcg", f"{route.value.capitalize()} doses are in mg per dose, "
+            raise InvalidInput("route-dose", f"{route.value.capitalize()} doses are in mg per dose, "
                                "not mcg/day: give the dose in mg.")
         if new.dose_mg is None:
             raise InvalidInput("dose-mg", f"An {route.value} order needs the dose in mg per dose.")
