@@ -32,12 +32,19 @@ from dataclasses import dataclass  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
 
 from ward_app.services.admin import init_ward  # noqa: E402
 
 if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):  # not .hypothesis/ in the checkout
     set_hypothesis_home_dir(STATE / "hypothesis")
+
+# CI runs the same examples every time (a submission passes or fails on its own merits, not on
+# the draw); on a developer's machine each run draws new ones, and a failure is kept to replay.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 #: Fixtures that need a QApplication: a test using one is a GUI test.
 QT_FIXTURES = frozenset({"qtbot", "qapp", "qapp_args", "qapp_cls", "qtmodeltester", "qtlog"})

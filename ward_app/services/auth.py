@@ -40,8 +40,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
     try:
         return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    except (VerificationError, InvalidHashError, UnicodeEncodeError):
+        return False  # text that is not valid UTF-8 (a lone surrogate) is no one's password
 
 
 def login(ctx: Context, name: str, password: str) -> Actor:
