@@ -15,3 +15,21 @@ def _workstation(tmp_path_factory, monkeypatch):
     for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
         QSettings.setPath(QSettings.Format.IniFormat, scope, folder)
     monkeypatch.setattr("ward_app.gui.alarm.AlertSound._emit", lambda self: None)
+
+
+@pytest.fixture
+def window_options() -> dict:
+    """Keyword arguments for the ``window`` fixture's MainWindow (a test module overrides it)."""
+    return {}
+
+
+@pytest.fixture
+def window(qtbot, demo_ward, window_options):
+    """The main window on the demo ward, shown and exposed."""
+    from ward_app.gui.main_window import MainWindow
+
+    w = MainWindow(demo_ward, **window_options)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w

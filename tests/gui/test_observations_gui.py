@@ -18,7 +18,6 @@ from ward_app.domain.alerts import Severity
 from ward_app.domain.observations import Sign
 from ward_app.gui.alarm import SilentSound
 from ward_app.gui.alerts_panel import AlertsPanel
-from ward_app.gui.main_window import MainWindow
 from ward_app.gui.observation_dialog import ObservationDialog
 from ward_app.gui.observations_panel import ObservationHistoryModel
 from ward_app.gui.patient_details_dialog import PatientDetailsDialog
@@ -36,12 +35,8 @@ def patient_named(ctx, name):
 
 
 @pytest.fixture
-def window(qtbot, demo_ward):
-    w = MainWindow(demo_ward, sound=SilentSound())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+def window_options() -> dict:
+    return {"sound": SilentSound()}
 
 
 def type_vitals(qtbot, dialog, values):

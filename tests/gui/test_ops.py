@@ -11,22 +11,12 @@ import pytest
 from tests import typed
 from tests.gui.test_patient_chart import DUE_0800, _board_overdue, eleni_row
 from ward_app.domain.errors import InvalidInput
-from ward_app.gui.main_window import MainWindow
 from ward_app.gui.ops import Ops
 from ward_app.services.board import WardOverview, ward_board
 from ward_app.services.changes import Changes, Kind
 from ward_app.services.demo import MISSED_TWO
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot, demo_ward):
-    w = MainWindow(demo_ward)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 def _chart(qtbot, window, name):

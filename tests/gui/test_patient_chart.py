@@ -116,15 +116,6 @@ def grid_cell(chart: PatientChart, due: datetime):
 
 
 @pytest.fixture
-def window(qtbot, demo_ward):
-    w = MainWindow(demo_ward)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-@pytest.fixture
 def dialog_for(qtbot, demo_ward):
     """A shown RecordDoseDialog for one of Eleni's doses, built the way the chart builds it."""
 

@@ -13,7 +13,6 @@ from tests.gui.test_patient_chart import drive_next_modal
 from ward_app.domain.alerts import Severity
 from ward_app.domain.pump import AlarmKind
 from ward_app.gui.alarm import SilentSound
-from ward_app.gui.main_window import MainWindow
 from ward_app.gui.pump_dialogs import AlarmDialog, RefillDialog
 from ward_app.gui.ward_board import REFILL_COLUMN
 from ward_app.services.alerts import ward_alerts
@@ -23,12 +22,8 @@ ACCEPTED = QDialog.DialogCode.Accepted
 
 
 @pytest.fixture
-def window(qtbot, demo_ward):
-    w = MainWindow(demo_ward, sound=SilentSound())
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+def window_options() -> dict:
+    return {"sound": SilentSound()}
 
 
 def row_named(window, start):

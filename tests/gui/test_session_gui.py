@@ -21,12 +21,8 @@ from ward_app.storage import audit
 
 
 @pytest.fixture
-def window(qtbot, demo_ward):
-    w = MainWindow(demo_ward, sound=SilentSound(), lock_after_s=300)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+def window_options() -> dict:
+    return {"sound": SilentSound(), "lock_after_s": 300}
 
 
 def log_in(name: str, password: str = DEMO_PASSWORD):

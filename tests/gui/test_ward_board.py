@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
 from ward_app.gui.main_window import MainWindow
@@ -48,15 +47,6 @@ def test_new_rows_replace_every_remembered_cell(demo_ward):
     model.set_rows(changed[1:])
     assert model.rowCount() == 23 and model.index(0, 1).data() != "Anna Nowak"
     assert model.index(23, 1).data() is None  # a row that is no longer there
-
-
-@pytest.fixture
-def window(qtbot, demo_ward):
-    w = MainWindow(demo_ward)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 def test_main_window_shows_the_ward_with_path_and_user(window, demo_ward):
