@@ -69,7 +69,7 @@ get_patient = find_by_mrn
 def patient_by_id(ctx: Context, patient_id: int) -> Patient:
     """The patient with this id, or InvalidInput('mrn') when there is none (a stale window)."""
     with actionable_errors():
-        found = next((p for p in repo.patients(ctx.db) if p.id == patient_id), None)
+        found = repo.patient_by_id(ctx.db, patient_id)
     if found is None:
         raise InvalidInput("mrn", f"There is no patient {patient_id} on record: refresh the ward "
                            "list.")

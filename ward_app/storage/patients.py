@@ -77,6 +77,11 @@ def patient_by_mrn(db: Database, mrn: str) -> Patient | None:
     return _patient(row) if row else None
 
 
+def patient_by_id(db: Database, patient_id: int) -> Patient | None:
+    row = db.execute(_PATIENT_SQL + " WHERE p.id = ?", [patient_id]).fetchone()
+    return _patient(row) if row else None
+
+
 def patients(db: Database, ward_id: int | None = None) -> list[Patient]:
     if ward_id is None:
         rows = db.execute(_PATIENT_SQL + " ORDER BY w.name, p.bed").fetchall()
