@@ -228,11 +228,6 @@ class MainWindow(QMainWindow):
         self._storage_problem = text
         QMessageBox.warning(self, "The ward database cannot be read", text)
 
-    @property
-    def _backups_on(self) -> bool:
-        """Whether refresh() asks for today's copy: once the background check has let it."""
-        return self.backups.on
-
     def _daily_backup(self) -> None:
         """Today's copy of the database beside it, when ``self.backups`` says it is due (once a
         ward day; a failed copy again 10 minutes later), made on a worker thread."""
@@ -260,7 +255,7 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Everything again: the minute timer, F5, a change to the whole ward."""
-        if self._backups_on:
+        if self.backups.on:  # once the background integrity check has let it
             self._daily_backup()  # a new ward day since the window opened, or a retry
         try:
             overview = ward_overview(self.ctx)
