@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # imported through ward_app.storage, which keeps numpy out of start-up
+if TYPE_CHECKING:
     from ward_app.storage.connection import Database
 
 import random
