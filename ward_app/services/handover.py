@@ -37,6 +37,7 @@ from ward_app.domain.schedule import due_doses
 from ward_app.services.board import BoardRow, ward_overview
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
+from ward_app.services.entry_time import act_detail
 from ward_app.services.tapers import printed_by_name
 from ward_app.services.vitals import latest_news2
 from ward_app.storage import audit, people
@@ -270,9 +271,10 @@ def record_printed(ctx: Context, h: Handover, how: str, pages: int) -> None:
     actor = ctx.require(Permission.HANDOVER)
     now = ctx.now()
     with ctx.write(Kind.AUDIT) as db:
-        audit.record(db, at=now, user_id=actor.id, action=f"handover.{how}", entity="handover",
-                     detail={"ward": h.ward, "sheet_at": h.at.isoformat(), "pages": pages,
-                             "patients": h.summary.patients})
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action=f"handover.{how}", entity="handover",
+                     detail=act_detail(ctx, now, {"ward": h.ward, "sheet_at": h.at.isoformat(),
+                                                  "pages": pages,
+                                                  "patients": h.summary.patients}))
 
 
 __all__ = ["build_handover", "record_printed"]
