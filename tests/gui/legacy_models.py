@@ -410,11 +410,13 @@ class AuditModel(QAbstractTableModel):
             return None
         e = self.entries[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return (e.at.strftime("%d %b %Y %H:%M:%S"), e.user, e.action, e.mrn or "",
+            return (e.at.strftime("%d %b %Y %H:%M:%S"), e.act_text(), e.user, e.action, e.mrn or "",
                     e.patient or "", f"{e.entity} {e.entity_id or ''}".strip(), e.detail_text(),
                     e.corrects or "")[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and e.corrects:
-            return f"This entry marks an earlier one entered in error: {e.corrects}"
+        if role == Qt.ItemDataRole.ToolTipRole and (e.corrects or e.entered_late):
+            from ward_app.gui.audit_dialog import _tooltip
+
+            return _tooltip(e)
         return None
 
 
