@@ -37,7 +37,8 @@ def test_board_shows_the_order_version_in_force(ward):
                                 starts_at=NOW - timedelta(days=5), user_id=1, at=NOW, entered_at=NOW)
     orders.insert_order(ward.db, patient_id=p.id, action=OrderAction.CHANGE, route=Route.ORAL,
                         dose_mg=10, times=times, frequency=Frequency.TDS,
-                        starts_at=NOW + timedelta(days=1), user_id=1, at=NOW, entered_at=NOW, supersedes_id=first)
+                        starts_at=NOW + timedelta(days=1), user_id=1, at=NOW, entered_at=NOW,
+                        supersedes_id=first)
     rows = ward_board(ward)
     assert [(r.bed, r.name, r.age, r.route, r.dose) for r in rows] == [
         ("2", "Anna Kowalczyk", 66, "oral", "5 mg TDS (15 mg/day)"),
