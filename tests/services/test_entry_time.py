@@ -155,3 +155,38 @@ def test_mar_entries_carry_entry_time_typed(clocks):
     typed.give(ctx, "RX1", "08:00")
     first = mar.mar_day(ctx, typed.pid(ctx, "RX1"))[1][0]
     assert isinstance(first.entered_at, datetime) and first.entered_late is False
+
+
+def test_rows_from_before_entry_times_keep_none_and_are_not_late(tmp_path):
+    """An older database upgraded by m013_entry_times: its rows have no entry time (NULL), and its
+    ward is not a drill ward."""
+    import shutil
+    from pathlib import Path
+
+    from ward_app.services.context import open_context
+
+    path = tmp_path / "old.db"
+    shutil.copyfile(Path(__file__).parent.parent / "data" / "schema-0.1.0.db", path)
+    ctx = open_context(path)
+    try:
+        orders = ctx.db.execute("SELECT count(*), count(entered_at) FROM orders").fetchone()
+        assert orders[0] > 0 and orders[1] == 0
+        assert not is_drill(ctx)
+    finally:
+        ctx.close()
+
+
+def test_the_audit_trail_shows_entry_and_act_time(clocks):
+    from ward_app.services import audit_log
+
+    ctx, act, entry = clocks
+    act.moment, entry.moment = NOW.replace(hour=8, minute=5), NOW.replace(hour=10, minute=5)
+    typed.give(ctx, "RX1", "08:00")
+    with acting(ctx, "admin"):
+        found = [e for e in audit_log.search(ctx) if e.action.startswith("dose.")]
+    (e,) = found
+    assert e.at == NOW.replace(hour=10, minute=5) and e.act_at == NOW.replace(hour=8, minute=5)
+    assert e.entered_late and "act_at" not in e.detail_text()
+    header, row = audit_log.to_csv(found).splitlines()[:2]
+    assert header.startswith("Entered,Act time,")
+    assert row.startswith("2026-11-25T10:05:00+00:00,2026-11-25T08:05:00+00:00 (entered late),")
