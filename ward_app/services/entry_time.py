@@ -66,11 +66,11 @@ def is_entered_late(ctx: Context, act_at: datetime | None, entered_at: datetime 
     return entered_late(act_at, entered_at, float(ctx.thresholds().record_late_entry_minutes))
 
 
-
-
-
 def act_detail(ctx: Context, act_at: datetime, detail: dict[str, Any] | None = None
                ) -> dict[str, Any]:
     """``with_act_time`` for an audit row written at ``ctx.entered()``."""
     return with_act_time(ctx.entered(), act_at, detail)
-__all__ = ["act_detail", "check_act_time", "refuse_ahead", "is_drill", "is_entered_late", "with_act_time"]
+
+
+__all__ = ["act_detail", "check_act_time", "is_drill", "is_entered_late", "refuse_ahead",
+           "with_act_time"]
