@@ -127,7 +127,7 @@ def _new_ward(path: Path, beds: int, days: int):
 
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)
-    ctx = init_ward(path, ward="Ward 9", tz=TZ, clock=lambda: ANCHOR)
+    ctx = init_ward(path, ward="Ward 9", tz=TZ, clock=lambda: ANCHOR, drill=True)
     build_demo(ctx, patients=beds, days=days, seed=SEED)
     return ctx
 
@@ -185,7 +185,7 @@ def _orders_and_doses(ctx, db, rng: random.Random, pid: int, start: datetime,
         began = start - timedelta(days=rng.randint(5, 90), hours=rng.randint(0, 8))
         oid = order_repo.insert_order(
             db, patient_id=pid, action=OrderAction.START, route=first.route, starts_at=began,
-            user_id=pharmacist, at=began, dose_mg=first.dose_mg, times=first.times,
+            user_id=pharmacist, at=began, entered_at=began, dose_mg=first.dose_mg, times=first.times,
             frequency=first.frequency, daily_mcg=first.daily_mcg, indication=first.indication,
             override_reason=first.override_reason, doses=first.doses)
         audit.record(db, at=began, user_id=pharmacist, action="order.start", entity="order",
@@ -203,7 +203,7 @@ def _orders_and_doses(ctx, db, rng: random.Random, pid: int, start: datetime,
             outcome = outcome_for_reason(Reason(code))
             rid = administrations.insert(
                 db, patient_id=pid, order_id=dose.order_id, due=dose.due, outcome=outcome,
-                administered_at=at, user_id=nurse, at=at, reason=code, note=note)
+                administered_at=at, user_id=nurse, at=at, entered_at=at, reason=code, note=note)
         else:
             late = roll < 0.08
             at = dose.due + timedelta(minutes=rng.randint(35, 110) if late else rng.randint(-20, 25))
@@ -214,12 +214,13 @@ def _orders_and_doses(ctx, db, rng: random.Random, pid: int, start: datetime,
                 acks.insert(db, patient_id=pid, rule="dose.late",
                             key=f"dose.late:{pid}:{dose.due.isoformat()}",
                             severity=int(Severity.WARNING), note="Patient off the ward",
-                            user_id=nurse, at=acked)
+                            user_id=nurse, at=acked, entered_at=acked)
                 audit.record(db, at=acked, user_id=nurse, action="alert.ack", entity="alert",
                              patient_id=pid, detail={"rule": "dose.late"})
             rid = administrations.insert(
                 db, patient_id=pid, order_id=dose.order_id, due=dose.due, outcome=outcome,
-                administered_at=at, user_id=nurse, at=at, dose_mg=dose.dose_mg)
+                administered_at=at, user_id=nurse, at=at, entered_at=at,
+                dose_mg=dose.dose_mg)
         audit.record(db, at=at, user_id=nurse, action=f"dose.{outcome.value}",
                      entity="administration", entity_id=rid, patient_id=pid,
                      detail={"due": dose.due.isoformat(), "dose_mg": dose.dose_mg})
@@ -229,13 +230,15 @@ def _orders_and_doses(ctx, db, rng: random.Random, pid: int, start: datetime,
             cid = administrations.insert(
                 db, patient_id=pid, order_id=dose.order_id, due=dose.due,
                 outcome=Outcome.ENTERED_IN_ERROR, administered_at=fix_at, user_id=nurse, at=fix_at,
+                entered_at=fix_at,
                 note="Recorded on the wrong chart", corrects_id=rid)
             audit.record(db, at=fix_at, user_id=nurse, action="dose.entered_in_error",
                          entity="administration", entity_id=cid, patient_id=pid,
                          detail={"corrects_id": rid, "reason": "Recorded on the wrong chart"})
             again = administrations.insert(
                 db, patient_id=pid, order_id=dose.order_id, due=dose.due, outcome=outcome,
-                administered_at=at, user_id=rng.choice(users), at=fix_at, dose_mg=dose.dose_mg)
+                administered_at=at, user_id=rng.choice(users), at=fix_at, entered_at=fix_at,
+                dose_mg=dose.dose_mg)
             audit.record(db, at=fix_at, user_id=nurse, action=f"dose.{outcome.value}",
                          entity="administration", entity_id=again, patient_id=pid,
                          detail={"due": dose.due.isoformat(), "dose_mg": dose.dose_mg})
@@ -291,7 +294,7 @@ def _observations(ctx, db, rng: random.Random, pid: int, start: datetime, end: d
             checked_day = local.date()
         nurse = rng.choice(users)
         at = taken + timedelta(minutes=rng.randint(1, 9))
-        oid = obs_repo.insert(db, obs, user_id=nurse, at=at)
+        oid = obs_repo.insert(db, obs, user_id=nurse, at=at, entered_at=at)
         score = news2(obs)
         audit.record(db, at=at, user_id=nurse, action="obs.add", entity="observation",
                      entity_id=oid, patient_id=pid,
@@ -301,7 +304,7 @@ def _observations(ctx, db, rng: random.Random, pid: int, start: datetime, end: d
             stored = Observation(**{**obs.__dict__, "id": oid})
             fix_at = at + timedelta(minutes=rng.randint(5, 120))
             cid = obs_repo.insert_correction(db, stored, reason="Wrong patient", user_id=nurse,
-                                             at=fix_at)
+                                             at=fix_at, entered_at=fix_at)
             audit.record(db, at=fix_at, user_id=nurse, action="obs.entered_in_error",
                          entity="observation", entity_id=cid, patient_id=pid,
                          detail={"corrects_id": oid, "reason": "Wrong patient"})
@@ -332,7 +335,7 @@ def _refills(db, rng: random.Random, pump, pid: int, start: datetime,
         rid = pump_repo.insert_refill(
             db, pump_id=pump.id, refilled_at=refilled, volume_ml=oldest.volume_ml,
             conc_mcg_ml=oldest.conc_mcg_ml, daily_mcg=oldest.daily_mcg, alarm_ml=oldest.alarm_ml,
-            user_id=nurse, witness_id=witness, at=refilled)
+            user_id=nurse, witness_id=witness, at=refilled, entered_at=refilled)
         audit.record(db, at=refilled, user_id=nurse, action="pump.refill", entity="pump_refill",
                      entity_id=rid, patient_id=pid,
                      detail={"volume_ml": oldest.volume_ml, "conc_mcg_ml": oldest.conc_mcg_ml,
@@ -359,7 +362,7 @@ def _labs(db, rng: random.Random, lab, pid: int, start: datetime, end: datetime,
         nurse = rng.choice(users)
         at = taken + timedelta(hours=rng.randint(2, 8))
         lid = patient_repo.add_lab(db, patient_id=pid, egfr=egfr, dialysis=lab.dialysis,
-                                   taken_at=taken, user_id=nurse, at=at)
+                                   taken_at=taken, user_id=nurse, at=at, entered_at=at)
         audit.record(db, at=at, user_id=nurse, action="add", entity="lab_result", entity_id=lid,
                      patient_id=pid, detail={"egfr": egfr, "dialysis": lab.dialysis})
         taken += timedelta(days=rng.randint(25, 35))

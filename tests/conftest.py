@@ -91,6 +91,19 @@ def fixed_clock() -> datetime:
     return NOW
 
 
+#: The system clock as the tests see it (entry times, audit rows, the future-time rule): a fixed
+#: moment later than every act time the tests give (``--now``, NOW and the hours after it), so
+#: the suite does not depend on the real date.
+ENTRY_NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_entry_clock(monkeypatch):
+    """Freeze the entry clock's default (services.context.real_clock) at ENTRY_NOW; a test
+    about entry times sets its own (monkeypatch it again, or a context's ``entry_clock``)."""
+    monkeypatch.setattr("ward_app.services.context.real_clock", lambda: ENTRY_NOW)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path_factory, monkeypatch):
     """Never touch the real user's data folder."""
@@ -147,7 +160,7 @@ def _demo_template(tmp_path_factory) -> Path:
     from ward_app.services.demo import build_demo
 
     path = tmp_path_factory.mktemp("demo-template") / "demo.db"
-    ctx = init_ward(path, ward="Ward 7", tz="Europe/London", clock=fixed_clock)
+    ctx = init_ward(path, ward="Ward 7", tz="Europe/London", clock=fixed_clock, drill=True)
     try:
         build_demo(ctx, patients=24, days=30, seed=1)
     finally:

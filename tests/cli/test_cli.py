@@ -49,9 +49,9 @@ def one_line(err: str) -> str:
 
 def test_init_demo_check_all_succeed(tmp_path, run_cli):
     path = str(tmp_path / "x.db")
-    r = run_cli("--db", path, "init", "--ward", "Ward 7", "--tz", "Europe/London")
-    assert r.code == 0 and "Created ward 'Ward 7' (Europe/London)" in r.out
-    r = run_cli("--db", path, "--user", "admin", "demo")
+    r = run_cli("--db", path, "init", "--ward", "Ward 7", "--tz", "Europe/London", "--drill")
+    assert r.code == 0 and "Created drill ward 'Ward 7' (Europe/London)" in r.out
+    r = run_cli("--db", path, "--user", "admin", "demo")  # the demo goes only into a drill ward
     assert r.code == 0 and "24 patients" in r.out and "ward-demo" in r.out
     r = run_cli("--db", path, "check")
     assert r.code == 0 and "integrity: ok" in r.out and "status: healthy" in r.out

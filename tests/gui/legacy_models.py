@@ -29,6 +29,7 @@ from ward_app.gui.looks import (
     state_text,
 )
 from ward_app.gui.observations_panel import signs_text
+from ward_app.gui.mar_panel import late_entry_text, late_entry_tip
 from ward_app.services.audit_log import COLUMNS as AUDIT_COLUMNS
 from ward_app.services.audit_log import AuditEntry
 from ward_app.services.board import BoardRow, bed_key
@@ -308,6 +309,8 @@ class MarGridModel(QAbstractTableModel):
                 lines.append(f"{e.by} {when}".strip())
             if e.reason:
                 lines.append(e.reason.replace("_", " "))
+            if e.entered_late:
+                lines.append(late_entry_text(e, self._zone))
             return "\n".join(lines)
         if role == Qt.ItemDataRole.DecorationRole:
             return state_icon(e.state)
@@ -322,6 +325,8 @@ class MarGridModel(QAbstractTableModel):
                 tip += f"\nNote: {e.note}"
             if e.witness:
                 tip += f"\nWitness: {e.witness}"
+            if e.entered_late:
+                tip += f"\n{late_entry_tip(e, self._zone)}"
             if e.state in OPEN_STATES:
                 tip += "\nPress Enter to record."
             return tip
@@ -371,6 +376,8 @@ class MarHistoryModel(QAbstractTableModel):
                 what = f"{state_text(e.state)} — ENTERED IN ERROR"
             recorded = e.recorded_at.astimezone(self._zone).strftime("%d %b %H:%M") if (
                 e.recorded_at) else ""
+            if e.entered_late:
+                recorded = f"{recorded} ({late_entry_text(e, self._zone)})"
             why = " ".join(x for x in (e.reason and e.reason.replace("_", " "), e.note) if x)
             if e.corrected and e.correction_reason:
                 why = f"{why} [corrected: {e.correction_reason}]".strip()
@@ -382,6 +389,8 @@ class MarHistoryModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.DecorationRole and col == 2:
             return state_icon(State.ENTERED_IN_ERROR if e.corrected else e.state)
+        if role == Qt.ItemDataRole.ToolTipRole and e.entered_late:
+            return late_entry_tip(e, self._zone)
         return None
 
 class AuditModel(QAbstractTableModel):
@@ -410,11 +419,13 @@ class AuditModel(QAbstractTableModel):
             return None
         e = self.entries[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return (e.at.strftime("%d %b %Y %H:%M:%S"), e.user, e.action, e.mrn or "",
+            return (e.at.strftime("%d %b %Y %H:%M:%S"), e.act_text(), e.user, e.action, e.mrn or "",
                     e.patient or "", f"{e.entity} {e.entity_id or ''}".strip(), e.detail_text(),
                     e.corrects or "")[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and e.corrects:
-            return f"This entry marks an earlier one entered in error: {e.corrects}"
+        if role == Qt.ItemDataRole.ToolTipRole and (e.corrects or e.entered_late):
+            from ward_app.gui.audit_dialog import _tooltip
+
+            return _tooltip(e)
         return None
 
 

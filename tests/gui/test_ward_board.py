@@ -50,7 +50,7 @@ def test_new_rows_replace_every_remembered_cell(demo_ward):
 
 
 def test_main_window_shows_the_ward_with_path_and_user(window, demo_ward):
-    assert window.windowTitle() == "Ward 7 — ward_app"
+    assert window.windowTitle() == "DRILL — Ward 7 — ward_app"  # the demo ward is a drill ward
     assert window.board.table.model().rowCount() == 24
     assert not window.board.showing_empty_state
     assert str(demo_ward.path) in window.db_label.text()

@@ -281,3 +281,20 @@ def test_a_name_too_long_for_its_summary_column_wraps_and_prints_in_full():
     assert "Situation" not in summary and "Doses due" in summary
     assert name not in summary  # not one line running over the next column: wrapped
     assert re.sub(r"\s+", " ", summary).count(name) >= 2  # in full, on the watch list and due
+
+
+def test_a_drill_wards_sheet_says_drill_on_every_page_and_in_its_title():
+    h = replace(make_handover(8, extra=(LONG,)), drill=True)
+    reader, pages = read(handover_pdf(h))
+    assert len(pages) > 2
+    assert all("DRILL" in page for page in pages), [i for i, p in enumerate(pages) if "DRILL" not in p]
+    assert reader.metadata is not None and reader.metadata.title == "DRILL Shift handover"
+    _reader, live = read(handover_pdf(make_handover(8, extra=(LONG,))))
+    assert not any("DRILL" in page for page in live)
+
+
+def test_doses_entered_late_are_marked_in_the_patients_block():
+    late = replace(make_patient(1), entered_late_24h=("08:00 dose, entered 14:35",))
+    h = replace(make_handover(2), patients=(late,))
+    _reader, pages = read(handover_pdf(h))
+    assert any("entered late: 08:00 dose, entered 14:35" in page for page in pages)

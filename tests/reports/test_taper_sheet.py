@@ -129,3 +129,15 @@ def test_names_are_escaped_not_read_as_markup():
 def test_other_page_sizes_are_honoured():
     reader = PdfReader(io.BytesIO(taper_sheet_pdf(make_sheet(make_plan()), pagesize=letter)))
     assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [612, 792]
+
+
+def test_a_drill_wards_taper_sheet_says_drill_on_every_page_and_in_its_title():
+    sheet = replace(make_sheet(make_plan(pregnant=True)), drill=True)
+    reader = PdfReader(io.BytesIO(taper_sheet_pdf(sheet)))
+    pages = [re.sub(r"\s+", " ", page.extract_text()) for page in reader.pages]
+    assert len(pages) >= 2
+    assert all("DRILL" in page for page in pages)
+    assert "DRILL — Baclofen reducing plan (taper)" in pages[0]
+    assert reader.metadata is not None and reader.metadata.title == "DRILL Baclofen reducing plan"
+    live = PdfReader(io.BytesIO(taper_sheet_pdf(make_sheet(make_plan(pregnant=True)))))
+    assert not any("DRILL" in page.extract_text() for page in live.pages)

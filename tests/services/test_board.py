@@ -34,10 +34,11 @@ def test_board_shows_the_order_version_in_force(ward):
     times = ("08:00", "14:00", "22:00")
     first = orders.insert_order(ward.db, patient_id=p.id, action=OrderAction.START,
                                 route=Route.ORAL, dose_mg=5, times=times, frequency=Frequency.TDS,
-                                starts_at=NOW - timedelta(days=5), user_id=1, at=NOW)
+                                starts_at=NOW - timedelta(days=5), user_id=1, at=NOW, entered_at=NOW)
     orders.insert_order(ward.db, patient_id=p.id, action=OrderAction.CHANGE, route=Route.ORAL,
                         dose_mg=10, times=times, frequency=Frequency.TDS,
-                        starts_at=NOW + timedelta(days=1), user_id=1, at=NOW, supersedes_id=first)
+                        starts_at=NOW + timedelta(days=1), user_id=1, at=NOW, entered_at=NOW,
+                        supersedes_id=first)
     rows = ward_board(ward)
     assert [(r.bed, r.name, r.age, r.route, r.dose) for r in rows] == [
         ("2", "Anna Kowalczyk", 66, "oral", "5 mg TDS (15 mg/day)"),
@@ -53,7 +54,7 @@ def test_board_shows_the_order_version_in_force(ward):
     later = ward_board(ward, at=NOW + timedelta(days=2))
     assert later[0].dose == "10 mg TDS (30 mg/day)"
     orders.insert_order(ward.db, patient_id=p.id, action=OrderAction.STOP, route=Route.ORAL,
-                        starts_at=NOW + timedelta(days=3), user_id=1, at=NOW,
+                        starts_at=NOW + timedelta(days=3), user_id=1, at=NOW, entered_at=NOW,
                         stop_reason="serious_adverse_reaction")
     assert ward_board(ward, at=NOW + timedelta(days=4))[0].dose == "no baclofen order"
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import acting, database_state, fixed_clock
@@ -53,7 +55,8 @@ def test_one_pump_is_close_to_its_refill_date(demo_ward):
 
 def test_same_seed_same_ward_other_seed_other_mrns(tmp_path):
     def make(name, seed):
-        ctx = init_ward(tmp_path / name, ward="Ward 7", tz="Europe/London", clock=fixed_clock)
+        ctx = init_ward(tmp_path / name, ward="Ward 7", tz="Europe/London", clock=fixed_clock,
+                        drill=True)
         build_demo(ctx, seed=seed)
         mrns = [r.mrn for r in ward_board(ctx)]
         ctx.close()
@@ -71,17 +74,35 @@ def test_demo_refuses_a_ward_that_already_has_patients(demo_ward, db_path):
     assert database_state(db_path) == before
 
 
-def test_demo_is_all_or_nothing(ward, db_path, monkeypatch):
+def test_demo_is_all_or_nothing(db_path, monkeypatch):
     from ward_app.services import demo
 
     def broken(_ward):
         raise RuntimeError("history builder failed")
 
     monkeypatch.setattr(demo, "HISTORY", [*demo.HISTORY, broken])
+    ctx = init_ward(db_path, ward="Ward 7", tz="Europe/London", clock=fixed_clock, drill=True)
+    try:
+        before = database_state(db_path)
+        with pytest.raises(RuntimeError):
+            build_demo(ctx)
+        assert database_state(db_path) == before
+    finally:
+        ctx.close()
+
+
+def test_demo_refuses_a_live_ward(ward, db_path):
+    """The demo's made-up patients never go into a live ward, even an empty one."""
     before = database_state(db_path)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(Refused, match="live ward, not a drill ward") as refused:
         build_demo(ward)
-    assert database_state(db_path) == before
+    assert refused.value.exit_code == 1 and database_state(db_path) == before
+
+
+def test_the_demo_ward_is_a_drill_ward(demo_ward):
+    from ward_app.services.entry_time import is_drill
+
+    assert is_drill(demo_ward)
 
 
 def test_demo_mar_history_is_realistic(demo_ward):
@@ -121,16 +142,18 @@ def test_gui_demo_database_is_remade_on_a_new_day_only(tmp_path):
     def built():
         db, _ = open_database(path)
         try:
-            return db.execute("SELECT at FROM audit WHERE action = 'demo'").fetchall()
+            # the act time the demo was made for (the audit row's own time is the system clock)
+            return [json.loads(d)["act_at"] for (d,) in
+                    db.execute("SELECT detail FROM audit WHERE action = 'demo'")]
         finally:
             db.close()
 
     assert ensure_demo_database(path, _at("2026-11-20T09:00"), patients=4, days=2) == "nurse.jones"
-    assert built() == [("2026-11-20T09:00:00+00:00",)]
+    assert built() == ["2026-11-20T09:00:00+00:00"]
     ensure_demo_database(path, _at("2026-11-20T18:00"), patients=4, days=2)
-    assert built() == [("2026-11-20T09:00:00+00:00",)]  # same day: kept, with anything recorded
+    assert built() == ["2026-11-20T09:00:00+00:00"]  # same day: kept, with anything recorded
     ensure_demo_database(path, _at("2026-11-21T08:00"), patients=4, days=2)
-    assert built() == [("2026-11-21T08:00:00+00:00",)]
+    assert built() == ["2026-11-21T08:00:00+00:00"]
 
 
 def test_gui_demo_refuses_to_replace_a_real_ward(ward, db_path):

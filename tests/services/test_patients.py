@@ -26,7 +26,8 @@ def test_admit_writes_the_patient_flags_and_an_attributed_audit_entry(ward):
     entry = audit.entries(ward.db, patient_id=p.id)[0]
     assert (entry["user"], entry["action"], entry["entity"]) == ("charge.test", "add", "patient")
     assert entry["detail"]["flags"] == ["communication_difficulty"]
-    assert entry["at"] == "2026-11-25T10:00:00+00:00"
+    assert entry["at"] == "2027-06-01T12:00:00+00:00"  # the system clock (ENTRY_NOW in the tests)
+    assert entry["detail"]["act_at"] == "2026-11-25T10:00:00+00:00"
 
 
 def test_duplicate_mrn_and_taken_bed_are_refused_and_write_nothing(ward, db_path):

@@ -22,6 +22,7 @@ from ward_app.cli.common import PATH, given_path
 from ward_app.domain.clock import parse_moment
 from ward_app.domain.errors import InvalidInput, WardError
 from ward_app.services.context import Context, open_context, system_clock
+from ward_app.services.entry_time import check_act_time
 from ward_app.services.errors import translate
 
 EXIT_BUG = 70
@@ -54,6 +55,7 @@ class CliState:
         if self.now_text is None:
             return system_clock
         fixed = parse_moment(self.now_text, ctx.zone, field="now")
+        check_act_time(ctx, fixed, "now")  # a live ward is not run ahead of the clock
         return lambda: fixed
 
     def context(self, *, create: bool = False) -> Context:

@@ -101,3 +101,15 @@ def output_path(path: Path, option: str) -> Path:
     except OSError as exc:
         raise InvalidInput(option, f"--{option} cannot be used ({exc.strerror or exc}).") from None
     return target
+
+
+#: The first line of human output on a drill (training) ward (never in --json output).
+DRILL_LINE = "DRILL — training ward: these are not real patients' records."
+
+
+def say_if_drill(ctx: object) -> None:
+    """Print DRILL_LINE first when the ward is a drill ward."""
+    from ward_app.services.entry_time import is_drill
+
+    if is_drill(ctx):  # type: ignore[arg-type]
+        click.echo(DRILL_LINE)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import click
 
 from ward_app.cli import parsing
-from ward_app.cli.common import state
+from ward_app.cli.common import say_if_drill, state
 from ward_app.domain.alerts import Severity
 from ward_app.domain.clock import parse_date
 from ward_app.domain.errors import InvalidInput, Refused
@@ -102,6 +102,7 @@ def mar(mrn: str, day: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([e.to_json(ctx.zone) for e in entries], ensure_ascii=False, indent=2))
         return
+    say_if_drill(ctx)
     click.echo(f"{patient.name} (MRN {patient.mrn}, bed {patient.bed})")
     if not entries:
         click.echo("No doses due that day.")
@@ -111,6 +112,8 @@ def mar(mrn: str, day: str | None, as_json: bool) -> None:
         why = f" ({e.reason})" if e.reason else ""
         mark = f"  [record {e.id}]" if e.id else ""
         line = f"{due}  {e.dose_mg:g} mg  {e.state.value.upper()}{why}{who}{mark}"
+        if e.entered_late and e.entered_at is not None:
+            line = f"{line}  ENTERED LATE {e.entered_at.astimezone(ctx.zone):%d %b %H:%M}"
         if e.corrected:
             line = f"{line}  ENTERED IN ERROR: {e.correction_reason}"
         click.echo(line)
@@ -230,6 +233,7 @@ def alerts(click_ctx: click.Context, mrn: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([a.to_json(ctx.zone) for a in found], ensure_ascii=False, indent=2))
         return
+    say_if_drill(ctx)
     if not found:
         click.echo("No active alerts.")
         return

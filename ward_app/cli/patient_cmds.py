@@ -7,7 +7,7 @@ import json
 import click
 
 from ward_app.cli import parsing
-from ward_app.cli.common import state
+from ward_app.cli.common import say_if_drill, state
 from ward_app.domain.clock import parse_date
 from ward_app.services import patients as svc
 from ward_app.services.board import ward_board
@@ -94,6 +94,7 @@ def patient_list(as_json: bool) -> None:
             for r in rows
         ], ensure_ascii=False, indent=2))
         return
+    say_if_drill(ctx)
     if not rows:
         click.echo("No patients on this ward yet. Admit one with 'ward-app patient add'.")
         return

@@ -11,7 +11,8 @@ from ward_app.cli.common import PATH, given_path, state
 from ward_app.domain.clock import ward_zone
 from ward_app.domain.errors import InvalidInput
 from ward_app.services import admin, demo, people
-from ward_app.services.context import open_context
+from ward_app.services.context import default_entry_clock, open_context
+from ward_app.services.entry_time import refuse_ahead
 
 
 def _read_password(prompt_name: str) -> str:
@@ -32,18 +33,25 @@ def _read_password(prompt_name: str) -> str:
               help="Name of the first admin user.")
 @click.option("--admin-password-stdin", is_flag=True,
               help="Read the admin's password from the first line of standard input.")
-def init(ward: str, tz: str, admin_name: str, admin_password_stdin: bool) -> None:
+@click.option("--drill", is_flag=True,
+              help="A drill (training) ward: it may be run ahead of the clock and says DRILL "
+              "everywhere.")
+def init(ward: str, tz: str, admin_name: str, admin_password_stdin: bool, drill: bool) -> None:
     """Create a new, empty ward database and its first admin user.
 
     Example: ward-app --db ward7.db init --ward "Ward 7" --tz Europe/London
     """
     st = state()
     password = _read_password("admin password") if admin_password_stdin else None
+    if st.now_text and not drill:  # a live ward is not run ahead of the clock
+        zone = ward_zone(tz)
+        refuse_ahead(st.fixed_now(zone), default_entry_clock(), zone, "now")
     ctx = admin.init_ward(st.db_path, ward=ward, tz=tz, admin=admin_name,
                           admin_password=password,
-                          clock=lambda: st.fixed_now(ward_zone(tz)))
+                          clock=lambda: st.fixed_now(ward_zone(tz)), drill=drill)
     ctx.close()
-    click.echo(f"Created ward '{' '.join(ward.split())}' ({tz}) in {st.db_path}; "
+    kind = "drill ward" if drill else "ward"
+    click.echo(f"Created {kind} '{' '.join(ward.split())}' ({tz}) in {st.db_path}; "
                f"admin user: {admin_name}.")
 
 

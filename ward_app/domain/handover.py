@@ -106,6 +106,9 @@ class PatientBlock:
     withdrawal: str | None = None  # signs seen in the last 24 h, or "checked: none"
     given_24h: int = 0
     not_given_24h: tuple[str, ...] = ()  # "08:00 missed", "14:00 refused (vomiting)"
+    #: dose records of the last 24 h entered more than record.late_entry_minutes after the act:
+    #: "08:00 dose, entered 14:35"
+    entered_late_24h: tuple[str, ...] = ()
     # Recommendation
     actions: tuple[Action, ...] = ()
     alerts: tuple[AlertLine, ...] = ()
@@ -131,3 +134,4 @@ class Handover:
     summary: WardSummary
     patients: tuple[PatientBlock, ...]  # in bed order (how the ward is walked)
     paper: str = "A4"  # A4 or Letter (a setting)
+    drill: bool = False  # a drill (training) ward: every page says DRILL

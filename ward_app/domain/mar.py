@@ -108,6 +108,7 @@ class Record:
     recorded_at: datetime
     by: str
     witness: str | None = None
+    entered_at: datetime | None = None  # when it was entered (system clock); None: not known
 
 
 def effective_records(records: Iterable[Record]) -> tuple[dict[datetime, Record], dict[int, Record]]:

@@ -56,6 +56,9 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("dose.give_early_limit_min", 120, "min",
             "a dose may be recorded as given at most this long before it is due",
             "[D] cautious local default: the same 2 h as dose.missed_after_min (clinical-rules §2)"),
+    Setting("record.late_entry_minutes", 15, "min",
+            "a record entered more than this after its act time is marked entered late",
+            "[D] cautious local default: records are contemporaneous (NMC Code 10.1) (clinical-rules §2)"),
     # Monitoring (clinical-rules §3, §4)
     Setting("news2.continuous_check_min", 15, "min",
             "NEWS2 7+ means continuous monitoring: a full set is overdue after this",
@@ -190,6 +193,7 @@ class Thresholds:
     dose_missed_after_min: int = default("dose.missed_after_min")
     dose_alert_lookback_hours: int = default("dose.alert_lookback_hours")
     dose_give_early_limit_min: int = default("dose.give_early_limit_min")
+    record_late_entry_minutes: int = default("record.late_entry_minutes")
     news2_continuous_check_min: int = default("news2.continuous_check_min")
     news2_incomplete_recheck_min: int = default("news2.incomplete_recheck_min")
     news2_low_every_hours: int = default("news2.low_every_hours")

@@ -13,6 +13,7 @@ from ward_app.domain.clock import parse_moment
 from ward_app.domain.errors import WardError
 from ward_app.resources import resource_path
 from ward_app.services.context import Context, open_context
+from ward_app.services.entry_time import check_act_time
 
 
 def application() -> QApplication:
@@ -31,6 +32,11 @@ def open_ward(path: Path, user: str | None, now_text: str | None) -> Context:
     ctx = open_context(path, user=user, check_integrity="none")
     if now_text:
         fixed = parse_moment(now_text, ctx.zone, "now")
+        try:
+            check_act_time(ctx, fixed, "now")  # a live ward is not run ahead of the clock
+        except BaseException:
+            ctx.close()
+            raise
         ctx.clock = lambda: fixed
     return ctx
 

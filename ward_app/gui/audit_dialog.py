@@ -32,15 +32,26 @@ from ward_app.services.people import find_user
 
 
 def audit_columns() -> list[Column[AuditEntry]]:
-    """The audit trail's columns (titled as in the CSV export); a correction's tooltip says so."""
+    """The audit trail's columns (titled as in the CSV export): when each entry was made (the
+    system clock) and when the act happened; a correction's and a late entry's tooltip say so."""
     parts: list[Callable[[AuditEntry], str]] = [
-        lambda e: e.at.strftime("%d %b %Y %H:%M:%S"), lambda e: e.user, lambda e: e.action,
+        lambda e: e.at.strftime("%d %b %Y %H:%M:%S"), lambda e: e.act_text(), lambda e: e.user,
+        lambda e: e.action,
         lambda e: e.mrn or "", lambda e: e.patient or "",
         lambda e: f"{e.entity} {e.entity_id or ''}".strip(), lambda e: e.detail_text(),
         lambda e: e.corrects or ""]
     return for_all([Column(title, text) for title, text in zip(COLUMNS, parts, strict=True)],
-                   tooltip=lambda e: (f"This entry marks an earlier one entered in error: {e.corrects}"
-                                      if e.corrects else None))
+                   tooltip=_tooltip)
+
+
+def _tooltip(e: AuditEntry) -> str | None:
+    said = []
+    if e.corrects:
+        said.append(f"This entry marks an earlier one entered in error: {e.corrects}")
+    if e.entered_late:
+        said.append(f"Entered late: entered {e.at:%d %b %H:%M}, for an act at "
+                    f"{(e.act_at or e.at):%d %b %H:%M}.")
+    return "\n".join(said) or None
 
 
 class AuditModel(RowsModel[AuditEntry]):

@@ -58,7 +58,9 @@ class MainWindow(QMainWindow):
         self.ops.changed.connect(self.apply_changes)
         wards = people.wards(ctx.db)
         self.ward_name = wards[0].name if wards else "no ward"
-        self.setWindowTitle(f"{self.ward_name} — ward_app")
+        self.drill_ward = bool(wards) and wards[0].drill  # a drill (training) ward says DRILL
+        self.setWindowTitle(f"DRILL — {self.ward_name} — ward_app" if self.drill_ward
+                            else f"{self.ward_name} — ward_app")
         self.setWindowIcon(QIcon(str(resource_path("icons/ward-app.svg"))))
         self.setObjectName("mainWindow")
 
@@ -69,6 +71,16 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
+        self.drill_banner: QLabel | None = None
+        if self.drill_ward:
+            self.drill_banner = QLabel("DRILL — a training ward: these are not real patients' "
+                                       "records", central)
+            self.drill_banner.setObjectName("drillBanner")
+            self.drill_banner.setAccessibleName("Drill ward")
+            self.drill_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.drill_banner.setStyleSheet("QLabel#drillBanner { background: #ffd400; color: "
+                                            "#000000; font-weight: bold; padding: 4px; }")
+            column.addWidget(self.drill_banner)
         column.addWidget(self.banner)
         column.addWidget(self.board, 1)
         self.setCentralWidget(central)

@@ -31,7 +31,30 @@ def _cell_text(e: MarEntry, zone: tzinfo) -> str:
         lines.append(f"{e.by} {when}".strip())
     if e.reason:
         lines.append(e.reason.replace("_", " "))
+    late = late_entry_text(e, zone)
+    if late:
+        lines.append(late)
     return "\n".join(lines)
+
+
+def late_entry_text(e: MarEntry, zone: tzinfo) -> str:
+    """'entered late 14:35' for a record entered more than record.late_entry_minutes after it
+    happened (the day too when it was entered on another day); '' otherwise."""
+    if not e.entered_late or e.entered_at is None:
+        return ""
+    entered = e.entered_at.astimezone(zone)
+    act = (e.given_at or e.recorded_at or e.due).astimezone(zone)
+    fmt = "%H:%M" if entered.date() == act.date() else "%d %b %H:%M"
+    return f"entered late {entered.strftime(fmt)}"
+
+
+def late_entry_tip(e: MarEntry, zone: tzinfo) -> str:
+    if not e.entered_late or e.entered_at is None:
+        return ""
+    entered = e.entered_at.astimezone(zone)
+    act = (e.given_at or e.recorded_at or e.due).astimezone(zone)
+    return (f"Entered late: recorded as done at {act:%d %b %H:%M}, but entered on this system at "
+            f"{entered:%d %b %H:%M} (the computer's clock).")
 
 
 def _cell_tip(e: MarEntry, zone: tzinfo) -> str:
@@ -41,6 +64,8 @@ def _cell_tip(e: MarEntry, zone: tzinfo) -> str:
         tip += f"\nNote: {e.note}"
     if e.witness:
         tip += f"\nWitness: {e.witness}"
+    if e.entered_late:
+        tip += f"\n{late_entry_tip(e, zone)}"
     if e.state in OPEN_STATES:
         tip += "\nPress Enter to record."
     return tip
@@ -100,7 +125,9 @@ def history_columns(zone: tzinfo) -> list[Column[MarEntry]]:
         return f"{state_text(e.state)} — ENTERED IN ERROR" if e.corrected else state_text(e.state)
 
     def recorded(e: MarEntry) -> str:
-        return e.recorded_at.astimezone(zone).strftime("%d %b %H:%M") if e.recorded_at else ""
+        text = e.recorded_at.astimezone(zone).strftime("%d %b %H:%M") if e.recorded_at else ""
+        late = late_entry_text(e, zone)
+        return f"{text} ({late})" if late else text
 
     def why(e: MarEntry) -> str:
         text = " ".join(x for x in (e.reason and e.reason.replace("_", " "), e.note) if x)
@@ -117,7 +144,8 @@ def history_columns(zone: tzinfo) -> list[Column[MarEntry]]:
         Column("Recorded", recorded),
         Column("Reason / note", why),
         Column("Record", lambda e: str(e.id)),
-    ], font=lambda e: struck_out() if e.corrected else None)
+    ], font=lambda e: struck_out() if e.corrected else None,
+        tooltip=lambda e: late_entry_tip(e, zone) or None)
 
 
 HISTORY_COLUMNS = tuple(c.title for c in history_columns(UTC))

@@ -163,7 +163,7 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
             left, right = 12 * mm, width - 12 * mm
             self.saveState()
             self.setFillColor(_INK)
-            title = f"{h.ward} · {TITLE}"
+            title = f"DRILL · {h.ward} · {TITLE} · DRILL" if h.drill else f"{h.ward} · {TITLE}"
             self.setFont(bold, fit(title, bold, 12, width * 0.55))
             self.drawString(left, height - 10 * mm, title)
             self.setFont(font, fit(moment, font, 10, width * 0.35))
@@ -173,7 +173,7 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
             self.line(left, height - 12 * mm, right, height - 12 * mm)
             self.line(left, 10 * mm, right, 10 * mm)
             self.setFont(bold, 7.5)
-            self.drawString(left, 6.5 * mm, CONFIDENTIAL)
+            self.drawString(left, 6.5 * mm, f"DRILL · {CONFIDENTIAL}" if h.drill else CONFIDENTIAL)
             self.place_numbered()
             self.setFillColor(_GREY)
             self.setFont(font, fit(printed, font, 7.5, width - 2 * 70 * mm))
@@ -520,7 +520,9 @@ class _Sheet:
         not_given = _font(_e(", ".join(p.not_given_24h)), _RED, True) if p.not_given_24h else "none"
         rest = self._lines([("Vitals", _e(p.vitals or "")), ("Sedation", _e(p.sedation or "")),
                             ("Spasticity", _e(p.spasticity or "")), ("Withdrawal", _e(p.withdrawal or "")),
-                            ("Given 24 h:", f"<b>{p.given_24h}</b>; not given: {not_given}")])
+                            ("Given 24 h:", f"<b>{p.given_24h}</b>; not given: {not_given}"
+                             + (f"; {_font('entered late: ' + _e(', '.join(p.entered_late_24h)), _RED, True)}"
+                                if p.entered_late_24h else ""))])
         top: Flowable = self.p(f"{self._title('A · Assessment')}<br/>{news2}", "item")
         if points:  # the trend beside the score, not under it: a block stays four to a page
             top = _Beside(top, _Trend(points, self.h.at, w * 0.52, self.font), w * 0.48)
@@ -553,7 +555,8 @@ def handover_pdf(h: Handover) -> bytes:
     buffer = io.BytesIO()
     size = landscape(letter if h.paper.lower() == "letter" else A4)
     doc = SimpleDocTemplate(buffer, pagesize=size, leftMargin=12 * mm, rightMargin=12 * mm,
-                            topMargin=14 * mm, bottomMargin=12 * mm, title=TITLE, author="ward_app",
+                            topMargin=14 * mm, bottomMargin=12 * mm,
+                            title=f"DRILL {TITLE}" if h.drill else TITLE, author="ward_app",
                             creator="ward_app", subject="", invariant=True)
     sheet = _Sheet(h, doc, regular, bold)
     story: list[Flowable] = sheet.summary()

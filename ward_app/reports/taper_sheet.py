@@ -47,6 +47,7 @@ class TaperSheet:
     printed_at: datetime  # aware, already in the ward's time zone
     contact: str  # whom to call
     zone_name: str = "Europe/London"
+    drill: bool = False  # a drill (training) ward: the title and every page say DRILL
 
 
 def day_text(d: date) -> str:
@@ -87,14 +88,20 @@ class _Dose(Flowable):
         self.canv.rect(self.width - self.BOX, middle - self.BOX / 2, self.BOX, self.BOX)
 
 
-def _canvas_maker(footer: str, font: str, printed_at: datetime) -> type:
-    """A canvas that holds its pages until the end, so each footer can say 'Page x of y'."""
+def _canvas_maker(footer: str, font: str, printed_at: datetime, drill: bool = False) -> type:
+    """A canvas that holds its pages until the end, so each footer can say 'Page x of y' (and
+    each page of a drill ward's sheet says DRILL at its top)."""
     class NumberedCanvas(PagedCanvas):
         stamp = pdf_date(printed_at)  # the PDF's date is the printing time
 
         def frame(self, number: int) -> None:
-            width, _height = self.page_size
+            width, height = self.page_size
             self.saveState()
+            if drill:
+                self.setFont(font, 9)
+                self.setFillColor(_INK)
+                self.drawCentredString(width / 2, height - 8 * mm,
+                                       "DRILL — training ward: not a real patient's plan")
             self.setStrokeColor(_RULE)
             self.setLineWidth(0.5)
             self.line(15 * mm, 12 * mm, width - 15 * mm, 12 * mm)
@@ -161,7 +168,7 @@ def _header(sheet: TaperSheet, s: dict[str, ParagraphStyle], width: float) -> li
                       ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
                       ("LINEBELOW", (0, 0), (-1, -2), 0.25, _RULE)])
     out: list[Flowable] = [
-        Paragraph(TITLE, s["title"]),
+        Paragraph(f"DRILL — {TITLE}" if sheet.drill else TITLE, s["title"]),
         Paragraph("Follow this plan day by day. <b>Do not stop baclofen suddenly.</b> Tick each dose "
                   "when it is given.", s["lead"]),
         Spacer(1, 3 * mm), patient, Spacer(1, 3 * mm), summary, Spacer(1, 3 * mm)]
@@ -270,12 +277,14 @@ def taper_sheet_pdf(sheet: TaperSheet, *, pagesize: tuple[float, float] = A4) ->
     s = _styles(regular, bold)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=pagesize, leftMargin=15 * mm, rightMargin=15 * mm,
-                            topMargin=13 * mm, bottomMargin=17 * mm, title="Baclofen reducing plan",
+                            topMargin=13 * mm, bottomMargin=17 * mm,
+                            title="DRILL Baclofen reducing plan" if sheet.drill else
+                            "Baclofen reducing plan",
                             author="ward_app", creator="ward_app", subject="", invariant=True)
     width = doc.width
     at = sheet.printed_at
-    footer = (f"Printed by {sheet.printed_by} on {_date(at)} {at:%H:%M} · {sheet.patient_name} · "
-              f"MRN {sheet.mrn}")
+    footer = (f"{'DRILL · ' if sheet.drill else ''}Printed by {sheet.printed_by} on {_date(at)} "
+              f"{at:%H:%M} · {sheet.patient_name} · MRN {sheet.mrn}")
     story = [*_header(sheet, s, width), _table(sheet.plan, s, width), _footer_block(sheet, s, width)]
-    doc.build(story, canvasmaker=_canvas_maker(footer, regular, at))
+    doc.build(story, canvasmaker=_canvas_maker(footer, regular, at, sheet.drill))
     return buffer.getvalue()

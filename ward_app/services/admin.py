@@ -53,9 +53,10 @@ def check_role(role: str) -> str:
 
 def init_ward(
     path: Path, *, ward: str, tz: str, admin: str = "admin", admin_password: str | None = None,
-    clock: Callable[[], datetime] = system_clock,
+    clock: Callable[[], datetime] = system_clock, drill: bool = False,
 ) -> Context:
-    """Create a new ward database with its first ward and first admin user."""
+    """Create a new ward database with its first ward and first admin user; ``drill``: a drill
+    (training) ward, which may be run ahead of the clock and says DRILL everywhere."""
     ward_name = " ".join(ward.split())
     if not ward_name or len(ward_name) > 60:
         raise InvalidInput("ward", "Ward name must be 1 to 60 characters.")
@@ -79,11 +80,11 @@ def init_ward(
     ctx = Context(db=db, path=path, clock=clock)
     now = ctx.now()
     with ctx.write(Kind.USERS, Kind.SETTINGS, ward=True):
-        ward_id = people.add_ward(db, ward_name, tz, now)
+        ward_id = people.add_ward(db, ward_name, tz, now, drill=drill)
         pw_hash = hash_password(admin_password) if admin_password else None
         user_id = people.add_user(db, admin, "admin", pw_hash, now)
-        audit.record(db, at=now, user_id=user_id, action="init", entity="ward", entity_id=ward_id,
-                     detail={"ward": ward_name, "tz": tz, "admin": admin})
+        audit.record(db, at=ctx.entered(), user_id=user_id, action="init", entity="ward", entity_id=ward_id,
+                     detail={"ward": ward_name, "tz": tz, "admin": admin, "drill": drill})
     ctx.actor = Actor(user_id, admin, "admin")
     return ctx
 
@@ -104,7 +105,7 @@ def add_user(
     with ctx.write(Kind.USERS) as db:
         user_id = people.add_user(db, name, role, pw_hash, now,
                                   full_name=clean_text(full_name, "full-name", longest=80))
-        audit.record(db, at=now, user_id=actor.id, action="add", entity="user", entity_id=user_id,
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="add", entity="user", entity_id=user_id,
                      detail={"name": name, "role": role, "password_set": bool(password)})
     return user_id
 
@@ -178,6 +179,6 @@ def make_backup(ctx: Context, folder: Path | None = None) -> Path:
     if not same:
         raise StorageProblem(f"The backup {target} does not match the database; try again.")
     with ctx.write(Kind.AUDIT) as db:
-        audit.record(db, at=ctx.now(), user_id=actor.id, action="backup", entity="database",
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="backup", entity="database",
                      detail={"file": str(target)})
     return target

@@ -24,6 +24,7 @@ from ward_app.domain.rules import Thresholds
 from ward_app.domain.text import clean_text
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
+from ward_app.services.entry_time import act_detail
 from ward_app.services.snapshots import load_snapshots
 from ward_app.storage import acks, audit
 from ward_app.storage.errors import actionable_errors
@@ -78,9 +79,11 @@ def acknowledge(ctx: Context, alert_id: int, note: str | None = None) -> Alert:
     now = ctx.now()
     with ctx.write(Kind.ACKS, current.patient_id) as db:
         acks.insert(db, patient_id=current.patient_id, rule=current.rule, key=current.key,
-                    severity=int(current.severity), note=text, user_id=actor.id, at=now)
-        audit.record(db, at=now, user_id=actor.id, action="alert.ack", entity="alert",
+                    severity=int(current.severity), note=text, user_id=actor.id, at=now,
+                    entered_at=ctx.entered())
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="alert.ack", entity="alert",
                      patient_id=current.patient_id,
-                     detail={"rule": current.rule, "key": current.key,
-                             "severity": current.severity.label, "note": text})
+                     detail=act_detail(ctx, now, {"rule": current.rule, "key": current.key,
+                                                  "severity": current.severity.label,
+                                                  "note": text}))
     return replace(current, acknowledged_by=actor.name, ack_note=text)

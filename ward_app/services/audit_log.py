@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from ward_app.domain.clock import from_utc_text
+from ward_app.domain.entry import entered_late
 from ward_app.domain.errors import InvalidInput
 from ward_app.services.context import Context
 from ward_app.storage import audit
@@ -20,7 +21,7 @@ from ward_app.storage.errors import actionable_errors
 @dataclass(frozen=True)
 class AuditEntry:
     id: int
-    at: datetime
+    at: datetime  # when it was entered: the system clock
     user: str
     action: str
     entity: str
@@ -29,9 +30,19 @@ class AuditEntry:
     patient: str | None
     detail: dict[str, Any]
     corrects: str | None = None  # for a correction: what the original entry was
+    #: When the act happened, if it differs from the entry time (back-charting, a drill).
+    act_at: datetime | None = None
+    entered_late: bool = False  # entered more than record.late_entry_minutes after the act
 
     def detail_text(self) -> str:
-        return "; ".join(f"{k}: {v}" for k, v in sorted(self.detail.items()) if v not in (None, ""))
+        return "; ".join(f"{k}: {v}" for k, v in sorted(self.detail.items())
+                         if v not in (None, "") and k != "act_at")
+
+    def act_text(self, fmt: str = "%d %b %Y %H:%M:%S") -> str:
+        """The act time (the entry time when no other was given), and whether it was entered
+        late."""
+        act = (self.act_at or self.at).strftime(fmt)
+        return f"{act} (entered late)" if self.entered_late else act
 
 
 def search(ctx: Context, *, patient_id: int | None = None, user_id: int | None = None,
@@ -46,15 +57,28 @@ def search(ctx: Context, *, patient_id: int | None = None, user_id: int | None =
     with actionable_errors():
         rows = audit.search(ctx.db, patient_id=patient_id, user_id=user_id, since=since,
                             before=before, limit=limit)
+        late_after = float(ctx.thresholds().record_late_entry_minutes)
         out = []
         for r in rows:
             detail = json.loads(r[8])
             corrects = None
             if r[3].endswith("entered_in_error"):
                 corrects = _original(ctx, r[4], r[5], detail)
-            out.append(AuditEntry(r[0], from_utc_text(r[1]).astimezone(ctx.zone), r[2], r[3], r[4],
-                                  r[5], r[6], r[7], detail, corrects))
+            at = from_utc_text(r[1]).astimezone(ctx.zone)
+            act_at = _act_time(detail.get("act_at"), ctx)
+            out.append(AuditEntry(r[0], at, r[2], r[3], r[4], r[5], r[6], r[7], detail, corrects,
+                                  act_at, entered_late(act_at, at, late_after)))
     return out
+
+
+def _act_time(text: Any, ctx: Context) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.astimezone(ctx.zone) if moment.tzinfo else None
 
 
 def _original(ctx: Context, entity: str, entity_id: int | None, detail: dict[str, Any]) -> str | None:
@@ -72,7 +96,7 @@ def _original(ctx: Context, entity: str, entity_id: int | None, detail: dict[str
     return f"{row[2]} by {row[1]} at {at:%d %b %Y %H:%M} ({entity} {original_id})"
 
 
-COLUMNS = ("When", "User", "Action", "MRN", "Patient", "Record", "Details", "Corrects")
+COLUMNS = ("Entered", "Act time", "User", "Action", "MRN", "Patient", "Record", "Details", "Corrects")
 
 
 def to_csv(entries: list[AuditEntry]) -> str:
@@ -80,7 +104,9 @@ def to_csv(entries: list[AuditEntry]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     for e in entries:
-        writer.writerow([e.at.isoformat(timespec="seconds"), e.user, e.action, e.mrn or "",
+        writer.writerow([e.at.isoformat(timespec="seconds"),
+                         (e.act_at or e.at).isoformat(timespec="seconds")
+                         + (" (entered late)" if e.entered_late else ""), e.user, e.action, e.mrn or "",
                          e.patient or "", f"{e.entity} {e.entity_id or ''}".strip(),
                          e.detail_text(), e.corrects or ""])
     return buffer.getvalue()

@@ -62,7 +62,7 @@ def login(ctx: Context, name: str, password: str) -> Actor:
         row = people.user_by_name(ctx.db, (name or "").strip())
     if row is None or not row.active:
         with ctx.write(Kind.USERS) as db:
-            audit.record(db, at=now, user_id=None, action="login.failed", entity="user",
+            audit.record(db, at=ctx.entered(), user_id=None, action="login.failed", entity="user",
                          detail={"name": (name or "")[:40], "why": "unknown or inactive user"})
         raise wrong
     failed, locked = people.login_state(ctx.db, row.id)
@@ -79,7 +79,7 @@ def login(ctx: Context, name: str, password: str) -> Actor:
             lock = to_utc_text(now + timedelta(minutes=float(t.login_lockout_minutes)))
         with ctx.write(Kind.USERS) as db:
             people.set_login_state(db, row.id, 0 if lock else failed, lock)
-            audit.record(db, at=now, user_id=row.id, action="login.failed", entity="user",
+            audit.record(db, at=ctx.entered(), user_id=row.id, action="login.failed", entity="user",
                          entity_id=row.id, detail={"attempt": failed, "locked": bool(lock)})
         if lock:
             raise Refused("login.locked", f"Too many failed log-ins: account {row.name} is locked "
@@ -87,7 +87,7 @@ def login(ctx: Context, name: str, password: str) -> Actor:
         raise wrong
     with ctx.write(Kind.USERS) as db:
         people.set_login_state(db, row.id, 0, None)
-        audit.record(db, at=now, user_id=row.id, action="login", entity="user", entity_id=row.id)
+        audit.record(db, at=ctx.entered(), user_id=row.id, action="login", entity="user", entity_id=row.id)
     ctx.actor = Actor(row.id, row.name, row.role)
     return ctx.actor
 
@@ -104,8 +104,7 @@ def reset_password(ctx: Context, name: str, password: str) -> None:
         row = people.user_by_name(ctx.db, name)
     if row is None:
         raise InvalidInput("name", f"There is no user '{name}'.")
-    now = ctx.now()
     with ctx.write(Kind.USERS) as db:
         people.set_password(db, row.id, hash_password(password))
-        audit.record(db, at=now, user_id=actor.id, action="user.reset_password", entity="user",
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="user.reset_password", entity="user",
                      entity_id=row.id, detail={"name": row.name})

@@ -45,7 +45,7 @@ def after_daily(ctx: Context, written: Path | None) -> None:
     """Audit today's copy (if one was made) and keep only the newest ``backup.keep_days``."""
     if written is not None:
         with ctx.write(Kind.AUDIT) as db:
-            audit.record(db, at=ctx.now(), user_id=ctx.actor.id if ctx.actor else None,
+            audit.record(db, at=ctx.entered(), user_id=ctx.actor.id if ctx.actor else None,
                          action="backup.daily", entity="database", detail={"file": str(written)})
     keep = int(ctx.thresholds().backup_keep_days)
     dailies = sorted(backups_dir(ctx.path).glob(f"{Path(ctx.path).stem}-{DAILY}-*.db"))

@@ -30,6 +30,16 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def real_clock() -> datetime:
+    """The system clock, read for entry times (looked up at each call, so a test can freeze it)."""
+    return datetime.now(UTC)
+
+
+def default_entry_clock() -> datetime:
+    """The default entry clock: when a record is entered. No option sets it."""
+    return real_clock()
+
+
 @dataclass(frozen=True)
 class Actor:
     id: int
@@ -44,13 +54,20 @@ class Context:
     db: Database
     path: Path
     clock: Callable[[], datetime] = system_clock
+    #: When records are entered (the system clock): never the act time ``clock`` gives.
+    entry_clock: Callable[[], datetime] = default_entry_clock
     actor: Actor | None = None
     _zone: tzinfo | None = field(default=None, repr=False)
     _changes: Changes = field(default=NONE, repr=False)  # committed, not yet taken
     _pending: Changes = field(default=NONE, repr=False)  # in the open transaction
 
     def now(self) -> datetime:
+        """When the act happened (``--now`` on the command line; else the system clock)."""
         return self.clock()
+
+    def entered(self) -> datetime:
+        """When the record is entered: the system clock, whatever the act time."""
+        return self.entry_clock()
 
     @property
     def zone(self) -> tzinfo:
@@ -167,4 +184,5 @@ def resolve_actor(ctx: Context, name: str | None) -> Actor | None:
     return Actor(row.id, row.name, row.role)
 
 
-__all__ = ["Actor", "Context", "StorageProblem", "open_context", "system_clock"]
+__all__ = ["Actor", "Context", "StorageProblem", "default_entry_clock", "open_context", "real_clock",
+           "system_clock"]

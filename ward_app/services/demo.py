@@ -27,6 +27,7 @@ from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context, resolve_actor
 from ward_app.services.demo_obs import observation_history
 from ward_app.services.demo_ward import DemoWard, HistoryBuilder, Profile
+from ward_app.services.entry_time import act_detail, is_drill
 from ward_app.services.patients import NewPatient, add_patient
 from ward_app.storage import audit, people
 from ward_app.storage import orders as order_repo
@@ -101,7 +102,7 @@ def _order_history(ward: DemoWard) -> None:
         if route is Route.INTRATHECAL:
             order_repo.insert_order(db, patient_id=pid, action=OrderAction.START, route=route,
                                     daily_mcg=prof.daily_mcg, starts_at=started,
-                                    user_id=pharmacist, at=started)
+                                    user_id=pharmacist, at=started, entered_at=started)
             continue
         freq = Frequency(prof.freq or "TDS")
         times = tuple(default(f"times.{freq.value}"))
@@ -110,14 +111,15 @@ def _order_history(ward: DemoWard) -> None:
         oid = order_repo.insert_order(
             db, patient_id=pid, action=OrderAction.START, route=route, dose_mg=first_dose,
             times=times, frequency=freq, indication=Indication(prof.indication),
-            override_reason=prof.override, starts_at=started, user_id=pharmacist, at=started)
+            override_reason=prof.override, starts_at=started, user_id=pharmacist, at=started,
+            entered_at=started)
         if titrated:
             changed = now - timedelta(days=ward.rng.randint(2, max(2, ward.days - 1)))
             order_repo.insert_order(
                 db, patient_id=pid, action=OrderAction.CHANGE, route=route, dose_mg=prof.dose_mg,
                 times=times, frequency=freq, indication=Indication(prof.indication),
                 override_reason=prof.override, starts_at=changed, user_id=pharmacist, at=changed,
-                supersedes_id=oid)
+                entered_at=changed, supersedes_id=oid)
 
 
 def _lab_and_comed_history(ward: DemoWard) -> None:
@@ -128,10 +130,11 @@ def _lab_and_comed_history(ward: DemoWard) -> None:
         if prof.egfr is not None or prof.dialysis:
             taken = now - timedelta(days=ward.rng.randint(1, max(1, min(ward.days, 14))), hours=3)
             patient_repo.add_lab(db, patient_id=pid, egfr=prof.egfr, dialysis=prof.dialysis,
-                                 taken_at=taken, user_id=nurse, at=taken)
+                                 taken_at=taken, user_id=nurse, at=taken, entered_at=taken)
         for drug in prof.comeds:
+            admitted = now - timedelta(days=ward.days)
             patient_repo.add_comedication(db, patient_id=pid, drug=drug, user_id=nurse,
-                                          at=now - timedelta(days=ward.days))
+                                          at=admitted, entered_at=admitted)
 
 
 #: The intrathecal patient whose pump is past its elective replacement indicator (issue 5).
@@ -180,7 +183,7 @@ def _pump_history(ward: DemoWard) -> None:
             rid = pump_repo.insert_refill(
                 db, pump_id=pump_id, refilled_at=refilled, volume_ml=prof.reservoir_ml,
                 conc_mcg_ml=prof.conc, daily_mcg=daily, alarm_ml=alarm_ml, user_id=nurse,
-                witness_id=witness, at=refilled)
+                witness_id=witness, at=refilled, entered_at=refilled)
             audit.record(db, at=refilled, user_id=nurse, action="pump.refill",
                          entity="pump_refill", entity_id=rid, patient_id=pid,
                          detail={"demo": True, "witness_id": witness})
@@ -222,7 +225,8 @@ def _administration_history(ward: DemoWard) -> None:
                 rid = administrations.insert(
                     db, patient_id=pid, order_id=dose.order_id, due=dose.due,
                     outcome=outcome_for_reason(Reason(code)), administered_at=min(at, now),
-                    user_id=nurse, at=min(at, now), reason=code, note=note)
+                    user_id=nurse, at=min(at, now), entered_at=min(at, now), reason=code,
+                    note=note)
             else:
                 late = roll < 0.08
                 at = dose.due + timedelta(minutes=rng.randint(35, 110) if late
@@ -231,18 +235,21 @@ def _administration_history(ward: DemoWard) -> None:
                 outcome = given_outcome(dose.due, at, window)
                 rid = administrations.insert(
                     db, patient_id=pid, order_id=dose.order_id, due=dose.due, outcome=outcome,
-                    administered_at=at, user_id=nurse, at=at, dose_mg=dose.dose_mg)
+                    administered_at=at, user_id=nurse, at=at, entered_at=at,
+                    dose_mg=dose.dose_mg)
                 if not corrected_one and dose.due < now - timedelta(days=3) and rng.random() < 0.02:
                     corrected_one = True
                     fix_at = at + timedelta(minutes=15)
                     administrations.insert(
                         db, patient_id=pid, order_id=dose.order_id, due=dose.due,
                         outcome=Outcome.ENTERED_IN_ERROR, administered_at=fix_at, user_id=nurse,
-                        at=fix_at, note="Recorded on the wrong chart; dose given by night staff",
+                        at=fix_at, entered_at=fix_at,
+                        note="Recorded on the wrong chart; dose given by night staff",
                         corrects_id=rid)
                     rid = administrations.insert(
                         db, patient_id=pid, order_id=dose.order_id, due=dose.due, outcome=outcome,
-                        administered_at=at, user_id=nurses[1], at=fix_at, dose_mg=dose.dose_mg)
+                        administered_at=at, user_id=nurses[1], at=fix_at, entered_at=fix_at,
+                        dose_mg=dose.dose_mg)
             audit.record(db, at=min(dose.due, now), user_id=nurse, action="dose.demo",
                          entity="administration", entity_id=rid, patient_id=pid)
 
@@ -253,8 +260,13 @@ HISTORY: list[HistoryBuilder] = [_order_history, _lab_and_comed_history, _pump_h
 
 
 def built_at(db: Database) -> datetime | None:
-    """When the demo ward in this database was made (None if it is not a demo)."""
-    return audit.latest_at(db, "demo")
+    """The moment the demo ward in this database was made for (its act time: ``--now``, else when
+    it was made); None if it is not a demo."""
+    entered = audit.latest_at(db, "demo")
+    if entered is None:
+        return None
+    detail = audit.latest_detail(db, "demo") or {}
+    return datetime.fromisoformat(detail["act_at"]) if "act_at" in detail else entered
 
 
 def _profiles(count: int) -> list[Profile]:
@@ -274,6 +286,12 @@ def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 
     actor = ctx.require(Action.ADMIN)
     if not people.wards(ctx.db):
         raise InvalidInput("db", "This database has no ward yet: run 'ward-app init' first.")
+    if not is_drill(ctx):
+        raise Refused(
+            "demo.live_ward",
+            "This is a live ward, not a drill ward: the demo ward is only made in a new database "
+            "file or an empty drill ward. Nothing was changed; use a new database file.",
+        )
     if patient_repo.patients(ctx.db):
         raise Refused(
             "demo.not_empty",
@@ -309,8 +327,9 @@ def build_demo(ctx: Context, *, patients: int = 24, days: int = 30, seed: int = 
             ctx.actor = actor
         for builder in HISTORY:
             builder(ward)
-        audit.record(db, at=now, user_id=actor.id, action="demo", entity="ward",
-                     detail={"patients": patients, "days": days, "seed": seed})
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="demo", entity="ward",
+                     detail=act_detail(ctx, now, {"patients": patients, "days": days,
+                                                  "seed": seed}))
     return ward
 
 
@@ -329,7 +348,7 @@ def create_demo_database(
 ) -> DemoWard:
     """A new ward database at ``path`` holding the demo ward, built by ``user`` (default: its
     first admin); when building fails, nothing is left behind."""
-    ctx = init_ward(path, ward=ward, tz=tz, clock=clock)
+    ctx = init_ward(path, ward=ward, tz=tz, clock=clock, drill=True)
     try:
         if user is not None:
             ctx.actor = resolve_actor(ctx, user)

@@ -113,7 +113,8 @@ def observation_history(ward: DemoWard) -> None:
             fields = _story(prof, taken, now, fields)
             obs = Observation(id=0, patient_id=pid, taken_at=taken, **fields)
             nurse = rng.choice(nurses)
-            oid = obs_repo.insert(db, obs, user_id=nurse, at=taken + timedelta(minutes=rng.randint(1, 9)))
+            entered = taken + timedelta(minutes=rng.randint(1, 9))
+            oid = obs_repo.insert(db, obs, user_id=nurse, at=entered, entered_at=entered)
             audit.record(db, at=taken, user_id=nurse, action="obs.demo", entity="observation",
                          entity_id=oid, patient_id=pid)
             first = False

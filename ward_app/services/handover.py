@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
 from ward_app.domain.dose_alerts import in_force, withdrawal_watches
+from ward_app.domain.entry import entered_late
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.handover import (
     Action,
@@ -37,6 +38,7 @@ from ward_app.domain.schedule import due_doses
 from ward_app.services.board import BoardRow, ward_overview
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
+from ward_app.services.entry_time import act_detail, is_drill
 from ward_app.services.tapers import printed_by_name
 from ward_app.services.vitals import latest_news2
 from ward_app.storage import audit, people
@@ -108,15 +110,22 @@ def _assessment(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds) 
 
 
 def _doses(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds, row: BoardRow
-           ) -> tuple[list[DoseLine], list[DoseLine], int]:
-    """(due in the next 12 h with no record, not given in the last 24 h, given in 24 h)."""
+           ) -> tuple[list[DoseLine], list[DoseLine], int, list[str]]:
+    """(due in the next 12 h with no record, not given in the last 24 h, given in 24 h, records
+    of the last 24 h entered late)."""
     window, missed_after = t.dose_window_min, t.dose_missed_after_min
     doses = due_doses(s.versions, now - BEHIND - timedelta(hours=12), now + AHEAD, ctx.zone)
     records, _ = effective_records(s.records)
-    due, missed, given = [], [], 0
+    due, missed, given, late = [], [], 0, []
     for i, d in enumerate(doses):
         nxt = doses[i + 1].due if i + 1 < len(doses) else None
         rec = records.get(d.due)
+        if rec is not None and now - BEHIND <= d.due < now and rec.entered_at is not None and \
+                entered_late(rec.administered_at, rec.entered_at, t.record_late_entry_minutes):
+            entered = rec.entered_at.astimezone(ctx.zone)
+            same_day = entered.date() == rec.administered_at.astimezone(ctx.zone).date()
+            shown = f"{entered:%H:%M}" if same_day else f"{entered:%d %b %H:%M}"
+            late.append(f"{_hm(d.due, ctx)} dose, entered {shown}")
         line = DoseLine(d.due.astimezone(ctx.zone), row.bed, row.name, f"{d.dose_mg:g} mg")
         if now <= d.due < now + AHEAD and rec is None:
             due.append(line)
@@ -131,7 +140,7 @@ def _doses(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds, row: 
                                        state.value.replace("_", " "), reason))
             elif state in (State.GIVEN, State.GIVEN_LATE):
                 given += 1
-    return due, missed, given
+    return due, missed, given, late
 
 
 def _refill_soon(refill_by: date, now: datetime, zone: tzinfo, t: Thresholds) -> bool:
@@ -199,7 +208,7 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
         s = by_id[row.patient_id]
         alerts = alerts_by_patient.get(row.patient_id, [])
         assess = _assessment(ctx, s, now, t)
-        due, missed, given = _doses(ctx, s, now, t, row)
+        due, missed, given, late = _doses(ctx, s, now, t, row)
         due_all += due
         missed_all += missed
         score = assess.get("_score")
@@ -240,6 +249,7 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
             given_24h=given,
             not_given_24h=tuple(f"{d.due:%H:%M} {d.state}" + (f" ({d.reason})" if d.reason else "")
                                 for d in missed),
+            entered_late_24h=tuple(late),
             actions=tuple(_actions(ctx, s, now, t, due, alerts, assess)),
             alerts=tuple(AlertLine(a.severity.label, a.rule, a.message,
                                    a.since.astimezone(ctx.zone), a.acknowledged_by)
@@ -262,7 +272,7 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
         refills_due=tuple(sorted(refills, key=lambda r: r.refill_by)))
     return Handover(ward=ward, at=now.astimezone(ctx.zone), zone_name=str(ctx.zone),
                     printed_by=printed_by_name(ctx), summary=summary, patients=tuple(blocks),
-                    paper=str(t.print_paper))
+                    paper=str(t.print_paper), drill=is_drill(ctx))
 
 
 def record_printed(ctx: Context, h: Handover, how: str, pages: int) -> None:
@@ -270,9 +280,10 @@ def record_printed(ctx: Context, h: Handover, how: str, pages: int) -> None:
     actor = ctx.require(Permission.HANDOVER)
     now = ctx.now()
     with ctx.write(Kind.AUDIT) as db:
-        audit.record(db, at=now, user_id=actor.id, action=f"handover.{how}", entity="handover",
-                     detail={"ward": h.ward, "sheet_at": h.at.isoformat(), "pages": pages,
-                             "patients": h.summary.patients})
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action=f"handover.{how}", entity="handover",
+                     detail=act_detail(ctx, now, {"ward": h.ward, "sheet_at": h.at.isoformat(),
+                                                  "pages": pages,
+                                                  "patients": h.summary.patients}))
 
 
 __all__ = ["build_handover", "record_printed"]

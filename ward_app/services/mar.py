@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from ward_app.domain.entry import entered_late as is_late_entry
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.mar import (
     Outcome,
@@ -24,6 +25,7 @@ from ward_app.domain.schedule import DueDose, due_doses
 from ward_app.domain.text import clean_text
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
+from ward_app.services.entry_time import with_act_time
 from ward_app.services.orders import witness_for
 from ward_app.services.patients import patient_by_id
 from ward_app.storage import administrations as repo
@@ -153,12 +155,15 @@ def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | 
     outcome = given_outcome(dose.due, now, float(t.dose_window_min))
     with ctx.write(Kind.DOSES, patient.id) as db:
         _refuse_if_recorded(ctx, patient, dose)  # again under the write lock: two workstations
+        entered = ctx.entered()
         rid = repo.insert(db, patient_id=patient.id, order_id=dose.order_id, due=dose.due,
                           outcome=outcome, administered_at=now, user_id=actor.id, at=now,
-                          dose_mg=dose.dose_mg, note=_clean_note(note), witness_id=checked_witness)
-        audit.record(db, at=now, user_id=actor.id, action=f"dose.{outcome.value}",
+                          entered_at=entered, dose_mg=dose.dose_mg, note=_clean_note(note),
+                          witness_id=checked_witness)
+        audit.record(db, at=entered, user_id=actor.id, action=f"dose.{outcome.value}",
                      entity="administration", entity_id=rid, patient_id=patient.id,
-                     detail={"due": dose.due.isoformat(), "dose_mg": dose.dose_mg})
+                     detail=with_act_time(entered, now, {"due": dose.due.isoformat(),
+                                                         "dose_mg": dose.dose_mg}))
     return Recorded(rid, outcome, dose.due, patient)
 
 
@@ -177,12 +182,14 @@ def omit_dose(ctx: Context, patient_id: int, due: datetime, reason: Reason, *,
     now = ctx.now()
     with ctx.write(Kind.DOSES, patient.id) as db:
         _refuse_if_recorded(ctx, patient, dose)  # again under the write lock: two workstations
+        entered = ctx.entered()
         rid = repo.insert(db, patient_id=patient.id, order_id=dose.order_id, due=dose.due,
                           outcome=outcome, administered_at=now, user_id=actor.id, at=now,
-                          reason=reason.value, note=text)
-        audit.record(db, at=now, user_id=actor.id, action=f"dose.{outcome.value}",
+                          entered_at=entered, reason=reason.value, note=text)
+        audit.record(db, at=entered, user_id=actor.id, action=f"dose.{outcome.value}",
                      entity="administration", entity_id=rid, patient_id=patient.id,
-                     detail={"due": dose.due.isoformat(), "reason": reason.value})
+                     detail=with_act_time(entered, now, {"due": dose.due.isoformat(),
+                                                         "reason": reason.value}))
     return Recorded(rid, outcome, dose.due, patient)
 
 
@@ -208,13 +215,16 @@ def correct_record(ctx: Context, record_id: int, reason: str) -> Recorded:
         if again is not None:
             raise InvalidInput("id", f"Record {record_id} is already marked entered in error "
                                f"(record {again}).")
+        entered = ctx.entered()
         rid = repo.insert(db, patient_id=original.patient_id, order_id=original.order_id,
                           due=original.due, outcome=Outcome.ENTERED_IN_ERROR, administered_at=now,
-                          user_id=actor.id, at=now, note=why, corrects_id=original.id)
-        audit.record(db, at=now, user_id=actor.id, action="dose.entered_in_error",
+                          user_id=actor.id, at=now, entered_at=entered, note=why,
+                          corrects_id=original.id)
+        audit.record(db, at=entered, user_id=actor.id, action="dose.entered_in_error",
                      entity="administration", entity_id=rid, patient_id=original.patient_id,
-                     detail={"corrects": original.id, "original_outcome": original.outcome.value,
-                             "reason": why})
+                     detail=with_act_time(entered, now, {
+                         "corrects": original.id, "original_outcome": original.outcome.value,
+                         "reason": why}))
     patient = patient_by_id(ctx, original.patient_id)
     return Recorded(rid, Outcome.ENTERED_IN_ERROR, original.due or now, patient)
 
@@ -234,12 +244,15 @@ def give_bolus(ctx: Context, patient_id: int, mcg: float, witness_id: int | None
         raise InvalidInput("mcg", "The bolus must be a positive number of micrograms.")
     checked_witness = witness_for(ctx, actor, witness_id, "An intrathecal bolus")
     with ctx.write(Kind.DOSES, patient.id) as db:
+        entered = ctx.entered()
         rid = repo.insert(db, patient_id=patient.id, order_id=current.id, due=None,
                           outcome=Outcome.GIVEN, administered_at=now, user_id=actor.id, at=now,
-                          dose_mcg=mcg, note=_clean_note(note), witness_id=checked_witness)
-        audit.record(db, at=now, user_id=actor.id, action="dose.bolus", entity="administration",
+                          entered_at=entered, dose_mcg=mcg, note=_clean_note(note),
+                          witness_id=checked_witness)
+        audit.record(db, at=entered, user_id=actor.id, action="dose.bolus", entity="administration",
                      entity_id=rid, patient_id=patient.id,
-                     detail={"dose_mcg": mcg, "witness_id": checked_witness})
+                     detail=with_act_time(entered, now, {"dose_mcg": mcg,
+                                                         "witness_id": checked_witness}))
     return Recorded(rid, Outcome.GIVEN, now, patient)
 
 
@@ -259,6 +272,10 @@ class MarEntry:
     given_at: datetime | None = None
     corrected: bool = False  # a struck-through record; ``state`` is what it had recorded
     correction_reason: str | None = None
+    #: When the record was entered (system clock); None: no record, or entered before entry
+    #: times were kept. ``entered_late``: more than record.late_entry_minutes after its act time.
+    entered_at: datetime | None = None
+    entered_late: bool = False
 
     def to_json(self, zone) -> dict:  # type: ignore[no-untyped-def]
         def iso(m: datetime | None) -> str | None:
@@ -269,7 +286,8 @@ class MarEntry:
                 "recorded_at": iso(self.recorded_at), "by": self.by, "reason": self.reason,
                 "note": self.note, "witness": self.witness, "given_at": iso(self.given_at),
                 "original_state": self.state.value if self.corrected else None,
-                "correction_reason": self.correction_reason}
+                "correction_reason": self.correction_reason,
+                "entered_at": iso(self.entered_at), "entered_late": self.entered_late}
 
 
 def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) -> list[MarEntry]:
@@ -277,6 +295,7 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
     now = ctx.now()
     t = ctx.thresholds()
     window, missed_after = float(t.dose_window_min), float(t.dose_missed_after_min)
+    late_entry = float(t.record_late_entry_minutes)
     doses = schedule_between(ctx, patient, start, end + timedelta(days=1))
     records = records_between(ctx, patient, start, end)
     in_force, corrections = effective_records(records)
@@ -287,13 +306,16 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
         nxt = doses[i + 1].due if i + 1 < len(doses) else None
         rec = in_force.get(dose.due)
         state = dose_state(dose.due, rec, now, nxt, window, missed_after)
+        entered = rec.entered_at if rec else None
         out.append(MarEntry(
             id=rec.id if rec else None, due=dose.due, dose_mg=dose.dose_mg, state=state,
             recorded_at=rec.recorded_at if rec else None, by=rec.by if rec else None,
             reason=rec.reason if rec else None, note=rec.note if rec else None,
             witness=rec.witness if rec else None,
             given_at=rec.administered_at if rec and rec.outcome in (
-                Outcome.GIVEN, Outcome.GIVEN_LATE) else None))
+                Outcome.GIVEN, Outcome.GIVEN_LATE) else None,
+            entered_at=entered,
+            entered_late=rec is not None and is_late_entry(rec.administered_at, entered, late_entry)))
     for rec in records:
         fix = corrections.get(rec.id)
         if fix is None or rec.due is None:
@@ -302,7 +324,9 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
             id=rec.id, due=rec.due, dose_mg=rec.dose_mg or 0.0, state=State(rec.outcome.value),
             recorded_at=rec.recorded_at, by=rec.by, reason=rec.reason, note=rec.note,
             witness=rec.witness, given_at=rec.administered_at, corrected=True,
-            correction_reason=f"{fix.note} ({fix.by}, record {fix.id})"))
+            correction_reason=f"{fix.note} ({fix.by}, record {fix.id})",
+            entered_at=rec.entered_at,
+            entered_late=is_late_entry(rec.administered_at, rec.entered_at, late_entry)))
     out.sort(key=lambda e: (e.due, not e.corrected))
     return out
 

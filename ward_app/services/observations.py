@@ -23,6 +23,7 @@ from ward_app.domain.text import clean_text
 from ward_app.services.alerts import ward_alerts
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
+from ward_app.services.entry_time import check_act_time, with_act_time
 from ward_app.services.patients import patient_by_id
 from ward_app.storage import audit
 from ward_app.storage import observations as repo
@@ -109,15 +110,18 @@ def add_observation(ctx: Context, new: NewObservation) -> Recorded:
     patient = patient_by_id(ctx, new.patient_id)
     now = ctx.now()
     obs = validate(new, patient, now)
+    check_act_time(ctx, obs.taken_at, "taken")
     with ctx.write(Kind.OBSERVATIONS, patient.id) as db:
-        oid = repo.insert(db, obs, user_id=actor.id, at=now)
+        entered = ctx.entered()
+        oid = repo.insert(db, obs, user_id=actor.id, at=now, entered_at=entered)
         score = news2(obs, Flag.HYPERCAPNIC in patient.flags) if obs.has_vitals else None
-        audit.record(db, at=now, user_id=actor.id, action="obs.add", entity="observation",
+        audit.record(db, at=entered, user_id=actor.id, action="obs.add", entity="observation",
                      entity_id=oid, patient_id=patient.id,
-                     detail={"taken_at": obs.taken_at.isoformat(),
-                             "news2": score.total if score else None,
-                             "complete": score.complete if score else None,
-                             "signs": sorted(s.value for s in obs.signs)})
+                     detail=with_act_time(entered, now, {
+                         "taken_at": obs.taken_at.isoformat(),
+                         "news2": score.total if score else None,
+                         "complete": score.complete if score else None,
+                         "signs": sorted(s.value for s in obs.signs)}))
     stored = Observation(**{**obs.__dict__, "id": oid, "by": actor.name})
     return Recorded(stored, score, patient, ward_alerts(ctx, now, patient_id=patient.id))
 
@@ -140,10 +144,12 @@ def correct_observation(ctx: Context, obs_id: int, reason: str) -> int:
             raise InvalidInput("id", f"Observation {obs_id} is already marked entered in error.")
     now = ctx.now()
     with ctx.write(Kind.OBSERVATIONS, original.patient_id) as db:
-        cid = repo.insert_correction(db, original, reason=why, user_id=actor.id, at=now)
-        audit.record(db, at=now, user_id=actor.id, action="obs.entered_in_error",
+        entered = ctx.entered()
+        cid = repo.insert_correction(db, original, reason=why, user_id=actor.id, at=now,
+                                     entered_at=entered)
+        audit.record(db, at=entered, user_id=actor.id, action="obs.entered_in_error",
                      entity="observation", entity_id=obs_id, patient_id=original.patient_id,
-                     detail={"correction_id": cid, "reason": why})
+                     detail=with_act_time(entered, now, {"correction_id": cid, "reason": why}))
     return cid
 
 

@@ -20,6 +20,7 @@ from ward_app.domain.text import clean_text
 from ward_app.services.auth import verify_password
 from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
+from ward_app.services.entry_time import act_detail
 from ward_app.services.patients import patient_by_id
 from ward_app.storage import audit, people
 from ward_app.storage import orders as repo
@@ -146,14 +147,16 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
     with ctx.write(Kind.ORDERS, patient.id) as db:
         oid = repo.insert_order(db, patient_id=patient.id, action=action, route=route,
                                 starts_at=start, user_id=actor.id, at=now,
+                                entered_at=ctx.entered(),
                                 supersedes_id=latest.id if action is OrderAction.CHANGE and latest
                                 else None, **fields)  # type: ignore[arg-type]
-        audit.record(db, at=now, user_id=actor.id, action=f"order.{action.value}", entity="order",
-                     entity_id=oid, patient_id=patient.id,
-                     detail={"route": route.value, "start": start.isoformat(),
-                             "witness_id": witness_id,
-                             **{k: (list(v) if isinstance(v, tuple) else str(v) if v is not None
-                                    else None) for k, v in fields.items()}})
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action=f"order.{action.value}",
+                     entity="order", entity_id=oid, patient_id=patient.id,
+                     detail=act_detail(ctx, now, {
+                         "route": route.value, "start": start.isoformat(),
+                         "witness_id": witness_id,
+                         **{k: (list(v) if isinstance(v, tuple) else str(v) if v is not None
+                                else None) for k, v in fields.items()}}))
     versions = repo.versions_since(ctx.db, start, patient.id).get(patient.id, [])
     return next(o for o in versions if o.id == oid)
 
@@ -186,9 +189,11 @@ def stop_order(ctx: Context, patient_id: int, reason: str, prescriber: str | Non
     with ctx.write(Kind.ORDERS, patient.id) as db:
         oid = repo.insert_order(db, patient_id=patient.id, action=OrderAction.STOP,
                                 route=current.route, starts_at=now, user_id=actor.id, at=now,
-                                stop_reason=code, prescriber=who, supersedes_id=current.id)
-        audit.record(db, at=now, user_id=actor.id, action="order.stop", entity="order",
+                                entered_at=ctx.entered(), stop_reason=code, prescriber=who,
+                                supersedes_id=current.id)
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="order.stop", entity="order",
                      entity_id=oid, patient_id=patient.id,
-                     detail={"reason": code, "prescriber": who, "supersedes": current.id})
+                     detail=act_detail(ctx, now, {"reason": code, "prescriber": who,
+                                                  "supersedes": current.id}))
     versions = repo.versions_since(ctx.db, now, patient.id).get(patient.id, [])
     return next(o for o in versions if o.id == oid)

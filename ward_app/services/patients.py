@@ -22,6 +22,7 @@ from ward_app.domain.roles import Action
 from ward_app.domain.taper import Form
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
+from ward_app.services.entry_time import act_detail
 from ward_app.storage import audit, people
 from ward_app.storage import patients as repo
 from ward_app.storage.errors import actionable_errors
@@ -99,9 +100,10 @@ def add_patient(ctx: Context, new: NewPatient) -> Patient:
         ctx.wrote(Kind.PATIENT, pid)  # the new patient's id, known once inserted
         for flag in flags:
             repo.set_flag(db, pid, flag, now)
-        audit.record(db, at=now, user_id=actor.id, action="add", entity="patient", entity_id=pid,
-                     patient_id=pid, detail={"mrn": mrn, "bed": bed,
-                                             "flags": sorted(f.value for f in flags)})
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="add", entity="patient",
+                     entity_id=pid, patient_id=pid,
+                     detail=act_detail(ctx, now, {"mrn": mrn, "bed": bed,
+                                                  "flags": sorted(f.value for f in flags)}))
     return find_by_mrn(ctx, mrn)
 
 
@@ -152,10 +154,11 @@ def set_patient(ctx: Context, patient_id: int, changes: PatientChanges) -> Patie
         repo.update_patient(db, patient.id, **fields)
         added = [f.value for f in adding if repo.set_flag(db, patient.id, f, now)]
         cleared = [f.value for f in removing if repo.clear_flag(db, patient.id, f)]
-        audit.record(db, at=now, user_id=actor.id, action="set", entity="patient",
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="set", entity="patient",
                      entity_id=patient.id, patient_id=patient.id,
-                     detail={"flags_set": added, "flags_cleared": cleared,
-                             "fields": {k: str(v) for k, v in fields.items()}})
+                     detail=act_detail(ctx, now, {
+                         "flags_set": added, "flags_cleared": cleared,
+                         "fields": {k: str(v) for k, v in fields.items()}}))
     return find_by_mrn(ctx, patient.mrn)
 
 
@@ -175,10 +178,10 @@ def add_lab(ctx: Context, patient_id: int, *, egfr: float | None, dialysis: bool
     now = ctx.now()
     with ctx.write(Kind.PATIENT, patient.id) as db:
         lab_id = repo.add_lab(db, patient_id=patient.id, egfr=egfr, dialysis=dialysis,
-                              taken_at=now, user_id=actor.id, at=now)
-        audit.record(db, at=now, user_id=actor.id, action="add", entity="lab_result",
+                              taken_at=now, user_id=actor.id, at=now, entered_at=ctx.entered())
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="add", entity="lab_result",
                      entity_id=lab_id, patient_id=patient.id,
-                     detail={"egfr": egfr, "dialysis": dialysis})
+                     detail=act_detail(ctx, now, {"egfr": egfr, "dialysis": dialysis}))
     return lab_id
 
 
@@ -201,9 +204,11 @@ def add_comedication(ctx: Context, patient_id: int, drug: str) -> int:
         raise InvalidInput("drug", f"{name} is already recorded for MRN {patient.mrn}.")
     now = ctx.now()
     with ctx.write(Kind.PATIENT, patient.id) as db:
-        cid = repo.add_comedication(db, patient_id=patient.id, drug=name, user_id=actor.id, at=now)
-        audit.record(db, at=now, user_id=actor.id, action="add", entity="comedication",
-                     entity_id=cid, patient_id=patient.id, detail={"drug": name})
+        cid = repo.add_comedication(db, patient_id=patient.id, drug=name, user_id=actor.id, at=now,
+                                    entered_at=ctx.entered())
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="add", entity="comedication",
+                     entity_id=cid, patient_id=patient.id,
+                     detail=act_detail(ctx, now, {"drug": name}))
     return cid
 
 
@@ -219,8 +224,9 @@ def stop_comedication(ctx: Context, patient_id: int, drug: str) -> int:
             current = ", ".join(repo.comedications(db, patient.id)) or "none"
             raise InvalidInput("drug", f"{name} is not a current co-medication of MRN {patient.mrn} "
                                f"(current: {current}).")
-        audit.record(db, at=now, user_id=actor.id, action="stop", entity="comedication",
-                     entity_id=cid, patient_id=patient.id, detail={"drug": name})
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="stop", entity="comedication",
+                     entity_id=cid, patient_id=patient.id,
+                     detail=act_detail(ctx, now, {"drug": name}))
     return cid
 
 

@@ -28,6 +28,7 @@ from ward_app.domain.text import clean_text
 from ward_app.services import orders as order_svc
 from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
+from ward_app.services.entry_time import act_detail, check_act_time, with_act_time
 from ward_app.services.patients import patient_by_id
 from ward_app.storage import audit, people
 from ward_app.storage import orders as order_repo
@@ -47,7 +48,7 @@ def _when(ctx: Context, at: datetime | None, name: str) -> datetime:
     if moment < now - BACK_ENTRY_LIMIT:
         raise InvalidInput(name, "The time is more than 24 hours ago: it can no longer be entered "
                            "here; write it in the notes.")
-    return moment
+    return check_act_time(ctx, moment, name)
 
 
 def set_pump(ctx: Context, patient_id: int, *, model: str | None = None, serial: str | None = None,
@@ -103,9 +104,10 @@ def set_pump(ctx: Context, patient_id: int, *, model: str | None = None, serial:
         else:
             pid = existing.id
             repo.update_pump(db, pid, now, **fields)
-        audit.record(db, at=now, user_id=actor.id, action="pump.set" if existing else "pump.add",
+        audit.record(db, at=ctx.entered(), user_id=actor.id,
+                     action="pump.set" if existing else "pump.add",
                      entity="pump", entity_id=pid, patient_id=patient.id,
-                     detail={k: str(v) for k, v in fields.items()})
+                     detail=act_detail(ctx, now, {k: str(v) for k, v in fields.items()}))
     found = repo.pump_for_patient(ctx.db, patient.id)
     assert found is not None
     return found
@@ -200,16 +202,18 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
                     witness_password=None if prescriber is not actor else new.witness_password)
             finally:
                 ctx.actor = acting_nurse
+        entered = ctx.entered()
         rid = repo.insert_refill(db, pump_id=pump.id, refilled_at=when, volume_ml=new.volume_ml,
                                  conc_mcg_ml=new.conc_mcg_ml, daily_mcg=new.daily_mcg,
                                  alarm_ml=alarm_ml, user_id=actor.id, witness_id=witness_id,
-                                 at=now, next_refill_booked=new.next_refill)
-        audit.record(db, at=now, user_id=actor.id, action="pump.refill", entity="pump_refill",
+                                 at=now, entered_at=entered, next_refill_booked=new.next_refill)
+        audit.record(db, at=entered, user_id=actor.id, action="pump.refill", entity="pump_refill",
                      entity_id=rid, patient_id=patient.id,
-                     detail={"volume_ml": new.volume_ml, "conc_mcg_ml": new.conc_mcg_ml,
-                             "daily_mcg": new.daily_mcg, "alarm_ml": alarm_ml,
-                             "witness_id": witness_id, "order_changed": changed is not None,
-                             "refilled_at": when.isoformat()})
+                     detail=with_act_time(entered, now, {
+                         "volume_ml": new.volume_ml, "conc_mcg_ml": new.conc_mcg_ml,
+                         "daily_mcg": new.daily_mcg, "alarm_ml": alarm_ml,
+                         "witness_id": witness_id, "order_changed": changed is not None,
+                         "refilled_at": when.isoformat()}))
     refill = repo.refills(ctx.db, pump.id, 1)[-1]
     _eri, end = pump.eri_and_end(t)
     return RefillDone(refill, pump_dates(refill, t, ctx.zone, end), patient, changed)
@@ -225,11 +229,14 @@ def record_alarm(ctx: Context, patient_id: int, alarm_kind: AlarmKind, note: str
     text = clean_text(note, "note", longest=500, label="The note")
     now = ctx.now()
     with ctx.write(Kind.PUMP, patient.id) as db:
+        entered = ctx.entered()
         aid = repo.insert_alarm(db, pump_id=pump.id, kind=alarm_kind, heard_at=when, note=text,
-                                user_id=actor.id, at=now)
-        audit.record(db, at=now, user_id=actor.id, action="pump.alarm", entity="pump_alarm",
+                                user_id=actor.id, at=now, entered_at=entered)
+        audit.record(db, at=entered, user_id=actor.id, action="pump.alarm", entity="pump_alarm",
                      entity_id=aid, patient_id=patient.id,
-                     detail={"kind": alarm_kind.value, "heard_at": when.isoformat(), "note": text})
+                     detail=with_act_time(entered, now, {"kind": alarm_kind.value,
+                                                         "heard_at": when.isoformat(),
+                                                         "note": text}))
     return PumpAlarm(aid, pump.id, alarm_kind, when, actor.name, text)
 
 

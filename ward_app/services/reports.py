@@ -9,6 +9,7 @@ from ward_app.reports.handover_sheet import handover_pdf
 from ward_app.reports.pdfinfo import page_count
 from ward_app.reports.taper_sheet import TaperSheet, taper_sheet_pdf
 from ward_app.services.context import Context
+from ward_app.services.entry_time import is_drill
 from ward_app.services.tapers import TaperPreview, printed_by_name
 
 
@@ -18,10 +19,12 @@ class Printing:
 
     printed_by: str
     contact: str
+    drill: bool = False  # a drill (training) ward: every page says DRILL
 
 
 def printing(ctx: Context) -> Printing:
-    return Printing(printed_by_name(ctx), str(ctx.thresholds().contact_whom_to_call))
+    return Printing(printed_by_name(ctx), str(ctx.thresholds().contact_whom_to_call),
+                    is_drill(ctx))
 
 
 def taper_sheet(ctx: Context, p: TaperPreview, prescriber: str,
@@ -32,7 +35,7 @@ def taper_sheet(ctx: Context, p: TaperPreview, prescriber: str,
         patient_name=p.patient.name, mrn=p.patient.mrn, dob=p.patient.dob, ward=p.patient.ward,
         bed=p.patient.bed, plan=p.plan, order_text=p.order.describe(), prescriber=prescriber,
         printed_by=who.printed_by, printed_at=ctx.now().astimezone(ctx.zone),
-        contact=who.contact, zone_name=str(ctx.zone))
+        contact=who.contact, zone_name=str(ctx.zone), drill=who.drill)
 
 
 def taper_sheet_bytes(ctx: Context, p: TaperPreview, prescriber: str) -> bytes:

@@ -16,6 +16,7 @@ from ward_app.domain.rules import SETTINGS, Setting
 from ward_app.domain.text import clean_text
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
+from ward_app.services.entry_time import act_detail
 from ward_app.storage import audit, people
 from ward_app.storage import settings as repo
 from ward_app.storage.errors import actionable_errors
@@ -150,8 +151,9 @@ def set_setting(ctx: Context, key: str, value: Any) -> SettingValue:
             repo.forget(db, key)
         else:
             repo.store(db, key, value, user_id=actor.id, at=to_utc_text(now))
-        audit.record(db, at=now, user_id=actor.id, action="setting.change", entity="setting",
-                     detail={"key": key, "old": json.dumps(old), "new": json.dumps(value)})
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="setting.change", entity="setting",
+                     detail=act_detail(ctx, now, {"key": key, "old": json.dumps(old),
+                                                  "new": json.dumps(value)}))
     return SettingValue(setting, value, value != setting.default)
 
 
@@ -166,8 +168,9 @@ def set_ward_timezone(ctx: Context, tz: str) -> str:
     now = ctx.now()
     with ctx.write(Kind.SETTINGS, ward=True) as db:
         people.set_ward_tz(db, wards[0].id, str(zone))
-        audit.record(db, at=now, user_id=actor.id, action="setting.change", entity="ward",
-                     entity_id=wards[0].id, detail={"key": "ward.tz", "old": wards[0].tz,
-                                                    "new": str(zone)})
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="setting.change", entity="ward",
+                     entity_id=wards[0].id,
+                     detail=act_detail(ctx, now, {"key": "ward.tz", "old": wards[0].tz,
+                                                  "new": str(zone)}))
     ctx._zone = None  # read again
     return str(zone)

@@ -16,6 +16,7 @@ from ward_app.domain.taper import Form, TaperPlan, TaperRequest, plan_taper
 from ward_app.domain.text import clean_text
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
+from ward_app.services.entry_time import act_detail
 from ward_app.services.patients import patient_by_id
 from ward_app.storage import audit, people
 from ward_app.storage import orders as order_repo
@@ -107,7 +108,8 @@ def apply(ctx: Context, params: TaperParams, prescriber: str) -> tuple[TaperPrev
         taper_id = repo.insert(db, patient_id=p.patient.id, start_date=plan.start,
                                step_mg=plan.step_mg, every_days=plan.every_days,
                                form=plan.form.value, plan=plan.to_json(), prescriber=who,
-                               restore_order_id=order.id, user_id=actor.id, at=now)
+                               restore_order_id=order.id, user_id=actor.id, at=now,
+                               entered_at=ctx.entered())
         previous = order.id
         steps = plan.steps()
         for day in steps:
@@ -115,22 +117,25 @@ def apply(ctx: Context, params: TaperParams, prescriber: str) -> tuple[TaperPrev
             if day.daily_mg <= 0:
                 previous = order_repo.insert_order(
                     db, patient_id=p.patient.id, action=OrderAction.STOP, route=order.route,
-                    starts_at=starts, user_id=actor.id, at=now, stop_reason=STOP_TAPERED,
+                    starts_at=starts, user_id=actor.id, at=now, entered_at=ctx.entered(),
+                    stop_reason=STOP_TAPERED,
                     prescriber=who, supersedes_id=previous, taper_id=taper_id)
                 continue
             doses = tuple(mg for _t, mg in day.doses)
             previous = order_repo.insert_order(
                 db, patient_id=p.patient.id, action=OrderAction.CHANGE, route=order.route,
-                starts_at=starts, user_id=actor.id, at=now, dose_mg=max(doses), times=order.times,
+                starts_at=starts, user_id=actor.id, at=now, entered_at=ctx.entered(),
+                dose_mg=max(doses), times=order.times,
                 frequency=order.frequency, indication=order.indication,
                 override_reason=order.override_reason, prescriber=who, supersedes_id=previous,
                 doses=doses, taper_id=taper_id)
-        audit.record(db, at=now, user_id=actor.id, action="taper.apply", entity="taper",
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="taper.apply", entity="taper",
                      entity_id=taper_id, patient_id=p.patient.id,
-                     detail={"start": plan.start.isoformat(), "end": plan.end_date.isoformat(),
-                             "step_mg": plan.step_mg, "every_days": plan.every_days,
-                             "form": plan.form.value, "prescriber": who,
-                             "versions": len(steps), "from_order": order.id})
+                     detail=act_detail(ctx, now, {
+                         "start": plan.start.isoformat(), "end": plan.end_date.isoformat(),
+                         "step_mg": plan.step_mg, "every_days": plan.every_days,
+                         "form": plan.form.value, "prescriber": who,
+                         "versions": len(steps), "from_order": order.id}))
     return p, taper_id
 
 
@@ -161,13 +166,15 @@ def cancel(ctx: Context, patient_id: int, reason: str, from_moment: datetime | N
         repo.cancel(db, taper.id, cancelled_from=moment, reason=why, user_id=actor.id, at=now)
         oid = order_repo.insert_order(
             db, patient_id=patient.id, action=OrderAction.CHANGE, route=restore.route,
-            starts_at=moment, user_id=actor.id, at=now, dose_mg=restore.dose_mg,
+            starts_at=moment, user_id=actor.id, at=now, entered_at=ctx.entered(),
+            dose_mg=restore.dose_mg,
             times=restore.times, frequency=restore.frequency, indication=restore.indication,
             override_reason=restore.override_reason, prescriber=taper.prescriber,
             doses=restore.doses)
-        audit.record(db, at=now, user_id=actor.id, action="taper.cancel", entity="taper",
-                     entity_id=taper.id, patient_id=patient.id,
-                     detail={"from": moment.isoformat(), "reason": why, "restored_order": oid})
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="taper.cancel",
+                     entity="taper", entity_id=taper.id, patient_id=patient.id,
+                     detail=act_detail(ctx, now, {"from": moment.isoformat(), "reason": why,
+                                                  "restored_order": oid}))
     versions = order_repo.versions_since(ctx.db, moment, patient.id).get(patient.id, [])
     return next(o for o in versions if o.id == oid)
 

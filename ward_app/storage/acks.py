@@ -19,11 +19,11 @@ class Ack:
 
 
 def insert(db: Database, *, patient_id: int, rule: str, key: str, severity: int, note: str | None,
-           user_id: int, at: datetime) -> int:
+           user_id: int, at: datetime, entered_at: datetime) -> int:
     cur = db.execute(
-        "INSERT INTO alert_acks (patient_id, rule, alert_key, severity, note, acked_at, acked_by) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [patient_id, rule, key, severity, note, to_utc_text(at), user_id])
+        "INSERT INTO alert_acks (patient_id, rule, alert_key, severity, note, acked_at, acked_by, "
+        "entered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [patient_id, rule, key, severity, note, to_utc_text(at), user_id, to_utc_text(entered_at)])
     return int(cur.lastrowid or 0)
 
 

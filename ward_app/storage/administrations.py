@@ -10,7 +10,7 @@ from ward_app.storage.connection import Database
 
 _SELECT = """
 SELECT a.id, a.patient_id, a.order_id, a.due_at, a.outcome, a.dose_mg, a.dose_mcg, a.reason_code,
-       a.note, a.corrects_id, a.administered_at, a.recorded_at, u.name, w.name
+       a.note, a.corrects_id, a.administered_at, a.recorded_at, u.name, w.name, a.entered_at
 FROM administrations a JOIN users u ON u.id = a.recorded_by LEFT JOIN users w ON w.id = a.witness_id
 """
 
@@ -21,24 +21,25 @@ def _record(row: tuple) -> Record:
         due=from_utc_text(row[3]) if row[3] else None, outcome=Outcome(row[4]), dose_mg=row[5],
         dose_mcg=row[6], reason=row[7], note=row[8], corrects_id=row[9],
         administered_at=from_utc_text(row[10]), recorded_at=from_utc_text(row[11]), by=row[12],
-        witness=row[13],
+        witness=row[13], entered_at=from_utc_text(row[14]) if row[14] else None,
     )
 
 
 def insert(
     db: Database, *, patient_id: int, order_id: int | None, due: datetime | None, outcome: Outcome,
-    administered_at: datetime, user_id: int, at: datetime, dose_mg: float | None = None,
+    administered_at: datetime, user_id: int, at: datetime, entered_at: datetime,
+    dose_mg: float | None = None,
     dose_mcg: float | None = None, reason: str | None = None, note: str | None = None,
     corrects_id: int | None = None, witness_id: int | None = None,
 ) -> int:
     cur = db.execute(
         "INSERT INTO administrations (patient_id, order_id, due_at, outcome, dose_mg, dose_mcg, "
-        "reason_code, note, corrects_id, administered_at, recorded_at, recorded_by, witness_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "reason_code, note, corrects_id, administered_at, recorded_at, recorded_by, witness_id, "
+        "entered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             patient_id, order_id, to_utc_text(due) if due else None, outcome.value, dose_mg,
             dose_mcg, reason, note, corrects_id, to_utc_text(administered_at), to_utc_text(at),
-            user_id, witness_id,
+            user_id, witness_id, to_utc_text(entered_at),
         ],
     )
     return int(cur.lastrowid or 0)

@@ -97,3 +97,10 @@ def latest_at(db: Database, action: str) -> datetime | None:
     row = db.execute("SELECT at FROM audit WHERE action = ? ORDER BY id DESC LIMIT 1",
                      [action]).fetchone()
     return from_utc_text(row[0]) if row else None
+
+
+def latest_detail(db: Database, action: str) -> dict[str, Any] | None:
+    """The detail of the newest audit entry of ``action`` (None if there is none)."""
+    row = db.execute("SELECT detail FROM audit WHERE action = ? ORDER BY id DESC LIMIT 1",
+                     [action]).fetchone()
+    return json.loads(row[0]) if row else None

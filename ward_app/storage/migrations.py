@@ -358,6 +358,32 @@ def m012_partial_indexes_for_observations(db: Database) -> None:
     )
 
 
+#: Clinical record tables: each row stores when it was entered (the system clock), beside its act time.
+ENTRY_TIME_TABLES = (
+    "orders",
+    "administrations",
+    "observations",
+    "lab_results",
+    "comedications",
+    "pump_refills",
+    "pump_alarms",
+    "alert_acks",
+    "tapers",
+)
+
+
+@migrations()
+def m013_entry_times(db: Database) -> None:
+    """When each clinical record was entered, from the system clock (the act time may be given:
+    back-charting, drills); rows from before this step keep NULL (entry time not known). A drill
+    (training) ward may be run ahead of the clock and says DRILL everywhere."""
+    _run(
+        db,
+        *(f"ALTER TABLE {table} ADD COLUMN entered_at TEXT" for table in ENTRY_TIME_TABLES),
+        "ALTER TABLE wards ADD COLUMN drill INTEGER NOT NULL DEFAULT 0 CHECK (drill IN (0, 1))",
+    )
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations.pending(Database(memory=True))]
 

@@ -47,30 +47,31 @@ def _obs(row: tuple) -> Observation:
     return obs
 
 
-def insert(db: Database, obs: Observation, *, user_id: int, at: datetime) -> int:
+def insert(db: Database, obs: Observation, *, user_id: int, at: datetime,
+           entered_at: datetime) -> int:
     cur = db.execute(
         "INSERT INTO observations (patient_id, taken_at, rr, spo2, on_oxygen, sbp, hr, acvpu, temp, "
-        "poss, rass, mas, penn, signs, signs_checked, note, recorded_at, recorded_by) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "poss, rass, mas, penn, signs, signs_checked, note, recorded_at, recorded_by, entered_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             obs.patient_id, to_utc_text(obs.taken_at), obs.rr, obs.spo2,
             None if obs.on_oxygen is None else int(obs.on_oxygen), obs.sbp, obs.hr,
             obs.acvpu.value if obs.acvpu else None, obs.temp, obs.poss.value if obs.poss else None,
             obs.rass, obs.mas, obs.penn, json.dumps(sorted(s.value for s in obs.signs)),
-            int(obs.signs_checked), obs.note, to_utc_text(at), user_id,
+            int(obs.signs_checked), obs.note, to_utc_text(at), user_id, to_utc_text(entered_at),
         ],
     )
     return int(cur.lastrowid or 0)
 
 
 def insert_correction(db: Database, original: Observation, *, reason: str, user_id: int,
-                      at: datetime) -> int:
+                      at: datetime, entered_at: datetime) -> int:
     """A row that marks ``original`` entered in error (the original row is never changed)."""
     cur = db.execute(
-        "INSERT INTO observations (patient_id, taken_at, note, corrects_id, recorded_at, recorded_by) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO observations (patient_id, taken_at, note, corrects_id, recorded_at, recorded_by, "
+        "entered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [original.patient_id, to_utc_text(original.taken_at), reason, original.id, to_utc_text(at),
-         user_id])
+         user_id, to_utc_text(entered_at)])
     return int(cur.lastrowid or 0)
 
 

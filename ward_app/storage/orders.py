@@ -28,7 +28,8 @@ def _order(row: tuple) -> Order:
 
 def insert_order(
     db: Database, *, patient_id: int, action: OrderAction, route: Route, starts_at: datetime,
-    user_id: int, at: datetime, dose_mg: float | None = None, times: tuple[str, ...] = (),
+    user_id: int, at: datetime, entered_at: datetime, dose_mg: float | None = None,
+    times: tuple[str, ...] = (),
     frequency: Frequency | None = None, daily_mcg: float | None = None,
     indication: Indication | None = None, override_reason: str | None = None,
     stop_reason: str | None = None, prescriber: str | None = None,
@@ -37,13 +38,14 @@ def insert_order(
     cur = db.execute(
         "INSERT INTO orders (patient_id, supersedes_id, action, route, dose_mg, frequency, times, "
         "daily_mcg, indication, override_reason, stop_reason, prescriber, starts_at, created_at, "
-        "created_by, doses, taper_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_by, doses, taper_id, entered_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             patient_id, supersedes_id, action.value, route.value, dose_mg,
             frequency.value if frequency else None, json.dumps(list(times)), daily_mcg,
             indication.value if indication else None, override_reason, stop_reason, prescriber,
             to_utc_text(starts_at), to_utc_text(at), user_id,
-            json.dumps(list(doses)) if doses else None, taper_id,
+            json.dumps(list(doses)) if doses else None, taper_id, to_utc_text(entered_at),
         ],
     )
     return int(cur.lastrowid or 0)

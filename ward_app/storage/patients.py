@@ -100,12 +100,13 @@ def bed_taken(db: Database, ward_id: int, bed: str, except_patient: int | None =
 
 def add_lab(
     db: Database, *, patient_id: int, egfr: float | None, dialysis: bool, taken_at: datetime,
-    user_id: int, at: datetime,
+    user_id: int, at: datetime, entered_at: datetime,
 ) -> int:
     cur = db.execute(
-        "INSERT INTO lab_results (patient_id, taken_at, egfr, dialysis, recorded_by, recorded_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [patient_id, to_utc_text(taken_at), egfr, int(dialysis), user_id, to_utc_text(at)],
+        "INSERT INTO lab_results (patient_id, taken_at, egfr, dialysis, recorded_by, recorded_at, "
+        "entered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [patient_id, to_utc_text(taken_at), egfr, int(dialysis), user_id, to_utc_text(at),
+         to_utc_text(entered_at)],
     )
     return int(cur.lastrowid or 0)
 
@@ -121,10 +122,12 @@ def latest_labs(db: Database, at: datetime) -> dict[int, LabRow]:
     return {r[1]: LabRow(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows}
 
 
-def add_comedication(db: Database, *, patient_id: int, drug: str, user_id: int, at: datetime) -> int:
+def add_comedication(db: Database, *, patient_id: int, drug: str, user_id: int, at: datetime,
+                     entered_at: datetime) -> int:
     cur = db.execute(
-        "INSERT INTO comedications (patient_id, drug, started_at, recorded_by) VALUES (?, ?, ?, ?)",
-        [patient_id, drug, to_utc_text(at), user_id],
+        "INSERT INTO comedications (patient_id, drug, started_at, recorded_by, entered_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [patient_id, drug, to_utc_text(at), user_id, to_utc_text(entered_at)],
     )
     return int(cur.lastrowid or 0)
 

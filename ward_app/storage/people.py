@@ -14,6 +14,7 @@ class WardRow:
     id: int
     name: str
     tz: str
+    drill: bool = False  # a drill (training) ward: may run ahead of the clock, says DRILL
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,17 @@ class UserRow:
     active: bool
 
 
-def add_ward(db: Database, name: str, tz: str, at: datetime) -> int:
+def add_ward(db: Database, name: str, tz: str, at: datetime, *, drill: bool = False) -> int:
     cur = db.execute(
-        "INSERT INTO wards (name, tz, created_at) VALUES (?, ?, ?)", [name, tz, to_utc_text(at)]
+        "INSERT INTO wards (name, tz, created_at, drill) VALUES (?, ?, ?, ?)",
+        [name, tz, to_utc_text(at), int(drill)],
     )
     return int(cur.lastrowid or 0)
 
 
 def wards(db: Database) -> list[WardRow]:
-    return [WardRow(*r) for r in db.execute("SELECT id, name, tz FROM wards ORDER BY id")]
+    return [WardRow(r[0], r[1], r[2], bool(r[3]))
+            for r in db.execute("SELECT id, name, tz, drill FROM wards ORDER BY id")]
 
 
 def set_ward_tz(db: Database, ward_id: int, tz: str) -> None:
@@ -42,8 +45,9 @@ def set_ward_tz(db: Database, ward_id: int, tz: str) -> None:
 
 
 def ward_by_name(db: Database, name: str) -> WardRow | None:
-    row = db.execute("SELECT id, name, tz FROM wards WHERE name = ? COLLATE NOCASE", [name]).fetchone()
-    return WardRow(*row) if row else None
+    row = db.execute("SELECT id, name, tz, drill FROM wards WHERE name = ? COLLATE NOCASE",
+                     [name]).fetchone()
+    return WardRow(row[0], row[1], row[2], bool(row[3])) if row else None
 
 
 _USER_COLS = "id, name, role, full_name, password_hash, active"

@@ -30,16 +30,16 @@ def insert_pump(
 def insert_refill(
     db: Database, *, pump_id: int, refilled_at: datetime, volume_ml: float, conc_mcg_ml: float,
     daily_mcg: float, alarm_ml: float, user_id: int, witness_id: int, at: datetime,
-    next_refill_booked: date | None = None,
+    entered_at: datetime, next_refill_booked: date | None = None,
 ) -> int:
     cur = db.execute(
         "INSERT INTO pump_refills (pump_id, refilled_at, volume_ml, conc_mcg_ml, daily_mcg, "
-        "alarm_ml, next_refill_booked, recorded_at, recorded_by, witness_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "alarm_ml, next_refill_booked, recorded_at, recorded_by, witness_id, entered_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             pump_id, to_utc_text(refilled_at), volume_ml, conc_mcg_ml, daily_mcg, alarm_ml,
             next_refill_booked.isoformat() if next_refill_booked else None,
-            to_utc_text(at), user_id, witness_id,
+            to_utc_text(at), user_id, witness_id, to_utc_text(entered_at),
         ],
     )
     return int(cur.lastrowid or 0)
@@ -105,11 +105,12 @@ def latest_refills(db: Database, per_pump: int = 2) -> dict[int, list[Refill]]:
 
 
 def insert_alarm(db: Database, *, pump_id: int, kind: AlarmKind, heard_at: datetime,
-                 note: str | None, user_id: int, at: datetime) -> int:
+                 note: str | None, user_id: int, at: datetime, entered_at: datetime) -> int:
     cur = db.execute(
-        "INSERT INTO pump_alarms (pump_id, kind, heard_at, note, recorded_at, recorded_by) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [pump_id, kind.value, to_utc_text(heard_at), note, to_utc_text(at), user_id])
+        "INSERT INTO pump_alarms (pump_id, kind, heard_at, note, recorded_at, recorded_by, "
+        "entered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [pump_id, kind.value, to_utc_text(heard_at), note, to_utc_text(at), user_id,
+         to_utc_text(entered_at)])
     return int(cur.lastrowid or 0)
 
 

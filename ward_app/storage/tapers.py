@@ -30,12 +30,13 @@ class TaperRow:
 
 def insert(db: Database, *, patient_id: int, start_date: date, step_mg: float, every_days: int,
            form: str, plan: dict[str, Any], prescriber: str, restore_order_id: int, user_id: int,
-           at: datetime) -> int:
+           at: datetime, entered_at: datetime) -> int:
     cur = db.execute(
         "INSERT INTO tapers (patient_id, start_date, step_mg, every_days, form, plan, prescriber, "
-        "restore_order_id, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "restore_order_id, created_at, created_by, entered_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [patient_id, start_date.isoformat(), step_mg, every_days, form, json.dumps(plan),
-         prescriber, restore_order_id, to_utc_text(at), user_id])
+         prescriber, restore_order_id, to_utc_text(at), user_id, to_utc_text(entered_at)])
     return int(cur.lastrowid or 0)
 
 
