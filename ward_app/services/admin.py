@@ -15,7 +15,7 @@ from ward_app.domain.text import clean_text
 from ward_app.services.auth import check_password_strength, hash_password
 from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context, system_clock
-from ward_app.storage import audit, people
+from ward_app.storage import audit, guards, people
 from ward_app.storage.backup import backup_to, file_table_counts, table_counts
 from ward_app.storage.database import (
     applied_names,
@@ -29,6 +29,7 @@ from ward_app.storage.database import (
     refuse_read_only,
     unknown_names,
 )
+from ward_app.storage.connection import Database
 from ward_app.storage.errors import StorageProblem, actionable_errors
 
 ROLES = ("nurse", "charge_nurse", "pharmacist", "admin")
@@ -119,10 +120,12 @@ class Health:
     journal_mode: str
     foreign_keys: bool
     counts: dict[str, int] = field(default_factory=dict)
+    tampering: list[str] = field(default_factory=list)  # triggers, audit chain, settings
 
     @property
     def healthy(self) -> bool:
-        return not (self.integrity or self.pending or self.unknown) and self.journal_mode == "wal"
+        return not (self.integrity or self.pending or self.unknown or self.tampering) and \
+            self.journal_mode == "wal"
 
     def lines(self) -> list[str]:
         out = [
@@ -134,6 +137,9 @@ class Health:
         ]
         if self.unknown:
             out.append(f"made by a newer version: unknown steps {', '.join(self.unknown)}")
+        out += [f"changed outside the app: {finding}" for finding in self.tampering]
+        if not self.tampering and not self.unknown:
+            out.append("tamper checks: triggers as made, audit chain whole, settings in range")
         if self.counts:
             out.append(
                 "records: " + ", ".join(f"{k} {v}" for k, v in self.counts.items()
@@ -162,9 +168,24 @@ def check_database(path: Path) -> Health:
                 journal_mode=journal_mode(db),
                 foreign_keys=foreign_keys_on(db),
                 counts=table_counts(db.conn),
+                tampering=tamper_findings(db),
             )
         finally:
             db.close()
+
+
+def tamper_findings(db: Database) -> list[str]:
+    """What was changed outside the app: triggers dropped, changed or added, breaks in the audit
+    hash chain, settings (and the ward's time zone) that are not valid values in range."""
+    from ward_app.services.settings import stored_problems
+
+    applied = applied_names(db)
+    if not applied or unknown_names(db):
+        return []  # not a ward database, or a newer one: said already
+    found = guards.trigger_problems(db.conn, applied)
+    if guards.TAMPER_STEP in applied:
+        found += audit.chain_problems(db)
+    return found + stored_problems(db)
 
 
 def make_backup(ctx: Context, folder: Path | None = None) -> Path:

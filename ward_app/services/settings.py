@@ -18,6 +18,7 @@ from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.storage import audit, people
 from ward_app.storage import settings as repo
+from ward_app.storage.connection import Database
 from ward_app.storage.errors import actionable_errors
 
 
@@ -127,6 +128,31 @@ def check_value(setting: Setting, value: Any) -> Any:
             value < 1:
         raise InvalidInput(setting.key, f"{setting.key}: use at least 1.")
     return value
+
+
+def stored_problems(db: Database) -> list[str]:
+    """One line per stored setting that is unknown, unreadable or out of its allowed range, and
+    for a ward time zone that is not one: what ``check`` reports (the app never stores such)."""
+    out = []
+    with actionable_errors():
+        rows = repo.stored_text(db)
+        wards = people.wards(db)
+    for key, text in rows:
+        setting = SETTINGS.get(key)
+        if setting is None:
+            out.append(f"setting {key} is not a setting of this version")
+            continue
+        try:
+            check_value(setting, json.loads(text))
+        except (ValueError, InvalidInput) as exc:
+            why = str(exc) if isinstance(exc, InvalidInput) else "it is not readable"
+            out.append(f"setting {key} = {text} is not allowed ({why})")
+    for ward in wards:
+        try:
+            ward_zone(ward.tz)
+        except InvalidInput:
+            out.append(f"ward {ward.name} has time zone {ward.tz!r}, which is not one")
+    return out
 
 
 def find_setting(key: str) -> Setting:

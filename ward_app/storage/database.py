@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ward_app.storage import guards
 from ward_app.storage.backup import backup_to
 from ward_app.storage.connection import Database
 from ward_app.storage.errors import StorageProblem, actionable_errors
@@ -32,6 +33,7 @@ def connect(path: Path, *, wal: bool = True) -> Database:
     """
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
+        guards.register(conn)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
