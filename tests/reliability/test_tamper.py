@@ -180,7 +180,7 @@ def test_a_setting_that_is_not_readable_is_caught(demo_ward):
                 "'x'); UPDATE wards SET tz = 'Mars/Olympus';")
     found = check_database(path).tampering
     assert "setting pump.refill_buffer_days = lots is not allowed (it is not readable)" in found
-    assert "ward Demo Ward has time zone 'Mars/Olympus', which is not one" in found
+    assert "ward Ward 7 has time zone 'Mars/Olympus', which is not one" in found
 
 
 def test_the_migration_chains_the_audit_rows_already_there(db_path: Path):
