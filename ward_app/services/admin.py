@@ -19,6 +19,7 @@ from ward_app.storage import audit, guards, people
 from ward_app.storage.backup import backup_to, file_table_counts, table_counts
 from ward_app.storage.database import (
     applied_names,
+    build_new,
     connect,
     foreign_keys_on,
     integrity_problems,
@@ -64,7 +65,8 @@ def init_ward(
     check_user_name(admin)
     if admin_password is not None:
         check_password_strength(admin_password)
-    if path.exists() and path.stat().st_size > 0:
+    half_made = path.exists() and path.stat().st_size > 0
+    if half_made:
         db, _ = open_database(path)
         try:
             existing = people.wards(db)
@@ -76,15 +78,21 @@ def init_ward(
                 f"{path} already holds ward '{existing[0].name}'. Nothing was changed; choose "
                 "another database file for a new ward.",
             )
-    db, _ = open_database(path, create=True)
+    with build_new(path, replace=half_made) as building:  # renamed to path once complete: never half a ward there
+        db, _ = open_database(building, create=True)
+        try:
+            ctx = Context(db=db, path=building, clock=clock)
+            now = ctx.now()
+            with ctx.write(Kind.USERS, Kind.SETTINGS, ward=True):
+                ward_id = people.add_ward(db, ward_name, tz, now)
+                pw_hash = hash_password(admin_password) if admin_password else None
+                user_id = people.add_user(db, admin, "admin", pw_hash, now)
+                audit.record(db, at=now, user_id=user_id, action="init", entity="ward",
+                             entity_id=ward_id, detail={"ward": ward_name, "tz": tz, "admin": admin})
+        finally:
+            db.close()
+    db, _ = open_database(path, check_integrity="none")
     ctx = Context(db=db, path=path, clock=clock)
-    now = ctx.now()
-    with ctx.write(Kind.USERS, Kind.SETTINGS, ward=True):
-        ward_id = people.add_ward(db, ward_name, tz, now)
-        pw_hash = hash_password(admin_password) if admin_password else None
-        user_id = people.add_user(db, admin, "admin", pw_hash, now)
-        audit.record(db, at=now, user_id=user_id, action="init", entity="ward", entity_id=ward_id,
-                     detail={"ward": ward_name, "tz": tz, "admin": admin})
     ctx.actor = Actor(user_id, admin, "admin")
     return ctx
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ward_app.domain.clock import to_utc_text, ward_zone
-from ward_app.domain.errors import InvalidInput
+from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import SETTINGS, Setting
 from ward_app.domain.text import clean_text
@@ -187,8 +187,15 @@ def set_ward_timezone(ctx: Context, tz: str) -> str:
     zone = ward_zone(tz.strip())
     with actionable_errors():
         wards = people.wards(ctx.db)
+        clinical = repo.has_clinical_records(ctx.db)
     if not wards:
         raise InvalidInput("tz", "This database has no ward yet.")
+    if clinical and str(zone) != wards[0].tz:
+        # doses are due at ward clock times: another zone would move every recorded dose away
+        # from its due time (false missed-dose alerts, a dose given twice)
+        raise Refused("ward.tz_in_use", f"The ward's time zone stays {wards[0].tz}: it cannot be "
+                      "changed once doses, orders or observations are recorded, as it would move "
+                      "every recorded time; create a new ward database for another time zone.")
     now = ctx.now()
     with ctx.write(Kind.SETTINGS, ward=True) as db:
         people.set_ward_tz(db, wards[0].id, str(zone))
