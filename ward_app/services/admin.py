@@ -17,6 +17,7 @@ from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context, system_clock
 from ward_app.storage import audit, guards, people
 from ward_app.storage.backup import backup_to, file_table_counts, table_counts
+from ward_app.storage.connection import Database
 from ward_app.storage.database import (
     applied_names,
     build_new,
@@ -30,7 +31,6 @@ from ward_app.storage.database import (
     refuse_read_only,
     unknown_names,
 )
-from ward_app.storage.connection import Database
 from ward_app.storage.errors import StorageProblem, actionable_errors
 
 ROLES = ("nurse", "charge_nurse", "pharmacist", "admin")
@@ -78,7 +78,7 @@ def init_ward(
                 f"{path} already holds ward '{existing[0].name}'. Nothing was changed; choose "
                 "another database file for a new ward.",
             )
-    with build_new(path, replace=half_made) as building:  # renamed to path once complete: never half a ward there
+    with build_new(path, replace=half_made) as building:  # renamed to path once complete
         db, _ = open_database(building, create=True)
         try:
             ctx = Context(db=db, path=building, clock=clock)

@@ -32,9 +32,8 @@ from ward_app.storage.backup import (
     ward_names,
 )
 from ward_app.storage.database import NoDatabase, file_integrity_problems, open_database, transaction
-from ward_app.storage.errors import actionable_errors
+from ward_app.storage.errors import StorageProblem, actionable_errors
 from ward_app.storage.files import make_folder, write_private
-from ward_app.storage.errors import StorageProblem
 
 DAILY = "daily"
 
