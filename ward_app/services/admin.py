@@ -89,10 +89,11 @@ def init_ward(
                 user_id = people.add_user(db, admin, "admin", pw_hash, now)
                 audit.record(db, at=now, user_id=user_id, action="init", entity="ward",
                              entity_id=ward_id, detail={"ward": ward_name, "tz": tz, "admin": admin})
+            made = ctx.take_changes()
         finally:
             db.close()
     db, _ = open_database(path, check_integrity="none")
-    ctx = Context(db=db, path=path, clock=clock)
+    ctx = Context(db=db, path=path, clock=clock, _changes=made)
     ctx.actor = Actor(user_id, admin, "admin")
     return ctx
 
