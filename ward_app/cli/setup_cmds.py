@@ -75,7 +75,7 @@ def demo_cmd(patients: int, days: int, seed: int, ward: str, tz: str) -> None:
 
 @click.command()
 def check() -> None:
-    """Check the database: integrity, schema version, pending migrations. Exit 0 only when healthy.
+    """Check the database: integrity, schema, triggers, audit chain, settings. Exit 0 only when healthy.
 
     Example: ward-app --db ward.db check
     """
