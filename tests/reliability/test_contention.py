@@ -21,6 +21,7 @@ from tests.reliability.worker import populate, read_report, spawn, ward_app_cli
 from ward_app.services import mar
 from ward_app.services.admin import add_user
 from ward_app.services.patients import get_patient
+from ward_app.storage import guards
 from ward_app.storage.errors import translate
 
 CHILD_NOW = NOW + timedelta(days=1)  # every dose of the first day is due (given late or not given)
@@ -202,6 +203,7 @@ def test_a_write_lock_held_past_busy_timeout_gives_the_clear_busy_sentence(
     (tmp_path / "barrier" / "go").touch()
 
     holder = sqlite3.connect(str(db_path), isolation_level=None)  # another workstation, stuck
+    guards.register(holder)  # it is the app: it may write settings
     try:
         holder.execute("BEGIN IMMEDIATE")
         holder.execute("INSERT INTO settings (key, value, updated_at) VALUES ('test.holding', '1', 'now')")

@@ -210,7 +210,8 @@ def _setting(ctx):
 
 def _tz(ctx):
     with acting(ctx, "admin"):
-        settings.set_ward_timezone(ctx, "Europe/Dublin")
+        # the demo ward has records: only its own zone may be set again (issue 14)
+        settings.set_ward_timezone(ctx, "Europe/London")
 
 
 def _add_user(ctx):

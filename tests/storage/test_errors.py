@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ward_app.storage import guards
 from ward_app.storage.database import open_database
 from ward_app.storage.errors import StorageProblem, actionable_errors, translate
 
@@ -25,6 +26,7 @@ def test_disk_full_is_one_plain_sentence_and_nothing_half_written(ward):
 
 def test_read_only_database(ward, db_path: Path):
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    guards.register(conn)  # the app's own connection may change wards
     with pytest.raises(StorageProblem, match="read-only"):
         with actionable_errors():
             conn.execute("INSERT INTO wards (name, tz, created_at) VALUES ('x', 'UTC', 'x')")
@@ -35,6 +37,7 @@ def test_locked_database_after_busy_timeout(ward, db_path: Path):
     holder = sqlite3.connect(db_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     other = sqlite3.connect(db_path, timeout=0.05, isolation_level=None)
+    guards.register(other)
     try:
         with pytest.raises(StorageProblem, match="busy: another workstation is saving"):
             with actionable_errors():

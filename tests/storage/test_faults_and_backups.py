@@ -68,7 +68,7 @@ def test_restore_refuses_a_file_that_is_not_a_ward_backup(ward, run_cli, tmp_pat
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 100)
     before = database_state(ward.path)
-    r = run_cli("--db", str(ward.path), "restore", "--from", str(junk), "--yes")
+    r = run_cli("--db", str(ward.path), "--user", "admin", "restore", "--from", str(junk), "--yes")
     assert r.code == 2 and "not a ward database backup" in r.err
     assert database_state(ward.path) == before
 

@@ -182,6 +182,7 @@ def _say_error(message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: one plain sentence on stderr and a contract exit code, never a traceback."""
+    os.umask(0o077)  # a belt: whatever the app writes is its user's alone (files are 0600 anyway)
     try:
         code = cli.main(args=list(argv) if argv is not None else None, prog_name="ward-app",
                         standalone_mode=False)

@@ -12,6 +12,7 @@ from ward_app.cli.common import PATH, output_path, state
 from ward_app.domain.clock import parse_date
 from ward_app.services import audit_log
 from ward_app.services import settings as svc
+from ward_app.services.backups import write_private
 from ward_app.services.people import find_user
 
 
@@ -80,7 +81,7 @@ def audit(mrn: str | None, user: str | None, start: str | None, end: str | None,
                                start=parse_date(start, "from") if start else None,
                                end=parse_date(end, "to") if end else None, limit=limit)
     if csv_path is not None:
-        csv_path.write_text(audit_log.to_csv(entries), encoding="utf-8")
+        write_private(csv_path, audit_log.to_csv(entries))
         click.echo(f"{len(entries)} entries written to {csv_path}.")
         return
     for e in entries:

@@ -19,15 +19,14 @@ def handover(out: Path, ward: str | None) -> None:
 
     Example: ward-app --db ward7.db --now 2026-11-26T07:00 handover --out handover.pdf
     """
+    from ward_app.services.backups import write_private
     from ward_app.services.reports import handover_pdf, page_count  # reportlab: only when printing
 
     out = output_path(out, "out")
     ctx = state().context()
     sheet = build_handover(ctx, ward=ward)
     data = handover_pdf(sheet)
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(out)  # never leave a half-written sheet under the real name
+    write_private(out, data)  # 0600, via out.part: never a half-written sheet under the real name
     pages = page_count(data)
     record_printed(ctx, sheet, "export", pages)
     s = sheet.summary

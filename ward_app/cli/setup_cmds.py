@@ -83,7 +83,7 @@ def demo_cmd(patients: int, days: int, seed: int, ward: str, tz: str) -> None:
 
 @click.command()
 def check() -> None:
-    """Check the database: integrity, schema version, pending migrations. Exit 0 only when healthy.
+    """Check the database: integrity, schema, triggers, audit chain, settings. Exit 0 only when healthy.
 
     Example: ward-app --db ward.db check
     """
@@ -121,13 +121,17 @@ def restore(source: Path, yes: bool) -> None:
     """
     from ward_app.domain.errors import InvalidInput
     from ward_app.services.backups import restore as restore_backup
+    from ward_app.services.backups import restoring_admin
+    from ward_app.services.context import system_clock
 
     st = state()
     if not yes:
         raise InvalidInput("yes", "Restoring replaces the ward database: close the app on every "
                            "workstation, then run again with --yes.")
     source = given_path(source, "from")
-    aside = restore_backup(st.db_path, source)
+    by = restoring_admin(st.context)  # an admin; nobody only when the database is damaged
+    st.close()  # our own connection would count as another user of the file
+    aside = restore_backup(st.db_path, source, by=by, at=system_clock())
     click.echo(f"Restored {source} as {st.db_path}; the file it replaced is kept at {aside}.")
 
 

@@ -14,6 +14,7 @@ from ward_app.cli.common import PATH, output_path, state
 from ward_app.domain.clock import parse_date, parse_moment
 from ward_app.domain.text import clean_text
 from ward_app.services import tapers as svc
+from ward_app.services.backups import write_private
 from ward_app.services.context import Context
 
 
@@ -83,7 +84,7 @@ def taper_plan(mrn: str, step_mg: float | None, step_pct: float | None, every_da
     if pdf is not None:
         from ward_app.services.reports import taper_sheet_bytes  # reportlab: only when asked
 
-        pdf.write_bytes(taper_sheet_bytes(ctx, p, prescriber or "(not yet prescribed)"))
+        write_private(pdf, taper_sheet_bytes(ctx, p, prescriber or "(not yet prescribed)"))
     if as_json:
         click.echo(json.dumps(p.plan.to_json(), indent=2))
         return
@@ -113,7 +114,7 @@ def taper_apply(mrn: str, step_mg: float | None, step_pct: float | None, every_d
     if pdf is not None:
         from ward_app.services.reports import taper_sheet_bytes
 
-        pdf.write_bytes(taper_sheet_bytes(ctx, p, prescriber))
+        write_private(pdf, taper_sheet_bytes(ctx, p, prescriber))
         click.echo(f"Taper sheet written to {pdf}.")
 
 

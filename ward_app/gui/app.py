@@ -72,6 +72,9 @@ def offer_restore(path: Path, exc: WardError) -> bool:
 def run_gui(path: Path, *, user: str | None = None, now_text: str | None = None,
             demo_hint: str | None = None) -> int:
     """Open the ward, ask who is logging in, then show the window (0 when closed normally)."""
+    import os
+
+    os.umask(0o077)  # a belt: whatever the window writes is its user's alone
     from ward_app.gui.login_dialog import LoginDialog
     from ward_app.gui.main_window import MainWindow
     from ward_app.services import people

@@ -134,7 +134,9 @@ class AuditDialog(QDialog):
         if not name:
             return
         try:
-            Path(name).write_text(audit_log.to_csv(self._entries()), encoding="utf-8")
+            from ward_app.services.backups import write_private
+
+            write_private(Path(name), audit_log.to_csv(self._entries()))  # 0600
         except (OSError, WardError) as exc:
             QMessageBox.warning(self, "Not exported", str(exc))
             return

@@ -105,7 +105,9 @@ class PdfPreview(QWidget):
             return None
         path = Path(name if name.lower().endswith(".pdf") else f"{name}.pdf")
         try:
-            path.write_bytes(self.pdf)
+            from ward_app.services.backups import write_private
+
+            write_private(path, self.pdf)  # 0600
         except OSError as exc:
             QMessageBox.warning(parent or self, "Not saved",
                                 f"The PDF could not be saved to {path}: {exc.strerror or exc}. "

@@ -15,10 +15,12 @@ from ward_app.domain.text import clean_text
 from ward_app.services.auth import check_password_strength, hash_password
 from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context, system_clock
-from ward_app.storage import audit, people
+from ward_app.storage import audit, guards, people
 from ward_app.storage.backup import backup_to, file_table_counts, table_counts
+from ward_app.storage.connection import Database
 from ward_app.storage.database import (
     applied_names,
+    build_new,
     connect,
     foreign_keys_on,
     integrity_problems,
@@ -64,7 +66,8 @@ def init_ward(
     check_user_name(admin)
     if admin_password is not None:
         check_password_strength(admin_password)
-    if path.exists() and path.stat().st_size > 0:
+    half_made = path.exists() and path.stat().st_size > 0
+    if half_made:
         db, _ = open_database(path)
         try:
             existing = people.wards(db)
@@ -76,15 +79,23 @@ def init_ward(
                 f"{path} already holds ward '{existing[0].name}'. Nothing was changed; choose "
                 "another database file for a new ward.",
             )
-    db, _ = open_database(path, create=True)
-    ctx = Context(db=db, path=path, clock=clock)
-    now = ctx.now()
-    with ctx.write(Kind.USERS, Kind.SETTINGS, ward=True):
-        ward_id = people.add_ward(db, ward_name, tz, now, drill=drill)
-        pw_hash = hash_password(admin_password) if admin_password else None
-        user_id = people.add_user(db, admin, "admin", pw_hash, now)
-        audit.record(db, at=ctx.entered(), user_id=user_id, action="init", entity="ward", entity_id=ward_id,
-                     detail={"ward": ward_name, "tz": tz, "admin": admin, "drill": drill})
+    with build_new(path, replace=half_made) as building:  # renamed to path once complete
+        db, _ = open_database(building, create=True)
+        try:
+            ctx = Context(db=db, path=building, clock=clock)
+            now = ctx.now()
+            with ctx.write(Kind.USERS, Kind.SETTINGS, ward=True):
+                ward_id = people.add_ward(db, ward_name, tz, now, drill=drill)
+                pw_hash = hash_password(admin_password) if admin_password else None
+                user_id = people.add_user(db, admin, "admin", pw_hash, now)
+                audit.record(db, at=ctx.entered(), user_id=user_id, action="init", entity="ward",
+                             entity_id=ward_id, detail={"ward": ward_name, "tz": tz, "admin": admin,
+                                                         "drill": drill})
+            made = ctx.take_changes()
+        finally:
+            db.close()
+    db, _ = open_database(path, check_integrity="none")
+    ctx = Context(db=db, path=path, clock=clock, _changes=made)
     ctx.actor = Actor(user_id, admin, "admin")
     return ctx
 
@@ -120,10 +131,12 @@ class Health:
     journal_mode: str
     foreign_keys: bool
     counts: dict[str, int] = field(default_factory=dict)
+    tampering: list[str] = field(default_factory=list)  # triggers, audit chain, settings
 
     @property
     def healthy(self) -> bool:
-        return not (self.integrity or self.pending or self.unknown) and self.journal_mode == "wal"
+        return not (self.integrity or self.pending or self.unknown or self.tampering) and \
+            self.journal_mode == "wal"
 
     def lines(self) -> list[str]:
         out = [
@@ -135,6 +148,9 @@ class Health:
         ]
         if self.unknown:
             out.append(f"made by a newer version: unknown steps {', '.join(self.unknown)}")
+        out += [f"changed outside the app: {finding}" for finding in self.tampering]
+        if not self.tampering and not self.unknown:
+            out.append("tamper checks: triggers as made, audit chain whole, settings in range")
         if self.counts:
             out.append(
                 "records: " + ", ".join(f"{k} {v}" for k, v in self.counts.items()
@@ -163,9 +179,24 @@ def check_database(path: Path) -> Health:
                 journal_mode=journal_mode(db),
                 foreign_keys=foreign_keys_on(db),
                 counts=table_counts(db.conn),
+                tampering=tamper_findings(db),
             )
         finally:
             db.close()
+
+
+def tamper_findings(db: Database) -> list[str]:
+    """What was changed outside the app: triggers dropped, changed or added, breaks in the audit
+    hash chain, settings (and the ward's time zone) that are not valid values in range."""
+    from ward_app.services.settings import stored_problems
+
+    applied = applied_names(db)
+    if not applied or unknown_names(db):
+        return []  # not a ward database, or a newer one: said already
+    found = guards.trigger_problems(db.conn, applied)
+    if guards.TAMPER_STEP in applied:
+        found += audit.chain_problems(db)
+    return found + stored_problems(db)
 
 
 def make_backup(ctx: Context, folder: Path | None = None) -> Path:

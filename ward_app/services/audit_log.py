@@ -99,14 +99,23 @@ def _original(ctx: Context, entity: str, entity_id: int | None, detail: dict[str
 COLUMNS = ("Entered", "Act time", "User", "Action", "MRN", "Patient", "Record", "Details", "Corrects")
 
 
+#: A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """``text`` as a CSV cell a spreadsheet shows as text: a leading ' before a formula start."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def to_csv(entries: list[AuditEntry]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     for e in entries:
-        writer.writerow([e.at.isoformat(timespec="seconds"),
-                         (e.act_at or e.at).isoformat(timespec="seconds")
-                         + (" (entered late)" if e.entered_late else ""), e.user, e.action, e.mrn or "",
-                         e.patient or "", f"{e.entity} {e.entity_id or ''}".strip(),
-                         e.detail_text(), e.corrects or ""])
+        writer.writerow([csv_cell(cell) for cell in (
+            e.at.isoformat(timespec="seconds"),
+            (e.act_at or e.at).isoformat(timespec="seconds") + (" (entered late)" if e.entered_late else ""),
+            e.user, e.action, e.mrn or "", e.patient or "",
+            f"{e.entity} {e.entity_id or ''}".strip(), e.detail_text(), e.corrects or "")])
     return buffer.getvalue()

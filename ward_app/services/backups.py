@@ -4,26 +4,36 @@ a backup with the damaged file set aside, never deleted."""
 
 from __future__ import annotations
 
-import shutil
+import contextlib
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ward_app.domain.errors import InvalidInput
+from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.domain.roles import Action
+from ward_app.domain.roles import require as require_role
 from ward_app.services.changes import Kind
-from ward_app.services.context import Context
-from ward_app.storage import audit
+from ward_app.services.context import Actor, Context
+from ward_app.storage import audit, people
 from ward_app.storage.backup import (
+    InUse,
     backup_file,
     backup_to,
     backups_dir,
     check_backup_file,
     check_restored,
+    copy_private,
     damaged_advice,
+    held_alone,
     latest_backup,
+    unique_aside,
+    ward_names,
 )
-from ward_app.storage.database import file_integrity_problems
-from ward_app.storage.errors import StorageProblem
+from ward_app.storage.database import NoDatabase, file_integrity_problems, open_database, transaction
+from ward_app.storage.errors import StorageProblem, actionable_errors
+from ward_app.storage.files import make_folder, write_private
 
 DAILY = "daily"
 
@@ -137,28 +147,69 @@ def _check_is_ward_backup(path: Path) -> None:
         raise InvalidInput("from", f"{path} failed its check ({ok}): choose another backup file.")
 
 
-def restore(db_path: Path, backup: Path) -> Path:
-    """Put ``backup`` in place of the database; the current file (damaged or not) and its WAL are
-    moved to backups/<name>-replaced-<time>.db first. Returns where the old file went. Run it
-    with the app closed on every workstation."""
-    db_path, backup = Path(db_path), Path(backup)
-    _check_is_ward_backup(backup)
-    if backup.resolve() == db_path.resolve():
-        raise InvalidInput("from", "That is the database itself: choose a file from backups/.")
-    folder = backups_dir(db_path)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    aside = folder / f"{db_path.stem}-replaced-{stamp}.db"
+def restoring_admin(open_ctx: Callable[[], Context]) -> Actor | None:
+    """Who restores: the acting user of the live database (``open_ctx()``), who must be an
+    administrator; None when that database is damaged or missing (it cannot say who is who: then
+    the backup may be put back from the workstation, as the window offers at start-up)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if db_path.exists():
-            shutil.move(str(db_path), str(aside))
-            for suffix in ("-wal", "-shm"):
-                extra = Path(f"{db_path}{suffix}")
-                if extra.exists():
-                    shutil.move(str(extra), str(aside) + suffix)
-        partial = db_path.with_name(db_path.name + ".restoring")
-        shutil.copyfile(backup, partial)
-        partial.replace(db_path)
+        ctx = open_ctx()
+    except StorageProblem as exc:
+        if exc.damaged or isinstance(exc, NoDatabase):
+            return None
+        raise
+    return ctx.require(Action.ADMIN)
+
+
+def _damaged_or_missing(db_path: Path) -> bool:
+    if not db_path.exists() or db_path.stat().st_size == 0:
+        return True
+    try:
+        return bool(file_integrity_problems(db_path))
+    except StorageProblem:
+        return True
+
+
+def restore(db_path: Path, backup: Path, *, by: Actor | None = None,
+            at: datetime | None = None) -> Path:
+    """Put ``backup`` in place of the database; the current file (damaged or not) is moved to
+    backups/<name>-replaced-<time>.db first (a name no earlier file has). Returns where the old
+    file went. ``by`` must be an administrator; without one only a damaged or missing database
+    is replaced. Refused when the backup is another ward's, or while any other process has the
+    database open. The restored database gets an audit entry: who put back which file, from when."""
+    db_path, backup = Path(db_path), Path(backup)
+    if by is not None:
+        require_role(by.role, Action.ADMIN)
+    _check_is_ward_backup(backup)
+    if db_path.exists() and backup.resolve() == db_path.resolve():
+        raise InvalidInput("from", "That is the database itself: choose a file from backups/.")
+    if by is None and not _damaged_or_missing(db_path):
+        raise Refused("restore.admin", "Only an administrator can restore a backup over a sound "
+                      "ward database: act as an administrator.")
+    ours, theirs = ward_names(db_path) if db_path.exists() else None, ward_names(backup)
+    if ours and theirs is not None and ours != theirs:
+        raise Refused("restore.other_ward", f"{backup} is a backup of another ward "
+                      f"({', '.join(sorted(theirs)) or 'no ward'}), not of this one "
+                      f"({', '.join(sorted(ours))}). Nothing was changed; choose this ward's backup.")
+    folder = backups_dir(db_path)
+    aside: Path | None = None
+    try:
+        make_folder(folder)
+        with contextlib.ExitStack() as held:
+            if db_path.exists():
+                try:
+                    held.enter_context(held_alone(db_path))
+                except InUse as exc:
+                    raise Refused("restore.in_use", str(exc)) from None
+                aside = unique_aside(folder, db_path.stem)
+                os.replace(db_path, aside)
+                for suffix in ("-wal", "-shm"):
+                    extra = Path(f"{db_path}{suffix}")
+                    if extra.exists():
+                        os.replace(extra, f"{aside}{suffix}")
+            partial = db_path.with_name(db_path.name + ".restoring")
+            partial.unlink(missing_ok=True)
+            copy_private(backup, partial)
+            partial.replace(db_path)
     except OSError as exc:
         raise StorageProblem(f"The backup could not be put in place ({exc.strerror or exc}); the "
                              f"previous file is at {aside} if it was moved.") from None
@@ -166,8 +217,26 @@ def restore(db_path: Path, backup: Path) -> Path:
     if ok != "ok":
         raise StorageProblem(f"The restored file failed its check ({ok}); the previous file is at "
                              f"{aside}.")
-    return aside
+    _audit_restore(db_path, backup, by, at or datetime.now(UTC), aside)
+    return aside or db_path
+
+
+def _audit_restore(db_path: Path, backup: Path, by: Actor | None, at: datetime,
+                   aside: Path | None) -> None:
+    made = datetime.fromtimestamp(backup.stat().st_mtime, UTC)
+    db, _ = open_database(db_path, check_integrity="none")  # brings an older backup up to date
+    try:
+        with actionable_errors(), transaction(db):
+            user = people.user_by_name(db, by.name) if by is not None else None
+            audit.record(db, at=at, user_id=user.id if user else None, action="restore",
+                         entity="database",
+                         detail={"file": str(backup), "backup_made": made.isoformat(),
+                                 "by": by.name if by else "(nobody: the database was damaged)",
+                                 "replaced_kept_at": str(aside) if aside else None})
+    finally:
+        db.close()
 
 
 __all__ = ["DailyBackups", "DailyCopy", "after_daily", "backup_file", "backups_dir", "daily_backup",
-           "daily_target", "damaged_advice", "file_integrity_problems", "latest_backup", "restore"]
+           "daily_target", "damaged_advice", "file_integrity_problems", "latest_backup", "restore",
+           "restoring_admin", "write_private"]

@@ -33,7 +33,7 @@ from ward_app.storage import audit, people
 from ward_app.storage import orders as order_repo
 from ward_app.storage import patients as patient_repo
 from ward_app.storage import pumps as pump_repo
-from ward_app.storage.database import open_database
+from ward_app.storage.database import build_new, open_database
 
 DEMO_PASSWORD = "ward-demo"
 
@@ -348,16 +348,14 @@ def create_demo_database(
 ) -> DemoWard:
     """A new ward database at ``path`` holding the demo ward, built by ``user`` (default: its
     first admin); when building fails, nothing is left behind."""
-    ctx = init_ward(path, ward=ward, tz=tz, clock=clock, drill=True)
-    try:
-        if user is not None:
-            ctx.actor = resolve_actor(ctx, user)
-        made = build_demo(ctx, patients=patients, days=days, seed=seed)
-    except BaseException:
-        ctx.close()
-        _remove_database(path)
-        raise
-    ctx.close()
+    with build_new(path) as building:  # renamed to path once complete (storage.database)
+        ctx = init_ward(building, ward=ward, tz=tz, clock=clock, drill=True)
+        try:
+            if user is not None:
+                ctx.actor = resolve_actor(ctx, user)
+            made = build_demo(ctx, patients=patients, days=days, seed=seed)
+        finally:
+            ctx.close()
     return made
 
 

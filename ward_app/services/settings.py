@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ward_app.domain.clock import to_utc_text, ward_zone
-from ward_app.domain.errors import InvalidInput
+from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import SETTINGS, Setting
 from ward_app.domain.text import clean_text
@@ -19,6 +19,7 @@ from ward_app.services.context import Context
 from ward_app.services.entry_time import act_detail
 from ward_app.storage import audit, people
 from ward_app.storage import settings as repo
+from ward_app.storage.connection import Database
 from ward_app.storage.errors import actionable_errors
 
 
@@ -130,6 +131,31 @@ def check_value(setting: Setting, value: Any) -> Any:
     return value
 
 
+def stored_problems(db: Database) -> list[str]:
+    """One line per stored setting that is unknown, unreadable or out of its allowed range, and
+    for a ward time zone that is not one: what ``check`` reports (the app never stores such)."""
+    out = []
+    with actionable_errors():
+        rows = repo.stored_text(db)
+        wards = people.wards(db)
+    for key, text in rows:
+        setting = SETTINGS.get(key)
+        if setting is None:
+            out.append(f"setting {key} is not a setting of this version")
+            continue
+        try:
+            check_value(setting, json.loads(text))
+        except (ValueError, InvalidInput) as exc:
+            why = str(exc) if isinstance(exc, InvalidInput) else "it is not readable"
+            out.append(f"setting {key} = {text} is not allowed ({why})")
+    for ward in wards:
+        try:
+            ward_zone(ward.tz)
+        except InvalidInput:
+            out.append(f"ward {ward.name} has time zone {ward.tz!r}, which is not one")
+    return out
+
+
 def find_setting(key: str) -> Setting:
     """The setting called ``key``, or InvalidInput('key')."""
     setting = SETTINGS.get(key)
@@ -163,8 +189,15 @@ def set_ward_timezone(ctx: Context, tz: str) -> str:
     zone = ward_zone(tz.strip())
     with actionable_errors():
         wards = people.wards(ctx.db)
+        clinical = repo.has_clinical_records(ctx.db)
     if not wards:
         raise InvalidInput("tz", "This database has no ward yet.")
+    if clinical and str(zone) != wards[0].tz:
+        # doses are due at ward clock times: another zone would move every recorded dose away
+        # from its due time (false missed-dose alerts, a dose given twice)
+        raise Refused("ward.tz_in_use", f"The ward's time zone stays {wards[0].tz}: it cannot be "
+                      "changed once doses, orders or observations are recorded, as it would move "
+                      "every recorded time; create a new ward database for another time zone.")
     now = ctx.now()
     with ctx.write(Kind.SETTINGS, ward=True) as db:
         people.set_ward_tz(db, wards[0].id, str(zone))

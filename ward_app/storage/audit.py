@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,20 +23,67 @@ def record(
     patient_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> int:
-    cur = db.execute(
-        "INSERT INTO audit (at, user_id, action, entity, entity_id, patient_id, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            to_utc_text(at),
-            user_id,
-            action,
-            entity,
-            entity_id,
-            patient_id,
-            json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str),
-        ],
-    )
-    return int(cur.lastrowid or 0)
+    """Add an audit row, chained to the one before it (see ``row_hash``), in the caller's
+    transaction (in one of its own when there is none, so no other writer can come between)."""
+    with db.atomic():
+        last = db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        audit_id = (last[0] + 1) if last else 1
+        prev = (last[1] or GENESIS) if last else GENESIS
+        values = [audit_id, to_utc_text(at), user_id, action, entity, entity_id, patient_id,
+                  json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)]
+        db.execute(
+            f"INSERT INTO audit ({', '.join(HASHED_COLUMNS)}, prev_hash, hash) "
+            f"VALUES ({', '.join('?' * (len(HASHED_COLUMNS) + 2))})",
+            [*values, prev, row_hash(values, prev)],
+        )
+    return audit_id
+
+
+#: The audit columns each row's hash covers (with the previous row's hash), in this order.
+HASHED_COLUMNS = ("id", "at", "user_id", "action", "entity", "entity_id", "patient_id", "detail")
+
+#: The previous hash of the first audit row.
+GENESIS = "0" * 64
+
+
+def row_hash(values: Sequence[Any], prev_hash: str) -> str:
+    """sha256 (hex) of a row's ``HASHED_COLUMNS`` values and the previous row's hash, as one
+    canonical JSON array: changing any column, or removing or inserting a row, breaks the chain."""
+    text = json.dumps([*values, prev_hash], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chain_rows(db: Database) -> Iterator[tuple[list[Any], str | None, str | None]]:
+    """Every audit row in id order: (its HASHED_COLUMNS values, prev_hash, hash)."""
+    cols = ", ".join(HASHED_COLUMNS)
+    for row in db.execute(f"SELECT {cols}, prev_hash, hash FROM audit ORDER BY id"):
+        yield list(row[:-2]), row[-2], row[-1]
+
+
+def chain_problems(db: Database, *, most: int = 5) -> list[str]:
+    """One line per break in the audit hash chain (at most ``most``); [] when it is whole."""
+    out: list[str] = []
+    prev = GENESIS
+    for values, prev_hash, stored in chain_rows(db):
+        if prev_hash != prev:
+            out.append(f"audit chain broken at entry {values[0]}: the entry before it was removed, "
+                       "added or changed outside the app")
+        elif stored != row_hash(values, prev_hash):
+            out.append(f"audit chain broken at entry {values[0]}: its content was changed outside "
+                       "the app")
+        if len(out) >= most:
+            break
+        prev = stored or ""
+    return out
+
+
+def compute_chain(db: Database) -> Iterator[tuple[str, str, int]]:
+    """(prev_hash, hash, id) for every existing row, in id order: what a migration stores."""
+    prev = GENESIS
+    for values, _p, _h in list(chain_rows(db)):
+        digest = row_hash(values, prev)
+        yield prev, digest, values[0]
+        prev = digest
 
 
 def entries(db: Database, *, patient_id: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:

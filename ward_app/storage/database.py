@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ward_app.storage import guards
 from ward_app.storage.backup import backup_to
 from ward_app.storage.connection import Database
 from ward_app.storage.errors import StorageProblem, actionable_errors
-from ward_app.storage.files import integrity, read_only, read_only_uri
+from ward_app.storage.files import create_private, integrity, make_folder, read_only, read_only_uri
 from ward_app.storage.steps import MIGRATION_SET, STEPS
 
 BUSY_TIMEOUT_MS = 5000
@@ -32,6 +34,7 @@ def connect(path: Path, *, wal: bool = True) -> Database:
     """
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
+        guards.register(conn)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -189,6 +192,31 @@ def refuse_read_only(path: Path) -> None:
         )
 
 
+def _remove_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def build_new(path: Path, *, replace: bool = False) -> Iterator[Path]:
+    """A new database file built under a temporary name beside ``path`` (the block makes it there
+    and closes it) and renamed to ``path`` only once the block completes: a process killed while
+    building leaves no half-made ward at ``path`` (at most a hidden ``.building`` file). An existing
+    file at ``path`` is replaced only with ``replace`` (a ward file that holds no ward)."""
+    path = Path(path)
+    make_folder(path.parent)
+    temp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.building")
+    try:
+        yield temp
+        if not replace and path.exists() and path.stat().st_size > 0:
+            raise StorageProblem(f"{path} was created by something else while the ward was being "
+                                 "made; nothing was overwritten. Choose another file name.")
+        with actionable_errors():
+            os.replace(temp, path)
+    finally:
+        _remove_files(temp)
+
+
 def open_database(
     path: Path, *, create: bool = False, migrate: bool = True,
     check_integrity: bool | CheckLevel = True,
@@ -202,7 +230,9 @@ def open_database(
             "ward's database first."
         )
     if not existed:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
+        with contextlib.suppress(FileExistsError):
+            create_private(path)
     else:
         refuse_read_only(path)
     with actionable_errors():

@@ -5,7 +5,8 @@ Never edit a step that has shipped; add a new one. Each runs in one transaction 
 
 from __future__ import annotations
 
-from ward_app.storage import quiet_sqlite_utils
+from ward_app.storage import guards, quiet_sqlite_utils
+from ward_app.storage.guards import APPEND_ONLY_TABLES as APPEND_ONLY_TABLES  # re-exported
 from ward_app.storage.steps import MIGRATION_SET, STEPS
 
 quiet_sqlite_utils()
@@ -13,33 +14,13 @@ from sqlite_utils import Database, Migrations  # noqa: E402 - after numpy is kep
 
 migrations = Migrations(MIGRATION_SET)
 
-#: Clinical records: rows are only ever added; corrections are new rows that name what they correct.
-APPEND_ONLY_TABLES = (
-    "orders",
-    "administrations",
-    "observations",
-    "lab_results",
-    "pump_refills",
-    "pump_alarms",
-    "alert_acks",
-    "audit",
-)
-
-
 def _run(db: Database, *statements: str) -> None:
     # Not executescript(): it would COMMIT and break the migration's transaction.
     for sql in statements:
         db.execute(sql)
 
 
-def _append_only(table: str) -> tuple[str, str]:
-    message = f"{table} is append-only: record a correction instead of changing or deleting a row"
-    return (
-        f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
-            BEGIN SELECT RAISE(ABORT, '{message}'); END""",
-        f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
-            BEGIN SELECT RAISE(ABORT, '{message}'); END""",
-    )
+_append_only = guards.append_only
 
 
 @migrations()
@@ -382,6 +363,25 @@ def m013_entry_times(db: Database) -> None:
         *(f"ALTER TABLE {table} ADD COLUMN entered_at TEXT" for table in ENTRY_TIME_TABLES),
         "ALTER TABLE wards ADD COLUMN drill INTEGER NOT NULL DEFAULT 0 CHECK (drill IN (0, 1))",
     )
+
+
+@migrations()
+def m014_tamper_guards(db: Database) -> None:
+    """Tamper-evidence (storage/guards.py): append-only rows cannot be replaced by reusing their
+    id; wards, users, settings, patients and tapers change only through the app; every audit row
+    carries a hash of its content and of the row before it (computed here for the rows there)."""
+    from ward_app.storage.audit import compute_chain
+    from ward_app.storage.connection import Database as Plain
+
+    _run(
+        db,
+        "ALTER TABLE audit ADD COLUMN prev_hash TEXT",
+        "ALTER TABLE audit ADD COLUMN hash TEXT",
+        "DROP TRIGGER audit_no_update",
+    )
+    for prev, digest, audit_id in list(compute_chain(Plain(db.conn))):
+        db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", [prev, digest, audit_id])
+    _run(db, guards.append_only("audit")[0], *guards.tamper_step_triggers())
 
 
 def known_names() -> list[str]:

@@ -20,4 +20,5 @@ STEPS: tuple[str, ...] = (
     "m011_login_lockout",
     "m012_partial_indexes_for_observations",
     "m013_entry_times",
+    "m014_tamper_guards",
 )
