@@ -32,7 +32,7 @@ def test_new_database_runs_every_migration_from_empty(db_path: Path):
         assert [m.name for m in migrations.applied(db.as_sqlite_utils())] == known_names()
         # numbered in order, from m001 (issue 14's slots m013-m016 may be merged one by one)
         numbers = [int(name[1:4]) for name in known_names()]
-        assert numbers[0] == 1 and all(a < b for a, b in zip(numbers, numbers[1:]))
+        assert numbers[0] == 1 and all(a < b for a, b in zip(numbers, numbers[1:], strict=False))
         assert all(name.startswith(f"m{i:03d}_") for i, name in enumerate(known_names()[:12], 1))
     finally:
         db.close()

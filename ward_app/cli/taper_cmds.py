@@ -14,8 +14,8 @@ from ward_app.cli.common import PATH, output_path, state
 from ward_app.domain.clock import parse_date, parse_moment
 from ward_app.domain.text import clean_text
 from ward_app.services import tapers as svc
-from ward_app.services.reads import record_read
 from ward_app.services.context import Context
+from ward_app.services.reads import record_read
 
 
 def _plan_options(f: Callable[..., Any]) -> Callable[..., Any]:

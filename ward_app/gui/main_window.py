@@ -21,7 +21,7 @@ from ward_app.gui.alerts_panel import AlertsPanel
 from ward_app.gui.login_dialog import LoginDialog
 from ward_app.gui.ops import Ops
 from ward_app.gui.permissions import allow
-from ward_app.gui.session import IdleWatch, ParkedForms
+from ward_app.gui.session import IdleWatch, ParkedForms, audit_read
 from ward_app.gui.ward_board import WardBoardPanel
 from ward_app.gui.worker import run_in_background
 from ward_app.resources import resource_path
@@ -415,6 +415,8 @@ class MainWindow(QMainWindow):
         if row is None:
             return None
         chart = self.charts.get(patient_id)
+        if chart is None or not chart.isVisible():  # opened, not merely raised: audited
+            audit_read(self.ctx, "chart", patient_id, near=self)
         if chart is None:
             chart = PatientChart(self.ctx, row, self, ops=self.ops)
             self.charts[patient_id] = chart

@@ -12,10 +12,30 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from shiboken6 import isValid
 
-from ward_app.services.context import Actor
+from ward_app.domain.errors import WardError
+from ward_app.services.context import Actor, Context
+from ward_app.services.reads import record_read
 
 _ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
              QEvent.Type.Wheel, QEvent.Type.TouchBegin}
+
+
+def audit_read(ctx: Context, what: str, patient_id: int | None = None,
+               detail: dict | None = None, *, near: QWidget | None = None) -> bool:
+    """Audit a read of patient data the window shows (a chart opened, a sheet printed or saved,
+    records exported): one audit row. When the row cannot be written (the database busy or
+    unreadable), the data is still shown (patient care first) and the window's status bar says
+    the read was not audited; False then."""
+    try:
+        record_read(ctx, what, patient_id, detail)
+    except WardError as exc:
+        window = near.window() if near is not None else None
+        bar = getattr(window, "statusBar", None)
+        if callable(bar):
+            bar().showMessage(f"This {what.replace('_', ' ')} was not recorded in the audit "
+                              f"trail: {exc}", 30_000)
+        return False
+    return True
 
 
 class IdleWatch(QObject):
