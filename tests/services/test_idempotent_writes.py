@@ -107,3 +107,14 @@ def test_a_retried_acknowledgement_is_recognised_even_after_the_alert_cleared(de
     later = alerts.acknowledge(demo_ward, alert.id, "seen", client_id=rid)
     assert later.key == alert.key and later.acknowledged_by == "nurse.jones"
     assert database_state(demo_ward.path) == before
+
+
+def test_a_request_id_of_another_users_record_is_refused(demo_ward):
+    rid = new_request_id()
+    new = observations.NewObservation(patient_id=_pid(demo_ward, ORAL), rr=18, client_id=rid)
+    observations.add_observation(demo_ward, new)
+    before = database_state(demo_ward.path)
+    with acting(demo_ward, "nurse.okafor"), pytest.raises(InvalidInput) as exc:
+        observations.add_observation(demo_ward, new)  # not this nurse's save to retry
+    assert "nurse.jones" in str(exc.value)
+    assert database_state(demo_ward.path) == before

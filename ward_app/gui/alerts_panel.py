@@ -202,6 +202,10 @@ class AlertsPanel(QWidget):
             return False
         return self.acknowledge(a, note)
 
+    def forget_requests(self) -> None:
+        """Another user logged in: their acknowledgements are new requests, not retries."""
+        self._ack_requests.clear()
+
     def acknowledge(self, a: Alert, note: str | None) -> bool:
         """Acknowledge ``a``; one request id per alert until it is saved, so trying again after a
         failure that had in fact saved it is recognised, not stored twice."""

@@ -25,7 +25,7 @@ from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.text import clean_text
 from ward_app.services.changes import Kind
-from ward_app.services.context import Context
+from ward_app.services.context import Actor, Context
 from ward_app.services.patients import patient_by_id
 from ward_app.services.requests import request_id, reused
 from ward_app.services.snapshots import load_snapshots
@@ -74,7 +74,8 @@ def ward_alerts(ctx: Context, now: datetime | None = None, *, patient_id: int | 
     return most_severe_first(with_acks(ctx, alerts))
 
 
-def _ack_before(db: Database, client_id: str | None, alert_id: int) -> acks.StoredAck | None:
+def _ack_before(db: Database, client_id: str | None, alert_id: int,
+               actor: Actor) -> acks.StoredAck | None:
     """The acknowledgement stored under this request id by an earlier attempt, if any (of this
     alert)."""
     if client_id is None:
@@ -83,6 +84,8 @@ def _ack_before(db: Database, client_id: str | None, alert_id: int) -> acks.Stor
         earlier = acks.by_client_id(db, client_id)
     if earlier is not None and zlib.crc32(earlier.ack.key.encode()) & 0x7FFFFFFF != alert_id:
         raise reused("another alert's acknowledgement")
+    if earlier is not None and earlier.ack.by != actor.name:
+        raise reused(f"an acknowledgement by {earlier.ack.by}")
     return earlier
 
 
@@ -109,7 +112,7 @@ def acknowledge(ctx: Context, alert_id: int, note: str | None = None, *,
     nothing is written (even if the alert has cleared since)."""
     actor = ctx.require(Action.ACK_ALERT)
     cid = request_id(client_id)
-    earlier = _ack_before(ctx.db, cid, alert_id)
+    earlier = _ack_before(ctx.db, cid, alert_id, actor)
     if earlier is not None:
         return _acknowledged(ctx, earlier)
     text = clean_text(note, "note", longest=500)
@@ -119,7 +122,7 @@ def acknowledge(ctx: Context, alert_id: int, note: str | None = None, *,
                            "check the alerts list.")
     now = ctx.now()
     with ctx.write(Kind.ACKS, current.patient_id) as db:
-        earlier = _ack_before(db, cid, alert_id)  # saved meanwhile by another try
+        earlier = _ack_before(db, cid, alert_id, actor)  # saved meanwhile by another try
         if earlier is not None:
             return _acknowledged(ctx, earlier)
         acks.insert(db, patient_id=current.patient_id, rule=current.rule, key=current.key,

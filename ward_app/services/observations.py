@@ -118,6 +118,8 @@ def _stored_before(ctx: Context, db: Database, client_id: str | None,
         earlier = repo.by_client_id(db, client_id)
     if earlier is not None and earlier.patient_id != patient.id:
         raise reused("another patient's observations")
+    if earlier is not None and ctx.actor is not None and earlier.by != ctx.actor.name:
+        raise reused(f"observations {earlier.by} recorded")
     return earlier
 
 

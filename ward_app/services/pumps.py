@@ -154,7 +154,8 @@ class RefillDone:
     order: Order | None = None  # the new order version, when the refill changed the dose
 
 
-def _refill_before(db: Database, client_id: str | None, pump: Pump) -> Refill | None:
+def _refill_before(db: Database, client_id: str | None, pump: Pump,
+                   actor: Actor) -> Refill | None:
     """The refill stored under this request id by an earlier attempt, if any (for this pump)."""
     if client_id is None:
         return None
@@ -162,6 +163,8 @@ def _refill_before(db: Database, client_id: str | None, pump: Pump) -> Refill | 
         earlier = repo.refill_by_client_id(db, client_id)
     if earlier is not None and earlier.pump_id != pump.id:
         raise reused("another patient's pump refill")
+    if earlier is not None and earlier.by != actor.name:
+        raise reused(f"a refill {earlier.by} recorded")
     return earlier
 
 
@@ -186,7 +189,7 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
     patient = patient_by_id(ctx, new.patient_id)
     pump = _pump_of(ctx, patient)
     client_id = request_id(new.client_id)
-    earlier = _refill_before(ctx.db, client_id, pump)
+    earlier = _refill_before(ctx.db, client_id, pump, actor)
     if earlier is not None:
         return _refill_done(ctx, earlier, pump, patient)
     t = ctx.thresholds()
@@ -226,7 +229,7 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
                           "a pharmacist: ask a pharmacist to witness the refill (their password "
                           "authorises the new order), or have the order changed first.")
     with ctx.write(Kind.PUMP, patient.id) as db:
-        earlier = _refill_before(db, client_id, pump)  # saved meanwhile by another try
+        earlier = _refill_before(db, client_id, pump, actor)  # saved meanwhile by another try
         if earlier is not None:
             return _refill_done(ctx, earlier, pump, patient)
         if not matches:
@@ -255,7 +258,8 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
     return RefillDone(refill, pump_dates(refill, t, ctx.zone, end), patient, changed)
 
 
-def _alarm_before(db: Database, client_id: str | None, pump: Pump) -> PumpAlarm | None:
+def _alarm_before(db: Database, client_id: str | None, pump: Pump,
+                  actor: Actor) -> PumpAlarm | None:
     """The alarm stored under this request id by an earlier attempt, if any (for this pump)."""
     if client_id is None:
         return None
@@ -263,6 +267,8 @@ def _alarm_before(db: Database, client_id: str | None, pump: Pump) -> PumpAlarm 
         earlier = repo.alarm_by_client_id(db, client_id)
     if earlier is not None and earlier.pump_id != pump.id:
         raise reused("another patient's pump alarm")
+    if earlier is not None and earlier.by != actor.name:
+        raise reused(f"an alarm {earlier.by} recorded")
     return earlier
 
 
@@ -274,14 +280,14 @@ def record_alarm(ctx: Context, patient_id: int, alarm_kind: AlarmKind, note: str
     patient = patient_by_id(ctx, patient_id)
     pump = _pump_of(ctx, patient)
     cid = request_id(client_id)
-    earlier = _alarm_before(ctx.db, cid, pump)
+    earlier = _alarm_before(ctx.db, cid, pump, actor)
     if earlier is not None:
         return earlier
     when = _when(ctx, heard_at, "at")
     text = clean_text(note, "note", longest=500, label="The note")
     now = ctx.now()
     with ctx.write(Kind.PUMP, patient.id) as db:
-        earlier = _alarm_before(db, cid, pump)  # saved meanwhile by another try
+        earlier = _alarm_before(db, cid, pump, actor)  # saved meanwhile by another try
         if earlier is not None:
             return earlier
         aid = repo.insert_alarm(db, pump_id=pump.id, kind=alarm_kind, heard_at=when, note=text,
