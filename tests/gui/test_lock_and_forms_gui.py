@@ -8,9 +8,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QApplication, QDialog
 from shiboken6 import isValid
 
 from tests import typed
@@ -241,3 +241,31 @@ def window_rows(ctx):
     from ward_app.services.board import ward_board
 
     return ward_board(ctx)
+
+
+def test_a_form_in_its_own_modal_loop_comes_back_after_the_lock_and_saves(qtbot, window,
+                                                                          demo_ward):
+    """The chart opens forms with exec(): hiding one ends its loop as if cancelled (nothing is
+    saved); it is shown again, as typed, for the same user, and saving it then works."""
+    patient = eleni(demo_ward)
+    chart = window.open_chart(patient.id)
+    state: dict = {}
+
+    def in_form() -> None:
+        form = QApplication.activeModalWidget()
+        if not isinstance(form, ObservationDialog):
+            QTimer.singleShot(10, in_form)
+            return
+        state["form"] = form
+        form.fields["rr"].setText("21")
+        log_in("nurse.jones")
+        window.lock()  # the idle lock fires while the form's own loop runs
+
+    QTimer.singleShot(0, in_form)
+    chart.record_observations()  # returns once the lock ended the form's loop
+    form = state["form"]
+    assert form.isVisible() and form.fields["rr"].text() == "21"
+    before = _rows(demo_ward.path, "SELECT count(*) FROM observations")[0][0]
+    form.submit()
+    assert form.result() == ACCEPTED
+    assert _rows(demo_ward.path, "SELECT count(*) FROM observations")[0][0] == before + 1
