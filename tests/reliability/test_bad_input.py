@@ -1096,9 +1096,9 @@ def test_output_never_replaces_the_ward_database(ward, user, command, target):
     target = target.replace("<abs>", str(ward.path))
     argv = [*command, target]
     result = ward.run(*argv, user=user)
-    after = ward.run("patient", "list", user=NURSE)
-    assert after.code == 0, f"{command[0]} exit {result.code}; then patient list: {after.err.strip()}"
     ward.check(result, argv, codes=TWO, words=(command[-1],), accepted=False)
+    after = ward.run("patient", "list", user=NURSE)  # (a read: it writes its audit row)
+    assert after.code == 0, f"{command[0]} exit {result.code}; then patient list: {after.err.strip()}"
     assert sorted(p.name for p in ward.path.parent.iterdir()) == ["ward.db"]
 
 

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import NOW
+from tests.conftest import NOW, PASSWORD
 from tests.reliability.worker import populate, read_report, spawn, ward_app_cli
 from ward_app.services import mar
 from ward_app.services.admin import check_database
@@ -217,3 +217,106 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(ward, tmp_p
     where = Counter(STATES[state] for _, state, _ in kills)
     print(f"\nseed {seed}: {len(kills)} kills in {kill_seconds:.1f} s: {dict(where)}; "
           f"{len(rows)} records ({len(unreported)} saved but unreported)")
+
+
+# -- issue 14 item 5: a save retried after a kill is recognised, not stored twice ------------------
+
+#: How each killed child of the retry test is stopped, in order: right after its first new save
+#: committed (before it could report it: the case a retry exists for), or inside the transaction
+#: after the rows were written (rolled back: the retry stores it for the first time).
+RETRY_HOLDS = ["committed", "committed", "commit", "committed", "committed", "committed"]
+
+
+def _retry_jobs(mrns: list[str], itb_mrn: str) -> list[dict[str, Any]]:
+    """Observations, pump refills and pump alarms, each with its own request id, interleaved."""
+    import uuid
+
+    def rid(i: int) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"ward_app-retry-test-{i}"))
+
+    refill = {"kind": "refill", "mrn": itb_mrn, "volume_ml": 20, "conc_mcg_ml": 2000,
+              "daily_mcg": 400, "witness": "charge.test", "witness_password": PASSWORD}
+    jobs: list[dict[str, Any]] = [
+        {"kind": "obs", "mrn": mrns[0], "rr": 18, "hr": 70},
+        {**refill, "at": (NOW - timedelta(minutes=50)).isoformat()},
+        {"kind": "alarm", "mrn": itb_mrn, "alarm": "low_reservoir", "note": "single tone",
+         "at": (NOW - timedelta(minutes=40)).isoformat()},
+        {"kind": "obs", "mrn": mrns[1], "rr": 16, "hr": 64},
+        {**refill, "at": (NOW - timedelta(minutes=30)).isoformat()},
+        {"kind": "obs", "mrn": mrns[0], "rr": 20, "hr": 80},
+        {"kind": "alarm", "mrn": itb_mrn, "alarm": "critical", "note": "two-tone",
+         "at": (NOW - timedelta(minutes=20)).isoformat()},
+        {"kind": "obs", "mrn": mrns[1], "rr": 17, "hr": 66},
+    ]
+    return [{**job, "request_id": rid(i)} for i, job in enumerate(jobs)]
+
+
+def test_saves_retried_after_a_kill_with_the_same_request_ids_are_stored_once(ward, tmp_path):
+    """Observations, refills and alarms saved with request ids by a child that is killed right
+    after a commit (before it could say so) or inside the transaction, then saved again, all of
+    them, by the next child with the same ids: exactly one row per request id, each the row the
+    first save stored, and one audit row each."""
+    from datetime import date
+
+    from tests import typed
+    from tests.conftest import acting
+    from ward_app.services.patients import NewPatient, add_patient
+
+    mrns = populate(ward, patients=2)
+    with acting(ward, "charge.test"):
+        add_patient(ward, NewPatient(mrn="RX900", name="Pump Patient", dob=date(1980, 1, 1),
+                                     bed="9"))
+    with acting(ward, "pharm.test"):
+        typed.add_order(ward, typed.OrderText(mrn="RX900", route="intrathecal", daily_mcg=400,
+                                              witness="charge.test",
+                                              start=NOW - timedelta(hours=2)))
+    with acting(ward, "charge.test"):
+        typed.set_pump(ward, "RX900", model="SynchroMed II 20 mL", reservoir_ml=20,
+                       implant_date=date(2023, 1, 10))
+    ward.close()
+    jobs = _retry_jobs(mrns, "RX900")
+    report = tmp_path / "report.jsonl"
+    config: dict[str, Any] = {"mode": "retry", "db": str(ward.path), "user": "nurse.test",
+                              "now": NOW.isoformat(), "report": str(report), "jobs": jobs}
+    for run, where in enumerate(RETRY_HOLDS, 1):
+        tail = Tail(report)
+        tail.new_events()
+        proc = spawn({**config, "run": run, "hold": {"at": 1, "where": where}},
+                     tmp_path / f"config-{run}.json")
+        _wait_for(tail, run, "held", 1, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+    run = len(RETRY_HOLDS) + 1  # the last one is left to save everything again, and finish
+    proc = spawn({**config, "run": run}, tmp_path / f"config-{run}.json")
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()[-3000:]
+    events = read_report(report)
+    assert [e for e in events if e["ev"] == "error"] == []
+    last = [e for e in events if e["run"] == run]
+    assert last[-1]["ev"] == "finished"
+    done = {e["request_id"]: e["id"] for e in last if e["ev"] == "done"}
+    assert set(done) == {j["request_id"] for j in jobs}
+    # the last child opened a transaction only for what no killed child had committed
+    committed = RETRY_HOLDS.count("committed")
+    assert sum(e["ev"] == "begin" for e in last) == len(jobs) - committed
+    # what a killed child reported saved (none: each was killed before 'done') never differs
+    assert all(done[e["request_id"]] == e["id"] for e in events if e["ev"] == "done")
+
+    conn = sqlite3.connect(str(ward.path))
+    try:
+        stored = {table: conn.execute(f"SELECT client_id, id FROM {table} WHERE client_id IS NOT "
+                                      "NULL").fetchall()
+                  for table in ("observations", "pump_refills", "pump_alarms")}
+        audited = Counter(conn.execute("SELECT entity, entity_id FROM audit WHERE entity IN "
+                                       "('observation', 'pump_refill', 'pump_alarm')").fetchall())
+    finally:
+        conn.close()
+    entity = {"obs": "observation", "refill": "pump_refill", "alarm": "pump_alarm"}
+    table = {"obs": "observations", "refill": "pump_refills", "alarm": "pump_alarms"}
+    for job in jobs:
+        rows = [r for r in stored[table[job["kind"]]] if r[0] == job["request_id"]]
+        assert rows == [(job["request_id"], done[job["request_id"]])], job
+        assert audited[(entity[job["kind"]], rows[0][1])] == 1
+    assert sum(len(rows) for rows in stored.values()) == len(jobs)
+    assert sum(audited.values()) == len(jobs)

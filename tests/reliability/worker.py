@@ -20,6 +20,15 @@ Modes (``config["mode"]``):
     transaction, right after taking the write lock or after the service wrote its rows but before
     the commit, and report ``held``: a kill there lands inside the transaction for certain.
 
+``retry``
+    Save ``jobs`` in order (observations, pump refills, pump alarms), each with the request id
+    (client id) the parent gave it, as the window's forms do: a restarted child saves them all
+    again with the same ids, so the ones a killed child saved are recognised, not stored twice.
+    Events: ``try``, ``begin`` (a write transaction: only a save not stored yet opens one),
+    ``done`` (with the stored row's id). ``hold`` as for ``crash``, plus ``"where": "committed"``:
+    stop right after the Nth transaction committed, before ``done`` is reported (the case a
+    retry exists for: saved, but the caller never heard so).
+
 ``jobs``
     Wait at a start barrier (files in ``barrier``), then run ``jobs`` in order, each a give or an
     omit of one due dose, reporting how each ended: ``ok``, ``invalid`` / ``refused`` /
@@ -109,6 +118,8 @@ def _mark_transactions(ctx: Context, report: Report, hold: dict[str, Any] | None
             yield db
             if held_here and hold["where"] == "commit":  # the rows written, not yet committed
                 _wait_to_be_killed(report, "held")
+        if held_here and hold["where"] == "committed":  # saved; the caller not told yet
+            _wait_to_be_killed(report, "held")
 
     ctx.write = write  # type: ignore[method-assign]
 
@@ -154,6 +165,47 @@ def run_crash(config: dict[str, Any]) -> int:
                      outcome=done.outcome.value)
     if limit is not None:
         _wait_to_be_killed(report, "idle")
+    report.write("finished", sync=True)
+    ctx.close()
+    return 0
+
+
+def _save(ctx: Context, job: dict[str, Any]) -> int:
+    """One retried-save job through the services, with its request id; the stored row's id."""
+    from ward_app.domain.pump import AlarmKind
+    from ward_app.services import observations, pumps
+    from ward_app.services.patients import find_by_mrn
+    from ward_app.services.people import find_user
+
+    patient_id = find_by_mrn(ctx, job["mrn"]).id
+    if job["kind"] == "obs":
+        return observations.add_observation(ctx, observations.NewObservation(
+            patient_id=patient_id, rr=job["rr"], hr=job["hr"],
+            client_id=job["request_id"])).observation.id
+    if job["kind"] == "refill":
+        return pumps.refill_pump(ctx, pumps.NewRefill(
+            patient_id=patient_id, volume_ml=job["volume_ml"], conc_mcg_ml=job["conc_mcg_ml"],
+            daily_mcg=job["daily_mcg"], witness_id=find_user(ctx, job["witness"], "witness").id,
+            witness_password=job["witness_password"], refilled_at=datetime.fromisoformat(job["at"]),
+            client_id=job["request_id"])).refill.id
+    return pumps.record_alarm(ctx, patient_id, AlarmKind(job["alarm"]), job.get("note"),
+                              datetime.fromisoformat(job["at"]), client_id=job["request_id"]).id
+
+
+def run_retry(config: dict[str, Any]) -> int:
+    report = Report(config["report"], config.get("run", 0))
+    ctx = _context(config)
+    _mark_transactions(ctx, report, config.get("hold"))
+    report.write("ready")
+    for job in config["jobs"]:
+        report.write("try", request_id=job["request_id"])
+        try:
+            row_id = _save(ctx, job)
+        except WardError as exc:
+            report.write("error", sync=True, request_id=job["request_id"],
+                         type=type(exc).__name__, message=str(exc))
+            continue
+        report.write("done", sync=True, request_id=job["request_id"], kind=job["kind"], id=row_id)
     report.write("finished", sync=True)
     ctx.close()
     return 0
@@ -265,6 +317,8 @@ def main(argv: list[str]) -> int:
         return run_crash(config)
     if config["mode"] == "jobs":
         return run_jobs(config)
+    if config["mode"] == "retry":
+        return run_retry(config)
     raise SystemExit(f"unknown mode {config['mode']!r}")
 
 

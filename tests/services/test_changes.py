@@ -22,6 +22,7 @@ from ward_app.services import (
     mar,
     observations,
     orders,
+    reads,
     settings,
 )
 from ward_app.services import patients as patient_svc
@@ -244,6 +245,11 @@ def _handover(ctx):
         handover.record_printed(ctx, sheet, "printed", 2)
 
 
+def _read(ctx):
+    with acting(ctx, "pharm.chen"):  # any role may read
+        reads.record_read(ctx, "chart", _mrn(ctx, ORAL)[1])
+
+
 CASES: dict[str, tuple[Callable[[Context], int | None], set[Kind]]] = {
     "mar.give_dose": (_give, {Kind.DOSES}),
     "mar.omit_dose": (_omit, {Kind.DOSES}),
@@ -272,6 +278,7 @@ CASES: dict[str, tuple[Callable[[Context], int | None], set[Kind]]] = {
     "admin.make_backup": (_backup, {Kind.AUDIT}),
     "backups.after_daily": (_daily, {Kind.AUDIT}),
     "handover.record_printed": (_handover, {Kind.AUDIT}),
+    "reads.record_read": (_read, {Kind.AUDIT}),
 }
 WARD_WIDE = {"settings.set_setting", "settings.set_ward_timezone"}
 # built on an empty database, so tested on their own below

@@ -14,6 +14,7 @@ from ward_app.services import audit_log
 from ward_app.services import settings as svc
 from ward_app.services.backups import write_private
 from ward_app.services.people import find_user
+from ward_app.services.reads import record_read
 
 
 @click.group()
@@ -76,10 +77,14 @@ def audit(mrn: str | None, user: str | None, start: str | None, end: str | None,
     """
     csv_path = output_path(csv_path, "csv") if csv_path is not None else None
     ctx = state().context()
-    entries = audit_log.search(ctx, patient_id=parsing.patient(ctx, mrn).id if mrn else None,
+    pid = parsing.patient(ctx, mrn).id if mrn else None
+    entries = audit_log.search(ctx, patient_id=pid,
                                user_id=find_user(ctx, user, "by", active=False).id if user else None,
                                start=parse_date(start, "from") if start else None,
                                end=parse_date(end, "to") if end else None, limit=limit)
+    record_read(ctx, "export" if csv_path is not None else "audit", pid,
+                {"entries": len(entries), "csv": str(csv_path) if csv_path else None,
+                 "by": user, "from": start, "to": end})
     if csv_path is not None:
         write_private(csv_path, audit_log.to_csv(entries))
         click.echo(f"{len(entries)} entries written to {csv_path}.")

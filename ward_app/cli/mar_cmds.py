@@ -18,6 +18,7 @@ from ward_app.services import mar as mar_svc
 from ward_app.services import orders as order_svc
 from ward_app.services.alerts import acknowledge, ward_alerts
 from ward_app.services.patients import get_patient
+from ward_app.services.reads import record_read
 
 
 @click.group()
@@ -99,6 +100,7 @@ def mar(mrn: str, day: str | None, as_json: bool) -> None:
     ctx = state().context()
     patient, entries = mar_svc.mar_day(ctx, parsing.patient(ctx, mrn).id,
                                        parse_date(day, "date") if day else None)
+    record_read(ctx, "mar", patient.id, {"day": day, "doses": len(entries)})
     if as_json:
         click.echo(json.dumps([e.to_json(ctx.zone) for e in entries], ensure_ascii=False, indent=2))
         return
@@ -230,6 +232,7 @@ def alerts(click_ctx: click.Context, mrn: str | None, as_json: bool) -> None:
     ctx = state().context()
     pid = get_patient(ctx, mrn).id if mrn else None
     found = ward_alerts(ctx, patient_id=pid)
+    record_read(ctx, "alerts", pid, {"alerts": len(found)})
     if as_json:
         click.echo(json.dumps([a.to_json(ctx.zone) for a in found], ensure_ascii=False, indent=2))
         return
@@ -250,13 +253,17 @@ def alerts(click_ctx: click.Context, mrn: str | None, as_json: bool) -> None:
 @click.option("--id", "alert_id", required=True, type=click.IntRange(0, 2**62),
               help="The alert's id (from 'alerts').")
 @click.option("--note", metavar="TEXT", help="What you did about it.")
-def alerts_ack(alert_id: int, note: str | None) -> None:
+@click.option("--request-id", "request_text", metavar="UUID",
+              help="An id you make once for this record (e.g. uuidgen) and give again when you "
+                   "retry it: a retry after a crash is then not stored twice.")
+def alerts_ack(alert_id: int, note: str | None, request_text: str | None) -> None:
     """Acknowledge an active alert: you have seen it (it is raised again if it gets worse).
 
     Example: ward-app alerts ack --id 1234567 --note "Dr Khan informed, obs hourly"
     """
+    client_id = parsing.request_id(request_text)
     ctx = state().context()
-    done = acknowledge(ctx, alert_id, note)
+    done = acknowledge(ctx, alert_id, note, client_id=client_id)
     click.echo(f"Acknowledged {done.rule} for {done.name} (bed {done.bed}) at "
                f"{done.severity.label}; it will be raised again if it gets worse.")
 

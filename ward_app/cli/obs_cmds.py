@@ -13,6 +13,7 @@ from ward_app.domain.alerts import Severity
 from ward_app.domain.clock import parse_moment
 from ward_app.domain.observations import SIGN_LABELS, Sign
 from ward_app.services import observations as svc
+from ward_app.services.reads import record_read
 
 _SIGNS = " ".join(s.value for s in Sign)
 
@@ -42,12 +43,15 @@ def obs() -> None:
               help="The withdrawal checklist was gone through and no sign was seen.")
 @click.option("--taken", metavar="ISO", help="When they were taken [default: now]; ward time.")
 @click.option("--note", metavar="TEXT", help="Anything the next nurse should know.")
+@click.option("--request-id", "request_text", metavar="UUID",
+              help="An id you make once for this record (e.g. uuidgen) and give again when you "
+                   "retry it: a retry after a crash is then not stored twice.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored set and NEWS2 as JSON.")
 def obs_add(mrn: str, rr: float | None, spo2: float | None, on_oxygen: bool | None,
             sbp: float | None, hr: float | None, acvpu: str | None, temp: float | None,
             poss: str | None, rass: float | None, mas: str | None, penn: float | None,
             signs: tuple[str, ...], no_signs: bool, taken: str | None, note: str | None,
-            as_json: bool) -> None:
+            request_text: str | None, as_json: bool) -> None:
     """Record a set of observations; prints NEWS2 and any alert they raise.
 
     Example: ward-app obs add --mrn RX123456 --rr 18 --spo2 97 --sbp 124 --hr 78 --acvpu A
@@ -55,6 +59,7 @@ def obs_add(mrn: str, rr: float | None, spo2: float | None, on_oxygen: bool | No
     """
     if no_signs and signs:
         raise click.UsageError("--no-signs and --sign contradict each other: give one.")
+    client_id = parsing.request_id(request_text)
     ctx = state().context()
     vitals = any(v is not None for v in (rr, spo2, sbp, hr, acvpu, temp))
     done = svc.add_observation(ctx, svc.NewObservation(
@@ -62,7 +67,8 @@ def obs_add(mrn: str, rr: float | None, spo2: float | None, on_oxygen: bool | No
         on_oxygen=on_oxygen if on_oxygen is not None else (False if vitals else None), sbp=sbp,
         hr=hr, acvpu=parsing.acvpu(acvpu), temp=temp, poss=parsing.poss(poss), rass=rass,
         mas=mas, penn=penn, signs=parsing.signs(signs), signs_checked=no_signs or bool(signs),
-        note=note, taken_at=parse_moment(taken, ctx.zone, "taken") if taken else None))
+        note=note, taken_at=parse_moment(taken, ctx.zone, "taken") if taken else None,
+        client_id=client_id))
     o, score = done.observation, done.score
     raised = [a for a in done.alerts if a.since >= o.taken_at - timedelta(seconds=1)
               and str(o.id) in a.key]
@@ -102,6 +108,7 @@ def obs_list(mrn: str, hours: int, as_json: bool) -> None:
     patient = parsing.patient(ctx, mrn)
     now = ctx.now()
     rows = svc.history(ctx, patient, now - timedelta(hours=hours), now + svc.CLOCK_SLACK)
+    record_read(ctx, "observations", patient.id, {"hours": hours, "rows": len(rows)})
     if as_json:
         click.echo(json.dumps([_row_json(r, ctx.zone) for r in rows], ensure_ascii=False, indent=2))
         return

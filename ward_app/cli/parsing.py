@@ -18,6 +18,7 @@ from ward_app.services.context import Context
 from ward_app.services.orders import NewOrder
 from ward_app.services.patients import find_by_mrn
 from ward_app.services.people import find_user
+from ward_app.services.requests import request_id as _request_id
 
 _HHMM = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
@@ -39,6 +40,12 @@ def due(ctx: Context, who: Patient, text: str) -> datetime:
 def user_id(ctx: Context, name: str | None, field: str) -> int | None:
     """The id of the user named by ``--<field>``, None when it was not given."""
     return find_user(ctx, name, field).id if name is not None else None
+
+
+def request_id(text: str | None) -> str | None:
+    """``--request-id``: a UUID the caller makes once per record and gives again on every retry
+    of it (a retried save is then recognised, not stored twice); InvalidInput (exit 2) otherwise."""
+    return _request_id(text)
 
 
 def frequency(text: str | None) -> Frequency | None:

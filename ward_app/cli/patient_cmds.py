@@ -11,6 +11,7 @@ from ward_app.cli.common import say_if_drill, state
 from ward_app.domain.clock import parse_date
 from ward_app.services import patients as svc
 from ward_app.services.board import ward_board
+from ward_app.services.reads import record_read
 
 
 @click.group()
@@ -84,6 +85,7 @@ def patient_list(as_json: bool) -> None:
     ctx = state().context()
     rows = ward_board(ctx)
     flags_by_id = {p.id: sorted(f.value for f in p.flags) for p in svc.list_patients(ctx)}
+    record_read(ctx, "patients", detail={"patients": len(rows)})
     if as_json:
         click.echo(json.dumps([
             {"mrn": r.mrn, "name": r.name, "bed": r.bed, "ward": r.ward, "route": r.route or None,

@@ -15,6 +15,7 @@ from ward_app.domain.clock import parse_date, parse_moment
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.pump import ALARM_LABELS, PumpDates
 from ward_app.services import pumps as svc
+from ward_app.services.reads import record_read
 
 
 @click.group()
@@ -93,22 +94,27 @@ def _dates_json(d: PumpDates | None, zone: tzinfo) -> dict | None:  # type: igno
               help="The daily dose differs from the order: change the order in this refill.")
 @click.option("--next-refill", metavar="YYYY-MM-DD", help="Next refill booked for.")
 @click.option("--at", "at_text", metavar="ISO", help="When it was refilled [default: now].")
+@click.option("--request-id", "request_text", metavar="UUID",
+              help="An id you make once for this record (e.g. uuidgen) and give again when you "
+                   "retry it: a retry after a crash is then not stored twice.")
 @click.option("--json", "as_json", is_flag=True, help="Print the refill and its dates as JSON.")
 def pump_refill(mrn: str, volume_ml: float, conc_mcg_ml: float, daily_mcg: float,
                 alarm_ml: float | None, witness: str, change_order: bool, next_refill: str | None,
-                at_text: str | None, as_json: bool) -> None:
+                at_text: str | None, request_text: str | None, as_json: bool) -> None:
     """Record a witnessed pump refill; prints the alarm, empty and refill-by dates.
 
     Example: ward-app pump refill --mrn RX123456 --volume-ml 20 --conc-mcg-ml 2000
     --daily-mcg 400 --witness nurse.okafor
     """
+    client_id = parsing.request_id(request_text)
     ctx = state().context()
     new = svc.NewRefill(
         patient_id=parsing.patient(ctx, mrn).id, volume_ml=volume_ml, conc_mcg_ml=conc_mcg_ml,
         daily_mcg=daily_mcg, alarm_ml=alarm_ml,
         witness_id=parsing.user_id(ctx, witness or None, "witness"), change_order=change_order,
         next_refill=parse_date(next_refill, "next-refill") if next_refill else None,
-        refilled_at=parse_moment(at_text, ctx.zone, "at") if at_text else None)
+        refilled_at=parse_moment(at_text, ctx.zone, "at") if at_text else None,
+        client_id=client_id)
     try:
         with _pump_hint(mrn):
             done = svc.refill_pump(ctx, new)
@@ -136,15 +142,21 @@ def pump_refill(mrn: str, volume_ml: float, conc_mcg_ml: float, daily_mcg: float
               help="low_reservoir / eri (single tone) or critical (two-tone).")
 @click.option("--note", metavar="TEXT", help="What you heard and did.")
 @click.option("--at", "at_text", metavar="ISO", help="When it was heard [default: now].")
-def pump_alarm(mrn: str, kind: str, note: str | None, at_text: str | None) -> None:
+@click.option("--request-id", "request_text", metavar="UUID",
+              help="An id you make once for this record (e.g. uuidgen) and give again when you "
+                   "retry it: a retry after a crash is then not stored twice.")
+def pump_alarm(mrn: str, kind: str, note: str | None, at_text: str | None,
+               request_text: str | None) -> None:
     """Record a pump alarm heard (it stays an alert until dealt with).
 
     Example: ward-app pump alarm --mrn RX123456 --kind low_reservoir --note "single tone at 14:10"
     """
+    client_id = parsing.request_id(request_text)
     ctx = state().context()
     with _pump_hint(mrn):
         alarm = svc.record_alarm(ctx, parsing.patient(ctx, mrn).id, parsing.alarm_kind(kind), note,
-                                 parse_moment(at_text, ctx.zone, "at") if at_text else None)
+                                 parse_moment(at_text, ctx.zone, "at") if at_text else None,
+                                 client_id=client_id)
     severity = "EMERGENCY" if kind == "critical" else "URGENT"
     click.echo(f"Recorded {ALARM_LABELS[alarm.kind]} for MRN {mrn.upper()} ({severity} alert "
                "raised). Tell the nurse in charge and the ITB team.")
@@ -163,6 +175,7 @@ def pump_show(mrn: str, as_json: bool) -> None:
     view = svc.pump_view(ctx, patient)
     if view is None:
         raise click.ClickException(f"No pump is recorded for MRN {patient.mrn}.")
+    record_read(ctx, "pump", patient.id)
     p = view.pump
     if as_json:
         click.echo(json.dumps({

@@ -16,6 +16,7 @@ from ward_app.domain.text import clean_text
 from ward_app.services import tapers as svc
 from ward_app.services.backups import write_private
 from ward_app.services.context import Context
+from ward_app.services.reads import record_read
 
 
 def _plan_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -81,6 +82,7 @@ def taper_plan(mrn: str, step_mg: float | None, step_pct: float | None, every_da
     prescriber = clean_text(prescriber, "prescriber", longest=80)
     ctx = state().context()
     p = svc.preview(ctx, _params(ctx, mrn, step_mg, step_pct, every_days, start, form))
+    record_read(ctx, "taper_plan", p.patient.id, {"pdf": str(pdf) if pdf else None})
     if pdf is not None:
         from ward_app.services.reports import taper_sheet_bytes  # reportlab: only when asked
 

@@ -26,6 +26,7 @@ from ward_app.gui.ops import Ops, runner
 from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
 from ward_app.gui.tables import table_view
 from ward_app.services.alerts import acknowledge
+from ward_app.services.requests import new_request_id
 
 
 def alert_columns(zone: tzinfo) -> list[Column[Alert]]:
@@ -101,6 +102,7 @@ class AlertsPanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.ops = runner(ctx, ops, self) if ctx is not None else None
+        self._ack_requests: dict[str, str] = {}  # alert key -> request id, until saved
         self.model = AlertsModel(zone, parent=self)
         self.summary = QLabel(self)
         self.summary.setAccessibleName("Alert summary")
@@ -200,13 +202,21 @@ class AlertsPanel(QWidget):
             return False
         return self.acknowledge(a, note)
 
+    def forget_requests(self) -> None:
+        """Another user logged in: their acknowledgements are new requests, not retries."""
+        self._ack_requests.clear()
+
     def acknowledge(self, a: Alert, note: str | None) -> bool:
+        """Acknowledge ``a``; one request id per alert until it is saved, so trying again after a
+        failure that had in fact saved it is recognised, not stored twice."""
+        request = self._ack_requests.setdefault(a.key, new_request_id())
         try:
             assert self.ops is not None
-            self.ops.run(lambda: acknowledge(self.ctx, a.id, note))
+            self.ops.run(lambda: acknowledge(self.ctx, a.id, note, client_id=request))
         except WardError as exc:
             QMessageBox.warning(self, "Not acknowledged", str(exc))
             return False
+        self._ack_requests.pop(a.key, None)
         self.acknowledged.emit()
         return True
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ward_app.domain.errors import WardError
 from ward_app.gui.form_parts import clear_marks, show_error
 from ward_app.gui.rows_model import Column, RowsModel, for_all
+from ward_app.gui.session import audit_read
 from ward_app.gui.tables import table_view
 from ward_app.services import audit_log
 from ward_app.services.audit_log import COLUMNS, AuditEntry
@@ -136,8 +137,10 @@ class AuditDialog(QDialog):
         try:
             from ward_app.services.backups import write_private
 
-            write_private(Path(name), audit_log.to_csv(self._entries()))  # 0600
+            entries = self._entries()
+            write_private(Path(name), audit_log.to_csv(entries))  # 0600
         except (OSError, WardError) as exc:
             QMessageBox.warning(self, "Not exported", str(exc))
             return
+        audit_read(self.ctx, "export", None, {"entries": len(entries), "csv": name}, near=self)
         self.status.setText(f"Exported to {name}.")

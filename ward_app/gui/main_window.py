@@ -21,7 +21,7 @@ from ward_app.gui.alerts_panel import AlertsPanel
 from ward_app.gui.login_dialog import LoginDialog
 from ward_app.gui.ops import Ops
 from ward_app.gui.permissions import allow
-from ward_app.gui.session import IdleWatch, ParkedForms
+from ward_app.gui.session import IdleWatch, ParkedForms, ScreenCovers, audit_read
 from ward_app.gui.ward_board import WardBoardPanel
 from ward_app.gui.worker import run_in_background
 from ward_app.resources import resource_path
@@ -47,6 +47,8 @@ class MainWindow(QMainWindow):
         self.drill = drill
         self.parked = ParkedForms()
         self.locked = False
+        self.lock_screen: LoginDialog | None = None  # the last lock's log-in (tests look at it)
+        self.screen_covers: ScreenCovers | None = None  # the other screens' covers while locked
         self._jobs: list = []
         self._storage_problem: str | None = None  # the last one shown, not shown again
         self.backups = DailyBackups(ctx)  # when to make today's copy; the window makes it
@@ -349,7 +351,9 @@ class MainWindow(QMainWindow):
         self.user_label.setText(f"User: {who}")
 
     def lock(self) -> None:
-        """Lock the window: patient data hidden until someone logs in."""
+        """Lock the window: patient data hidden until someone logs in. Every screen is covered
+        (``ScreenCovers``); every open form is hidden (parked for the user who had it open) and
+        comes back, as typed, when that same user logs in again; another user never sees it."""
         if self.locked or self.ctx.actor is None:
             return
         self.locked = True
@@ -357,26 +361,41 @@ class MainWindow(QMainWindow):
         forms = ParkedForms.open_forms()
         hidden: list[QWidget] = [w for w in [self.centralWidget(), self.alerts_dock,
                                              *self.charts.values()] if w is not None and w.isVisible()]
+        self.parked.park(previous, forms)  # hidden first: nothing shows behind the lock
         for w in hidden:
             w.hide()
-        for form in forms:
-            form.setWindowOpacity(0.0)  # out of sight behind the lock, still exactly as typed
+        covers: ScreenCovers | None = None
         try:
             dialog = LoginDialog(self.ctx, self, locked_by=previous, ops=self.ops)
+            self.lock_screen = dialog
+
+            def fill(screen) -> None:  # the log-in's screen was unplugged: fill another one
+                dialog.setGeometry(screen.geometry())
+                dialog.raise_()
+
+            covers = ScreenCovers(dialog.screen(), fill, self)
+            self.screen_covers = covers
+            covers.cover()
             dialog.exec()
             user = dialog.actor or previous
         finally:
+            if covers is not None:
+                covers.uncover()
             self.locked = False
-        forms = [f for f in forms if isValid(f)]  # a form may have been closed meanwhile
-        for form in forms:
-            form.setWindowOpacity(1.0)
-        if user.id != previous.id:
-            self.parked.park(previous, forms)  # kept for them, never submitted by someone else
         for w in hidden:
-            if w not in forms:
+            if isValid(w):
                 w.show()
+        self.parked.restore(user, self.refresh)  # theirs again, as typed (none for a new user)
         if user.id != previous.id:
-            self.parked.restore(user, self.refresh)
+            self.alerts.forget_requests()  # a pending acknowledgement is not the new user's
+            for pid, chart in self.charts.items():
+                if chart.isVisible():  # now read by the new user
+                    audit_read(self.ctx, "chart", pid, {"after": "user switch"}, near=self)
+            kept = len(self.parked.by_user.get(previous.id, []))
+            if kept:
+                self._status(f"{kept} form{'s' if kept != 1 else ''} {previous.name} had open "
+                             f"{'are' if kept != 1 else 'is'} kept for them, unsaved and hidden, "
+                             "until they log in here again.", 60_000)
         self.apply_permissions()
         for chart in self.charts.values():
             chart.apply_permissions()
@@ -427,6 +446,8 @@ class MainWindow(QMainWindow):
         if row is None:
             return None
         chart = self.charts.get(patient_id)
+        if chart is None or not chart.isVisible():  # opened, not merely raised: audited
+            audit_read(self.ctx, "chart", patient_id, near=self)
         if chart is None:
             chart = PatientChart(self.ctx, row, self, ops=self.ops)
             self.charts[patient_id] = chart

@@ -47,6 +47,7 @@ from ward_app.gui.looks import INK, SCORE_BACKGROUND
 from ward_app.gui.ops import Ops, runner
 from ward_app.services import observations as obs_svc
 from ward_app.services.context import Context
+from ward_app.services.requests import new_request_id
 
 ACVPU_LABELS = {Acvpu.ALERT: "A: alert", Acvpu.CONFUSION: "C: new confusion",
                 Acvpu.VOICE: "V: responds to voice", Acvpu.PAIN: "P: responds to pain",
@@ -79,6 +80,7 @@ class ObservationDialog(QDialog):
         self.ops = runner(ctx, ops, self)
         self.patient = patient
         self.recorded: obs_svc.Recorded | None = None
+        self.request_id = new_request_id()  # one per form: every retry of it is the same set
         self.hypercapnic = Flag.HYPERCAPNIC in patient.flags
         self.setWindowTitle(f"Observations — {patient.name}")
         self.setAccessibleName("Record observations")
@@ -333,7 +335,7 @@ class ObservationDialog(QDialog):
             penn=self.penn.currentData(),
             signs=frozenset(s for s, c in self.signs.items() if c.isChecked()),
             signs_checked=self.checked.isChecked(), note=self.note.text().strip() or None,
-            taken_at=datetime.fromtimestamp(taken, UTC))
+            taken_at=datetime.fromtimestamp(taken, UTC), client_id=self.request_id)
 
     def show_problem(self, message: str) -> None:
         show_problem(self.error, message)

@@ -32,6 +32,29 @@ from ward_app.services import order_history as order_repo
 from ward_app.services import people
 from ward_app.services import pumps as svc
 from ward_app.services.context import Context
+from ward_app.services.requests import new_request_id
+
+#: the field a refusal about the witness's password names (the password box shows it)
+WITNESS_PASSWORD = "witness-password"
+
+
+class _NamedField(Exception):
+    """A refusal shown as is, naming the field whose widget shows it."""
+
+    def __init__(self, error: Exception, field: str):
+        super().__init__(str(error))
+        self.field = field
+
+
+def about_witness_password(error: Exception) -> Exception:
+    """``error``, naming the witness password box when it is about the witness's password (a wrong
+    password, or a witness locked out after too many): ``show_error`` then marks that box."""
+    rule = str(getattr(error, "rule", "") or "")
+    field = str(getattr(error, "field", "") or "")
+    if field in {WITNESS_PASSWORD, "witness_password", "password"} or (
+            rule.startswith("witness.") and ("password" in rule or "lock" in rule)):
+        return _NamedField(error, WITNESS_PASSWORD)
+    return error
 
 
 def _spin(parent, low: float, high: float, decimals: int, suffix: str, name: str) -> QDoubleSpinBox:
@@ -55,6 +78,7 @@ class RefillDialog(QDialog):
         self.patient = patient
         self.pump = pump
         self.recorded: svc.RefillDone | None = None
+        self.request_id = new_request_id()  # one per form: every retry of it is the same refill
         self.setWindowTitle(f"Pump refill — {patient.name}")
         self.setAccessibleName("Pump refill")
         t = ctx.thresholds()
@@ -160,17 +184,19 @@ class RefillDialog(QDialog):
                 conc_mcg_ml=self.conc.currentData(), daily_mcg=self.daily.value(),
                 alarm_ml=self.alarm.value(), witness_id=self.witness.currentData(),
                 witness_password=self.password.text(), next_refill=next_refill,
-                change_order=self.change_order.isChecked())
+                change_order=self.change_order.isChecked(), client_id=self.request_id)
             self.recorded = self.ops.run(lambda: svc.refill_pump(self.ctx, new))
         except WardError as exc:
             self.password.clear()  # never keep a password around after a refusal
             if getattr(exc, "rule", None) == "pump.dose_mismatch":
                 exc = Refused("pump.dose_mismatch", f"{exc} If the prescriber changed it, tick "
                               "'change the order too'.")
-            show_error(self.error, exc, {
+            show_error(self.error, about_witness_password(exc), {
                 "volume-ml": self.volume, "conc-mcg-ml": self.conc, "daily-mcg": self.daily,
-                "alarm-ml": self.alarm, "witness": self.witness, "next-refill": self.next_refill})
+                "alarm-ml": self.alarm, "witness": self.witness, "next-refill": self.next_refill,
+                WITNESS_PASSWORD: self.password})
             return
+        self.password.clear()
         self.accept()
 
 
@@ -182,6 +208,7 @@ class AlarmDialog(QDialog):
         self.ctx = ctx
         self.ops = runner(ctx, ops, self)
         self.patient = patient
+        self.request_id = new_request_id()  # one per form: every retry of it is the same alarm
         self.setWindowTitle(f"Pump alarm heard — {patient.name}")
         self.setAccessibleName("Pump alarm heard")
         self.kinds: dict[AlarmKind, QRadioButton] = {}
@@ -209,7 +236,8 @@ class AlarmDialog(QDialog):
     def submit(self) -> None:
         try:
             kind, note = self.kind(), self.note.text()
-            self.ops.run(lambda: svc.record_alarm(self.ctx, self.patient.id, kind, note))
+            self.ops.run(lambda: svc.record_alarm(self.ctx, self.patient.id, kind, note,
+                                                  client_id=self.request_id))
         except WardError as exc:
             show_error(self.error, exc, {"note": self.note})
             return

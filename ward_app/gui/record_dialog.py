@@ -19,12 +19,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ward_app.domain.errors import WardError
+from ward_app.domain.errors import InvalidInput, WardError
 from ward_app.domain.mar import REASON_LABELS, Reason
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action, can
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_error, show_problem
 from ward_app.gui.ops import Ops, runner
+from ward_app.gui.pump_dialogs import WITNESS_PASSWORD, about_witness_password
 from ward_app.services import mar as mar_svc
 from ward_app.services import people
 from ward_app.services.context import Context
@@ -71,6 +72,11 @@ class RecordDoseDialog(QDialog):
             if user.active and (actor is None or user.id != actor.id) and can(user.role,
                                                                                Action.WITNESS):
                 self.witness.addItem(user.full_name or user.name, user.id)
+        self.password = QLineEdit(self)
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Witness password")
+        self.password.setObjectName("witnessPassword")
+        self.password.setPlaceholderText("The witness types their own password")
 
         self.error = problem_label(self, "recordError")
 
@@ -81,6 +87,7 @@ class RecordDoseDialog(QDialog):
         form.addRow(self.held)
         form.addRow("N&ote:", self.note)
         form.addRow("&Witness:", self.witness)
+        form.addRow("Witness &password:", self.password)
 
         self.buttons, self.record_button = accept_cancel(self, "&Record", self.submit)
 
@@ -90,15 +97,18 @@ class RecordDoseDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.given.toggled.connect(self._sync)
+        self.witness.currentIndexChanged.connect(self._sync)
         self._sync()
 
     def _sync(self) -> None:
         giving = self.given.isChecked()
         self.reason.setEnabled(not giving)
         self.held.setEnabled(not giving)
+        self.password.setEnabled(giving and self.witness.currentData() is not None)
 
         #: which widget shows each field a refusal can name
-        self.fields = {"note": self.note, "reason": self.reason, "witness": self.witness}
+        self.fields = {"note": self.note, "reason": self.reason, "witness": self.witness,
+                       WITNESS_PASSWORD: self.password}
 
     def show_problem(self, message: str) -> None:
         show_problem(self.error, message)
@@ -109,16 +119,23 @@ class RecordDoseDialog(QDialog):
         try:
             if self.given.isChecked():
                 witness_id = self.witness.currentData()
+                password = self.password.text() if witness_id is not None else None
+                if witness_id is not None and not password:
+                    raise InvalidInput(WITNESS_PASSWORD, "The witness types their own password "
+                                       "(or choose no witness).")
                 self.result_record = self.ops.run(lambda: mar_svc.give_dose(
-                    self.ctx, self.patient.id, due, note=note, witness_id=witness_id))
+                    self.ctx, self.patient.id, due, note=note, witness_id=witness_id,
+                    witness_password=password))
             else:
                 reason = Reason(self.reason.currentData())
                 self.result_record = self.ops.run(lambda: mar_svc.omit_dose(
                     self.ctx, self.patient.id, due, reason, note=note,
                     held=self.held.isChecked()))
         except WardError as exc:
-            show_error(self.error, exc, self.fields)
+            self.password.clear()  # never keep a password around after a refusal
+            show_error(self.error, about_witness_password(exc), self.fields)
             return
+        self.password.clear()
         self.accept()
 
 

@@ -1,21 +1,46 @@
 """The session on a shared workstation: the window locks after idle time (setting
-``session.lock_minutes``). Logging back in as the same user carries on exactly where they were.
-If another user logs in, the first user's open forms are put away untouched (not submitted under
-the wrong name) and come back, as they were, when that user logs in again."""
+``session.lock_minutes``), on Ctrl+L and on Switch user. While locked, every screen is covered
+(the log-in on one, an opaque cover on each of the others, following screens plugged in or out)
+and every open form is hidden (not made transparent: without a compositor a transparent window
+still shows). Logging back in as the same user brings the forms back exactly as they were (typed
+text kept). If another user logs in, the first user's open forms stay put away, untouched (never
+shown to the next user, never submitted under the wrong name), and come back, as they were, when
+that user logs in again here."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QPalette, QScreen
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
-from ward_app.services.context import Actor
+from ward_app.domain.errors import WardError
+from ward_app.services.context import Actor, Context
+from ward_app.services.reads import record_read
 
 _ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
              QEvent.Type.Wheel, QEvent.Type.TouchBegin}
+
+
+def audit_read(ctx: Context, what: str, patient_id: int | None = None,
+               detail: dict | None = None, *, near: QWidget | None = None) -> bool:
+    """Audit a read of patient data the window shows (a chart opened, a sheet printed or saved,
+    records exported): one audit row. When the row cannot be written (the database busy or
+    unreadable), the data is still shown (patient care first) and the window's status bar says
+    the read was not audited; False then."""
+    try:
+        record_read(ctx, what, patient_id, detail)
+    except WardError as exc:
+        window = near.window() if near is not None else None
+        bar = getattr(window, "statusBar", None)
+        if callable(bar):
+            bar().showMessage(f"This {what.replace('_', ' ')} was not recorded in the audit "
+                              f"trail: {exc}", 30_000)
+        return False
+    return True
 
 
 class IdleWatch(QObject):
@@ -59,6 +84,103 @@ class IdleWatch(QObject):
                 self.touch()
 
 
+LOCK_BACKGROUND = "#2b3a4a"
+
+
+def cover_for(screen: QScreen, text: str = "Locked: log in on the other screen.") -> QWidget:
+    """An opaque, frameless, always-on-top window over the whole of ``screen`` (anything with a
+    ``geometry()``; a real QScreen is also given to the window, so it opens there)."""
+    cover = QWidget(None, Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint
+                    | Qt.WindowType.WindowStaysOnTopHint)
+    cover.setObjectName("lockCover")
+    cover.setWindowTitle("ward_app — locked")
+    cover.setAccessibleName("Locked")
+    palette = cover.palette()
+    palette.setColor(QPalette.ColorRole.Window, QColor(LOCK_BACKGROUND))
+    cover.setPalette(palette)
+    cover.setAutoFillBackground(True)  # opaque: every pixel painted, nothing behind shows
+    label = QLabel(text, cover)
+    label.setStyleSheet("color: #ffffff; font-size: 16pt;")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    QVBoxLayout(cover).addWidget(label)
+    if isinstance(screen, QScreen):
+        cover.setScreen(screen)
+    cover.setGeometry(QRect(screen.geometry()))
+    return cover
+
+
+class ScreenCovers(QObject):
+    """While the window is locked: one opaque cover on every screen but ``login_screen`` (the one
+    the log-in fills), added and removed as screens are plugged in or out. When the log-in's own
+    screen goes, ``moved_login(screen)`` is told the screen it should fill now (and that screen's
+    cover goes)."""
+
+    def __init__(self, login_screen: QScreen | None,
+                 moved_login: Callable[[QScreen], None] | None = None,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.login_screen = login_screen
+        self.moved_login = moved_login
+        self.covers: dict[int, tuple[QScreen, QWidget]] = {}
+        self._following = False
+
+    def cover(self, screens: list[QScreen] | None = None) -> list[QWidget]:
+        """Cover ``screens`` (default: every screen there is) and follow screens plugged in or out
+        until ``uncover()``; the covers made."""
+        app = QGuiApplication.instance()
+        if screens is None:
+            screens = list(QGuiApplication.screens())
+        if app is not None and not self._following:
+            app.screenAdded.connect(self.add)  # type: ignore[attr-defined]
+            app.screenRemoved.connect(self.remove)  # type: ignore[attr-defined]
+            self._following = True
+        return [c for c in map(self.add, screens) if c is not None]
+
+    def add(self, screen: QScreen) -> QWidget | None:
+        if screen is self.login_screen or id(screen) in self.covers:
+            return None
+        cover = cover_for(screen)
+        self.covers[id(screen)] = (screen, cover)
+        cover.show()
+        cover.raise_()
+        return cover
+
+    def remove(self, screen: QScreen) -> None:
+        self._drop(screen)
+        if screen is self.login_screen:  # the log-in moves to a screen still there
+            primary = QGuiApplication.primaryScreen()
+            remaining = [s for s, _c in self.covers.values()]
+            target = primary if primary is not None and primary is not screen and (
+                primary in QGuiApplication.screens()) else (remaining[0] if remaining else None)
+            self.login_screen = target
+            if target is not None:
+                self._drop(target)  # the log-in covers it now
+                if self.moved_login is not None:
+                    self.moved_login(target)
+
+    def _drop(self, screen: QScreen) -> None:
+        _screen, cover = self.covers.pop(id(screen), (None, None))
+        if cover is not None and isValid(cover):
+            cover.close()
+            cover.deleteLater()
+
+    def covered(self) -> list[QRect]:
+        """The geometry of each cover shown (for tests and the manual check)."""
+        return [c.geometry() for _s, c in self.covers.values() if isValid(c) and c.isVisible()]
+
+    def uncover(self) -> None:
+        app = QGuiApplication.instance()
+        if app is not None and self._following:
+            app.screenAdded.disconnect(self.add)  # type: ignore[attr-defined]
+            app.screenRemoved.disconnect(self.remove)  # type: ignore[attr-defined]
+            self._following = False
+        for _screen, cover in list(self.covers.values()):
+            if isValid(cover):
+                cover.close()
+                cover.deleteLater()
+        self.covers.clear()
+
+
 class ParkedForms:
     """Forms a user left open when someone else logged in, kept per user until they return."""
 
@@ -71,8 +193,8 @@ class ParkedForms:
                 if isinstance(w, QDialog) and isValid(w) and w.isVisible() and w is not exclude]
 
     def park(self, user: Actor, forms: list[QDialog]) -> None:
-        """Put ``forms`` away for ``user``: hidden (their own modal loops end as if cancelled;
-        nothing is submitted), their contents kept."""
+        """Put ``forms`` away for ``user``: hidden, not merely transparent (their own modal loops
+        end as if cancelled; nothing is submitted), their contents kept."""
         kept = self.by_user.setdefault(user.id, [])
         for form in forms:
             form.setProperty("parked_for", user.name)

@@ -33,6 +33,7 @@ from ward_app.gui.form_parts import clear_marks, show_error
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pdf_preview import PdfPreview
 from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
+from ward_app.gui.session import audit_read
 from ward_app.gui.tables import table_view
 from ward_app.gui.worker import Job, run_in_background
 from ward_app.reports.taper_sheet import taper_sheet_pdf
@@ -159,9 +160,8 @@ class TaperDialog(QDialog):
         self.pdf = PdfPreview(self, empty_text="The taper sheet appears here.")
 
         self.print_button = QPushButton("&Print…", self)
-        self.print_button.clicked.connect(lambda: self.pdf.print_with_dialog(self))
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self,
-                  lambda: self.pdf.print_with_dialog(self))
+        self.print_button.clicked.connect(self.print_pdf)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, self.print_pdf)
         self.save_button = QPushButton("Save as P&DF…", self)
         self.save_button.clicked.connect(self.save_pdf)
         self.apply_button = QPushButton("&Apply taper", self)
@@ -277,11 +277,18 @@ class TaperDialog(QDialog):
 
         self._job = run_in_background(self, lambda: taper_sheet_pdf(sheet), done, failed)
 
+    def print_pdf(self) -> None:
+        if self.pdf.print_with_dialog(self):
+            audit_read(self.ctx, "print", self.patient.id, {"sheet": "taper"}, near=self)
+
     def save_pdf(self) -> None:
         if self.current is None:
             return
         name = f"taper-{self.patient.mrn}-{self.current.plan.start:%Y%m%d}.pdf"
-        self.pdf.save_with_dialog(self, name)
+        saved = self.pdf.save_with_dialog(self, name)
+        if saved is not None:
+            audit_read(self.ctx, "print", self.patient.id, {"sheet": "taper", "saved": str(saved)},
+                       near=self)
 
     def apply(self) -> None:
         if self.current is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ward_app.domain.alerts import Alert
 from ward_app.domain.errors import InvalidInput
@@ -25,9 +26,13 @@ from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.entry_time import check_act_time, with_act_time
 from ward_app.services.patients import patient_by_id
+from ward_app.services.requests import request_id, reused
 from ward_app.storage import audit
 from ward_app.storage import observations as repo
 from ward_app.storage.errors import actionable_errors
+
+if TYPE_CHECKING:
+    from ward_app.storage.connection import Database
 
 #: How far back an observation may be entered (back-entry after a busy spell), and how far ahead
 #: of the clock (workstation clocks drift a little).
@@ -56,6 +61,7 @@ class NewObservation:
     signs_checked: bool = False  # the withdrawal checklist was gone through (no signs is an answer)
     note: str | None = None
     taken_at: datetime | None = None
+    client_id: str | None = None  # the form's request id: a retry with it stores nothing twice
 
 
 @dataclass(frozen=True)
@@ -104,16 +110,45 @@ def _int(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
+def _stored_before(ctx: Context, db: Database, client_id: str | None,
+                   patient: Patient) -> Observation | None:
+    """The set stored under this request id by an earlier attempt, if any (for this patient)."""
+    if client_id is None:
+        return None
+    with actionable_errors():
+        earlier = repo.by_client_id(db, client_id)
+    if earlier is not None and earlier.patient_id != patient.id:
+        raise reused("another patient's observations")
+    if earlier is not None and ctx.actor is not None and earlier.by != ctx.actor.name:
+        raise reused(f"observations {earlier.by} recorded")
+    return earlier
+
+
+def _recorded(ctx: Context, obs: Observation, patient: Patient, now: datetime) -> Recorded:
+    score = news2(obs, Flag.HYPERCAPNIC in patient.flags) if obs.has_vitals else None
+    return Recorded(obs, score, patient, ward_alerts(ctx, now, patient_id=patient.id))
+
+
 def add_observation(ctx: Context, new: NewObservation) -> Recorded:
-    """Validate and store one set of observations (nothing is stored if any value is refused)."""
+    """Validate and store one set of observations (nothing is stored if any value is refused).
+    With ``new.client_id`` already stored (a retried save), the set stored then is returned and
+    nothing is written."""
     actor = ctx.require(Action.RECORD_OBS)
     patient = patient_by_id(ctx, new.patient_id)
+    client_id = request_id(new.client_id)
+    earlier = _stored_before(ctx, ctx.db, client_id, patient)
+    if earlier is not None:
+        return _recorded(ctx, earlier, patient, ctx.now())
     now = ctx.now()
     obs = validate(new, patient, now)
     check_act_time(ctx, obs.taken_at, "taken")
     with ctx.write(Kind.OBSERVATIONS, patient.id) as db:
+        earlier = _stored_before(ctx, db, client_id, patient)  # saved meanwhile by another try
+        if earlier is not None:
+            return _recorded(ctx, earlier, patient, now)
         entered = ctx.entered()
-        oid = repo.insert(db, obs, user_id=actor.id, at=now, entered_at=entered)
+        oid = repo.insert(db, obs, user_id=actor.id, at=now, entered_at=entered,
+                          client_id=client_id)
         score = news2(obs, Flag.HYPERCAPNIC in patient.flags) if obs.has_vitals else None
         audit.record(db, at=entered, user_id=actor.id, action="obs.add", entity="observation",
                      entity_id=oid, patient_id=patient.id,

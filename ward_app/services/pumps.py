@@ -7,6 +7,7 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ward_app.domain.dose_alerts import in_force
 from ward_app.domain.errors import InvalidInput, Refused
@@ -30,10 +31,14 @@ from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
 from ward_app.services.entry_time import act_detail, check_act_time, with_act_time
 from ward_app.services.patients import patient_by_id
+from ward_app.services.requests import request_id, reused
 from ward_app.storage import audit, people
 from ward_app.storage import orders as order_repo
 from ward_app.storage import pumps as repo
 from ward_app.storage.errors import actionable_errors
+
+if TYPE_CHECKING:
+    from ward_app.storage.connection import Database
 
 #: A refill or alarm may be entered this long after it happened (back-entry after a busy spell).
 BACK_ENTRY_LIMIT = timedelta(hours=24)
@@ -140,6 +145,7 @@ class NewRefill:
     refilled_at: datetime | None = None
     next_refill: date | None = None
     change_order: bool = False  # the refill also changes the intrathecal order (witnessed)
+    client_id: str | None = None  # the form's request id: a retry with it stores nothing twice
 
 
 @dataclass(frozen=True)
@@ -150,11 +156,44 @@ class RefillDone:
     order: Order | None = None  # the new order version, when the refill changed the dose
 
 
+def _refill_before(db: Database, client_id: str | None, pump: Pump,
+                   actor: Actor) -> Refill | None:
+    """The refill stored under this request id by an earlier attempt, if any (for this pump)."""
+    if client_id is None:
+        return None
+    with actionable_errors():
+        earlier = repo.refill_by_client_id(db, client_id)
+    if earlier is not None and earlier.pump_id != pump.id:
+        raise reused("another patient's pump refill")
+    if earlier is not None and earlier.by != actor.name:
+        raise reused(f"a refill {earlier.by} recorded")
+    return earlier
+
+
+def _refill_done(ctx: Context, refill: Refill, pump: Pump, patient: Patient) -> RefillDone:
+    """What a refill save returns; for one stored earlier, the order version it started (if the
+    refill changed the order: an intrathecal version starting at the refill's time)."""
+    t = ctx.thresholds()
+    _eri, end = pump.eri_and_end(t)
+    with actionable_errors():
+        versions = order_repo.versions_since(ctx.db, refill.refilled_at, patient.id)
+    changed = next((o for o in versions.get(patient.id, ()) if o.route is Route.INTRATHECAL
+                    and o.starts_at == refill.refilled_at
+                    and abs((o.daily_mcg or 0) - refill.daily_mcg) < 1e-9), None)
+    return RefillDone(refill, pump_dates(refill, t, ctx.zone, end), patient, changed)
+
+
 def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
-    """Record a witnessed refill; refused with a clear message if anything does not add up."""
+    """Record a witnessed refill; refused with a clear message if anything does not add up.
+    With ``new.client_id`` already stored (a retried save), the refill stored then is returned and
+    nothing is written."""
     actor = ctx.require(Action.REFILL_PUMP)
     patient = patient_by_id(ctx, new.patient_id)
     pump = _pump_of(ctx, patient)
+    client_id = request_id(new.client_id)
+    earlier = _refill_before(ctx.db, client_id, pump, actor)
+    if earlier is not None:
+        return _refill_done(ctx, earlier, pump, patient)
     t = ctx.thresholds()
     alarm_ml = pump.alarm_ml if new.alarm_ml is None else new.alarm_ml
     check_refill(pump, new.volume_ml, new.conc_mcg_ml, new.daily_mcg, alarm_ml,
@@ -192,6 +231,9 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
                           "a pharmacist: ask a pharmacist to witness the refill (their password "
                           "authorises the new order), or have the order changed first.")
     with ctx.write(Kind.PUMP, patient.id) as db:
+        earlier = _refill_before(db, client_id, pump, actor)  # saved meanwhile by another try
+        if earlier is not None:
+            return _refill_done(ctx, earlier, pump, patient)
         if not matches:
             ctx.actor, acting_nurse = prescriber, actor
             try:
@@ -206,7 +248,8 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
         rid = repo.insert_refill(db, pump_id=pump.id, refilled_at=when, volume_ml=new.volume_ml,
                                  conc_mcg_ml=new.conc_mcg_ml, daily_mcg=new.daily_mcg,
                                  alarm_ml=alarm_ml, user_id=actor.id, witness_id=witness_id,
-                                 at=now, entered_at=entered, next_refill_booked=new.next_refill)
+                                 at=now, entered_at=entered, next_refill_booked=new.next_refill,
+                                 client_id=client_id)
         audit.record(db, at=entered, user_id=actor.id, action="pump.refill", entity="pump_refill",
                      entity_id=rid, patient_id=patient.id,
                      detail=with_act_time(entered, now, {
@@ -219,19 +262,41 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
     return RefillDone(refill, pump_dates(refill, t, ctx.zone, end), patient, changed)
 
 
+def _alarm_before(db: Database, client_id: str | None, pump: Pump,
+                  actor: Actor) -> PumpAlarm | None:
+    """The alarm stored under this request id by an earlier attempt, if any (for this pump)."""
+    if client_id is None:
+        return None
+    with actionable_errors():
+        earlier = repo.alarm_by_client_id(db, client_id)
+    if earlier is not None and earlier.pump_id != pump.id:
+        raise reused("another patient's pump alarm")
+    if earlier is not None and earlier.by != actor.name:
+        raise reused(f"an alarm {earlier.by} recorded")
+    return earlier
+
+
 def record_alarm(ctx: Context, patient_id: int, alarm_kind: AlarmKind, note: str | None = None,
-                 heard_at: datetime | None = None) -> PumpAlarm:
-    """Record a pump alarm heard (it raises pump.alarm until dealt with)."""
+                 heard_at: datetime | None = None, *, client_id: str | None = None) -> PumpAlarm:
+    """Record a pump alarm heard (it raises pump.alarm until dealt with). With ``client_id``
+    already stored (a retried save), the alarm stored then is returned and nothing is written."""
     actor = ctx.require(Action.PUMP_ALARM)
     patient = patient_by_id(ctx, patient_id)
     pump = _pump_of(ctx, patient)
+    cid = request_id(client_id)
+    earlier = _alarm_before(ctx.db, cid, pump, actor)
+    if earlier is not None:
+        return earlier
     when = _when(ctx, heard_at, "at")
     text = clean_text(note, "note", longest=500, label="The note")
     now = ctx.now()
     with ctx.write(Kind.PUMP, patient.id) as db:
+        earlier = _alarm_before(db, cid, pump, actor)  # saved meanwhile by another try
+        if earlier is not None:
+            return earlier
         entered = ctx.entered()
         aid = repo.insert_alarm(db, pump_id=pump.id, kind=alarm_kind, heard_at=when, note=text,
-                                user_id=actor.id, at=now, entered_at=entered)
+                                user_id=actor.id, at=now, entered_at=entered, client_id=cid)
         audit.record(db, at=entered, user_id=actor.id, action="pump.alarm", entity="pump_alarm",
                      entity_id=aid, patient_id=patient.id,
                      detail=with_act_time(entered, now, {"kind": alarm_kind.value,

@@ -19,12 +19,35 @@ class Ack:
 
 
 def insert(db: Database, *, patient_id: int, rule: str, key: str, severity: int, note: str | None,
-           user_id: int, at: datetime, entered_at: datetime) -> int:
+           user_id: int, at: datetime, entered_at: datetime, client_id: str | None = None) -> int:
     cur = db.execute(
         "INSERT INTO alert_acks (patient_id, rule, alert_key, severity, note, acked_at, acked_by, "
-        "entered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [patient_id, rule, key, severity, note, to_utc_text(at), user_id, to_utc_text(entered_at)])
+        "entered_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [patient_id, rule, key, severity, note, to_utc_text(at), user_id, to_utc_text(entered_at),
+         client_id])
     return int(cur.lastrowid or 0)
+
+
+@dataclass(frozen=True)
+class StoredAck:
+    """An acknowledgement as stored, with the patient and rule it was for."""
+
+    id: int
+    patient_id: int
+    rule: str
+    ack: Ack
+
+
+def by_client_id(db: Database, client_id: str) -> StoredAck | None:
+    """The acknowledgement a form submission with this client-generated id stored, if any."""
+    row = db.execute(
+        "SELECT a.id, a.patient_id, a.rule, a.alert_key, a.severity, u.name, a.note, a.acked_at "
+        "FROM alert_acks a JOIN users u ON u.id = a.acked_by WHERE a.client_id = ?",
+        [client_id]).fetchone()
+    if row is None:
+        return None
+    return StoredAck(row[0], row[1], row[2], Ack(row[3], row[4], row[5], row[6],
+                                                   from_utc_text(row[7])))
 
 
 def latest_by_key(db: Database, keys: list[str]) -> dict[str, Ack]:

@@ -384,6 +384,16 @@ def m014_tamper_guards(db: Database) -> None:
     _run(db, guards.append_only("audit")[0], *guards.tamper_step_triggers())
 
 
+@migrations()
+def m015_client_ids(db: Database) -> None:
+    """Idempotent writes: a form submission carries a client-generated id (a UUID), so a save
+    retried after a crash finds the row the first attempt stored instead of storing it twice."""
+    _run(db, *(stmt for table in ("observations", "pump_refills", "pump_alarms", "alert_acks")
+                for stmt in (f"ALTER TABLE {table} ADD COLUMN client_id TEXT",
+                             f"CREATE UNIQUE INDEX {table}_client_id ON {table}(client_id) "
+                             "WHERE client_id IS NOT NULL")))
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations.pending(Database(memory=True))]
 

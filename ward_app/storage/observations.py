@@ -48,17 +48,18 @@ def _obs(row: tuple) -> Observation:
 
 
 def insert(db: Database, obs: Observation, *, user_id: int, at: datetime,
-           entered_at: datetime) -> int:
+           entered_at: datetime, client_id: str | None = None) -> int:
     cur = db.execute(
         "INSERT INTO observations (patient_id, taken_at, rr, spo2, on_oxygen, sbp, hr, acvpu, temp, "
-        "poss, rass, mas, penn, signs, signs_checked, note, recorded_at, recorded_by, entered_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "poss, rass, mas, penn, signs, signs_checked, note, recorded_at, recorded_by, entered_at, "
+        "client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             obs.patient_id, to_utc_text(obs.taken_at), obs.rr, obs.spo2,
             None if obs.on_oxygen is None else int(obs.on_oxygen), obs.sbp, obs.hr,
             obs.acvpu.value if obs.acvpu else None, obs.temp, obs.poss.value if obs.poss else None,
             obs.rass, obs.mas, obs.penn, json.dumps(sorted(s.value for s in obs.signs)),
             int(obs.signs_checked), obs.note, to_utc_text(at), user_id, to_utc_text(entered_at),
+            client_id,
         ],
     )
     return int(cur.lastrowid or 0)
@@ -77,6 +78,12 @@ def insert_correction(db: Database, original: Observation, *, reason: str, user_
 
 def by_id(db: Database, obs_id: int) -> Observation | None:
     row = db.execute(_SELECT + " WHERE o.id = ?", [obs_id]).fetchone()
+    return _obs(row) if row else None
+
+
+def by_client_id(db: Database, client_id: str) -> Observation | None:
+    """The set a form submission with this client-generated id stored, if any (unique index)."""
+    row = db.execute(_SELECT + " WHERE o.client_id = ?", [client_id]).fetchone()
     return _obs(row) if row else None
 
 

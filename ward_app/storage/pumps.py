@@ -30,16 +30,16 @@ def insert_pump(
 def insert_refill(
     db: Database, *, pump_id: int, refilled_at: datetime, volume_ml: float, conc_mcg_ml: float,
     daily_mcg: float, alarm_ml: float, user_id: int, witness_id: int, at: datetime,
-    entered_at: datetime, next_refill_booked: date | None = None,
+    entered_at: datetime, next_refill_booked: date | None = None, client_id: str | None = None,
 ) -> int:
     cur = db.execute(
         "INSERT INTO pump_refills (pump_id, refilled_at, volume_ml, conc_mcg_ml, daily_mcg, "
-        "alarm_ml, next_refill_booked, recorded_at, recorded_by, witness_id, entered_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "alarm_ml, next_refill_booked, recorded_at, recorded_by, witness_id, entered_at, client_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             pump_id, to_utc_text(refilled_at), volume_ml, conc_mcg_ml, daily_mcg, alarm_ml,
             next_refill_booked.isoformat() if next_refill_booked else None,
-            to_utc_text(at), user_id, witness_id, to_utc_text(entered_at),
+            to_utc_text(at), user_id, witness_id, to_utc_text(entered_at), client_id,
         ],
     )
     return int(cur.lastrowid or 0)
@@ -96,6 +96,12 @@ def refills(db: Database, pump_id: int, limit: int = 50) -> list[Refill]:
     return [_refill(r) for r in reversed(rows)]
 
 
+def refill_by_client_id(db: Database, client_id: str) -> Refill | None:
+    """The refill a form submission with this client-generated id stored, if any."""
+    row = db.execute(_REFILL + " WHERE r.client_id = ?", [client_id]).fetchone()
+    return _refill(row) if row else None
+
+
 def latest_refills(db: Database, per_pump: int = 2) -> dict[int, list[Refill]]:
     """The last ``per_pump`` refills of every pump, oldest first, by pump id (one indexed query
     per pump: the cost follows the number of pumps, not the years of refills)."""
@@ -105,12 +111,13 @@ def latest_refills(db: Database, per_pump: int = 2) -> dict[int, list[Refill]]:
 
 
 def insert_alarm(db: Database, *, pump_id: int, kind: AlarmKind, heard_at: datetime,
-                 note: str | None, user_id: int, at: datetime, entered_at: datetime) -> int:
+                 note: str | None, user_id: int, at: datetime, entered_at: datetime,
+                 client_id: str | None = None) -> int:
     cur = db.execute(
         "INSERT INTO pump_alarms (pump_id, kind, heard_at, note, recorded_at, recorded_by, "
-        "entered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "entered_at, client_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [pump_id, kind.value, to_utc_text(heard_at), note, to_utc_text(at), user_id,
-         to_utc_text(entered_at)])
+         to_utc_text(entered_at), client_id])
     return int(cur.lastrowid or 0)
 
 
@@ -121,6 +128,12 @@ _ALARM = ("SELECT a.id, a.pump_id, a.kind, a.heard_at, u.name, a.note FROM pump_
 def _alarm(row: tuple) -> PumpAlarm:
     return PumpAlarm(id=row[0], pump_id=row[1], kind=AlarmKind(row[2]),
                      heard_at=from_utc_text(row[3]), by=row[4], note=row[5])
+
+
+def alarm_by_client_id(db: Database, client_id: str) -> PumpAlarm | None:
+    """The alarm a form submission with this client-generated id stored, if any."""
+    row = db.execute(_ALARM + " WHERE a.client_id = ?", [client_id]).fetchone()
+    return _alarm(row) if row else None
 
 
 def alarms_since(db: Database, since: datetime, pump_id: int | None = None) -> dict[int, list[PumpAlarm]]:

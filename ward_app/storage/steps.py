@@ -21,4 +21,5 @@ STEPS: tuple[str, ...] = (
     "m012_partial_indexes_for_observations",
     "m013_entry_times",
     "m014_tamper_guards",
+    "m015_client_ids",
 )
