@@ -128,11 +128,11 @@ def _entry(text: str) -> AuditEntry:
                                   "\tcmd", "\rcmd"])
 def test_audit_csv_cells_are_never_formulas(text: str):
     rows = list(csv.reader(io.StringIO(audit_log.to_csv([_entry(text)]))))
-    user, patient, details = rows[1][1], rows[1][4], rows[1][6]
+    user, patient, details = rows[1][2], rows[1][5], rows[1][7]  # columns: audit_log.COLUMNS
     assert user == "'" + text and patient == "'" + text
     assert details == "note: " + text  # starts with a letter: left as it is
 
 
 def test_ordinary_audit_csv_cells_are_unchanged():
     rows = list(csv.reader(io.StringIO(audit_log.to_csv([_entry("nurse.jones")]))))
-    assert rows[1][1] == "nurse.jones" and rows[1][0] == "2026-11-26T09:00:00+00:00"
+    assert rows[1][2] == "nurse.jones" and rows[1][0] == "2026-11-26T09:00:00+00:00"
