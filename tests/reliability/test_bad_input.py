@@ -56,7 +56,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests import typed
-from tests.conftest import NOW, PASSWORD, ROLE_USERS, acting, database_state, fixed_clock
+from tests.conftest import ADMIN_PASSWORD, NOW, PASSWORD, ROLE_USERS, acting, database_state, fixed_clock
 
 NURSE, CHARGE, PHARMACIST = ROLE_USERS["nurse"], ROLE_USERS["charge_nurse"], ROLE_USERS["pharmacist"]
 ADMIN = "admin"
@@ -90,7 +90,7 @@ def build_ward(path: Path) -> Template:
     from ward_app.services.alerts import ward_alerts
     from ward_app.services.patients import NewPatient, add_patient
 
-    ctx = init_ward(path, ward="Ward 7", tz="Europe/London", clock=fixed_clock)
+    ctx = init_ward(path, ward="Ward 7", tz="Europe/London", admin_password=ADMIN_PASSWORD, clock=fixed_clock)
     try:
         for role, name in ROLE_USERS.items():
             add_user(ctx, name, role, PASSWORD)

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import acting, fixed_clock
+from tests.conftest import ADMIN_PASSWORD, acting, fixed_clock
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.services import admin
 from ward_app.services.auth import verify_password
@@ -19,12 +19,12 @@ def test_init_creates_ward_and_admin(ward):
 
 def test_init_refuses_an_existing_ward_and_bad_input(ward, db_path, tmp_path):
     with pytest.raises(Refused, match="already holds ward 'Ward 7'"):
-        admin.init_ward(db_path, ward="Ward 8", tz="Europe/London", clock=fixed_clock)
+        admin.init_ward(db_path, ward="Ward 8", tz="Europe/London", admin_password=ADMIN_PASSWORD, clock=fixed_clock)
     for kwargs, field in [({"ward": "", "tz": "UTC"}, "ward"),
                           ({"ward": "W", "tz": "Nowhere/Town"}, "tz"),
                           ({"ward": "W", "tz": "UTC", "admin": "1bad"}, "name")]:
         with pytest.raises(InvalidInput) as info:
-            admin.init_ward(tmp_path / "new.db", clock=fixed_clock, **kwargs)
+            admin.init_ward(tmp_path / "new.db", admin_password=ADMIN_PASSWORD, clock=fixed_clock, **kwargs)
         assert info.value.field == field
         assert not (tmp_path / "new.db").exists()
 

@@ -87,7 +87,7 @@ def test_a_missing_data_folder(tmp_path, run_cli, monkeypatch):
     r = run_cli("patient", "list")
     assert r.code in (2, 3) and "There is no ward database" in r.err and r.err.count("\n") == 1
     assert not (tmp_path / "no").exists()  # nothing created by a read
-    r = run_cli("init", "--ward", "Ward 7", "--tz", "Europe/London")
+    r = run_cli("init", "--admin-password-stdin", "--ward", "Ward 7", "--tz", "Europe/London")
     assert r.code == 0 and (tmp_path / "no" / "such" / "folder" / "ward.db").exists()
 
 
@@ -173,7 +173,7 @@ def test_a_folder_named_with_uri_characters_is_checked_and_backed_up_itself(tmp_
     folder = tmp_path / "Ward #3 ?50%"
     folder.mkdir()
     path = folder / "ward.db"
-    assert run_cli("--db", str(path), "init", "--ward", "Ward 3", "--tz", "Europe/London").code == 0
+    assert run_cli("--db", str(path), "init", "--admin-password-stdin", "--ward", "Ward 3", "--tz", "Europe/London").code == 0
     assert run_cli("--db", str(path), "demo").code == 0
     assert file_integrity_problems(path) == []
     copy = backup_file(path, folder / "backups", "ward-daily-20261125.db")

@@ -328,8 +328,8 @@ def create_demo_database(
     user: str | None = None, patients: int = 24, days: int = 30, seed: int = 1,
 ) -> DemoWard:
     """A new ward database at ``path`` holding the demo ward, built by ``user`` (default: its
-    first admin); when building fails, nothing is left behind."""
-    ctx = init_ward(path, ward=ward, tz=tz, clock=clock)
+    admin, whose password is DEMO_PASSWORD too); when building fails, nothing is left behind."""
+    ctx = init_ward(path, ward=ward, tz=tz, admin_password=DEMO_PASSWORD, clock=clock)
     try:
         if user is not None:
             ctx.actor = resolve_actor(ctx, user)

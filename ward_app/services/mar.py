@@ -128,7 +128,8 @@ def _clean_note(note: str | None) -> str | None:
 
 
 def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | None = None,
-              witness_id: int | None = None, note: str | None = None) -> Recorded:
+              witness_id: int | None = None, note: str | None = None,
+              witness_password: str | None = None) -> Recorded:
     """Record the dose due at ``due`` as given now (given late outside the window)."""
     actor = ctx.require(Action.RECORD_DOSE)
     patient = patient_by_id(ctx, patient_id)
@@ -149,7 +150,8 @@ def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | 
         raise Refused("dose.too_early", f"The {local:%H:%M} dose is not due until {when}; it "
                       "cannot be recorded as given this early.")
     _refuse_if_recorded(ctx, patient, dose)  # early, before asking anything else
-    checked_witness = witness_for(ctx, actor, witness_id, "This dose") if witness_id else None
+    checked_witness = witness_for(ctx, actor, witness_id, "This dose",
+                                  password=witness_password) if witness_id else None
     outcome = given_outcome(dose.due, now, float(t.dose_window_min))
     with ctx.write(Kind.DOSES, patient.id) as db:
         _refuse_if_recorded(ctx, patient, dose)  # again under the write lock: two workstations
@@ -220,7 +222,7 @@ def correct_record(ctx: Context, record_id: int, reason: str) -> Recorded:
 
 
 def give_bolus(ctx: Context, patient_id: int, mcg: float, witness_id: int | None,
-               note: str | None = None) -> Recorded:
+               note: str | None = None, *, witness_password: str | None = None) -> Recorded:
     """An intrathecal bolus: mcg, with a witness who is another user (clinical-rules §2)."""
     actor = ctx.require(Action.RECORD_DOSE)
     patient = patient_by_id(ctx, patient_id)
@@ -232,7 +234,8 @@ def give_bolus(ctx: Context, patient_id: int, mcg: float, witness_id: int | None
                       "bolus needs one.")
     if not (math.isfinite(mcg) and mcg > 0):
         raise InvalidInput("mcg", "The bolus must be a positive number of micrograms.")
-    checked_witness = witness_for(ctx, actor, witness_id, "An intrathecal bolus")
+    checked_witness = witness_for(ctx, actor, witness_id, "An intrathecal bolus",
+                                  password=witness_password)
     with ctx.write(Kind.DOSES, patient.id) as db:
         rid = repo.insert(db, patient_id=patient.id, order_id=current.id, due=None,
                           outcome=Outcome.GIVEN, administered_at=now, user_id=actor.id, at=now,
