@@ -124,36 +124,43 @@ TEST_PASSWORDS: dict[str, str] = {**_demo_passwords(), **{n: PASSWORD for n in R
 WITNESS_FLAGS = ("--witness", "--override-witness")
 
 
-def cli_passwords(args) -> str:
-    """The standard input a command needs when a test gives none: the acting user's password
-    (``--user``), then each witness's (WITNESS_FLAGS order), then the command's own
-    (``init --admin-password-stdin``: ADMIN_PASSWORD; ``user add NAME --password-stdin``: that
-    user's TEST_PASSWORDS entry, else PASSWORD), one a line. Unknown users get PASSWORD."""
+def _option(args: list[str], flag: str) -> str | None:
+    for i, a in enumerate(args):
+        if a == flag and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(flag + "="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def identity_passwords(args) -> str:
+    """The lines that prove who acts in ``ward-app ARGS``: the acting user's password (``--user``,
+    else WARD_APP_USER), then each witness's (WITNESS_FLAGS order), one a line (``pw``)."""
     args = [str(a) for a in args]
-
-    def value(flag: str) -> str | None:
-        for i, a in enumerate(args):
-            if a == flag and i + 1 < len(args):
-                return args[i + 1]
-            if a.startswith(flag + "="):
-                return a.split("=", 1)[1]
-        return None
-
     lines = []
-    user = value("--user") or os.environ.get("WARD_APP_USER")
+    user = _option(args, "--user") or os.environ.get("WARD_APP_USER")
     if user:
-        lines.append(TEST_PASSWORDS.get(user.strip(), PASSWORD))
+        lines.append(pw(user))
     for flag in WITNESS_FLAGS:
-        witness = value(flag)
+        witness = _option(args, flag)
         if witness:
-            lines.append(TEST_PASSWORDS.get(witness.strip(), PASSWORD))
+            lines.append(pw(witness))
+    return "".join(line + "\n" for line in lines)
+
+
+def cli_passwords(args) -> str:
+    """The standard input a command needs when a test gives none: ``identity_passwords``, then
+    the command's own (``init --admin-password-stdin``: ADMIN_PASSWORD; ``user add NAME
+    --password-stdin``: that user's ``pw``), one a line."""
+    args = [str(a) for a in args]
+    lines = []
     if "--admin-password-stdin" in args:
         lines.append(ADMIN_PASSWORD)
     elif "--password-stdin" in args:
         i = args.index("user") if "user" in args else -1
         name = args[i + 2] if 0 <= i and i + 2 < len(args) else ""
-        lines.append(TEST_PASSWORDS.get(name, PASSWORD))
-    return "".join(line + "\n" for line in lines)
+        lines.append(pw(name))
+    return identity_passwords(args) + "".join(line + "\n" for line in lines)
 
 
 @contextlib.contextmanager
@@ -284,4 +291,4 @@ def run_cli(capsys, monkeypatch):
 def pw(name: str) -> str:
     """The password a test gives user ``name`` (and types for them): TEST_PASSWORDS, else
     PASSWORD."""
-    return TEST_PASSWORDS.get(name.strip(), PASSWORD)
+    return TEST_PASSWORDS.get(name.strip().lower(), PASSWORD)

@@ -259,7 +259,7 @@ def test_global_options_bad_input(demo_db, tmp_path, run_cli):
     r = run_cli("--db", demo_db, "--user", "admin", "--now", "soon", "patient", "list")
     assert r.code == 2 and "--now: 'soon' is not a date and time" in one_line(r.err)
     r = run_cli("--db", demo_db, "--user", "ghost", "patient", "list")  # as a wrong password:
-    assert r.code == 1 and "user name or password is not right" in one_line(r.err)  # no hint
+    assert r.code == 1 and "--user name or the password is not right" in one_line(r.err)  # no hint
     r = run_cli("--db", str(tmp_path / "missing.db"), "--user", "admin", "patient", "list")
     assert r.code == 2 and "no ward database" in one_line(r.err)
     assert not (tmp_path / "missing.db").exists()

@@ -37,9 +37,12 @@ def test_users_passwords_are_argon2id_hashes(ward):
     assert verify_password(row.password_hash, "correct horse")
     assert not verify_password(row.password_hash, "wrong horse")
     with pytest.raises(InvalidInput, match="already a user"):
-        admin.add_user(ward, "nurse.jones", "nurse")
+        admin.add_user(ward, "nurse.jones", "nurse", "another password")
     with pytest.raises(InvalidInput, match="not a role"):
-        admin.add_user(ward, "x.y", "surgeon")
+        admin.add_user(ward, "x.y", "surgeon", "long enough")
+    for missing in (None, ""):  # no account is ever passwordless
+        with pytest.raises(InvalidInput, match="Every account needs a password"):
+            admin.add_user(ward, "x.y", "nurse", missing)
     with pytest.raises(InvalidInput, match="at least 8"):
         admin.add_user(ward, "x.y", "nurse", "short")
 

@@ -97,15 +97,18 @@ def test_alerts_escalate_as_the_dates_approach(ward7, clock):
 
 def test_a_refill_without_a_witness_or_witnessed_by_the_same_user_is_refused(ward7):
     before = database_state(ward7.path)
+    but_logins = database_state(ward7.path, but_logins=True)
     with pytest.raises(InvalidInput, match="needs a witness"):
         refill(ward7, witness=None)
     with pytest.raises(InvalidInput, match="different user"):
         refill(ward7, witness="nurse.okafor")
     with pytest.raises(InvalidInput, match="no user 'nobody'"):
         refill(ward7, witness="nobody")
-    with pytest.raises(Refused, match="witness password"):
-        refill(ward7, witness_password="wrong password")
     assert database_state(ward7.path) == before
+    with pytest.raises(Refused, match="witness password"):  # audited, counts toward a lockout
+        refill(ward7, witness_password="wrong password")
+    assert database_state(ward7.path, but_logins=True) == but_logins
+    assert audit.entries(ward7.db, limit=1)[0]["action"] == "witness.failed"
     assert refill(ward7, witness_password=pw("nurse.jones")).refill.witness == "nurse.jones"
 
 

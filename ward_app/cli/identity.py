@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.domain.text import lookup_text
 
 #: Options that name a witness, in the order their passwords are read (after the acting user's).
 #: A command may declare others with ``witness_options(...)``.
@@ -128,6 +129,7 @@ def gather(click_ctx: click.Context) -> None:
     if not st.user:
         raise Refused("user.required", "Name who is acting: give --user NAME (or set "
                       "WARD_APP_USER) and type that user's password.")
+    st.user = lookup_text(st.user, "user", label="The --user name")
     creds = Credentials(password=secret(f"password for {st.user}"))
     for option, name in _witness_params(click_ctx.command, click_ctx.params):
         creds.witnesses[option] = secret(f"password for the witness {name}")
@@ -152,8 +154,14 @@ def log_in(ctx: Any, name: str, command: str | None) -> None:
 
     creds = state().credentials
     needs = Action.BACKUP if command in SERVICE_COMMANDS else Action.READ
-    login(ctx, name, creds.password if creds is not None else None, needs=needs,
-          audit_success=False)
+    try:
+        login(ctx, name, creds.password if creds is not None else None, needs=needs,
+              audit_success=False)
+    except Refused as exc:
+        if exc.rule != "login.failed":
+            raise
+        raise Refused(exc.rule, "The --user name or the password is not right: check them "
+                      "(caps lock?) and try again. Nothing was saved.") from None
 
 
 def identified(command: click.Command) -> click.Command:

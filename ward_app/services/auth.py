@@ -97,43 +97,43 @@ def _prove(ctx: Context, row, password: str | None, *, failed_action: str,
 
     t = ctx.thresholds()
     now = ctx.now()
-
-    def record(detail: dict) -> None:
-        with ctx.write(Kind.USERS) as db:
-            audit.record(db, at=now, user_id=row.id, action=failed_action, entity="user",
-                         entity_id=row.id, detail=detail)
-
     failed, locked = people.login_state(ctx.db, row.id)
-    if locked is not None and from_utc_text(locked) > now:
-        record({"why": "locked"})
-        until = from_utc_text(locked).astimezone(ctx.zone)
-        raise Refused("login.locked", f"Account {row.name} is locked after too many failed "
-                      f"log-ins until {until:%H:%M}: wait, or ask an administrator to reset the "
-                      "password.")
-    right = verify_password(row.password_hash, password or "")
-    if not row.active:
-        record({"why": "deactivated"})
-        if right:  # only someone who knows the password learns the account was deactivated
-            raise Refused("login.inactive", f"Account {row.name} has been deactivated: ask an "
+    until = from_utc_text(locked) if locked is not None else None
+    state: tuple[int, str | None] | None = None  # the failed count and lock to store, if changed
+    refusal = wrong
+    if until is not None and until > now:
+        detail: dict = {"why": "locked"}
+        refusal = Refused("login.locked", f"Account {row.name} is locked after too many failed "
+                          f"log-ins until {until.astimezone(ctx.zone):%H:%M}: wait, or ask an "
+                          "administrator to reset the password.")
+    elif not verify_password(row.password_hash, password or ""):
+        if row.active:
+            failed += 1
+            lock = None
+            if failed >= int(t.login_max_attempts):
+                lock = to_utc_text(now + timedelta(minutes=float(t.login_lockout_minutes)))
+                refusal = Refused("login.locked", f"Too many failed log-ins: account {row.name} "
+                                  f"is locked for {float(t.login_lockout_minutes):g} minutes.")
+            state = (0 if lock else failed, lock)
+            detail = {"attempt": failed, "locked": bool(lock),
+                      **({} if password else {"why": "no password"})}
+        else:
+            detail = {"why": "deactivated"}
+    elif not row.active:  # only someone who knows the password learns it was deactivated
+        detail = {"why": "deactivated"}
+        refusal = Refused("login.inactive", f"Account {row.name} has been deactivated: ask an "
                           "administrator.")
-        raise wrong
-    if not right:
-        failed += 1
-        lock = None
-        if failed >= int(t.login_max_attempts):
-            lock = to_utc_text(now + timedelta(minutes=float(t.login_lockout_minutes)))
-        with ctx.write(Kind.USERS) as db:
-            people.set_login_state(db, row.id, 0 if lock else failed, lock)
-            audit.record(db, at=now, user_id=row.id, action=failed_action, entity="user",
-                         entity_id=row.id, detail={"attempt": failed, "locked": bool(lock),
-                                                   **({} if password else {"why": "no password"})})
-        if lock:
-            raise Refused("login.locked", f"Too many failed log-ins: account {row.name} is locked "
-                          f"for {float(t.login_lockout_minutes):g} minutes.")
-        raise wrong
-    if failed or locked:
-        with ctx.write(Kind.USERS) as db:
-            people.set_login_state(db, row.id, 0, None)
+    else:
+        if failed or locked:
+            with ctx.write(Kind.USERS) as db:
+                people.set_login_state(db, row.id, 0, None)
+        return
+    with ctx.write(Kind.USERS) as db:
+        if state is not None:
+            people.set_login_state(db, row.id, *state)
+        audit.record(db, at=now, user_id=row.id, action=failed_action, entity="user",
+                     entity_id=row.id, detail=detail)
+    raise refusal
 
 
 def login(ctx: Context, name: str, password: str | None, *, needs: Action | None = Action.READ,

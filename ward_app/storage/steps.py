@@ -19,4 +19,5 @@ STEPS: tuple[str, ...] = (
     "m010_tapers_and_uneven_doses",
     "m011_login_lockout",
     "m012_partial_indexes_for_observations",
+    "m016_identity",
 )
