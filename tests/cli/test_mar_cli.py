@@ -24,7 +24,8 @@ def ward(tmp_path, run_cli):
     def cli(*args, now="2026-11-25T07:00", stdin=None, user=NURSE):
         return run_cli("--db", db, "--now", now, "--user", user, *args, stdin=stdin)
 
-    assert run_cli("--db", db, "--now", "2026-11-25T07:00", "init", "--admin-password-stdin", "--ward", "Ward 7", "--tz",
+    assert run_cli("--db", db, "--now", "2026-11-25T07:00", "init",
+                   "--admin-password-stdin", "--ward", "Ward 7", "--tz",
                    "Europe/London").code == 0
     for name, role in ((NURSE, "nurse"), (OTHER_NURSE, "nurse"), (CHARGE, "charge_nurse"),
                        (PHARMACIST, "pharmacist")):

@@ -19,7 +19,8 @@ def ward(tmp_path, run_cli):
         who = ("--user", user) if user else ()
         return run_cli("--db", db, "--now", now, *who, *args, stdin=stdin)
 
-    assert cli("init", "--admin-password-stdin", "--ward", "Ward 7", "--tz", "Europe/London", user=None).code == 0
+    assert cli("init",
+               "--admin-password-stdin", "--ward", "Ward 7", "--tz", "Europe/London", user=None).code == 0
     for name, role in (("nurse.okafor", "nurse"), ("nurse.jones", "nurse"),
                        ("charge.silva", "charge_nurse"), ("pharm.chen", "pharmacist")):
         assert cli("user", "add", name, "--role", role, "--password-stdin", user="admin").code == 0

@@ -56,7 +56,16 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests import typed
-from tests.conftest import ADMIN_PASSWORD, identity_passwords, NOW, PASSWORD, ROLE_USERS, acting, database_state, fixed_clock
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    NOW,
+    PASSWORD,
+    ROLE_USERS,
+    acting,
+    database_state,
+    fixed_clock,
+    identity_passwords,
+)
 
 NURSE, CHARGE, PHARMACIST = ROLE_USERS["nurse"], ROLE_USERS["charge_nurse"], ROLE_USERS["pharmacist"]
 ADMIN = "admin"

@@ -19,7 +19,8 @@ def test_init_creates_ward_and_admin(ward):
 
 def test_init_refuses_an_existing_ward_and_bad_input(ward, db_path, tmp_path):
     with pytest.raises(Refused, match="already holds ward 'Ward 7'"):
-        admin.init_ward(db_path, ward="Ward 8", tz="Europe/London", admin_password=ADMIN_PASSWORD, clock=fixed_clock)
+        admin.init_ward(db_path, ward="Ward 8", tz="Europe/London",
+                        admin_password=ADMIN_PASSWORD, clock=fixed_clock)
     for kwargs, field in [({"ward": "", "tz": "UTC"}, "ward"),
                           ({"ward": "W", "tz": "Nowhere/Town"}, "tz"),
                           ({"ward": "W", "tz": "UTC", "admin": "1bad"}, "name")]:

@@ -319,7 +319,8 @@ def test_each_write_use_case_reports_its_changes(demo_ward, name):
 
 
 def test_init_and_the_demo_ward_change_the_whole_ward(tmp_path):
-    ctx = admin.init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", admin_password=ADMIN_PASSWORD, clock=fixed_clock)
+    ctx = admin.init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London",
+                          admin_password=ADMIN_PASSWORD, clock=fixed_clock)
     try:
         assert ctx.take_changes().ward
         build_demo(ctx, patients=2, days=2)

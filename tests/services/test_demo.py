@@ -53,7 +53,8 @@ def test_one_pump_is_close_to_its_refill_date(demo_ward):
 
 def test_same_seed_same_ward_other_seed_other_mrns(tmp_path):
     def make(name, seed):
-        ctx = init_ward(tmp_path / name, ward="Ward 7", tz="Europe/London", admin_password=ADMIN_PASSWORD, clock=fixed_clock)
+        ctx = init_ward(tmp_path / name, ward="Ward 7", tz="Europe/London",
+                        admin_password=ADMIN_PASSWORD, clock=fixed_clock)
         build_demo(ctx, seed=seed)
         mrns = [r.mrn for r in ward_board(ctx)]
         ctx.close()

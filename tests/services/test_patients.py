@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from tests import typed
-from tests.conftest import pw, act_as, acting, database_state
+from tests.conftest import act_as, acting, database_state, pw
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.patient import Flag
 from ward_app.services import patients as svc

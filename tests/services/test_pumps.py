@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests import typed
-from tests.conftest import pw, ADMIN_PASSWORD, acting, database_state
+from tests.conftest import ADMIN_PASSWORD, acting, database_state, pw
 from tests.services.test_orders_and_mar import Clock
 from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import InvalidInput, Refused
@@ -31,7 +31,8 @@ def clock():
 
 @pytest.fixture
 def ward7(tmp_path, clock):
-    ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", admin_password=ADMIN_PASSWORD, clock=clock)
+    ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London",
+                    admin_password=ADMIN_PASSWORD, clock=clock)
     nurse = add_user(ctx, "nurse.okafor", "nurse", pw("nurse.okafor"))
     add_user(ctx, "nurse.jones", "nurse", pw("nurse.jones"))
     add_user(ctx, CHARGE, "charge_nurse", pw(CHARGE))

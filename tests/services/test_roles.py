@@ -70,7 +70,8 @@ def build_ward(path: Path) -> None:
     """Ward 7 at NOW: RX1 on oral baclofen 20 mg TDS with a sedation alert (its 08:00 dose not yet
     recorded), RX2 on intrathecal baclofen with a pump, RX3 with no order; each step done by the
     role that does it. Users: USERS and WITNESS, password PASSWORD (the admin has none)."""
-    ctx = admin.init_ward(path, ward="Ward 7", tz="Europe/London", admin_password=ADMIN_PASSWORD, clock=fixed_clock)
+    ctx = admin.init_ward(path, ward="Ward 7", tz="Europe/London",
+                          admin_password=ADMIN_PASSWORD, clock=fixed_clock)
     try:
         for role, name in [*((r, n) for r, n in USERS.items() if r != "admin"), ("nurse", WITNESS)]:
             admin.add_user(ctx, name, role, PASSWORD)

@@ -173,7 +173,8 @@ def test_a_folder_named_with_uri_characters_is_checked_and_backed_up_itself(tmp_
     folder = tmp_path / "Ward #3 ?50%"
     folder.mkdir()
     path = folder / "ward.db"
-    assert run_cli("--db", str(path), "init", "--admin-password-stdin", "--ward", "Ward 3", "--tz", "Europe/London").code == 0
+    assert run_cli("--db", str(path), "init",
+                   "--admin-password-stdin", "--ward", "Ward 3", "--tz", "Europe/London").code == 0
     assert run_cli("--db", str(path), "demo").code == 0
     assert file_integrity_problems(path) == []
     copy = backup_file(path, folder / "backups", "ward-daily-20261125.db")
