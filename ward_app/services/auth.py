@@ -20,6 +20,7 @@ from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.roles import Action, can, why_not
 from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
+from ward_app.storage.people import UserRow
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
@@ -87,7 +88,7 @@ def _wrong_login() -> Refused:
                    "again (caps lock?).")
 
 
-def _prove(ctx: Context, row, password: str | None, *, failed_action: str,
+def _prove(ctx: Context, row: UserRow, password: str | None, *, failed_action: str,
            wrong: Refused) -> None:
     """Check ``row``'s password (a users row): refused when the account is locked or deactivated,
     or the password is missing or wrong. A failure is audited as ``failed_action`` and a wrong
@@ -165,7 +166,7 @@ def login(ctx: Context, name: str, password: str | None, *, needs: Action | None
     return ctx.actor
 
 
-def prove_witness(ctx: Context, row, password: str | None) -> None:
+def prove_witness(ctx: Context, row: UserRow, password: str | None) -> None:
     """A witness (a users row) types their own password: refused when it is missing or wrong, or
     the account is locked or deactivated; audited as ``witness.failed`` and counted toward the
     witness's lockout."""
