@@ -29,7 +29,9 @@ from ward_app.domain.text import lookup_text
 WITNESS_OPTIONS = ("witness", "override_witness")
 
 #: Commands that run without anyone acting (``demo`` only on a new file: see ``needs_user``).
-NO_USER = frozenset({"check", "gui", "init"})
+#: ``restore`` too, for now: a damaged database (what it is for) cannot check a password; making it
+#: admin-only is the restore work's (CLI.md "restore is admin-only, audited").
+NO_USER = frozenset({"check", "gui", "init", "restore"})
 
 #: Commands the service account (a scheduled backup) may run; ``check`` needs no user at all.
 SERVICE_COMMANDS = frozenset({"backup"})
@@ -127,7 +129,7 @@ def gather(click_ctx: click.Context) -> None:
     if not needs_user(top) or st.credentials is not None:
         return
     if not st.user:
-        raise Refused("user.required", "Name who is acting: give --user NAME (or set "
+        raise Refused("user.missing", "Name who is acting: give --user NAME (or set "
                       "WARD_APP_USER) and type that user's password.")
     st.user = lookup_text(st.user, "user", label="The --user name")
     creds = Credentials(password=secret(f"password for {st.user}"))

@@ -107,7 +107,7 @@ def restore(source: Path, yes: bool) -> None:
     from ward_app.services.backups import restore as restore_backup
 
     st = state()
-    st.close()  # who is acting was proven when the command started; the file is about to move
+    st.close()  # the file is about to move
     if not yes:
         raise InvalidInput("yes", "Restoring replaces the ward database: close the app on every "
                            "workstation, then run again with --yes.")
