@@ -115,7 +115,7 @@ def _open(path: Path):
 
     db, _ = open_database(path, check_integrity=False)
     ctx = Context(db=db, path=path, clock=lambda: ANCHOR)
-    ctx.actor = resolve_actor(ctx, None)
+    ctx.actor = resolve_actor(ctx, "admin")
     return ctx
 
 
@@ -127,7 +127,10 @@ def _new_ward(path: Path, beds: int, days: int):
 
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)
-    ctx = init_ward(path, ward="Ward 9", tz=TZ, clock=lambda: ANCHOR, drill=True)
+    from ward_app.services.demo import DEMO_PASSWORD
+
+    ctx = init_ward(path, ward="Ward 9", tz=TZ, admin_password=DEMO_PASSWORD, clock=lambda: ANCHOR,
+                    drill=True)
     build_demo(ctx, patients=beds, days=days, seed=SEED)
     return ctx
 

@@ -118,6 +118,62 @@ def db_path(tmp_path: Path) -> Path:
 #: Users every ``ward`` fixture has besides its admin, one per clinical role (password: PASSWORD).
 PASSWORD = "test-password-1"
 ROLE_USERS = {"nurse": "nurse.test", "charge_nurse": "charge.test", "pharmacist": "pharm.test"}
+#: The password of the ``ward`` fixture's (and the demo template's) admin, and of the admin a
+#: test makes with ``init --admin-password-stdin`` when run_cli supplies its standard input.
+ADMIN_PASSWORD = "admin-password-1"
+
+
+def _demo_passwords() -> dict[str, str]:
+    from ward_app.services.demo import DEMO_PASSWORD, DEMO_USERS
+
+    return {name: DEMO_PASSWORD for name, _role, _full in DEMO_USERS}
+
+
+#: Whose password is what, for run_cli to type: the role users, the test admin, the demo users.
+TEST_PASSWORDS: dict[str, str] = {**_demo_passwords(), **{n: PASSWORD for n in ROLE_USERS.values()},
+                                  "admin": ADMIN_PASSWORD}
+
+#: Options naming a witness, in the order the command line reads their passwords.
+WITNESS_FLAGS = ("--witness", "--override-witness")
+
+
+def _option(args: list[str], flag: str) -> str | None:
+    for i, a in enumerate(args):
+        if a == flag and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(flag + "="):
+            return a.split("=", 1)[1]
+    return None
+
+
+def identity_passwords(args) -> str:
+    """The lines that prove who acts in ``ward-app ARGS``: the acting user's password (``--user``,
+    else WARD_APP_USER), then each witness's (WITNESS_FLAGS order), one a line (``pw``)."""
+    args = [str(a) for a in args]
+    lines = []
+    user = _option(args, "--user") or os.environ.get("WARD_APP_USER")
+    if user:
+        lines.append(pw(user))
+    for flag in WITNESS_FLAGS:
+        witness = _option(args, flag)
+        if witness:
+            lines.append(pw(witness))
+    return "".join(line + "\n" for line in lines)
+
+
+def cli_passwords(args) -> str:
+    """The standard input a command needs when a test gives none: ``identity_passwords``, then
+    the command's own (``init --admin-password-stdin``: ADMIN_PASSWORD; ``user add NAME
+    --password-stdin``: that user's ``pw``), one a line."""
+    args = [str(a) for a in args]
+    lines = []
+    if "--admin-password-stdin" in args:
+        lines.append(ADMIN_PASSWORD)
+    elif "--password-stdin" in args:
+        i = args.index("user") if "user" in args else -1
+        name = args[i + 2] if 0 <= i and i + 2 < len(args) else ""
+        lines.append(pw(name))
+    return identity_passwords(args) + "".join(line + "\n" for line in lines)
 
 
 @contextlib.contextmanager
@@ -147,7 +203,8 @@ def ward(db_path: Path):
     user per clinical role (ROLE_USERS)."""
     from ward_app.services.admin import add_user
 
-    ctx = init_ward(db_path, ward="Ward 7", tz="Europe/London", clock=fixed_clock)
+    ctx = init_ward(db_path, ward="Ward 7", tz="Europe/London", admin_password=ADMIN_PASSWORD,
+                    clock=fixed_clock)
     for role, name in ROLE_USERS.items():
         add_user(ctx, name, role, PASSWORD)
     yield ctx
@@ -160,7 +217,8 @@ def _demo_template(tmp_path_factory) -> Path:
     from ward_app.services.demo import build_demo
 
     path = tmp_path_factory.mktemp("demo-template") / "demo.db"
-    ctx = init_ward(path, ward="Ward 7", tz="Europe/London", clock=fixed_clock, drill=True)
+    ctx = init_ward(path, ward="Ward 7", tz="Europe/London", admin_password=ADMIN_PASSWORD,
+                    clock=fixed_clock, drill=True)
     try:
         build_demo(ctx, patients=24, days=30, seed=1)
     finally:
@@ -182,13 +240,31 @@ def demo_ward(db_path: Path, _demo_template: Path):
     ctx.close()
 
 
-def database_state(path: Path) -> str:
-    """Every row of every table, as a digest: to prove a failed command wrote nothing."""
+def database_state(path: Path, *, but_logins: bool = False) -> str:
+    """Every row of every table, as a digest: to prove a failed command wrote nothing. With
+    ``but_logins`` the audit trail and the users' failed log-in counts and locks are left out: to
+    prove a command refused for its password wrote nothing but the failed-login audit row."""
     import sqlite3
 
     conn = sqlite3.connect(str(path))
     try:
-        dump = "\n".join(conn.iterdump())
+        if not but_logins:
+            dump = "\n".join(conn.iterdump())
+        else:
+            parts = []
+            tables = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+            for table in tables:
+                if table == "audit":
+                    continue
+                cols = [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')
+                        if not (table == "users" and r[1] in ("failed_logins", "locked_until"))]
+                listed = ", ".join(f'"{c}"' for c in cols)
+                parts.append(f"{table}: " + repr(conn.execute(
+                    f'SELECT {listed} FROM "{table}" ORDER BY {listed}').fetchall()))
+            parts += [r[0] or "" for r in conn.execute(
+                "SELECT sql FROM sqlite_master ORDER BY type, name")]
+            dump = "\n".join(parts)
     finally:
         conn.close()
     return hashlib.sha256(dump.encode()).hexdigest()
@@ -203,10 +279,14 @@ class CliResult:
 
 @pytest.fixture
 def run_cli(capsys, monkeypatch):
-    """Run ``ward-app`` in-process through its real entry point (exit codes and stderr included)."""
+    """Run ``ward-app`` in-process through its real entry point (exit codes and stderr included).
+    Without ``stdin`` the passwords the command needs are typed for it (``cli_passwords``); an
+    explicit ``stdin`` is used as given (tests about passwords)."""
     from ward_app.cli import main
 
-    def run(*args: str, stdin: str = "") -> CliResult:
+    def run(*args: str, stdin: str | None = None) -> CliResult:
+        if stdin is None:
+            stdin = cli_passwords(args)
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
         capsys.readouterr()
         try:
@@ -219,3 +299,9 @@ def run_cli(capsys, monkeypatch):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+def pw(name: str) -> str:
+    """The password a test gives user ``name`` (and types for them): TEST_PASSWORDS, else
+    PASSWORD."""
+    return TEST_PASSWORDS.get(name.strip().lower(), PASSWORD)

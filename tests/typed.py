@@ -27,9 +27,17 @@ def uid(ctx: Context, name: str | None, field: str = "witness") -> int | None:
     return parsing.user_id(ctx, name or None, field)
 
 
+def typed_password(name: str | None) -> str | None:
+    """The password the witness ``name`` types (tests.conftest.pw), None for no witness."""
+    from tests.conftest import pw
+
+    return pw(name) if name else None
+
+
 def give(ctx: Context, mrn: str, due_text: str, *, witness: str | None = None,
          **kw: object) -> mar.Recorded:
     patient = parsing.patient(ctx, mrn)
+    kw.setdefault("witness_password", typed_password(witness))
     return mar.give_dose(ctx, patient.id, parsing.due(ctx, patient, due_text),
                          witness_id=uid(ctx, witness), **kw)  # type: ignore[arg-type]
 
@@ -41,8 +49,10 @@ def omit(ctx: Context, mrn: str, due_text: str, reason: str, **kw: object) -> ma
 
 
 def bolus(ctx: Context, mrn: str, mcg: float, witness: str | None,
-          note: str | None = None) -> mar.Recorded:
-    return mar.give_bolus(ctx, pid(ctx, mrn), mcg, uid(ctx, witness), note)
+          note: str | None = None, **kw: object) -> mar.Recorded:
+    kw.setdefault("witness_password", typed_password(witness))
+    return mar.give_bolus(ctx, pid(ctx, mrn), mcg, uid(ctx, witness), note,
+                          **kw)  # type: ignore[arg-type]
 
 
 def mar_day(ctx: Context, mrn: str, day: date | None = None) -> tuple:
@@ -74,6 +84,7 @@ def new_order(ctx: Context, text: OrderText) -> orders.NewOrder:
 
 
 def add_order(ctx: Context, text: OrderText, **kw: object) -> Order:
+    kw.setdefault("witness_password", typed_password(text.witness))
     return orders.add_order(ctx, new_order(ctx, text), **kw)  # type: ignore[arg-type]
 
 
@@ -101,7 +112,8 @@ def refill_pump(ctx: Context, text: RefillText) -> pumps.RefillDone:
     return pumps.refill_pump(ctx, pumps.NewRefill(
         patient_id=pid(ctx, text.mrn), volume_ml=text.volume_ml, conc_mcg_ml=text.conc_mcg_ml,
         daily_mcg=text.daily_mcg, witness_id=uid(ctx, text.witness), alarm_ml=text.alarm_ml,
-        witness_password=text.witness_password, refilled_at=text.refilled_at,
+        witness_password=text.witness_password if text.witness_password is not None
+        else typed_password(text.witness), refilled_at=text.refilled_at,
         next_refill=text.next_refill, change_order=text.change_order))
 
 

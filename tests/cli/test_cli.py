@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROLE_USERS, database_state
+from tests.conftest import ADMIN_PASSWORD, ROLE_USERS, database_state
 
 NOW = "2026-11-25T10:00"
 #: Who acts in the demo ward (demo users) and in the ``db`` ward (tests.conftest.ROLE_USERS).
@@ -21,12 +21,12 @@ CHARGE = ROLE_USERS["charge_nurse"]
 def db(tmp_path: Path, run_cli) -> str:
     """A new Ward 7 with its admin and one user per clinical role (ROLE_USERS)."""
     path = tmp_path / "ward7.db"
-    result = run_cli("--db", str(path), "--now", NOW, "init", "--ward", "Ward 7",
+    result = run_cli("--db", str(path), "--now", NOW, "init", "--admin-password-stdin", "--ward", "Ward 7",
                      "--tz", "Europe/London")
     assert result.code == 0, result.err
     for role, name in ROLE_USERS.items():
         result = run_cli("--db", str(path), "--now", NOW, "--user", "admin", "user", "add", name,
-                         "--role", role)
+                         "--role", role, "--password-stdin")
         assert result.code == 0, result.err
     return str(path)
 
@@ -49,7 +49,8 @@ def one_line(err: str) -> str:
 
 def test_init_demo_check_all_succeed(tmp_path, run_cli):
     path = str(tmp_path / "x.db")
-    r = run_cli("--db", path, "init", "--ward", "Ward 7", "--tz", "Europe/London", "--drill")
+    r = run_cli("--db", path, "init", "--admin-password-stdin", "--ward", "Ward 7", "--tz",
+                "Europe/London", "--drill")
     assert r.code == 0 and "Created drill ward 'Ward 7' (Europe/London)" in r.out
     r = run_cli("--db", path, "--user", "admin", "demo")  # the demo goes only into a drill ward
     assert r.code == 0 and "24 patients" in r.out and "ward-demo" in r.out
@@ -94,13 +95,13 @@ def test_demo_refuses_a_ward_with_patients(demo_db, run_cli):
 ])
 def test_init_bad_input_writes_no_file(tmp_path, run_cli, args, message):
     path = tmp_path / "never.db"
-    r = run_cli("--db", str(path), "init", *args)
+    r = run_cli("--db", str(path), "init", "--admin-password-stdin", *args)
     assert r.code == 2 and message in one_line(r.err)
     assert not path.exists()
 
 
 def test_init_twice_is_refused(db, run_cli):
-    r = run_cli("--db", db, "init", "--ward", "Ward 8", "--tz", "UTC")
+    r = run_cli("--db", db, "init", "--admin-password-stdin", "--ward", "Ward 8", "--tz", "UTC")
     assert r.code == 1 and "already holds ward 'Ward 7'" in one_line(r.err)
 
 
@@ -136,7 +137,7 @@ def test_backup_prints_the_file_written(demo_db, tmp_path, run_cli):
 
 def test_user_add(db, run_cli):
     r = run_cli("--db", db, "--user", "admin", "user", "add", "nurse.jones", "--role", "nurse",
-                "--password-stdin", stdin="a long password\n")
+                "--password-stdin", stdin=f"{ADMIN_PASSWORD}\na long password\n")
     assert r.code == 0 and "Added user nurse.jones (nurse)" in r.out
     conn = sqlite3.connect(db)
     pw_hash = conn.execute("SELECT password_hash FROM users WHERE name='nurse.jones'").fetchone()[0]
@@ -153,7 +154,8 @@ def test_user_add(db, run_cli):
 ])
 def test_user_add_bad_input(db, run_cli, args, stdin, message):
     before = database_state(Path(db))
-    r = run_cli("--db", db, "--user", "admin", "user", "add", *args, stdin=stdin)
+    r = run_cli("--db", db, "--user", "admin", "user", "add", *args,
+                stdin=f"{ADMIN_PASSWORD}\n{stdin}")
     assert r.code == 2 and message in one_line(r.err)
     assert database_state(Path(db)) == before
 
@@ -166,20 +168,20 @@ def test_patient_add_set_list(db, run_cli):
     r = run_cli("--db", db, "--now", NOW, "--user", CHARGE, "patient", "set", "--mrn", "RX123456",
                 "--flag", "fall_risk", "--clear-flag", "epilepsy", "--surgery-date", "2026-12-02")
     assert r.code == 0 and "flags: fall_risk" in r.out
-    r = run_cli("--db", db, "--now", NOW, "patient", "list", "--json")
+    r = run_cli("--db", db, "--user", "admin", "--now", NOW, "patient", "list", "--json")
     assert r.code == 0
     listed = json.loads(r.out)
     assert listed == [{"mrn": "RX123456", "name": "Łukasz Żółć", "bed": "4", "ward": "Ward 7",
                        "route": None, "flags": ["fall_risk"], "age": 34,
                        "dose": "no baclofen order", "pump": None}]
-    r = run_cli("--db", db, "--now", NOW, "patient", "list")
+    r = run_cli("--db", db, "--user", "admin", "--now", NOW, "patient", "list")
     assert "Łukasz Żółć" in r.out and "Falls risk" in r.out
 
 
 def test_patient_list_on_an_empty_ward_says_so(db, run_cli):
-    r = run_cli("--db", db, "patient", "list")
+    r = run_cli("--db", db, "--user", "admin", "patient", "list")
     assert r.code == 0 and "No patients on this ward yet" in r.out
-    assert json.loads(run_cli("--db", db, "patient", "list", "--json").out) == []
+    assert json.loads(run_cli("--db", db, "--user", "admin", "patient", "list", "--json").out) == []
 
 
 @pytest.mark.parametrize("args, message", [
@@ -216,7 +218,7 @@ def test_patient_add_bad_input(demo_db, run_cli, args, message):
     (["--mrn", "{mrn}", "--bed", "2"], "Bed 2 is taken"),
 ])
 def test_patient_set_bad_input(demo_db, run_cli, args, message):
-    mrn = json.loads(run_cli("--db", demo_db, "patient", "list", "--json").out)[0]["mrn"]
+    mrn = json.loads(run_cli("--db", demo_db, "--user", "admin", "patient", "list", "--json").out)[0]["mrn"]
     before = database_state(Path(demo_db))
     r = run_cli("--db", demo_db, "--user", DEMO_CHARGE, "patient", "set",
                 *[a.format(mrn=mrn) for a in args])
@@ -225,7 +227,7 @@ def test_patient_set_bad_input(demo_db, run_cli, args, message):
 
 
 def test_lab_and_comed(demo_db, run_cli):
-    mrn = json.loads(run_cli("--db", demo_db, "patient", "list", "--json").out)[0]["mrn"]
+    mrn = json.loads(run_cli("--db", demo_db, "--user", "admin", "patient", "list", "--json").out)[0]["mrn"]
     r = run_cli("--db", demo_db, "--now", NOW, "--user", DEMO_NURSE, "lab", "add", "--mrn", mrn,
                 "--egfr", "42")
     assert r.code == 0 and f"Recorded eGFR 42 for MRN {mrn}" in r.out
@@ -246,7 +248,7 @@ def test_lab_and_comed(demo_db, run_cli):
     (["comed", "add", "--mrn", "NOPE1", "--drug", "Lorazepam"], "no patient with MRN NOPE1"),
 ])
 def test_lab_and_comed_bad_input(demo_db, run_cli, args, message):
-    mrn = json.loads(run_cli("--db", demo_db, "patient", "list", "--json").out)[0]["mrn"]
+    mrn = json.loads(run_cli("--db", demo_db, "--user", "admin", "patient", "list", "--json").out)[0]["mrn"]
     before = database_state(Path(demo_db))
     user = DEMO_NURSE if args[0] == "lab" else DEMO_PHARMACIST
     r = run_cli("--db", demo_db, "--user", user, *[a.format(mrn=mrn) for a in args])
@@ -255,11 +257,11 @@ def test_lab_and_comed_bad_input(demo_db, run_cli, args, message):
 
 
 def test_global_options_bad_input(demo_db, tmp_path, run_cli):
-    r = run_cli("--db", demo_db, "--now", "soon", "patient", "list")
+    r = run_cli("--db", demo_db, "--user", "admin", "--now", "soon", "patient", "list")
     assert r.code == 2 and "--now: 'soon' is not a date and time" in one_line(r.err)
-    r = run_cli("--db", demo_db, "--user", "ghost", "patient", "list")
-    assert r.code == 2 and "no user 'ghost'" in one_line(r.err)
-    r = run_cli("--db", str(tmp_path / "missing.db"), "patient", "list")
+    r = run_cli("--db", demo_db, "--user", "ghost", "patient", "list")  # as a wrong password:
+    assert r.code == 1 and "--user name or the password is not right" in one_line(r.err)  # no hint
+    r = run_cli("--db", str(tmp_path / "missing.db"), "--user", "admin", "patient", "list")
     assert r.code == 2 and "no ward database" in one_line(r.err)
     assert not (tmp_path / "missing.db").exists()
     r = run_cli("--db", demo_db, "frobnicate")
@@ -267,7 +269,7 @@ def test_global_options_bad_input(demo_db, tmp_path, run_cli):
 
 
 def test_user_option_and_env_attribute_writes(demo_db, run_cli, monkeypatch):
-    mrn = json.loads(run_cli("--db", demo_db, "patient", "list", "--json").out)[0]["mrn"]
+    mrn = json.loads(run_cli("--db", demo_db, "--user", "admin", "patient", "list", "--json").out)[0]["mrn"]
     assert run_cli("--db", demo_db, "--user", "nurse.okafor", "lab", "add", "--mrn", mrn,
                    "--egfr", "50").code == 0
     monkeypatch.setenv("WARD_APP_USER", "charge.silva")
@@ -285,7 +287,7 @@ def test_a_newer_database_is_refused_with_exit_3(demo_db, run_cli):
                  "VALUES ('ward_app', 'm999_future', 'x')")
     conn.commit()
     conn.close()
-    r = run_cli("--db", demo_db, "patient", "list")
+    r = run_cli("--db", demo_db, "--user", "admin", "patient", "list")
     assert r.code == 3 and "newer version" in one_line(r.err)
 
 
@@ -297,7 +299,7 @@ def test_a_bug_is_reported_as_a_bug_without_a_traceback(demo_db, run_cli, monkey
 
     monkeypatch.setattr(board, "ward_board", explode)
     monkeypatch.setattr("ward_app.cli.patient_cmds.ward_board", explode)
-    r = run_cli("--db", demo_db, "patient", "list")
+    r = run_cli("--db", demo_db, "--user", "admin", "patient", "list")
     assert r.code == 70 and "internal error (ZeroDivisionError); this is a bug" in one_line(r.err)
 
 

@@ -21,14 +21,15 @@ def ward(tmp_path, run_cli):
     """Acts as the nurse unless told otherwise; orders are written by the pharmacist."""
     db = str(tmp_path / "w.db")
 
-    def cli(*args, now="2026-11-25T07:00", stdin="", user=NURSE):
+    def cli(*args, now="2026-11-25T07:00", stdin=None, user=NURSE):
         return run_cli("--db", db, "--now", now, "--user", user, *args, stdin=stdin)
 
-    assert run_cli("--db", db, "--now", "2026-11-25T07:00", "init", "--ward", "Ward 7", "--tz",
+    assert run_cli("--db", db, "--now", "2026-11-25T07:00", "init",
+                   "--admin-password-stdin", "--ward", "Ward 7", "--tz",
                    "Europe/London").code == 0
     for name, role in ((NURSE, "nurse"), (OTHER_NURSE, "nurse"), (CHARGE, "charge_nurse"),
                        (PHARMACIST, "pharmacist")):
-        assert cli("user", "add", name, "--role", role, user="admin").code == 0
+        assert cli("user", "add", name, "--role", role, "--password-stdin", user="admin").code == 0
     assert cli("patient", "add", "--mrn", "RX1", "--name", "Test Patient", "--dob", "1970-01-01",
                "--bed", "1", user=CHARGE).code == 0
     assert cli("patient", "add", "--mrn", "RX2", "--name", "Pump Patient", "--dob", "1980-01-01",

@@ -15,14 +15,15 @@ def ward(tmp_path, run_cli):
     """Acts as nurse.okafor unless told otherwise."""
     db = str(tmp_path / "w.db")
 
-    def cli(*args, now="2026-11-25T09:00", user="nurse.okafor", stdin=""):
+    def cli(*args, now="2026-11-25T09:00", user="nurse.okafor", stdin=None):
         who = ("--user", user) if user else ()
         return run_cli("--db", db, "--now", now, *who, *args, stdin=stdin)
 
-    assert cli("init", "--ward", "Ward 7", "--tz", "Europe/London", user=None).code == 0
+    assert cli("init",
+               "--admin-password-stdin", "--ward", "Ward 7", "--tz", "Europe/London", user=None).code == 0
     for name, role in (("nurse.okafor", "nurse"), ("nurse.jones", "nurse"),
                        ("charge.silva", "charge_nurse"), ("pharm.chen", "pharmacist")):
-        assert cli("user", "add", name, "--role", role, user="admin").code == 0
+        assert cli("user", "add", name, "--role", role, "--password-stdin", user="admin").code == 0
     assert cli("patient", "add", "--mrn", "RX1", "--name", "Oral Patient", "--dob", "1970-01-01",
                "--bed", "1", user="charge.silva").code == 0
     assert cli("patient", "add", "--mrn", "RX2", "--name", "Pump Patient", "--dob", "1980-01-01",

@@ -19,10 +19,11 @@ def ward(tmp_path, run_cli):
     def cli(*args, now="2026-11-25T10:00", user="nurse.okafor"):
         return run_cli("--db", db, "--now", now, "--user", user, *args)
 
-    assert run_cli("--db", db, "init", "--ward", "Ward 7", "--tz", "Europe/London").code == 0
+    assert run_cli("--db", db, "init",
+                   "--admin-password-stdin", "--ward", "Ward 7", "--tz", "Europe/London").code == 0
     for name, role in (("nurse.okafor", "nurse"), ("nurse.jones", "nurse"), (CHARGE, "charge_nurse"),
                        (PHARMACIST, "pharmacist")):
-        assert cli("user", "add", name, "--role", role, user="admin").code == 0
+        assert cli("user", "add", name, "--role", role, "--password-stdin", user="admin").code == 0
     assert cli("patient", "add", "--mrn", "RX2", "--name", "Pump Patient", "--dob", "1980-01-01",
                "--bed", "2", user=CHARGE).code == 0
     assert cli("order", "add", "--mrn", "RX2", "--route", "intrathecal", "--daily-mcg", "400",

@@ -30,7 +30,7 @@ def ward(tmp_path, _template, run_cli):
     path = tmp_path / "roles.db"
     shutil.copyfile(_template, path)
 
-    def cli(user, *args, stdin=""):
+    def cli(user, *args, stdin=None):
         who = ("--user", user) if user else ()
         return run_cli("--db", str(path), "--now", NOW, *who, *args, stdin=stdin)
 
@@ -62,7 +62,7 @@ COMMANDS: dict[Action, tuple[str, ...]] = {
                    "TDS"),
     Action.TAPER: ("taper", "apply", "--mrn", "RX1", "--start", "2026-12-01", "--prescriber",
                    "Dr Khan"),
-    Action.ADMIN: ("user", "add", "new.nurse", "--role", "nurse"),
+    Action.ADMIN: ("user", "add", "new.nurse", "--role", "nurse", "--password-stdin"),
 }
 
 #: More commands, each refused to every role that may not (checked before anything else).
@@ -112,7 +112,7 @@ def test_each_role_may_run_what_the_table_allows_and_is_refused_the_rest(ward, r
 def test_more_commands_are_refused_to_the_roles_that_may_not(ward, action, args):
     ward.out.mkdir()
     before = database_state(ward.path)
-    for role in (r for r, actions in EXPECTED.items() if action not in actions):
+    for role in (r for r, actions in EXPECTED.items() if action not in actions and r in USERS):
         r = ward(USERS[role], *_fill(ward, args))
         assert r.code == 1, (role, r.code, r.err)
         assert len(r.err.splitlines()) == 1 and ASK[action] in r.err and r.out == ""
@@ -128,13 +128,16 @@ def test_a_nurse_is_told_to_ask_a_pharmacist(ward):
     assert database_state(ward.path) == before
 
 
-def test_without_user_the_first_admin_acts_and_may_not_record_clinical_care(ward):
+def test_without_user_no_one_acts_and_nothing_is_written(ward):
+    """There is no default user (no longer the first admin): the command says to name who acts."""
     before = database_state(ward.path)
-    r = ward(None, *COMMANDS[Action.RECORD_DOSE])
-    assert r.code == 1 and r.err.startswith("ward-app: An administrator cannot record doses")
-    assert "ask a nurse or a charge nurse" in r.err
+    for args in (COMMANDS[Action.RECORD_DOSE], COMMANDS[Action.ADMIN], ("patient", "list")):
+        r = ward(None, *args)
+        assert r.code == 1 and r.err.startswith("ward-app: Name who is acting: give --user NAME")
+        assert len(r.err.splitlines()) == 1 and r.out == ""
     assert database_state(ward.path) == before
-    assert ward(None, *COMMANDS[Action.ADMIN]).code == 0
+    r = ward(USERS["admin"], *COMMANDS[Action.RECORD_DOSE])
+    assert r.code == 1 and r.err.startswith("ward-app: An administrator cannot record doses")
 
 
 def test_the_acting_user_can_come_from_the_environment(ward, monkeypatch):

@@ -304,10 +304,14 @@ def spawn(config: dict[str, Any], config_path: Path) -> subprocess.Popen[bytes]:
 
 
 def ward_app_cli(*args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-    """Run the real ``ward-app`` command line (``python -m ward_app``) in a child process."""
+    """Run the real ``ward-app`` command line (``python -m ward_app``) in a child process; the
+    passwords of who acts are typed on its standard input (tests.conftest.identity_passwords)."""
+    from tests.conftest import identity_passwords
+
     return subprocess.run(
         [sys.executable, "-m", "ward_app", *args], cwd=Path(__file__).resolve().parents[2],
         env=child_env(), capture_output=True, text=True, timeout=timeout, check=False,
+        input=identity_passwords(args),
     )
 
 

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import acting, fixed_clock
+from tests.conftest import ADMIN_PASSWORD, acting, fixed_clock
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.services import admin
 from ward_app.services.auth import verify_password
@@ -19,12 +19,13 @@ def test_init_creates_ward_and_admin(ward):
 
 def test_init_refuses_an_existing_ward_and_bad_input(ward, db_path, tmp_path):
     with pytest.raises(Refused, match="already holds ward 'Ward 7'"):
-        admin.init_ward(db_path, ward="Ward 8", tz="Europe/London", clock=fixed_clock)
+        admin.init_ward(db_path, ward="Ward 8", tz="Europe/London",
+                        admin_password=ADMIN_PASSWORD, clock=fixed_clock)
     for kwargs, field in [({"ward": "", "tz": "UTC"}, "ward"),
                           ({"ward": "W", "tz": "Nowhere/Town"}, "tz"),
                           ({"ward": "W", "tz": "UTC", "admin": "1bad"}, "name")]:
         with pytest.raises(InvalidInput) as info:
-            admin.init_ward(tmp_path / "new.db", clock=fixed_clock, **kwargs)
+            admin.init_ward(tmp_path / "new.db", admin_password=ADMIN_PASSWORD, clock=fixed_clock, **kwargs)
         assert info.value.field == field
         assert not (tmp_path / "new.db").exists()
 
@@ -37,9 +38,12 @@ def test_users_passwords_are_argon2id_hashes(ward):
     assert verify_password(row.password_hash, "correct horse")
     assert not verify_password(row.password_hash, "wrong horse")
     with pytest.raises(InvalidInput, match="already a user"):
-        admin.add_user(ward, "nurse.jones", "nurse")
+        admin.add_user(ward, "nurse.jones", "nurse", "another password")
     with pytest.raises(InvalidInput, match="not a role"):
-        admin.add_user(ward, "x.y", "surgeon")
+        admin.add_user(ward, "x.y", "surgeon", "long enough")
+    for missing in (None, ""):  # no account is ever passwordless
+        with pytest.raises(InvalidInput, match="Every account needs a password"):
+            admin.add_user(ward, "x.y", "nurse", missing)
     with pytest.raises(InvalidInput, match="at least 8"):
         admin.add_user(ward, "x.y", "nurse", "short")
 

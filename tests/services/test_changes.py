@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests import typed
-from tests.conftest import NOW, PASSWORD, acting, fixed_clock
+from tests.conftest import ADMIN_PASSWORD, NOW, PASSWORD, acting, fixed_clock
 from ward_app.domain.errors import InvalidInput
 from ward_app.services import (
     admin,
@@ -225,6 +225,26 @@ def _reset_password(ctx):
         auth.reset_password(ctx, "nurse.okafor", PASSWORD)
 
 
+def _wrong_witness_password(ctx):
+    from ward_app.domain.errors import Refused
+    from ward_app.storage import people
+
+    with pytest.raises(Refused, match="witness password"):  # refused, yet audited and counted
+        auth.prove_witness(ctx, people.user_by_name(ctx.db, "nurse.jones"), "not the password")
+
+
+def _deactivate(ctx):
+    with acting(ctx, "admin"):
+        admin.deactivate_user(ctx, "nurse.jones", "left the ward")
+
+
+def _reactivate(ctx):
+    with acting(ctx, "admin"):
+        admin.deactivate_user(ctx, "nurse.jones", "left the ward")
+        ctx.take_changes()
+        admin.reactivate_user(ctx, "nurse.jones")
+
+
 def _login(ctx):
     auth.login(ctx, "nurse.okafor", "ward-demo")
 
@@ -275,6 +295,9 @@ CASES: dict[str, tuple[Callable[[Context], int | None], set[Kind]]] = {
     "admin.add_user": (_add_user, {Kind.USERS}),
     "auth.reset_password": (_reset_password, {Kind.USERS}),
     "auth.login": (_login, {Kind.USERS}),
+    "auth._prove": (_wrong_witness_password, {Kind.USERS}),
+    "admin.deactivate_user": (_deactivate, {Kind.USERS}),
+    "admin.reactivate_user": (_reactivate, {Kind.USERS}),
     "admin.make_backup": (_backup, {Kind.AUDIT}),
     "backups.after_daily": (_daily, {Kind.AUDIT}),
     "handover.record_printed": (_handover, {Kind.AUDIT}),
@@ -304,8 +327,8 @@ def test_each_write_use_case_reports_its_changes(demo_ward, name):
 
 
 def test_init_and_the_demo_ward_change_the_whole_ward(tmp_path):
-    ctx = admin.init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", clock=fixed_clock,
-                          drill=True)
+    ctx = admin.init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London",
+                          admin_password=ADMIN_PASSWORD, clock=fixed_clock, drill=True)
     try:
         assert ctx.take_changes().ward
         build_demo(ctx, patients=2, days=2)

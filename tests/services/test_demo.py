@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import acting, database_state, fixed_clock
+from tests.conftest import ADMIN_PASSWORD, acting, database_state, fixed_clock
 from ward_app.domain.errors import Refused
 from ward_app.services.admin import init_ward
 from ward_app.services.board import ward_board
@@ -55,8 +55,8 @@ def test_one_pump_is_close_to_its_refill_date(demo_ward):
 
 def test_same_seed_same_ward_other_seed_other_mrns(tmp_path):
     def make(name, seed):
-        ctx = init_ward(tmp_path / name, ward="Ward 7", tz="Europe/London", clock=fixed_clock,
-                        drill=True)
+        ctx = init_ward(tmp_path / name, ward="Ward 7", tz="Europe/London",
+                        admin_password=ADMIN_PASSWORD, clock=fixed_clock, drill=True)
         build_demo(ctx, seed=seed)
         mrns = [r.mrn for r in ward_board(ctx)]
         ctx.close()

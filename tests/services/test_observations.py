@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests import typed
-from tests.conftest import acting, database_state
+from tests.conftest import ADMIN_PASSWORD, acting, database_state, pw
 from tests.services.test_orders_and_mar import Clock
 from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import InvalidInput
@@ -31,11 +31,12 @@ def clock():
 
 @pytest.fixture
 def ward7(tmp_path, clock):
-    ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", clock=clock)
-    nurse = add_user(ctx, "nurse.okafor", "nurse", "long enough")
-    add_user(ctx, "nurse.jones", "nurse", "long enough")
-    add_user(ctx, "charge.silva", "charge_nurse", "long enough")
-    add_user(ctx, "pharm.chen", "pharmacist", "long enough")
+    ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London",
+                    admin_password=ADMIN_PASSWORD, clock=clock)
+    nurse = add_user(ctx, "nurse.okafor", "nurse", pw("nurse.okafor"))
+    add_user(ctx, "nurse.jones", "nurse", pw("nurse.jones"))
+    add_user(ctx, "charge.silva", "charge_nurse", pw("charge.silva"))
+    add_user(ctx, "pharm.chen", "pharmacist", pw("pharm.chen"))
     with acting(ctx, "charge.silva"):
         add_patient(ctx, NewPatient(mrn="RX1", name="Oral Patient", dob=date(1970, 1, 1), bed="1"))
         add_patient(ctx, NewPatient(mrn="RX2", name="Łukasz Żółć", dob=date(1980, 1, 1), bed="2"))

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests import typed
-from tests.conftest import act_as, acting, database_state
+from tests.conftest import ADMIN_PASSWORD, act_as, acting, database_state, pw
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.mar import Outcome, State
 from ward_app.services import mar
@@ -39,11 +39,12 @@ def ward7(tmp_path, clock):
     """Users by id: 1 admin, 2 nurse.okafor, 3 charge.silva, 4 pharm.chen, 5 nurse.jones. The
     charge nurse admits, the pharmacist prescribes (``tds``, ``PHARMACIST``) and the ward acts as
     nurse.jones, who records doses."""
-    ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", clock=clock)
-    add_user(ctx, "nurse.okafor", "nurse", "long enough")
-    add_user(ctx, "charge.silva", "charge_nurse", "long enough")
-    add_user(ctx, PHARMACIST, "pharmacist", "long enough")
-    add_user(ctx, "nurse.jones", "nurse", "long enough")
+    ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London",
+                    admin_password=ADMIN_PASSWORD, clock=clock)
+    add_user(ctx, "nurse.okafor", "nurse", pw("nurse.okafor"))
+    add_user(ctx, "charge.silva", "charge_nurse", pw("charge.silva"))
+    add_user(ctx, PHARMACIST, "pharmacist", pw(PHARMACIST))
+    add_user(ctx, "nurse.jones", "nurse", pw("nurse.jones"))
     with acting(ctx, "charge.silva"):
         add_patient(ctx, NewPatient(mrn="RX1", name="Test Patient", dob=date(1970, 1, 1), bed="1"))
         add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))
@@ -245,10 +246,11 @@ def test_a_witness_is_recorded_for_oral_doses_when_given(ward7, clock):
 ])
 def test_mar_on_daylight_saving_days(tmp_path, tz, spring, autumn):
     moment = [datetime(2026, 1, 1, 12, tzinfo=UTC)]
-    ctx = init_ward(tmp_path / "dst.db", ward="W", tz=tz, clock=lambda: moment[0])
+    ctx = init_ward(tmp_path / "dst.db", ward="W", tz=tz, admin_password=ADMIN_PASSWORD,
+                    clock=lambda: moment[0])
     for name, role in (("charge.silva", "charge_nurse"), (PHARMACIST, "pharmacist"),
                        ("nurse.jones", "nurse")):
-        add_user(ctx, name, role, "long enough")
+        add_user(ctx, name, role, pw(name))
     with acting(ctx, "charge.silva"):
         add_patient(ctx, NewPatient(mrn="RX1", name="A B", dob=date(1970, 1, 1), bed="1"))
     with acting(ctx, PHARMACIST):

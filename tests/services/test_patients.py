@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from tests import typed
-from tests.conftest import act_as, acting, database_state
+from tests.conftest import act_as, acting, database_state, pw
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.patient import Flag
 from ward_app.services import patients as svc
@@ -101,7 +101,7 @@ def test_every_write_needs_a_user(ward):
 
 
 def test_writes_are_attributed_to_the_acting_user(ward):
-    uid = add_user(ward, "charge.silva", "charge_nurse", "long enough")
+    uid = add_user(ward, "charge.silva", "charge_nurse", pw("charge.silva"))
     ward.actor = Actor(uid, "charge.silva", "charge_nurse")
     p = svc.add_patient(ward, ZOE)
     assert audit.entries(ward.db, patient_id=p.id)[0]["user"] == "charge.silva"

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests import typed
-from tests.conftest import acting, database_state
+from tests.conftest import ADMIN_PASSWORD, acting, database_state, pw
 from tests.services.test_orders_and_mar import Clock
 from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import InvalidInput, Refused
@@ -31,11 +31,12 @@ def clock():
 
 @pytest.fixture
 def ward7(tmp_path, clock):
-    ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", clock=clock)
-    nurse = add_user(ctx, "nurse.okafor", "nurse", "okafor-pass-1")
-    add_user(ctx, "nurse.jones", "nurse", "jones-pass-1")
-    add_user(ctx, CHARGE, "charge_nurse", "silva-pass-1")
-    add_user(ctx, PHARMACIST, "pharmacist", "chen-pass-1")
+    ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London",
+                    admin_password=ADMIN_PASSWORD, clock=clock)
+    nurse = add_user(ctx, "nurse.okafor", "nurse", pw("nurse.okafor"))
+    add_user(ctx, "nurse.jones", "nurse", pw("nurse.jones"))
+    add_user(ctx, CHARGE, "charge_nurse", pw(CHARGE))
+    add_user(ctx, PHARMACIST, "pharmacist", pw(PHARMACIST))
     with acting(ctx, CHARGE):
         add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))
     with acting(ctx, PHARMACIST):
@@ -97,16 +98,19 @@ def test_alerts_escalate_as_the_dates_approach(ward7, clock):
 
 def test_a_refill_without_a_witness_or_witnessed_by_the_same_user_is_refused(ward7):
     before = database_state(ward7.path)
+    but_logins = database_state(ward7.path, but_logins=True)
     with pytest.raises(InvalidInput, match="needs a witness"):
         refill(ward7, witness=None)
     with pytest.raises(InvalidInput, match="different user"):
         refill(ward7, witness="nurse.okafor")
     with pytest.raises(InvalidInput, match="no user 'nobody'"):
         refill(ward7, witness="nobody")
-    with pytest.raises(Refused, match="witness password"):
-        refill(ward7, witness_password="wrong password")
     assert database_state(ward7.path) == before
-    assert refill(ward7, witness_password="jones-pass-1").refill.witness == "nurse.jones"
+    with pytest.raises(Refused, match="witness password"):  # audited, counts toward a lockout
+        refill(ward7, witness_password="wrong password")
+    assert database_state(ward7.path, but_logins=True) == but_logins
+    assert audit.entries(ward7.db, limit=1)[0]["action"] == "witness.failed"
+    assert refill(ward7, witness_password=pw("nurse.jones")).refill.witness == "nurse.jones"
 
 
 @pytest.mark.parametrize("change, error, message", [

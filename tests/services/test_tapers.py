@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests import typed
-from tests.conftest import act_as, acting, database_state
+from tests.conftest import ADMIN_PASSWORD, act_as, acting, database_state, pw
 from tests.services.test_orders_and_mar import Clock
 from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import InvalidInput, Refused
@@ -26,10 +26,11 @@ def clock():
 
 @pytest.fixture
 def ward7(tmp_path, clock):
-    ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London", clock=clock)
-    add_user(ctx, "nurse.jones", "nurse", "jones-pass-1")
-    add_user(ctx, "charge.silva", "charge_nurse", "silva-pass-1")
-    add_user(ctx, "pharm.chen", "pharmacist", "chen-pass-1")
+    ctx = init_ward(tmp_path / "w.db", ward="Ward 7", tz="Europe/London",
+                    admin_password=ADMIN_PASSWORD, clock=clock)
+    add_user(ctx, "nurse.jones", "nurse", pw("nurse.jones"))
+    add_user(ctx, "charge.silva", "charge_nurse", pw("charge.silva"))
+    add_user(ctx, "pharm.chen", "pharmacist", pw("pharm.chen"))
     with acting(ctx, "charge.silva"):
         add_patient(ctx, NewPatient(mrn="RX1", name="Łukasz Żółć", dob=date(1980, 1, 1), bed="1"))
         add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1), bed="2"))

@@ -49,7 +49,7 @@ def test_a_damaged_database_offers_the_latest_backup_and_restores_it(ward, run_c
     path = ward.path
     ward.close()
     _damage(path)
-    r = run_cli("--db", str(path), "patient", "list")
+    r = run_cli("--db", str(path), "--user", "admin", "patient", "list")
     assert r.code == 3 and r.err.count("\n") == 1 and "Traceback" not in r.err
     assert "integrity check" in r.err or "damaged" in r.err
     assert f"The latest backup is {backup}" in r.err and "restore --from" in r.err
@@ -84,10 +84,10 @@ def test_a_truncated_file_is_one_plain_sentence(ward, run_cli):
 
 def test_a_missing_data_folder(tmp_path, run_cli, monkeypatch):
     monkeypatch.setenv("WARD_APP_DATA", str(tmp_path / "no" / "such" / "folder"))
-    r = run_cli("patient", "list")
+    r = run_cli("--user", "admin", "patient", "list")
     assert r.code in (2, 3) and "There is no ward database" in r.err and r.err.count("\n") == 1
     assert not (tmp_path / "no").exists()  # nothing created by a read
-    r = run_cli("init", "--ward", "Ward 7", "--tz", "Europe/London")
+    r = run_cli("init", "--admin-password-stdin", "--ward", "Ward 7", "--tz", "Europe/London")
     assert r.code == 0 and (tmp_path / "no" / "such" / "folder" / "ward.db").exists()
 
 
@@ -155,7 +155,7 @@ def test_a_read_only_database_is_one_sentence_and_nothing_changes(ward, run_cli,
     make_read_only()
     before = path.read_bytes()
     for argv in (("--user", "nurse.test", "obs", "add", "--mrn", "RX100001", "--rr", "18"),
-                 ("check",), ("patient", "list")):
+                 ("check",), ("--user", "admin", "patient", "list")):
         r = run_cli("--db", str(path), *argv)
         assert r.code == 3, r
         assert r.err.count("\n") == 1 and "read-only" in r.err and "write access" in r.err, r.err
@@ -173,9 +173,9 @@ def test_a_folder_named_with_uri_characters_is_checked_and_backed_up_itself(tmp_
     folder = tmp_path / "Ward #3 ?50%"
     folder.mkdir()
     path = folder / "ward.db"
-    assert run_cli("--db", str(path), "init", "--ward", "Ward 3", "--tz", "Europe/London",
-                   "--drill").code == 0
-    assert run_cli("--db", str(path), "demo").code == 0
+    assert run_cli("--db", str(path), "init", "--admin-password-stdin", "--ward", "Ward 3",
+                   "--tz", "Europe/London", "--drill").code == 0
+    assert run_cli("--db", str(path), "--user", "admin", "demo").code == 0
     assert file_integrity_problems(path) == []
     copy = backup_file(path, folder / "backups", "ward-daily-20261125.db")
     conn = sqlite3.connect(str(copy))
@@ -183,7 +183,7 @@ def test_a_folder_named_with_uri_characters_is_checked_and_backed_up_itself(tmp_
         assert conn.execute("SELECT count(*) FROM patients").fetchone()[0] == 24
     finally:
         conn.close()
-    r = run_cli("--db", str(path), "backup")
+    r = run_cli("--db", str(path), "--user", "admin", "backup")
     assert r.code == 0, r.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Ward #3 ?50%"]  # no stray 'Ward ' file
 

@@ -19,6 +19,7 @@ from platformdirs import user_data_dir
 
 from ward_app import __version__
 from ward_app.cli.common import PATH, given_path
+from ward_app.cli.identity import Credentials, identified, log_in
 from ward_app.domain.clock import parse_moment
 from ward_app.domain.errors import InvalidInput, WardError
 from ward_app.services.context import Context, open_context, system_clock
@@ -49,6 +50,8 @@ class CliState:
     now_text: str | None
     user: str | None
     db_given: bool
+    credentials: Credentials | None = field(default=None, repr=False)  # read by identity.gather
+    command: str | None = None  # the command run (its first word)
     _ctx: Context | None = field(default=None, repr=False)
 
     def clock_for(self, ctx: Context) -> Callable[[], datetime]:
@@ -62,9 +65,11 @@ class CliState:
         if self._ctx is None:
             # quick_check on every command (seconds faster than the full check on years of data);
             # `ward-app check` runs the full integrity check
-            ctx = open_context(self.db_path, user=self.user, create=create, check_integrity="quick")
+            ctx = open_context(self.db_path, create=create, check_integrity="quick")
             try:
                 ctx.clock = self.clock_for(ctx)
+                if self.user and self.credentials is not None:
+                    log_in(ctx, self.user, self.command)  # exit 1 unless the password is right
             except BaseException:
                 ctx.close()
                 raise
@@ -94,7 +99,8 @@ pass_state = click.make_pass_decorator(CliState)
 @click.option("--now", "now_text", metavar="ISO-8601",
               help="Act as if it were this moment; without an offset it is ward time.")
 @click.option("--user", envvar="WARD_APP_USER", metavar="NAME",
-              help="Who is acting [default: env WARD_APP_USER, else the first admin].")
+              help="Who is acting (required, except for check, init and gui); their password is "
+              "asked for, or read from the first line of standard input [env WARD_APP_USER].")
 @click.version_option(__version__, prog_name="ward-app")
 @click.pass_context
 def cli(click_ctx: click.Context, db_path: Path | None, now_text: str | None, user: str | None) -> None:
@@ -122,7 +128,7 @@ def _db_path(given: Path | None) -> Path:
 
 def _user(name: str | None) -> str | None:
     if name is not None and not name.strip():
-        raise InvalidInput("user", "--user is empty: give a user name (or leave it out).")
+        raise InvalidInput("user", "--user is empty: give the name of the user who is acting.")
     return name
 
 
@@ -165,7 +171,7 @@ def _register() -> None:
     for module in (setup_cmds, patient_cmds, mar_cmds, obs_cmds, pump_cmds, taper_cmds,
                    handover_cmds, admin_cmds):
         for command in module.COMMANDS:
-            name_flags_in(command)
+            name_flags_in(identified(command))  # who is acting is proven inside the flag naming
             cli.add_command(command)
 
 

@@ -10,6 +10,7 @@ import click
 
 from ward_app.cli import parsing
 from ward_app.cli.common import say_if_drill, state
+from ward_app.cli.identity import witness_password
 from ward_app.domain.alerts import Severity
 from ward_app.domain.clock import parse_date
 from ward_app.domain.errors import InvalidInput, Refused
@@ -52,7 +53,7 @@ def order_add(mrn: str, route: str, dose_mg: float | None, daily_mcg: float | No
                             freq=freq, times=times, indication_text=indication, start=start,
                             override_reason=override_reason, witness=witness)
     try:
-        made = order_svc.add_order(ctx, new)
+        made = order_svc.add_order(ctx, new, witness_password=witness_password())
     except Refused as exc:
         if exc.rule == "dose.max_daily":
             raise Refused(exc.rule, f"{exc} On the command line: add --override-reason TEXT.") from exc
@@ -156,7 +157,7 @@ def dose_give(mrn: str, due: str, dose_mg: float | None, dose_mcg: float | None,
     with _correct_hint():
         done = mar_svc.give_dose(ctx, who.id, parsing.due(ctx, who, due), dose_mg=dose_mg,
                                  witness_id=parsing.user_id(ctx, witness or None, "witness"),
-                                 note=note)
+                                 note=note, witness_password=witness_password())
     when = done.due.astimezone(ctx.zone).strftime("%d %b %H:%M")
     click.echo(f"Recorded the {when} dose for {done.patient.name} as {done.outcome.value} "
                f"(record {done.record_id}).")
@@ -213,7 +214,7 @@ def dose_bolus(mrn: str, mcg: float, witness: str, note: str | None) -> None:
     ctx = state().context()
     who = parsing.patient(ctx, mrn)
     done = mar_svc.give_bolus(ctx, who.id, mcg, parsing.user_id(ctx, witness or None, "witness"),
-                              note)
+                              note, witness_password=witness_password())
     click.echo(f"Recorded an intrathecal bolus of {mcg:g} mcg for {done.patient.name} "
                f"(record {done.record_id}).")
 

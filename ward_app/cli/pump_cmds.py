@@ -11,6 +11,7 @@ import click
 
 from ward_app.cli import parsing
 from ward_app.cli.common import state
+from ward_app.cli.identity import witness_password
 from ward_app.domain.clock import parse_date, parse_moment
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.pump import ALARM_LABELS, PumpDates
@@ -111,7 +112,8 @@ def pump_refill(mrn: str, volume_ml: float, conc_mcg_ml: float, daily_mcg: float
     new = svc.NewRefill(
         patient_id=parsing.patient(ctx, mrn).id, volume_ml=volume_ml, conc_mcg_ml=conc_mcg_ml,
         daily_mcg=daily_mcg, alarm_ml=alarm_ml,
-        witness_id=parsing.user_id(ctx, witness or None, "witness"), change_order=change_order,
+        witness_id=parsing.user_id(ctx, witness or None, "witness"),
+        witness_password=witness_password(), change_order=change_order,
         next_refill=parse_date(next_refill, "next-refill") if next_refill else None,
         refilled_at=parse_moment(at_text, ctx.zone, "at") if at_text else None,
         client_id=client_id)

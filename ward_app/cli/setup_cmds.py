@@ -1,4 +1,4 @@
-"""Commands for IT staff and admins: init, demo, check, backup, user add."""
+"""Commands for IT staff and admins: init, demo, check, backup, restore, user add|deactivate|..."""
 
 from __future__ import annotations
 
@@ -8,22 +8,11 @@ from pathlib import Path
 import click
 
 from ward_app.cli.common import PATH, given_path, state
+from ward_app.cli.identity import new_password
 from ward_app.domain.clock import ward_zone
-from ward_app.domain.errors import InvalidInput
 from ward_app.services import admin, demo, people
 from ward_app.services.context import default_entry_clock, open_context
 from ward_app.services.entry_time import refuse_ahead
-
-
-def _read_password(prompt_name: str) -> str:
-    try:
-        line = sys.stdin.readline()
-    except UnicodeDecodeError:
-        raise InvalidInput("password", f"The {prompt_name} on standard input is not valid UTF-8 "
-                           "text.") from None
-    if not line:
-        raise InvalidInput("password", f"No {prompt_name} on standard input: pipe one line in.")
-    return line.rstrip("\r\n")
 
 
 @click.command()
@@ -32,20 +21,22 @@ def _read_password(prompt_name: str) -> str:
 @click.option("--admin", "admin_name", default="admin", show_default=True,
               help="Name of the first admin user.")
 @click.option("--admin-password-stdin", is_flag=True,
-              help="Read the admin's password from the first line of standard input.")
+              help="Read the admin's password from the first line of standard input [default: "
+              "ask for it twice].")
 @click.option("--drill", is_flag=True,
               help="A drill (training) ward: it may be run ahead of the clock and says DRILL "
               "everywhere.")
 def init(ward: str, tz: str, admin_name: str, admin_password_stdin: bool, drill: bool) -> None:
-    """Create a new, empty ward database and its first admin user.
+    """Create a new, empty ward database and its first admin user (who needs a password).
 
     Example: ward-app --db ward7.db init --ward "Ward 7" --tz Europe/London
     """
     st = state()
-    password = _read_password("admin password") if admin_password_stdin else None
     if st.now_text and not drill:  # a live ward is not run ahead of the clock
         zone = ward_zone(tz)
         refuse_ahead(st.fixed_now(zone), default_entry_clock(), zone, "now")
+    password = new_password(f"the admin {admin_name}", from_stdin=admin_password_stdin,
+                            option="admin-password-stdin")
     ctx = admin.init_ward(st.db_path, ward=ward, tz=tz, admin=admin_name,
                           admin_password=password,
                           clock=lambda: st.fixed_now(ward_zone(tz)), drill=drill)
@@ -101,9 +92,10 @@ def check() -> None:
 @click.option("--to", "folder", type=PATH,
               help="Folder for the copy [default: 'backups' beside the database].")
 def backup(folder: Path | None) -> None:
-    """Make a consistent online copy of the database and print the file written.
+    """Make a consistent online copy of the database and print the file written (an admin, or
+    the service account a scheduled backup runs as).
 
-    Example: ward-app --db ward.db backup --to /srv/ward-backups
+    Example: ward-app --db ward.db --user backup.svc backup --to /srv/ward-backups < pw-file
     """
     st = state()
     where = given_path(folder, "to", folder=True) if folder is not None else None
@@ -125,6 +117,7 @@ def restore(source: Path, yes: bool) -> None:
     from ward_app.services.context import system_clock
 
     st = state()
+    st.close()  # the file is about to move
     if not yes:
         raise InvalidInput("yes", "Restoring replaces the ward database: close the app on every "
                            "workstation, then run again with --yes.")
@@ -145,17 +138,44 @@ def user() -> None:
 @click.option("--role", required=True, type=click.Choice(admin.ROLES),
               help="What the user may do.")
 @click.option("--full-name", help="Name as it prints on sheets, e.g. 'Rhian Jones, RN'.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the new user's password from standard input (the line after the admin's) "
+              "[default: ask for it twice].")
 def user_add(name: str, role: str, full_name: str | None, password_stdin: bool) -> None:
-    """Add a user.
+    """Add a user, with their password.
 
-    Example: echo 'long secret' | ward-app user add nurse.jones --role nurse --password-stdin
+    Example: printf '%s\n' "$ADMIN_PW" "$NEW_PW" | ward-app --user admin user add nurse.jones
+    --role nurse --password-stdin
     """
     st = state()
-    password = _read_password("password") if password_stdin else None
     ctx = st.context()
+    admin.check_new_user(ctx, name, role)  # before asking for a password
+    password = new_password(name, from_stdin=password_stdin)
     admin.add_user(ctx, name, role, password, full_name=full_name)
-    click.echo(f"Added user {name} ({role}){'' if password else '; no password set yet'}.")
+    click.echo(f"Added user {name} ({role}).")
+
+
+@user.command("deactivate")
+@click.argument("name")
+@click.option("--reason", required=True, metavar="TEXT", help="Why, e.g. 'left the ward'.")
+def user_deactivate(name: str, reason: str) -> None:
+    """Stop a user logging in or witnessing (a leaver); their records keep their name (admin).
+
+    Example: ward-app --user admin user deactivate nurse.jones --reason "left the ward"
+    """
+    admin.deactivate_user(state().context(), name, reason)
+    click.echo(f"{name} is deactivated: they can no longer log in or witness.")
+
+
+@user.command("reactivate")
+@click.argument("name")
+def user_reactivate(name: str) -> None:
+    """Let a deactivated user log in and witness again (admin).
+
+    Example: ward-app --user admin user reactivate nurse.jones
+    """
+    admin.reactivate_user(state().context(), name)
+    click.echo(f"{name} is active again.")
 
 
 @user.command("reset-password")
@@ -165,12 +185,13 @@ def user_add(name: str, role: str, full_name: str | None, password_stdin: bool) 
 def user_reset_password(name: str, password_stdin: bool) -> None:
     """Set a new password for a user and unlock the account (admin).
 
-    Example: echo 'new long secret' | ward-app user reset-password nurse.jones --password-stdin
+    Example: printf '%s\n' "$ADMIN_PW" "$NEW_PW" | ward-app --user admin user reset-password
+    nurse.jones --password-stdin
     """
     from ward_app.services.auth import reset_password
 
-    password = _read_password("password")
-    reset_password(state().context(), name, password)
+    ctx = state().context()
+    reset_password(ctx, name, new_password(name, from_stdin=True))
     click.echo(f"New password set for {name}; the account is unlocked.")
 
 

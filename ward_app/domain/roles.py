@@ -2,7 +2,8 @@
 command line (exit 1) and the window (which disables the action and says why).
 
 A charge nurse may do everything a nurse may. Reading (lists, the MAR, alerts, checks) is open to
-every role.
+every role that works with patients (READ); the ``service`` role (a scheduled backup's account) may
+only make backups (and check the database, which needs no user).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ class Role(StrEnum):
     CHARGE_NURSE = "charge_nurse"
     PHARMACIST = "pharmacist"
     ADMIN = "admin"
+    SERVICE = "service"
 
 
 ROLE_LABELS = {Role.NURSE: "nurse", Role.CHARGE_NURSE: "charge nurse",
-               Role.PHARMACIST: "pharmacist", Role.ADMIN: "administrator"}
+               Role.PHARMACIST: "pharmacist", Role.ADMIN: "administrator",
+               Role.SERVICE: "service account"}
 
 
 class Action(StrEnum):
@@ -38,20 +41,23 @@ class Action(StrEnum):
     COMED = "record co-medications"
     ORDER = "prescribe, change or stop orders"
     TAPER = "plan and apply tapers"
-    ADMIN = "manage users, settings, backups and the demo"
+    ADMIN = "manage users, settings and the demo"
+    BACKUP = "make backups"
+    READ = "read patient records"
     EXPORT = "export records"
     WITNESS = "witness intrathecal actions"
 
 
-_NURSE = {Action.RECORD_DOSE, Action.RECORD_OBS, Action.ADD_LAB, Action.REFILL_PUMP,
+_NURSE = {Action.READ, Action.RECORD_DOSE, Action.RECORD_OBS, Action.ADD_LAB, Action.REFILL_PUMP,
           Action.PUMP_ALARM, Action.ACK_ALERT, Action.WITNESS}
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.NURSE: frozenset(_NURSE),
     Role.CHARGE_NURSE: frozenset(_NURSE | {Action.EDIT_PATIENT, Action.SET_PUMP, Action.HANDOVER,
                                            Action.COMED, Action.EXPORT}),
-    Role.PHARMACIST: frozenset({Action.COMED, Action.ORDER, Action.TAPER, Action.EXPORT,
-                                Action.WITNESS}),
-    Role.ADMIN: frozenset({Action.ADMIN, Action.EXPORT}),
+    Role.PHARMACIST: frozenset({Action.READ, Action.COMED, Action.ORDER, Action.TAPER,
+                                Action.EXPORT, Action.WITNESS}),
+    Role.ADMIN: frozenset({Action.READ, Action.ADMIN, Action.BACKUP, Action.EXPORT}),
+    Role.SERVICE: frozenset({Action.BACKUP}),
 }
 
 #: Who to ask instead, by action.

@@ -33,7 +33,7 @@ from ward_app.storage.database import (
 )
 from ward_app.storage.errors import StorageProblem, actionable_errors
 
-ROLES = ("nurse", "charge_nurse", "pharmacist", "admin")
+ROLES = ("nurse", "charge_nurse", "pharmacist", "admin", "service")
 _USER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._\-]{1,31}$")
 
 
@@ -54,18 +54,18 @@ def check_role(role: str) -> str:
 
 
 def init_ward(
-    path: Path, *, ward: str, tz: str, admin: str = "admin", admin_password: str | None = None,
+    path: Path, *, ward: str, tz: str, admin: str = "admin", admin_password: str,
     clock: Callable[[], datetime] = system_clock, drill: bool = False,
 ) -> Context:
-    """Create a new ward database with its first ward and first admin user; ``drill``: a drill
-    (training) ward, which may be run ahead of the clock and says DRILL everywhere."""
+    """Create a new ward database with its first ward and first admin user, whose password is
+    ``admin_password`` (no account is ever passwordless); ``drill``: a drill (training) ward, which
+    may be run ahead of the clock and says DRILL everywhere."""
     ward_name = " ".join(ward.split())
     if not ward_name or len(ward_name) > 60:
         raise InvalidInput("ward", "Ward name must be 1 to 60 characters.")
     ward_zone(tz)
     check_user_name(admin)
-    if admin_password is not None:
-        check_password_strength(admin_password)
+    _need_password(admin_password)
     half_made = path.exists() and path.stat().st_size > 0
     if half_made:
         db, _ = open_database(path)
@@ -86,8 +86,7 @@ def init_ward(
             now = ctx.now()
             with ctx.write(Kind.USERS, Kind.SETTINGS, ward=True):
                 ward_id = people.add_ward(db, ward_name, tz, now, drill=drill)
-                pw_hash = hash_password(admin_password) if admin_password else None
-                user_id = people.add_user(db, admin, "admin", pw_hash, now)
+                                user_id = people.add_user(db, admin, "admin", hash_password(admin_password), now)
                 audit.record(db, at=ctx.entered(), user_id=user_id, action="init", entity="ward",
                              entity_id=ward_id, detail={"ward": ward_name, "tz": tz, "admin": admin,
                                                          "drill": drill})
@@ -100,25 +99,85 @@ def init_ward(
     return ctx
 
 
-def add_user(
-    ctx: Context, name: str, role: str, password: str | None = None, full_name: str | None = None
-) -> int:
+def _need_password(password: str | None) -> str:
+    if not password:
+        raise InvalidInput("password", "Every account needs a password: give one (at least 8 "
+                           "characters).")
+    return check_password_strength(password)
+
+
+def check_new_user(ctx: Context, name: str, role: str) -> Actor:
+    """Whether the acting user may add a user called ``name`` with ``role`` (InvalidInput or
+    Refused if not); returns the acting admin."""
     actor = ctx.require(Action.ADMIN)
     check_user_name(name)
     check_role(role)
-    if password is not None:
-        check_password_strength(password)
     with actionable_errors():
         if people.user_by_name(ctx.db, name):
             raise InvalidInput("name", f"There is already a user '{name}': choose another name.")
-    pw_hash = hash_password(password) if password else None
+    return actor
+
+
+def add_user(
+    ctx: Context, name: str, role: str, password: str | None, full_name: str | None = None
+) -> int:
+    """Add a user with a password (required: no account is ever passwordless)."""
+    actor = check_new_user(ctx, name, role)
+    _need_password(password)
     now = ctx.now()
     with ctx.write(Kind.USERS) as db:
-        user_id = people.add_user(db, name, role, pw_hash, now,
+        user_id = people.add_user(db, name, role, hash_password(password or ""), now,
                                   full_name=clean_text(full_name, "full-name", longest=80))
-        audit.record(db, at=ctx.entered(), user_id=actor.id, action="add", entity="user", entity_id=user_id,
-                     detail={"name": name, "role": role, "password_set": bool(password)})
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="add", entity="user",
+                     entity_id=user_id, detail={"name": name, "role": role, "password_set": True})
     return user_id
+
+
+def deactivate_user(ctx: Context, name: str, reason: str) -> None:
+    """A leaver: the account can no longer log in or witness; their records keep their name.
+    An administrator cannot deactivate themselves, nor the last active administrator."""
+    actor = ctx.require(Action.ADMIN)
+    why = clean_text(reason, "reason", longest=300, label="The reason")
+    if not why:
+        raise InvalidInput("reason", "Say why the account is deactivated (e.g. 'left the ward').")
+    row = _user_named(ctx, name)
+    if row.id == actor.id:
+        raise Refused("user.self", "You cannot deactivate your own account: ask another "
+                      "administrator.")
+    if not row.active:
+        raise Refused("user.inactive", f"{row.name} is already deactivated; nothing was changed.")
+    with actionable_errors():
+        admins = [u for u in people.users(ctx.db) if u.role == "admin" and u.active]
+    if row.role == "admin" and len(admins) <= 1:
+        raise Refused("user.last_admin", f"{row.name} is the last active administrator: add "
+                      "another administrator first.")
+    now = ctx.now()
+    with ctx.write(Kind.USERS) as db:
+        people.set_active(db, row.id, False)
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="user.deactivate", entity="user",
+                     entity_id=row.id, detail={"name": row.name, "reason": why})
+
+
+def reactivate_user(ctx: Context, name: str) -> None:
+    """Let a deactivated user log in and witness again (audited)."""
+    actor = ctx.require(Action.ADMIN)
+    row = _user_named(ctx, name)
+    if row.active:
+        raise Refused("user.active", f"{row.name} is already active; nothing was changed.")
+    now = ctx.now()
+    with ctx.write(Kind.USERS) as db:
+        people.set_active(db, row.id, True)
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="user.reactivate", entity="user",
+                     entity_id=row.id, detail={"name": row.name})
+
+
+def _user_named(ctx: Context, name: str) -> people.UserRow:
+    with actionable_errors():
+        row = people.user_by_name(ctx.db, (name or "").strip())
+    if row is None:
+        raise InvalidInput("name", f"There is no user '{name}': give the name of an existing "
+                           "user.")
+    return row
 
 
 @dataclass
@@ -200,8 +259,9 @@ def tamper_findings(db: Database) -> list[str]:
 
 
 def make_backup(ctx: Context, folder: Path | None = None) -> Path:
-    """A consistent online copy, verified to open and match, named by the time it was taken."""
-    actor = ctx.require(Action.ADMIN)
+    """A consistent online copy, verified to open and match, named by the time it was taken (an
+    administrator, or the service account a scheduled backup runs as)."""
+    actor = ctx.require(Action.BACKUP)
     folder = folder or ctx.path.parent / "backups"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = backup_to(ctx.db, folder, f"{ctx.path.stem}-{stamp}.db")

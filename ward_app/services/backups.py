@@ -160,7 +160,7 @@ def restoring_admin(open_ctx: Callable[[], Context]) -> Actor | None:
     return ctx.require(Action.ADMIN)
 
 
-def _damaged_or_missing(db_path: Path) -> bool:
+def damaged_or_missing(db_path: Path) -> bool:
     if not db_path.exists() or db_path.stat().st_size == 0:
         return True
     try:
@@ -182,7 +182,7 @@ def restore(db_path: Path, backup: Path, *, by: Actor | None = None,
     _check_is_ward_backup(backup)
     if db_path.exists() and backup.resolve() == db_path.resolve():
         raise InvalidInput("from", "That is the database itself: choose a file from backups/.")
-    if by is None and not _damaged_or_missing(db_path):
+    if by is None and not damaged_or_missing(db_path):
         raise Refused("restore.admin", "Only an administrator can restore a backup over a sound "
                       "ward database: act as an administrator.")
     ours, theirs = ward_names(db_path) if db_path.exists() else None, ward_names(backup)

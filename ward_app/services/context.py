@@ -152,7 +152,8 @@ def open_context(
     path: Path, *, user: str | None = None, clock: Callable[[], datetime] = system_clock,
     create: bool = False, check_integrity: bool | str = True,
 ) -> Context:
-    """Open the database and resolve the acting user (given name, else the first admin)."""
+    """Open the database with ``user`` as the acting user (no one when None). The name is trusted
+    here: the front ends prove who is acting first (``services.auth.login``)."""
     try:
         db, _report = open_database(path, create=create, check_integrity=check_integrity)
     except StorageProblem as exc:
@@ -169,18 +170,16 @@ def open_context(
 
 
 def resolve_actor(ctx: Context, name: str | None) -> Actor | None:
+    """The active user called ``name`` (None for no name: there is no default user)."""
+    if not name:
+        return None
     with actionable_errors():
-        if name:
-            name = lookup_text(name, "user")
-            row = people.user_by_name(ctx.db, name)
-            if row is None or not row.active:
-                raise InvalidInput(
-                    "user", f"There is no user '{name}': give the name of an existing user."
-                )
-        else:
-            row = people.first_admin(ctx.db)
-            if row is None:
-                return None
+        name = lookup_text(name, "user")
+        row = people.user_by_name(ctx.db, name)
+    if row is None or not row.active:
+        raise InvalidInput(
+            "user", f"There is no user '{name}': give the name of an existing user."
+        )
     return Actor(row.id, row.name, row.role)
 
 

@@ -347,9 +347,10 @@ def create_demo_database(
     user: str | None = None, patients: int = 24, days: int = 30, seed: int = 1,
 ) -> DemoWard:
     """A new ward database at ``path`` holding the demo ward, built by ``user`` (default: its
-    first admin); when building fails, nothing is left behind."""
+    admin, whose password is DEMO_PASSWORD too); when building fails, nothing is left behind."""
     with build_new(path) as building:  # renamed to path once complete (storage.database)
-        ctx = init_ward(building, ward=ward, tz=tz, clock=clock, drill=True)
+        ctx = init_ward(building, ward=ward, tz=tz, admin_password=DEMO_PASSWORD, clock=clock,
+                        drill=True)
         try:
             if user is not None:
                 ctx.actor = resolve_actor(ctx, user)

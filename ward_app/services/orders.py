@@ -17,7 +17,6 @@ from ward_app.domain.orders import (
 )
 from ward_app.domain.roles import Action, can
 from ward_app.domain.text import clean_text
-from ward_app.services.auth import verify_password
 from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
 from ward_app.services.entry_time import act_detail
@@ -48,23 +47,29 @@ class NewOrder:
 
 
 def witness_for(ctx: Context, actor: Actor, witness_id: int | None, what: str, *,
-                password: str | None = None) -> int:
-    """A second, different user who confirms an intrathecal action (clinical-rules §2). With ``password``
-    (the window always asks) the witness must also type their own password."""
+                password: str | None, proven: bool = False) -> int:
+    """A second, different user who confirms an intrathecal action (clinical-rules §2) and types
+    their own password (the window and the command line always ask): a wrong or missing password,
+    or a locked or deactivated witness, is refused, audited and counts toward the witness's
+    lockout. ``proven``: the caller has already checked this witness (the logged-in user, or a
+    witness whose password was checked earlier in the same use-case)."""
+    from ward_app.services.auth import prove_witness
+
     if witness_id is None:
         raise InvalidInput("witness", f"{what} needs a witness: choose another user who saw it.")
     with actionable_errors():
         row = people.user_by_id(ctx.db, witness_id)
-    if row is None or not row.active:
+    if row is None:
         raise InvalidInput("witness", "The witness is not an active user: choose an existing user.")
     if row.id == actor.id:
         raise InvalidInput("witness", "The witness must be a different user from the one recording.")
-    if not can(row.role, Action.WITNESS):
+    if row.active and not can(row.role, Action.WITNESS):
         raise Refused("witness.role", f"{row.name} cannot witness (role {row.role}): choose a "
                       "nurse, charge nurse or pharmacist.")
-    if password is not None and not verify_password(row.password_hash, password):
-        raise Refused("witness.password", f"The witness password for {row.name} is not right: "
-                      "the witness types their own password.")
+    if not proven:
+        prove_witness(ctx, row, password)
+    elif not row.active:
+        raise InvalidInput("witness", "The witness is not an active user: choose an existing user.")
     return row.id
 
 
@@ -90,8 +95,11 @@ def _schedule(ctx: Context, new: NewOrder) -> tuple[Frequency, tuple[str, ...]]:
     return freq, tuple(ctx.thresholds().times_for(freq.value))
 
 
-def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = None) -> Order:
-    """A new order, or a new version superseding the one in force from its start time."""
+def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = None,
+              witness_proven: bool = False) -> Order:
+    """A new order, or a new version superseding the one in force from its start time. An
+    intrathecal order needs a witness who types ``witness_password`` (``witness_proven``: the
+    caller has already checked the witness, see ``witness_for``)."""
     actor = ctx.require(Action.ORDER)
     patient = patient_by_id(ctx, new.patient_id)
     route = new.route
@@ -112,7 +120,7 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
                                "and the dose times.")
         daily = _positive(new.daily_mcg, "daily-mcg", "mcg/day")
         witness_id = witness_for(ctx, actor, new.witness_id, "An intrathecal order or dose change",
-                                 password=witness_password)
+                                 password=witness_password, proven=witness_proven)
         fields: dict[str, object] = {"daily_mcg": daily}
     else:
         if new.daily_mcg is not None:

@@ -141,7 +141,7 @@ class NewRefill:
     daily_mcg: float
     witness_id: int | None
     alarm_ml: float | None = None  # default: the pump's
-    witness_password: str | None = None  # the window asks for it; None: witness named only
+    witness_password: str | None = None  # the witness types it (window and command line)
     refilled_at: datetime | None = None
     next_refill: date | None = None
     change_order: bool = False  # the refill also changes the intrathecal order (witnessed)
@@ -241,7 +241,7 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
                     patient_id=patient.id, route=Route.INTRATHECAL, daily_mcg=new.daily_mcg,
                     start=when,
                     witness_id=acting_nurse.id if prescriber is not actor else new.witness_id),
-                    witness_password=None if prescriber is not actor else new.witness_password)
+                    witness_proven=True)  # the logged-in nurse, or the witness checked above
             finally:
                 ctx.actor = acting_nurse
         entered = ctx.entered()

@@ -394,6 +394,29 @@ def m015_client_ids(db: Database) -> None:
                              "WHERE client_id IS NOT NULL")))
 
 
+_OLD_ROLES = "CHECK (role IN ('nurse','charge_nurse','pharmacist','admin'))"
+_NEW_ROLES = "CHECK (role IN ('nurse','charge_nurse','pharmacist','admin','service'))"
+
+
+@migrations()
+def m016_identity(db: Database) -> None:
+    """The ``service`` role (the account a scheduled backup runs as). Widening a CHECK constraint
+    changes nothing stored, so it is done the way SQLite documents for that ("ALTER TABLE",
+    section 'making other kinds of table schema changes': the simpler procedure): the table's
+    text in sqlite_schema is edited and the schema version bumped, in the migration's
+    transaction. The table is not rebuilt, so its rows, indexes, foreign keys and triggers stay."""
+    (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'"
+                        ).fetchone()
+    if _OLD_ROLES not in sql:  # pragma: no cover - a database whose users table was changed
+        raise AssertionError("users.role has an unexpected CHECK constraint")
+    (version,) = db.execute("PRAGMA schema_version").fetchone()
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute("UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND "
+               "name = 'users'", [_OLD_ROLES, _NEW_ROLES])
+    db.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    db.execute("PRAGMA writable_schema = OFF")
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations.pending(Database(memory=True))]
 

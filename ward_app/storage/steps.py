@@ -22,4 +22,5 @@ STEPS: tuple[str, ...] = (
     "m013_entry_times",
     "m014_tamper_guards",
     "m015_client_ids",
+    "m016_identity",
 )
