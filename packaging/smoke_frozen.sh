@@ -34,10 +34,11 @@ want_version="$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$root/ward_app/__init__
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # run NAME CMD...: run the frozen app, keep its output in $tmp/NAME.{out,err}, fail on non-zero.
+# Standard input is $STDIN_LINES (the passwords that prove who acts, one a line), else empty.
 run() {
   local name="$1"; shift
   local rc=0
-  "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" </dev/null || rc=$?
+  printf '%s' "${STDIN_LINES:-}" | "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" || rc=$?
   if [ "$rc" -ne 0 ]; then
     echo "--- stdout" >&2; cat "$tmp/$name.out" >&2
     echo "--- stderr" >&2; cat "$tmp/$name.err" >&2
@@ -59,9 +60,11 @@ for command in init check demo backup gui; do
   grep -qE "^  $command\b" "$tmp/help.out" || fail "--help does not list the '$command' command"
 done
 
+admin_pw='smoke-Test-passw0rd-long'
+charge_pw='another-Long-passw0rd'
 rc=0
 # a drill ward: the demo goes only into a new file or an empty drill ward
-printf 'smoke-Test-passw0rd-long\n' | "$app" --db "$db" init --ward "Ward 7" --tz Europe/London \
+printf '%s\n' "$admin_pw" | "$app" --db "$db" init --ward "Ward 7" --tz Europe/London \
   --drill --admin-password-stdin >"$tmp/init.out" 2>"$tmp/init.err" || rc=$?
 [ "$rc" -eq 0 ] || { cat "$tmp/init.out" "$tmp/init.err" >&2; fail "init exited $rc"; }
 [ -s "$db" ] || fail "init made no database at $db"
@@ -72,30 +75,30 @@ grep -q "status: healthy" "$tmp/check.out" || fail "check did not say healthy"
 
 rc=0
 # A charge nurse may print the handover sheet; the admin made by init may not.
-printf 'another-Long-passw0rd\n' | "$app" --db "$db" user add charge.smoke --role charge_nurse \
-  --password-stdin >"$tmp/user.out" 2>"$tmp/user.err" || rc=$?
+printf '%s\n' "$admin_pw" "$charge_pw" | "$app" --db "$db" --user admin user add charge.smoke \
+  --role charge_nurse --password-stdin >"$tmp/user.out" 2>"$tmp/user.err" || rc=$?
 [ "$rc" -eq 0 ] || { cat "$tmp/user.out" "$tmp/user.err" >&2; fail "user add exited $rc"; }
 echo "ok: user add (argon2)"
 
-run demo "$app" --db "$db" demo
+STDIN_LINES="$admin_pw"$'\n' run demo "$app" --db "$db" --user admin demo
 run check-after-demo "$app" --db "$db" check
 grep -q "status: healthy" "$tmp/check-after-demo.out" || fail "check after demo did not say healthy"
-run patient-list "$app" --db "$db" patient list --json
+STDIN_LINES="$charge_pw"$'\n' run patient-list "$app" --db "$db" --user charge.smoke patient list --json
 grep -q '"mrn"' "$tmp/patient-list.out" || fail "patient list --json printed no patients"
 
 if grep -qE "^  handover\b" "$tmp/help.out"; then
-  run handover "$app" --db "$db" --user charge.smoke handover --out "$tmp/h.pdf"
+  STDIN_LINES="$charge_pw"$'\n' run handover "$app" --db "$db" --user charge.smoke handover --out "$tmp/h.pdf"
   head -c 5 "$tmp/h.pdf" | grep -q "%PDF-" || fail "handover wrote no PDF at $tmp/h.pdf"
 else
   echo "skip: handover (this version has no handover command)"
 fi
 
-run backup "$app" --db "$db" backup
+STDIN_LINES="$admin_pw"$'\n' run backup "$app" --db "$db" --user admin backup
 ls "$tmp"/backups/x-*.db >/dev/null 2>&1 || fail "backup wrote nothing in $tmp/backups"
 
 # Windows has no system time zone database: zoneinfo must find the bundled tzdata.
 rc=0
-printf 'smoke-Test-passw0rd-long\n' | PYTHONTZPATH="$tmp/no-such-tz-folder" "$app" --db "$tmp/tz.db" \
+printf '%s\n' "$admin_pw" | PYTHONTZPATH="$tmp/no-such-tz-folder" "$app" --db "$tmp/tz.db" \
   init --ward "Ward 9" --tz Europe/London --admin-password-stdin \
   >"$tmp/tz.out" 2>"$tmp/tz.err" || rc=$?
 [ "$rc" -eq 0 ] || { cat "$tmp/tz.out" "$tmp/tz.err" >&2; fail "init with only the bundled tzdata exited $rc"; }

@@ -29,11 +29,12 @@ def _ward(tmp_path, run_cli, *, drill: bool = False):
         front = ["--db", db] + (["--now", now] if now else [])
         return run_cli(*front, "--user", user, *args)
 
-    made = run_cli("--db", db, "--now", "2026-11-25T07:00", "init", "--ward", "Ward 7", "--tz",
+    made = run_cli("--db", db, "--now", "2026-11-25T07:00", "init", "--admin-password-stdin",
+                   "--ward", "Ward 7", "--tz",
                    "Europe/London", *(["--drill"] if drill else []))
     assert made.code == 0, made.err
     for name, role in ((NURSE, "nurse"), (CHARGE, "charge_nurse"), (PHARMACIST, "pharmacist")):
-        assert cli("user", "add", name, "--role", role, user="admin").code == 0
+        assert cli("user", "add", name, "--role", role, "--password-stdin", user="admin").code == 0
     assert cli("patient", "add", "--mrn", "RX1", "--name", "Test Patient", "--dob", "1970-01-01",
                "--bed", "1", user=CHARGE).code == 0
     assert cli("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "10", "--freq",
@@ -84,7 +85,7 @@ def test_a_live_ward_refuses_now_ahead_of_the_clock_and_writes_nothing(tmp_path,
     assert database_state(tmp_path / "w.db") == before
     assert ward("alerts", now="2026-11-25T12:05").code == 0  # five minutes of clock drift is fine
     later = run_cli("--db", str(tmp_path / "other.db"), "--now", "2026-11-26T09:00", "init",
-                    "--ward", "Ward 8", "--tz", "Europe/London")
+                    "--admin-password-stdin", "--ward", "Ward 8", "--tz", "Europe/London")
     assert later.code == 2 and "--now" in later.err
     assert not (tmp_path / "other.db").exists()
 
@@ -98,20 +99,21 @@ def test_a_drill_ward_allows_now_ahead_of_the_clock_and_says_drill(tmp_path, run
         assert out.startswith("DRILL"), args
         shown = ward(*args, "--json", now="2026-11-25T14:00").out
         assert "DRILL" not in shown and json.loads(shown) is not None, args
-    made = run_cli("--db", str(tmp_path / "d.db"), "--now", "2026-11-26T09:00", "init", "--ward",
-                   "Drill Ward", "--tz", "Europe/London", "--drill")
+    made = run_cli("--db", str(tmp_path / "d.db"), "--now", "2026-11-26T09:00", "init",
+                   "--admin-password-stdin", "--ward", "Drill Ward", "--tz", "Europe/London", "--drill")
     assert made.code == 0 and "drill ward" in made.out
 
 
 def test_demo_is_refused_on_a_live_ward(tmp_path, run_cli, real_clock):
     db = str(tmp_path / "live.db")
-    assert run_cli("--db", db, "init", "--ward", "Ward 7", "--tz", "Europe/London").code == 0
+    assert run_cli("--db", db, "init", "--admin-password-stdin", "--ward", "Ward 7", "--tz",
+                   "Europe/London").code == 0
     before = database_state(tmp_path / "live.db")
     r = run_cli("--db", db, "--user", "admin", "demo", "--patients", "2", "--days", "1")
     assert r.code == 1 and "live ward, not a drill ward" in r.err
     assert database_state(tmp_path / "live.db") == before
     drill = str(tmp_path / "drill.db")
-    assert run_cli("--db", drill, "init", "--ward", "Ward 9", "--tz", "Europe/London",
-                   "--drill").code == 0
+    assert run_cli("--db", drill, "init", "--admin-password-stdin", "--ward", "Ward 9", "--tz",
+                   "Europe/London", "--drill").code == 0
     r = run_cli("--db", drill, "--user", "admin", "demo", "--patients", "2", "--days", "1")
     assert r.code == 0, r.err

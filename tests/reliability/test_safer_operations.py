@@ -50,7 +50,8 @@ def test_an_init_killed_half_way_leaves_no_file_and_init_works_after(tmp_path: P
         "    os._exit(9)  # as if the machine lost power mid-init\n"
         "audit.record = killed\n"
         "from ward_app.services.admin import init_ward\n"
-        f"init_ward(Path({str(target)!r}), ward='Ward 7', tz='Europe/London')\n"
+        f"init_ward(Path({str(target)!r}), ward='Ward 7', tz='Europe/London', "
+        "admin_password='admin-password-1')\n"
     )
     done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)
     assert done.returncode == 9, done.stderr
@@ -88,6 +89,9 @@ def lax_umask(monkeypatch):
 def test_what_the_app_writes_is_its_user_s_alone(tmp_path: Path, run_cli, lax_umask):
     data = tmp_path / "data"
     db = data / "ward.db"
+    r = run_cli("--db", str(db), "init", "--admin-password-stdin", "--ward", "Ward 7", "--tz",
+                "Europe/London", "--drill")
+    assert r.code == 0, r.err
     r = run_cli("--db", str(db), "--user", "admin", "demo", "--patients", "2", "--days", "1")
     assert r.code == 0, r.err
     assert mode(data) == 0o700 and mode(db) == 0o600

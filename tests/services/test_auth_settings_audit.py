@@ -46,8 +46,12 @@ def test_the_lockout_ends_by_itself(ward, monkeypatch):
     for _ in range(5):
         with pytest.raises(Refused):
             login(ward, "charge.test", "wrong")
-    later = ward.now() + timedelta(minutes=16)
-    monkeypatch.setattr(ward, "clock", lambda: later)
+    ahead = ward.now() + timedelta(days=2)
+    monkeypatch.setattr(ward, "clock", lambda: ahead)  # an act time (--now) does not lift it
+    with pytest.raises(Refused, match="locked"):
+        login(ward, "charge.test", PASSWORD)
+    later = ward.entered() + timedelta(minutes=16)
+    monkeypatch.setattr(ward, "entry_clock", lambda: later)  # the computer's clock does
     assert login(ward, "charge.test", PASSWORD).role == "charge_nurse"
 
 

@@ -81,7 +81,8 @@ def test_demo_is_all_or_nothing(db_path, monkeypatch):
         raise RuntimeError("history builder failed")
 
     monkeypatch.setattr(demo, "HISTORY", [*demo.HISTORY, broken])
-    ctx = init_ward(db_path, ward="Ward 7", tz="Europe/London", clock=fixed_clock, drill=True)
+    ctx = init_ward(db_path, ward="Ward 7", tz="Europe/London", admin_password=ADMIN_PASSWORD,
+                    clock=fixed_clock, drill=True)
     try:
         before = database_state(db_path)
         with pytest.raises(RuntimeError):

@@ -13,6 +13,7 @@ from ward_app.domain.errors import InvalidInput
 from ward_app.domain.pump import AlarmKind
 from ward_app.services import alerts, observations, pumps
 from ward_app.services.board import ward_board
+from ward_app.services.demo import DEMO_PASSWORD
 from ward_app.services.people import find_user
 from ward_app.services.requests import new_request_id, request_id
 
@@ -66,7 +67,8 @@ def test_a_retried_refill_and_alarm_are_recognised(demo_ward):
     pid = _pid(demo_ward, ITB)
     witness = find_user(demo_ward, "nurse.okafor", "witness").id
     new = pumps.NewRefill(patient_id=pid, volume_ml=20, conc_mcg_ml=500, daily_mcg=300,
-                          witness_id=witness, client_id=str(uuid.uuid4()))
+                          witness_id=witness, witness_password=DEMO_PASSWORD,
+                          client_id=str(uuid.uuid4()))
     first = pumps.refill_pump(demo_ward, new)
     alarm_id = new_request_id()
     alarm = pumps.record_alarm(demo_ward, pid, AlarmKind.LOW_RESERVOIR, "single tone",
@@ -84,7 +86,7 @@ def test_a_retried_refill_that_changed_the_order_returns_that_order(demo_ward):
     with acting(demo_ward, "charge.silva"):
         new = pumps.NewRefill(patient_id=pid, volume_ml=20, conc_mcg_ml=500, daily_mcg=250,
                               witness_id=find_user(demo_ward, "pharm.chen", "witness").id,
-                              change_order=True, client_id=new_request_id())
+                              witness_password=DEMO_PASSWORD, change_order=True, client_id=new_request_id())
         first = pumps.refill_pump(demo_ward, new)
         before = database_state(demo_ward.path)
         again = pumps.refill_pump(demo_ward, new)

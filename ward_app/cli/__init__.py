@@ -19,7 +19,7 @@ from platformdirs import user_data_dir
 
 from ward_app import __version__
 from ward_app.cli.common import PATH, given_path
-from ward_app.cli.identity import Credentials, identified, log_in
+from ward_app.cli.identity import Credentials, gather, identified, log_in
 from ward_app.domain.clock import parse_moment
 from ward_app.domain.errors import InvalidInput, WardError
 from ward_app.services.context import Context, open_context, system_clock
@@ -62,6 +62,10 @@ class CliState:
         return lambda: fixed
 
     def context(self, *, create: bool = False) -> Context:
+        if self._ctx is None and self.credentials is None:
+            here = click.get_current_context(silent=True)
+            if here is not None:  # whatever the path here, who is acting is proven first
+                gather(here)
         if self._ctx is None:
             # quick_check on every command (seconds faster than the full check on years of data);
             # `ward-app check` runs the full integrity check

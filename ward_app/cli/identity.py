@@ -171,17 +171,21 @@ def log_in(ctx: Any, name: str, command: str | None) -> None:
 
 def identified(command: click.Command) -> click.Command:
     """Wrap a command (and a group's commands) so ``gather`` runs before it does."""
-    if isinstance(command, click.Group):
+    group = isinstance(command, click.Group)
+    if group:
         for sub in command.commands.values():
             identified(sub)
-        return command
+        if not command.invoke_without_command:  # its callback only hands over to a subcommand
+            return command
     inner = command.callback
     if inner is None or getattr(inner, "_identified", False):
         return command
 
     @functools.wraps(inner)
     def run(*args: Any, **kwargs: Any) -> Any:
-        gather(click.get_current_context())
+        here = click.get_current_context()
+        if not group or here.invoked_subcommand is None:  # e.g. `alerts` itself lists alerts
+            gather(here)
         return inner(*args, **kwargs)
 
     run._identified = True  # type: ignore[attr-defined]

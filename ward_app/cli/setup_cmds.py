@@ -149,7 +149,7 @@ def user_add(name: str, role: str, full_name: str | None, password_stdin: bool) 
     """
     st = state()
     ctx = st.context()
-    admin.check_new_user(ctx, name, role)  # before asking for a password
+    admin.check_new_user(ctx, name, role, full_name)  # before asking for a password
     password = new_password(name, from_stdin=password_stdin)
     admin.add_user(ctx, name, role, password, full_name=full_name)
     click.echo(f"Added user {name} ({role}).")

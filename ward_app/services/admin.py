@@ -86,7 +86,7 @@ def init_ward(
             now = ctx.now()
             with ctx.write(Kind.USERS, Kind.SETTINGS, ward=True):
                 ward_id = people.add_ward(db, ward_name, tz, now, drill=drill)
-                                user_id = people.add_user(db, admin, "admin", hash_password(admin_password), now)
+                user_id = people.add_user(db, admin, "admin", hash_password(admin_password), now)
                 audit.record(db, at=ctx.entered(), user_id=user_id, action="init", entity="ward",
                              entity_id=ward_id, detail={"ward": ward_name, "tz": tz, "admin": admin,
                                                          "drill": drill})
@@ -106,12 +106,13 @@ def _need_password(password: str | None) -> str:
     return check_password_strength(password)
 
 
-def check_new_user(ctx: Context, name: str, role: str) -> Actor:
-    """Whether the acting user may add a user called ``name`` with ``role`` (InvalidInput or
-    Refused if not); returns the acting admin."""
+def check_new_user(ctx: Context, name: str, role: str, full_name: str | None = None) -> Actor:
+    """Whether the acting user may add a user called ``name`` with ``role`` and ``full_name``
+    (InvalidInput or Refused if not); returns the acting admin."""
     actor = ctx.require(Action.ADMIN)
     check_user_name(name)
     check_role(role)
+    clean_text(full_name, "full-name", longest=80)
     with actionable_errors():
         if people.user_by_name(ctx.db, name):
             raise InvalidInput("name", f"There is already a user '{name}': choose another name.")
@@ -122,7 +123,7 @@ def add_user(
     ctx: Context, name: str, role: str, password: str | None, full_name: str | None = None
 ) -> int:
     """Add a user with a password (required: no account is ever passwordless)."""
-    actor = check_new_user(ctx, name, role)
+    actor = check_new_user(ctx, name, role, full_name)
     _need_password(password)
     now = ctx.now()
     with ctx.write(Kind.USERS) as db:
@@ -151,11 +152,10 @@ def deactivate_user(ctx: Context, name: str, reason: str) -> None:
     if row.role == "admin" and len(admins) <= 1:
         raise Refused("user.last_admin", f"{row.name} is the last active administrator: add "
                       "another administrator first.")
-    now = ctx.now()
     with ctx.write(Kind.USERS) as db:
         people.set_active(db, row.id, False)
-        audit.record(db, at=ctx.entered(), user_id=actor.id, action="user.deactivate", entity="user",
-                     entity_id=row.id, detail={"name": row.name, "reason": why})
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="user.deactivate",
+                     entity="user", entity_id=row.id, detail={"name": row.name, "reason": why})
 
 
 def reactivate_user(ctx: Context, name: str) -> None:
@@ -164,11 +164,10 @@ def reactivate_user(ctx: Context, name: str) -> None:
     row = _user_named(ctx, name)
     if row.active:
         raise Refused("user.active", f"{row.name} is already active; nothing was changed.")
-    now = ctx.now()
     with ctx.write(Kind.USERS) as db:
         people.set_active(db, row.id, True)
-        audit.record(db, at=ctx.entered(), user_id=actor.id, action="user.reactivate", entity="user",
-                     entity_id=row.id, detail={"name": row.name})
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="user.reactivate",
+                     entity="user", entity_id=row.id, detail={"name": row.name})
 
 
 def _user_named(ctx: Context, name: str) -> people.UserRow:
