@@ -23,6 +23,7 @@ from ward_app.gui.observation_dialog import ObservationDialog
 from ward_app.gui.record_dialog import RecordDoseDialog
 from ward_app.gui.session import ScreenCovers, cover_for
 from ward_app.services.demo import DEMO_PASSWORD
+from ward_app.storage import audit
 
 ACCEPTED = QDialog.DialogCode.Accepted
 
@@ -154,7 +155,7 @@ def test_the_dose_witness_types_their_password(qtbot, demo_ward):
     assert not d.password.isEnabled()  # no witness chosen
     d.witness.setCurrentIndex(d.witness.findData(typed.uid(demo_ward, "nurse.okafor")))
     assert d.password.isEnabled() and d.password.echoMode() == d.password.EchoMode.Password
-    before = database_state(demo_ward.path)
+    before = database_state(demo_ward.path, but_logins=True)  # a wrong witness password is audited
     d.submit()  # no password typed: asked for before anything is tried
     assert d.result() != ACCEPTED and d.password.property(PROBLEM)
     assert "password" in d.error.text() and d.focusWidget() is d.password
@@ -162,7 +163,8 @@ def test_the_dose_witness_types_their_password(qtbot, demo_ward):
     d.submit()
     assert d.result() != ACCEPTED and "password" in d.error.text()
     assert d.password.property(PROBLEM) and d.password.text() == ""
-    assert database_state(demo_ward.path) == before
+    assert database_state(demo_ward.path, but_logins=True) == before
+    assert audit.entries(demo_ward.db, limit=1)[0]["action"] == "witness.failed"
     qtbot.keyClicks(d.password, DEMO_PASSWORD)
     d.submit()
     assert d.result() == ACCEPTED and d.password.text() == ""

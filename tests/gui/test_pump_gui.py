@@ -17,6 +17,7 @@ from ward_app.gui.pump_dialogs import AlarmDialog, RefillDialog
 from ward_app.gui.ward_board import REFILL_COLUMN
 from ward_app.services.alerts import ward_alerts
 from ward_app.services.demo import DEMO_PASSWORD
+from ward_app.storage import audit
 
 ACCEPTED = QDialog.DialogCode.Accepted
 
@@ -60,7 +61,7 @@ def test_refill_dialog_needs_the_witness_password_and_keeps_what_was_typed(qtbot
     qtbot.addWidget(d)
     assert d.daily.value() == 300 and d.volume.value() == 20 and d.conc.currentData() == 500
     assert "refill by" in d.preview.text() and "not read from the pump" in d.preview.text()
-    before = database_state(demo_ward.path)
+    before = database_state(demo_ward.path, but_logins=True)  # a wrong witness password is audited
     d.submit()  # no witness chosen
     assert d.result() != ACCEPTED and "witness" in d.error.text()
     d.witness.setCurrentIndex(d.witness.findData(typed.uid(demo_ward, "nurse.okafor")))
@@ -68,7 +69,8 @@ def test_refill_dialog_needs_the_witness_password_and_keeps_what_was_typed(qtbot
     d.submit()
     assert d.result() != ACCEPTED and "password" in d.error.text()
     assert d.password.text() == "" and d.volume.value() == 20
-    assert database_state(demo_ward.path) == before
+    assert database_state(demo_ward.path, but_logins=True) == before
+    assert audit.entries(demo_ward.db, limit=1)[0]["action"] == "witness.failed"
     d.daily.setValue(400)
     assert "differs from the order" in d.preview.text()
     qtbot.keyClicks(d.password, DEMO_PASSWORD)
