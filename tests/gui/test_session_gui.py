@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from PySide6.QtWidgets import QDialog
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog
 
 from tests.conftest import act_as
 from tests.gui.test_patient_chart import drive_next_modal
@@ -72,6 +73,32 @@ def test_the_idle_lock_keeps_a_half_filled_form_for_the_same_nurse(qtbot, window
     assert form.isVisible() and form.windowOpacity() == 1.0
     assert (form.fields["rr"].text(), form.fields["hr"].text()) == ("18", "72")
     assert demo_ward.actor.name == "nurse.jones" and window.centralWidget().isVisible()
+
+
+def test_a_form_opened_from_the_chart_is_still_there_after_the_idle_lock(qtbot, window, demo_ward):
+    """The chart opens its forms with exec(); the lock hides the form, which ends that loop, so
+    nothing but the lock keeps the form alive afterwards (found by hand: it vanished)."""
+    pid = next(r.patient_id for r in ward_board(demo_ward) if r.name == "Eleni Papadopoulou")
+    chart = window.open_chart(pid)
+    seen: dict = {}
+
+    def while_open() -> None:
+        form = next(w for w in QApplication.topLevelWidgets()
+                    if isinstance(w, ObservationDialog) and w.isVisible())
+        form.fields["rr"].setText("18")
+        log_in("nurse.jones")
+        window.idle.last -= 10_000
+        window.idle.check()
+
+    def afterwards() -> None:
+        seen["open"] = [w.fields["rr"].text() for w in QApplication.topLevelWidgets()
+                        if isinstance(w, ObservationDialog) and w.isVisible()]
+
+    QTimer.singleShot(100, while_open)
+    QTimer.singleShot(1500, afterwards)
+    chart.record_observations()  # returns when the lock hides the form
+    qtbot.waitUntil(lambda: "open" in seen, timeout=5000)
+    assert seen["open"] == ["18"]
 
 
 def test_another_user_cannot_submit_the_first_users_form(qtbot, window, demo_ward):

@@ -186,6 +186,9 @@ class ParkedForms:
 
     def __init__(self) -> None:
         self.by_user: dict[int, list[QDialog]] = {}
+        #: Forms shown again, held until they close: the code that opened one with exec() has
+        #: returned by then (hiding ended its loop), and without a reference PySide deletes it.
+        self.restored: list[QDialog] = []
 
     @staticmethod
     def open_forms(exclude: QWidget | None = None) -> list[QDialog]:
@@ -206,8 +209,14 @@ class ParkedForms:
         forms = [f for f in self.by_user.pop(user.id, []) if isValid(f)]
         for form in forms:
             form.accepted.connect(on_accepted)
+            self.restored.append(form)
+            form.finished.connect(lambda _code, f=form: self._closed(f))
             form.open()
         return forms
+
+    def _closed(self, form: QDialog) -> None:
+        if form in self.restored:
+            self.restored.remove(form)
 
     def waiting(self) -> dict[int, int]:
         return {uid: len(forms) for uid, forms in self.by_user.items() if forms}
