@@ -172,7 +172,7 @@ def log_in(ctx: Any, name: str, command: str | None) -> None:
 def identified(command: click.Command) -> click.Command:
     """Wrap a command (and a group's commands) so ``gather`` runs before it does."""
     group = isinstance(command, click.Group)
-    if group:
+    if isinstance(command, click.Group):
         for sub in command.commands.values():
             identified(sub)
         if not command.invoke_without_command:  # its callback only hands over to a subcommand
