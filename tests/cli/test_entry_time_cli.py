@@ -68,6 +68,17 @@ def test_now_two_hours_ago_sets_the_act_time_not_the_entry_time(tmp_path, run_cl
     assert "ENTERED LATE 25 Nov 12:00" in text and "DRILL" not in text
 
 
+def test_observations_back_charted_two_hours_are_marked_entered_late(tmp_path, run_cli, real_clock):
+    ward = _ward(tmp_path, run_cli)
+    assert ward("obs", "add", "--mrn", "RX1", "--rr", "18", now="2026-11-25T10:00").code == 0
+    assert ward("obs", "add", "--mrn", "RX1", "--rr", "16", now="2026-11-25T11:55").code == 0
+    rows = json.loads(ward("obs", "list", "--mrn", "RX1", "--json", now="2026-11-25T12:00").out)
+    assert [(r["rr"], r["entered_at"], r["entered_late"]) for r in rows] == [
+        (16, "2026-11-25T12:00:00+00:00", False), (18, "2026-11-25T12:00:00+00:00", True)]
+    text = ward("obs", "list", "--mrn", "RX1", now="2026-11-25T12:00").out
+    assert text.count("ENTERED LATE 25 Nov 12:00") == 1 and "RR=18" in text
+
+
 def test_without_now_a_record_is_entered_when_it_is_done(tmp_path, run_cli, real_clock):
     ward = _ward(tmp_path, run_cli)
     assert ward("dose", "give", "--mrn", "RX1", "--due", "08:00", now=None).code == 0

@@ -49,3 +49,21 @@ def test_the_mar_marks_a_record_entered_late(qtbot):
     assert "Entered late" in recorded.data(Qt.ItemDataRole.ToolTipRole)
     grid.set_entries([_entry(False)], [date(2026, 11, 25)])
     assert "entered late" not in grid.index(0, 0).data()
+
+
+def test_the_observations_table_marks_a_set_entered_late():
+    from zoneinfo import ZoneInfo
+
+    from ward_app.domain.observations import Observation
+    from ward_app.gui.observations_panel import observation_columns
+    from ward_app.services.observations import ObservationRow
+
+    zone = ZoneInfo("Europe/London")
+    taken = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    entered = datetime(2026, 11, 25, 14, 35, tzinfo=UTC)
+    late = ObservationRow(Observation(1, 1, taken, rr=18, entered_at=entered), None,
+                          entered_late=True)
+    on_time = ObservationRow(Observation(2, 1, taken, rr=18, entered_at=taken), None)
+    taken_column = observation_columns(zone)[0]
+    assert taken_column.text(late) == "Wed 25 Nov 10:00 (entered late 14:35)"
+    assert taken_column.text(on_time) == "Wed 25 Nov 10:00"

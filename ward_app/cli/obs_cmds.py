@@ -127,6 +127,8 @@ def obs_list(mrn: str, hours: int, as_json: bool) -> None:
         signs = f" signs: {', '.join(s.value for s in sorted(o.signs))}" if o.signs else ""
         when = o.taken_at.astimezone(ctx.zone).strftime("%d %b %H:%M")
         line = f"{when}  {score:12}  {vit}{signs}  by {o.by} [id {o.id}]"
+        if r.entered_late and o.entered_at is not None:
+            line += f"  ENTERED LATE {o.entered_at.astimezone(ctx.zone):%d %b %H:%M}"
         if r.entered_in_error:
             line += f"  ENTERED IN ERROR: {r.correction_reason}"
         click.echo(line)
@@ -143,6 +145,8 @@ def _row_json(r: svc.ObservationRow, zone) -> dict:  # type: ignore[no-untyped-d
         "news2": r.score.total if r.score else None,
         "news2_complete": r.score.complete if r.score else None, "by": o.by, "note": o.note,
         "entered_in_error": r.entered_in_error, "correction_reason": r.correction_reason,
+        "entered_at": o.entered_at.astimezone(zone).isoformat(timespec="seconds")
+        if o.entered_at else None, "entered_late": r.entered_late,
     }
 
 

@@ -155,6 +155,7 @@ class Observation:
     by: str = ""
     note: str | None = None
     corrects_id: int | None = None  # set on a row that marks another entered in error
+    entered_at: datetime | None = None  # when it was entered (system clock); None before m013
 
     @property
     def has_vitals(self) -> bool:

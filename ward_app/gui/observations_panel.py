@@ -70,7 +70,9 @@ def _tooltip(r: ObservationRow) -> str | None:
 
 def observation_columns(zone: tzinfo) -> list[Column[ObservationRow]]:
     texts: list[Callable[[ObservationRow], str]] = [
-        lambda r: r.observation.taken_at.astimezone(zone).strftime("%a %d %b %H:%M"),
+        lambda r: r.observation.taken_at.astimezone(zone).strftime("%a %d %b %H:%M") + (
+            f" (entered late {r.observation.entered_at.astimezone(zone):%H:%M})"
+            if r.entered_late and r.observation.entered_at else ""),
         _news2,
         lambda r: _show(r.observation.rr),
         lambda r: _show(r.observation.spo2),

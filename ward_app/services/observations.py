@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ward_app.domain.alerts import Alert
+from ward_app.domain.entry import entered_late
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.news2 import News2, news2
 from ward_app.domain.observations import (
@@ -196,6 +197,7 @@ class ObservationRow:
     score: News2 | None
     entered_in_error: bool = False
     correction_reason: str | None = None
+    entered_late: bool = False  # entered more than record.late_entry_minutes after it was taken
 
 
 def history(ctx: Context, patient: Patient, start: datetime, end: datetime) -> list[ObservationRow]:
@@ -204,8 +206,10 @@ def history(ctx: Context, patient: Patient, start: datetime, end: datetime) -> l
         found = repo.for_patient(ctx.db, patient.id, start, end, include_corrected=True)
         reasons = repo.corrections_of(ctx.db, [o.id for o in found])
     hyper = Flag.HYPERCAPNIC in patient.flags
+    late = float(ctx.thresholds().record_late_entry_minutes)
     rows = [ObservationRow(o, news2(o, hyper) if o.has_vitals else None, o.id in reasons,
-                           reasons.get(o.id)) for o in found]
+                           reasons.get(o.id), entered_late(o.taken_at, o.entered_at, late))
+            for o in found]
     return sorted(rows, key=lambda r: (r.observation.taken_at, r.observation.id), reverse=True)
 
 

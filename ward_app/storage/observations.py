@@ -11,7 +11,8 @@ from ward_app.storage.connection import Database
 
 _SELECT = """
 SELECT o.id, o.patient_id, o.taken_at, o.rr, o.spo2, o.on_oxygen, o.sbp, o.hr, o.acvpu, o.temp,
-       o.poss, o.rass, o.mas, o.penn, o.signs, o.signs_checked, u.name, o.note, o.corrects_id
+       o.poss, o.rass, o.mas, o.penn, o.signs, o.signs_checked, u.name, o.note, o.corrects_id,
+       o.entered_at
 FROM observations o JOIN users u ON u.id = o.recorded_by
 """
 #: Rows that count: not a correction, and not marked entered in error by one.
@@ -43,6 +44,7 @@ def _obs(row: tuple) -> Observation:
         poss=_POSS[row[10]] if row[10] else None, rass=row[11], mas=row[12], penn=row[13],
         signs=_signs(row[14]) if row[14] and row[14] != "[]" else _EMPTY,
         signs_checked=bool(row[15]), by=row[16], note=row[17], corrects_id=row[18],
+        entered_at=from_utc_text(row[19]) if row[19] else None,
     )
     return obs
 
