@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from tests.conftest import act_as
@@ -98,6 +98,45 @@ def test_a_form_opened_from_the_chart_is_still_there_after_the_idle_lock(qtbot, 
     QTimer.singleShot(1500, afterwards)
     chart.record_observations()  # returns when the lock hides the form
     qtbot.waitUntil(lambda: "open" in seen, timeout=5000)
+    assert seen["open"] == ["18"]
+
+
+def test_ctrl_l_in_a_modal_form_locks_and_the_form_comes_back(qtbot, window, demo_ward):
+    """The window's Ctrl+L is blocked behind a modal form; the key still locks from the form."""
+    pid = next(r.patient_id for r in ward_board(demo_ward) if r.name == "Eleni Papadopoulou")
+    chart = window.open_chart(pid)
+    seen: dict = {}
+
+    def while_open() -> None:
+        form = next(w for w in QApplication.topLevelWidgets()
+                    if isinstance(w, ObservationDialog) and w.isVisible())
+        form.activateWindow()
+        form.fields["rr"].setFocus()
+        qtbot.keyClicks(form.fields["rr"], "18")
+
+        def on_lock_screen(tries: int = 0) -> None:
+            d = QApplication.activeModalWidget()
+            if not isinstance(d, LoginDialog):  # not locked yet
+                if tries < 300:
+                    QTimer.singleShot(10, lambda: on_lock_screen(tries + 1))
+                return
+            seen["locked"] = (window.locked, form.isVisible())
+            d.name.setText("nurse.jones")
+            d.password.setText(DEMO_PASSWORD)
+            d.submit()
+
+        QTimer.singleShot(10, on_lock_screen)
+        qtbot.keyClick(form.fields["rr"], Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+
+    def afterwards() -> None:
+        seen["open"] = [w.fields["rr"].text() for w in QApplication.topLevelWidgets()
+                        if isinstance(w, ObservationDialog) and w.isVisible()]
+
+    QTimer.singleShot(100, while_open)
+    QTimer.singleShot(1500, afterwards)
+    chart.record_observations()
+    qtbot.waitUntil(lambda: "open" in seen, timeout=5000)
+    assert seen["locked"] == (True, False)  # locked, the form hidden behind it
     assert seen["open"] == ["18"]
 
 

@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         idle = lock_after_s if lock_after_s is not None else \
             60 * float(ctx.thresholds().session_lock_minutes)
-        self.idle = IdleWatch(idle, self.lock, self)
+        self.idle = IdleWatch(idle, self.lock, self, lock_now=self.lock)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)

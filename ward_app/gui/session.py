@@ -44,12 +44,16 @@ def audit_read(ctx: Context, what: str, patient_id: int | None = None,
 
 
 class IdleWatch(QObject):
-    """Calls ``on_idle`` once after ``seconds`` without a key press, click or mouse move."""
+    """Calls ``on_idle`` once after ``seconds`` without a key press, click or mouse move; and,
+    with ``lock_now``, that when Ctrl+L is pressed in a form (a modal form blocks the window's own
+    Ctrl+L shortcut, yet a nurse called away mid-form must be able to lock)."""
 
-    def __init__(self, seconds: float, on_idle: Callable[[], None], parent: QObject | None = None):
+    def __init__(self, seconds: float, on_idle: Callable[[], None], parent: QObject | None = None,
+                 *, lock_now: Callable[[], None] | None = None):
         super().__init__(parent)
         self.seconds = seconds
         self.on_idle = on_idle
+        self.lock_now = lock_now
         self.last = time.monotonic()
         self.paused = False
         self.timer = QTimer(self)
@@ -63,6 +67,13 @@ class IdleWatch(QObject):
     def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
         if event.type() in _ACTIVITY:
             self.last = time.monotonic()
+        if (self.lock_now is not None and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_L
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+                and watched is QApplication.focusWidget()  # once, not again as it propagates
+                and isinstance(QApplication.activeModalWidget(), QDialog)):
+            QTimer.singleShot(0, self.lock_now)  # after this key event, not inside it
+            return True
         return False
 
     def stop(self) -> None:
