@@ -158,7 +158,7 @@ def add_observation(ctx: Context, new: NewObservation) -> Recorded:
                          "news2": score.total if score else None,
                          "complete": score.complete if score else None,
                          "signs": sorted(s.value for s in obs.signs)}))
-    stored = Observation(**{**obs.__dict__, "id": oid, "by": actor.name})
+    stored = Observation(**{**obs.__dict__, "id": oid, "by": actor.name, "entered_at": entered})
     return Recorded(stored, score, patient, ward_alerts(ctx, now, patient_id=patient.id))
 
 
