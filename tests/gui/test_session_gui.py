@@ -75,24 +75,31 @@ def test_the_idle_lock_keeps_a_half_filled_form_for_the_same_nurse(qtbot, window
     assert demo_ward.actor.name == "nurse.jones" and window.centralWidget().isVisible()
 
 
+def _eleni_chart(window, demo_ward):
+    return window.open_chart(next(r.patient_id for r in ward_board(demo_ward)
+                                  if r.name == "Eleni Papadopoulou"))
+
+
+def _open_observation_forms() -> list[ObservationDialog]:
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, ObservationDialog) and w.isVisible()]
+
+
 def test_a_form_opened_from_the_chart_is_still_there_after_the_idle_lock(qtbot, window, demo_ward):
     """The chart opens its forms with exec(); the lock hides the form, which ends that loop, so
     nothing but the lock keeps the form alive afterwards (found by hand: it vanished)."""
-    pid = next(r.patient_id for r in ward_board(demo_ward) if r.name == "Eleni Papadopoulou")
-    chart = window.open_chart(pid)
+    chart = _eleni_chart(window, demo_ward)
     seen: dict = {}
 
     def while_open() -> None:
-        form = next(w for w in QApplication.topLevelWidgets()
-                    if isinstance(w, ObservationDialog) and w.isVisible())
+        form = _open_observation_forms()[0]
         form.fields["rr"].setText("18")
         log_in("nurse.jones")
         window.idle.last -= 10_000
         window.idle.check()
 
     def afterwards() -> None:
-        seen["open"] = [w.fields["rr"].text() for w in QApplication.topLevelWidgets()
-                        if isinstance(w, ObservationDialog) and w.isVisible()]
+        seen["open"] = [w.fields["rr"].text() for w in _open_observation_forms()]
 
     QTimer.singleShot(100, while_open)
     QTimer.singleShot(1500, afterwards)
@@ -103,13 +110,11 @@ def test_a_form_opened_from_the_chart_is_still_there_after_the_idle_lock(qtbot, 
 
 def test_ctrl_l_in_a_modal_form_locks_and_the_form_comes_back(qtbot, window, demo_ward):
     """The window's Ctrl+L is blocked behind a modal form; the key still locks from the form."""
-    pid = next(r.patient_id for r in ward_board(demo_ward) if r.name == "Eleni Papadopoulou")
-    chart = window.open_chart(pid)
+    chart = _eleni_chart(window, demo_ward)
     seen: dict = {}
 
     def while_open() -> None:
-        form = next(w for w in QApplication.topLevelWidgets()
-                    if isinstance(w, ObservationDialog) and w.isVisible())
+        form = _open_observation_forms()[0]
         form.activateWindow()
         form.fields["rr"].setFocus()
         qtbot.keyClicks(form.fields["rr"], "18")
@@ -129,8 +134,7 @@ def test_ctrl_l_in_a_modal_form_locks_and_the_form_comes_back(qtbot, window, dem
         qtbot.keyClick(form.fields["rr"], Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
 
     def afterwards() -> None:
-        seen["open"] = [w.fields["rr"].text() for w in QApplication.topLevelWidgets()
-                        if isinstance(w, ObservationDialog) and w.isVisible()]
+        seen["open"] = [w.fields["rr"].text() for w in _open_observation_forms()]
 
     QTimer.singleShot(100, while_open)
     QTimer.singleShot(1500, afterwards)
