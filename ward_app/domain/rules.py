@@ -56,6 +56,13 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("dose.give_early_limit_min", 120, "min",
             "a dose may be recorded as given at most this long before it is due",
             "[D] cautious local default: the same 2 h as dose.missed_after_min (clinical-rules §2)"),
+    # At the moment of recording (clinical-rules §9)
+    Setting("dose.min_interval_hours", 4, "h",
+            "two given oral/enteral doses closer than this need a reason and a second user",
+            "[S] seed: half-life 5-6 h; TDS/QDS clock times keep >= 4 h (clinical-rules §9)"),
+    Setting("dose.sedation_hold_hours", 4, "h",
+            "POSS 3, RASS -3 or RR <= 8 within this before a dose: soft stop offering 'held'",
+            "[S] clinical-rules §9: over-sedation hold"),
     Setting("record.late_entry_minutes", 15, "min",
             "a record entered more than this after its act time is marked entered late",
             "[D] cautious local default: records are contemporaneous (NMC Code 10.1) (clinical-rules §2)"),
@@ -98,6 +105,21 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("toxicity.rass_emergency", -4, "RASS",
             "RASS at or below this raises toxicity.sedation (emergency)",
             "[D] cautious local default: about POSS 4 (clinical-rules §3)"),
+    Setting("withdrawal.possible_temp_c", 38.0, "°C",
+            "intrathecal patient: temperature at or above this raises withdrawal.possible",
+            "[D] cautious default: fever is a boxed-warning withdrawal sign (clinical-rules §10)"),
+    Setting("withdrawal.possible_hr_above", 100, "beats/min",
+            "intrathecal patient: pulse above this raises withdrawal.possible",
+            "[D] cautious default: tachycardia is a boxed-warning withdrawal sign (clinical-rules §10)"),
+    Setting("withdrawal.episode_hours", 72, "h",
+            "withdrawal signs stay on the chart and the handover this long",
+            "[S] clinical-rules §10"),
+    Setting("bridge.iv_available", False, "yes/no",
+            "the bridging prompt offers intravenous baclofen (not licensed in many countries)",
+            "[S] local formulary decision; default off (clinical-rules §10)"),
+    Setting("bridge.iv_percent", 80, "%",
+            "intravenous bridging dose as a share of the oral daily dose",
+            "[S] seed: oral bioavailability about 80 % (clinical-rules §10)"),
     Setting("falls.age", 65, "years", "age from which flag.falls is shown",
             "[G] clinical-rules §5"),
     # Pump (clinical-rules §6)
@@ -140,6 +162,9 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("contact.whom_to_call", "the ward's nurse in charge or the on-call doctor", "text",
             "whom the taper sheet tells patients and nurses to call about withdrawal signs",
             "[S] local: set the ward's name and telephone extension"),
+    Setting("contact.phone", "", "text",
+            "the ward's telephone number printed where the taper sheet says whom to call",
+            "[S] local: set the ward's number (clinical-rules §10)"),
     # Taper (clinical-rules §7)
     Setting("taper.step_mg", 5, "mg", "oral taper: reduce the daily dose by this each step",
             "[L] clinical-rules §7"),
@@ -193,6 +218,8 @@ class Thresholds:
     dose_missed_after_min: int = default("dose.missed_after_min")
     dose_alert_lookback_hours: int = default("dose.alert_lookback_hours")
     dose_give_early_limit_min: int = default("dose.give_early_limit_min")
+    dose_min_interval_hours: int = default("dose.min_interval_hours")
+    dose_sedation_hold_hours: int = default("dose.sedation_hold_hours")
     record_late_entry_minutes: int = default("record.late_entry_minutes")
     news2_continuous_check_min: int = default("news2.continuous_check_min")
     news2_incomplete_recheck_min: int = default("news2.incomplete_recheck_min")
@@ -208,6 +235,11 @@ class Thresholds:
     toxicity_temp_at_or_below: float = default("toxicity.temp_at_or_below")
     toxicity_rass_urgent: int = default("toxicity.rass_urgent")
     toxicity_rass_emergency: int = default("toxicity.rass_emergency")
+    withdrawal_possible_temp_c: float = default("withdrawal.possible_temp_c")
+    withdrawal_possible_hr_above: int = default("withdrawal.possible_hr_above")
+    withdrawal_episode_hours: int = default("withdrawal.episode_hours")
+    bridge_iv_available: bool = default("bridge.iv_available")
+    bridge_iv_percent: int = default("bridge.iv_percent")
     falls_age: int = default("falls.age")
     pump_alarm_ml: float = default("pump.alarm_ml")
     pump_refill_buffer_days: int = default("pump.refill_buffer_days")
@@ -224,6 +256,7 @@ class Thresholds:
     session_lock_minutes: int = default("session.lock_minutes")
     print_paper: str = default("print.paper")
     contact_whom_to_call: str = default("contact.whom_to_call")
+    contact_phone: str = default("contact.phone")
     taper_step_mg: int = default("taper.step_mg")
     taper_every_days: int = default("taper.every_days")
     taper_min_days: int = default("taper.min_days")
