@@ -35,11 +35,19 @@ def typed_password(name: str | None) -> str | None:
 
 
 def give(ctx: Context, mrn: str, due_text: str, *, witness: str | None = None,
-         **kw: object) -> mar.Recorded:
+         at: datetime | None = None, **kw: object) -> mar.Recorded:
+    """Give a due dose now, or ``at`` that moment (the context's act clock, for this call)."""
     patient = parsing.patient(ctx, mrn)
     kw.setdefault("witness_password", typed_password(witness))
-    return mar.give_dose(ctx, patient.id, parsing.due(ctx, patient, due_text),
-                         witness_id=uid(ctx, witness), **kw)  # type: ignore[arg-type]
+    due = parsing.due(ctx, patient, due_text)
+    clock = ctx.clock
+    if at is not None:
+        ctx.clock = lambda: at
+    try:
+        return mar.give_dose(ctx, patient.id, due, witness_id=uid(ctx, witness),
+                             **kw)  # type: ignore[arg-type]
+    finally:
+        ctx.clock = clock
 
 
 def omit(ctx: Context, mrn: str, due_text: str, reason: str, **kw: object) -> mar.Recorded:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -53,16 +54,16 @@ def _rows(db: str, sql: str) -> list[tuple]:
 
 def test_now_two_hours_ago_sets_the_act_time_not_the_entry_time(tmp_path, run_cli, real_clock):
     ward = _ward(tmp_path, run_cli)
-    r = ward("dose", "give", "--mrn", "RX1", "--due", "08:00", now="2026-11-25T10:00")
+    r = ward("dose", "give", "--mrn", "RX1", "--due", "08:00", now="2026-11-25T09:50")
     assert r.code == 0, r.err
     assert _rows(ward.db, "SELECT administered_at, entered_at FROM administrations") == [
-        ("2026-11-25T10:00:00+00:00", "2026-11-25T12:00:00+00:00")]
+        ("2026-11-25T09:50:00+00:00", "2026-11-25T12:00:00+00:00")]
     (at, detail), = _rows(ward.db, "SELECT at, detail FROM audit WHERE action LIKE 'dose.%'")
     assert at == "2026-11-25T12:00:00+00:00"  # the audit trail's time is the system clock
-    assert json.loads(detail)["act_at"] == "2026-11-25T10:00:00+00:00"
+    assert json.loads(detail)["act_at"] == "2026-11-25T09:50:00+00:00"
     entries = json.loads(ward("mar", "--mrn", "RX1", "--json", now="2026-11-25T10:00").out)
     assert (entries[0]["recorded_at"], entries[0]["entered_at"], entries[0]["entered_late"]) == (
-        "2026-11-25T10:00:00+00:00", "2026-11-25T12:00:00+00:00", True)
+        "2026-11-25T09:50:00+00:00", "2026-11-25T12:00:00+00:00", True)
     assert entries[1]["entered_at"] is None and entries[1]["entered_late"] is False
     text = ward("mar", "--mrn", "RX1", now="2026-11-25T10:00").out
     assert "ENTERED LATE 25 Nov 12:00" in text and "DRILL" not in text
@@ -81,7 +82,12 @@ def test_observations_back_charted_two_hours_are_marked_entered_late(tmp_path, r
 
 def test_without_now_a_record_is_entered_when_it_is_done(tmp_path, run_cli, real_clock):
     ward = _ward(tmp_path, run_cli)
-    assert ward("dose", "give", "--mrn", "RX1", "--due", "08:00", now=None).code == 0
+    # the act time is the real clock here: a dose due now (on time whatever the hour of the run)
+    here = datetime.now(ZoneInfo("Europe/London"))
+    assert ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "10", "--times",
+                f"{here:%H:%M}", "--start", f"{here:%Y-%m-%d}T00:00", user=PHARMACIST,
+                now=None).code == 0
+    assert ward("dose", "give", "--mrn", "RX1", "--due", f"{here:%H:%M}", now=None).code == 0
     entries = json.loads(ward("mar", "--mrn", "RX1", "--json", now=None).out)
     assert entries[0]["entered_at"] == "2026-11-25T12:00:00+00:00"
     assert entries[0]["entered_late"] is False

@@ -52,6 +52,8 @@ def test_the_issue_example_through_the_command_line(ward):
     assert (alert["mrn"], alert["bed"], alert["since"]) == ("RX1", "1", "2026-11-25T10:00:00+00:00")
     assert alert["values"]["due"] == "2026-11-25T08:00+00:00"
     r = ward("dose", "give", "--mrn", "RX1", "--due", "08:00", now="2026-11-25T10:10")
+    assert r.code == 1 and "dose.catch_up" not in r.err and "never two doses" in r.err
+    r = ward("dose", "give", "--mrn", "RX1", "--due", "08:00", now="2026-11-25T09:55")
     assert r.code == 0 and "given_late" in r.out
     assert json.loads(ward("alerts", "--json", now="2026-11-25T10:10").out) == []
     entries = json.loads(ward("mar", "--mrn", "RX1", "--json", now="2026-11-25T10:10").out)
@@ -59,7 +61,7 @@ def test_the_issue_example_through_the_command_line(ward):
     assert [(e["due"], e["state"]) for e in entries] == [
         ("2026-11-25T08:00:00+00:00", "given_late"), ("2026-11-25T14:00:00+00:00", "due"),
         ("2026-11-25T22:00:00+00:00", "due")]
-    assert entries[0]["by"] == NURSE and entries[0]["recorded_at"] == "2026-11-25T10:10:00+00:00"
+    assert entries[0]["by"] == NURSE and entries[0]["recorded_at"] == "2026-11-25T09:55:00+00:00"
 
 
 def test_omit_correct_and_text_mar(ward):

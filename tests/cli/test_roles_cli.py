@@ -46,7 +46,9 @@ def _alert_id(ward, rule="toxicity.sedation") -> str:
 
 #: A representative command per action (the CLI contract's table); "{alert}" and "{out}" are filled in.
 COMMANDS: dict[Action, tuple[str, ...]] = {
-    Action.RECORD_DOSE: ("dose", "give", "--mrn", "RX1", "--due", "08:00"),
+    # at 10:00 the missed 08:00 dose can no longer be given (clinical-rules §9: the 14:00 dose is
+    # not more than 4 h away), so recording it as not given is the representative write
+    Action.RECORD_DOSE: ("dose", "omit", "--mrn", "RX1", "--due", "08:00", "--reason", "asleep"),
     Action.RECORD_OBS: ("obs", "add", "--mrn", "RX1", "--rr", "16"),
     Action.ADD_LAB: ("lab", "add", "--mrn", "RX1", "--egfr", "55"),
     Action.REFILL_PUMP: ("pump", "refill", "--mrn", "RX2", "--volume-ml", "20", "--conc-mcg-ml",
@@ -67,7 +69,7 @@ COMMANDS: dict[Action, tuple[str, ...]] = {
 
 #: More commands, each refused to every role that may not (checked before anything else).
 MORE: list[tuple[Action, tuple[str, ...]]] = [
-    (Action.RECORD_DOSE, ("dose", "omit", "--mrn", "RX1", "--due", "08:00", "--reason", "refused")),
+    (Action.RECORD_DOSE, ("dose", "give", "--mrn", "RX1", "--due", "08:00")),
     (Action.RECORD_DOSE, ("dose", "correct", "--id", "1", "--reason", "wrong patient")),
     (Action.RECORD_DOSE, ("dose", "bolus", "--mrn", "RX2", "--mcg", "50", "--witness", WITNESS)),
     (Action.RECORD_OBS, ("obs", "correct", "--id", "1", "--reason", "wrong patient")),

@@ -27,7 +27,9 @@ def at(hh: int, mm: int) -> datetime:
 
 @pytest.mark.parametrize("now, state", [
     (at(7, 0), State.DUE), (at(8, 20), State.DUE), (at(8, 29), State.DUE),
-    (at(8, 30), State.LATE), (at(8, 45), State.LATE), (at(9, 59), State.LATE),
+    # exactly 30 min after due is still on time; late starts after that (clinical-rules §9)
+    (at(8, 30), State.DUE), (DUE + timedelta(minutes=30, seconds=1), State.LATE),
+    (at(8, 31), State.LATE), (at(8, 45), State.LATE), (at(9, 59), State.LATE),
     (at(10, 0), State.MISSED), (at(10, 5), State.MISSED),
 ])
 def test_late_after_30_minutes_missed_after_2_hours(now, state):
@@ -40,11 +42,12 @@ def test_missed_when_the_next_dose_falls_due_first():
     assert dose_state(DUE, None, soon, soon, 30, 120) is State.MISSED
 
 
-def test_given_window_is_plus_or_minus_30_minutes():
+def test_given_late_only_after_the_30_minute_window():
     assert given_outcome(DUE, at(8, 30), 30) is Outcome.GIVEN
     assert given_outcome(DUE, at(7, 30), 30) is Outcome.GIVEN
     assert given_outcome(DUE, at(8, 31), 30) is Outcome.GIVEN_LATE
-    assert given_outcome(DUE, at(7, 29), 30) is Outcome.GIVEN_LATE
+    # early is not late: the recording checks flag it given_early (clinical-rules §9)
+    assert given_outcome(DUE, at(7, 20), 30) is Outcome.GIVEN
     assert given_outcome(DUE, at(10, 10), 30) is Outcome.GIVEN_LATE
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests import typed
-from tests.conftest import PASSWORD, acting, database_state
+from tests.conftest import NOW, PASSWORD, acting, database_state
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.services import audit_log, settings
 from ward_app.services.auth import hash_password, login, reset_password, verify_password
@@ -111,7 +111,8 @@ def test_audit_trail_filters_csv_and_corrections(demo_ward):
 
     eleni = next(r for r in __import__("ward_app.services.board", fromlist=["x"]).ward_board(
         demo_ward) if r.name == "Eleni Papadopoulou")
-    done = typed.give(demo_ward, eleni.mrn, "2026-11-25T08:00+00:00")
+    done = typed.give(demo_ward, eleni.mrn, "2026-11-25T08:00+00:00",
+                      at=NOW - timedelta(minutes=10))  # still in time to catch up
     mar.correct_record(demo_ward, done.record_id, "given to the wrong patient")
     entries = audit_log.search(demo_ward, patient_id=eleni.patient_id,
                                user_id=typed.uid(demo_ward, "nurse.jones", "by"))

@@ -33,6 +33,9 @@ from ward_app.services.demo import MISSED_TWO, build_demo
 
 SERVICES = Path(admin.__file__).parent
 DUE_0800 = datetime(2026, 11, 25, 8, 0, tzinfo=NOW.tzinfo)
+#: Ten minutes before NOW: at 10:00 the missed 08:00 dose can no longer be caught up (the 14:00
+#: dose is not more than the 4 h minimum interval away, clinical-rules §9).
+GIVEN_AT = NOW - timedelta(minutes=10)
 ITB = "Zoë Ní Bhriain"  # intrathecal, 300 mcg/day at 500 mcg/mL, 20 mL pump
 ORAL = "Gráinne Walsh"  # oral 20 mg TDS, no taper
 
@@ -72,7 +75,7 @@ def _mrn(ctx: Context, name: str) -> tuple[str, int]:
 # Each use-case, run on the demo ward: it returns the patient it should name (None: ward-level).
 def _give(ctx):
     mrn, pid = _mrn(ctx, MISSED_TWO)
-    typed.give(ctx, mrn, DUE_0800.isoformat())
+    typed.give(ctx, mrn, DUE_0800.isoformat(), at=GIVEN_AT)
     return pid
 
 
@@ -84,7 +87,7 @@ def _omit(ctx):
 
 def _correct(ctx):
     mrn, pid = _mrn(ctx, MISSED_TWO)
-    rec = typed.give(ctx, mrn, DUE_0800.isoformat())
+    rec = typed.give(ctx, mrn, DUE_0800.isoformat(), at=GIVEN_AT)
     ctx.take_changes()
     mar.correct_record(ctx, rec.record_id, "wrong patient")
     return pid
@@ -340,10 +343,10 @@ def test_init_and_the_demo_ward_change_the_whole_ward(tmp_path):
 
 def test_a_refused_write_reports_nothing(demo_ward):
     mrn, _pid = _mrn(demo_ward, MISSED_TWO)
-    typed.give(demo_ward, mrn, DUE_0800.isoformat())
+    typed.give(demo_ward, mrn, DUE_0800.isoformat(), at=GIVEN_AT)
     demo_ward.take_changes()
     with pytest.raises(InvalidInput):
-        typed.give(demo_ward, mrn, DUE_0800.isoformat())
+        typed.give(demo_ward, mrn, DUE_0800.isoformat(), at=GIVEN_AT)
     assert not demo_ward.take_changes()
 
 
@@ -399,7 +402,7 @@ def test_board_counts_late_and_missed_from_the_record(demo_ward):
     assert any(r.obs_overdue for r in later.rows)
     eleni = whole.row_for(_mrn(demo_ward, MISSED_TWO)[1])
     assert eleni is not None and (eleni.late, eleni.missed) == (0, 2)
-    typed.give(demo_ward, eleni.mrn, DUE_0800.isoformat())
+    typed.give(demo_ward, eleni.mrn, DUE_0800.isoformat(), at=GIVEN_AT)
     assert ward_overview_at(demo_ward).row_for(eleni.patient_id).missed == 1  # type: ignore[union-attr]
 
 

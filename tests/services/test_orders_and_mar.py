@@ -73,6 +73,12 @@ def test_the_issue_example_end_to_end(ward7, clock):
     clock.set("2026-11-25T10:05", zone)
     assert [(a.rule, a.severity.label) for a in ward_alerts(ward7)] == [("dose.missed", "urgent")]
     clock.set("2026-11-25T10:10", zone)
+    # missed, and the 14:00 dose is not more than 4 h away: no catching up (clinical-rules §9)
+    before = database_state(ward7.path)
+    with pytest.raises(Refused, match="next dose is due at 14:00, in 3 h 50 min.*never two doses"):
+        typed.give(ward7, "RX1", "08:00")
+    assert database_state(ward7.path) == before
+    clock.set("2026-11-25T09:55", zone)  # the same dose, while it could still be caught up
     done = typed.give(ward7, "RX1", "08:00")
     assert done.outcome is Outcome.GIVEN_LATE
     assert ward_alerts(ward7) == []
@@ -167,7 +173,7 @@ def test_recording_rules(ward7, clock):
         typed.give(ward7, "RX1", "09:00")
     with pytest.raises(Refused, match="says 10 mg at 08:00, not 20 mg"):
         typed.give(ward7, "RX1", "08:00", dose_mg=20)
-    with pytest.raises(Refused, match="not due until"):
+    with pytest.raises(Refused, match="not due for 13 h 50 min"):
         typed.give(ward7, "RX1", "2026-11-25T22:00")
     done = typed.give(ward7, "RX1", "08:00", note="with breakfast")
     assert done.outcome is Outcome.GIVEN
@@ -269,10 +275,16 @@ def test_mar_on_daylight_saving_days(tmp_path, tz, spring, autumn):
             assert local == ["02:00", "02:30", "08:00", "22:00"]  # 01:30 is in the gap
         if day == autumn:
             assert local == ["01:30", "02:30", "08:00", "22:00"]  # 01:30 once, not twice
-        # Give every dose, then nothing is missed that day.
+        # Give every dose at least 4 h after the last one given (the minimum interval); record
+        # the others as not given (asleep): then nothing is missed that day.
+        last = None
         for e in entries:
             moment[0] = e.due + timedelta(minutes=5)
+            if last is not None and moment[0] - last < timedelta(hours=4):
+                typed.omit(ctx, "RX1", e.due.isoformat(), "asleep")
+                continue
             assert typed.give(ctx, "RX1", e.due.isoformat()).outcome is Outcome.GIVEN
+            last = moment[0]
     ctx.close()
 
 

@@ -65,6 +65,9 @@ ASK = {
 WHO = {"nurse": "A nurse", "charge_nurse": "A charge nurse", "pharmacist": "A pharmacist",
        "admin": "An administrator", "service": "A service account"}
 
+#: The 08:00 dose is given at 09:50: at 10:00 it could no longer be caught up (clinical-rules §9).
+GIVEN_AT = NOW - timedelta(minutes=10)
+
 
 def build_ward(path: Path) -> None:
     """Ward 7 at NOW: RX1 on oral baclofen 20 mg TDS with a sedation alert (its 08:00 dose not yet
@@ -134,7 +137,7 @@ def _handover(ctx: Context) -> None:
 #: A representative call per action; each one writes and audits when allowed. (WITNESS is not a
 #: call of its own, see the witness tests; EXPORT has no service yet, see test_the_table...)
 CALLS: dict[Action, Callable[[Context], object]] = {
-    Action.RECORD_DOSE: lambda ctx: typed.give(ctx, "RX1", "08:00"),
+    Action.RECORD_DOSE: lambda ctx: typed.give(ctx, "RX1", "08:00", at=GIVEN_AT),
     Action.RECORD_OBS: lambda ctx: typed.add_observation(ctx, typed.ObsText(mrn="RX1", rr=16)),
     Action.ADD_LAB: lambda ctx: typed.add_lab(ctx, "RX1", egfr=55),
     Action.REFILL_PUMP: lambda ctx: typed.refill_pump(ctx, typed.RefillText(
@@ -317,7 +320,7 @@ def test_who_may_witness_a_bolus(open_as, ward_path, role):
     lambda ctx, w: typed.refill_pump(ctx, typed.RefillText(mrn="RX2", volume_ml=20,
                                                            conc_mcg_ml=2000, daily_mcg=400,
                                                            witness=w)),
-    lambda ctx, w: typed.give(ctx, "RX1", "08:00", witness=w),
+    lambda ctx, w: typed.give(ctx, "RX1", "08:00", witness=w, at=GIVEN_AT),
 ], ids=["pump refill", "oral dose"])
 def test_an_administrator_cannot_witness_a_nurses_record(open_as, ward_path, call):
     ctx = open_as(USERS["nurse"])

@@ -117,6 +117,8 @@ def mar(mrn: str, day: str | None, as_json: bool) -> None:
         line = f"{due}  {e.dose_mg:g} mg  {e.state.value.upper()}{why}{who}{mark}"
         if e.entered_late and e.entered_at is not None:
             line = f"{line}  ENTERED LATE {e.entered_at.astimezone(ctx.zone):%d %b %H:%M}"
+        if e.flags:
+            line = f"{line}  {e.flag_text()}"
         if e.corrected:
             line = f"{line}  ENTERED IN ERROR: {e.correction_reason}"
         click.echo(line)
@@ -137,6 +139,17 @@ def _correct_hint() -> Iterator[None]:
                            f"{exc.record_id} --reason TEXT.") from exc
 
 
+@contextmanager
+def _override_hint() -> Iterator[None]:
+    """A soft stop names the command line's way to record anyway."""
+    try:
+        yield
+    except mar_svc.NeedsOverride as exc:
+        extra = " --override-witness NAME" if exc.second_user else ""
+        raise Refused(exc.rule, f"{exc} On the command line: add --reason TEXT{extra}; or record "
+                      "it as not given with ward-app dose omit.") from exc
+
+
 @dose.command("give")
 @click.option("--mrn", required=True, help="Medical record number.")
 @click.option("--due", "due", required=True, metavar="ISO|HH:MM", help="The due dose (HH:MM = latest).")
@@ -144,9 +157,20 @@ def _correct_hint() -> Iterator[None]:
 @click.option("--dose-mcg", type=float, hidden=True)
 @click.option("--witness", metavar="NAME", help="Second user who witnessed.")
 @click.option("--note", metavar="TEXT", help="Anything the next nurse should know.")
+@click.option("--reason", "override_reason", metavar="TEXT",
+              help="Why the dose is given despite a soft stop (early, too soon after the last "
+                   "dose, sedation hold); the record is flagged.")
+@click.option("--override-witness", metavar="NAME",
+              help="Second user who confirms a soft stop that asks for one (minimum interval).")
 def dose_give(mrn: str, due: str, dose_mg: float | None, dose_mcg: float | None,
-              witness: str | None, note: str | None) -> None:
-    """Record a due dose as given now (outside ±30 min it is recorded as given late).
+              witness: str | None, note: str | None, override_reason: str | None,
+              override_witness: str | None) -> None:
+    """Record a due dose as given now, after the recording checks (clinical-rules §9).
+
+    Given more than 30 min after due it is recorded as given late. A hard stop (too early, a
+    missed dose too close to the next, above the daily total, somnolent) refuses; a soft stop
+    (early, within the minimum interval, sedation hold) exits 1 naming the check unless --reason
+    (and --override-witness where the check asks for a second user) records it anyway, flagged.
 
     Example: ward-app dose give --mrn RX123456 --due 08:00
     """
@@ -154,13 +178,19 @@ def dose_give(mrn: str, due: str, dose_mg: float | None, dose_mcg: float | None,
     who = parsing.patient(ctx, mrn)
     if dose_mcg is not None:
         raise InvalidInput("dose-mcg", "Oral and enteral doses are in mg: give --dose-mg, not mcg.")
-    with _correct_hint():
+    override = mar_svc.Override(
+        reason=override_reason,
+        witness_id=parsing.user_id(ctx, override_witness or None, "override-witness"),
+        witness_password=witness_password("override_witness"))
+    with _correct_hint(), _override_hint():
         done = mar_svc.give_dose(ctx, who.id, parsing.due(ctx, who, due), dose_mg=dose_mg,
                                  witness_id=parsing.user_id(ctx, witness or None, "witness"),
-                                 note=note, witness_password=witness_password())
+                                 note=note, witness_password=witness_password(),
+                                 override=override)
     when = done.due.astimezone(ctx.zone).strftime("%d %b %H:%M")
+    flagged = f" Flagged: {', '.join(done.flags)}." if done.flags else ""
     click.echo(f"Recorded the {when} dose for {done.patient.name} as {done.outcome.value} "
-               f"(record {done.record_id}).")
+               f"(record {done.record_id}).{flagged}")
 
 
 @dose.command("omit")
@@ -206,15 +236,21 @@ def dose_correct(record_id: int, reason: str) -> None:
 @click.option("--mcg", required=True, type=float, help="Intrathecal bolus, mcg.")
 @click.option("--witness", required=True, metavar="NAME", help="Second user who witnessed.")
 @click.option("--note", metavar="TEXT", help="Why, and by whose instruction.")
-def dose_bolus(mrn: str, mcg: float, witness: str, note: str | None) -> None:
+@click.option("--reason", "override_reason", metavar="TEXT",
+              help="Why the bolus is given despite the sedation hold (the record is flagged).")
+def dose_bolus(mrn: str, mcg: float, witness: str, note: str | None,
+               override_reason: str | None) -> None:
     """Record an intrathecal bolus given now, witnessed by another user.
 
     Example: ward-app dose bolus --mrn RX123456 --mcg 50 --witness nurse.okafor
     """
     ctx = state().context()
     who = parsing.patient(ctx, mrn)
-    done = mar_svc.give_bolus(ctx, who.id, mcg, parsing.user_id(ctx, witness or None, "witness"),
-                              note, witness_password=witness_password())
+    with _override_hint():
+        done = mar_svc.give_bolus(ctx, who.id, mcg,
+                                  parsing.user_id(ctx, witness or None, "witness"), note,
+                                  witness_password=witness_password(),
+                                  override=mar_svc.Override(reason=override_reason))
     click.echo(f"Recorded an intrathecal bolus of {mcg:g} mcg for {done.patient.name} "
                f"(record {done.record_id}).")
 

@@ -84,8 +84,10 @@ def outcome_for_reason(reason: Reason, held: bool = False) -> Outcome:
 
 
 def given_outcome(due: datetime, given_at: datetime, window_min: float) -> Outcome:
-    """Given within ±window of due is on time; otherwise it is recorded as given late."""
-    if abs(given_at - due) <= timedelta(minutes=window_min):
+    """Given no later than the window after due is ``given`` (a dose given more than the window
+    before due is ``given`` too, flagged ``given_early`` by the recording checks); later than that
+    it is ``given_late``. Exactly the window after due is on time (clinical-rules §9)."""
+    if given_at <= due + timedelta(minutes=window_min):
         return Outcome.GIVEN
     return Outcome.GIVEN_LATE
 
@@ -109,6 +111,11 @@ class Record:
     by: str
     witness: str | None = None
     entered_at: datetime | None = None  # when it was entered (system clock); None: not known
+    #: Recorded despite a soft stop (clinical-rules §9), e.g. ("given_early",), with the reason
+    #: and the second user who confirmed it where the check asks for one.
+    flags: tuple[str, ...] = ()
+    override_reason: str | None = None
+    override_by: str | None = None
 
 
 def effective_records(records: Iterable[Record]) -> tuple[dict[datetime, Record], dict[int, Record]]:
@@ -134,7 +141,7 @@ def dose_state(
         return State(record.outcome.value)
     if now >= missed_at(due, next_due, missed_after_min):
         return State.MISSED
-    if now >= due + timedelta(minutes=window_min):
+    if now > due + timedelta(minutes=window_min):  # exactly 30 min after due is still on time
         return State.LATE
     return State.DUE
 

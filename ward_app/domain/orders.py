@@ -64,6 +64,14 @@ def parse_times(text: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class Caution:
+    """A prescribing caution shown at order time (clinical-rules §9), e.g. renal.avoid."""
+
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Order:
     """One version of a patient's baclofen order. A change is a new version, never an edit."""
 
@@ -83,6 +91,8 @@ class Order:
     prescriber: str | None = None
     doses: tuple[float, ...] = ()  # per clock time, when they differ (a taper); else dose_mg each
     taper_id: int | None = None
+    #: The cautions the prescriber acknowledged when this version was ordered (clinical-rules §9).
+    cautions: tuple[Caution, ...] = ()
 
     def dose_for(self, clock: str) -> float:
         """The dose due at a clock time of this version."""

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from ward_app.domain import dose_checks
+from ward_app.domain.dose_checks import FLAG_LABELS, Finding, Situation
 from ward_app.domain.entry import entered_late as is_late_entry
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.mar import (
@@ -28,6 +30,7 @@ from ward_app.services.context import Context
 from ward_app.services.entry_time import with_act_time
 from ward_app.services.orders import witness_for
 from ward_app.services.patients import patient_by_id
+from ward_app.services.snapshots import load_snapshots
 from ward_app.storage import administrations as repo
 from ward_app.storage import audit
 from ward_app.storage import orders as order_repo
@@ -103,6 +106,7 @@ class Recorded:
     outcome: Outcome
     due: datetime
     patient: Patient
+    flags: tuple[str, ...] = ()  # recorded despite a soft stop (clinical-rules §9)
 
 
 class AlreadyRecorded(InvalidInput):
@@ -129,10 +133,77 @@ def _clean_note(note: str | None) -> str | None:
     return clean_text(note, "note", longest=500)
 
 
+class NeedsOverride(Refused):
+    """A soft stop (clinical-rules §9): recording anyway needs a reason, and the second user's
+    password where ``second_user`` is set. ``findings`` says why, safest choice first."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        first = findings[0]
+        second = any(f.second_user for f in findings)
+        ask = ("To record it as given anyway, give the reason and a second nurse confirms with "
+               "their password." if second else "To record it as given anyway, give the reason.")
+        super().__init__(first.rule, " ".join(f.message for f in findings) + f" {ask}")
+        self.findings = findings
+        self.second_user = second
+
+
+def _situation(ctx: Context, patient: Patient, dose: DueDose, now: datetime) -> Situation:
+    t = ctx.thresholds()
+    (snap,) = load_snapshots(ctx, now, t, patient.id)
+    schedule = due_doses(snap.versions, now - timedelta(days=2), now + timedelta(days=2), ctx.zone)
+    return Situation(dose=dose, now=now, schedule=schedule, records=snap.records,
+                     observations=snap.observations, versions=snap.versions, zone=ctx.zone)
+
+
+def check_dose(ctx: Context, patient_id: int, due: datetime) -> list[Finding]:
+    """What recording the dose due at ``due`` as given now would meet (hard stops first): what
+    the record dialog shows before the nurse presses Save. Writes nothing."""
+    patient = patient_by_id(ctx, patient_id)
+    dose = due_dose(ctx, patient.id, due)
+    return dose_checks.check_give(_situation(ctx, patient, dose, ctx.now()), ctx.thresholds())
+
+
+@dataclass(frozen=True)
+class Override:
+    """Recording a dose despite a soft stop: the reason, and the second user where asked."""
+
+    reason: str | None = None
+    witness_id: int | None = None
+    witness_password: str | None = None
+
+
+def _overridden(ctx: Context, actor, findings: list[Finding],  # type: ignore[no-untyped-def]
+                override: Override | None, what: str) -> tuple[tuple[str, ...], str | None,
+                                                               int | None]:
+    """(flags, reason, second user) for a record given despite these findings: a hard stop
+    refuses; a soft stop refuses without a reason (and a proven second user where asked)."""
+    blocking = dose_checks.hard(findings)
+    if blocking:
+        raise Refused(blocking[0].rule, blocking[0].message)
+    softs = dose_checks.soft(findings)
+    if not softs:
+        return (), None, None
+    reason = clean_text(override.reason if override else None, "reason", longest=300,
+                        label="The reason")
+    if not reason:
+        raise NeedsOverride(softs)
+    second = None
+    if any(f.second_user for f in softs):
+        if override is None or override.witness_id is None:
+            raise InvalidInput("override-witness", f"{what}: a second nurse must confirm "
+                               "(choose them, and they type their own password).")
+        second = witness_for(ctx, actor, override.witness_id, what,
+                             password=override.witness_password)
+    flags = tuple(dict.fromkeys(f.flag for f in softs if f.flag))
+    return flags, reason, second
+
+
 def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | None = None,
               witness_id: int | None = None, note: str | None = None,
-              witness_password: str | None = None) -> Recorded:
-    """Record the dose due at ``due`` as given now (given late outside the window)."""
+              witness_password: str | None = None, override: Override | None = None) -> Recorded:
+    """Record the dose due at ``due`` as given now (given late after the on-time window), after
+    the recording checks (clinical-rules §9): a hard stop refuses; a soft stop refuses unless
+    ``override`` gives the reason (and the second user where the check asks for one)."""
     actor = ctx.require(Action.RECORD_DOSE)
     patient = patient_by_id(ctx, patient_id)
     dose = due_dose(ctx, patient.id, due)
@@ -146,12 +217,10 @@ def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | 
         raise Refused("dose.mismatch", f"The order says {dose.dose_mg:g} mg at {local:%H:%M}, not "
                       f"{dose_mg:g} mg. Give the ordered dose, or ask the prescriber to change "
                       "the order first.")
-    early = timedelta(minutes=float(t.dose_give_early_limit_min))
-    if now < dose.due - early:
-        when = local.strftime("%d %b %H:%M")
-        raise Refused("dose.too_early", f"The {local:%H:%M} dose is not due until {when}; it "
-                      "cannot be recorded as given this early.")
     _refuse_if_recorded(ctx, patient, dose)  # early, before asking anything else
+    findings = dose_checks.check_give(_situation(ctx, patient, dose, now), t)
+    flags, reason, second = _overridden(ctx, actor, findings, override,
+                                        f"Giving the {local:%H:%M} dose despite the check")
     checked_witness = witness_for(ctx, actor, witness_id, "This dose",
                                   password=witness_password) if witness_id else None
     outcome = given_outcome(dose.due, now, float(t.dose_window_min))
@@ -161,12 +230,16 @@ def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | 
         rid = repo.insert(db, patient_id=patient.id, order_id=dose.order_id, due=dose.due,
                           outcome=outcome, administered_at=now, user_id=actor.id, at=now,
                           entered_at=entered, dose_mg=dose.dose_mg, note=_clean_note(note),
-                          witness_id=checked_witness)
+                          witness_id=checked_witness, flags=flags, override_reason=reason,
+                          override_by=second)
+        detail: dict[str, object] = {"due": dose.due.isoformat(), "dose_mg": dose.dose_mg}
+        if flags:
+            detail.update(flags=list(flags), override_reason=reason, override_by=second,
+                          checks=[f.rule for f in findings])
         audit.record(db, at=entered, user_id=actor.id, action=f"dose.{outcome.value}",
                      entity="administration", entity_id=rid, patient_id=patient.id,
-                     detail=with_act_time(entered, now, {"due": dose.due.isoformat(),
-                                                         "dose_mg": dose.dose_mg}))
-    return Recorded(rid, outcome, dose.due, patient)
+                     detail=with_act_time(entered, now, detail))
+    return Recorded(rid, outcome, dose.due, patient, flags)
 
 
 def omit_dose(ctx: Context, patient_id: int, due: datetime, reason: Reason, *,
@@ -232,8 +305,10 @@ def correct_record(ctx: Context, record_id: int, reason: str) -> Recorded:
 
 
 def give_bolus(ctx: Context, patient_id: int, mcg: float, witness_id: int | None,
-               note: str | None = None, *, witness_password: str | None = None) -> Recorded:
-    """An intrathecal bolus: mcg, with a witness who is another user (clinical-rules §2)."""
+               note: str | None = None, *, witness_password: str | None = None,
+               override: Override | None = None) -> Recorded:
+    """An intrathecal bolus: mcg, with a witness who is another user (clinical-rules §2), after
+    the over-sedation hold with its pump wording (clinical-rules §9)."""
     actor = ctx.require(Action.RECORD_DOSE)
     patient = patient_by_id(ctx, patient_id)
     now = ctx.now()
@@ -244,6 +319,12 @@ def give_bolus(ctx: Context, patient_id: int, mcg: float, witness_id: int | None
                       "bolus needs one.")
     if not (math.isfinite(mcg) and mcg > 0):
         raise InvalidInput("mcg", "The bolus must be a positive number of micrograms.")
+    t = ctx.thresholds()
+    (snap,) = load_snapshots(ctx, now, t, patient.id)
+    findings = dose_checks.sedation_findings(snap.observations, now, t, intrathecal=True,
+                                             zone=ctx.zone)
+    flags, reason, second = _overridden(ctx, actor, findings, override,
+                                        "An intrathecal bolus despite the sedation hold")
     checked_witness = witness_for(ctx, actor, witness_id, "An intrathecal bolus",
                                   password=witness_password)
     with ctx.write(Kind.DOSES, patient.id) as db:
@@ -251,12 +332,15 @@ def give_bolus(ctx: Context, patient_id: int, mcg: float, witness_id: int | None
         rid = repo.insert(db, patient_id=patient.id, order_id=current.id, due=None,
                           outcome=Outcome.GIVEN, administered_at=now, user_id=actor.id, at=now,
                           entered_at=entered, dose_mcg=mcg, note=_clean_note(note),
-                          witness_id=checked_witness)
+                          witness_id=checked_witness, flags=flags, override_reason=reason,
+                          override_by=second)
+        detail: dict[str, object] = {"dose_mcg": mcg, "witness_id": checked_witness}
+        if flags:
+            detail.update(flags=list(flags), override_reason=reason)
         audit.record(db, at=entered, user_id=actor.id, action="dose.bolus", entity="administration",
                      entity_id=rid, patient_id=patient.id,
-                     detail=with_act_time(entered, now, {"dose_mcg": mcg,
-                                                         "witness_id": checked_witness}))
-    return Recorded(rid, Outcome.GIVEN, now, patient)
+                     detail=with_act_time(entered, now, detail))
+    return Recorded(rid, Outcome.GIVEN, now, patient, flags)
 
 
 @dataclass(frozen=True)
@@ -279,6 +363,18 @@ class MarEntry:
     #: times were kept. ``entered_late``: more than record.late_entry_minutes after its act time.
     entered_at: datetime | None = None
     entered_late: bool = False
+    #: Recorded despite a soft stop (clinical-rules §9), with the reason and second user.
+    flags: tuple[str, ...] = ()
+    override_reason: str | None = None
+    override_by: str | None = None
+
+    def flag_text(self) -> str:
+        """'GIVEN EARLY: reason (confirmed by X)', or '' when the record carries no flag."""
+        if not self.flags:
+            return ""
+        what = "; ".join(FLAG_LABELS.get(f, f.replace("_", " ")) for f in self.flags).upper()
+        who = f", confirmed by {self.override_by}" if self.override_by else ""
+        return f"{what}: {self.override_reason or 'no reason given'}{who}"
 
     def to_json(self, zone) -> dict:  # type: ignore[no-untyped-def]
         def iso(m: datetime | None) -> str | None:
@@ -290,7 +386,9 @@ class MarEntry:
                 "note": self.note, "witness": self.witness, "given_at": iso(self.given_at),
                 "original_state": self.state.value if self.corrected else None,
                 "correction_reason": self.correction_reason,
-                "entered_at": iso(self.entered_at), "entered_late": self.entered_late}
+                "entered_at": iso(self.entered_at), "entered_late": self.entered_late,
+                "flags": list(self.flags), "override_reason": self.override_reason,
+                "override_by": self.override_by}
 
 
 def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) -> list[MarEntry]:
@@ -318,7 +416,9 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
             given_at=rec.administered_at if rec and rec.outcome in (
                 Outcome.GIVEN, Outcome.GIVEN_LATE) else None,
             entered_at=entered,
-            entered_late=rec is not None and is_late_entry(rec.administered_at, entered, late_entry)))
+            entered_late=rec is not None and is_late_entry(rec.administered_at, entered, late_entry),
+            flags=rec.flags if rec else (), override_reason=rec.override_reason if rec else None,
+            override_by=rec.override_by if rec else None))
     for rec in records:
         fix = corrections.get(rec.id)
         if fix is None or rec.due is None:
@@ -329,7 +429,8 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
             witness=rec.witness, given_at=rec.administered_at, corrected=True,
             correction_reason=f"{fix.note} ({fix.by}, record {fix.id})",
             entered_at=rec.entered_at,
-            entered_late=is_late_entry(rec.administered_at, rec.entered_at, late_entry)))
+            entered_late=is_late_entry(rec.administered_at, rec.entered_at, late_entry),
+            flags=rec.flags, override_reason=rec.override_reason, override_by=rec.override_by))
     out.sort(key=lambda e: (e.due, not e.corrected))
     return out
 

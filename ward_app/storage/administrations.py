@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from ward_app.domain.clock import from_utc_text, to_utc_text
@@ -10,8 +11,10 @@ from ward_app.storage.connection import Database
 
 _SELECT = """
 SELECT a.id, a.patient_id, a.order_id, a.due_at, a.outcome, a.dose_mg, a.dose_mcg, a.reason_code,
-       a.note, a.corrects_id, a.administered_at, a.recorded_at, u.name, w.name, a.entered_at
+       a.note, a.corrects_id, a.administered_at, a.recorded_at, u.name, w.name, a.entered_at,
+       a.flags, a.override_reason, v.name
 FROM administrations a JOIN users u ON u.id = a.recorded_by LEFT JOIN users w ON w.id = a.witness_id
+LEFT JOIN users v ON v.id = a.override_by
 """
 
 
@@ -22,6 +25,7 @@ def _record(row: tuple) -> Record:
         dose_mcg=row[6], reason=row[7], note=row[8], corrects_id=row[9],
         administered_at=from_utc_text(row[10]), recorded_at=from_utc_text(row[11]), by=row[12],
         witness=row[13], entered_at=from_utc_text(row[14]) if row[14] else None,
+        flags=tuple(json.loads(row[15] or "[]")), override_reason=row[16], override_by=row[17],
     )
 
 
@@ -31,15 +35,19 @@ def insert(
     dose_mg: float | None = None,
     dose_mcg: float | None = None, reason: str | None = None, note: str | None = None,
     corrects_id: int | None = None, witness_id: int | None = None,
+    flags: tuple[str, ...] = (), override_reason: str | None = None,
+    override_by: int | None = None,
 ) -> int:
     cur = db.execute(
         "INSERT INTO administrations (patient_id, order_id, due_at, outcome, dose_mg, dose_mcg, "
         "reason_code, note, corrects_id, administered_at, recorded_at, recorded_by, witness_id, "
-        "entered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "entered_at, flags, override_reason, override_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             patient_id, order_id, to_utc_text(due) if due else None, outcome.value, dose_mg,
             dose_mcg, reason, note, corrects_id, to_utc_text(administered_at), to_utc_text(at),
-            user_id, witness_id, to_utc_text(entered_at),
+            user_id, witness_id, to_utc_text(entered_at), json.dumps(list(flags)),
+            override_reason, override_by,
         ],
     )
     return int(cur.lastrowid or 0)

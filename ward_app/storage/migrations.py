@@ -417,6 +417,21 @@ def m016_identity(db: Database) -> None:
     db.execute("PRAGMA writable_schema = OFF")
 
 
+@migrations()
+def m017_recording_checks(db: Database) -> None:
+    """The checks made when a dose is recorded (clinical-rules §9): a record given despite a soft
+    stop carries its flags (JSON list, e.g. ["given_early"]), the reason, and the second user who
+    confirmed it where the rule asks for one; an order version keeps the cautions the prescriber
+    acknowledged (JSON list of {"rule", "message"}). Older rows read as no flags, no cautions."""
+    _run(
+        db,
+        "ALTER TABLE administrations ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE administrations ADD COLUMN override_reason TEXT",
+        "ALTER TABLE administrations ADD COLUMN override_by INTEGER REFERENCES users(id)",
+        "ALTER TABLE orders ADD COLUMN acknowledged_cautions TEXT NOT NULL DEFAULT '[]'",
+    )
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations.pending(Database(memory=True))]
 

@@ -6,12 +6,12 @@ import json
 from datetime import datetime
 
 from ward_app.domain.clock import from_utc_text, to_utc_text
-from ward_app.domain.orders import Frequency, Indication, Order, OrderAction, Route
+from ward_app.domain.orders import Caution, Frequency, Indication, Order, OrderAction, Route
 from ward_app.storage.connection import Database
 
 _COLS = (
     "id, patient_id, action, route, starts_at, dose_mg, times, frequency, daily_mcg, indication, "
-    "override_reason, supersedes_id, stop_reason, prescriber, doses, taper_id"
+    "override_reason, supersedes_id, stop_reason, prescriber, doses, taper_id, acknowledged_cautions"
 )
 
 
@@ -23,6 +23,7 @@ def _order(row: tuple) -> Order:
         indication=Indication(row[9]) if row[9] else None, override_reason=row[10],
         supersedes_id=row[11], stop_reason=row[12], prescriber=row[13],
         doses=tuple(json.loads(row[14])) if row[14] else (), taper_id=row[15],
+        cautions=tuple(Caution(c["rule"], c["message"]) for c in json.loads(row[16] or "[]")),
     )
 
 
@@ -34,18 +35,20 @@ def insert_order(
     indication: Indication | None = None, override_reason: str | None = None,
     stop_reason: str | None = None, prescriber: str | None = None,
     supersedes_id: int | None = None, doses: tuple[float, ...] = (), taper_id: int | None = None,
+    cautions: tuple[Caution, ...] = (),
 ) -> int:
     cur = db.execute(
         "INSERT INTO orders (patient_id, supersedes_id, action, route, dose_mg, frequency, times, "
         "daily_mcg, indication, override_reason, stop_reason, prescriber, starts_at, created_at, "
-        "created_by, doses, taper_id, entered_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_by, doses, taper_id, entered_at, acknowledged_cautions) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             patient_id, supersedes_id, action.value, route.value, dose_mg,
             frequency.value if frequency else None, json.dumps(list(times)), daily_mcg,
             indication.value if indication else None, override_reason, stop_reason, prescriber,
             to_utc_text(starts_at), to_utc_text(at), user_id,
             json.dumps(list(doses)) if doses else None, taper_id, to_utc_text(entered_at),
+            json.dumps([{"rule": c.rule, "message": c.message} for c in cautions]),
         ],
     )
     return int(cur.lastrowid or 0)

@@ -23,4 +23,5 @@ STEPS: tuple[str, ...] = (
     "m014_tamper_guards",
     "m015_client_ids",
     "m016_identity",
+    "m017_recording_checks",
 )
