@@ -141,3 +141,28 @@ def test_a_drill_wards_taper_sheet_says_drill_on_every_page_and_in_its_title():
     assert reader.metadata is not None and reader.metadata.title == "DRILL Baclofen reducing plan"
     live = PdfReader(io.BytesIO(taper_sheet_pdf(make_sheet(make_plan(pregnant=True)))))
     assert not any("DRILL" in page.extract_text() for page in live.pages)
+
+
+# --- Driving caution and the ward's number (clinical-rules §10) -----------------------------------
+
+
+def test_the_driving_and_machinery_caution_prints(tablet_pdf):
+    _plan, _reader, text = tablet_pdf
+    assert ("Drowsiness: baclofen may cause drowsiness. Do not drive or operate machinery if you "
+            "are affected, especially while the dose is changing.") in text
+
+
+def test_the_wards_number_prints_where_the_sheet_says_whom_to_call():
+    sheet = replace(make_sheet(make_plan()), phone="020 7946 0471")
+    _reader, text = read(taper_sheet_pdf(sheet))
+    assert f"Whom to call: {CONTACT}, telephone 020 7946 0471" in text
+    assert "If doses are missed, vomited or run out, call the number above." in text
+
+
+@pytest.mark.parametrize("phone", ["", "   "])
+def test_without_a_number_the_sheet_names_whom_to_call_and_no_empty_number(phone):
+    sheet = replace(make_sheet(make_plan()), phone=phone)
+    _reader, text = read(taper_sheet_pdf(sheet))
+    assert f"Whom to call: {CONTACT} Do not stop" in text  # nothing after whom
+    assert "number above" not in text and "telephone" not in text.lower()
+    assert "If doses are missed, vomited or run out, call them (named above) at once." in text

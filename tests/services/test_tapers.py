@@ -158,3 +158,14 @@ def test_cancel_restores_the_full_order_from_the_chosen_time(ward7, clock):
         typed.taper_cancel(ward7, "RX1", "again")
     clock.moment = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)
     assert not any(a.rule == "withdrawal.watch" and "taper" in a.key for a in ward_alerts(ward7))
+
+
+def test_the_taper_sheet_prints_the_wards_number_from_the_setting(ward7):
+    """clinical-rules §10: the ward's number where the sheet says whom to call, when it is set."""
+    from ward_app.services.reports import taper_sheet
+
+    preview = typed.taper_preview(ward7, params())
+    assert taper_sheet(ward7, preview, "Dr Khan").phone == ""
+    with acting(ward7, "admin"):
+        typed.set_setting(ward7, "contact.phone", "020 7946 0471")
+    assert taper_sheet(ward7, preview, "Dr Khan").phone == "020 7946 0471"

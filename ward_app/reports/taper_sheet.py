@@ -1,5 +1,6 @@
 """The taper sheet (clinical-rules §7): a printable day-by-day reducing plan with a tick box per dose, the
-withdrawal signs to watch for (clinical-rules §4) and whom to call, to pin to the drug chart or take home."""
+withdrawal signs to watch for (clinical-rules §4), the driving and machinery caution and whom to call
+with the ward's number when it is set (clinical-rules §10), to pin to the drug chart or take home."""
 
 from __future__ import annotations
 
@@ -48,6 +49,24 @@ class TaperSheet:
     contact: str  # whom to call
     zone_name: str = "Europe/London"
     drill: bool = False  # a drill (training) ward: the title and every page say DRILL
+    phone: str = ""  # the ward's telephone number (setting contact.phone); "" = not set
+
+
+#: The seed article and the labels (OZOBAX §5.3): drowsiness, above all while the dose changes.
+DRIVING = ("<b>Drowsiness:</b> baclofen may cause drowsiness. Do not drive or operate machinery if "
+           "you are affected, especially while the dose is changing.")
+
+
+def whom_to_call(sheet: TaperSheet) -> str:
+    """'Whom to call' with the ward's number when one is set (never an empty number)."""
+    phone = sheet.phone.strip()
+    return f"{sheet.contact}, telephone {phone}" if phone else sheet.contact
+
+
+def if_doses_missed(sheet: TaperSheet) -> str:
+    """What to do when doses are missed: 'the number above' only when a number is printed, else
+    call whom the line above names."""
+    return "call the number above" if sheet.phone.strip() else "call them (named above) at once"
 
 
 def day_text(d: date) -> str:
@@ -258,17 +277,19 @@ def _footer_block(sheet: TaperSheet, s: dict[str, ParagraphStyle], width: float)
                     ("BOTTOMPADDING", (0, 1), (-1, 1), 5)])
     sign = Table([[Paragraph(f"Prescriber: <b>{escape(sheet.prescriber)}</b>", s["base"]),
                    Paragraph("Signature", s["label"]), "", Paragraph("Date", s["label"]), ""]],
-                 colWidths=[width * f for f in (0.38, 0.12, 0.28, 0.07, 0.15)], rowHeights=[10 * mm])
+                 colWidths=[width * f for f in (0.38, 0.12, 0.28, 0.07, 0.15)], rowHeights=[9 * mm])
     sign.setStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LINEBELOW", (2, 0), (2, 0), 0.6, _INK),
                    ("LINEBELOW", (4, 0), (4, 0), 0.6, _INK), ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                    ("ALIGN", (3, 0), (3, 0), "RIGHT")])
     return KeepTogether([
-        Spacer(1, 4 * mm), watch, Spacer(1, 3 * mm),
-        Paragraph(f"<b>Whom to call:</b> {escape(sheet.contact)}", s["lead"]), Spacer(1, 1.5 * mm),
+        Spacer(1, 3 * mm), watch, Spacer(1, 2 * mm),
+        Paragraph(f"<b>Whom to call:</b> {escape(whom_to_call(sheet))}", s["lead"]),
+        Spacer(1, 1.5 * mm),
         Paragraph("<b>Do not stop baclofen suddenly.</b> Stopping at once can cause hallucinations "
-                  "and seizures. If doses are missed, vomited or run out, call the number above.",
-                  s["lead"]),
-        Spacer(1, 2 * mm), sign])
+                  "and seizures. If doses are missed, vomited or run out, "
+                  f"{escape(if_doses_missed(sheet))}.", s["lead"]),
+        Spacer(1, 1 * mm), Paragraph(DRIVING, s["lead"]),
+        Spacer(1, 1 * mm), sign])
 
 
 def taper_sheet_pdf(sheet: TaperSheet, *, pagesize: tuple[float, float] = A4) -> bytes:

@@ -20,11 +20,13 @@ class Printing:
     printed_by: str
     contact: str
     drill: bool = False  # a drill (training) ward: every page says DRILL
+    phone: str = ""  # the ward's telephone number (contact.phone); "" = not set
 
 
 def printing(ctx: Context) -> Printing:
-    return Printing(printed_by_name(ctx), str(ctx.thresholds().contact_whom_to_call),
-                    is_drill(ctx))
+    t = ctx.thresholds()
+    return Printing(printed_by_name(ctx), str(t.contact_whom_to_call), is_drill(ctx),
+                    str(t.contact_phone or ""))
 
 
 def taper_sheet(ctx: Context, p: TaperPreview, prescriber: str,
@@ -35,7 +37,7 @@ def taper_sheet(ctx: Context, p: TaperPreview, prescriber: str,
         patient_name=p.patient.name, mrn=p.patient.mrn, dob=p.patient.dob, ward=p.patient.ward,
         bed=p.patient.bed, plan=p.plan, order_text=p.order.describe(), prescriber=prescriber,
         printed_by=who.printed_by, printed_at=ctx.now().astimezone(ctx.zone),
-        contact=who.contact, zone_name=str(ctx.zone), drill=who.drill)
+        contact=who.contact, zone_name=str(ctx.zone), drill=who.drill, phone=who.phone)
 
 
 def taper_sheet_bytes(ctx: Context, p: TaperPreview, prescriber: str) -> bytes:
