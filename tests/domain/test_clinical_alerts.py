@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,17 +11,18 @@ import pytest
 from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
 from ward_app.domain.clinical_alerts import (
     DYSREFLEXIA_HINT,
+    ITB_TOXICITY,
     RULES,
     SRC_POSS,
     SRC_TOX,
-    flag_alerts,
-    interaction_alerts,
     monitoring_alerts,
     news2_alerts,
-    periop_alerts,
+    observation_hours,
     renal_alerts,
+    settled,
     toxicity_alerts,
     withdrawal_alerts,
+    withdrawal_possible_alerts,
 )
 from ward_app.domain.mar import Outcome, Record
 from ward_app.domain.observations import Acvpu, Observation, Poss, Sign
@@ -108,10 +110,37 @@ def summary(alerts: list[Alert]) -> list[tuple[str, str]]:
 # --- NEWS2 (clinical-rules §3) --------------------------------------------------------------------
 
 
-def test_news2_normal_and_low_scores_raise_nothing():
+def test_news2_0_raises_nothing():
     assert news2_alerts(snap(vitals()), NOW, T) == []
-    assert news2_alerts(snap(vitals(hr=95, temp=38.5, rr=10)), NOW, T) == []  # 1+1+1 = 3, spread
     assert news2_alerts(snap(), NOW, T) == []  # no observations at all
+
+
+@pytest.mark.parametrize("kw, total", [
+    (dict(hr=95), 1),  # the lower edge of the band
+    (dict(hr=95, temp=38.5, rr=10), 3),  # 1+1+1, spread
+    (dict(hr=95, temp=38.5, rr=10, spo2=95), 4),  # the upper edge
+])
+def test_news2_1_to_4_is_information_every_4_to_6_hours(kw, total):
+    """clinical-rules §3, §10: NEWS2 1-4 raises news2.low (info)."""
+    (alert,) = news2_alerts(snap(vitals(oid=7, **kw)), NOW, T)
+    assert (alert.rule, alert.severity) == ("news2.low", Severity.INFO)
+    assert alert.message.startswith(f"NEWS2 {total}: observations every 4–6 h")
+    assert "tell the nurse in charge" in alert.message
+    assert "next set due by 14:00" in alert.message  # taken 10:00 + news2.low_every_hours
+    assert alert.values["news2"] == total and alert.key == "news2.low:1:7"
+
+
+def test_news2_low_names_the_day_when_the_next_set_falls_tomorrow():
+    (alert,) = news2_alerts(snap(vitals(at=day(22), hr=95)), day(22, 5), T)
+    assert "next set due by 26 Nov 02:00" in alert.message
+
+
+@pytest.mark.parametrize("kw, rule", [
+    (dict(rr=8), "news2.single_3"),  # 3 in one parameter: not low
+    (dict(rr=22, hr=115, temp=38.5), "news2.urgent"),  # 5: above the band
+])
+def test_news2_low_stops_at_a_single_3_and_at_5(kw, rule):
+    assert [a.rule for a in news2_alerts(snap(vitals(**kw)), NOW, T)] == [rule]
 
 
 def test_news2_single_3_is_a_warning_naming_the_parameter():
@@ -312,8 +341,8 @@ def test_only_the_latest_sedation_score_counts():
         ("toxicity.sedation", "emergency")]
 
 
-@pytest.mark.parametrize("lab", [egfr(45), egfr(59.9), egfr(20), egfr(None, dialysis=True),
-                                 egfr(80, dialysis=True)])
+@pytest.mark.parametrize("lab", [egfr(45), egfr(60), egfr(59.9), egfr(20),
+                                 egfr(None, dialysis=True), egfr(80, dialysis=True)])
 def test_renal_impairment_raises_toxicity_one_step(lab):
     (alert,) = toxicity_alerts(snap(obs(poss=Poss.FREQUENTLY_DROWSY), lab=lab), NOW, T)
     assert alert.severity is Severity.EMERGENCY  # urgent raised one step
@@ -323,7 +352,7 @@ def test_renal_impairment_raises_toxicity_one_step(lab):
     assert rr.severity is Severity.EMERGENCY
 
 
-@pytest.mark.parametrize("lab", [None, egfr(60), egfr(90), egfr(None)])
+@pytest.mark.parametrize("lab", [None, egfr(60.1), egfr(90), egfr(None)])
 def test_normal_renal_function_does_not_raise_toxicity(lab):
     (alert,) = toxicity_alerts(snap(obs(poss=Poss.FREQUENTLY_DROWSY), lab=lab), NOW, T)
     assert alert.severity is Severity.URGENT and "Renal" not in alert.message
@@ -339,6 +368,39 @@ def test_renal_raise_follows_the_threshold_setting():
     stricter = T.with_overrides({"renal.reduce_below_egfr": 70})
     (alert,) = toxicity_alerts(snap(obs(poss=Poss.FREQUENTLY_DROWSY), lab=egfr(65)), NOW, stricter)
     assert alert.severity is Severity.EMERGENCY
+
+
+ALL_TOXICITY = vitals(rr=6, hr=38, sbp=85, temp=34.8, acvpu=Acvpu.PAIN, poss=Poss.SOMNOLENT)
+
+
+@pytest.mark.parametrize("observation", [
+    ALL_TOXICITY, vitals(acvpu=Acvpu.UNRESPONSIVE), obs(poss=Poss.FREQUENTLY_DROWSY),
+    obs(rass=-3), obs(rass=-5)])
+def test_toxicity_on_intrathecal_therapy_names_the_itb_team_never_the_next_dose(observation):
+    """clinical-rules §9: pump-specific wording for every toxicity alert."""
+    alerts = toxicity_alerts(snap(observation, versions=(itb(),)), NOW, T)
+    assert alerts
+    for alert in alerts:
+        text = alert.message.lower()
+        assert ITB_TOXICITY.lower() in text, alert.rule
+        assert "emergency medical and itb-team review; support airway and breathing; the itb " \
+               "team may empty the pump reservoir" in text
+        assert "next dose" not in text and "next baclofen dose" not in text
+        assert "do not give" not in text and "give the next" not in text
+
+
+def test_toxicity_severities_do_not_change_with_the_route():
+    oral_found = toxicity_alerts(snap(ALL_TOXICITY), NOW, T)
+    pump_found = toxicity_alerts(snap(ALL_TOXICITY, versions=(itb(),)), NOW, T)
+    assert summary(oral_found) == summary(pump_found)
+    assert all("ITB" not in a.message for a in oral_found)
+
+
+def test_toxicity_after_an_intrathecal_stop_keeps_the_pump_wording():
+    stopped = (itb(), Order(3, 1, OrderAction.STOP, Route.INTRATHECAL, day(9),
+                            stop_reason="serious_adverse_reaction", prescriber="Dr Khan"))
+    (alert,) = toxicity_alerts(snap(obs(poss=Poss.SOMNOLENT), versions=stopped), NOW, T)
+    assert ITB_TOXICITY in alert.message and "next" not in alert.message
 
 
 # --- Withdrawal (clinical-rules §3, §4) -----------------------------------------------------------
@@ -423,11 +485,72 @@ def test_dysreflexia_hint_for_spinal_cord_injury_at_t6_or_above(level, hint):
         assert ("dysreflexia" in alert.message) is hint
 
 
-def test_only_the_latest_sign_check_counts():
+def test_a_later_late_sign_check_supersedes_an_earlier_early_one():
     before, after = checked(Sign.SWEATING, oid=1, at=day(8)), checked(Sign.FEVER, oid=2, at=day(9))
     assert summary(withdrawal_alerts(snap(before, after), NOW, T)) == [("withdrawal.late", "emergency")]
-    assert summary(withdrawal_alerts(snap(after, checked(Sign.SWEATING, oid=3, at=day(10))), NOW,
-                                     T)) == [("withdrawal.early", "warning")]
+
+
+def test_a_late_sign_stays_when_a_later_check_finds_only_early_signs():
+    """clinical-rules §10: signs stay listed until acknowledged; the later early signs show too."""
+    late, early = checked(Sign.FEVER, oid=2, at=day(9)), checked(Sign.SWEATING, oid=3, at=day(10))
+    alerts = withdrawal_alerts(snap(late, early), NOW, T)
+    assert summary(alerts) == [("withdrawal.late", "emergency"), ("withdrawal.early", "warning")]
+    assert [a.key for a in alerts] == ["withdrawal.late:1:2", "withdrawal.early:1:3"]
+    assert all(a.values["clean_check_at"] is None for a in alerts)
+
+
+def test_only_the_latest_check_of_a_kind_is_listed():
+    first, second = checked(Sign.SWEATING, oid=1, at=day(8)), checked(Sign.ANXIETY, oid=2, at=day(9))
+    (alert,) = withdrawal_alerts(snap(first, second), NOW, T)
+    assert alert.key == "withdrawal.early:1:2" and alert.values["signs"] == ["anxiety"]
+
+
+@pytest.mark.parametrize("sign, rule", [(Sign.FEVER, "withdrawal.late"),
+                                        (Sign.PRURITUS, "withdrawal.early")])
+def test_signs_stay_after_a_later_clean_checklist_and_say_when_it_was(sign, rule):
+    found, clean = checked(sign, oid=2, at=day(9)), checked(oid=3, at=day(11))
+    (alert,) = withdrawal_alerts(snap(found, clean), NOW, T)
+    assert alert.rule == rule and alert.since == day(9)
+    assert alert.values["clean_check_at"] == "2026-11-25T11:00+00:00"
+    assert "acknowledges it with a note" in alert.message
+    (before,) = withdrawal_alerts(snap(found), NOW, T)  # before the clean check was made
+    assert before.values["clean_check_at"] is None and "acknowledges" not in before.message
+
+
+def test_vital_signs_without_the_checklist_are_not_a_clean_check():
+    (alert,) = withdrawal_alerts(snap(checked(Sign.FEVER, oid=2, at=day(9)), vitals(3, day(11))),
+                                 NOW, T)
+    assert alert.values["clean_check_at"] is None
+
+
+def test_settled_needs_an_acknowledgement_with_a_note_and_a_clean_check():
+    (open_alert,) = withdrawal_alerts(snap(checked(Sign.FEVER, oid=2, at=day(9))), NOW, T)
+    (cleaned,) = withdrawal_alerts(snap(checked(Sign.FEVER, oid=2, at=day(9)),
+                                        checked(oid=3, at=day(11))), NOW, T)
+    noted = {"acknowledged_by": "nurse", "ack_note": "Dr Khan reviewed; pump checked"}
+    assert settled(replace(cleaned, **noted))
+    assert not settled(cleaned)  # not acknowledged
+    assert not settled(replace(cleaned, acknowledged_by="nurse"))  # no note
+    assert not settled(replace(open_alert, **noted))  # no clean check since the signs
+    news = Alert("news2.low", Severity.INFO, "", NOW, "", 1, "", "", "", "k",
+                 {"clean_check_at": "x"}, "nurse", "note")
+    assert not settled(news)  # only withdrawal-sign alerts
+
+
+@pytest.mark.parametrize("hours_ago, listed", [(71, True), (71.99, True), (72, False), (80, False)])
+def test_the_withdrawal_episode_lasts_72_hours(hours_ago, listed):
+    """clinical-rules §10: signs stay for withdrawal.episode_hours at most."""
+    found = checked(Sign.FEVER, oid=2, at=NOW - timedelta(hours=hours_ago))
+    spasm = obs(4, NOW - timedelta(hours=hours_ago), mas="4")
+    alerts = withdrawal_alerts(snap(found, spasm, baseline="1"), NOW, T)
+    assert bool(alerts) is listed and len(alerts) in (0, 2)
+    longer = T.with_overrides({"withdrawal.episode_hours": 96})
+    assert len(withdrawal_alerts(snap(found, spasm, baseline="1"), NOW, longer)) == 2
+
+
+def test_observations_are_needed_back_a_whole_episode():
+    assert observation_hours(T) >= 72
+    assert observation_hours(T.with_overrides({"withdrawal.episode_hours": 120})) == 120
 
 
 @pytest.mark.parametrize("baseline, now_mas, steps", [
@@ -436,7 +559,8 @@ def test_only_the_latest_sign_check_counts():
 def test_rebound_spasticity_two_or_more_steps_above_baseline(baseline, now_mas, steps):
     (alert,) = withdrawal_alerts(snap(obs(9, mas=now_mas), baseline=baseline), NOW, T)
     assert (alert.rule, alert.severity) == ("withdrawal.rebound_spasticity", Severity.WARNING)
-    assert alert.values == {"baseline": baseline, "mas": now_mas, "steps": steps}
+    assert alert.values == {"baseline": baseline, "mas": now_mas, "steps": steps,
+                            "clean_check_at": None}
     assert f"Modified Ashworth {baseline} to {now_mas}" in alert.message
     assert "medical review" in alert.message and "pump" not in alert.message
     assert alert.key == "withdrawal.rebound_spasticity:1:9"
@@ -454,20 +578,100 @@ def test_rebound_spasticity_on_intrathecal_therapy_is_urgent_check_the_pump():
     assert alert.severity is Severity.URGENT and "pump" in alert.message
 
 
-def test_rebound_needs_a_baseline_and_uses_the_latest_score():
+def test_rebound_needs_a_baseline_and_stays_after_spasticity_settles():
     assert withdrawal_alerts(snap(obs(mas="4")), NOW, T) == []  # no baseline recorded
-    settled = (obs(1, day(8), mas="4"), obs(2, day(9), mas="1+"))
-    assert withdrawal_alerts(snap(*settled, baseline="1"), NOW, T) == []
+    settling = (obs(1, day(8), mas="4"), obs(2, day(9), mas="1+"))
+    (alert,) = withdrawal_alerts(snap(*settling, baseline="1"), NOW, T)
+    assert alert.values["mas"] == "4" and alert.values["clean_check_at"] == "2026-11-25T09:00+00:00"
+    assert "acknowledges it with a note" in alert.message
     rising = (obs(1, day(8), mas="1+"), obs(2, day(9), mas="3"), obs(3, day(10), rr=16))
     (alert,) = withdrawal_alerts(snap(*rising, baseline="1"), NOW, T)
     assert alert.values["mas"] == "3" and alert.since == day(9)
+    assert alert.values["clean_check_at"] is None
+    twice = (obs(1, day(8), mas="3"), obs(2, day(9), mas="4"))
+    (alert,) = withdrawal_alerts(snap(*twice, baseline="1"), NOW, T)
+    assert alert.key == "withdrawal.rebound_spasticity:1:2"  # the latest risen score
+
+
+# --- After a stop for a serious adverse reaction (clinical-rules §10) ------------------------------
+
+
+def test_late_signs_after_a_stop_for_a_serious_reaction_never_say_restore():
+    versions = (oral(), stop(day(9)))
+    (alert,) = withdrawal_alerts(snap(checked(Sign.SEIZURE), versions=versions), NOW, T)
+    assert alert.rule == "withdrawal.late" and alert.severity is Severity.EMERGENCY
+    assert "restore" not in alert.message.lower() and "bridge" not in alert.message
+    assert "do not restart without the prescriber" in alert.message
+    assert "Urgent medical review" in alert.message
+
+
+def test_late_signs_after_an_ordinary_stop_still_say_restore():
+    versions = (oral(), stop(day(9), reason="no longer needed"))
+    (alert,) = withdrawal_alerts(snap(checked(Sign.SEIZURE), versions=versions), NOW, T)
+    assert "restore baclofen" in alert.message
+
+
+def test_a_restart_after_the_serious_reaction_stop_says_restore_again():
+    restarted = Order(3, 1, OrderAction.START, Route.ORAL, day(10), dose_mg=5, times=TDS,
+                      frequency=Frequency.TDS)
+    versions = (oral(), stop(day(9)), restarted)
+    (alert,) = withdrawal_alerts(snap(checked(Sign.SEIZURE), versions=versions), NOW, T)
+    assert "restore baclofen" in alert.message
+
+
+# --- Fever or a fast pulse on a pump patient (clinical-rules §10) ---------------------------------
+
+
+def possible(*observations: Observation, versions=None, t: Thresholds = T) -> list[Alert]:
+    return withdrawal_possible_alerts(snap(*observations, versions=versions or (itb(),)), NOW, t)
+
+
+@pytest.mark.parametrize("kw, fires", [
+    (dict(temp=38.0), True), (dict(temp=37.9), False), (dict(temp=38.04), True),
+    (dict(temp=39.5), True), (dict(hr=100), False), (dict(hr=101), True), (dict(hr=140), True),
+])
+def test_fever_or_a_fast_pulse_on_intrathecal_therapy_is_possible_withdrawal(kw, fires):
+    alerts = possible(vitals(oid=6, **kw))
+    assert bool(alerts) is fires
+    if fires:
+        (alert,) = alerts
+        assert (alert.rule, alert.severity) == ("withdrawal.possible", Severity.URGENT)
+        assert "check the withdrawal signs and the pump now" in alert.message.lower()
+        values = {**NORMAL, **kw}
+        assert alert.values == {"temp": values["temp"], "hr": values["hr"]}
+        assert alert.key == "withdrawal.possible:1:6" and alert.since == TAKEN
+
+
+def test_possible_withdrawal_names_both_when_both():
+    (alert,) = possible(vitals(temp=38.6, hr=118))
+    assert alert.message.startswith("Temperature 38.6 °C and pulse 118/min on intrathecal baclofen")
+
+
+def test_possible_withdrawal_needs_no_checklist_and_only_the_latest_vitals_count():
+    (alert,) = possible(vitals(1, day(9), temp=38.5))  # no checklist at all
+    assert alert.values["temp"] == 38.5
+    assert possible(vitals(1, day(8), temp=38.5), vitals(2, day(9))) == []
+
+
+def test_possible_withdrawal_only_on_an_intrathecal_order_in_force():
+    assert possible(vitals(temp=39), versions=(oral(),)) == []
+    stopped = (itb(), Order(3, 1, OrderAction.STOP, Route.INTRATHECAL, day(9), stop_reason="x"))
+    assert possible(vitals(temp=39), versions=stopped) == []
+
+
+def test_possible_withdrawal_thresholds_are_settings():
+    stricter = T.with_overrides({"withdrawal.possible_temp_c": 37.8,
+                                 "withdrawal.possible_hr_above": 90})
+    assert possible(vitals(temp=37.8), t=stricter) and possible(vitals(hr=91), t=stricter)
+    assert possible(vitals(temp=37.7, hr=90), t=stricter) == []
 
 
 # --- Renal (clinical-rules §3) --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [59.9, 45, 30])
+@pytest.mark.parametrize("value", [60, 59.9, 45, 30.1, 30])
 def test_egfr_30_to_60_reduce_the_dose(value):
+    """clinical-rules §9: 30 and 60 are both in the reduce band."""
     (alert,) = renal_alerts(snap(lab=egfr(value)), NOW, T)
     assert (alert.rule, alert.severity) == ("renal.reduce", Severity.WARNING)
     assert f"eGFR {value:g}" in alert.message and "dose should be reduced" in alert.message
@@ -485,7 +689,7 @@ def test_egfr_below_30_or_dialysis_avoid(lab, what):
     assert alert.key == "renal.avoid:1:4"
 
 
-@pytest.mark.parametrize("lab", [None, egfr(60), egfr(95), egfr(None)])
+@pytest.mark.parametrize("lab", [None, egfr(60.1), egfr(61), egfr(95), egfr(None)])
 def test_normal_or_unknown_renal_function_raises_nothing(lab):
     assert renal_alerts(snap(lab=lab), NOW, T) == []
 
@@ -493,139 +697,6 @@ def test_normal_or_unknown_renal_function_raises_nothing(lab):
 def test_no_renal_alert_when_not_on_baclofen():
     assert renal_alerts(snap(lab=egfr(20), versions=()), NOW, T) == []
     assert renal_alerts(snap(lab=egfr(45), versions=(oral(), stop(day(9)))), NOW, T) == []
-
-
-# --- Safety flags (clinical-rules §5) -------------------------------------------------------------
-
-
-def flags_of(who: Patient, now: datetime = NOW, **kw) -> list[tuple[str, str]]:
-    return summary(flag_alerts(snap(who=who, **kw), now, T))
-
-
-def test_dementia_pregnancy_and_epilepsy_flags():
-    since = {Flag.DEMENTIA: day(7, d=21)}
-    alerts = flag_alerts(snap(who=patient(Flag.DEMENTIA, Flag.PREGNANCY, Flag.EPILEPSY),
-                              flag_since=since), NOW, T)
-    assert summary(alerts) == [("flag.dementia", "warning"), ("flag.pregnancy", "warning"),
-                               ("flag.epilepsy", "info")]
-    dementia, pregnancy, epilepsy = alerts
-    assert "avoid baclofen where possible" in dementia.message and dementia.since == day(7, d=21)
-    assert "taper and stop before delivery" in pregnancy.message
-    assert "neonatal withdrawal" in pregnancy.message
-    assert "seizure control" in epilepsy.message
-
-
-def test_no_flags_no_alerts():
-    assert flags_of(patient()) == []
-    assert flags_of(patient(Flag.COMMUNICATION_DIFFICULTY, Flag.CIRRHOSIS, Flag.HYPERCAPNIC)) == []
-
-
-def test_falls_flag_by_fall_risk():
-    (alert,) = flag_alerts(snap(who=patient(Flag.FALL_RISK)), NOW, T)
-    assert (alert.rule, alert.severity) == ("flag.falls", Severity.INFO)
-    assert "fall risk" in alert.message and "check gait" in alert.message
-
-
-def test_falls_flag_from_the_65th_birthday():
-    who = patient(dob=date(1961, 11, 25))
-    assert flags_of(who, day(23, 59, d=24)) == []  # 64
-    (alert,) = flag_alerts(snap(who=who), day(0, 1), T)
-    assert alert.rule == "flag.falls" and alert.values["age"] == 65 and "age 65" in alert.message
-
-
-def test_falls_age_is_counted_on_the_ward_date():
-    who = patient(dob=date(1961, 6, 15))
-    late_evening_utc = datetime(2026, 6, 14, 23, 30, tzinfo=UTC)  # 00:30 on 15 June in London
-    june = (oral(start=datetime(2026, 6, 1, tzinfo=UTC)),)
-    assert flags_of(who, late_evening_utc, versions=june) == [("flag.falls", "info")]
-    assert flags_of(who, late_evening_utc - timedelta(hours=1), versions=june) == []
-
-
-def test_falls_since_is_a_stable_time_of_day():
-    ticking = day(12).replace(microsecond=123456)
-    (alert,) = flag_alerts(snap(who=patient(dob=date(1940, 1, 1))), ticking, T)
-    assert alert.since == day(0)
-
-
-def test_no_flag_alerts_when_not_on_baclofen():
-    assert flags_of(patient(Flag.DEMENTIA, Flag.FALL_RISK), versions=()) == []
-
-
-# --- Interactions (clinical-rules §5) -------------------------------------------------------------
-
-
-@pytest.mark.parametrize("drug", ["OxyContin", "oxycodone MR", "Lyrica", "PREGABALIN 75 mg",
-                                  "Co-codamol 30/500", "diazepam", "Zopiclone", "tizanidine",
-                                  "Alcohol", "Propofol", "Oramorph oral solution"])
-def test_cns_depressants_are_a_warning(drug):
-    (alert,) = interaction_alerts(snap(comeds=(drug,)), NOW, T)
-    assert (alert.rule, alert.severity) == ("interaction.cns", Severity.WARNING)
-    assert alert.message.startswith(f"{drug} (CNS depressant) with baclofen")
-    assert "sedation" in alert.message and "respiratory rate" in alert.message
-    assert alert.values == {"drug": drug, "drug_class": "CNS depressant"}
-    assert alert.key == f"interaction.cns:1:{drug.casefold()}"
-    assert alert.since == day(0)
-
-
-@pytest.mark.parametrize("drug, rule, words", [
-    ("Amlodipine", "interaction.antihypertensive", "blood pressure"),
-    ("Sinemet", "interaction.levodopa", "confusion"),
-    ("amitriptyline", "interaction.tca", "hypotonia"),
-    ("Priadel", "interaction.lithium", "hyperkinetic"),
-    ("Ibuprofen", "interaction.renal", "renal function"),
-])
-def test_other_interactions_are_information(drug, rule, words):
-    (alert,) = interaction_alerts(snap(comeds=(drug,)), NOW, T)
-    assert (alert.rule, alert.severity) == (rule, Severity.INFO)
-    assert words in alert.message
-
-
-def test_non_interacting_drugs_raise_nothing():
-    assert interaction_alerts(snap(comeds=("Paracetamol", "Omeprazole", "Senna")), NOW, T) == []
-    assert interaction_alerts(snap(), NOW, T) == []
-
-
-def test_each_comedication_alerts_on_its_own():
-    alerts = interaction_alerts(snap(comeds=("Morphine", "Paracetamol", "Ramipril")), NOW, T)
-    assert [(a.rule, a.values["drug"]) for a in alerts] == [
-        ("interaction.cns", "Morphine"), ("interaction.antihypertensive", "Ramipril")]
-
-
-def test_no_interaction_alerts_when_not_on_baclofen():
-    assert interaction_alerts(snap(comeds=("OxyContin",), versions=()), NOW, T) == []
-
-
-# --- Surgery (clinical-rules §5) ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("surgery", [date(2026, 11, 25), date(2026, 11, 26), date(2026, 12, 20)])
-def test_surgery_today_or_later_continue_baclofen(surgery):
-    (alert,) = periop_alerts(snap(who=patient(surgery=surgery)), NOW, T)
-    assert (alert.rule, alert.severity) == ("periop.continue", Severity.INFO)
-    assert "continue baclofen, including on the day of the operation" in alert.message
-    assert "anaesthetist" in alert.message and "ITB" not in alert.message
-    assert alert.values == {"surgery": surgery.isoformat()}
-
-
-def test_surgery_on_intrathecal_therapy_involves_the_specialist_team():
-    (alert,) = periop_alerts(snap(who=patient(surgery=date(2026, 11, 26)), versions=(itb(),)), NOW, T)
-    assert "ITB specialist team" in alert.message
-
-
-def test_no_periop_alert_after_surgery_or_without_it():
-    assert periop_alerts(snap(who=patient(surgery=date(2026, 11, 24))), NOW, T) == []
-    assert periop_alerts(snap(), NOW, T) == []
-    assert periop_alerts(snap(who=patient(surgery=date(2026, 11, 26)), versions=()), NOW, T) == []
-
-
-def test_surgery_day_is_the_ward_date():
-    after_midnight = datetime(2026, 6, 14, 23, 30, tzinfo=UTC)  # 15 June 00:30 in London
-    june = (oral(start=datetime(2026, 6, 1, tzinfo=UTC)),)
-    yesterday = snap(who=patient(surgery=date(2026, 6, 14)), versions=june)
-    assert periop_alerts(yesterday, after_midnight, T) == []
-    (alert,) = periop_alerts(snap(who=patient(surgery=date(2026, 6, 15)), versions=june),
-                             after_midnight, T)
-    assert "15 Jun" in alert.message
 
 
 # --- Monitoring (clinical-rules §3, §4) -----------------------------------------------------------
@@ -769,5 +840,13 @@ def test_no_withdrawal_check_without_a_watch():
 
 
 def test_every_rule_is_registered():
-    assert RULES == [news2_alerts, toxicity_alerts, withdrawal_alerts, renal_alerts, flag_alerts,
-                     interaction_alerts, periop_alerts, monitoring_alerts]
+    assert RULES == [news2_alerts, toxicity_alerts, withdrawal_alerts, withdrawal_possible_alerts,
+                     renal_alerts, monitoring_alerts]
+
+
+def test_possible_withdrawal_makes_the_pump_patient_unstable_on_the_handover():
+    """clinical-rules §8: an urgent alert about withdrawal signs makes a patient unstable."""
+    from ward_app.domain.handover import Acuity, acuity
+
+    alerts = possible(vitals(temp=38.5))
+    assert acuity(alerts, 1, False) is Acuity.UNSTABLE

@@ -157,6 +157,17 @@ def test_pump_empty_is_an_emergency_once_the_reservoir_is_calculated_empty():
         assert "Call the ITB team" in a.message
 
 
+def test_pump_empty_offers_a_bridge_but_not_after_a_stop_for_a_serious_reaction():
+    """clinical-rules §10: after such a stop no message offers baclofen back."""
+    (ongoing,) = refill_alerts(snap(state()), EMPTY_AT, T)
+    assert "oral baclofen or benzodiazepine bridge per prescriber" in ongoing.message
+    stop = Order(2, 1, OrderAction.STOP, Route.INTRATHECAL, REFILL_AT + timedelta(days=5),
+                 stop_reason="serious_adverse_reaction", prescriber="Dr Khan")
+    (stopped,) = refill_alerts(snap(state(), versions=(itb(), stop)), EMPTY_AT, T)
+    assert stopped.rule == "pump.empty" and "bridge" not in stopped.message
+    assert "check for withdrawal signs; do not restart without the prescriber." in stopped.message
+
+
 def test_only_the_last_refill_counts():
     second = refill(REFILL_AT + timedelta(days=80), rid=2)
     assert refill_alerts(snap(state(refill(), second)), EMPTY_AT, T) == []

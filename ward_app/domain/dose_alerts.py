@@ -1,5 +1,6 @@
-"""Alert rules about doses and orders (clinical-rules §1, §2, §4, §5): late, missed, daily maximum,
-withdrawal watch after missed doses or an abrupt stop, and nil by mouth on oral baclofen."""
+"""Alert rules about doses and orders (clinical-rules §1, §2, §4, §5, §10): late, missed (with when
+the next dose is due and the no-doubling rule), daily maximum, withdrawal watch after missed doses
+or an abrupt stop, and nil by mouth on oral baclofen (the flag, or a dose not given for it)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
-from ward_app.domain.mar import NOT_GIVEN, State, dose_state, effective_records, missed_at
+from ward_app.domain.bridging import SRC_BRIDGE, bridging_advice, iv_daily_mg
+from ward_app.domain.mar import NOT_GIVEN, Reason, Record, State, dose_state, effective_records, missed_at
 from ward_app.domain.orders import Order, OrderAction, Route
 from ward_app.domain.patient import Flag
 from ward_app.domain.pump import AlarmKind
@@ -20,10 +22,12 @@ SRC_MAX = "clinical-rules §1: 80 mg/day US label maximum; 100 mg/day BNF maximu
 SRC_WATCH = ("clinical-rules §2, §4: two missed/omitted doses, an abrupt stop, an intrathecal dose "
              "reduction or a pump problem start a withdrawal watch")
 SRC_TAPER = "clinical-rules §7 and issue 6: a taper starts a withdrawal watch with a daily check"
-SRC_NPO = "clinical-rules §5: nil by mouth on oral baclofen"
+SRC_NPO = f"clinical-rules §5: nil by mouth on oral baclofen; {SRC_BRIDGE}"
 SRC_STOP = "clinical-rules §7: abrupt discontinuation only for a serious adverse reaction"
 
 STOPPED_SAR = "serious_adverse_reaction"
+#: After a stop for a serious adverse reaction: never "restore baclofen" (clinical-rules §10).
+STOP_ADVICE = "do not restart without the prescriber."
 
 
 def history_hours(t: Thresholds) -> float:
@@ -32,12 +36,24 @@ def history_hours(t: Thresholds) -> float:
 
 
 @lru_cache(maxsize=4096)
-def in_force(versions: tuple[Order, ...], at: datetime) -> Order | None:
+def latest_version(versions: tuple[Order, ...], at: datetime) -> Order | None:
+    """The order version that had started last by ``at`` (a stop included)."""
     started = [v for v in versions if v.starts_at <= at]
-    if not started:
-        return None
-    latest = max(started, key=lambda v: (v.starts_at, v.id))
-    return None if latest.action is OrderAction.STOP else latest
+    return max(started, key=lambda v: (v.starts_at, v.id)) if started else None
+
+
+def in_force(versions: tuple[Order, ...], at: datetime) -> Order | None:
+    latest = latest_version(versions, at)
+    return None if latest is None or latest.action is OrderAction.STOP else latest
+
+
+def stopped_for_sar(versions: tuple[Order, ...], at: datetime) -> Order | None:
+    """The stop in force at ``at`` when baclofen was stopped for a serious adverse reaction (then
+    no message says "restore baclofen": clinical-rules §10)."""
+    latest = latest_version(versions, at)
+    if latest is not None and latest.action is OrderAction.STOP and latest.stop_reason == STOPPED_SAR:
+        return latest
+    return None
 
 
 def _effective(s: PatientSnapshot) -> dict:  # type: ignore[type-arg]
@@ -81,22 +97,48 @@ def dose_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]
         values = {"due": local.isoformat(timespec="minutes"), "dose_mg": dose.dose_mg,
                   "minutes_overdue": int((now - dose.due).total_seconds() // 60)}
         suffix = dose.due.isoformat()
+        if state not in (State.MISSED, State.LATE):
+            continue
+        values["next_due"] = nxt.astimezone(s.zone).isoformat(timespec="minutes") if nxt else None
+        catch_up = catch_up_advice(s, nxt, now, t)
         if state is State.MISSED:
             out.append(s.alert(
                 "dose.missed", Severity.URGENT,
                 f"Baclofen {dose.dose_mg:g} mg due {_when(s, dose.due, now)} was missed: nothing "
-                "recorded. "
-                "Give it now if still appropriate, or record why not; tell the nurse in charge "
-                "and the prescriber (abrupt loss risks withdrawal).",
-                missed_at(dose.due, nxt, missed_after), SRC_WINDOW, suffix, **values))
-        elif state is State.LATE:
+                f"recorded. {catch_up} Tell the nurse in charge and the prescriber (abrupt loss "
+                "risks withdrawal).", missed_at(dose.due, nxt, missed_after), SRC_WINDOW, suffix,
+                **values))
+        else:  # late: the window after due has passed (exactly the window after is on time)
             out.append(s.alert(
                 "dose.late", Severity.WARNING,
                 f"Baclofen {dose.dose_mg:g} mg due {_when(s, dose.due, now)} is late: nothing "
-                "recorded after "
-                f"{window:g} min. Give it now or record why not.",
+                f"recorded after {window:g} min. {catch_up}",
                 dose.due + timedelta(minutes=window), SRC_WINDOW, suffix, **values))
     return out
+
+
+def _span(delta: timedelta) -> str:
+    """'3 h 10 min', '45 min', '4 h'."""
+    hours, mins = divmod(int(delta.total_seconds() // 60), 60)
+    return " ".join(p for p in (f"{hours} h" if hours else "", f"{mins} min" if mins else "")
+                    if p) or "0 min"
+
+
+def catch_up_advice(s: PatientSnapshot, nxt: datetime | None, now: datetime,
+                    t: Thresholds) -> str:
+    """When the next dose is due, and the rule for giving a late or missed dose (clinical-rules
+    §9): only when the next is more than the minimum interval away; never two doses for one."""
+    interval = f"{float(t.dose_min_interval_hours):g} h"
+    never = "never two doses to make up for one."
+    if nxt is None:
+        return ("No next dose is scheduled (the order ends or stops): ask the prescriber before "
+                f"giving this one late, or record why not — {never}")
+    if nxt <= now:
+        return (f"The next dose ({_when(s, nxt, now)}) is already due: record this one as omitted "
+                f"and give the next on time — {never}")
+    return (f"Next dose due {_when(s, nxt, now)} (in {_span(nxt - now)}). Give this one now only "
+            f"if the next is more than {interval} away; otherwise record it as omitted and give "
+            f"the next on time — {never}")
 
 
 def max_daily_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
@@ -229,13 +271,15 @@ def _itb_watches(s: PatientSnapshot, now: datetime, watch: timedelta) -> list[Wa
 
 def withdrawal_watch_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
     watch = timedelta(hours=float(t.withdrawal_watch_hours))
+    sar = stopped_for_sar(s.versions, now)
     out: list[Alert] = []
     for w in withdrawal_watches(s, now, t):
         until = w.ends(watch).astimezone(s.zone).strftime("%d %b %H:%M")
         every = w.check_every(t).total_seconds() / 3600
         source = SRC_STOP if w.kind == "stop" else SRC_TAPER if w.kind == "taper" else SRC_WATCH
         advice = ("tell the prescriber if any appear (the taper may need to slow down)."
-                  if w.kind == "taper" else "ask the prescriber how to restore baclofen.")
+                  if w.kind == "taper" else STOP_ADVICE if w.kind == "stop" or sar is not None
+                  else "ask the prescriber how to restore baclofen.")
         out.append(s.alert(
             "withdrawal.watch", Severity.INFO if w.kind == "taper" else Severity.WARNING,
             f"Withdrawal watch until {until} ({w.reason}): check for withdrawal signs (itching, "
@@ -244,16 +288,45 @@ def withdrawal_watch_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) ->
     return out
 
 
+def _nil_by_mouth_omissions(s: PatientSnapshot, order: Order, now: datetime,
+                            t: Thresholds) -> list[Record]:
+    """Oral doses recorded as not given with the reason nil by mouth (not marked in error), due
+    within the dose look-back, oldest first."""
+    lookback = now - timedelta(hours=float(t.dose_alert_lookback_hours))
+    routes = {v.id: v.route for v in s.versions}
+    return sorted((r for r in _effective(s).values()
+                   if r.reason == Reason.NIL_BY_MOUTH.value and State(r.outcome.value) in NOT_GIVEN
+                   and r.due is not None and lookback <= r.due <= now
+                   and routes.get(r.order_id or order.id, order.route) is Route.ORAL),
+                  key=lambda r: r.due or now)
+
+
 def npo_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
+    """route.npo on an oral order in force: the nil-by-mouth flag, or a dose not given for nil by
+    mouth (clinical-rules §5, §10), with the bridging prompt."""
     order = in_force(s.versions, now)
-    if order is None or order.route is not Route.ORAL or Flag.NPO not in s.patient.flags:
+    if order is None or order.route is not Route.ORAL:
         return []
-    since = max(s.flag_since.get(Flag.NPO, order.starts_at), order.starts_at)
-    return [s.alert(
-        "route.npo", Severity.URGENT,
-        "Nil by mouth on oral baclofen: do not just omit doses. Ask the prescriber now to switch to "
-        "the liquid via an enteral tube or another bridge (no licensed IV form; rectal is not "
-        "absorbed).", since, SRC_NPO, str(order.id), order_id=order.id)]
+    flagged = Flag.NPO in s.patient.flags
+    omitted = _nil_by_mouth_omissions(s, order, now, t)
+    if not flagged and not omitted:
+        return []
+    if flagged:
+        since = max(s.flag_since.get(Flag.NPO, order.starts_at), order.starts_at)
+        why = "Nil by mouth on oral baclofen"
+    else:
+        since = max(omitted[0].due or now, order.starts_at)
+        why = (f"Oral baclofen not given: nil by mouth "
+               f"({', '.join(_when(s, r.due or now, now) for r in omitted)})")
+    values: dict[str, object] = {
+        "order_id": order.id, "oral_daily_mg": order.daily_mg,
+        "nil_by_mouth_doses": [(r.due or now).astimezone(s.zone).isoformat(timespec="minutes")
+                               for r in omitted]}
+    iv = iv_daily_mg(order, t)
+    if t.bridge_iv_available is True and iv is not None:
+        values["iv_daily_mg"] = iv
+    return [s.alert("route.npo", Severity.URGENT, f"{why}. {bridging_advice(order, t)}", since,
+                    SRC_NPO, str(order.id), **values)]
 
 
 RULES = [dose_alerts, max_daily_alerts, withdrawal_watch_alerts, npo_alerts]

@@ -4,7 +4,7 @@ I-PASS illness severity (clinical-rules §8). Built by ``services.handover``; pr
 
 I-PASS severity, as the app decides it (a cautious local rule; clinical-rules §8 names the three levels):
 - unstable: NEWS2 5 or more, or any emergency alert, or an urgent clinical alert (toxicity,
-  withdrawal signs, NEWS2, a pump empty or alarming);
+  withdrawal signs, a fever or fast pulse on a pump patient, NEWS2, a pump empty or alarming);
 - watcher: any other urgent alert (a missed dose, a pump refill due, severe renal impairment), any
   warning, a NEWS2 of 1-4 with 3 in one parameter, or a withdrawal watch;
 - stable: none of these.
@@ -27,7 +27,7 @@ class Acuity(StrEnum):
 
 #: Urgent alerts that make a patient unstable (others make them a watcher).
 UNSTABLE_RULES = ("toxicity.", "withdrawal.early", "withdrawal.late", "withdrawal.rebound",
-                  "news2.", "pump.empty", "pump.alarm")
+                  "withdrawal.possible", "news2.", "pump.empty", "pump.alarm")
 
 
 def acuity(alerts: list[Alert], news2: int | None, news2_single_3: bool) -> Acuity:

@@ -22,6 +22,7 @@ class Flag(StrEnum):
     NPO = "npo"
     CIRRHOSIS = "cirrhosis"
     ALCOHOL_USE_DISORDER = "alcohol_use_disorder"
+    FUNCTIONAL_SPASTICITY = "functional_spasticity"  # spasticity maintains posture or function
 
 
 #: How a flag reads on the ward board: short, and never colour alone.
@@ -36,6 +37,7 @@ FLAG_LABELS: dict[Flag, str] = {
     Flag.NPO: "Nil by mouth",
     Flag.CIRRHOSIS: "Cirrhosis",
     Flag.ALCOHOL_USE_DISORDER: "Alcohol use disorder",
+    Flag.FUNCTIONAL_SPASTICITY: "Spasticity maintains posture/function",
 }
 
 _MRN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/]{2,19}$")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
-from ward_app.domain.dose_alerts import in_force
+from ward_app.domain.dose_alerts import STOP_ADVICE, in_force, stopped_for_sar
 from ward_app.domain.news2 import news2
 from ward_app.domain.orders import Order, OrderAction, Route
 from ward_app.domain.patient import Flag
@@ -52,11 +52,13 @@ def refill_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Aler
               "refill_by": d.refill_by.isoformat(), "refill_by_reason": d.refill_by_reason}
     key = str(refill.id)
     if now >= d.empty_at:
+        # after a stop for a serious adverse reaction no message offers baclofen (clinical-rules §10)
+        bridge = (f"withdrawal signs; {STOP_ADVICE}" if stopped_for_sar(s.versions, now) else
+                  "withdrawal signs; oral baclofen or benzodiazepine bridge per prescriber.")
         return [s.alert("pump.empty", Severity.EMERGENCY,
                         f"Pump reservoir calculated EMPTY since {_fmt(d.empty_at, s)}: intrathecal "
-                        "baclofen has stopped. Call the ITB team / on-call doctor now; check for "
-                        "withdrawal signs; oral baclofen or benzodiazepine bridge per prescriber.",
-                        d.empty_at, SRC_PUMP, key, **values)]
+                        f"baclofen has stopped. Call the ITB team / on-call doctor now; check for "
+                        f"{bridge}", d.empty_at, SRC_PUMP, key, **values)]
     urgent_from = d.alarm_at - timedelta(days=float(t.pump_alarm_urgent_days))
     if now >= urgent_from:
         passed = now >= d.alarm_at

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ward_app.domain.alerts import Alert, PatientSnapshot, Rule, Severity, most_severe_first
 from ward_app.domain.clinical_alerts import RULES as CLINICAL_RULES
+from ward_app.domain.clinical_alerts import SIGN_RULES, settled
 from ward_app.domain.dose_alerts import RULES as DOSE_RULES
 from ward_app.domain.dose_alerts import in_force
 from ward_app.domain.errors import InvalidInput
@@ -23,6 +24,7 @@ from ward_app.domain.orders import Route
 from ward_app.domain.pump_alerts import RULES as PUMP_RULES
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds
+from ward_app.domain.safety_alerts import RULES as SAFETY_RULES
 from ward_app.domain.text import clean_text
 from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from ward_app.storage.connection import Database
 
 #: Every rule the engine runs; later features add theirs here.
-RULES: list[Rule] = [*DOSE_RULES, *CLINICAL_RULES, *PUMP_RULES]
+RULES: list[Rule] = [*DOSE_RULES, *CLINICAL_RULES, *SAFETY_RULES, *PUMP_RULES]
 
 
 def patient_alerts(snapshot: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
@@ -52,6 +54,8 @@ def patient_alerts(snapshot: PatientSnapshot, now: datetime, t: Thresholds) -> l
 
 
 def with_acks(ctx: Context, alerts: list[Alert]) -> list[Alert]:
+    """The alerts with their acknowledgements; a withdrawal-sign alert acknowledged with a note
+    after a later clean check has left the list (clinical-rules §10)."""
     with actionable_errors():
         found = acks.latest_by_key(ctx.db, [a.key for a in alerts])
     out = []
@@ -59,7 +63,8 @@ def with_acks(ctx: Context, alerts: list[Alert]) -> list[Alert]:
         ack = found.get(a.key)
         if ack is not None and ack.severity >= a.severity:
             a = replace(a, acknowledged_by=ack.by, ack_note=ack.note)
-        out.append(a)
+        if not settled(a):
+            out.append(a)
     return out
 
 
@@ -121,6 +126,9 @@ def acknowledge(ctx: Context, alert_id: int, note: str | None = None, *,
     if current is None:
         raise InvalidInput("id", f"There is no active alert {alert_id}: it may have cleared; "
                            "check the alerts list.")
+    if current.rule in SIGN_RULES and text is None:
+        raise InvalidInput("note", "A withdrawal-sign alert is acknowledged with a note: say what "
+                           "you checked and whom you told.")
     now = ctx.now()
     with ctx.write(Kind.ACKS, current.patient_id) as db:
         earlier = _ack_before(db, cid, alert_id, actor)  # saved meanwhile by another try

@@ -9,6 +9,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from ward_app.domain.alerts import PatientSnapshot
+from ward_app.domain.clinical_alerts import observation_hours
 from ward_app.domain.clock import from_utc_text
 from ward_app.domain.dose_alerts import history_hours
 from ward_app.domain.patient import Lab
@@ -29,6 +30,8 @@ def load_snapshots(ctx: Context, now: datetime, t: Thresholds, patient_id: int |
     if patient_id is not None:
         wanted = {patient_id}
     start = now - timedelta(hours=history_hours(t))
+    # observations go back a withdrawal episode too (its signs stay listed: clinical-rules §10)
+    obs_start = now - timedelta(hours=observation_hours(t))
     end = now + timedelta(days=1)
     one = next(iter(wanted)) if wanted is not None and len(wanted) == 1 else None
     with actionable_errors():
@@ -39,8 +42,8 @@ def load_snapshots(ctx: Context, now: datetime, t: Thresholds, patient_id: int |
         else:
             records = {one: administrations.for_patient(ctx.db, one, start, end)}
         since = patient_repo.flags_since(ctx.db)
-        observations = obs_repo.recent(ctx.db, start, end)
-        older = obs_repo.latest_before(ctx.db, start)
+        observations = obs_repo.recent(ctx.db, obs_start, end)
+        older = obs_repo.latest_before(ctx.db, obs_start)
         baselines = obs_repo.baseline_mas(ctx.db)
         labs = patient_repo.latest_labs(ctx.db, now)
         comeds = patient_repo.all_comedications(ctx.db)
