@@ -81,13 +81,14 @@ class OrderText:
     start: datetime | None = None
     override_reason: str | None = None
     witness: str | None = None
+    ack_warnings: bool = False  # --ack-warnings: the prescriber acknowledges the cautions
 
 
 def new_order(ctx: Context, text: OrderText) -> orders.NewOrder:
     made = parsing.new_order(ctx, mrn=text.mrn, route=text.route, dose_mg=text.dose_mg,
                              daily_mcg=text.daily_mcg, freq=text.freq, times=text.times,
                              indication_text=text.indication, override_reason=text.override_reason,
-                             witness=text.witness)
+                             witness=text.witness, ack_cautions=text.ack_warnings)
     return replace(made, start=text.start)
 
 

@@ -102,7 +102,13 @@ def test_daily_maximum_refusal_and_override(ward):
     r = ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "30", "--freq", "TDS",
              "--indication", "alcohol_use_disorder", "--override-reason", "AUD protocol",
              user=PHARMACIST)
+    assert r.code == 1 and "acknowledges this caution: (1) 90 mg/day" in r.err
+    assert "add --ack-warnings" in r.err
+    r = ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "30", "--freq", "TDS",
+             "--indication", "alcohol_use_disorder", "--override-reason", "AUD protocol",
+             "--ack-warnings", user=PHARMACIST)
     assert r.code == 0 and "Override: AUD protocol" in r.out
+    assert "Cautions acknowledged: dose.max_daily" in r.out
     text = ward("alerts", now="2026-11-25T07:30").out
     assert "dose.max_daily" in text and "AUD protocol" in text
 

@@ -123,7 +123,8 @@ def build_ward(path: Path) -> Template:
         with acting(ctx, NURSE):
             typed.refill_pump(ctx, typed.RefillText(mrn=PUMP, volume_ml=20, conc_mcg_ml=2000,
                                                    daily_mcg=400, witness=CHARGE))
-            record = typed.give(ctx, ORAL, "2026-11-24T22:00").record_id
+            record = typed.give(ctx, ORAL, "2026-11-24T22:00",  # given on time
+                                at=datetime(2026, 11, 24, 22, 5, tzinfo=UTC)).record_id
             obs_id = add_observation(ctx, NewObservation(mrn=ORAL, rr=18)).observation.id
             alert = next(a for a in ward_alerts(ctx) if a.mrn == ORAL)
         return Template(path, record, obs_id, alert.id)
@@ -430,7 +431,9 @@ CLI: list[Cmd] = [
         (mrn(ORAL), Opt("--drug", text_values("Oxycodone", "Lorazepam"), ("drug", "already recorded")))),
     Cmd(("comed", "stop"), PHARMACIST, {"--mrn": ORAL, "--drug": "Lorazepam"},
         (mrn(ORAL), Opt("--drug", text_values("Lorazepam", "lorazepam"), ("drug", "co-medication")))),
-    Cmd(("order", "add"), PHARMACIST, {"--mrn": ORAL, "--route": "oral", "--dose-mg": "10", "--freq": "TDS"},
+    # the oral patient takes lorazepam: the prescriber acknowledges that caution (clinical-rules §9)
+    Cmd(("order", "add", "--ack-warnings"), PHARMACIST,
+        {"--mrn": ORAL, "--route": "oral", "--dose-mg": "10", "--freq": "TDS"},
         (mrn(ORAL), Opt("--route", text_values("oral", "enteral"), ("--route",)),
          Opt("--dose-mg", number_values("10", "25"), ("--dose-mg",), accept=positive),
          Opt("--freq", text_values("TDS", "bd", "custom"), ("--freq", "frequency", "--times")),
@@ -938,8 +941,9 @@ FIXED_BUGS = [
     fixed("B11", Case(ADMIN, ("settings", "set", "times.TDS", "08:00"), words=("times.TDS",),
                       accepted=False), ids="settings times.TDS one time"),
     fixed("B11", Case(ADMIN, ("settings", "set", "times.TDS", "07:00, 13:00, 21:00"), codes=ONLY,
-                      then=((PHARMACIST, ("order", "add", "--mrn", ORAL, "--route", "oral", "--dose-mg",
-                                          "10", "--freq", "TDS")), (NURSE, ("mar", "--mrn", ORAL)),
+                      then=((PHARMACIST, ("order", "add", "--ack-warnings", "--mrn", ORAL, "--route",
+                                          "oral", "--dose-mg", "10", "--freq", "TDS")),
+                            (NURSE, ("mar", "--mrn", ORAL)),
                             (NURSE, ("alerts",)))),
           ids="settings times.TDS three times (accepted)"),
     # B12: negative values, with or without '--', where the range allows them
@@ -1076,8 +1080,8 @@ def stored_text(path: Path) -> str:
 def test_dose_time_in_the_dst_gap(ward):
     """B16: a 01:30 dose falls due at 02:00 on the spring-forward day (28 Mar 2027); 'dose give
     --due 01:30' finds that dose, not the next day's."""
-    order = ("order", "add", "--mrn", ORAL, "--route", "oral", "--dose-mg", "10", "--times", "01:30",
-             "--start", "2026-11-26T00:00")
+    order = ("order", "add", "--ack-warnings", "--mrn", ORAL, "--route", "oral", "--dose-mg", "10",
+             "--times", "01:30", "--start", "2026-11-26T00:00")
     assert ward.run(*order, user=PHARMACIST).code == 0
     ward.digest = database_state(ward.path)
     argv = ["dose", "give", "--mrn", ORAL, "--due", "01:30"]

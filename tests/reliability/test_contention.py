@@ -197,7 +197,8 @@ def test_a_write_lock_held_past_busy_timeout_gives_the_clear_busy_sentence(
     mrn = list(due_by_mrn)[0]
     due = due_by_mrn[mrn][0]
     give = ("--db", str(db_path), "--now", CHILD_NOW.isoformat(), "--user", "nurse.test",
-            "dose", "give", "--mrn", mrn, "--due", due)
+            # a day late the dose can only be recorded as not given (clinical-rules §9)
+            "dose", "omit", "--mrn", mrn, "--due", due, "--reason", "asleep")
     before = database_state(db_path)
     (tmp_path / "barrier").mkdir()
     (tmp_path / "barrier" / "go").touch()

@@ -45,7 +45,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -315,7 +315,15 @@ def ward_app_cli(*args: str, timeout: float = 60.0) -> subprocess.CompletedProce
     )
 
 
+def without_recording_checks(patch: Callable[[object, str, object], object] = setattr) -> None:
+    """Record doses without the clinical checks (see tests/reliability/conftest.py)."""
+    from ward_app.domain import dose_checks
+
+    patch(dose_checks, "check_give", lambda situation, t: [])
+
+
 def main(argv: list[str]) -> int:
+    without_recording_checks()
     config = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     if config["mode"] == "crash":
         return run_crash(config)

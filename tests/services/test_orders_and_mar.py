@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from tests import typed
 from tests.conftest import ADMIN_PASSWORD, act_as, acting, database_state, pw
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.mar import Outcome, State
-from ward_app.services import mar
+from ward_app.services import mar, orders
 from ward_app.services.admin import add_user, init_ward
 from ward_app.services.alerts import ward_alerts
 from ward_app.services.context import Actor
@@ -114,10 +115,17 @@ def test_daily_maximum_needs_an_override_which_is_recorded(ward7):
     with pytest.raises(Refused, match="90 mg/day is above the 80 mg/day maximum") as info:
         typed.add_order(ward7, typed.OrderText(mrn="RX1", route="oral", dose_mg=30, freq="TDS"))
     assert info.value.rule == "dose.max_daily"
-    made = typed.add_order(ward7, typed.OrderText(
-        mrn="RX1", route="oral", dose_mg=30, freq="TDS", indication="alcohol_use_disorder",
-        override_reason="AUD protocol, Dr Rahman"))
+    text = typed.OrderText(mrn="RX1", route="oral", dose_mg=30, freq="TDS",
+                           indication="alcohol_use_disorder",
+                           override_reason="AUD protocol, Dr Rahman")
+    before = database_state(ward7.path)
+    with pytest.raises(orders.CautionsToAcknowledge, match="90 mg/day is above") as shown:
+        typed.add_order(ward7, text)  # the caution is shown at order time...
+    assert [c.rule for c in shown.value.cautions] == ["dose.max_daily"]
+    assert database_state(ward7.path) == before
+    made = typed.add_order(ward7, replace(text, ack_warnings=True))  # ...and acknowledged
     assert made.override_reason == "AUD protocol, Dr Rahman"
+    assert [c.rule for c in made.cautions] == ["dose.max_daily"]
     (alert,) = [a for a in ward_alerts(ward7) if a.rule == "dose.max_daily"]
     assert "AUD protocol, Dr Rahman" in alert.message
 

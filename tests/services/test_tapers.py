@@ -92,7 +92,8 @@ def test_intrathecal_is_refused_and_solution_allows_small_steps(ward7):
 
 def test_a_high_starting_dose_slows_down(ward7):
     typed.add_order(ward7, typed.OrderText(mrn="RX1", route="oral", dose_mg=25, freq="QDS",
-                                            override_reason="agreed with the spasticity team"))
+                                            override_reason="agreed with the spasticity team",
+                                            ack_warnings=True))
     plan = typed.taper_preview(ward7, params(step_mg=5, every_days=3)).plan
     assert plan.slowed and any("High starting dose" in n for n in plan.notes)
     first = plan.steps()

@@ -41,9 +41,12 @@ def order() -> None:
 @click.option("--override-reason", metavar="TEXT",
               help="Prescriber's reason for a daily dose above the maximum (recorded and shown).")
 @click.option("--witness", metavar="NAME", help="Second user confirming an intrathecal change.")
+@click.option("--ack-warnings", is_flag=True,
+              help="The prescriber has read and acknowledges every caution this order raises "
+                   "(run without it first to see them); stored with the order version.")
 def order_add(mrn: str, route: str, dose_mg: float | None, daily_mcg: float | None,
               freq: str | None, times: str | None, indication: str | None, start: str | None,
-              override_reason: str | None, witness: str | None) -> None:
+              override_reason: str | None, witness: str | None, ack_warnings: bool) -> None:
     """Prescribe baclofen, or change the order from --start (supersedes the current version).
 
     Example: ward-app order add --mrn RX123456 --route oral --dose-mg 10 --freq TDS
@@ -51,9 +54,13 @@ def order_add(mrn: str, route: str, dose_mg: float | None, daily_mcg: float | No
     ctx = state().context()
     new = parsing.new_order(ctx, mrn=mrn, route=route, dose_mg=dose_mg, daily_mcg=daily_mcg,
                             freq=freq, times=times, indication_text=indication, start=start,
-                            override_reason=override_reason, witness=witness)
+                            override_reason=override_reason, witness=witness,
+                            ack_cautions=ack_warnings)
     try:
         made = order_svc.add_order(ctx, new, witness_password=witness_password())
+    except order_svc.CautionsToAcknowledge as exc:
+        raise Refused(exc.rule, f"{exc} On the command line: read them, then add "
+                      "--ack-warnings.") from exc
     except Refused as exc:
         if exc.rule == "dose.max_daily":
             raise Refused(exc.rule, f"{exc} On the command line: add --override-reason TEXT.") from exc
@@ -63,8 +70,10 @@ def order_add(mrn: str, route: str, dose_mg: float | None, daily_mcg: float | No
         raise
     when = made.starts_at.astimezone(ctx.zone).strftime("%d %b %Y %H:%M")
     note = f" Override: {made.override_reason}." if made.override_reason else ""
+    seen = (f" Cautions acknowledged: {', '.join(c.rule for c in made.cautions)}."
+            if made.cautions else "")
     click.echo(f"Order {made.id} ({made.action.value}) for MRN {mrn.upper()}: {made.describe()}, "
-               f"from {when}.{note}")
+               f"from {when}.{note}{seen}")
 
 
 @order.command("stop")

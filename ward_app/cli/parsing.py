@@ -76,14 +76,16 @@ def indication(text: str | None) -> Indication | None:
 def new_order(ctx: Context, *, mrn: str, route: str, dose_mg: float | None = None,
               daily_mcg: float | None = None, freq: str | None = None, times: str | None = None,
               indication_text: str | None = None, start: str | None = None,
-              override_reason: str | None = None, witness: str | None = None) -> NewOrder:
+              override_reason: str | None = None, witness: str | None = None,
+              ack_cautions: bool = False) -> NewOrder:
     """``order add``'s options as the order the service takes."""
     who = patient(ctx, mrn)
     return NewOrder(
         patient_id=who.id, route=parse_route(route), dose_mg=dose_mg, daily_mcg=daily_mcg,
         freq=frequency(freq), times=clock_times(times), indication=indication(indication_text),
         start=parse_moment(start, ctx.zone, "start") if start else None,
-        override_reason=override_reason, witness_id=user_id(ctx, witness or None, "witness"))
+        override_reason=override_reason, witness_id=user_id(ctx, witness or None, "witness"),
+        ack_cautions=ack_cautions)
 
 
 def alarm_kind(text: str) -> AlarmKind:

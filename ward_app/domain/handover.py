@@ -109,6 +109,8 @@ class PatientBlock:
     #: dose records of the last 24 h entered more than record.late_entry_minutes after the act:
     #: "08:00 dose, entered 14:35"
     entered_late_24h: tuple[str, ...] = ()
+    #: Doses of the last 24 h given despite a recording check, with the reason (clinical-rules §9).
+    flagged_24h: tuple[str, ...] = ()
     # Recommendation
     actions: tuple[Action, ...] = ()
     alerts: tuple[AlertLine, ...] = ()

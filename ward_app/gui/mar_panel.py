@@ -34,6 +34,8 @@ def _cell_text(e: MarEntry, zone: tzinfo) -> str:
     late = late_entry_text(e, zone)
     if late:
         lines.append(late)
+    if e.flags:
+        lines.append(f"⚑ {e.flag_text()}")
     return "\n".join(lines)
 
 
@@ -66,6 +68,8 @@ def _cell_tip(e: MarEntry, zone: tzinfo) -> str:
         tip += f"\nWitness: {e.witness}"
     if e.entered_late:
         tip += f"\n{late_entry_tip(e, zone)}"
+    if e.flags:
+        tip += f"\nRecorded despite a check: {e.flag_text()}"
     if e.state in OPEN_STATES:
         tip += "\nPress Enter to record."
     return tip
@@ -131,6 +135,8 @@ def history_columns(zone: tzinfo) -> list[Column[MarEntry]]:
 
     def why(e: MarEntry) -> str:
         text = " ".join(x for x in (e.reason and e.reason.replace("_", " "), e.note) if x)
+        if e.flags:
+            text = f"⚑ {e.flag_text()} {text}".strip()
         if e.corrected and e.correction_reason:
             text = f"{text} [corrected: {e.correction_reason}]".strip()
         return text

@@ -254,8 +254,11 @@ class PatientChart(QWidget):
         self.heading.setText(
             f"<span style='font-size:14pt'><b>{escape(r.name)}</b></span> &nbsp; bed "
             f"{escape(r.bed)} · MRN {escape(r.mrn)} · age {r.age}{high_risk}<br>"
-            f"Baclofen: <b>{escape(r.route or 'none')} {escape(r.dose)}</b><br>Flags: "
-            f"{escape(flags)}<br>Observations: {escape(news)}")
+            f"Baclofen: <b>{escape(r.route or 'none')} {escape(r.dose)}</b>"
+            + (f"<br>Prescribed despite {len(r.order_cautions)} caution"
+               f"{'s' if len(r.order_cautions) > 1 else ''}, acknowledged: "
+               f"{escape(' '.join(r.order_cautions))}" if r.order_cautions else "")
+            + f"<br>Flags: {escape(flags)}<br>Observations: {escape(news)}")
         if alerts:
             items = "".join(f"<li><b>{SEVERITY_TEXT[a.severity]}</b> {escape(a.rule)}: "
                             f"{escape(a.message)}</li>" for a in alerts)

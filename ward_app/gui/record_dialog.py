@@ -1,10 +1,13 @@
 """Recording a due dose (given / not given with reason) and marking a record entered in error.
 
 Keyboard only: Alt+G given, Alt+N not given, Tab through reason, note and witness, Enter records.
-A refusal is shown in the dialog; nothing typed is lost.
+The recording checks (clinical-rules §9) are shown before anything is saved, the safe choice
+first. A refusal is shown in the dialog; nothing typed is lost (passwords are cleared).
 """
 
 from __future__ import annotations
+
+import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,7 +22,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ward_app.domain.errors import InvalidInput, WardError
+from ward_app.domain import dose_checks
+from ward_app.domain.dose_checks import Finding, Safe
+from ward_app.domain.errors import InvalidInput, Refused, WardError
 from ward_app.domain.mar import REASON_LABELS, Reason
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action, can
@@ -32,7 +37,39 @@ from ward_app.services.context import Context
 from ward_app.services.mar import MarEntry, Recorded
 
 
+def _witness_box(ctx: Context, parent, name: str, none_text: str) -> QComboBox:
+    """Another active user who may witness (never the one recording)."""
+    box = QComboBox(parent)
+    box.setAccessibleName(name)
+    box.addItem(none_text, None)
+    actor = ctx.actor
+    for user in people.users(ctx.db):
+        if user.active and (actor is None or user.id != actor.id) and can(user.role, Action.WITNESS):
+            box.addItem(user.full_name or user.name, user.id)
+    return box
+
+
+def _password_box(parent, name: str, object_name: str) -> QLineEdit:
+    box = QLineEdit(parent)
+    box.setEchoMode(QLineEdit.EchoMode.Password)
+    box.setAccessibleName(name)
+    box.setObjectName(object_name)
+    box.setPlaceholderText("They type their own password")
+    return box
+
+
+#: The note a safe choice starts with (the nurse can change it).
+SAFE_NOTES = {
+    Safe.HOLD: "Held: over-sedated (see the recording check)",
+    Safe.OMIT: "Not given: too late to catch up without doubling up; next dose on time",
+}
+
+
 class RecordDoseDialog(QDialog):
+    """Given now / not given, after the recording checks (clinical-rules §9): the finding is shown
+    before anything is saved, the safe choice comes first, a hard stop disables 'Given now', and a
+    soft stop recorded anyway needs a reason (and a second nurse's password where asked)."""
+
     def __init__(self, ctx: Context, patient: Patient, entry: MarEntry, parent=None, *,
                  ops: Ops | None = None):
         super().__init__(parent)
@@ -49,9 +86,19 @@ class RecordDoseDialog(QDialog):
                          f"Baclofen {entry.dose_mg:g} mg due {due}", self)
         heading.setTextFormat(Qt.TextFormat.RichText)
 
+        self.findings: list[Finding] = self._check()
+        self.finding = QLabel(self)
+        self.finding.setObjectName("recordFinding")
+        self.finding.setAccessibleName("Recording check")
+        self.finding.setWordWrap(True)
+        self.finding.setTextFormat(Qt.TextFormat.RichText)
+        self.finding.setStyleSheet("background: #fdf2d0; color: #3d2b00; padding: 6px; "
+                                   "border: 2px solid #b7791f;")
+        self.finding.setText(self._finding_text())
+        self.finding.setVisible(bool(self.findings))
+
         self.given = QRadioButton("&Given now", self)
         self.not_given = QRadioButton("&Not given", self)
-        self.given.setChecked(True)
         group = QButtonGroup(self)
         group.addButton(self.given)
         group.addButton(self.not_given)
@@ -61,22 +108,24 @@ class RecordDoseDialog(QDialog):
         for code, label in REASON_LABELS.items():
             self.reason.addItem(label, code.value)
         self.held = QCheckBox("&Held as a clinical decision (e.g. too drowsy)", self)
+        self.bridging = QLabel(self)
+        self.bridging.setObjectName("bridgingPrompt")
+        self.bridging.setWordWrap(True)
+        self.bridging.setAccessibleName("Bridging prompt")
         self.note = QLineEdit(self)
         self.note.setAccessibleName("Note")
         self.note.setPlaceholderText("Anything the next nurse should know")
-        self.witness = QComboBox(self)
-        self.witness.setAccessibleName("Witness")
-        self.witness.addItem("(no witness)", None)
-        actor = ctx.actor
-        for user in people.users(ctx.db):
-            if user.active and (actor is None or user.id != actor.id) and can(user.role,
-                                                                               Action.WITNESS):
-                self.witness.addItem(user.full_name or user.name, user.id)
-        self.password = QLineEdit(self)
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Witness password")
-        self.password.setObjectName("witnessPassword")
+        self.witness = _witness_box(ctx, self, "Witness", "(no witness)")
+        self.password = _password_box(self, "Witness password", "witnessPassword")
         self.password.setPlaceholderText("The witness types their own password")
+        self.override_reason = QLineEdit(self)
+        self.override_reason.setObjectName("overrideReason")
+        self.override_reason.setAccessibleName("Reason for giving despite the check")
+        self.override_reason.setPlaceholderText("Why it is given anyway (recorded and flagged)")
+        self.second = _witness_box(ctx, self, "Second nurse confirming", "(choose the second nurse)")
+        self.second.setObjectName("overrideWitness")
+        self.second_password = _password_box(self, "Second nurse's password",
+                                             "overrideWitnessPassword")
 
         self.error = problem_label(self, "recordError")
 
@@ -85,33 +134,110 @@ class RecordDoseDialog(QDialog):
         form.addRow(self.not_given)
         form.addRow("Rea&son:", self.reason)
         form.addRow(self.held)
+        form.addRow(self.bridging)
         form.addRow("N&ote:", self.note)
         form.addRow("&Witness:", self.witness)
         form.addRow("Witness &password:", self.password)
+        form.addRow("Reason &anyway:", self.override_reason)
+        form.addRow("Second n&urse:", self.second)
+        form.addRow("Second nurse's pass&word:", self.second_password)
+        self.form = form
 
         self.buttons, self.record_button = accept_cancel(self, "&Record", self.submit)
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
+        layout.addWidget(self.finding)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self._offer_safe_choice()
         self.given.toggled.connect(self._sync)
         self.witness.currentIndexChanged.connect(self._sync)
+        self.reason.currentIndexChanged.connect(self._sync)
         self._sync()
+
+    def _check(self) -> list[Finding]:
+        """The recording checks for this dose now (none when they cannot be worked out: saving
+        makes them again and refuses with the reason)."""
+        try:
+            return mar_svc.check_dose(self.ctx, self.patient.id, self.entry.due)
+        except WardError:
+            return []
+
+    def _finding_text(self) -> str:
+        parts = []
+        for f in self.findings:
+            kind = ("<b>Cannot be recorded as given</b>" if f.hard else
+                    "<b>Check before giving</b>" + (" (a second nurse confirms)"
+                                                    if f.second_user else ""))
+            parts.append(f"⚠ {kind}: {html.escape(f.message)}")
+        return "<br>".join(parts)
+
+    def _offer_safe_choice(self) -> None:
+        """The safe choice first: 'Not given' (held, or omitted) when a check offers it or when
+        giving is not allowed; otherwise 'Given now'."""
+        blocked = bool(dose_checks.hard(self.findings))
+        safe = dose_checks.safe_choice(self.findings)
+        self.given.setEnabled(not blocked)
+        if blocked:
+            self.given.setText("&Given now — not allowed (see above)")
+        if blocked or safe in (Safe.HOLD, Safe.OMIT):
+            self.not_given.setChecked(True)
+            self.held.setChecked(safe is Safe.HOLD)
+            self.reason.setCurrentIndex(self.reason.findData(Reason.OTHER.value))
+            if safe is not None and safe in SAFE_NOTES:
+                self.note.setText(SAFE_NOTES[safe])
+        else:
+            self.given.setChecked(True)
+
+    @property
+    def soft_findings(self) -> list[Finding]:
+        return dose_checks.soft(self.findings)
 
     def _sync(self) -> None:
         giving = self.given.isChecked()
         self.reason.setEnabled(not giving)
         self.held.setEnabled(not giving)
         self.password.setEnabled(giving and self.witness.currentData() is not None)
+        anyway = giving and bool(self.soft_findings)
+        second = anyway and any(f.second_user for f in self.soft_findings)
+        for widget, shown in ((self.override_reason, anyway), (self.second, second),
+                              (self.second_password, second)):
+            widget.setVisible(shown)
+            label = self.form.labelForField(widget)
+            if label is not None:
+                label.setVisible(shown)
+        self.record_button.setText("Record &anyway" if anyway else "&Record")
+        nil_by_mouth = not giving and self.reason.currentData() == Reason.NIL_BY_MOUTH.value
+        text = self._bridging_text() if nil_by_mouth else ""
+        self.bridging.setText(text)
+        self.bridging.setVisible(bool(text))
 
         #: which widget shows each field a refusal can name
-        self.fields = {"note": self.note, "reason": self.reason, "witness": self.witness,
-                       WITNESS_PASSWORD: self.password}
+        self.fields = {"note": self.note, "reason": self.override_reason if giving else self.reason,
+                       "witness": self.witness, WITNESS_PASSWORD: self.password,
+                       "override-witness": self.second}
+
+    def _bridging_text(self) -> str:
+        try:
+            return mar_svc.bridging_for(self.ctx, self.patient.id, self.entry.due)
+        except WardError:
+            return ""
 
     def show_problem(self, message: str) -> None:
         show_problem(self.error, message)
+
+    def _override(self) -> mar_svc.Override | None:
+        if not self.soft_findings:
+            return None
+        second = self.second.currentData() if any(f.second_user for f in self.soft_findings) \
+            else None
+        if second is not None and not self.second_password.text():
+            raise InvalidInput("override-witness", "The second nurse types their own password.")
+        return mar_svc.Override(reason=self.override_reason.text().strip() or None,
+                                witness_id=second,
+                                witness_password=self.second_password.text() if second else None)
 
     def submit(self) -> None:
         due = self.entry.due
@@ -123,20 +249,43 @@ class RecordDoseDialog(QDialog):
                 if witness_id is not None and not password:
                     raise InvalidInput(WITNESS_PASSWORD, "The witness types their own password "
                                        "(or choose no witness).")
+                override = self._override()
                 self.result_record = self.ops.run(lambda: mar_svc.give_dose(
                     self.ctx, self.patient.id, due, note=note, witness_id=witness_id,
-                    witness_password=password))
+                    witness_password=password, override=override))
             else:
                 reason = Reason(self.reason.currentData())
                 self.result_record = self.ops.run(lambda: mar_svc.omit_dose(
                     self.ctx, self.patient.id, due, reason, note=note,
                     held=self.held.isChecked()))
+        except mar_svc.NeedsOverride as exc:
+            self._clear_passwords()
+            self._refresh_findings()
+            show_error(self.error, InvalidInput("reason", f"{exc} Type the reason for giving "
+                                                "it anyway, or choose Not given."), self.fields)
+            return
         except WardError as exc:
-            self.password.clear()  # never keep a password around after a refusal
+            self._clear_passwords()
+            if isinstance(exc, Refused):
+                self._refresh_findings()
             show_error(self.error, about_witness_password(exc), self.fields)
             return
-        self.password.clear()
+        self._clear_passwords()
         self.accept()
+
+    def _clear_passwords(self) -> None:
+        self.password.clear()  # never keep a password around after a refusal
+        self.second_password.clear()
+
+    def _refresh_findings(self) -> None:
+        """A refusal may come from something recorded meanwhile (another workstation): show the
+        checks as they are now."""
+        self.findings = self._check()
+        self.finding.setText(self._finding_text())
+        self.finding.setVisible(bool(self.findings))
+        if dose_checks.hard(self.findings):
+            self._offer_safe_choice()
+        self._sync()
 
 
 class CorrectRecordDialog(QDialog):

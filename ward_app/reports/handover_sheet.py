@@ -522,7 +522,9 @@ class _Sheet:
                             ("Spasticity", _e(p.spasticity or "")), ("Withdrawal", _e(p.withdrawal or "")),
                             ("Given 24 h:", f"<b>{p.given_24h}</b>; not given: {not_given}"
                              + (f"; {_font('entered late: ' + _e(', '.join(p.entered_late_24h)), _RED, True)}"
-                                if p.entered_late_24h else ""))])
+                                if p.entered_late_24h else "")
+                             + (f"; {_font('GIVEN DESPITE A CHECK: ' + _e('; '.join(p.flagged_24h)), _RED, True)}"
+                                if p.flagged_24h else ""))])
         top: Flowable = self.p(f"{self._title('A · Assessment')}<br/>{news2}", "item")
         if points:  # the trend beside the score, not under it: a block stays four to a page
             top = _Beside(top, _Trend(points, self.h.at, w * 0.52, self.font), w * 0.48)

@@ -55,6 +55,8 @@ class BoardRow:
     news2_summary: str = ""  # the latest NEWS2 in words, e.g. "NEWS2 5 (medium)"
     news2_at: datetime | None = None  # when that set was taken
     next_obs_due: datetime | None = None  # when the next full set is due, from that score
+    #: The cautions the prescriber acknowledged for the order in force (clinical-rules §9).
+    order_cautions: tuple[str, ...] = ()
 
     @property
     def news2_text(self) -> str:
@@ -169,6 +171,7 @@ def board_row(snap: PatientSnapshot, alerts: list[Alert], moment: datetime, t: T
         news2_summary=score.text() if score else "",
         news2_at=latest.observation.taken_at if latest else None,
         next_obs_due=latest.next_due if latest else None,
+        order_cautions=tuple(c.message for c in order.cautions) if order is not None else (),
     )
 
 

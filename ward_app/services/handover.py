@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
 from ward_app.domain.dose_alerts import in_force, withdrawal_watches
+from ward_app.domain.dose_checks import FLAG_LABELS
 from ward_app.domain.entry import entered_late
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.handover import (
@@ -106,6 +107,19 @@ def _assessment(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds) 
         out["withdrawal"] = "SIGNS: " + ", ".join(SIGN_LABELS[x] for x in sorted(signs, key=order.index))
     elif any(o.signs_checked for o in day):
         out["withdrawal"] = "checked in 24 h: no signs"
+    return out
+
+
+def _flagged(ctx: Context, s: PatientSnapshot, now: datetime) -> list[str]:
+    """Doses of the last 24 h given despite a recording check (clinical-rules §9), e.g.
+    '14:00 given within the minimum interval: pain crisis, Dr Khan (confirmed by nurse.okafor)'."""
+    records, _ = effective_records(s.records)
+    out = []
+    for due, rec in sorted(records.items()):
+        if rec.flags and now - BEHIND <= rec.administered_at <= now:
+            what = "; ".join(FLAG_LABELS.get(f, f.replace("_", " ")) for f in rec.flags)
+            who = f" (confirmed by {rec.override_by})" if rec.override_by else ""
+            out.append(f"{_hm(due, ctx)} dose {what}, by {rec.by}: {rec.override_reason}{who}")
     return out
 
 
@@ -250,6 +264,7 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
             not_given_24h=tuple(f"{d.due:%H:%M} {d.state}" + (f" ({d.reason})" if d.reason else "")
                                 for d in missed),
             entered_late_24h=tuple(late),
+            flagged_24h=tuple(_flagged(ctx, s, now)),
             actions=tuple(_actions(ctx, s, now, t, due, alerts, assess)),
             alerts=tuple(AlertLine(a.severity.label, a.rule, a.message,
                                    a.since.astimezone(ctx.zone), a.acknowledged_by)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from ward_app.domain import dose_checks
+from ward_app.domain.bridging import bridging_advice
 from ward_app.domain.dose_checks import FLAG_LABELS, Finding, Situation
 from ward_app.domain.entry import entered_late as is_late_entry
 from ward_app.domain.errors import InvalidInput, Refused
@@ -163,6 +164,17 @@ def check_dose(ctx: Context, patient_id: int, due: datetime) -> list[Finding]:
     return dose_checks.check_give(_situation(ctx, patient, dose, ctx.now()), ctx.thresholds())
 
 
+def bridging_for(ctx: Context, patient_id: int, due: datetime) -> str:
+    """The bridging prompt (clinical-rules §10) for the order of the dose due at ``due``: what
+    the record dialog shows when a nurse picks 'nil by mouth'."""
+    patient = patient_by_id(ctx, patient_id)
+    dose = due_dose(ctx, patient.id, due)
+    with actionable_errors():
+        versions = order_repo.versions_since(ctx.db, dose.due, patient.id).get(patient.id, [])
+    order = next((v for v in versions if v.id == dose.order_id), None)
+    return bridging_advice(order, ctx.thresholds()) if order is not None else ""
+
+
 @dataclass(frozen=True)
 class Override:
     """Recording a dose despite a soft stop: the reason, and the second user where asked."""
@@ -217,6 +229,9 @@ def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | 
         raise Refused("dose.mismatch", f"The order says {dose.dose_mg:g} mg at {local:%H:%M}, not "
                       f"{dose_mg:g} mg. Give the ordered dose, or ask the prescriber to change "
                       "the order first.")
+    text = _clean_note(note)  # what was typed is checked before the clinical checks
+    if override is not None:
+        clean_text(override.reason, "reason", longest=300, label="The reason")
     _refuse_if_recorded(ctx, patient, dose)  # early, before asking anything else
     findings = dose_checks.check_give(_situation(ctx, patient, dose, now), t)
     flags, reason, second = _overridden(ctx, actor, findings, override,
@@ -229,7 +244,7 @@ def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | 
         entered = ctx.entered()
         rid = repo.insert(db, patient_id=patient.id, order_id=dose.order_id, due=dose.due,
                           outcome=outcome, administered_at=now, user_id=actor.id, at=now,
-                          entered_at=entered, dose_mg=dose.dose_mg, note=_clean_note(note),
+                          entered_at=entered, dose_mg=dose.dose_mg, note=text,
                           witness_id=checked_witness, flags=flags, override_reason=reason,
                           override_by=second)
         detail: dict[str, object] = {"due": dose.due.isoformat(), "dose_mg": dose.dose_mg}

@@ -7,14 +7,18 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from ward_app.domain.clock import from_utc_text
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import (
+    Caution,
     Frequency,
     Indication,
     Order,
     OrderAction,
     Route,
 )
+from ward_app.domain.patient import Lab
+from ward_app.domain.prescribing import Proposed, order_cautions
 from ward_app.domain.roles import Action, can
 from ward_app.domain.text import clean_text
 from ward_app.services.changes import Kind
@@ -23,6 +27,7 @@ from ward_app.services.entry_time import act_detail
 from ward_app.services.patients import patient_by_id
 from ward_app.storage import audit, people
 from ward_app.storage import orders as repo
+from ward_app.storage import patients as patient_repo
 from ward_app.storage.errors import actionable_errors
 
 TIMES_PER_DAY = {Frequency.OD: 1, Frequency.BD: 2, Frequency.TDS: 3, Frequency.QDS: 4}
@@ -44,6 +49,40 @@ class NewOrder:
     start: datetime | None = None
     override_reason: str | None = None
     witness_id: int | None = None
+    #: The prescriber has seen and acknowledges every caution that applies (clinical-rules §9).
+    ack_cautions: bool = False
+
+
+class CautionsToAcknowledge(Refused):
+    """The order has cautions the prescriber has not acknowledged yet (``cautions``)."""
+
+    def __init__(self, cautions: list[Caution]) -> None:
+        listed = " ".join(f"({i}) {c.message}" for i, c in enumerate(cautions, 1))
+        super().__init__("order.cautions", f"Before this order is saved the prescriber "
+                         f"acknowledges {'this caution' if len(cautions) == 1 else 'these cautions'}"
+                         f": {listed}")
+        self.cautions = cautions
+
+
+def cautions_for(ctx: Context, new: NewOrder) -> list[Caution]:
+    """Every caution that applies to ``new`` (clinical-rules §9): what the order form shows and the
+    prescriber acknowledges before saving."""
+    patient = patient_by_id(ctx, new.patient_id)
+    now = ctx.now()
+    with actionable_errors():
+        lab_row = patient_repo.latest_labs(ctx.db, now).get(patient.id)
+        comeds = patient_repo.comedications(ctx.db, patient.id)
+        previous = repo.current_orders(ctx.db, new.start or now).get(patient.id)
+    lab = Lab(from_utc_text(lab_row.taken_at), lab_row.egfr, lab_row.dialysis, lab_row.id) \
+        if lab_row else None
+    if new.route is Route.INTRATHECAL:
+        proposed = Proposed(new.route, daily_mcg=new.daily_mcg)
+    else:
+        count = len(new.times) if new.times else len(ctx.thresholds().times_for(new.freq.value)) \
+            if new.freq is not None and new.freq is not Frequency.CUSTOM else 0
+        proposed = Proposed(new.route, daily_mg=(new.dose_mg or 0) * count, doses_per_day=count)
+    return order_cautions(patient, proposed, lab=lab, comeds=comeds, previous=previous,
+                          t=ctx.thresholds())
 
 
 def witness_for(ctx: Context, actor: Actor, witness_id: int | None, what: str, *,
@@ -140,6 +179,9 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
                 "only with the prescriber's reason for going over it (the override reason).")
         fields = {"dose_mg": dose, "times": times, "frequency": freq, "indication": indication,
                   "override_reason": override}
+    cautions = tuple(cautions_for(ctx, new))
+    if cautions and not new.ack_cautions:
+        raise CautionsToAcknowledge(list(cautions))
     with actionable_errors():
         latest = repo.latest_version(ctx.db, patient.id)
     if latest is not None and start < latest.starts_at and latest.taper_id is not None:
@@ -157,12 +199,14 @@ def add_order(ctx: Context, new: NewOrder, *, witness_password: str | None = Non
                                 starts_at=start, user_id=actor.id, at=now,
                                 entered_at=ctx.entered(),
                                 supersedes_id=latest.id if action is OrderAction.CHANGE and latest
-                                else None, **fields)  # type: ignore[arg-type]
+                                else None, cautions=cautions,
+                                **fields)  # type: ignore[arg-type]
         audit.record(db, at=ctx.entered(), user_id=actor.id, action=f"order.{action.value}",
                      entity="order", entity_id=oid, patient_id=patient.id,
                      detail=act_detail(ctx, now, {
                          "route": route.value, "start": start.isoformat(),
                          "witness_id": witness_id,
+                         "cautions_acknowledged": [c.rule for c in cautions],
                          **{k: (list(v) if isinstance(v, tuple) else str(v) if v is not None
                                 else None) for k, v in fields.items()}}))
     versions = repo.versions_since(ctx.db, start, patient.id).get(patient.id, [])

