@@ -27,8 +27,9 @@ def _first_str(node: ast.AST) -> str | None:
 
 
 def raised_rule_ids() -> set[str]:
-    """Alert rule ids written in the code: the first argument of ``snapshot.alert(...)`` and of
-    ``DrugClass(...)``, a ``rule=`` keyword, and (in domain/) the first item of a tuple literal,
+    """Alert rule ids written in the code: the first argument of ``snapshot.alert(...)``, of
+    ``DrugClass(...)`` and of the recording checks' ``Finding(...)`` and prescribing
+    ``Caution(...)``, a ``rule=`` keyword, and (in domain/) the first item of a tuple literal,
     which is how the toxicity and flag rules hand an id to ``alert``. Setting keys are left out."""
     found: set[str] = set()
     for path in sorted((ROOT / "ward_app").rglob("*.py")):
@@ -38,7 +39,7 @@ def raised_rule_ids() -> set[str]:
             if isinstance(node, ast.Call):
                 func = node.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-                if name in ("alert", "DrugClass") and node.args:
+                if name in ("alert", "DrugClass", "Finding", "Caution") and node.args:
                     candidates.append(_first_str(node.args[0]))
                 candidates.extend(_first_str(k.value) for k in node.keywords if k.arg == "rule")
             elif in_domain and isinstance(node, ast.Tuple) and node.elts:
