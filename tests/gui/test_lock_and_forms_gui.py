@@ -15,7 +15,14 @@ from shiboken6 import isValid
 
 from tests import typed
 from tests.conftest import database_state
-from tests.gui.test_patient_chart import DUE_0800, drive_next_modal, eleni, entry_at, stored
+from tests.gui.test_patient_chart import (
+    DUE_0800,
+    GIVEN_AT,
+    drive_next_modal,
+    eleni,
+    entry_at,
+    stored,
+)
 from tests.gui.test_session_gui import log_in
 from ward_app.gui.alarm import SilentSound
 from ward_app.gui.form_parts import PROBLEM
@@ -149,6 +156,8 @@ def test_the_next_user_never_sees_the_first_users_form_and_is_told(qtbot, window
 
 def test_the_dose_witness_types_their_password(qtbot, demo_ward):
     patient = eleni(demo_ward)
+    # at 09:50 the missed 08:00 dose can still be given (at NOW: too late to catch up)
+    demo_ward.clock = lambda: GIVEN_AT
     d = RecordDoseDialog(demo_ward, patient, entry_at(demo_ward, DUE_0800))
     qtbot.addWidget(d)
     d.show()

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from tests import typed
-from tests.gui.test_patient_chart import DUE_0800, _board_overdue, eleni_row
+from tests.gui.test_patient_chart import DUE_0800, GIVEN_AT, _board_overdue, eleni_row
 from ward_app.domain.errors import InvalidInput
 from ward_app.gui.ops import Ops
 from ward_app.services.board import WardOverview, ward_board
@@ -32,11 +32,11 @@ def test_the_runner_announces_what_a_use_case_wrote_once(qtbot, demo_ward):
     seen: list[Changes] = []
     ops.changed.connect(seen.append)
     row = eleni_row(demo_ward)
-    recorded = ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat()))
+    recorded = ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat(), at=GIVEN_AT))
     assert recorded.patient.id == row.patient_id
     assert seen == [Changes.of(Kind.DOSES, patients=[row.patient_id])]
     with pytest.raises(InvalidInput):  # refused: nothing written, nothing announced
-        ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat()))
+        ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat(), at=GIVEN_AT))
     assert len(seen) == 1
 
 
@@ -52,7 +52,7 @@ def test_a_write_refreshes_only_that_patients_row_and_alerts(qtbot, window, demo
         return real(ctx, at, **kw)
 
     monkeypatch.setattr("ward_app.gui.main_window.ward_overview", counting)
-    window.ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat()))
+    window.ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat(), at=GIVEN_AT))
     assert asked == [frozenset({row.patient_id})]
     assert _board_overdue(window) == "1 missed"
     assert [r for r in window.overview.rows if r.patient_id != row.patient_id] == others
@@ -67,7 +67,7 @@ def test_a_change_to_another_patient_leaves_an_open_chart_alone(qtbot, window, d
     chart.changed.connect(shown.append)
     heading = chart.heading.text()
     row = eleni_row(demo_ward)
-    window.ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat()))
+    window.ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat(), at=GIVEN_AT))
     assert shown == [] and chart.heading.text() == heading
 
 
@@ -89,7 +89,7 @@ def test_observations_reload_the_observations_tab_not_the_mar(qtbot, window, dem
     assert "NEWS2 0 at 25 Nov 10:00" in chart.heading.text()
     loaded.clear()
     row = chart.row
-    window.ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat()))
+    window.ops.run(lambda: typed.give(demo_ward, row.mrn, DUE_0800.isoformat(), at=GIVEN_AT))
     assert loaded == ["mar_view"]
 
 
@@ -122,14 +122,14 @@ def test_a_slow_use_case_runs_on_a_worker_and_its_changes_refresh_the_window(qtb
     row = eleni_row(demo_ward)
     results: list[object] = []
     with qtbot.waitSignal(window.ops.changed, timeout=10_000) as announced:
-        job = window.ops.start(lambda ctx: typed.give(ctx, row.mrn, DUE_0800.isoformat()),
+        job = window.ops.start(lambda ctx: typed.give(ctx, row.mrn, DUE_0800.isoformat(), at=GIVEN_AT),
                                results.append, results.append)
     qtbot.waitUntil(lambda: bool(results), timeout=10_000)
     assert job is not None and announced.args == [Changes.of(Kind.DOSES, patients=[row.patient_id])]
     assert results[0].patient.id == row.patient_id  # type: ignore[attr-defined]
     assert _board_overdue(window) == "1 missed"  # read back on the window's own connection
     failures: list[object] = []
-    window.ops.start(lambda ctx: typed.give(ctx, row.mrn, DUE_0800.isoformat()),
+    window.ops.start(lambda ctx: typed.give(ctx, row.mrn, DUE_0800.isoformat(), at=GIVEN_AT),
                      failures.append, failures.append)
     qtbot.waitUntil(lambda: bool(failures), timeout=10_000)
     assert isinstance(failures[0], InvalidInput) and "already recorded" in str(failures[0])

@@ -3,12 +3,15 @@
 Every test works on a real SQLite file (the ``demo_ward`` fixture) at the fixed clock NOW
 (25 Nov 2026 10:00, Europe/London = UTC in November). The demo patient Eleni Papadopoulou (bed 15,
 5 mg TDS at 08:00, 14:00, 22:00) has nothing recorded for 24 Nov 22:00 and 25 Nov 08:00: both MISSED.
+At NOW the 08:00 dose can no longer be caught up (the 14:00 dose is not more than the 4 h minimum
+interval away, clinical-rules §9): a test that gives it gives it at GIVEN_AT (09:50), when it still can.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,10 +39,25 @@ from ward_app.services.patients import get_patient
 
 DUE_0800 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # today 08:00, MISSED at NOW
 DUE_2200 = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)  # yesterday 22:00, MISSED at NOW
+#: Ten minutes before NOW: the missed 08:00 dose can still be given (late) then, the 14:00 dose
+#: being more than the 4 h minimum interval away; at NOW it can no longer (dose.catch_up).
+GIVEN_AT = NOW - timedelta(minutes=10)
 ACCEPTED = QDialog.DialogCode.Accepted
 
 # MainWindow.open_chart calls raise_(), which the offscreen platform cannot do (a desktop can).
 # --- helpers ---------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def clock_at(ctx: Context, moment: datetime) -> Iterator[None]:
+    """The act clock at ``moment`` for the block (a dialog opened and recorded then), as it was
+    after it."""
+    before = ctx.clock
+    ctx.clock = lambda: moment
+    try:
+        yield
+    finally:
+        ctx.clock = before
 
 
 def eleni_row(ctx: Context) -> BoardRow:
@@ -166,11 +184,13 @@ def test_enter_on_the_board_opens_the_chart_at_the_first_open_dose(window, demo_
 def test_record_dialog_keyboard_only_gives_the_missed_dose_late(dialog_for, demo_ward, qtbot):
     pid = eleni_row(demo_ward).patient_id
     assert missed_alert_dues(demo_ward, pid) == {DUE_2200.isoformat(), DUE_0800.isoformat()}
-    dialog = dialog_for(DUE_0800)
-    assert dialog.given.isChecked() and not dialog.reason.isEnabled()
+    with clock_at(demo_ward, GIVEN_AT):  # 09:50: the 14:00 dose is more than 4 h away
+        dialog = dialog_for(DUE_0800)
+        assert dialog.given.isChecked() and not dialog.reason.isEnabled()
+        assert not dialog.finding.isVisibleTo(dialog)  # nothing to check: given late
 
-    with qtbot.waitSignal(dialog.accepted, timeout=2000):
-        press_enter(qtbot, dialog)
+        with qtbot.waitSignal(dialog.accepted, timeout=2000):
+            press_enter(qtbot, dialog)
 
     assert dialog.result() == ACCEPTED and not dialog.isVisible()
     assert stored(demo_ward.path, pid, DUE_0800) == [("given_late", None, None, None)]
@@ -180,17 +200,20 @@ def test_record_dialog_keyboard_only_gives_the_missed_dose_late(dialog_for, demo
 
 
 def test_record_dialog_not_given_with_a_reason(dialog_for, demo_ward, qtbot):
-    dialog = dialog_for(DUE_2200)
-    qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(dialog.not_given.isChecked)  # a mnemonic clicks the button after a short delay
-    assert not dialog.given.isChecked() and QApplication.focusWidget() is dialog.not_given
-    assert dialog.reason.isEnabled() and dialog.held.isEnabled()
-    vomiting = dialog.reason.findData("vomiting")
-    assert vomiting >= 0
-    dialog.reason.setCurrentIndex(vomiting)
-    assert dialog.reason.currentText() == "Vomiting"
+    # at the 22:00 round (at NOW the dialog opens on 'Not given' already: too late to catch up)
+    with clock_at(demo_ward, DUE_2200 + timedelta(minutes=5)):
+        dialog = dialog_for(DUE_2200)
+        assert dialog.given.isChecked()
+        qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(dialog.not_given.isChecked)  # a mnemonic clicks the button after a delay
+        assert not dialog.given.isChecked() and QApplication.focusWidget() is dialog.not_given
+        assert dialog.reason.isEnabled() and dialog.held.isEnabled()
+        vomiting = dialog.reason.findData("vomiting")
+        assert vomiting >= 0
+        dialog.reason.setCurrentIndex(vomiting)
+        assert dialog.reason.currentText() == "Vomiting"
 
-    qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
 
     assert dialog.result() == ACCEPTED
     pid = eleni_row(demo_ward).patient_id
@@ -200,7 +223,10 @@ def test_record_dialog_not_given_with_a_reason(dialog_for, demo_ward, qtbot):
 
 def test_reason_other_needs_a_note_and_nothing_is_written_until_then(dialog_for, demo_ward, qtbot):
     pid = eleni_row(demo_ward).patient_id
-    dialog = dialog_for(DUE_0800)
+    # at 09:50 no check prefills a note (at NOW the catch-up finding does)
+    with clock_at(demo_ward, GIVEN_AT):
+        dialog = dialog_for(DUE_0800)
+    assert dialog.note.text() == ""
     dialog.not_given.setChecked(True)
     dialog.reason.setCurrentIndex(dialog.reason.findData("other"))
     before = database_state(demo_ward.path)
@@ -229,13 +255,15 @@ def test_reason_other_needs_a_note_and_nothing_is_written_until_then(dialog_for,
 def test_a_second_record_for_the_same_dose_is_refused(dialog_for, demo_ward, qtbot):
     pid = eleni_row(demo_ward).patient_id
     stale = entry_at(demo_ward, DUE_0800)  # what a second, already open chart still shows
-    first = dialog_for(DUE_0800, stale)
-    first.submit()
-    assert first.result() == ACCEPTED
-    before = database_state(demo_ward.path)
+    with clock_at(demo_ward, GIVEN_AT):  # both workstations give it at 09:50
+        first = dialog_for(DUE_0800, stale)
+        first.submit()
+        assert first.result() == ACCEPTED
+        before = database_state(demo_ward.path)
 
-    second = dialog_for(DUE_0800, stale)
-    qtbot.mouseClick(second.record_button, Qt.MouseButton.LeftButton)
+        second = dialog_for(DUE_0800, stale)
+        assert second.given.isChecked()
+        qtbot.mouseClick(second.record_button, Qt.MouseButton.LeftButton)
 
     assert second.isVisible() and second.result() != ACCEPTED and second.result_record is None
     assert second.error.isVisible() and "already recorded" in second.error.text()
@@ -245,10 +273,11 @@ def test_a_second_record_for_the_same_dose_is_refused(dialog_for, demo_ward, qtb
 
 def test_alt_r_records_the_dose(dialog_for, demo_ward, qtbot):
     """The Record button shows an underlined R, so Alt+R must record (as Enter does)."""
-    dialog = dialog_for(DUE_0800)
-    assert dialog.given.isChecked()
-    qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(lambda: dialog.result() == ACCEPTED, timeout=1000)
+    with clock_at(demo_ward, GIVEN_AT):
+        dialog = dialog_for(DUE_0800)
+        assert dialog.given.isChecked()
+        qtbot.keyClick(dialog.focusWidget() or dialog, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: dialog.result() == ACCEPTED, timeout=1000)
     assert stored(demo_ward.path, eleni_row(demo_ward).patient_id, DUE_0800) == [
         ("given_late", None, None, None)]
 
@@ -257,7 +286,7 @@ def test_alt_r_records_the_dose(dialog_for, demo_ward, qtbot):
 
 
 def test_marking_a_record_entered_in_error_strikes_it_and_reopens_the_dose(qtbot, demo_ward):
-    rec = typed.give(demo_ward, eleni_row(demo_ward).mrn, DUE_0800.isoformat())
+    rec = typed.give(demo_ward, eleni_row(demo_ward).mrn, DUE_0800.isoformat(), at=GIVEN_AT)
     chart = PatientChart(demo_ward, eleni_row(demo_ward))
     qtbot.addWidget(chart)
     chart.show()
@@ -329,7 +358,7 @@ def test_recording_in_the_chart_refreshes_the_board_and_alerts(window, demo_ward
     assert chart.grid_model.entry(chart.grid.currentIndex().row(),
                                   chart.grid.currentIndex().column()).due == DUE_0800
 
-    with qtbot.waitSignal(chart.changed, timeout=5000):
+    with clock_at(demo_ward, GIVEN_AT), qtbot.waitSignal(chart.changed, timeout=5000):
         seen = drive_next_modal(lambda dialog: press_enter(qtbot, dialog))
         qtbot.keyClick(chart.grid, Qt.Key.Key_Return)  # Enter on the selected cell records it
     assert len(seen) == 1 and isinstance(seen[0], RecordDoseDialog)
@@ -382,7 +411,7 @@ def test_alerts_dock_lists_most_severe_first_and_opens_the_patient(window, demo_
 
 def test_chart_and_alert_models_pass_qtmodeltester(qtmodeltester, demo_ward):
     # a record marked in error first, so the struck-out (FontRole) path is exercised too
-    rec = typed.give(demo_ward, eleni_row(demo_ward).mrn, DUE_0800.isoformat())
+    rec = typed.give(demo_ward, eleni_row(demo_ward).mrn, DUE_0800.isoformat(), at=GIVEN_AT)
     mar_svc.correct_record(demo_ward, rec.record_id, "wrong patient")
     zone = demo_ward.zone
     today = NOW.astimezone(zone).date()

@@ -295,7 +295,9 @@ def test_the_alerts_show_what_they_showed(demo_ward, qtmodeltester):
 def _mar(ctx):
     """Every patient's MAR for the week shown, one record of Eleni's marked entered in error."""
     eleni = next(r for r in board_rows(ctx) if r.name == MISSED_TWO)
-    rec = typed.give(ctx, eleni.mrn, datetime(2026, 11, 25, 8, 0).isoformat() + "+00:00")
+    # at 09:50, when the missed 08:00 dose can still be caught up (at NOW it no longer can)
+    rec = typed.give(ctx, eleni.mrn, datetime(2026, 11, 25, 8, 0).isoformat() + "+00:00",
+                     at=NOW - timedelta(minutes=10))
     mar_svc.correct_record(ctx, rec.record_id, "wrong patient")
     today = NOW.astimezone(ctx.zone).date()
     days = [today - timedelta(days=i) for i in range(6, -1, -1)]
