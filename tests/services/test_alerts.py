@@ -202,3 +202,30 @@ def test_the_missed_dose_boundary_and_wording_through_alerts_json(cli_ward):
     assert "Next dose due 14:00 (in 3 h 10 min)" in missed["message"]
     assert "never two doses to make up for one" in missed["message"]
     assert missed["values"]["next_due"] == "2026-11-25T14:00+00:00"
+
+
+def test_every_acknowledgement_is_kept_and_an_acknowledged_emergency_stays_above_warnings(
+        ward7, clock):
+    """clinical-rules §10: a second acknowledgement never replaces the first; acknowledging never
+    lowers an alert's place."""
+    typed.add_observation(ward7, typed.ObsText(mrn="RX1", poss="4"))
+    typed.add_observation(ward7, typed.ObsText(mrn="RX1", signs=("pruritus",)))  # a warning
+    (alert,) = found(ward7, "toxicity.sedation", "RX1")
+    assert alert.severity is Severity.EMERGENCY
+    acknowledge(ward7, alert.id, "MET called 07:39")
+    clock.moment += timedelta(minutes=5)
+    with acting(ward7, "nurse.jones"):
+        acknowledge(ward7, alert.id, "Dr Khan at the bedside")
+    (seen,) = found(ward7, "toxicity.sedation", "RX1")
+    assert [(k.by, k.note) for k in seen.acknowledgements] == [
+        ("nurse.okafor", "MET called 07:39"), ("nurse.jones", "Dr Khan at the bedside")]
+    assert seen.acknowledged_by == "nurse.jones"
+    shown = seen.to_json(ward7.zone)["acknowledgements"]
+    assert [(k["by"], k["note"], k["severity"]) for k in shown] == [
+        ("nurse.okafor", "MET called 07:39", "emergency"),
+        ("nurse.jones", "Dr Khan at the bedside", "emergency")]
+    assert shown[1]["at"] > shown[0]["at"]
+    ordered = ward_alerts(ward7)
+    first_warning = next(i for i, a in enumerate(ordered) if a.severity <= Severity.WARNING
+                         and not a.acknowledged)
+    assert ordered.index(seen) < first_warning

@@ -289,8 +289,8 @@ def alerts(click_ctx: click.Context, mrn: str | None, as_json: bool) -> None:
     for a in found:
         since = a.since.astimezone(ctx.zone).strftime("%d %b %H:%M")
         marker = "!!" if a.severity >= Severity.URGENT else "! "
-        seen = f"\n   Acknowledged by {a.acknowledged_by}" + (f": {a.ack_note}" if a.ack_note else "") \
-            if a.acknowledged else ""
+        seen = "".join(f"\n   Acknowledged by {k.by} at {k.at.astimezone(ctx.zone):%d %b %H:%M}"
+                       + (f": {k.note}" if k.note else "") for k in a.acknowledgements)
         click.echo(f"{marker} {a.severity.label.upper():9} bed {a.bed:4} {a.name} ({a.mrn}) "
                    f"{a.rule} since {since} [id {a.id}]\n   {a.message}{seen}")
 

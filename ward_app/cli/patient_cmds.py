@@ -29,7 +29,7 @@ def patient() -> None:
 @click.option("--flag", "flags", multiple=True, metavar="FLAG",
               help="Safety flag; repeat for more: dementia pregnancy epilepsy fall_risk "
               "communication_difficulty previous_withdrawal hypercapnic npo cirrhosis "
-              "alcohol_use_disorder.")
+              "alcohol_use_disorder functional_spasticity.")
 @click.option("--sci-level", metavar="LEVEL", help="Spinal cord injury level, e.g. T4.")
 def patient_add(mrn: str, name: str, dob: str, bed: str, ward: str | None, weight_kg: float | None,
                 flags: tuple[str, ...], sci_level: str | None) -> None:

@@ -36,6 +36,16 @@ class Severity(IntEnum):
 
 
 @dataclass(frozen=True)
+class Acknowledgement:
+    """One acknowledgement of an alert: who, when, what they did, at what severity."""
+
+    by: str
+    at: datetime
+    note: str | None
+    severity: Severity
+
+
+@dataclass(frozen=True)
 class Alert:
     rule: str
     severity: Severity
@@ -50,6 +60,8 @@ class Alert:
     values: dict[str, Any] = field(default_factory=dict)
     acknowledged_by: str | None = None  # set when acknowledged at this severity or higher
     ack_note: str | None = None
+    #: Every acknowledgement of this occurrence, oldest first: none replaces another.
+    acknowledgements: tuple[Acknowledgement, ...] = ()
 
     @property
     def acknowledged(self) -> bool:
@@ -67,6 +79,9 @@ class Alert:
             "since": self.since.astimezone(zone).isoformat(timespec="seconds"),
             "values": self.values, "source": self.source, "acknowledged": self.acknowledged,
             "acknowledged_by": self.acknowledged_by, "ack_note": self.ack_note,
+            "acknowledgements": [
+                {"by": k.by, "at": k.at.astimezone(zone).isoformat(timespec="seconds"),
+                 "note": k.note, "severity": k.severity.label} for k in self.acknowledgements],
         }
 
 

@@ -25,6 +25,7 @@ from ward_app.gui.looks import INK, SEVERITY_BACKGROUND, SEVERITY_TEXT, severity
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
 from ward_app.gui.tables import table_view
+from ward_app.domain.clinical_alerts import SIGN_RULES
 from ward_app.services.alerts import acknowledge
 from ward_app.services.requests import new_request_id
 
@@ -78,8 +79,13 @@ def explain(a: Alert, zone: tzinfo, *, html: bool = True) -> str:
     """Why an alert fired, what to do, where the rule comes from, and who has seen it."""
     since = a.since.astimezone(zone).strftime("%d %b %Y %H:%M")
     why = [(k.replace("_", " "), _value_text(v)) for k, v in a.values.items() if v not in (None, "", [])]
-    seen = (f"Acknowledged by {a.acknowledged_by}" + (f": {a.ack_note}" if a.ack_note else "")
-            if a.acknowledged else "Not acknowledged yet")
+    seen = "; ".join(
+        f"Acknowledged by {k.by} at {k.at.astimezone(zone):%d %b %H:%M} ({k.severity.label})"
+        + (f": {k.note}" if k.note else "") for k in a.acknowledgements) or (
+        f"Acknowledged by {a.acknowledged_by}" + (f": {a.ack_note}" if a.ack_note else "")
+        if a.acknowledged else "Not acknowledged yet")
+    if a.acknowledgements and not a.acknowledged:
+        seen += "; not acknowledged at its current severity"
     if not html:
         lines = "\n".join(f"  {k}: {v}" for k, v in why)
         return f"{a.message}\n\nWhy:\n{lines}\nSince: {since}\nSource: {a.source}\n{seen}"
@@ -194,10 +200,12 @@ class AlertsPanel(QWidget):
         a = self.current_alert()
         if a is None or self.ctx is None:
             return False
+        needed = ("a note is needed: what you checked and whom you told" if a.rule in SIGN_RULES
+                  else "note, optional")
         note, ok = QInputDialog.getText(
             self, "Acknowledge alert",
             f"{SEVERITY_TEXT[a.severity]} {a.rule} — bed {a.bed} {a.name}\n\n{a.message}\n\n"
-            "What have you done about it? (note, optional)")
+            f"What have you done about it? ({needed})")
         if not ok:
             return False
         return self.acknowledge(a, note)

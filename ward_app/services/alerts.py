@@ -14,7 +14,14 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ward_app.domain.alerts import Alert, PatientSnapshot, Rule, Severity, most_severe_first
+from ward_app.domain.alerts import (
+    Acknowledgement,
+    Alert,
+    PatientSnapshot,
+    Rule,
+    Severity,
+    most_severe_first,
+)
 from ward_app.domain.clinical_alerts import RULES as CLINICAL_RULES
 from ward_app.domain.clinical_alerts import SIGN_RULES, settled
 from ward_app.domain.dose_alerts import RULES as DOSE_RULES
@@ -57,10 +64,17 @@ def with_acks(ctx: Context, alerts: list[Alert]) -> list[Alert]:
     """The alerts with their acknowledgements; a withdrawal-sign alert acknowledged with a note
     after a later clean check has left the list (clinical-rules §10)."""
     with actionable_errors():
-        found = acks.latest_by_key(ctx.db, [a.key for a in alerts])
+        every = acks.all_by_key(ctx.db, [a.key for a in alerts])
     out = []
     for a in alerts:
-        ack = found.get(a.key)
+        seen = every.get(a.key, [])
+        ack = None
+        for earlier in seen:  # the most severe, the latest of those
+            if ack is None or earlier.severity >= ack.severity:
+                ack = earlier
+        if seen:
+            a = replace(a, acknowledgements=tuple(
+                Acknowledgement(x.by, x.at, x.note, Severity(x.severity)) for x in seen))
         if ack is not None and ack.severity >= a.severity:
             a = replace(a, acknowledged_by=ack.by, ack_note=ack.note)
         if not settled(a):

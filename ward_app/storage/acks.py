@@ -50,9 +50,10 @@ def by_client_id(db: Database, client_id: str) -> StoredAck | None:
                                                    from_utc_text(row[7])))
 
 
-def latest_by_key(db: Database, keys: list[str]) -> dict[str, Ack]:
-    """The most severe acknowledgement of each alert key (index: alert_key)."""
-    out: dict[str, Ack] = {}
+def all_by_key(db: Database, keys: list[str]) -> dict[str, list[Ack]]:
+    """Every acknowledgement of each alert key, oldest first (index: alert_key): none replaces
+    another (clinical-rules §10)."""
+    out: dict[str, list[Ack]] = {}
     for chunk in (keys[i:i + 500] for i in range(0, len(keys), 500)):
         marks = ",".join("?" * len(chunk))
         rows = db.execute(
@@ -60,6 +61,15 @@ def latest_by_key(db: Database, keys: list[str]) -> dict[str, Ack]:
             f"JOIN users u ON u.id = a.acked_by WHERE a.alert_key IN ({marks}) ORDER BY a.id",
             chunk).fetchall()
         for key, severity, by, note, at in rows:
-            if key not in out or severity >= out[key].severity:
-                out[key] = Ack(key, severity, by, note, from_utc_text(at))
+            out.setdefault(key, []).append(Ack(key, severity, by, note, from_utc_text(at)))
+    return out
+
+
+def latest_by_key(db: Database, keys: list[str]) -> dict[str, Ack]:
+    """The most severe acknowledgement of each alert key (the latest of those)."""
+    out: dict[str, Ack] = {}
+    for key, found in all_by_key(db, keys).items():
+        for ack in found:
+            if key not in out or ack.severity >= out[key].severity:
+                out[key] = ack
     return out
