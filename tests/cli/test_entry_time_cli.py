@@ -85,8 +85,8 @@ def test_without_now_a_record_is_entered_when_it_is_done(tmp_path, run_cli, real
     # the act time is the real clock here: a dose due now (on time whatever the hour of the run)
     here = datetime.now(ZoneInfo("Europe/London"))
     assert ward("order", "add", "--mrn", "RX1", "--route", "oral", "--dose-mg", "10", "--times",
-                f"{here:%H:%M}", "--start", f"{here:%Y-%m-%d}T00:00", user=PHARMACIST,
-                now=None).code == 0
+                f"{here:%H:%M}", "--start", f"{here:%Y-%m-%d}T00:00", "--ack-warnings",
+                user=PHARMACIST, now=None).code == 0  # once daily: a caution to acknowledge
     assert ward("dose", "give", "--mrn", "RX1", "--due", f"{here:%H:%M}", now=None).code == 0
     entries = json.loads(ward("mar", "--mrn", "RX1", "--json", now=None).out)
     assert entries[0]["entered_at"] == "2026-11-25T12:00:00+00:00"

@@ -218,7 +218,7 @@ def test_demo_ward_has_consistent_pump_histories(demo_ward):
 def test_past_the_drug_stability_limit_the_refill_is_overdue_and_urgent(ward7, clock):
     with acting(ward7, PHARMACIST):
         typed.add_order(ward7, typed.OrderText(mrn="RX2", route="intrathecal", daily_mcg=100,
-                                                witness="nurse.jones"))
+                                                witness="nurse.jones", ack_warnings=True))
     done = refill(ward7, daily_mcg=100)  # 360 days of drug, but only 90 days' stability
     assert done.dates.refill_by_reason == "drug stability limit"
     clock.moment = REFILLED + timedelta(days=85)

@@ -20,12 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from ward_app.domain.alerts import Alert, Severity
+from ward_app.domain.clinical_alerts import SIGN_RULES
 from ward_app.domain.errors import WardError
 from ward_app.gui.looks import INK, SEVERITY_BACKGROUND, SEVERITY_TEXT, severity_icon
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
 from ward_app.gui.tables import table_view
-from ward_app.domain.clinical_alerts import SIGN_RULES
 from ward_app.services.alerts import acknowledge
 from ward_app.services.requests import new_request_id
 
