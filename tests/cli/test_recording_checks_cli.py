@@ -144,10 +144,6 @@ def test_the_minimum_interval_needs_a_reason_and_a_second_nurse(ward):
             f"{SECOND}") in text
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: naming yourself with --override-witness is refused "
-                   "as 'ward-app: --witness: The witness must be a different user...': the error "
-                   "names --witness, an option the nurse did not type (services/orders.witness_for "
-                   "raises InvalidInput('witness') for the override's second user too)")
 def test_naming_yourself_as_the_second_nurse_names_the_option_you_typed(ward):
     tds(ward, "--times", "08:00,11:00,20:00")
     give(ward, "08:00", "08:00")
@@ -158,11 +154,6 @@ def test_naming_yourself_as_the_second_nurse_names_the_option_you_typed(ward):
     assert one_line(r.err).startswith("ward-app: --override-witness: "), r.err
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: when the check does not ask for a second user (an "
-                   "early dose, or no check at all) the --override-witness's password is read but "
-                   "never checked: a wrong one exits 0 and the dose is recorded, with no second "
-                   "user and no failed-password audit row (CLI.md: a missing or wrong password "
-                   "exits 1)")
 @pytest.mark.parametrize("now", ["13:00", "14:00"])
 def test_a_wrong_override_witness_password_is_never_accepted(ward, now):
     tds(ward)
@@ -286,9 +277,6 @@ def test_a_bolus_during_a_sedation_hold_names_the_itb_team(ward):
     assert (json.loads(row[0]), row[1]) == (["bolus_despite_hold"], "ITB team advised it")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the bolus's soft stop ends 'or record it as not "
-                   "given with ward-app dose omit' (cli/mar_cmds._override_hint), but a bolus is "
-                   "no due dose: dose omit needs --due and cannot record a bolus not given")
 def test_a_bolus_soft_stop_does_not_point_to_dose_omit(ward):
     pump(ward)
     ward("obs", "add", "--mrn", "RX2", "--poss", "3", now="09:00")

@@ -149,14 +149,16 @@ def _correct_hint() -> Iterator[None]:
 
 
 @contextmanager
-def _override_hint() -> Iterator[None]:
-    """A soft stop names the command line's way to record anyway."""
+def _override_hint(*, due_dose: bool = True) -> Iterator[None]:
+    """A soft stop names the command line's way to record anyway (and, for a due dose, to record
+    it as not given)."""
     try:
         yield
     except mar_svc.NeedsOverride as exc:
         extra = " --override-witness NAME" if exc.second_user else ""
-        raise Refused(exc.rule, f"{exc} On the command line: add --reason TEXT{extra}; or record "
-                      "it as not given with ward-app dose omit.") from exc
+        omit = "; or record it as not given with ward-app dose omit" if due_dose else ""
+        raise Refused(exc.rule, f"{exc} On the command line: add --reason TEXT{extra}{omit}."
+                      ) from exc
 
 
 @dose.command("give")
@@ -255,7 +257,7 @@ def dose_bolus(mrn: str, mcg: float, witness: str, note: str | None,
     """
     ctx = state().context()
     who = parsing.patient(ctx, mrn)
-    with _override_hint():
+    with _override_hint(due_dose=False):
         done = mar_svc.give_bolus(ctx, who.id, mcg,
                                   parsing.user_id(ctx, witness or None, "witness"), note,
                                   witness_password=witness_password(),

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from ward_app.domain.mar import Outcome, Record, effective_records
+from ward_app.domain.mar import Outcome, Record, effective_records, missed_at
 from ward_app.domain.observations import Observation, Poss
 from ward_app.domain.orders import Order, OrderAction, Route
 from ward_app.domain.rules import Thresholds
@@ -199,6 +199,8 @@ def _timing(s: Situation, t: Thresholds) -> list[Finding]:
     interval = timedelta(hours=float(t.dose_min_interval_hours))
     later = sorted(d.due for d in s.schedule if d.due > due)
     nxt = later[0] if later else None
+    if now < missed_at(due, nxt, float(t.dose_missed_after_min)):
+        return []  # late, not missed: the minimum interval guards the next dose
     if nxt is None or nxt - now > interval:
         return []
     late = _span(now - due)
@@ -241,14 +243,20 @@ def _daily_total(s: Situation, t: Thresholds) -> list[Finding]:
     limit = daily_limit(s.versions, here - DAY, here + DAY)
     if limit is None:
         return []
-    doses = [(counted_at(r.due, r.administered_at, t), float(r.dose_mg or 0))
+    def wall(moment: datetime) -> datetime:
+        """The ward's clock time: a day is 24 h of it, also over a clock change (the 08:00 doses
+        either side of the spring change are 23 h apart in real time)."""
+        return moment.astimezone(s.zone).replace(tzinfo=None)
+
+    doses = [(wall(counted_at(r.due, r.administered_at, t)), float(r.dose_mg or 0))
              for r in given_records(s.records) if r.due != s.dose.due]
-    doses.append((here, s.dose.dose_mg))
-    excess = rolling_excess(doses, limit, here)
+    doses.append((wall(here), s.dose.dose_mg))
+    excess = rolling_excess(doses, limit, wall(here))
     if excess is None:
         return []
     total, inside = excess
-    listed = ", ".join(f"{_hhmm(m, s.zone, s.now)} {mg:g} mg" for m, mg in sorted(inside))
+    listed = ", ".join(f"{_hhmm(m.replace(tzinfo=s.zone), s.zone, s.now)} {mg:g} mg"
+                       for m, mg in sorted(inside))
     return [Finding("dose.daily_total", Stop.HARD,
                     f"Giving {s.dose.dose_mg:g} mg now would make {total:g} mg within 24 h "
                     f"({listed}); the order's daily total is {limit:g} mg. It cannot be recorded "

@@ -193,19 +193,21 @@ def _overridden(ctx: Context, actor, findings: list[Finding],  # type: ignore[no
     if blocking:
         raise Refused(blocking[0].rule, blocking[0].message)
     softs = dose_checks.soft(findings)
+    # a second user who is named always proves it, whether or not a check asks for one
+    named = override.witness_id if override is not None else None
+    second = witness_for(ctx, actor, named, what, password=override.witness_password,
+                         field="override-witness") if override is not None and named else None
     if not softs:
         return (), None, None
     reason = clean_text(override.reason if override else None, "reason", longest=300,
                         label="The reason")
     if not reason:
         raise NeedsOverride(softs)
-    second = None
-    if any(f.second_user for f in softs):
-        if override is None or override.witness_id is None:
-            raise InvalidInput("override-witness", f"{what}: a second nurse must confirm "
-                               "(choose them, and they type their own password).")
-        second = witness_for(ctx, actor, override.witness_id, what,
-                             password=override.witness_password)
+    if any(f.second_user for f in softs) and second is None:
+        raise InvalidInput("override-witness", f"{what}: a second nurse must confirm "
+                           "(choose them, and they type their own password).")
+    if not any(f.second_user for f in softs):
+        second = None  # proven, but not what this record needs
     flags = tuple(dict.fromkeys(f.flag for f in softs if f.flag))
     return flags, reason, second
 

@@ -86,7 +86,7 @@ def cautions_for(ctx: Context, new: NewOrder) -> list[Caution]:
 
 
 def witness_for(ctx: Context, actor: Actor, witness_id: int | None, what: str, *,
-                password: str | None, proven: bool = False) -> int:
+                password: str | None, proven: bool = False, field: str = "witness") -> int:
     """A second, different user who confirms an intrathecal action (clinical-rules §2) and types
     their own password (the window and the command line always ask): a wrong or missing password,
     or a locked or deactivated witness, is refused, audited and counts toward the witness's
@@ -95,20 +95,20 @@ def witness_for(ctx: Context, actor: Actor, witness_id: int | None, what: str, *
     from ward_app.services.auth import prove_witness
 
     if witness_id is None:
-        raise InvalidInput("witness", f"{what} needs a witness: choose another user who saw it.")
+        raise InvalidInput(field, f"{what} needs a witness: choose another user who saw it.")
     with actionable_errors():
         row = people.user_by_id(ctx.db, witness_id)
     if row is None:
-        raise InvalidInput("witness", "The witness is not an active user: choose an existing user.")
+        raise InvalidInput(field, "The witness is not an active user: choose an existing user.")
     if row.id == actor.id:
-        raise InvalidInput("witness", "The witness must be a different user from the one recording.")
+        raise InvalidInput(field, "The witness must be a different user from the one recording.")
     if row.active and not can(row.role, Action.WITNESS):
         raise Refused("witness.role", f"{row.name} cannot witness (role {row.role}): choose a "
                       "nurse, charge nurse or pharmacist.")
     if not proven:
         prove_witness(ctx, row, password)
     elif not row.active:
-        raise InvalidInput("witness", "The witness is not an active user: choose an existing user.")
+        raise InvalidInput(field, "The witness is not an active user: choose an existing user.")
     return row.id
 
 
