@@ -6,9 +6,10 @@ MAR cell to the window settled, issued 112 SQL statements: 12 for the dialog and
 the chart refreshed itself (about 25), the whole board and every alert were worked out again
 (about 50, one acknowledgement look-up per patient), and the chart refreshed a second time.
 Now the window refreshes once and only what changed: that patient's row and alerts, and the
-chart's MAR tab (26 statements when this was written; 31 before the recording checks came).
-The refresh after the commit is held to that on its own; the whole recording's budget (a third of
-the baseline) is exceeded since the recording checks load the patient twice (xfail, see there).
+chart's MAR tab (26 statements when this was written; 31 before the recording checks came, 34
+with them: the dialog and the save each load the patient's doses, orders and observations once).
+The refresh after the commit is held to that on its own, and the whole recording to a third of
+the baseline.
 """
 
 from __future__ import annotations
@@ -91,12 +92,6 @@ def test_recording_a_dose_in_the_window_refreshes_once_and_only_what_changed(qtb
     assert chart.grid_model.entry(cell.row(), cell.column()).state is State.GIVEN_LATE
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The recording checks (clinical-rules §9, commit b592547) brought recording one dose from 31 "
-    "SQL statements to 58 (budget 37), all before the write (6 -> 33): the record dialog's "
-    "check_dose loads the patient's whole snapshot (flags, labs, co-medicines, pump, MAS; 17 "
-    "statements to open the dialog), then give_dose loads it again, the patient three times and "
-    "the orders three times (16). The write (10) and the refresh after it (15) are unchanged"))
 def test_recording_a_dose_in_the_window_costs_a_third_of_the_sql(qtbot, demo_ward):
     _window, _chart, statements, _shown = _record_in_window(qtbot, demo_ward)
     assert len(statements) <= BASELINE // 3, _show(statements)

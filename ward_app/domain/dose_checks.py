@@ -84,6 +84,8 @@ def safe_choice(findings: Sequence[Finding]) -> Safe | None:
 def _span(delta: timedelta) -> str:
     """'2 h 10 min', '45 min', '1 h'."""
     minutes = int(abs(delta).total_seconds() // 60)
+    if minutes == 0:
+        return "less than a minute"
     hours, mins = divmod(minutes, 60)
     if hours and mins:
         return f"{hours} h {mins} min"

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -37,13 +38,13 @@ from ward_app.services.context import Context
 from ward_app.services.mar import MarEntry, Recorded
 
 
-def _witness_box(ctx: Context, parent, name: str, none_text: str) -> QComboBox:
+def _witness_box(ctx: Context, parent, name: str, none_text: str, users) -> QComboBox:
     """Another active user who may witness (never the one recording)."""
     box = QComboBox(parent)
     box.setAccessibleName(name)
     box.addItem(none_text, None)
     actor = ctx.actor
-    for user in people.users(ctx.db):
+    for user in users:
         if user.active and (actor is None or user.id != actor.id) and can(user.role, Action.WITNESS):
             box.addItem(user.full_name or user.name, user.id)
     return box
@@ -115,14 +116,16 @@ class RecordDoseDialog(QDialog):
         self.note = QLineEdit(self)
         self.note.setAccessibleName("Note")
         self.note.setPlaceholderText("Anything the next nurse should know")
-        self.witness = _witness_box(ctx, self, "Witness", "(no witness)")
+        users = people.users(ctx.db)
+        self.witness = _witness_box(ctx, self, "Witness", "(no witness)", users)
         self.password = _password_box(self, "Witness password", "witnessPassword")
         self.password.setPlaceholderText("The witness types their own password")
         self.override_reason = QLineEdit(self)
         self.override_reason.setObjectName("overrideReason")
         self.override_reason.setAccessibleName("Reason for giving despite the check")
         self.override_reason.setPlaceholderText("Why it is given anyway (recorded and flagged)")
-        self.second = _witness_box(ctx, self, "Second nurse confirming", "(choose the second nurse)")
+        self.second = _witness_box(ctx, self, "Second nurse confirming",
+                                   "(choose the second nurse)", users)
         self.second.setObjectName("overrideWitness")
         self.second_password = _password_box(self, "Second nurse's password",
                                              "overrideWitnessPassword")
@@ -138,9 +141,9 @@ class RecordDoseDialog(QDialog):
         form.addRow("N&ote:", self.note)
         form.addRow("&Witness:", self.witness)
         form.addRow("Witness &password:", self.password)
-        form.addRow("Reason &anyway:", self.override_reason)
+        form.addRow("Why give an&yway:", self.override_reason)
         form.addRow("Second n&urse:", self.second)
-        form.addRow("Second nurse's pass&word:", self.second_password)
+        form.addRow("Second nurse's passwor&d:", self.second_password)
         self.form = form
 
         self.buttons, self.record_button = accept_cancel(self, "&Record", self.submit)
@@ -167,7 +170,8 @@ class RecordDoseDialog(QDialog):
 
     def _finding_text(self) -> str:
         parts = []
-        for f in self.findings:
+        shown = dose_checks.hard(self.findings) or self.findings  # a hard stop says it all
+        for f in shown:
             kind = ("<b>Cannot be recorded as given</b>" if f.hard else
                     "<b>Check before giving</b>" + (" (a second nurse confirms)"
                                                     if f.second_user else ""))
@@ -177,17 +181,25 @@ class RecordDoseDialog(QDialog):
     def _offer_safe_choice(self) -> None:
         """The safe choice first: 'Not given' (held, or omitted) when a check offers it or when
         giving is not allowed; otherwise 'Given now'."""
-        blocked = bool(dose_checks.hard(self.findings))
-        safe = dose_checks.safe_choice(self.findings)
+        hard = dose_checks.hard(self.findings)
+        blocked = bool(hard)
+        safe = dose_checks.safe_choice(hard or self.findings)
         self.given.setEnabled(not blocked)
         if blocked:
             self.given.setText("&Given now — not allowed (see above)")
-        if blocked or safe in (Safe.HOLD, Safe.OMIT):
+        self._safe_note = ""
+        if safe in (Safe.HOLD, Safe.OMIT):
             self.not_given.setChecked(True)
             self.held.setChecked(safe is Safe.HOLD)
             self.reason.setCurrentIndex(self.reason.findData(Reason.OTHER.value))
-            if safe is not None and safe in SAFE_NOTES:
-                self.note.setText(SAFE_NOTES[safe])
+            self._safe_note = SAFE_NOTES[safe]
+            self.note.setText(self._safe_note)
+        elif blocked:  # e.g. not due yet: nothing to record now, so Enter cancels
+            self.not_given.setChecked(True)
+            self.record_button.setDefault(False)
+            self.record_button.setAutoDefault(False)
+            cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+            cancel.setDefault(True)
         else:
             self.given.setChecked(True)
 
@@ -197,6 +209,9 @@ class RecordDoseDialog(QDialog):
 
     def _sync(self) -> None:
         giving = self.given.isChecked()
+        if giving and self._safe_note and self.note.text() == self._safe_note:
+            self.note.clear()  # the safe choice's note does not belong on a dose given
+            self._safe_note = ""
         self.reason.setEnabled(not giving)
         self.held.setEnabled(not giving)
         self.password.setEnabled(giving and self.witness.currentData() is not None)
@@ -217,7 +232,8 @@ class RecordDoseDialog(QDialog):
         #: which widget shows each field a refusal can name
         self.fields = {"note": self.note, "reason": self.override_reason if giving else self.reason,
                        "witness": self.witness, WITNESS_PASSWORD: self.password,
-                       "override-witness": self.second}
+                       "override-witness": self.second,
+                       "override-witness-password": self.second_password}
 
     def _bridging_text(self) -> str:
         try:
@@ -234,7 +250,8 @@ class RecordDoseDialog(QDialog):
         second = self.second.currentData() if any(f.second_user for f in self.soft_findings) \
             else None
         if second is not None and not self.second_password.text():
-            raise InvalidInput("override-witness", "The second nurse types their own password.")
+            raise InvalidInput("override-witness-password", "The second nurse types their own "
+                               "password.")
         return mar_svc.Override(reason=self.override_reason.text().strip() or None,
                                 witness_id=second,
                                 witness_password=self.second_password.text() if second else None)
@@ -266,12 +283,24 @@ class RecordDoseDialog(QDialog):
             return
         except WardError as exc:
             self._clear_passwords()
-            if isinstance(exc, Refused):
+            if isinstance(exc, Refused) and not str(exc.rule).startswith("witness."):
                 self._refresh_findings()
-            show_error(self.error, about_witness_password(exc), self.fields)
+            show_error(self.error, self._about_password(exc), self.fields)
             return
         self._clear_passwords()
         self.accept()
+
+    def _about_password(self, exc: WardError) -> Exception:
+        """A refused password names the box it was typed in: the second nurse's when the refusal
+        is about them (no dose witness chosen, or their name is the one refused)."""
+        named = about_witness_password(exc)
+        second = self.second.currentData()
+        if getattr(named, "field", None) != WITNESS_PASSWORD or second is None:
+            return named
+        dose_witness = self.witness.currentData()
+        if dose_witness is None or self.second.currentText() in str(exc):
+            return InvalidInput("override-witness-password", str(exc))
+        return named
 
     def _clear_passwords(self) -> None:
         self.password.clear()  # never keep a password around after a refusal

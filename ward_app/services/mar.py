@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -31,9 +32,9 @@ from ward_app.services.context import Context
 from ward_app.services.entry_time import with_act_time
 from ward_app.services.orders import witness_for
 from ward_app.services.patients import patient_by_id
-from ward_app.services.snapshots import load_snapshots
 from ward_app.storage import administrations as repo
 from ward_app.storage import audit
+from ward_app.storage import observations as obs_repo
 from ward_app.storage import orders as order_repo
 from ward_app.storage.errors import actionable_errors
 
@@ -96,8 +97,10 @@ def due_dose(ctx: Context, patient_id: int, due: datetime) -> DueDose:
     return found
 
 
-def _already(ctx: Context, patient: Patient, due: DueDose) -> Record | None:
-    recs = records_between(ctx, patient, due.due, due.due + timedelta(seconds=1))
+def _already(ctx: Context, patient: Patient, due: DueDose,
+             records: Sequence[Record] | None = None) -> Record | None:
+    recs = records if records is not None else records_between(
+        ctx, patient, due.due, due.due + timedelta(seconds=1))
     return effective_records(recs)[0].get(due.due)
 
 
@@ -118,10 +121,12 @@ class AlreadyRecorded(InvalidInput):
         self.record_id = record_id
 
 
-def _refuse_if_recorded(ctx: Context, patient: Patient, due: DueDose) -> None:
-    """One record per due dose. Checked before the write and again inside it (BEGIN IMMEDIATE
-    serialises workstations, so the second check sees the other workstation's record)."""
-    existing = _already(ctx, patient, due)
+def _refuse_if_recorded(ctx: Context, patient: Patient, due: DueDose,
+                        records: Sequence[Record] | None = None) -> None:
+    """One record per due dose. Checked before the write (on ``records`` when already loaded)
+    and again inside it (BEGIN IMMEDIATE serialises workstations, so the second check sees the
+    other workstation's record)."""
+    existing = _already(ctx, patient, due, records)
     if existing is not None:
         local = due.due.astimezone(ctx.zone)
         raise AlreadyRecorded(existing.id, f"The {local:%d %b %H:%M} dose is already recorded "
@@ -148,20 +153,33 @@ class NeedsOverride(Refused):
         self.second_user = second
 
 
-def _situation(ctx: Context, patient: Patient, dose: DueDose, now: datetime) -> Situation:
-    t = ctx.thresholds()
-    (snap,) = load_snapshots(ctx, now, t, patient.id)
-    schedule = due_doses(snap.versions, now - timedelta(days=2), now + timedelta(days=2), ctx.zone)
-    return Situation(dose=dose, now=now, schedule=schedule, records=snap.records,
-                     observations=snap.observations, versions=snap.versions, zone=ctx.zone)
+#: How far back the recording checks look: two days covers the rolling 24 h either side of a
+#: dose, the minimum interval and the sedation hold.
+CHECK_BACK = timedelta(days=2)
+
+
+def _situation(ctx: Context, patient: Patient, due: datetime, now: datetime) -> Situation:
+    """The dose due at ``due`` and what the checks need of its patient, in three indexed queries
+    (this runs when the record dialog opens and again when it saves); InvalidInput('due') when
+    no dose is due then."""
+    start, end = min(now, due) - CHECK_BACK, max(now, due) + CHECK_BACK
+    with actionable_errors():
+        versions = order_repo.versions_since(ctx.db, start, patient.id).get(patient.id, [])
+        records = repo.for_patient(ctx.db, patient.id, start, end)
+        seen = obs_repo.for_patient(ctx.db, patient.id, start, now + timedelta(seconds=1))
+    schedule = due_doses(versions, start, end, ctx.zone)
+    dose = next((d for d in schedule if d.due == due), None)
+    if dose is None:
+        dose = due_dose(ctx, patient.id, due)  # raises, naming today's due times
+    return Situation(dose=dose, now=now, schedule=schedule, records=records,
+                     observations=seen, versions=versions, zone=ctx.zone)
 
 
 def check_dose(ctx: Context, patient_id: int, due: datetime) -> list[Finding]:
     """What recording the dose due at ``due`` as given now would meet (hard stops first): what
     the record dialog shows before the nurse presses Save. Writes nothing."""
     patient = patient_by_id(ctx, patient_id)
-    dose = due_dose(ctx, patient.id, due)
-    return dose_checks.check_give(_situation(ctx, patient, dose, ctx.now()), ctx.thresholds())
+    return dose_checks.check_give(_situation(ctx, patient, due, ctx.now()), ctx.thresholds())
 
 
 def bridging_for(ctx: Context, patient_id: int, due: datetime) -> str:
@@ -220,9 +238,10 @@ def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | 
     ``override`` gives the reason (and the second user where the check asks for one)."""
     actor = ctx.require(Action.RECORD_DOSE)
     patient = patient_by_id(ctx, patient_id)
-    dose = due_dose(ctx, patient.id, due)
     now = ctx.now()
     t = ctx.thresholds()
+    situation = _situation(ctx, patient, due, now)
+    dose = situation.dose
     local = dose.due.astimezone(ctx.zone)
     if dose_mg is not None and (not math.isfinite(dose_mg) or dose_mg <= 0):
         raise InvalidInput("dose-mg", f"{dose_mg:g} mg is not a dose: give the mg given (a "
@@ -234,8 +253,8 @@ def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | 
     text = _clean_note(note)  # what was typed is checked before the clinical checks
     if override is not None:
         clean_text(override.reason, "reason", longest=300, label="The reason")
-    _refuse_if_recorded(ctx, patient, dose)  # early, before asking anything else
-    findings = dose_checks.check_give(_situation(ctx, patient, dose, now), t)
+    _refuse_if_recorded(ctx, patient, dose, situation.records)  # before asking anything else
+    findings = dose_checks.check_give(situation, t)
     flags, reason, second = _overridden(ctx, actor, findings, override,
                                         f"Giving the {local:%H:%M} dose despite the check")
     checked_witness = witness_for(ctx, actor, witness_id, "This dose",
@@ -337,9 +356,10 @@ def give_bolus(ctx: Context, patient_id: int, mcg: float, witness_id: int | None
     if not (math.isfinite(mcg) and mcg > 0):
         raise InvalidInput("mcg", "The bolus must be a positive number of micrograms.")
     t = ctx.thresholds()
-    (snap,) = load_snapshots(ctx, now, t, patient.id)
-    findings = dose_checks.sedation_findings(snap.observations, now, t, intrathecal=True,
-                                             zone=ctx.zone)
+    with actionable_errors():
+        seen = obs_repo.for_patient(ctx.db, patient.id, now - CHECK_BACK,
+                                    now + timedelta(seconds=1))
+    findings = dose_checks.sedation_findings(seen, now, t, intrathecal=True, zone=ctx.zone)
     flags, reason, second = _overridden(ctx, actor, findings, override,
                                         "An intrathecal bolus despite the sedation hold")
     checked_witness = witness_for(ctx, actor, witness_id, "An intrathecal bolus",
