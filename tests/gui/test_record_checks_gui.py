@@ -50,6 +50,9 @@ CHARGE = "charge.silva"
 PHARMACIST = "pharm.chen"
 DAY = "2026-11-25"
 
+CATCH_UP_NOTE = ("Not given: missed, and the next dose is too close to catch up (no doubling up); "
+                 "next dose on time")
+
 
 def moment(when: str) -> datetime:
     """'HH:MM[:SS]' on DAY (ward time is UTC in November)."""
@@ -285,14 +288,12 @@ def test_a_missed_dose_too_close_to_the_next_opens_on_not_given(qtbot, demo_ward
     assert "the next dose is due at 14:00, in 4 h" in text
     assert dialog.not_given.isChecked() and not dialog.given.isEnabled()
     assert not dialog.held.isChecked() and dialog.reason.currentData() == "other"
-    assert dialog.note.text() == ("Not given: too late to catch up without doubling up; next dose "
-                                  "on time")
+    assert dialog.note.text() == CATCH_UP_NOTE
 
     with qtbot.waitSignal(dialog.accepted, timeout=2000):
         press_enter(qtbot, dialog)
     assert eleni_stored(demo_ward.path, eleni_row(demo_ward).patient_id, DUE_0800) == [
-        ("omitted", "other", "Not given: too late to catch up without doubling up; next dose on time",
-         None)]
+        ("omitted", "other", CATCH_UP_NOTE, None)]
 
 
 # --- (e) the minimum interval: a second nurse proves it with their password -------------------------

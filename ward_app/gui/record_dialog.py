@@ -59,10 +59,14 @@ def _password_box(parent, name: str, object_name: str) -> QLineEdit:
     return box
 
 
-#: The note a safe choice starts with (the nurse can change it).
+#: The note a safe choice starts with, by the check that offers it (the nurse can change it).
 SAFE_NOTES = {
-    Safe.HOLD: "Held: over-sedated (see the recording check)",
-    Safe.OMIT: "Not given: too late to catch up without doubling up; next dose on time",
+    "dose.sedation_hold": "Held: over-sedated (see the recording check)",
+    "dose.sedation_stop": "Held: somnolent (see the recording check); medical team called",
+    "dose.catch_up": "Not given: missed, and the next dose is too close to catch up (no doubling "
+                     "up); next dose on time",
+    "dose.daily_total": "Not given: it would exceed the order's daily total; prescriber asked to "
+                        "review",
 }
 
 
@@ -192,7 +196,8 @@ class RecordDoseDialog(QDialog):
             self.not_given.setChecked(True)
             self.held.setChecked(safe is Safe.HOLD)
             self.reason.setCurrentIndex(self.reason.findData(Reason.OTHER.value))
-            self._safe_note = SAFE_NOTES[safe]
+            offering = next(f for f in (hard or self.findings) if f.safe is safe)
+            self._safe_note = SAFE_NOTES.get(offering.rule, "Not given: see the recording check")
             self.note.setText(self._safe_note)
         elif blocked:  # e.g. not due yet: nothing to record now, so Enter cancels
             self.not_given.setChecked(True)
