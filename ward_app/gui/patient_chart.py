@@ -94,8 +94,9 @@ class PatientChart(QWidget):
         self.grid = table_view(self, self.grid_model, name="marGrid",
                                accessible_name="Medication record grid", cells=True,
                                sizing="stretch", stretch_last=False, row_titles=True)
+        # Enter, and a double-click (or a single click where the platform activates on one):
+        # connecting doubleClicked too opened a second dialog after the first was closed
         self.grid.activated.connect(self._open_cell)
-        self.grid.doubleClicked.connect(self._open_cell)
 
         self.history_model = MarHistoryModel(ctx.zone, self)
         self.history = table_view(self, self.history_model, name="marHistory",

@@ -282,9 +282,10 @@ class RecordDoseDialog(QDialog):
                     held=self.held.isChecked()))
         except mar_svc.NeedsOverride as exc:
             self._clear_passwords()
-            self._refresh_findings()
-            show_error(self.error, InvalidInput("reason", f"{exc} Type the reason for giving "
-                                                "it anyway, or choose Not given."), self.fields)
+            self._refresh_findings()  # the checks above say why
+            who = " and the second nurse's password" if exc.second_user else ""
+            show_error(self.error, InvalidInput("reason", f"To give it anyway, type why{who}; "
+                                                "or choose Not given."), self.fields)
             return
         except WardError as exc:
             self._clear_passwords()
