@@ -84,3 +84,14 @@ def test_the_refill_horizon_is_the_refill_due_setting(demo_ward):
     later = build_handover(demo_ward).summary.refills_due
     assert week < {r.name for r in later}
     assert all((r.refill_by - NOW.date()).days <= 120 for r in later)
+
+
+def test_a_missed_dose_action_says_when_the_next_is_due_and_never_to_double_up(sheet):
+    """The handover never tells the next nurse to 'give it now' without the next dose's time and
+    the no-doubling rule (clinical-rules §9)."""
+    missed = [a.what for a in block(sheet, MISSED_TWO).actions if a.what.startswith("missed dose")]
+    assert missed
+    for what in missed:
+        assert "never two doses to make up for one" in what
+        assert "next" in what.lower() and "give now if still appropriate" not in what
+    assert any("08:00" in w and "14:00" in w for w in missed)  # the 08:00 dose: next at 14:00

@@ -188,8 +188,9 @@ def _actions(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds,
             out.append(Action(None, f"{a.rule}: {a.message}", urgent=True))
         elif a.rule == "dose.missed" and not a.acknowledged:
             was_due = datetime.fromisoformat(str(a.values["due"])).astimezone(ctx.zone)
-            out.append(Action(None, f"missed dose due {was_due:%H:%M}: give now if still appropriate, "
-                                    "or record why not; tell the prescriber", urgent=True))
+            # the alert's own advice: when the next dose is due, and never two doses for one
+            advice = a.message.split("nothing recorded. ", 1)[-1]
+            out.append(Action(None, f"missed dose due {was_due:%H:%M}: {advice}", urgent=True))
     timed = sorted((a for a in out if a.when is not None), key=lambda a: a.when)  # type: ignore
     return [a for a in out if a.when is None] + timed
 
