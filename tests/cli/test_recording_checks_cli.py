@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, acting, database_state, pw
-from ward_app.services.admin import add_user, init_ward
-from ward_app.services.patients import NewPatient, add_patient
+from tests.conftest import database_state, pw
+from tests.services.test_recording_checks import build_template
 
 NURSE, SECOND, CHARGE, PHARMACIST = "nurse.okafor", "nurse.jones", "charge.silva", "pharm.chen"
 DAY = "2026-11-25"  # Europe/London is on UTC in November
@@ -27,20 +26,8 @@ def _template(tmp_path_factory) -> Path:
     """The ward built once for the module (password hashing is slow) and copied for each test:
     the two nurses, a charge nurse, a pharmacist; RX1 (oral) and RX2 (pump) admitted."""
     path = tmp_path_factory.mktemp("checks-cli") / "template.db"
-    ctx = init_ward(path, ward="Ward 7", tz="Europe/London", admin_password=ADMIN_PASSWORD,
-                    clock=lambda: datetime(2026, 11, 1, tzinfo=UTC))
-    try:
-        for name, role in ((NURSE, "nurse"), (SECOND, "nurse"), (CHARGE, "charge_nurse"),
-                           (PHARMACIST, "pharmacist")):
-            add_user(ctx, name, role, pw(name))
-        with acting(ctx, CHARGE):
-            add_patient(ctx, NewPatient(mrn="RX1", name="Test Patient", dob=date(1970, 1, 1),
-                                        bed="1"))
-            add_patient(ctx, NewPatient(mrn="RX2", name="Pump Patient", dob=date(1980, 1, 1),
-                                        bed="2"))
-    finally:
-        ctx.close()
-    return path
+    return build_template(path, ((NURSE, "nurse"), (SECOND, "nurse"), (CHARGE, "charge_nurse"),
+                                 (PHARMACIST, "pharmacist")), datetime(2026, 11, 1, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from tests import typed
 from tests.conftest import ADMIN_PASSWORD, acting, database_state, pw
+from tests.services.test_orders_and_mar import Clock
 from ward_app.domain import dose_checks
 from ward_app.domain.dose_checks import Safe, Situation, Stop
 from ward_app.domain.errors import InvalidInput, Refused
@@ -38,19 +39,8 @@ NURSE = "nurse.jones"  # user 5: records the doses
 DAY = "2026-11-25"  # Europe/London is on UTC in November: ward time is UTC
 
 
-class Clock:
-    def __init__(self, moment: datetime):
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def set(self, text: str, zone) -> None:
-        self.moment = datetime.fromisoformat(text).replace(tzinfo=zone).astimezone(UTC)
-
-
 @pytest.fixture
-def clock():
+def clock() -> Clock:
     return Clock(datetime(2026, 11, 25, 7, 0, tzinfo=UTC))
 
 
@@ -60,13 +50,19 @@ def _template(tmp_path_factory) -> Path:
     Users by id: 1 admin, 2 nurse.okafor, 3 charge.silva, 4 pharm.chen, 5 nurse.jones; RX1 (for
     oral orders) and RX2 (a pump patient), admitted before every act time the tests give."""
     path = tmp_path_factory.mktemp("checks") / "template.db"
+    return build_template(path, ((SECOND, "nurse"), ("charge.silva", "charge_nurse"),
+                                 (PHARMACIST, "pharmacist"), (NURSE, "nurse")),
+                          datetime(2026, 3, 1, tzinfo=UTC))
+
+
+def build_template(path: Path, users: tuple[tuple[str, str], ...], at: datetime) -> Path:
+    """A ward with ``users`` (name, role) after its admin, and RX1 (for oral orders) and RX2 (a
+    pump patient) admitted by the charge nurse at ``at``: built once per module and copied."""
     ctx = init_ward(path, ward="Ward 7", tz="Europe/London", admin_password=ADMIN_PASSWORD,
-                    clock=Clock(datetime(2026, 3, 1, tzinfo=UTC)))
+                    clock=lambda: at)
     try:
-        add_user(ctx, SECOND, "nurse", pw(SECOND))
-        add_user(ctx, "charge.silva", "charge_nurse", pw("charge.silva"))
-        add_user(ctx, PHARMACIST, "pharmacist", pw(PHARMACIST))
-        add_user(ctx, NURSE, "nurse", pw(NURSE))
+        for name, role in users:
+            add_user(ctx, name, role, pw(name))
         with acting(ctx, "charge.silva"):
             add_patient(ctx, NewPatient(mrn="RX1", name="Test Patient", dob=date(1970, 1, 1),
                                         bed="1"))
