@@ -398,3 +398,11 @@ def test_an_order_with_no_caution_needs_no_acknowledgement(ward):
              "--ack-warnings", user=PHARMACIST, now="09:00")  # nothing to acknowledge: fine too
     assert r.code == 0 and "Cautions acknowledged" not in r.out, r.err
     assert order_row(ward, 1) == [] and order_row(ward, 2) == []
+
+
+def test_a_reason_with_no_check_to_override_is_said_not_stored(ward):
+    tds(ward)
+    r = give(ward, "14:00", "14:00", "--reason", "nothing to override")
+    assert r.code == 0 and "--reason was not stored (use --note)" in r.out
+    e = mar_json(ward)["14:00"]
+    assert (e["state"], e["flags"], e["override_reason"]) == ("given", [], None)

@@ -200,6 +200,8 @@ def dose_give(mrn: str, due: str, dose_mg: float | None, dose_mcg: float | None,
                                  override=override)
     when = done.due.astimezone(ctx.zone).strftime("%d %b %H:%M")
     flagged = f" Flagged: {', '.join(done.flags)}." if done.flags else ""
+    if override_reason and not done.flags:
+        flagged = " No check needed a reason, so --reason was not stored (use --note)."
     click.echo(f"Recorded the {when} dose for {done.patient.name} as {done.outcome.value} "
                f"(record {done.record_id}).{flagged}")
 
