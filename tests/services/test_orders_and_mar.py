@@ -302,3 +302,17 @@ def test_a_clock_time_means_the_nearest_such_dose(ward7, clock):
     assert typed.give(ward7, "RX1", "22:00").due == datetime(2026, 11, 24, 22, tzinfo=UTC)
     clock.set("2026-11-25T08:10", ward7.zone)
     assert typed.omit(ward7, "RX1", "14:00", "away").due == datetime(2026, 11, 25, 14, tzinfo=UTC)
+
+
+def test_a_record_stays_on_the_mar_when_the_order_times_change_after_it(ward7, clock):
+    """Nothing recorded disappears: a dose given, then the order's times changed so that its due
+    time is no longer in the schedule, still shows on the MAR (and in mar --json)."""
+    tds(ward7)
+    clock.set("2026-11-25T13:20", ward7.zone)  # given early, before lunch
+    typed.give(ward7, "RX1", "14:00", override=mar.Override(reason="going to theatre"))
+    act_as(ward7, PHARMACIST)
+    tds(ward7, times="09:00,15:00,21:00", start=datetime(2026, 11, 25, 13, 30, tzinfo=UTC))
+    act_as(ward7, "nurse.okafor")
+    _, entries = typed.mar_day(ward7, "RX1", date(2026, 11, 25))
+    shown = [(e.due.astimezone(ward7.zone).strftime("%H:%M"), e.state.value) for e in entries]
+    assert ("14:00", "given") in shown and ("15:00", "due") in shown

@@ -456,6 +456,19 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
             entered_late=rec is not None and is_late_entry(rec.administered_at, entered, late_entry),
             flags=rec.flags if rec else (), override_reason=rec.override_reason if rec else None,
             override_by=rec.override_by if rec else None))
+    scheduled = {d.due for d in doses}
+    for due, rec in in_force.items():
+        # a record whose dose is no longer in the schedule (the order's times changed after it
+        # was recorded) is still shown: nothing recorded disappears from the MAR
+        if due in scheduled or not start <= due < end:
+            continue
+        out.append(MarEntry(
+            id=rec.id, due=due, dose_mg=rec.dose_mg or 0.0, state=State(rec.outcome.value),
+            recorded_at=rec.recorded_at, by=rec.by, reason=rec.reason, note=rec.note,
+            witness=rec.witness, given_at=rec.administered_at if rec.outcome in (
+                Outcome.GIVEN, Outcome.GIVEN_LATE) else None, entered_at=rec.entered_at,
+            entered_late=is_late_entry(rec.administered_at, rec.entered_at, late_entry),
+            flags=rec.flags, override_reason=rec.override_reason, override_by=rec.override_by))
     for rec in records:
         fix = corrections.get(rec.id)
         if fix is None or rec.due is None:
