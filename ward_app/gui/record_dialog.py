@@ -233,6 +233,7 @@ class RecordDoseDialog(QDialog):
         text = self._bridging_text() if nil_by_mouth else ""
         self.bridging.setText(text)
         self.bridging.setVisible(bool(text))
+        self._fit()
 
         #: which widget shows each field a refusal can name
         self.fields = {"note": self.note, "reason": self.override_reason if giving else self.reason,
@@ -245,6 +246,13 @@ class RecordDoseDialog(QDialog):
             return mar_svc.bridging_for(self.ctx, self.patient.id, self.entry.due)
         except WardError:
             return ""
+
+    def _fit(self) -> None:
+        """Rows shown or hidden, or a problem line: grow (or shrink) to fit them, never squeeze."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+            self.resize(self.width(), max(self.sizeHint().height(), self.minimumSizeHint().height()))
 
     def show_problem(self, message: str) -> None:
         show_problem(self.error, message)
@@ -286,12 +294,14 @@ class RecordDoseDialog(QDialog):
             who = " and the second nurse's password" if exc.second_user else ""
             show_error(self.error, InvalidInput("reason", f"To give it anyway, type why{who}; "
                                                 "or choose Not given."), self.fields)
+            self._fit()
             return
         except WardError as exc:
             self._clear_passwords()
             if isinstance(exc, Refused) and not str(exc.rule).startswith("witness."):
                 self._refresh_findings()
             show_error(self.error, self._about_password(exc), self.fields)
+            self._fit()
             return
         self._clear_passwords()
         self.accept()
