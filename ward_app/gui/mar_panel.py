@@ -35,7 +35,7 @@ def _cell_text(e: MarEntry, zone: tzinfo) -> str:
     if late:
         lines.append(late)
     if e.flags:
-        lines.append(f"⚑ {e.flag_text()}")
+        lines.append(e.flag_short())
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from ward_app.domain import dose_checks
 from ward_app.domain.bridging import bridging_advice
-from ward_app.domain.dose_checks import FLAG_LABELS, Finding, Situation
+from ward_app.domain.dose_checks import FLAG_LABELS, FLAG_SHORT, Finding, Situation
 from ward_app.domain.entry import entered_late as is_late_entry
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.mar import (
@@ -404,6 +404,13 @@ class MarEntry:
     flags: tuple[str, ...] = ()
     override_reason: str | None = None
     override_by: str | None = None
+
+    def flag_short(self) -> str:
+        """'⚑ given early; despite hold' for the MAR grid's cell (the reason is in its tooltip and
+        the history); '' when the record carries no flag."""
+        if not self.flags:
+            return ""
+        return "⚑ " + "; ".join(FLAG_SHORT.get(f, f.replace("_", " ")) for f in self.flags)
 
     def flag_text(self) -> str:
         """'GIVEN EARLY: reason (confirmed by X)', or '' when the record carries no flag."""
