@@ -106,7 +106,7 @@ def test_ack_with_a_note_then_worse_is_raised_again(ward):
     seen = next(a for a in json.loads(ward("alerts", "--json").out) if a["id"] == sedation["id"])
     assert (seen["acknowledged"], seen["acknowledged_by"], seen["ack_note"]) == (
         True, "nurse.okafor", "Prescriber told")
-    assert "Acknowledged by nurse.okafor: Prescriber told" in ward("alerts").out
+    assert "Acknowledged by nurse.okafor at 25 Nov 09:00: Prescriber told" in ward("alerts").out
     ward("lab", "add", "--mrn", "RX1", "--egfr", "22", user="nurse.okafor")
     worse = next(a for a in json.loads(ward("alerts", "--json").out) if a["id"] == sedation["id"])
     assert worse["severity"] == "emergency" and worse["acknowledged"] is False

@@ -55,6 +55,9 @@ _BANDS = ((-0.5, 0.5, "#F2F6F2", "0"), (0.5, 4.5, "#E2EFE2", "1–4"),
 _BOLD_FACE = f" face='{BOLD}'"  # the same font as <b> (its family's bold)
 _BAND_FILL = {fill: colors.HexColor(fill) for _low, _high, fill, _text in _BANDS}
 
+#: Doses given despite a recording check (clinical-rules §9), in the Assessment box.
+FLAGGED = "GIVEN DESPITE A CHECK: "
+
 
 class _Once:
     """Measured once per width: nested tables wrap each cell many times."""
@@ -512,9 +515,6 @@ class _Sheet:
         return self.p("<br/>".join([self._title("S · Situation"), *situation,
                                     self._title("B · Background"), background]), "item")
 
-    #: doses given despite a recording check (clinical-rules §9), in the Assessment box
-    _FLAGGED = "GIVEN DESPITE A CHECK: "
-
     def _assessment(self, p: PatientBlock, w: float) -> list[Flowable]:
         points = [(self.local(t), v) for t, v in p.news2_trend]
         news2 = f"<b>{_e(p.news2 or 'NEWS2: no vital signs recorded')}</b>"
@@ -526,7 +526,7 @@ class _Sheet:
                             ("Given 24 h:", f"<b>{p.given_24h}</b>; not given: {not_given}"
                              + (f"; {_font('entered late: ' + _e(', '.join(p.entered_late_24h)), _RED, True)}"
                                 if p.entered_late_24h else "")
-                             + (f"; {_font(self._FLAGGED + _e('; '.join(p.flagged_24h)), _RED, True)}"
+                             + (f"; {_font(FLAGGED + _e('; '.join(p.flagged_24h)), _RED, True)}"
                                 if p.flagged_24h else ""))])
         top: Flowable = self.p(f"{self._title('A · Assessment')}<br/>{news2}", "item")
         if points:  # the trend beside the score, not under it: a block stays four to a page

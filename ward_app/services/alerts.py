@@ -122,7 +122,9 @@ def _acknowledged(ctx: Context, earlier: acks.StoredAck) -> Alert:
                  message="Acknowledged earlier; the alert has cleared since.", since=ack.at,
                  source="acknowledgement", patient_id=patient.id, mrn=patient.mrn,
                  bed=patient.bed or "", name=patient.name, key=ack.key,
-                 acknowledged_by=ack.by, ack_note=ack.note)
+                 acknowledged_by=ack.by, ack_note=ack.note,
+                 acknowledgements=(Acknowledgement(ack.by, ack.at, ack.note,
+                                                   Severity(ack.severity)),))
 
 
 def acknowledge(ctx: Context, alert_id: int, note: str | None = None, *,
@@ -156,4 +158,6 @@ def acknowledge(ctx: Context, alert_id: int, note: str | None = None, *,
                      detail=act_detail(ctx, now, {"rule": current.rule, "key": current.key,
                                                   "severity": current.severity.label,
                                                   "note": text}))
-    return replace(current, acknowledged_by=actor.name, ack_note=text)
+    made = Acknowledgement(actor.name, now, text, current.severity)
+    return replace(current, acknowledged_by=actor.name, ack_note=text,
+                   acknowledgements=(*current.acknowledgements, made))
