@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 
 from ward_app.gui.main_window import MainWindow
@@ -141,3 +142,21 @@ def test_open_ward_resolves_user_and_now(demo_ward):
         assert ctx.now().isoformat() == "2026-07-01T08:00:00+00:00"
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("typed, name", [("zoe", "Zoë Ní Bhriain"), ("nguyen", "Nguyễn Thị Hoa"),
+                                         ("lukasz zolc", "Łukasz Żółć"), ("WEISS", "Jürgen Weiß"),
+                                         ("alvarez", "José Álvarez")])
+def test_find_ignores_case_and_accents(window, qtbot, typed, name):
+    qtbot.keyClicks(window.board.find_box, typed)
+    proxy = window.board.table.model()
+    assert [proxy.index(r, 1).data() for r in range(proxy.rowCount())] == [name]
+
+
+def test_enter_in_the_find_box_opens_the_first_patient_found(window, qtbot):
+    qtbot.keyClicks(window.board.find_box, "zoe")
+    qtbot.keyClick(window.board.find_box, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(window.charts), timeout=5000)
+    (chart,) = window.charts.values()
+    assert chart.patient.name == "Zoë Ní Bhriain"
+    chart.close()

@@ -41,3 +41,15 @@ def lookup_text(value: str, field: str, *, label: str | None = None) -> str:
     """A name or number typed to look something up (a user, an MRN): refused like free text when
     it holds characters that cannot be kept, so the message names the field."""
     return clean_text(value, field, longest=200, label=label, required=True) or ""
+
+
+#: Letters NFKD does not take apart, written as a reader types them without the accent.
+_PLAIN = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "æ": "ae",
+                        "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "ð": "d"})
+
+
+def folded(text: str) -> str:
+    """``text`` for finding: case and accents left out (NFKD, combining marks dropped), so
+    'zoe' finds Zoë, 'nguyen' finds Nguyễn and 'lukasz' finds Łukasz."""
+    plain = unicodedata.normalize("NFKD", text.translate(_PLAIN))
+    return "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()

@@ -87,6 +87,9 @@ class MainWindow(QMainWindow):
         column.addWidget(self.board, 1)
         self.setCentralWidget(central)
         self.board.table.activated.connect(self._open_from_board)
+        # Enter in the find box opens the first patient found
+        self.board.find_box.returnPressed.connect(
+            lambda: self._open_from_board(self.board.proxy.index(0, 0)))
         self.board.table.doubleClicked.connect(self._open_from_board)
 
         self.alerts = AlertsPanel(ctx.zone, self, ctx=ctx, ops=self.ops)

@@ -22,10 +22,14 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont
 
+from ward_app.domain.text import folded
+
 R = TypeVar("R")
 
 #: The role a sorting proxy sorts on: a column's ``sort_key``, or its text when it has none.
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: A cell's text as the find box compares it: case and accents left out (domain.text.folded).
+FIND_ROLE = Qt.ItemDataRole.UserRole + 2
 
 _Role = Qt.ItemDataRole
 
@@ -55,6 +59,7 @@ class Column(Generic[R]):
             int(_Role.DisplayRole): self.text,
             int(_Role.AccessibleTextRole): self.accessible or self.text,
             int(SORT_ROLE): self.sort_key or self.text,
+            int(FIND_ROLE): lambda r: folded(str(self.text(r) or "")),
         }
         for role, part in ((_Role.ToolTipRole, self.tooltip), (_Role.DecorationRole, self.icon),
                            (_Role.ForegroundRole, self.foreground),
@@ -200,3 +205,9 @@ class RowsFilter(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
+        self.setFilterRole(FIND_ROLE)
+
+    def find(self, pattern: str) -> None:
+        """Keep the rows with ``pattern`` in any column, without regard to case or accents
+        ('zoe' finds Zoë)."""
+        self.setFilterFixedString(folded(pattern.strip()))

@@ -136,7 +136,7 @@ class WardBoardPanel(QWidget):
         self.find_box.setPlaceholderText("Find patient by name, bed, MRN or flag (Ctrl+F)")
         self.find_box.setAccessibleName("Find patient")
         self.find_box.setClearButtonEnabled(True)
-        self.find_box.textChanged.connect(self.proxy.setFilterFixedString)
+        self.find_box.textChanged.connect(self.proxy.find)
 
         self.table = table_view(self, self.proxy, name="wardBoard", accessible_name="Ward board",
                                 sortable=True, sizing="once", alternating=True)
