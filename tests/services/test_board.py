@@ -75,3 +75,28 @@ def test_board_shows_the_latest_news2_and_overdue_observations(demo_ward):
     later = ward_board(demo_ward, demo_ward.now() + timedelta(hours=13))
     assert all(r.obs_overdue for r in later if r.route), "13 h on, every set is overdue"
     assert "obs overdue" in next(r for r in later if r.name == OVER_SEDATED).news2_text
+
+
+def test_next_due_shows_a_dose_due_now_or_late_before_the_one_after(ward):
+    """Issue 16: at 08:45 with the 08:00 dose not recorded, 'Next due' is 08:00 (late), not
+    14:00; once it is missed the next dose comes first again."""
+    from datetime import datetime
+
+    from ward_app.gui.ward_board import board_columns
+
+    act_as(ward, "charge.test")
+    p = add_patient(ward, NewPatient(mrn="RX1001", name="Anna Kowalczyk", dob=date(1960, 1, 1),
+                                     bed="2"))
+    orders.insert_order(ward.db, patient_id=p.id, action=OrderAction.START, route=Route.ORAL,
+                        dose_mg=5, times=("08:00", "14:00", "22:00"), frequency=Frequency.TDS,
+                        starts_at=NOW - timedelta(days=1), user_id=1, at=NOW, entered_at=NOW)
+    day = NOW.replace(hour=0, minute=0)
+    column = next(c for c in board_columns(NOW.tzinfo) if c.title == "Next due")
+    for hhmm, due, text in (("07:50", "08:00", "08:00"), ("08:10", "08:00", "08:00 due now"),
+                            ("08:45", "08:00", "08:00 LATE"), ("10:05", "14:00", "14:00")):
+        h, m = map(int, hhmm.split(":"))
+        at = day.replace(hour=h, minute=m)
+        (row,) = ward_board(ward, at=at)
+        assert row.next_due == datetime.fromisoformat(f"{day:%Y-%m-%d}T{due}+00:00"), hhmm
+        column = next(c for c in board_columns(NOW.tzinfo, at) if c.title == "Next due")
+        assert column.text(row) == text, hhmm

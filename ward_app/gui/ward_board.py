@@ -64,7 +64,10 @@ def board_columns(zone: tzinfo = UTC, at: datetime | None = None) -> list[Column
         if r.next_due is None:
             return "continuous" if r.route == "intrathecal" else ""
         local = r.next_due.astimezone(zone)
-        return local.strftime("%H:%M") if local.date() == today else local.strftime("%a %H:%M")
+        text = local.strftime("%H:%M") if local.date() == today else local.strftime("%a %H:%M")
+        if at is not None and r.next_due < at:
+            text += " LATE" if r.late else " due now"
+        return text
 
     return [
         Column("Bed", lambda r: r.bed, sort_key=lambda r: _bed_sort_text(r.bed)),

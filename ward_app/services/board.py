@@ -40,7 +40,8 @@ class BoardRow:
     flags: tuple[str, ...]
     itb_high_risk: bool
     ward: str
-    next_due: datetime | None = None  # next scheduled dose with no record yet
+    #: the dose to give next: one due now or late (not yet missed) first, else the next one due
+    next_due: datetime | None = None
     late: int = 0  # doses late now (no record 30 min after due)
     missed: int = 0  # doses missed now
     top_severity: Severity | None = None  # most severe active alert
@@ -124,6 +125,8 @@ def _overdue(snap: PatientSnapshot, moment: datetime, t: Thresholds
         state = dose_state(dose.due, recorded.get(dose.due), moment, nxt, window, missed_after)
         late += state is State.LATE
         missed += state is State.MISSED
+        if next_due is None and state in (State.DUE, State.LATE):
+            next_due = dose.due  # due now or late: that one comes first, not the one after
     return late, missed, next_due
 
 
