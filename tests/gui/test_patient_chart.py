@@ -392,7 +392,7 @@ def test_alerts_dock_lists_most_severe_first_and_opens_the_patient(window, demo_
     for r in range(n):
         icon = model.index(r, 0).data(Qt.ItemDataRole.DecorationRole)
         assert isinstance(icon, QIcon) and not icon.isNull()
-        assert "Source: clinical-rules" in model.index(r, 3).data(Qt.ItemDataRole.ToolTipRole)
+        assert "Details: rule " in model.index(r, 3).data(Qt.ItemDataRole.ToolTipRole)
     assert window.alerts_dock.windowTitle().startswith(f"Alerts ({n}, ")
 
     table = window.alerts.table

@@ -160,3 +160,24 @@ def test_enter_in_the_find_box_opens_the_first_patient_found(window, qtbot):
     (chart,) = window.charts.values()
     assert chart.patient.name == "Zoë Ní Bhriain"
     chart.close()
+
+
+def test_alert_details_are_written_for_people():
+    """Issue 16: local times, words not keys, yes/no not True/False; the rule id and source in a
+    small details line at the end."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from ward_app.domain.alerts import Alert, Severity
+    from ward_app.gui.alerts_panel import explain
+
+    a = Alert(rule="news2.urgent", severity=Severity.URGENT, message="Urgent review.",
+              since=datetime(2026, 6, 1, 9, 0, tzinfo=UTC), source="clinical-rules §3",
+              patient_id=1, mrn="RX1", bed="3", name="A B", key="k",
+              values={"news2": 5, "complete": True, "taken_at": "2026-06-01T09:00+00:00",
+                      "missing": [], "dialysis": False})
+    text = explain(a, ZoneInfo("Europe/London"), html=False)
+    assert "NEWS2 score: 5" in text and "Complete set: yes" in text and "On dialysis: no" in text
+    assert "Taken: 01 Jun 10:00" in text  # British Summer Time, not the stored UTC
+    assert "True" not in text and "taken_at" not in text and "Not recorded" not in text
+    assert text.rstrip().endswith("Details: rule news2.urgent; clinical-rules §3")

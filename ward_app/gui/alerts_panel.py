@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -67,18 +67,58 @@ class AlertsModel(RowsModel[Alert]):
         return self.row_at(row)
 
 
-def _value_text(value: object) -> str:
+#: What each value an alert carries is called, in words (unknown keys: the key in words).
+VALUE_LABELS = {
+    "news2": "NEWS2 score", "complete": "Complete set", "scores": "Score per parameter",
+    "missing": "Not recorded", "taken_at": "Taken", "due": "Due", "dose_mg": "Dose (mg)",
+    "minutes_overdue": "Minutes overdue", "poss": "Sedation (POSS)", "rass": "RASS",
+    "rr": "Respiratory rate (/min)", "hr": "Pulse (/min)", "sbp": "Systolic BP (mmHg)",
+    "temp": "Temperature (°C)", "acvpu": "Consciousness (ACVPU)", "egfr": "eGFR",
+    "dialysis": "On dialysis", "renal_impairment": "Renal impairment", "signs": "Signs",
+    "drug": "Medicine", "drug_class": "Class", "atc": "ATC code", "daily_mg": "Daily dose (mg)",
+    "limit_mg": "Maximum (mg/day)", "override_reason": "Prescriber's reason", "age": "Age",
+    "baseline": "Baseline (Ashworth)", "mas": "Now (Ashworth)", "steps": "Steps up",
+    "raised": "Raised one step", "route": "Route", "last_news2": "Last NEWS2",
+}
+
+
+def _moment_text(text: str, zone: tzinfo) -> str | None:
+    """An ISO date or date-time the rules put in, as the ward reads it; None if it is not one."""
+    if not (len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit()):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if len(text) == 10:
+        return moment.strftime("%d %b %Y")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(zone)
+    return moment.strftime("%d %b %H:%M")
+
+
+def _value_text(value: object, zone: tzinfo = UTC) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
+        return ", ".join(f"{str(k).replace('_', ' ')} {_value_text(v, zone)}"
+                         for k, v in value.items())
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(_value_text(v, zone) for v in value)
+    if isinstance(value, str):
+        return _moment_text(value, zone) or value.replace("_", " ")
     return str(value)
 
 
+def _label(key: str) -> str:
+    return VALUE_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
 def explain(a: Alert, zone: tzinfo, *, html: bool = True) -> str:
-    """Why an alert fired, what to do, where the rule comes from, and who has seen it."""
+    """Why an alert fired, what to do, who has seen it; the rule id and source in small print."""
     since = a.since.astimezone(zone).strftime("%d %b %Y %H:%M")
-    why = [(k.replace("_", " "), _value_text(v)) for k, v in a.values.items() if v not in (None, "", [])]
+    why = [(_label(k), _value_text(v, zone)) for k, v in a.values.items()
+           if v not in (None, "", [])]
     seen = "; ".join(
         f"Acknowledged by {k.by} at {k.at.astimezone(zone):%d %b %H:%M} ({k.severity.label})"
         + (f": {k.note}" if k.note else "") for k in a.acknowledgements) or (
@@ -88,13 +128,16 @@ def explain(a: Alert, zone: tzinfo, *, html: bool = True) -> str:
         seen += "; not acknowledged at its current severity"
     if not html:
         lines = "\n".join(f"  {k}: {v}" for k, v in why)
-        return f"{a.message}\n\nWhy:\n{lines}\nSince: {since}\nSource: {a.source}\n{seen}"
+        return (f"{a.message}\n\nWhy:\n{lines}\nSince: {since}\n{seen}\n"
+                f"Details: rule {a.rule}; {a.source}")
     rows = "".join(f"<tr><td><i>{escape(k)}</i></td><td>{escape(v)}</td></tr>" for k, v in why)
-    return (f"<p><b>{SEVERITY_TEXT[a.severity]} · {escape(a.rule)}</b> · bed {escape(a.bed)} · "
+    return (f"<p><b>{SEVERITY_TEXT[a.severity]}</b> · bed {escape(a.bed)} · "
             f"{escape(a.name)} ({escape(a.mrn)}) · since {since}</p>"
             f"<p><b>What to do:</b> {escape(a.message)}</p>"
             f"<p><b>Why it fired:</b></p><table cellspacing='6'>{rows}</table>"
-            f"<p><b>Source:</b> {escape(a.source)}<br><b>{escape(seen)}</b></p>")
+            f"<p><b>{escape(seen)}</b></p>"
+            f"<p style='color:#555; font-size:small'>Details: rule {escape(a.rule)} · "
+            f"{escape(a.source)}</p>")
 
 
 class AlertsPanel(QWidget):
