@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from ward_app.gui.main_window import MainWindow
 from ward_app.gui.ward_board import COLUMNS, SORT_ROLE, WardBoardModel
@@ -181,3 +181,28 @@ def test_alert_details_are_written_for_people():
     assert "Taken: 01 Jun 10:00" in text  # British Summer Time, not the stored UTC
     assert "True" not in text and "taken_at" not in text and "Not recorded" not in text
     assert text.rstrip().endswith("Details: rule news2.urgent; clinical-rules §3")
+
+
+def test_the_legend_explains_every_icon_and_colour(window, qtbot):
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    from ward_app.domain.alerts import Severity
+    from ward_app.domain.mar import State
+    from ward_app.gui.legend import LegendDialog
+    from ward_app.gui.looks import STATE_LOOK
+
+    dialog = LegendDialog(window)
+    qtbot.addWidget(dialog)
+    texts = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert all(s.label.upper() in texts for s in Severity)
+    assert all(STATE_LOOK[s][1] in texts for s in State)
+    assert "⚑" in texts and "NEWS2 7 or more" not in texts and "7 or more (high)" in texts
+    shown: list = []
+    QTimer.singleShot(50, lambda: (shown.append(QApplication.activeModalWidget()),
+                                   shown[-1] and shown[-1].reject()))
+    window.legend_action.trigger()
+    assert isinstance(shown[0], LegendDialog)
+    # the board's alert icon says what it is
+    model = window.board.table.model()
+    tips = [model.index(r, 1).data(Qt.ItemDataRole.ToolTipRole) for r in range(model.rowCount())]
+    assert any(t and t.startswith("Most severe active alert: ") for t in tips)

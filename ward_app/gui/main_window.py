@@ -165,6 +165,10 @@ class MainWindow(QMainWindow):
         self.chart_action.triggered.connect(
             lambda: self._open_from_board(self.board.table.currentIndex()))
         view_menu.addAction(self.chart_action)
+        self.legend_action = QAction("&Legend (what the icons and colours mean)", self)
+        self.legend_action.setShortcut(QKeySequence("F1"))
+        self.legend_action.triggered.connect(self._show_legend)
+        view_menu.addAction(self.legend_action)
         view_menu.addSeparator()
         self.mute_action = QAction("&Mute alert sound on this workstation", self)
         self.mute_action.setCheckable(True)
@@ -435,6 +439,11 @@ class MainWindow(QMainWindow):
     def row_for(self, patient_id: int) -> BoardRow | None:
         rows = self.overview.rows if self.overview else []
         return next((r for r in rows if r.patient_id == patient_id), None)
+
+    def _show_legend(self) -> None:
+        from ward_app.gui.legend import LegendDialog
+
+        LegendDialog(self).exec()
 
     def _open_from_board(self, index) -> None:
         if not index.isValid():

@@ -14,6 +14,7 @@ from ward_app.gui.looks import (
     INK,
     SCORE_BACKGROUND,
     SEVERITY_BACKGROUND,
+    SEVERITY_TEXT,
     severity_icon,
     state_background,
     state_icon,
@@ -72,7 +73,11 @@ def board_columns(zone: tzinfo = UTC, at: datetime | None = None) -> list[Column
     return [
         Column("Bed", lambda r: r.bed, sort_key=lambda r: _bed_sort_text(r.bed)),
         Column("Name", lambda r: r.name, sort_key=lambda r: r.name.casefold(),
-               icon=lambda r: None if r.top_severity is None else severity_icon(r.top_severity)),
+               icon=lambda r: None if r.top_severity is None else severity_icon(r.top_severity),
+               tooltip=lambda r: None if r.top_severity is None else (
+                   f"Most severe active alert: {SEVERITY_TEXT[r.top_severity]} "
+                   f"({r.alert_count} active alert{'s' if r.alert_count != 1 else ''}; "
+                   "View → Legend explains the icons)")),
         Column("MRN", lambda r: r.mrn),
         Column("Age", lambda r: str(r.age), sort_key=lambda r: r.age,
                align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
