@@ -241,8 +241,12 @@ def _comparable(value):
     return value
 
 
-def assert_same_display(old: QAbstractItemModel, new: QAbstractItemModel, roles=ROLES) -> None:
-    assert (new.rowCount(), new.columnCount()) == (old.rowCount(), old.columnCount())
+def assert_same_display(old: QAbstractItemModel, new: QAbstractItemModel, roles=ROLES, *,
+                        added: int = 0, changed: frozenset[tuple[int, int]] = frozenset()
+                        ) -> None:
+    """``new`` shows what ``old`` showed, cell by cell; ``added`` columns at the end are new, and
+    the (column, role) pairs in ``changed`` were changed on purpose."""
+    assert (new.rowCount(), new.columnCount()) == (old.rowCount(), old.columnCount() + added)
     assert old.rowCount() > 0 and old.columnCount() > 0
     for orientation, count in ((Qt.Orientation.Horizontal, old.columnCount()),
                                (Qt.Orientation.Vertical, old.rowCount())):
@@ -253,6 +257,8 @@ def assert_same_display(old: QAbstractItemModel, new: QAbstractItemModel, roles=
     for r in range(old.rowCount()):
         for c in range(old.columnCount()):
             for role in roles:
+                if (c, role) in changed:
+                    continue
                 was = _comparable(old.index(r, c).data(role))
                 assert _comparable(new.index(r, c).data(role)) == was, (r, c, role, was)
 
@@ -271,14 +277,23 @@ def test_the_board_shows_what_it_showed(demo_ward, qtmodeltester):
     old.set_rows(rows, NOW)
     new = ward_board.WardBoardModel(zone=demo_ward.zone)
     new.set_rows(rows, NOW)
-    assert_same_display(old, new, [*ROLES, int(SORT_ROLE)])
+    # issue 16 added the Acuity column and a tooltip on the Name column's alert icon
+    board_changes = {"added": 1, "changed": frozenset({(1, int(Qt.ItemDataRole.ToolTipRole))})}
+    assert_same_display(old, new, [*ROLES, int(SORT_ROLE)], **board_changes)
     assert any(r.missed for r in rows) and any(r.top_severity is not None for r in rows)
     assert any(r.refill_severity is not None for r in rows)
     qtmodeltester.check(new)
     # a day later every "Next due" shows its weekday: the columns follow the moment given
     old.set_rows(rows, NOW + timedelta(days=1))
     new.set_rows(rows, NOW + timedelta(days=1))
-    assert_same_display(old, new, [*ROLES, int(SORT_ROLE)])
+    # ...and a dose whose time has passed by then says so ("Wed 08:00 LATE"): issue 16
+    nxt = 6
+    shown = {(nxt, int(Qt.ItemDataRole.DisplayRole)), (nxt, int(Qt.ItemDataRole.AccessibleTextRole))}
+    assert_same_display(old, new, [*ROLES, int(SORT_ROLE)], added=1,
+                        changed=board_changes["changed"] | shown)
+    for r in range(new.rowCount()):
+        was, now = old.index(r, nxt).data(), new.index(r, nxt).data()
+        assert now == was or (now.startswith(was) and now[len(was):] in (" LATE", " due now"))
 
 
 def test_the_alerts_show_what_they_showed(demo_ward, qtmodeltester):

@@ -22,7 +22,7 @@ def test_model_shows_the_board_columns(demo_ward):
     assert model.rowCount() == 24 and model.columnCount() == len(COLUMNS)
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(len(COLUMNS))]
     assert headers == ["Bed", "Name", "MRN", "Age", "Route", "Current dose", "Next due",
-                       "Late/missed", "NEWS2", "Refill by", "Flags"]
+                       "Late/missed", "NEWS2", "Refill by", "Flags", "Acuity"]
     first = [model.index(0, c).data() for c in range(len(COLUMNS))]
     assert first[0] == "1" and first[1] == "Łukasz Żółć" and first[4] == "intrathecal"
     assert first[5] == "450 mcg/day" and first[6] == "continuous"
@@ -206,3 +206,30 @@ def test_the_legend_explains_every_icon_and_colour(window, qtbot):
     model = window.board.table.model()
     tips = [model.index(r, 1).data(Qt.ItemDataRole.ToolTipRole) for r in range(model.rowCount())]
     assert any(t and t.startswith("Most severe active alert: ") for t in tips)
+
+
+def test_sort_by_acuity_puts_the_worst_alert_first_and_is_remembered(window, qtbot, demo_ward):
+    from PySide6.QtCore import QSettings
+
+    from ward_app.gui.main_window import ACUITY_KEY, MainWindow
+    from ward_app.gui.ward_board import acuity_key
+
+    window.acuity_action.trigger()
+    proxy = window.board.table.model()
+    rows = [window.board.model.row_at(proxy.mapToSource(proxy.index(r, 0)).row())
+            for r in range(proxy.rowCount())]
+    assert [acuity_key(r) for r in rows] == sorted(acuity_key(r) for r in rows)
+    worst = max(r.top_severity for r in rows if r.top_severity is not None)
+    assert rows[0].top_severity == worst
+    assert QSettings().value(ACUITY_KEY, type=bool) is True
+    again = MainWindow(demo_ward)  # this workstation's default from now on
+    qtbot.addWidget(again)
+    assert again.acuity_action.isChecked()
+
+    def first():
+        return again.board.model.row_at(again.board.proxy.mapToSource(
+            again.board.proxy.index(0, 0)).row())
+
+    qtbot.waitUntil(lambda: first().top_severity == worst, timeout=5000)  # alerts come after
+    again.acuity_action.trigger()  # back to bed order
+    assert again.board.proxy.index(0, 0).data() == "1"

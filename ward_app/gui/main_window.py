@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 from shiboken6 import isValid
@@ -22,7 +22,7 @@ from ward_app.gui.login_dialog import LoginDialog
 from ward_app.gui.ops import Ops
 from ward_app.gui.permissions import allow
 from ward_app.gui.session import IdleWatch, ParkedForms, ScreenCovers, audit_read
-from ward_app.gui.ward_board import WardBoardPanel
+from ward_app.gui.ward_board import ACUITY_COLUMN, WardBoardPanel
 from ward_app.gui.worker import run_in_background
 from ward_app.resources import resource_path
 from ward_app.services import people
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from ward_app.gui.patient_chart import PatientChart
 
 REFRESH_MS = 60_000
+#: This workstation's choice: the board sorted most acute first (View → Sort by acuity).
+ACUITY_KEY = "board/sort_by_acuity"
 
 
 class MainWindow(QMainWindow):
@@ -111,6 +113,8 @@ class MainWindow(QMainWindow):
         self.timer.start()
         self.apply_permissions()
         self.refresh()
+        if self.acuity_action.isChecked():  # this workstation's default, once there are rows
+            self._sort_by_acuity(True)
         self.resize(1200, 800)
 
     def _build_actions(self) -> None:
@@ -165,6 +169,12 @@ class MainWindow(QMainWindow):
         self.chart_action.triggered.connect(
             lambda: self._open_from_board(self.board.table.currentIndex()))
         view_menu.addAction(self.chart_action)
+        self.acuity_action = QAction("Sort by &acuity (worst alert, then NEWS2)", self)
+        self.acuity_action.setCheckable(True)
+        self.acuity_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.acuity_action.setChecked(bool(QSettings().value(ACUITY_KEY, False, type=bool)))
+        self.acuity_action.toggled.connect(self._sort_by_acuity)
+        view_menu.addAction(self.acuity_action)
         self.legend_action = QAction("&Legend (what the icons and colours mean)", self)
         self.legend_action.setShortcut(QKeySequence("F1"))
         self.legend_action.triggered.connect(self._show_legend)
@@ -439,6 +449,12 @@ class MainWindow(QMainWindow):
     def row_for(self, patient_id: int) -> BoardRow | None:
         rows = self.overview.rows if self.overview else []
         return next((r for r in rows if r.patient_id == patient_id), None)
+
+    def _sort_by_acuity(self, on: bool) -> None:
+        """Most acute first (kept as this workstation's default), or by bed."""
+        QSettings().setValue(ACUITY_KEY, on)
+        column = ACUITY_COLUMN if on else 0
+        self.board.table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
 
     def _show_legend(self) -> None:
         from ward_app.gui.legend import LegendDialog

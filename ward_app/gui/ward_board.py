@@ -108,7 +108,24 @@ def board_columns(zone: tzinfo = UTC, at: datetime | None = None) -> list[Column
         Column("Flags", lambda r: ", ".join(r.flags),
                tooltip=lambda r: "\n".join(r.flags) if r.flags else None,
                font=lambda r: bold() if r.itb_high_risk else None),
+        Column("Acuity", _acuity_text, sort_key=acuity_key,
+               icon=lambda r: None if r.top_severity is None else severity_icon(r.top_severity),
+               tooltip=lambda r: "Sorted by the most severe active alert, then NEWS2 "
+                                 "(View → Sort by acuity)"),
     ]
+
+
+def _acuity_text(r: BoardRow) -> str:
+    worst = SEVERITY_TEXT[r.top_severity] if r.top_severity is not None else "no alert"
+    return f"{worst} · NEWS2 {r.news2}" if r.news2 is not None else worst
+
+
+def acuity_key(r: BoardRow) -> str:
+    """Most acute first when sorted ascending: the worst active alert, then the NEWS2 score
+    (a missing score last), then the bed."""
+    rank = 9 if r.top_severity is None else 3 - int(r.top_severity)  # one digit: 0 emergency
+    news2 = -1 if r.news2 is None else r.news2
+    return f"{rank}{99 - news2:03d}{_bed_sort_text(r.bed)}"
 
 
 COLUMNS = tuple(c.title for c in board_columns())
@@ -116,6 +133,7 @@ FLAGS_COLUMN = COLUMNS.index("Flags")
 OVERDUE_COLUMN = COLUMNS.index("Late/missed")
 NEWS2_COLUMN = COLUMNS.index("NEWS2")
 REFILL_COLUMN = COLUMNS.index("Refill by")
+ACUITY_COLUMN = COLUMNS.index("Acuity")
 
 
 class WardBoardModel(RowsModel[BoardRow]):
