@@ -393,7 +393,13 @@ def test_the_audit_trail_shows_what_it_showed(demo_ward, qtmodeltester):
     old, new = legacy.AuditModel(), audit_dialog.AuditModel()
     old.set_entries(entries)
     new.set_entries(entries)
-    assert_same_display(old, new)
+    detail = audit_dialog.COLUMNS.index("Details")  # in words since issue 16 (below)
+    words = {(detail, int(Qt.ItemDataRole.DisplayRole)),
+             (detail, int(Qt.ItemDataRole.AccessibleTextRole))}
+    assert_same_display(old, new, changed=frozenset(words))
+    fix = next(r for r, e in enumerate(new.entries) if e.corrects)
+    assert "was recorded as: given late" in new.index(fix, detail).data()
+    assert "original_outcome" not in new.index(fix, detail).data()
     assert new.entries == tuple(old.entries)
     qtmodeltester.check(new)
 

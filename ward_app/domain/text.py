@@ -5,6 +5,7 @@ overrides are refused, not stored: they garble the record, the printouts and the
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime, tzinfo
 
 from ward_app.domain.errors import InvalidInput
 
@@ -53,3 +54,34 @@ def folded(text: str) -> str:
     'zoe' finds Zoë, 'nguyen' finds Nguyễn and 'lukasz' finds Łukasz."""
     plain = unicodedata.normalize("NFKD", text.translate(_PLAIN))
     return "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+
+
+def moment_text(text: str, zone: tzinfo) -> str | None:
+    """An ISO date or date-time as the ward reads it ('01 Jun 10:00' in ward time, '01 Jun 2026'
+    for a date); None when ``text`` is not one."""
+    if not (len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit()):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if len(text) == 10:
+        return moment.strftime("%d %b %Y")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(zone)
+    return moment.strftime("%d %b %H:%M")
+
+
+def readable(value: object, zone: tzinfo) -> str:
+    """A stored value in words: yes/no, times in ward time, lists and pairs joined, no
+    underscores."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{str(k).replace('_', ' ')} {readable(v, zone)}"
+                         for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(readable(v, zone) for v in value)
+    if isinstance(value, str):
+        return moment_text(value, zone) or value.replace("_", " ")
+    return str(value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ward_app.domain.alerts import Alert, Severity
 from ward_app.domain.clinical_alerts import SIGN_RULES
 from ward_app.domain.errors import WardError
+from ward_app.domain.text import readable
 from ward_app.gui.looks import INK, SEVERITY_BACKGROUND, SEVERITY_TEXT, severity_icon
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
@@ -82,34 +83,6 @@ VALUE_LABELS = {
 }
 
 
-def _moment_text(text: str, zone: tzinfo) -> str | None:
-    """An ISO date or date-time the rules put in, as the ward reads it; None if it is not one."""
-    if not (len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit()):
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if len(text) == 10:
-        return moment.strftime("%d %b %Y")
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(zone)
-    return moment.strftime("%d %b %H:%M")
-
-
-def _value_text(value: object, zone: tzinfo = UTC) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dict):
-        return ", ".join(f"{str(k).replace('_', ' ')} {_value_text(v, zone)}"
-                         for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return ", ".join(_value_text(v, zone) for v in value)
-    if isinstance(value, str):
-        return _moment_text(value, zone) or value.replace("_", " ")
-    return str(value)
-
-
 def _label(key: str) -> str:
     return VALUE_LABELS.get(key, key.replace("_", " ").capitalize())
 
@@ -117,7 +90,7 @@ def _label(key: str) -> str:
 def explain(a: Alert, zone: tzinfo, *, html: bool = True) -> str:
     """Why an alert fired, what to do, who has seen it; the rule id and source in small print."""
     since = a.since.astimezone(zone).strftime("%d %b %Y %H:%M")
-    why = [(_label(k), _value_text(v, zone)) for k, v in a.values.items()
+    why = [(_label(k), readable(v, zone)) for k, v in a.values.items()
            if v not in (None, "", [])]
     seen = "; ".join(
         f"Acknowledged by {k.by} at {k.at.astimezone(zone):%d %b %H:%M} ({k.severity.label})"

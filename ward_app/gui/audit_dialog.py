@@ -4,6 +4,7 @@ A correction shows, beside it, the entry it corrects."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, tzinfo
 from pathlib import Path
 
 from PySide6.QtCore import QDate
@@ -32,14 +33,14 @@ from ward_app.services.patients import find_by_mrn
 from ward_app.services.people import find_user
 
 
-def audit_columns() -> list[Column[AuditEntry]]:
+def audit_columns(zone: tzinfo = UTC) -> list[Column[AuditEntry]]:
     """The audit trail's columns (titled as in the CSV export): when each entry was made (the
     system clock) and when the act happened; a correction's and a late entry's tooltip say so."""
     parts: list[Callable[[AuditEntry], str]] = [
         lambda e: e.at.strftime("%d %b %Y %H:%M:%S"), lambda e: e.act_text(), lambda e: e.user,
         lambda e: e.action,
         lambda e: e.mrn or "", lambda e: e.patient or "",
-        lambda e: f"{e.entity} {e.entity_id or ''}".strip(), lambda e: e.detail_text(),
+        lambda e: f"{e.entity} {e.entity_id or ''}".strip(), lambda e: e.detail_words(zone),
         lambda e: e.corrects or ""]
     return for_all([Column(title, text) for title, text in zip(COLUMNS, parts, strict=True)],
                    tooltip=_tooltip)
@@ -56,8 +57,8 @@ def _tooltip(e: AuditEntry) -> str | None:
 
 
 class AuditModel(RowsModel[AuditEntry]):
-    def __init__(self, parent=None):
-        super().__init__(audit_columns(), (), parent, key=lambda e: e.id)
+    def __init__(self, parent=None, zone: tzinfo = UTC):
+        super().__init__(audit_columns(zone), (), parent, key=lambda e: e.id)
 
     def set_entries(self, entries: list[AuditEntry]) -> None:
         self.set_rows(entries)
@@ -98,7 +99,7 @@ class AuditDialog(QDialog):
         for w in (self.mrn, self.user, self.use_dates, self.start, QLabel("to", self), self.end,
                   search, export):
             filters.addWidget(w)
-        self.model = AuditModel(self)
+        self.model = AuditModel(self, ctx.zone)
         self.table = table_view(self, self.model, name="auditTable", accessible_name="Audit entries")
         self.status = QLabel(self)
         layout = QVBoxLayout(self)

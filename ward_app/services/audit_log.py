@@ -7,15 +7,25 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from ward_app.domain.clock import from_utc_text
 from ward_app.domain.entry import entered_late
 from ward_app.domain.errors import InvalidInput
+from ward_app.domain.text import readable
 from ward_app.services.context import Context
 from ward_app.storage import audit
 from ward_app.storage.errors import actionable_errors
+
+#: How the audit window names what an entry's detail holds (other keys: the key in words).
+DETAIL_LABELS = {
+    "due": "dose due", "dose_mg": "dose (mg)", "dose_mcg": "dose (mcg)", "witness_id": "witness",
+    "override_by": "second user", "override_reason": "reason given anyway",
+    "checks": "recording checks", "flags": "flagged", "cautions_acknowledged":
+    "cautions acknowledged", "start": "from", "original_outcome": "was recorded as",
+    "corrects": "corrects record", "severity": "at severity",
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,13 @@ class AuditEntry:
     def detail_text(self) -> str:
         return "; ".join(f"{k}: {v}" for k, v in sorted(self.detail.items())
                          if v not in (None, "") and k != "act_at")
+
+    def detail_words(self, zone: tzinfo) -> str:
+        """The detail for people (the audit window): words not keys, times in ward time; the
+        alert key and the act time (shown in its own column) left out."""
+        return "; ".join(f"{DETAIL_LABELS.get(k, k.replace('_', ' '))}: {readable(v, zone)}"
+                         for k, v in sorted(self.detail.items())
+                         if v not in (None, "", []) and k not in ("act_at", "key"))
 
     def act_text(self, fmt: str = "%d %b %Y %H:%M:%S") -> str:
         """The act time (the entry time when no other was given), and whether it was entered
