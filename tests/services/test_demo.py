@@ -165,3 +165,20 @@ def test_gui_demo_refuses_to_replace_a_real_ward(ward, db_path):
     with pytest.raises(Refused, match="not a demo ward"):
         ensure_demo_database(db_path, lambda zone: system_clock())
     assert database_state(db_path) == before
+
+
+def test_the_log_in_hint_names_the_demo_admin_and_the_password_works_for_them(tmp_path):
+    """Issue 16: on the demo ward the admin can log in (Settings, users) with the demo password."""
+    from ward_app.services.auth import login
+    from ward_app.services.context import open_context
+    from ward_app.services.demo import DEMO_PASSWORD, create_demo_database, demo_hint
+
+    assert "admin (administrator" in demo_hint() and DEMO_PASSWORD in demo_hint()
+    path = tmp_path / "demo.db"
+    create_demo_database(path, clock=fixed_clock, patients=2, days=2, seed=1)
+    ctx = open_context(path, clock=fixed_clock)
+    try:
+        login(ctx, "admin", DEMO_PASSWORD)
+        assert ctx.actor is not None and ctx.actor.role == "admin"
+    finally:
+        ctx.close()

@@ -148,14 +148,13 @@ def gui(state: CliState, demo: bool) -> None:
 
     hint = None
     if demo:
-        from ward_app.services.demo import DEMO_PASSWORD, DEMO_USERS, ensure_demo_database
+        from ward_app.services.demo import demo_hint, ensure_demo_database
 
         path = state.db_path if state.db_given else demo_db()
         user = ensure_demo_database(path, state.fixed_now)
         state.user = state.user or user
         state.db_path = path
-        users = ", ".join(f"{name} ({role.replace('_', ' ')})" for name, role, _f in DEMO_USERS)
-        hint = f"Demo ward. Users: {users}; all use the password '{DEMO_PASSWORD}'."
+        hint = demo_hint()
     sys.exit(run_gui(state.db_path, user=state.user, now_text=state.now_text, demo_hint=hint))
 
 

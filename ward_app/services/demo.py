@@ -47,6 +47,14 @@ DEMO_USERS = (
 DEMO_NURSE = "nurse.jones"
 
 
+def demo_hint() -> str:
+    """What the log-in dialog says on the demo ward: every demo user, the administrator too (who
+    manages users and settings), and the shared password."""
+    users = ", ".join(f"{name} ({role.replace('_', ' ')})" for name, role, _f in DEMO_USERS)
+    return (f"Demo ward. Users: {users}, admin (administrator: users and settings); all use the "
+            f"password '{DEMO_PASSWORD}'.")
+
+
 PROFILES: tuple[Profile, ...] = (
     Profile("Łukasz Żółć", 34, "intrathecal", daily_mcg=450, conc=2000, reservoir_ml=40,
             refilled_days_ago=40, sci="T4", weight=78),
