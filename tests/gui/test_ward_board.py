@@ -233,3 +233,27 @@ def test_sort_by_acuity_puts_the_worst_alert_first_and_is_remembered(window, qtb
     qtbot.waitUntil(lambda: first().top_severity == worst, timeout=5000)  # alerts come after
     again.acuity_action.trigger()  # back to bed order
     assert again.board.proxy.index(0, 0).data() == "1"
+
+
+def test_due_now_lists_the_next_hour_and_enter_opens_the_record_dialog(window, qtbot):
+    from tests.gui.test_patient_chart import drive_next_modal
+    from ward_app.gui.record_dialog import RecordDoseDialog
+    from ward_app.services.demo import MISSED_TWO
+
+    dialog = window.show_due_now()
+    qtbot.addWidget(dialog)
+    model = dialog.model
+    assert model.rowCount() > 0 and "missed" in dialog.summary.text()
+    states = [model.index(r, 0).data() for r in range(model.rowCount())]
+    assert states[0] == "MISSED"
+    row = next(r for r in range(model.rowCount())
+               if model.index(r, 3).data() == MISSED_TWO and model.index(r, 1).data() == "08:00")
+    dialog.table.setCurrentIndex(model.index(row, 0))
+    seen = drive_next_modal(lambda d: d.reject())
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert isinstance(seen[0], RecordDoseDialog)
+    assert seen[0].entry.due.strftime("%H:%M") == "08:00" and seen[0].patient.name == MISSED_TWO
+    assert any(c.patient.name == MISSED_TWO for c in window.charts.values())
+    for chart in window.charts.values():
+        chart.close()

@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
 
         self.board = WardBoardPanel(self, zone=ctx.zone)
+        self.due_dialog = None  # View → Due now, once opened
         self.banner = AlarmBanner(self)
         self.banner.open_requested.connect(self.open_chart)
         self.banner.acknowledge_requested.connect(self._acknowledge_key)
@@ -175,6 +176,10 @@ class MainWindow(QMainWindow):
         self.acuity_action.setChecked(bool(QSettings().value(ACUITY_KEY, False, type=bool)))
         self.acuity_action.toggled.connect(self._sort_by_acuity)
         view_menu.addAction(self.acuity_action)
+        self.due_now_action = QAction("&Due now (the next hour on the ward)", self)
+        self.due_now_action.setShortcut(QKeySequence("Ctrl+D"))
+        self.due_now_action.triggered.connect(self.show_due_now)
+        view_menu.addAction(self.due_now_action)
         self.legend_action = QAction("&Legend (what the icons and colours mean)", self)
         self.legend_action.setShortcut(QKeySequence("F1"))
         self.legend_action.triggered.connect(self._show_legend)
@@ -455,6 +460,26 @@ class MainWindow(QMainWindow):
         QSettings().setValue(ACUITY_KEY, on)
         column = ACUITY_COLUMN if on else 0
         self.board.table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+
+    def show_due_now(self):  # type: ignore[no-untyped-def]
+        """The Due now worklist, beside the board (one at a time; shown again if open)."""
+        from ward_app.gui.due_now import DueNowDialog
+
+        if self.due_dialog is None or not self.due_dialog.isVisible():
+            self.due_dialog = DueNowDialog(self.ctx, self._open_due_item, self)
+        else:
+            self.due_dialog.refresh()
+        self.due_dialog.show()
+        self.due_dialog.raise_()
+        self.due_dialog.activateWindow()
+        return self.due_dialog
+
+    def _open_due_item(self, item) -> None:  # type: ignore[no-untyped-def]
+        chart = self.open_chart(item.patient_id)
+        if chart is not None and item.kind == "dose":
+            chart.record_due(item.due)
+        if self.due_dialog is not None and self.due_dialog.isVisible():
+            self.due_dialog.refresh()
 
     def _show_legend(self) -> None:
         from ward_app.gui.legend import LegendDialog

@@ -297,6 +297,20 @@ class PatientChart(QWidget):
             return
         RecordDoseDialog(self.ctx, self.patient, entry, self, ops=self.ops).exec()
 
+    def record_due(self, due) -> bool:  # type: ignore[no-untyped-def]
+        """Select the MAR cell of the dose due at ``due`` and open its record dialog (the Due
+        now worklist); False when the grid does not show that dose (e.g. tomorrow's)."""
+        for row in range(self.grid_model.rowCount()):
+            for column in range(self.grid_model.columnCount()):
+                entry = self.grid_model.entry(row, column)
+                if entry is not None and entry.due == due:
+                    index = self.grid_model.index(row, column)
+                    self.tabs.setCurrentIndex(0)
+                    self.grid.setCurrentIndex(index)
+                    self._open_cell(index)
+                    return True
+        return False
+
     def _offer_correction(self, entry: MarEntry) -> None:
         CorrectRecordDialog(self.ctx, entry, self, ops=self.ops).exec()
 
