@@ -23,14 +23,20 @@ LOOK = {"missed": Severity.URGENT, "late": Severity.WARNING, "overdue": Severity
         "due now": Severity.INFO, "due soon": None}
 
 
-def due_columns(zone: tzinfo = UTC) -> list[Column[DueItem]]:
+def due_columns(zone: tzinfo = UTC, at: datetime | None = None) -> list[Column[DueItem]]:
+    today = (at or datetime.now(UTC)).astimezone(zone).date()
+
     def look(i: DueItem):  # type: ignore[no-untyped-def]
         return LOOK[i.state]
+
+    def when(i: DueItem) -> str:
+        local = i.due.astimezone(zone)
+        return local.strftime("%H:%M") if local.date() == today else local.strftime("%a %H:%M")
 
     return for_all([
         Column("State", lambda i: i.state.upper() if i.urgency < 2 else i.state,
                icon=lambda i: severity_icon(look(i)) if look(i) is not None else None),
-        Column("Due", lambda i: i.due.astimezone(zone).strftime("%H:%M"),
+        Column("Due", when,
                sort_key=lambda i: i.due.isoformat()),
         Column("Bed", lambda i: i.bed),
         Column("Patient", lambda i: i.name),
@@ -81,7 +87,7 @@ class DueNowDialog(QDialog):
         except WardError as exc:
             self.summary.setText(f"⚠ Not worked out: {exc}")
             return
-        self.model.set_rows(items)
+        self.model.set_rows(items, due_columns(self.ctx.zone, self.at or self.ctx.now()))
         urgent = sum(i.urgency < 2 for i in items)
         self.summary.setText(f"{len(items)} item{'s' if len(items) != 1 else ''}; {urgent} "
                              "missed, late or overdue." if items else

@@ -71,7 +71,7 @@ def due_now(ctx: Context, at: datetime | None = None,
             continue
         out.extend(_doses(s, row.bed, now, t))
         if row.next_obs_due is not None and row.next_obs_due <= now + AHEAD and row.route:
-            last = f" (last {row.news2_summary})" if row.news2_summary else ""
+            last = f" (last NEWS2 {row.news2_text})" if row.news2 is not None else ""
             out.append(DueItem(row.patient_id, row.bed, row.name, "observations",
                                row.next_obs_due, f"Full set of observations{last}",
                                "overdue" if row.next_obs_due < now else "due soon"))
