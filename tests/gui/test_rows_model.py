@@ -303,7 +303,12 @@ def test_the_alerts_show_what_they_showed(demo_ward, qtmodeltester):
     alerts = ward_alerts(demo_ward)
     assert any(a.acknowledged for a in alerts) and not all(a.acknowledged for a in alerts)
     new = alerts_panel.AlertsModel(demo_ward.zone, alerts)
-    assert_same_display(legacy.AlertsModel(demo_ward.zone, alerts), new)
+    # issue 16: an acknowledged alert's text is greyed (its place and colour unchanged)
+    greyed = frozenset((c, int(Qt.ItemDataRole.ForegroundRole)) for c in range(new.columnCount()))
+    assert_same_display(legacy.AlertsModel(demo_ward.zone, alerts), new, changed=greyed)
+    for r, a in enumerate(alerts):
+        ink = new.index(r, 0).data(Qt.ItemDataRole.ForegroundRole)
+        assert ink == (alerts_panel.ACKNOWLEDGED_INK if a.acknowledged else alerts_panel.INK)
     qtmodeltester.check(new)
 
 

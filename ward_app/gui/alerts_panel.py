@@ -6,7 +6,7 @@ from datetime import UTC, tzinfo
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -30,6 +30,9 @@ from ward_app.gui.tables import table_view
 from ward_app.services.alerts import acknowledge
 from ward_app.services.requests import new_request_id
 
+#: An acknowledged alert's text: greyed, on its severity's colour (its place does not change).
+ACKNOWLEDGED_INK = QColor("#5a5a5a")
+
 
 def alert_columns(zone: tzinfo) -> list[Column[Alert]]:
     """Severity in words and icon, the row coloured by severity, unseen urgent ones in bold, and
@@ -48,7 +51,8 @@ def alert_columns(zone: tzinfo) -> list[Column[Alert]]:
         Column("What to do", lambda a: a.message),
     ]
     return for_all(
-        columns, background=lambda a: SEVERITY_BACKGROUND[a.severity], foreground=lambda a: INK,
+        columns, background=lambda a: SEVERITY_BACKGROUND[a.severity],
+        foreground=lambda a: ACKNOWLEDGED_INK if a.acknowledged else INK,  # seen: greyed
         font=lambda a: bold() if not a.acknowledged and a.severity >= Severity.URGENT else None,
         tooltip=lambda a: explain(a, zone, html=False))
 
