@@ -257,3 +257,9 @@ def test_due_now_lists_the_next_hour_and_enter_opens_the_record_dialog(window, q
     assert any(c.patient.name == MISSED_TWO for c in window.charts.values())
     for chart in window.charts.values():
         chart.close()
+
+
+def test_the_main_window_fits_the_screen_with_its_status_bar(window):
+    free = window.screen().availableGeometry()
+    assert window.width() <= free.width() and window.height() <= free.height()
+    assert window.statusBar().isVisible()

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 from shiboken6 import isValid
 
 from ward_app import __version__
@@ -116,7 +124,7 @@ class MainWindow(QMainWindow):
         self.refresh()
         if self.acuity_action.isChecked():  # this workstation's default, once there are rows
             self._sort_by_acuity(True)
-        self.resize(1200, 800)
+        self.fit_to_screen()
 
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -480,6 +488,20 @@ class MainWindow(QMainWindow):
             chart.record_due(item.due)
         if self.due_dialog is not None and self.due_dialog.isVisible():
             self.due_dialog.refresh()
+
+    def fit_to_screen(self) -> None:
+        """Open at 1200×800, or smaller where the screen's free area (less task bars) is: the
+        status bar and the alerts stay in sight on a 1280×800 screen (issue 16)."""
+        screen = self.screen() or QApplication.primaryScreen()
+        free = screen.availableGeometry() if screen is not None else None
+        if free is None or free.width() <= 0:
+            self.resize(1200, 800)
+            return
+        frame = 40  # the window manager's title bar and borders
+        width, height = min(1200, free.width()), min(800, free.height() - frame)
+        self.resize(width, height)
+        self.move(free.x() + (free.width() - width) // 2,
+                  free.y() + max(0, (free.height() - height - frame) // 2))
 
     def _show_legend(self) -> None:
         from ward_app.gui.legend import LegendDialog
