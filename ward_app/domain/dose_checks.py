@@ -55,7 +55,7 @@ FLAG_LABELS = {
 #: The same, as short as a MAR grid cell needs.
 FLAG_SHORT = {
     "given_early": "early",
-    "given_too_soon": "< 4 h after last",
+    "given_too_soon": "too soon after last",
     "given_despite_hold": "despite hold",
     "bolus_despite_hold": "despite hold",
 }

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from ward_app.domain.alerts import Severity
 from ward_app.domain.mar import State
+from ward_app.domain.rules import Thresholds
 from ward_app.gui.looks import SCORE_BACKGROUND, STATE_LOOK, severity_icon, state_icon
 
 SEVERITY_MEANING = {
@@ -22,18 +23,23 @@ SEVERITY_MEANING = {
     Severity.URGENT: "red: act now and tell the nurse in charge",
     Severity.EMERGENCY: "red, flashing banner and chime: act now, call for help",
 }
-STATE_MEANING = {
-    State.DUE: "due now or later: Enter records it",
-    State.GIVEN: "given on time (within 30 min of due)",
-    State.GIVEN_LATE: "given more than 30 min after due",
-    State.HELD: "not given: held as a clinical decision",
-    State.REFUSED: "not given: the patient refused",
-    State.NOT_AVAILABLE: "not given: the medicine was not available",
-    State.OMITTED: "not given, for the reason shown",
-    State.LATE: "nothing recorded 30 min after due",
-    State.MISSED: "nothing recorded 2 h after due, or when the next dose fell due",
-    State.ENTERED_IN_ERROR: "a record marked wrong; it stays, struck through",
-}
+def state_meaning(t: Thresholds) -> dict[State, str]:
+    """What each medication-record state means, with the ward's own windows (settings)."""
+    window, missed = f"{t.dose_window_min:g} min", f"{float(t.dose_missed_after_min) / 60:g} h"
+    return {
+        State.DUE: "due now or later: Enter records it",
+        State.GIVEN: f"given on time (up to {window} after due)",
+        State.GIVEN_LATE: f"given more than {window} after due",
+        State.HELD: "not given: held as a clinical decision",
+        State.REFUSED: "not given: the patient refused",
+        State.NOT_AVAILABLE: "not given: the medicine was not available",
+        State.OMITTED: "not given, for the reason shown",
+        State.LATE: f"nothing recorded {window} after due",
+        State.MISSED: f"nothing recorded {missed} after due, or when the next dose fell due",
+        State.ENTERED_IN_ERROR: "a record marked wrong; it stays, struck through",
+    }
+
+
 NEWS2_MEANING = {0: "NEWS2 0", 1: "NEWS2 1–4 (low)", 2: "a 3 in one parameter, or 5–6 (medium)",
                  3: "7 or more (high)"}
 
@@ -48,7 +54,7 @@ def _row(parent: QWidget, picture: QWidget, words: str) -> QHBoxLayout:
 
 
 class LegendDialog(QDialog):
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, t: Thresholds | None = None):
         super().__init__(parent)
         self.setWindowTitle("Legend — what the icons and colours mean")
         self.setAccessibleName("Legend")
@@ -60,15 +66,15 @@ class LegendDialog(QDialog):
             pic.setPixmap(severity_icon(severity).pixmap(18, 18))
             layout.addLayout(_row(body, pic, f"<b>{severity.label.upper()}</b>: {meaning}"))
         layout.addWidget(QLabel("<b>Medication record</b> (each cell also says it in words)", body))
-        for state, meaning in STATE_MEANING.items():
+        for state, meaning in state_meaning(t or Thresholds()).items():
             pic = QLabel(body)
             pic.setPixmap(state_icon(state).pixmap(18, 18))
             pic.setStyleSheet(f"background: {STATE_LOOK[state][2]};")
             layout.addLayout(_row(body, pic, f"<b>{STATE_LOOK[state][1]}</b>: {meaning}"))
         flag = QLabel("⚑", body)
         layout.addLayout(_row(body, flag, "<b>⚑ flag</b>: given despite a recording check "
-                                          "(early, less than 4 h after the last dose, or during "
-                                          "a sedation hold); the reason is in the tooltip"))
+                                          "(early, too soon after the last dose, or during a "
+                                          "sedation hold); the reason is in the tooltip"))
         layout.addWidget(QLabel("<b>NEWS2 colours</b> (board and observation form, as on the "
                                 "RCP chart)", body))
         for level, meaning in NEWS2_MEANING.items():

@@ -506,7 +506,7 @@ class MainWindow(QMainWindow):
     def _show_legend(self) -> None:
         from ward_app.gui.legend import LegendDialog
 
-        LegendDialog(self).exec()
+        LegendDialog(self, self.ctx.thresholds()).exec()
 
     def _open_from_board(self, index) -> None:
         if not index.isValid():
