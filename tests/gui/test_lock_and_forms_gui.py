@@ -280,3 +280,54 @@ def test_a_form_in_its_own_modal_loop_comes_back_after_the_lock_and_saves(qtbot,
     form.submit()
     assert form.result() == ACCEPTED
     assert _rows(demo_ward.path, "SELECT count(*) FROM observations")[0][0] == before + 1
+
+
+def test_the_lock_screen_counts_the_active_alerts_without_naming_anyone(qtbot, window, demo_ward):
+    """Issue 16: locking must not hide emergencies: the lock screen says how many emergency and
+    urgent alerts are active (in the banner's colour), never whose; a refresh keeps it current."""
+    from ward_app.domain.alerts import Severity
+
+    alerts = window.overview.alerts
+    emergency = sum(a.severity is Severity.EMERGENCY for a in alerts)
+    urgent = sum(a.severity is Severity.URGENT for a in alerts)
+    assert urgent  # the demo ward at NOW has urgent alerts
+    seen: dict = {}
+
+    def while_locked(d: QDialog) -> None:
+        label = d.alert_counts
+        seen["shown"] = label.isVisible()
+        seen["text"] = label.text()
+        window.refresh()  # the minute timer goes on while locked
+        seen["after"] = label.text()
+        d.name.setText("nurse.jones")
+        d.password.setText(DEMO_PASSWORD)
+        d.submit()
+
+    drive_next_modal(while_locked)
+    window.lock()
+    assert seen["shown"] and "Log in to see them" in seen["text"]
+    assert f"{urgent} URGENT" in seen["text"]
+    assert (f"{emergency} EMERGENCY" in seen["text"]) == bool(emergency)
+    assert seen["after"] == seen["text"]
+    assert not any(a.name in seen["text"] or a.mrn in seen["text"] for a in alerts)
+
+
+@pytest.mark.parametrize("how, words", [("idle", "after a time without use"),
+                                        ("by hand", "by its user")])
+def test_the_lock_screen_says_why_it_locked(qtbot, window, how, words):
+    from PySide6.QtWidgets import QLabel
+
+    seen: list[str] = []
+
+    def while_locked(d: QDialog) -> None:
+        seen.extend(label.text() for label in d.findChildren(QLabel))
+        d.name.setText("nurse.jones")
+        d.password.setText(DEMO_PASSWORD)
+        d.submit()
+
+    drive_next_modal(while_locked)
+    if how == "idle":
+        window.lock()
+    else:
+        window.lock_action.trigger()
+    assert any(words in text for text in seen)

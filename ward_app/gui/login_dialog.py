@@ -3,6 +3,8 @@ failed attempts lock the account for a while (settings); nothing about the passw
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ward_app.domain.alerts import Alert, Severity
 from ward_app.domain.errors import WardError
 from ward_app.gui.form_parts import problem_label, show_problem
 from ward_app.gui.ops import Ops, runner
@@ -26,7 +29,7 @@ class LoginDialog(QDialog):
     """``actor`` is set when a user logged in successfully."""
 
     def __init__(self, ctx: Context, parent=None, *, ward: str = "", locked_by: Actor | None = None,
-                 demo_hint: str | None = None, ops: Ops | None = None):
+                 demo_hint: str | None = None, ops: Ops | None = None, by_hand: bool = False):
         super().__init__(parent)
         self.ctx = ctx
         self.ops = runner(ctx, ops, self)
@@ -35,7 +38,8 @@ class LoginDialog(QDialog):
         self.setAccessibleName("Log in")
         self.setObjectName("loginDialog")
         if locked_by is not None:
-            text = (f"<b>Locked</b> after a time without use. {locked_by.name} was working here: "
+            why = "by its user" if by_hand else "after a time without use"
+            text = (f"<b>Locked</b> {why}. {locked_by.name} was working here: "
                     "log in to carry on. Another user may log in; anything the first user had "
                     "open is kept for them, untouched.")
         else:
@@ -71,6 +75,12 @@ class LoginDialog(QDialog):
         layout.setSpacing(10)
         heading.setMinimumHeight(heading.heightForWidth(480) if locked_by else 0)
         layout.addWidget(heading)
+        self.alert_counts = QLabel(panel)  # the lock screen: how many alerts, never whose
+        self.alert_counts.setObjectName("lockAlerts")
+        self.alert_counts.setAccessibleName("Active alerts on the ward")
+        self.alert_counts.setWordWrap(True)
+        self.alert_counts.hide()
+        layout.addWidget(self.alert_counts)
         if demo_hint:
             hint = QLabel(demo_hint, panel)
             hint.setObjectName("demoHint")
@@ -98,6 +108,25 @@ class LoginDialog(QDialog):
             if screen is not None:
                 self.setGeometry(screen.geometry())
         (self.password if self.name.text() else self.name).setFocus()
+
+    def show_alert_counts(self, alerts: Sequence[Alert]) -> None:
+        """On the lock screen: the count of active emergency and urgent alerts, in the banner's
+        colour; no patient is named. Nothing shown when there are none."""
+        emergency = sum(a.severity is Severity.EMERGENCY for a in alerts)
+        urgent = sum(a.severity is Severity.URGENT for a in alerts)
+        new = sum(not a.acknowledged and a.severity >= Severity.URGENT for a in alerts)
+        if not (emergency or urgent):
+            self.alert_counts.hide()
+            return
+        parts = [f"{emergency} EMERGENCY"] if emergency else []
+        parts += [f"{urgent} URGENT"] if urgent else []
+        self.alert_counts.setText(
+            f"⚠ {' and '.join(parts)} alert{'s' if emergency + urgent != 1 else ''} active on "
+            f"the ward ({new} not yet acknowledged). Log in to see them.")
+        colour = "#b91c1c" if emergency else "#9a3412"
+        self.alert_counts.setStyleSheet(f"background: {colour}; color: #ffffff; "
+                                        "font-weight: bold; padding: 8px;")
+        self.alert_counts.show()
 
     def submit(self) -> None:
         try:

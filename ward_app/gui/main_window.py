@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         idle = lock_after_s if lock_after_s is not None else \
             60 * float(ctx.thresholds().session_lock_minutes)
-        self.idle = IdleWatch(idle, self.lock, self, lock_now=self.lock)
+        self.idle = IdleWatch(idle, self.lock, self, lock_now=lambda: self.lock(by_hand=True))
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
@@ -141,10 +141,10 @@ class MainWindow(QMainWindow):
         self.lock_action = QAction("&Lock now", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.setToolTip("Lock the window before leaving the workstation")
-        self.lock_action.triggered.connect(self.lock)
+        self.lock_action.triggered.connect(lambda: self.lock(by_hand=True))
         file_menu.addAction(self.lock_action)
         self.switch_action = QAction("S&witch user…", self)
-        self.switch_action.triggered.connect(self.lock)
+        self.switch_action.triggered.connect(lambda: self.lock(by_hand=True))
         file_menu.addAction(self.switch_action)
         file_menu.addSeparator()
         self.audit_action = QAction("&Audit trail…", self)
@@ -346,6 +346,8 @@ class MainWindow(QMainWindow):
         self.board.set_rows(overview.rows, overview.at)
         self.alerts.set_alerts(overview.alerts)
         self.banner.show_alerts(overview.alerts)
+        if self.locked and self.lock_screen is not None and isValid(self.lock_screen):
+            self.lock_screen.show_alert_counts(overview.alerts)  # counts only, never whose
         fresh = new_alarm_keys(overview.alerts, self._alarm_keys)
         self._alarm_keys = new_alarm_keys(overview.alerts, set())
         if fresh:
@@ -380,7 +382,7 @@ class MainWindow(QMainWindow):
         who = f"{actor.name} ({actor.role.replace('_', ' ')})" if actor else "no user"
         self.user_label.setText(f"User: {who}")
 
-    def lock(self) -> None:
+    def lock(self, by_hand: bool = False) -> None:
         """Lock the window: patient data hidden until someone logs in. Every screen is covered
         (``ScreenCovers``); every open form is hidden (parked for the user who had it open) and
         comes back, as typed, when that same user logs in again; another user never sees it."""
@@ -396,8 +398,11 @@ class MainWindow(QMainWindow):
             w.hide()
         covers: ScreenCovers | None = None
         try:
-            dialog = LoginDialog(self.ctx, self, locked_by=previous, ops=self.ops)
+            dialog = LoginDialog(self.ctx, self, locked_by=previous, ops=self.ops,
+                                 by_hand=by_hand)
             self.lock_screen = dialog
+            if self.overview is not None:
+                dialog.show_alert_counts(self.overview.alerts)
 
             def fill(screen) -> None:  # the log-in's screen was unplugged: fill another one
                 dialog.setGeometry(screen.geometry())
