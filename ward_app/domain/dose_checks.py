@@ -61,6 +61,12 @@ FLAG_SHORT = {
 }
 
 
+def flag_words(flags: Iterable[str], *, short: bool = False) -> str:
+    """The flags a record carries, in words joined by '; ' (the short form for a grid cell)."""
+    names = FLAG_SHORT if short else FLAG_LABELS
+    return "; ".join(names.get(f, f.replace("_", " ")) for f in flags)
+
+
 @dataclass(frozen=True)
 class Finding:
     rule: str

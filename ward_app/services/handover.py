@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
 from ward_app.domain.dose_alerts import in_force, withdrawal_watches
-from ward_app.domain.dose_checks import FLAG_LABELS
+from ward_app.domain.dose_checks import flag_words
 from ward_app.domain.entry import entered_late
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.handover import (
@@ -117,7 +117,7 @@ def _flagged(ctx: Context, s: PatientSnapshot, now: datetime) -> list[str]:
     out = []
     for due, rec in sorted(records.items()):
         if rec.flags and now - BEHIND <= rec.administered_at <= now:
-            what = "; ".join(FLAG_LABELS.get(f, f.replace("_", " ")) for f in rec.flags)
+            what = flag_words(rec.flags)
             who = f" (confirmed by {rec.override_by})" if rec.override_by else ""
             out.append(f"{_hm(due, ctx)} dose {what}, by {rec.by}: {rec.override_reason}{who}")
     return out

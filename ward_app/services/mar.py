@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from ward_app.domain import dose_checks
 from ward_app.domain.bridging import bridging_advice
-from ward_app.domain.dose_checks import FLAG_LABELS, FLAG_SHORT, Finding, Situation
+from ward_app.domain.dose_checks import Finding, Situation, flag_words
 from ward_app.domain.entry import entered_late as is_late_entry
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.mar import (
@@ -410,13 +410,13 @@ class MarEntry:
         the history); '' when the record carries no flag."""
         if not self.flags:
             return ""
-        return "⚑ " + "; ".join(FLAG_SHORT.get(f, f.replace("_", " ")) for f in self.flags)
+        return "⚑ " + flag_words(self.flags, short=True)
 
     def flag_text(self) -> str:
         """'GIVEN EARLY: reason (confirmed by X)', or '' when the record carries no flag."""
         if not self.flags:
             return ""
-        what = "; ".join(FLAG_LABELS.get(f, f.replace("_", " ")) for f in self.flags).upper()
+        what = flag_words(self.flags).upper()
         who = f", confirmed by {self.override_by}" if self.override_by else ""
         return f"{what}: {self.override_reason or 'no reason given'}{who}"
 
@@ -469,27 +469,31 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
         # was recorded) is still shown: nothing recorded disappears from the MAR
         if due in scheduled or not start <= due < end:
             continue
-        out.append(MarEntry(
-            id=rec.id, due=due, dose_mg=rec.dose_mg or 0.0, state=State(rec.outcome.value),
-            recorded_at=rec.recorded_at, by=rec.by, reason=rec.reason, note=rec.note,
-            witness=rec.witness, given_at=rec.administered_at if rec.outcome in (
-                Outcome.GIVEN, Outcome.GIVEN_LATE) else None, entered_at=rec.entered_at,
-            entered_late=is_late_entry(rec.administered_at, rec.entered_at, late_entry),
-            flags=rec.flags, override_reason=rec.override_reason, override_by=rec.override_by))
+        given = rec.outcome in (Outcome.GIVEN, Outcome.GIVEN_LATE)
+        out.append(_record_entry(rec, due, late_entry,
+                                 given_at=rec.administered_at if given else None))
     for rec in records:
         fix = corrections.get(rec.id)
         if fix is None or rec.due is None:
             continue
-        out.append(MarEntry(
-            id=rec.id, due=rec.due, dose_mg=rec.dose_mg or 0.0, state=State(rec.outcome.value),
-            recorded_at=rec.recorded_at, by=rec.by, reason=rec.reason, note=rec.note,
-            witness=rec.witness, given_at=rec.administered_at, corrected=True,
-            correction_reason=f"{fix.note} ({fix.by}, record {fix.id})",
-            entered_at=rec.entered_at,
-            entered_late=is_late_entry(rec.administered_at, rec.entered_at, late_entry),
-            flags=rec.flags, override_reason=rec.override_reason, override_by=rec.override_by))
+        out.append(_record_entry(rec, rec.due, late_entry, given_at=rec.administered_at,
+                                 corrected=True,
+                                 correction_reason=f"{fix.note} ({fix.by}, record {fix.id})"))
     out.sort(key=lambda e: (e.due, not e.corrected))
     return out
+
+
+def _record_entry(rec: Record, due: datetime, late_entry: float, *, given_at: datetime | None,
+                  corrected: bool = False, correction_reason: str | None = None) -> MarEntry:
+    """A MAR line for a record shown as it was stored (not from the schedule): one whose dose
+    left the schedule, or one struck out as entered in error."""
+    return MarEntry(
+        id=rec.id, due=due, dose_mg=rec.dose_mg or 0.0, state=State(rec.outcome.value),
+        recorded_at=rec.recorded_at, by=rec.by, reason=rec.reason, note=rec.note,
+        witness=rec.witness, given_at=given_at, corrected=corrected,
+        correction_reason=correction_reason, entered_at=rec.entered_at,
+        entered_late=is_late_entry(rec.administered_at, rec.entered_at, late_entry),
+        flags=rec.flags, override_reason=rec.override_reason, override_by=rec.override_by)
 
 
 def mar_day(ctx: Context, patient_id: int, day: date | None = None
