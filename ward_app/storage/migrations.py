@@ -432,6 +432,22 @@ def m017_recording_checks(db: Database) -> None:
     )
 
 
+@migrations()
+def m018_discharge(db: Database) -> None:
+    """Discharge (clinical-rules §12): when a patient left the ward (the act time), when that was
+    entered (the system clock), who discharged them and where to (free text, e.g. "home",
+    "Ward 7"). A discharged patient leaves the board; their row and records stay, read-only.
+    Admitted patients (never discharged) keep NULL. Transfers (a bed change) are audited."""
+    _run(
+        db,
+        "ALTER TABLE patients ADD COLUMN discharged_at TEXT",
+        "ALTER TABLE patients ADD COLUMN discharge_entered_at TEXT",
+        "ALTER TABLE patients ADD COLUMN discharged_by INTEGER REFERENCES users(id)",
+        "ALTER TABLE patients ADD COLUMN discharged_to TEXT",
+        "CREATE INDEX patients_admitted ON patients(ward_id, bed) WHERE discharged_at IS NULL",
+    )
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations.pending(Database(memory=True))]
 

@@ -24,4 +24,5 @@ STEPS: tuple[str, ...] = (
     "m015_client_ids",
     "m016_identity",
     "m017_recording_checks",
+    "m018_discharge",
 )
