@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from tests import typed
 from tests.conftest import NOW
 from ward_app.services import pumps
 from ward_app.services.board import ward_board
@@ -62,3 +63,25 @@ def test_the_pump_view_says_how_near_each_date_is(demo_ward):
     assert view.refill_soon == (view.refill_in_days <= 7)  # type: ignore[operator]
     later = pumps.pump_view(demo_ward, p, view.dates.empty_at + timedelta(hours=1))
     assert later is not None and later.empty and later.alarm_soon and later.refill_soon
+
+
+def test_the_mar_view_plans_the_coming_days_with_an_applied_tapers_steps(demo_ward):
+    """Issue 16: the doses of the next days, a taper's reduced ones included, before they are due."""
+    from datetime import date
+
+    from tests.conftest import act_as
+    from ward_app.services.chart import PLANNED_DAYS
+
+    row, p = _patient(demo_ward, "Gráinne Walsh")  # 20 mg TDS
+    view = mar_view(demo_ward, p, NOW)
+    assert view.planned_days == [NOW.date() + timedelta(days=i) for i in range(1, PLANNED_DAYS + 1)]
+    assert [d.dose_mg for d in view.planned] == [20] * 3 * PLANNED_DAYS
+    assert not any(d.taper for d in view.planned)
+    act_as(demo_ward, "pharm.chen")
+    typed.taper_apply(demo_ward, typed.TaperText(mrn=row.mrn, start=date(2026, 11, 27)), "Dr Khan")
+    view = mar_view(demo_ward, p, NOW)
+    by_day = [[d.dose_mg for d in view.planned if d.due.astimezone(demo_ward.zone).date() == day]
+              for day in view.planned_days]
+    assert by_day[0] == [20, 20, 20]  # 26 Nov: as ordered
+    assert sum(by_day[1]) == 55 and all(d.taper for d in view.planned[3:])  # 27 Nov: step 1
+    assert "taper" in view.planned[3].order_text

@@ -170,3 +170,26 @@ def test_the_taper_sheet_prints_the_wards_number_from_the_setting(ward7):
     with acting(ward7, "admin"):
         typed.set_setting(ward7, "contact.phone", "020 7946 0471")
     assert taper_sheet(ward7, preview, "Dr Khan").phone == "020 7946 0471"
+
+
+def test_the_live_taper_is_the_plan_as_applied_until_it_ends_or_is_cancelled(ward7, clock):
+    """The chart shows an applied taper before its day 1 (issue 16) and reprints its sheet."""
+    from ward_app.services.tapers import live_taper
+
+    rx1 = typed.pid(ward7, "RX1")
+    assert live_taper(ward7, rx1) is None
+    applied, _taper_id = typed.taper_apply(ward7, params(), "Dr Khan")
+    live = live_taper(ward7, rx1)
+    assert live is not None and not live.started and live.prescriber == "Dr Khan"
+    assert live.plan.days == applied.plan.days and live.plan.times == applied.plan.times
+    assert live.plan.start_daily_mg == applied.plan.start_daily_mg == 60
+    assert live.preview.order.describe() == applied.order.describe()
+    with acting(ward7, "nurse.jones"):  # a read: every role sees it
+        assert live_taper(ward7, rx1) is not None
+    assert live_taper(ward7, rx1, datetime(2026, 12, 2, 9, 0, tzinfo=UTC)).started
+    ended = datetime.combine(applied.plan.end_date, datetime.min.time(), tzinfo=UTC) + timedelta(
+        hours=1)
+    assert live_taper(ward7, rx1, ended) is None
+    clock.moment = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    typed.taper_cancel(ward7, "RX1", "spasms returned")
+    assert live_taper(ward7, rx1) is None

@@ -5,16 +5,30 @@ the write changed (the pump tab: ``services.pumps.pump_view``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from ward_app.domain.patient import Patient
+from ward_app.domain.schedule import due_doses
 from ward_app.services.board import BoardRow
 from ward_app.services.context import Context
 from ward_app.services.mar import MarEntry, mar_entries
+from ward_app.services.order_history import versions_since
+from ward_app.storage.errors import actionable_errors
 from ward_app.services.observations import CLOCK_SLACK, ObservationRow, history
 
 DAYS_SHOWN = 7  # MAR grid: today and the six days before
+PLANNED_DAYS = 3  # the planned doses below it: the next three days (a taper's steps among them)
+
+
+@dataclass(frozen=True)
+class PlannedDose:
+    """A dose of a coming day, as the orders stand now: not due yet, so it has no state."""
+
+    due: datetime
+    dose_mg: float
+    taper: bool  # a step of an applied taper
+    order_text: str  # the order version it belongs to, e.g. 'oral 15 mg at 08:00, ... (taper)'
 OBS_HOURS = 72  # observation history and trends shown
 
 
@@ -22,17 +36,41 @@ OBS_HOURS = 72  # observation history and trends shown
 class MarView:
     days: list[date]  # oldest first, today last
     entries: list[MarEntry]
+    planned_days: list[date] = field(default_factory=list)  # the coming days, tomorrow first
+    planned: list[PlannedDose] = field(default_factory=list)
 
 
 def mar_view(ctx: Context, patient: Patient, at: datetime | None = None,
-             days_shown: int = DAYS_SHOWN) -> MarView:
-    """The MAR grid's days and every entry in them (struck records included), as of ``at``."""
+             days_shown: int = DAYS_SHOWN, planned_days: int = PLANNED_DAYS) -> MarView:
+    """The MAR grid's days and every entry in them (struck records included), as of ``at``; and
+    the doses planned for the next ``planned_days`` days (shown apart: not due yet)."""
     now = at or ctx.now()
     today = now.astimezone(ctx.zone).date()
     days = [today - timedelta(days=i) for i in range(days_shown - 1, -1, -1)]
     start = datetime.combine(days[0], time(0)).replace(tzinfo=ctx.zone)
     end = datetime.combine(today + timedelta(days=1), time(0)).replace(tzinfo=ctx.zone)
-    return MarView(days, mar_entries(ctx, patient, start, end))
+    coming = [today + timedelta(days=i) for i in range(1, planned_days + 1)]
+    return MarView(days, mar_entries(ctx, patient, start, end), coming,
+                   planned_doses(ctx, patient, end, len(coming)))
+
+
+def planned_doses(ctx: Context, patient: Patient, start: datetime, days: int) -> list[PlannedDose]:
+    """The doses of the ``days`` ward days from ``start`` (a midnight), from the order versions as
+    they stand: a changed order or an applied taper shows its new doses here before its day."""
+    if days <= 0:
+        return []
+    end = start + timedelta(days=days)
+    end = datetime.combine(end.astimezone(ctx.zone).date(), time(0)).replace(tzinfo=ctx.zone)
+    with actionable_errors():
+        versions = versions_since(ctx.db, start, patient.id).get(patient.id, [])
+    by_id = {v.id: v for v in versions}
+    out = []
+    for dose in due_doses(versions, start, end, ctx.zone):
+        version = by_id.get(dose.order_id)
+        out.append(PlannedDose(dose.due, dose.dose_mg,
+                               version is not None and version.taper_id is not None,
+                               version.describe() if version is not None else ""))
+    return out
 
 
 @dataclass(frozen=True)
@@ -60,5 +98,5 @@ def observations_line(row: BoardRow, zone: tzinfo, now: datetime) -> str:
     return text
 
 
-__all__ = ["DAYS_SHOWN", "OBS_HOURS", "MarView", "ObservationsView", "mar_view",
-           "observations_line", "observations_view"]
+__all__ = ["DAYS_SHOWN", "OBS_HOURS", "PLANNED_DAYS", "MarView", "ObservationsView", "PlannedDose",
+           "mar_view", "observations_line", "observations_view", "planned_doses"]

@@ -85,6 +85,23 @@ def cautions_for(ctx: Context, new: NewOrder) -> list[Caution]:
                           t=ctx.thresholds())
 
 
+def order_in_force(ctx: Context, patient_id: int, at: datetime | None = None) -> Order | None:
+    """The order version in force at ``at`` (default now); None when there is none or it was
+    stopped. What the order form starts from when the prescriber changes it."""
+    patient = patient_by_id(ctx, patient_id)
+    with actionable_errors():
+        order = repo.current_orders(ctx.db, at or ctx.now()).get(patient.id)
+    return None if order is None or order.action is OrderAction.STOP else order
+
+
+def latest_version(ctx: Context, patient_id: int) -> Order | None:
+    """The patient's latest order version (it may start later: a planned change or a taper's
+    last step); a new version starts at or after it."""
+    patient = patient_by_id(ctx, patient_id)
+    with actionable_errors():
+        return repo.latest_version(ctx.db, patient.id)
+
+
 def witness_for(ctx: Context, actor: Actor, witness_id: int | None, what: str, *,
                 password: str | None, proven: bool = False, field: str = "witness") -> int:
     """A second, different user who confirms an intrathecal action (clinical-rules §2) and types

@@ -12,7 +12,7 @@ from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import Order, OrderAction, Route
 from ward_app.domain.patient import Flag, Patient
 from ward_app.domain.roles import Action
-from ward_app.domain.taper import Form, TaperPlan, TaperRequest, plan_taper
+from ward_app.domain.taper import Form, TaperDay, TaperPlan, TaperRequest, plan_taper
 from ward_app.domain.text import clean_text
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
@@ -179,6 +179,67 @@ def cancel(ctx: Context, patient_id: int, reason: str, from_moment: datetime | N
     return next(o for o in versions if o.id == oid)
 
 
+@dataclass(frozen=True)
+class LiveTaper:
+    """An applied taper that has not ended nor been cancelled: in progress, or starting later.
+    ``preview`` is the plan as it was applied (for the chart's heading and reprinting the sheet)."""
+
+    id: int
+    preview: TaperPreview
+    prescriber: str
+    started: bool  # its day 1 has come
+
+    @property
+    def plan(self) -> TaperPlan:
+        return self.preview.plan
+
+
+def _applied_plan(row: repo.TaperRow, order: Order) -> TaperPlan:
+    """The plan as applied, every day again, from the stored snapshot (its steps; a day keeps the
+    doses of the last step on or before it; the end date has none)."""
+    data = row.plan
+    start = date.fromisoformat(data.get("start_date") or row.start_date.isoformat())
+    end = date.fromisoformat(data["end_date"])
+    steps = sorted((date.fromisoformat(s["date"]), {d["time"]: float(d["mg"]) for d in s["doses"]})
+                   for s in data["steps"])
+    days: list[TaperDay] = []
+    step = 0
+    for n in range((end - start).days + 1):
+        day = start + timedelta(days=n)
+        while step + 1 < len(steps) and steps[step + 1][0] <= day:
+            step += 1
+        doses = {} if day >= end or not steps else steps[step][1]
+        days.append(TaperDay(n + 1, day, tuple((t, doses.get(t, 0.0)) for t in order.times)))
+    return TaperPlan(start, Form(data.get("form") or row.form),
+                     float(data.get("step_mg", row.step_mg)),
+                     int(data.get("every_days", row.every_days)),
+                     sum(order.dose_for(c) for c in order.times), order.times, tuple(days),
+                     tuple(data.get("notes", ())))
+
+
+def live_taper(ctx: Context, patient_id: int, at: datetime | None = None) -> LiveTaper | None:
+    """The patient's applied taper still to come or in progress at ``at`` (default now), with
+    the plan as applied; None when there is none (never applied, finished or cancelled). A read:
+    every role sees it on the chart."""
+    patient = patient_by_id(ctx, patient_id)
+    moment = at or ctx.now()
+    with actionable_errors():
+        rows = [t for t in repo.for_patient(ctx.db, patient.id) if t.cancelled_from is None]
+    if not rows:
+        return None
+    row = rows[0]
+    end = date.fromisoformat(row.plan["end_date"])
+    if moment >= _midnight(ctx, end):
+        return None
+    with actionable_errors():
+        order = order_repo.by_id(ctx.db, row.restore_order_id)
+    if order is None:
+        return None
+    plan = _applied_plan(row, order)
+    return LiveTaper(row.id, TaperPreview(patient, order, plan), row.prescriber,
+                     moment >= _midnight(ctx, plan.start))
+
+
 def printed_by_name(ctx: Context) -> str:
     actor = ctx.require_actor()
     with actionable_errors():
@@ -186,4 +247,5 @@ def printed_by_name(ctx: Context) -> str:
     return (row.full_name if row and row.full_name else actor.name)
 
 
-__all__ = ["STOP_TAPERED", "TaperParams", "TaperPreview", "apply", "cancel", "preview"]
+__all__ = ["STOP_TAPERED", "LiveTaper", "TaperParams", "TaperPreview", "apply", "cancel",
+           "live_taper", "preview"]
