@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ward_app.domain.clock import ward_zone
+from ward_app.domain.clock import from_utc_text, ward_zone
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.roles import Action
 from ward_app.domain.text import clean_text
@@ -99,6 +99,21 @@ def init_ward(
     return ctx
 
 
+def new_ward_file(path: Path) -> bool:
+    """Whether ``path`` holds no ward database yet (no file, or an empty one): the window's first
+    start then asks for the ward and its administrator (``init_ward``)."""
+    return not path.exists() or path.stat().st_size == 0
+
+
+def confirmed_password(password: str, again: str) -> str:
+    """A new password typed twice (the window's forms): the same both times, and as strong as
+    every password must be (``check_password_strength``); InvalidInput naming the box if not."""
+    if password != again:
+        raise InvalidInput("password_again", "The two passwords are not the same: type the same "
+                           "password in both boxes.")
+    return _need_password(password)
+
+
 def _need_password(password: str | None) -> str:
     if not password:
         raise InvalidInput("password", "Every account needs a password: give one (at least 8 "
@@ -168,6 +183,34 @@ def reactivate_user(ctx: Context, name: str) -> None:
         people.set_active(db, row.id, True)
         audit.record(db, at=ctx.entered(), user_id=actor.id, action="user.reactivate",
                      entity="user", entity_id=row.id, detail={"name": row.name})
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    """One user as the administrator's list shows them (never the password hash)."""
+
+    name: str
+    full_name: str | None
+    role: str
+    active: bool
+    last_login: datetime | None  # the newest log-in to the window (the command line's are not kept)
+    locked: bool  # too many failed log-ins: a password reset unlocks
+
+
+def user_summaries(ctx: Context) -> list[UserSummary]:
+    """Every user, active or not, by name, with their last log-in (admin)."""
+    ctx.require(Action.ADMIN)
+    now = ctx.entered()  # lock-outs run on the real clock
+    with actionable_errors():
+        last = audit.latest_by_user(ctx.db, "login")
+        rows = people.users(ctx.db)
+        states = {u.id: people.login_state(ctx.db, u.id) for u in rows}
+    out = []
+    for u in sorted(rows, key=lambda u: u.name.casefold()):
+        locked_until = states[u.id][1]
+        locked = locked_until is not None and from_utc_text(locked_until) > now
+        out.append(UserSummary(u.name, u.full_name, u.role, u.active, last.get(u.id), locked))
+    return out
 
 
 def _user_named(ctx: Context, name: str) -> people.UserRow:

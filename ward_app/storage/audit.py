@@ -153,3 +153,11 @@ def latest_detail(db: Database, action: str) -> dict[str, Any] | None:
     row = db.execute("SELECT detail FROM audit WHERE action = ? ORDER BY id DESC LIMIT 1",
                      [action]).fetchone()
     return json.loads(row[0]) if row else None
+
+
+def latest_by_user(db: Database, action: str) -> dict[int, datetime]:
+    """user id -> when their newest audit entry of ``action`` was made (one pass over the trail;
+    users with none are left out)."""
+    rows = db.execute("SELECT user_id, max(at) FROM audit WHERE action = ? AND user_id IS NOT NULL "
+                      "GROUP BY user_id", [action]).fetchall()
+    return {int(user_id): from_utc_text(at) for user_id, at in rows}
