@@ -69,35 +69,79 @@ def offer_restore(path: Path, exc: WardError) -> bool:
     return True
 
 
-def run_gui(path: Path, *, user: str | None = None, now_text: str | None = None,
-            demo_hint: str | None = None) -> int:
-    """Open the ward, ask who is logging in, then show the window (0 when closed normally)."""
-    import os
+def first_start(path: Path, now_text: str | None) -> str | None:
+    """A new ward's first start: ask for the ward and its administrator and make them (see
+    ``FirstStartDialog``); the administrator's name once made, None when cancelled (nothing
+    written)."""
+    from ward_app.gui.first_start_dialog import FirstStartDialog
 
-    os.umask(0o077)  # a belt: whatever the window writes is its user's alone
+    dialog = FirstStartDialog(path, now_text=now_text)
+    if dialog.exec() != FirstStartDialog.DialogCode.Accepted or dialog.created is None:
+        return None
+    return dialog.admin_name
+
+
+def ready_note(admin: str) -> str:
+    """What the log-in says right after a first start."""
+    return (f"The ward is ready. Log in as {admin} with the password you just chose; then add "
+            "the ward's users (File → Users…).")
+
+
+def start_session(path: Path, *, user: str | None = None, now_text: str | None = None,
+                  demo_hint: str | None = None) -> tuple[Context | None, int]:
+    """Open the ward (on a new file, or one that holds no ward yet, make it first: ``first_start``)
+    and log someone in: (the context with its acting user, 0), or (None, the exit code) when the
+    database cannot be opened or the log-in (or the first start) was cancelled."""
     from ward_app.gui.login_dialog import LoginDialog
-    from ward_app.gui.main_window import MainWindow
     from ward_app.services import people
+    from ward_app.services.admin import new_ward_file
 
-    app = application()
+    note = demo_hint
+    if new_ward_file(path):
+        admin = first_start(path, now_text)
+        if admin is None:
+            return None, 0
+        user, note = admin, ready_note(admin)
     try:
         ctx = open_ward(path, None, now_text)
     except WardError as exc:
         if not offer_restore(path, exc):
-            return exc.exit_code
+            return None, exc.exit_code
         try:
             ctx = open_ward(path, None, now_text)
         except WardError as again:
             QMessageBox.critical(None, "The ward database cannot be opened", str(again))
-            return again.exit_code
+            return None, again.exit_code
     wards = people.wards(ctx.db)
-    login = LoginDialog(ctx, ward=wards[0].name if wards else "ward_app", demo_hint=demo_hint)
+    if not wards:  # a database file that holds no ward (an interrupted set-up): make it now
+        ctx.close()
+        admin = first_start(path, now_text)
+        if admin is None:
+            return None, 0
+        return start_session(path, user=admin, now_text=now_text, demo_hint=ready_note(admin))
+    login = LoginDialog(ctx, ward=wards[0].name, demo_hint=note)
     if user:
         login.name.setText(user)
         login.password.setFocus()
     if login.exec() != LoginDialog.DialogCode.Accepted or login.actor is None:
         ctx.close()
-        return 0
+        return None, 0
+    return ctx, 0
+
+
+def run_gui(path: Path, *, user: str | None = None, now_text: str | None = None,
+            demo_hint: str | None = None) -> int:
+    """Open the ward (a new one's first start asks for the ward and its administrator), ask who
+    is logging in, then show the window (0 when closed normally)."""
+    import os
+
+    os.umask(0o077)  # a belt: whatever the window writes is its user's alone
+    from ward_app.gui.main_window import MainWindow
+
+    app = application()
+    ctx, code = start_session(path, user=user, now_text=now_text, demo_hint=demo_hint)
+    if ctx is None:
+        return code
     window = MainWindow(ctx, drill=now_text is not None)
     window.show()
     QTimer.singleShot(2_000, window.start_background_work)
