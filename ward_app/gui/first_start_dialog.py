@@ -72,9 +72,14 @@ class FirstStartDialog(QDialog):
         self.tz.setCompleter(completer)
         self.tz.setToolTip("Dose times are the ward's clock times in this zone. It cannot be "
                            "changed once doses, orders or observations are recorded.")
-        self.drill = QCheckBox("A &drill (training) ward: not real patients; it says DRILL "
-                               "everywhere and may be run ahead of the clock", self)
+        self.drill = QCheckBox("A &drill (training) ward", self)
         self.drill.setAccessibleName("Drill ward")
+        why = "Not real patients: the window and every sheet say DRILL, and it may be run ahead " \
+            "of the clock."
+        self.drill.setToolTip(why)
+        drill_note = QLabel(why, self)
+        drill_note.setWordWrap(True)
+        drill_note.setEnabled(False)  # drawn as a quiet note
         self.admin = QLineEdit("admin", self)
         self.admin.setAccessibleName("Administrator's user name")
         self.password = QLineEdit(self)
@@ -87,6 +92,7 @@ class FirstStartDialog(QDialog):
         form.addRow("&Ward name:", self.ward)
         form.addRow("&Time zone:", self.tz)
         form.addRow("", self.drill)
+        form.addRow("", drill_note)
         form.addRow("&Administrator:", self.admin)
         form.addRow("&Password:", self.password)
         form.addRow("Password a&gain:", self.again)
