@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
 from ward_app.domain.errors import InvalidInput
@@ -133,6 +133,31 @@ class Patient:
     flags: frozenset[Flag] = field(default_factory=frozenset)
     delivery_date: date | None = None  # pregnancy: expected delivery
     oral_form: str = "tablet"  # tablet or solution: what the taper planner rounds to
+    #: When the patient left the ward (None while admitted), where to, and who discharged them.
+    discharged_at: datetime | None = None
+    discharged_to: str | None = None
+    discharged_by: str | None = None
+
+    @property
+    def discharged(self) -> bool:
+        return self.discharged_at is not None
+
+    def discharge_text(self, zone: tzinfo) -> str:
+        """'Discharged 06 Dec 2026 14:00 to home (by sam)'; '' while admitted."""
+        if self.discharged_at is None:
+            return ""
+        where = f" to {self.discharged_to}" if self.discharged_to else ""
+        who = f" (by {self.discharged_by})" if self.discharged_by else ""
+        return f"Discharged {self.discharged_at.astimezone(zone):%d %b %Y %H:%M}{where}{who}"
+
+    def read_only_reason(self, zone: tzinfo) -> str | None:
+        """None while admitted; else one sentence: the record of a discharged patient is
+        read-only (clinical-rules §11)."""
+        if self.discharged_at is None:
+            return None
+        return (f"{self.name} (MRN {self.mrn}) was discharged on "
+                f"{self.discharged_at.astimezone(zone):%d %b %Y at %H:%M}: their record is "
+                "read-only.")
 
     @property
     def itb_high_risk(self) -> bool:

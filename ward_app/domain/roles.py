@@ -35,7 +35,7 @@ class Action(StrEnum):
     REFILL_PUMP = "record pump refills"
     PUMP_ALARM = "record pump alarms"
     ACK_ALERT = "acknowledge alerts"
-    EDIT_PATIENT = "admit patients and edit their flags"
+    EDIT_PATIENT = "admit, move or discharge patients and edit their flags"
     SET_PUMP = "record pump details"
     HANDOVER = "print the handover sheet"
     COMED = "record co-medications"

@@ -18,6 +18,7 @@ from ward_app.domain.rules import Thresholds
 from ward_app.domain.schedule import due_doses
 from ward_app.services.alerts import patient_alerts, with_acks
 from ward_app.services.context import Context
+from ward_app.services.patients import patient_by_id
 from ward_app.services.snapshots import load_snapshots
 from ward_app.services.vitals import latest_news2
 
@@ -204,3 +205,17 @@ def board_rows(ctx: Context, patient_ids: Collection[int], at: datetime | None =
 def ward_board(ctx: Context, at: datetime | None = None) -> list[BoardRow]:
     """Rows for every patient, sorted by bed, as of ``at`` (default: now)."""
     return ward_overview(ctx, at).rows
+
+
+def chart_overview(ctx: Context, patient_id: int, at: datetime | None = None) -> WardOverview:
+    """One patient's row and alerts, for their chart. An admitted patient's at ``at`` (default
+    now); a discharged patient's as they stood at their discharge, with no alerts (they no
+    longer ring: clinical-rules §11). No row when the patient is not on record."""
+    moment = at or ctx.now()
+    patient = patient_by_id(ctx, patient_id)
+    if patient.discharged_at is None:
+        return ward_overview(ctx, moment, patient_ids=[patient_id])
+    moment = min(moment, patient.discharged_at)
+    t = ctx.thresholds()
+    snapshots = load_snapshots(ctx, moment, t, patient_ids=[patient_id], include_discharged=True)
+    return WardOverview(moment, [board_row(s, [], moment, t) for s in snapshots], [], snapshots)

@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from ward_app.storage.connection import Database
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -20,7 +20,7 @@ from ward_app.domain.roles import require as require_role
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.text import lookup_text
 from ward_app.services.changes import NONE, Changes, Kind
-from ward_app.storage import people, settings
+from ward_app.storage import patients, people, settings
 from ward_app.storage.backup import damaged_advice
 from ward_app.storage.database import open_database, transaction
 from ward_app.storage.errors import StorageProblem, actionable_errors
@@ -115,6 +115,9 @@ class Context:
             self._pending |= Changes(ward=True)
         try:
             with self._transaction() as db:
+                # checked inside the transaction: a discharge saved on another workstation a
+                # moment ago is seen (the write lock is held from here to the commit)
+                self._refuse_discharged(p for p in what if isinstance(p, int))
                 yield db
         except BaseException:
             if outermost:
@@ -122,6 +125,16 @@ class Context:
             raise
         if outermost:
             self._changes, self._pending = self._changes | self._pending, NONE
+
+    def _refuse_discharged(self, patient_ids: Iterable[int]) -> None:
+        """A discharged patient's record is read-only (clinical-rules §11): every write that
+        names a patient (a dose, observations, an order, a pump record, a bed, an
+        acknowledgement) is refused here, once for every use-case, with one sentence."""
+        ids = list(patient_ids)
+        if not ids:
+            return
+        for patient in patients.discharged_among(self.db, ids):
+            raise Refused("patient.discharged", patient.read_only_reason(self.zone) or "")
 
     def wrote(self, *what: Kind | int | None) -> None:
         """Inside a write: add what is only known once written (a new patient's id)."""

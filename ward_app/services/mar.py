@@ -436,8 +436,12 @@ class MarEntry:
 
 
 def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) -> list[MarEntry]:
-    """Due doses in [start, end) with their state now, plus struck records, in due order."""
-    now = ctx.now()
+    """Due doses in [start, end) with their state now, plus struck records, in due order. A
+    discharged patient's schedule ends at their discharge: nothing falls due or is missed
+    after it (clinical-rules §11)."""
+    now, until = ctx.now(), end  # ``until``: where the schedule ends
+    if patient.discharged_at is not None:
+        now, until = min(now, patient.discharged_at), min(end, patient.discharged_at)
     t = ctx.thresholds()
     window, missed_after = float(t.dose_window_min), float(t.dose_missed_after_min)
     late_entry = float(t.record_late_entry_minutes)
@@ -446,7 +450,7 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
     in_force, corrections = effective_records(records)
     out: list[MarEntry] = []
     for i, dose in enumerate(doses):
-        if dose.due >= end:
+        if dose.due >= until:
             break
         nxt = doses[i + 1].due if i + 1 < len(doses) else None
         rec = in_force.get(dose.due)
@@ -463,7 +467,7 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
             entered_late=rec is not None and is_late_entry(rec.administered_at, entered, late_entry),
             flags=rec.flags if rec else (), override_reason=rec.override_reason if rec else None,
             override_by=rec.override_by if rec else None))
-    scheduled = {d.due for d in doses}
+    scheduled = {d.due for d in doses if d.due < until}
     for due, rec in in_force.items():
         # a record whose dose is no longer in the schedule (the order's times changed after it
         # was recorded) is still shown: nothing recorded disappears from the MAR

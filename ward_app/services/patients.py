@@ -89,7 +89,13 @@ def add_patient(ctx: Context, new: NewPatient) -> Patient:
     flags = list(dict.fromkeys(new.flags))
     with actionable_errors():
         ward_id = _ward_id(ctx, new.ward)
-        if repo.patient_by_mrn(ctx.db, mrn):
+        known = repo.patient_by_mrn(ctx.db, mrn)
+        if known is not None and known.discharged_at is not None:
+            raise InvalidInput("mrn", f"MRN {mrn} is {known.name}, discharged on "
+                               f"{known.discharged_at.astimezone(ctx.zone):%d %b %Y}: a "
+                               "discharged patient cannot be admitted again under the same MRN "
+                               "yet.")
+        if known is not None:
             raise InvalidInput("mrn", f"A patient with MRN {mrn} is already on record.")
         taken = repo.bed_taken(ctx.db, ward_id, bed)
         if taken:
@@ -162,9 +168,11 @@ def set_patient(ctx: Context, patient_id: int, changes: PatientChanges) -> Patie
     return find_by_mrn(ctx, patient.mrn)
 
 
-def list_patients(ctx: Context) -> list[Patient]:
+def list_patients(ctx: Context, *, include_discharged: bool = False) -> list[Patient]:
+    """The patients on the ward (admitted), by ward and bed; ``include_discharged``: everyone on
+    record (clinical-rules §11)."""
     with actionable_errors():
-        return repo.patients(ctx.db)
+        return repo.patients(ctx.db, admitted_only=not include_discharged)
 
 
 def add_lab(ctx: Context, patient_id: int, *, egfr: float | None, dialysis: bool = False) -> int:

@@ -23,9 +23,11 @@ from ward_app.storage.errors import actionable_errors
 
 
 def load_snapshots(ctx: Context, now: datetime, t: Thresholds, patient_id: int | None = None, *,
-                   patient_ids: Collection[int] | None = None) -> list[PatientSnapshot]:
-    """Every patient's snapshot, or only those of ``patient_ids`` (or ``patient_id``): a targeted
-    refresh after a write loads one patient's orders, records and pump, not the ward's."""
+                   patient_ids: Collection[int] | None = None, include_discharged: bool = False
+                   ) -> list[PatientSnapshot]:
+    """Every admitted patient's snapshot, or only those of ``patient_ids`` (or ``patient_id``): a
+    targeted refresh after a write loads one patient's orders, records and pump, not the ward's.
+    Discharged patients are left out unless ``include_discharged`` (a discharged patient's chart)."""
     wanted = set(patient_ids) if patient_ids is not None else None
     if patient_id is not None:
         wanted = {patient_id}
@@ -35,7 +37,8 @@ def load_snapshots(ctx: Context, now: datetime, t: Thresholds, patient_id: int |
     end = now + timedelta(days=1)
     one = next(iter(wanted)) if wanted is not None and len(wanted) == 1 else None
     with actionable_errors():
-        patients = patient_repo.patients(ctx.db)
+        # a discharged patient leaves the board, the alerts, the worklist and the handover
+        patients = patient_repo.patients(ctx.db, admitted_only=not include_discharged)
         versions = orders.versions_since(ctx.db, start, one)
         if one is None:
             records = administrations.for_ward(ctx.db, start, end)

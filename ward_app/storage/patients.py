@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ward_app.domain.clock import to_utc_text
+from ward_app.domain.clock import from_utc_text, to_utc_text
 from ward_app.domain.patient import Flag, Patient
 from ward_app.storage.connection import Database
 
@@ -57,9 +58,13 @@ def clear_flag(db: Database, patient_id: int, flag: Flag) -> bool:
 _PATIENT_SQL = """
 SELECT p.id, p.mrn, p.name, p.dob, p.bed, w.name, p.weight_kg, p.sci_level, p.surgery_date,
        (SELECT group_concat(flag) FROM patient_flags f WHERE f.patient_id = p.id),
-       p.delivery_date, p.oral_form
+       p.delivery_date, p.oral_form, p.discharged_at, p.discharged_to,
+       (SELECT u.name FROM users u WHERE u.id = p.discharged_by)
 FROM patients p JOIN wards w ON w.id = p.ward_id
 """
+
+#: Admitted: never discharged (a discharged patient leaves the board; their record stays).
+_ADMITTED = "p.discharged_at IS NULL"
 
 
 def _patient(row: tuple) -> Patient:
@@ -69,6 +74,8 @@ def _patient(row: tuple) -> Patient:
         ward=row[5], weight_kg=row[6], sci_level=row[7],
         surgery_date=date.fromisoformat(row[8]) if row[8] else None, flags=flags,
         delivery_date=date.fromisoformat(row[10]) if row[10] else None, oral_form=row[11],
+        discharged_at=from_utc_text(row[12]) if row[12] else None, discharged_to=row[13],
+        discharged_by=row[14],
     )
 
 
@@ -82,17 +89,49 @@ def patient_by_id(db: Database, patient_id: int) -> Patient | None:
     return _patient(row) if row else None
 
 
-def patients(db: Database, ward_id: int | None = None) -> list[Patient]:
-    if ward_id is None:
-        rows = db.execute(_PATIENT_SQL + " ORDER BY w.name, p.bed").fetchall()
-    else:
-        rows = db.execute(_PATIENT_SQL + " WHERE p.ward_id = ? ORDER BY p.bed", [ward_id]).fetchall()
+def patients(db: Database, ward_id: int | None = None, *, admitted_only: bool = False
+             ) -> list[Patient]:
+    """Every patient on record (``admitted_only``: those not discharged), by ward and bed."""
+    where = [_ADMITTED] if admitted_only else []
+    args: list[object] = []
+    if ward_id is not None:
+        where.append("p.ward_id = ?")
+        args.append(ward_id)
+    sql = _PATIENT_SQL + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY w.name, p.bed"
+    return [_patient(r) for r in db.execute(sql, args).fetchall()]
+
+
+def discharged_patients(db: Database) -> list[Patient]:
+    """Discharged patients, the most recently discharged first."""
+    rows = db.execute(_PATIENT_SQL + " WHERE p.discharged_at IS NOT NULL "
+                      "ORDER BY p.discharged_at DESC, p.id DESC").fetchall()
     return [_patient(r) for r in rows]
 
 
+def discharged_among(db: Database, patient_ids: Iterable[int]) -> list[Patient]:
+    """Those of ``patient_ids`` who have been discharged (their record is read-only)."""
+    ids = sorted(set(patient_ids))
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    rows = db.execute(_PATIENT_SQL + f" WHERE p.id IN ({marks}) AND p.discharged_at IS NOT NULL",
+                      ids).fetchall()
+    return [_patient(r) for r in rows]
+
+
+def discharge(db: Database, patient_id: int, *, at: datetime, entered_at: datetime, user_id: int,
+              to: str | None) -> None:
+    db.execute(
+        "UPDATE patients SET discharged_at = ?, discharge_entered_at = ?, discharged_by = ?, "
+        "discharged_to = ? WHERE id = ? AND discharged_at IS NULL",
+        [to_utc_text(at), to_utc_text(entered_at), user_id, to, patient_id])
+
+
 def bed_taken(db: Database, ward_id: int, bed: str, except_patient: int | None = None) -> str | None:
+    """The MRN of the admitted patient in ``bed`` (a discharged patient's bed is free), or None."""
     row = db.execute(
-        "SELECT mrn FROM patients WHERE ward_id = ? AND bed = ? COLLATE NOCASE AND id IS NOT ?",
+        "SELECT mrn FROM patients p WHERE ward_id = ? AND bed = ? COLLATE NOCASE AND id IS NOT ? "
+        f"AND {_ADMITTED}",
         [ward_id, bed, except_patient],
     ).fetchone()
     return row[0] if row else None
