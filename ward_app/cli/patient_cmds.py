@@ -1,14 +1,17 @@
-"""Commands about patients: patient add|set|list, lab add, comed add."""
+"""Commands about patients: patient add|set|transfer|discharge|list, lab add, comed add."""
 
 from __future__ import annotations
 
 import json
+from datetime import tzinfo
 
 import click
 
 from ward_app.cli import parsing
 from ward_app.cli.common import say_if_drill, state
 from ward_app.domain.clock import parse_date
+from ward_app.domain.patient import Patient
+from ward_app.services import admissions
 from ward_app.services import patients as svc
 from ward_app.services.board import ward_board
 from ward_app.services.reads import record_read
@@ -75,31 +78,82 @@ def patient_set(mrn: str, flags: tuple[str, ...], clear: tuple[str, ...], surger
     click.echo(f"Updated {p.name} (MRN {p.mrn}): bed {p.bed}; flags: {shown}.")
 
 
+@patient.command("transfer")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--bed", required=True, help="The bed the patient moves to, e.g. 12 or 'SR 2'.")
+def patient_transfer(mrn: str, bed: str) -> None:
+    """Move a patient to another bed on the ward (charge nurse; audited with both beds). A bed
+    with an admitted patient in it is refused.
+
+    Example: ward-app patient transfer --mrn RX123456 --bed 'SR 2'
+    """
+    ctx = state().context()
+    before = parsing.patient(ctx, mrn)
+    p = admissions.transfer(ctx, before.id, bed)
+    click.echo(f"Moved {p.name} (MRN {p.mrn}) from bed {before.bed} to bed {p.bed}.")
+
+
+@patient.command("discharge")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--to", "to", metavar="TEXT", help="Where the patient goes, e.g. home, 'Ward 7', "
+              "'St Mary's rehab unit'.")
+def patient_discharge(mrn: str, to: str | None) -> None:
+    """Discharge a patient at --now (charge nurse; audited). They leave the board, the alerts,
+    Due now and the handover; no dose falls due afterwards; their record stays, read-only.
+
+    Example: ward-app patient discharge --mrn RX123456 --to home
+    """
+    ctx = state().context()
+    before = parsing.patient(ctx, mrn)
+    check = admissions.discharge_check(ctx, before.id)
+    p = admissions.discharge(ctx, before.id, to)
+    click.echo(f"{p.discharge_text(ctx.zone)}: {p.name} (MRN {p.mrn}), bed {before.bed} is free.")
+    for note in check.notes():
+        click.echo(f"Note: {note}")
+
+
 @patient.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def patient_list(as_json: bool) -> None:
-    """List the patients on the ward, by bed.
+@click.option("--all", "everyone", is_flag=True,
+              help="Discharged patients too (after those on the ward, most recent first).")
+def patient_list(as_json: bool, everyone: bool) -> None:
+    """List the patients on the ward, by bed (discharged patients only with --all).
 
     Example: ward-app patient list --json
     """
     ctx = state().context()
     rows = ward_board(ctx)
     flags_by_id = {p.id: sorted(f.value for f in p.flags) for p in svc.list_patients(ctx)}
-    record_read(ctx, "patients", detail={"patients": len(rows)})
+    gone = admissions.discharged_patients(ctx) if everyone else []
+    record_read(ctx, "patients", detail={"patients": len(rows), "discharged": len(gone)}
+                if everyone else {"patients": len(rows)})
     if as_json:
-        click.echo(json.dumps([
+        listed: list[dict[str, object]] = [
             {"mrn": r.mrn, "name": r.name, "bed": r.bed, "ward": r.ward, "route": r.route or None,
              "flags": flags_by_id[r.patient_id], "age": r.age, "dose": r.dose,
              "pump": None if r.refill_by is None else {
                  "refill_by": r.refill_by.isoformat(),
                  "alert": r.refill_severity.label if r.refill_severity is not None else None}}
             for r in rows
-        ], ensure_ascii=False, indent=2))
+        ]
+        if everyone:
+            for item in listed:
+                item["discharged"] = None
+            listed += [_discharged_json(p, ctx.zone) for p in gone]
+        click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
         return
     say_if_drill(ctx)
     if not rows:
         click.echo("No patients on this ward yet. Admit one with 'ward-app patient add'.")
-        return
+    else:
+        _print_table(rows)
+    if gone:
+        click.echo("Discharged, most recent first:")
+    for p in gone:
+        click.echo(f"  {p.discharge_text(ctx.zone)}: {p.name} (MRN {p.mrn}), was in bed {p.bed}")
+
+
+def _print_table(rows) -> None:  # type: ignore[no-untyped-def]
     header = ("Bed", "MRN", "Name", "Age", "Route", "Dose", "Refill by", "Flags")
     table = [header] + [
         (r.bed, r.mrn, r.name, str(r.age), r.route or "-", r.dose, _refill_text(r),
@@ -109,6 +163,16 @@ def patient_list(as_json: bool) -> None:
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
     for row in table:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)) + "  " + row[-1])
+
+
+def _discharged_json(p: Patient, zone: tzinfo) -> dict[str, object]:
+    """A discharged patient in ``patient list --all --json``: the shape of the others, with no
+    route or dose (nothing is in force) and where and when they went."""
+    assert p.discharged_at is not None
+    return {"mrn": p.mrn, "name": p.name, "bed": p.bed, "ward": p.ward, "route": None,
+            "flags": sorted(f.value for f in p.flags), "discharged": {
+                "at": p.discharged_at.astimezone(zone).isoformat(timespec="seconds"),
+                "to": p.discharged_to, "by": p.discharged_by}}
 
 
 def _refill_text(r) -> str:  # type: ignore[no-untyped-def]
