@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from ward_app.domain.alerts import Alert, Severity
+from ward_app.domain.alerts import Alert, Severity, alert_title
 from ward_app.domain.mar import State
 from ward_app.domain.news2 import Response
 from ward_app.domain.pump import Refill
@@ -191,7 +191,7 @@ class WardBoardModel(MemoTableModel):
         return local.strftime("%H:%M") if local.date() == today else local.strftime("%a %H:%M")
 
 
-ALERT_COLUMNS = ("Severity", "Bed", "Patient", "Alert", "Since", "Seen", "What to do")
+ALERT_COLUMNS = ("Severity", "Bed", "Patient", "Alert", "What to do", "Since", "Seen")
 
 
 class AlertsModel(MemoTableModel):
@@ -226,8 +226,8 @@ class AlertsModel(MemoTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             since = a.since.astimezone(self._zone).strftime("%d %b %H:%M")
             seen = f"✓ {a.acknowledged_by}" if a.acknowledged else "NEW"
-            return (SEVERITY_TEXT[a.severity], a.bed, f"{a.name} ({a.mrn})", a.rule, since, seen,
-                    a.message)[col]
+            return (SEVERITY_TEXT[a.severity], a.bed, a.name, alert_title(a.rule), a.message, since,
+                    seen)[col]
         if role == Qt.ItemDataRole.DecorationRole and col == 0:
             return severity_icon(a.severity)
         if role == Qt.ItemDataRole.BackgroundRole:

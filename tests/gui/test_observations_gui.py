@@ -17,7 +17,7 @@ from tests.gui.test_patient_chart import drive_next_modal
 from ward_app.domain.alerts import Severity
 from ward_app.domain.observations import Sign
 from ward_app.gui.alarm import SilentSound
-from ward_app.gui.alerts_panel import AlertsPanel
+from ward_app.gui.alerts_panel import ALERT_COLUMNS, AlertsPanel
 from ward_app.gui.observation_dialog import ObservationDialog
 from ward_app.gui.observations_panel import ObservationHistoryModel
 from ward_app.gui.patient_details_dialog import PatientDetailsDialog
@@ -212,7 +212,7 @@ def test_alerts_panel_explains_and_acknowledges(qtbot, demo_ward, monkeypatch):
     html = panel.detail.toHtml()
     assert "What to do" in html and "Why it fired" in html and "POSS" in html
     assert "Not acknowledged yet" in html and panel.ack_button.isEnabled()
-    assert panel.model.index(sedation, 5).data() == "NEW"
+    assert panel.model.index(sedation, ALERT_COLUMNS.index("Seen")).data() == "NEW"
     monkeypatch.setattr("ward_app.gui.alerts_panel.QInputDialog.getText",
                         lambda *a, **k: ("Dose held, Dr Khan told", True))
     assert panel.ack_action.shortcut().toString() == "Ctrl+K"  # in the main window's View menu
@@ -221,7 +221,8 @@ def test_alerts_panel_explains_and_acknowledges(qtbot, demo_ward, monkeypatch):
     panel.set_alerts(ward_alerts(demo_ward))
     current = panel.current_alert()
     assert current is not None and current.rule == "toxicity.sedation" and current.acknowledged
-    assert panel.model.index(panel.table.currentIndex().row(), 5).data() == "✓ nurse.jones"
+    seen = ALERT_COLUMNS.index("Seen")
+    assert panel.model.index(panel.table.currentIndex().row(), seen).data() == "✓ nurse.jones"
     assert "Dose held, Dr Khan told" in panel.detail.toHtml()
 
 

@@ -35,6 +35,81 @@ class Severity(IntEnum):
         return Severity(min(self + 1, Severity.EMERGENCY))
 
 
+#: Each alert rule's name in a nurse's words, for the alerts panel and the sheets (the rule id is
+#: kept in the details' small print). A rule missing here reads as its id in words.
+ALERT_TITLES: dict[str, str] = {
+    "aud.high_dose": "High dose: check with prescriber",
+    "dose.catch_up": "Missed dose: not to be made up",
+    "dose.daily_total": "Over the day's total",
+    "dose.early": "Dose early",
+    "dose.late": "Dose late",
+    "dose.max_daily": "Above the maximum daily dose",
+    "dose.min_interval": "Too soon after the last dose",
+    "dose.mismatch": "Dose differs from the order",
+    "dose.missed": "Dose missed",
+    "dose.sedation_hold": "Hold: over-sedated",
+    "dose.sedation_stop": "Stop: deeply sedated",
+    "dose.too_early": "Dose too early",
+    "flag.dementia": "Dementia: baclofen caution",
+    "flag.epilepsy": "Epilepsy: seizure risk",
+    "flag.falls": "Falls risk",
+    "flag.functional_spasticity": "Spasticity needed for function",
+    "flag.pregnancy": "Pregnancy",
+    "interaction.antihypertensive": "Interaction: blood-pressure medicine",
+    "interaction.cns": "Interaction: sedating medicine",
+    "interaction.levodopa": "Interaction: levodopa",
+    "interaction.lithium": "Interaction: lithium",
+    "interaction.renal": "Interaction: kidney-clearing medicine",
+    "interaction.tca": "Interaction: tricyclic antidepressant",
+    "interaction.unknown": "Medicine not recognised",
+    "itb.dose_range": "Pump dose outside the range",
+    "itb.dose_step": "Pump dose changed a lot at once",
+    "itb.no_order": "Pump without an order",
+    "monitoring.overdue": "Observations overdue",
+    "news2.emergency": "NEWS2 emergency",
+    "news2.low": "NEWS2 low: recheck",
+    "news2.single_3": "NEWS2: one parameter scores 3",
+    "news2.urgent": "NEWS2 urgent",
+    "order.once_daily": "Once-daily oral order",
+    "order.stop_abrupt": "Stopped abruptly",
+    "periop.continue": "Surgery: keep baclofen going",
+    "pump.alarm": "Pump low-reservoir alarm",
+    "pump.check_due": "Pump check due",
+    "pump.dose_mismatch": "Pump dose differs from the order",
+    "pump.empty": "Pump empty",
+    "pump.eri": "Pump battery (ERI)",
+    "pump.order_change": "Pump order changed",
+    "pump.refill_due": "Pump refill due",
+    "pump.refill_overdue": "Pump refill overdue",
+    "pump.volume_discrepancy": "Pump volume does not add up",
+    "renal.avoid": "Kidneys: avoid baclofen",
+    "renal.reduce": "Kidneys: reduce the dose",
+    "route.npo": "Nil by mouth: oral dose",
+    "taper.itb": "Intrathecal taper",
+    "taper.too_fast": "Taper too fast",
+    "toxicity.bradycardia": "Toxicity: slow pulse",
+    "toxicity.coma": "Toxicity: unresponsive",
+    "toxicity.consciousness": "Toxicity: consciousness reduced",
+    "toxicity.hypotension": "Toxicity: low blood pressure",
+    "toxicity.hypothermia": "Toxicity: low temperature",
+    "toxicity.respiratory": "Toxicity: slow breathing",
+    "toxicity.sedation": "Toxicity: over-sedated",
+    "withdrawal.early": "Withdrawal: early signs",
+    "withdrawal.late": "Withdrawal: severe signs",
+    "withdrawal.possible": "Possible withdrawal",
+    "withdrawal.rebound_spasticity": "Withdrawal: spasticity back",
+    "withdrawal.watch": "Withdrawal watch",
+}
+
+
+def alert_title(rule: str) -> str:
+    """``rule``'s name in words: "dose.missed" → "Dose missed"; an unknown id in words."""
+    if rule in ALERT_TITLES:
+        return ALERT_TITLES[rule]
+    group, _, name = rule.partition(".")
+    return f"{group.capitalize()}: {name.replace('_', ' ')}" if name else rule.capitalize()
+
+
 @dataclass(frozen=True)
 class Acknowledgement:
     """One acknowledgement of an alert: who, when, what they did, at what severity."""

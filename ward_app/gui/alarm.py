@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QPushButton
 
-from ward_app.domain.alerts import Alert, Severity
+from ward_app.domain.alerts import Alert, Severity, alert_title
 from ward_app.gui.looks import SEVERITY_TEXT
 from ward_app.resources import resource_path
 
@@ -106,7 +106,7 @@ class AlarmBanner(QFrame):
         more = len(self.pending) - 1
         self.text.setText(
             f"<span style='font-size:13pt'><b>⚠ {SEVERITY_TEXT[a.severity]}</b> — bed {a.bed} "
-            f"<b>{a.name}</b>: {a.rule}</span><br>{a.message}"
+            f"<b>{a.name}</b>: {alert_title(a.rule)}</span><br>{a.message}"
             + (f"<br><i>and {more} more urgent alert{'s' if more != 1 else ''} not yet "
                "acknowledged (Alerts panel, Ctrl+2)</i>" if more else ""))
         self.show()

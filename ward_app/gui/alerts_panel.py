@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ward_app.domain.alerts import Alert, Severity
+from ward_app.domain.alerts import Alert, Severity, alert_title
 from ward_app.domain.clinical_alerts import SIGN_RULES
 from ward_app.domain.errors import WardError
 from ward_app.domain.text import readable
@@ -34,6 +34,10 @@ from ward_app.services.requests import new_request_id
 ACKNOWLEDGED_INK = QColor("#5a5a5a")
 
 
+#: The advice column: before "Since" and "Seen" so a narrow screen shows it, wrapped.
+WHAT_TO_DO = "What to do"
+
+
 def alert_columns(zone: tzinfo) -> list[Column[Alert]]:
     """Severity in words and icon, the row coloured by severity, unseen urgent ones in bold, and
     the whole explanation as every cell's tooltip."""
@@ -44,11 +48,11 @@ def alert_columns(zone: tzinfo) -> list[Column[Alert]]:
     columns: list[Column[Alert]] = [
         Column("Severity", lambda a: SEVERITY_TEXT[a.severity], icon=lambda a: severity_icon(a.severity)),
         Column("Bed", lambda a: a.bed),
-        Column("Patient", lambda a: f"{a.name} ({a.mrn})"),
-        Column("Alert", lambda a: a.rule),
+        Column("Patient", lambda a: a.name),  # the MRN is in the details and the tooltip
+        Column("Alert", lambda a: alert_title(a.rule)),
+        Column(WHAT_TO_DO, lambda a: a.message),
         Column("Since", since),
         Column("Seen", lambda a: f"✓ {a.acknowledged_by}" if a.acknowledged else "NEW"),
-        Column("What to do", lambda a: a.message),
     ]
     return for_all(
         columns, background=lambda a: SEVERITY_BACKGROUND[a.severity],
@@ -166,6 +170,7 @@ class AlertsPanel(QWidget):
         split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.splitterMoved.connect(lambda *_: self.fit_what_to_do())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
@@ -176,6 +181,7 @@ class AlertsPanel(QWidget):
         keep = self.current_alert()
         self.model.set_alerts(alerts)
         self.table.resizeColumnsToContents()
+        self.fit_what_to_do()
         if not alerts:
             self.summary.setText("No active alerts.")
         else:
@@ -191,6 +197,19 @@ class AlertsPanel(QWidget):
                     self.table.setCurrentIndex(self.model.index(row, 0))
                     break
         self._show_current()
+
+    def fit_what_to_do(self) -> None:
+        """"What to do" takes the width the other columns leave (never under 280 px) and wraps,
+        each row as tall as its advice: on a 1280×800 screen it is read, not cut off."""
+        header = self.table.horizontalHeader()
+        advice = ALERT_COLUMNS.index(WHAT_TO_DO)
+        others = sum(header.sectionSize(c) for c in range(self.model.columnCount()) if c != advice)
+        header.resizeSection(advice, max(self.table.viewport().width() - others, 280))
+        self.table.resizeRowsToContents()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.fit_what_to_do()
 
     def current_alert(self) -> Alert | None:
         index = self.table.currentIndex()
@@ -224,7 +243,7 @@ class AlertsPanel(QWidget):
                   else "note, optional")
         note, ok = QInputDialog.getText(
             self, "Acknowledge alert",
-            f"{SEVERITY_TEXT[a.severity]} {a.rule} — bed {a.bed} {a.name}\n\n{a.message}\n\n"
+            f"{SEVERITY_TEXT[a.severity]} {alert_title(a.rule)} — bed {a.bed} {a.name}\n\n{a.message}\n\n"
             f"What have you done about it? ({needed})")
         if not ok:
             return False
