@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ward_app.domain.errors import WardError
 from ward_app.gui.form_parts import clear_marks, show_error
 from ward_app.gui.rows_model import Column, RowsModel, for_all
+from ward_app.gui.screen_fit import fit_to_screen
 from ward_app.gui.session import audit_read
 from ward_app.gui.tables import table_view
 from ward_app.services import audit_log
@@ -106,7 +107,7 @@ class AuditDialog(QDialog):
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
-        self.resize(1200, 700)
+        fit_to_screen(self, 1200, 700)
         self.search()
 
     def _entries(self) -> list[AuditEntry]:

@@ -14,6 +14,7 @@ from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import WardError
 from ward_app.gui.looks import INK, SEVERITY_BACKGROUND, severity_icon
 from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
+from ward_app.gui.screen_fit import fit_to_screen
 from ward_app.gui.tables import table_view
 from ward_app.services.context import Context
 from ward_app.services.worklist import DueItem, due_now
@@ -72,13 +73,15 @@ class DueNowDialog(QDialog):
         buttons.rejected.connect(self.close)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Doses, observation sets and withdrawal checks due or overdue "
-                                "within the next hour, most urgent first. Enter opens the "
-                                "patient; for a dose, the record dialog. F5 refreshes.", self))
+        intro = QLabel("Doses, observation sets and withdrawal checks due or overdue within the "
+                       "next hour, most urgent first. Enter opens the patient; for a dose, the "
+                       "record dialog. F5 refreshes.", self)
+        intro.setWordWrap(True)  # unwrapped, it made the dialog wider than a 1280×800 screen
+        layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
         layout.addWidget(buttons)
-        self.resize(760, 460)
+        fit_to_screen(self, 760, 460)
         self.refresh()
 
     def refresh(self) -> None:

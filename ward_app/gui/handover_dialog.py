@@ -19,6 +19,7 @@ from ward_app.domain.errors import WardError
 from ward_app.domain.handover import Handover
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pdf_preview import PdfPreview
+from ward_app.gui.screen_fit import fit_to_screen
 from ward_app.gui.worker import Job, run_in_background
 from ward_app.reports.handover_sheet import handover_pdf
 from ward_app.services.context import Context
@@ -58,7 +59,7 @@ class HandoverDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.preview, 1)
         layout.addLayout(buttons)
-        self.resize(1200, 860)
+        fit_to_screen(self, 1200, 860)
         self._set_ready(False)
         self.start()
 

@@ -16,6 +16,7 @@ from ward_app.domain.alerts import Severity
 from ward_app.domain.mar import State
 from ward_app.domain.rules import Thresholds
 from ward_app.gui.looks import SCORE_BACKGROUND, STATE_LOOK, severity_icon, state_icon
+from ward_app.gui.screen_fit import fit_to_screen
 
 SEVERITY_MEANING = {
     Severity.INFO: "for information; nothing urgent",
@@ -92,4 +93,4 @@ class LegendDialog(QDialog):
         outer = QVBoxLayout(self)
         outer.addWidget(scroll, 1)
         outer.addWidget(buttons)
-        self.resize(560, 620)
+        fit_to_screen(self, 560, 620)
