@@ -1,4 +1,5 @@
-"""The MAR as a time grid (rows: dose times, columns: days) and its record history."""
+"""The MAR as a time grid (rows: dose times, columns: days), its record history, and the doses
+planned for the coming days (shown apart: they are not due, so never 'due' or 'missed')."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, tzinfo
 from typing import Any
 
+from PySide6.QtGui import QColor
+
 from ward_app.domain.mar import State
 from ward_app.gui.looks import INK, state_background, state_icon, state_text
 from ward_app.gui.rows_model import Column, RowsModel, for_all, struck_out
+from ward_app.services.chart import PlannedDose
 from ward_app.services.mar import MarEntry
 
 OPEN_STATES = frozenset({State.DUE, State.LATE, State.MISSED})
@@ -169,3 +173,67 @@ class MarHistoryModel(RowsModel[MarEntry]):
 
     def entry(self, row: int) -> MarEntry:
         return self.row_at(row)
+
+
+#: How a planned dose looks: not a state (it is not due yet), never "due" or "missed".
+PLANNED_TEXT = "Planned"
+PLANNED_BACKGROUND = "#eef1f5"
+
+
+@dataclass(frozen=True)
+class PlannedTime:
+    """One row of the planned grid: a dose time and, for each coming day, the dose planned then."""
+
+    time: str
+    doses: tuple[PlannedDose | None, ...]
+
+
+def _planned_text(d: PlannedDose) -> str:
+    return f"{PLANNED_TEXT}  {d.dose_mg:g} mg" + ("\ntaper step" if d.taper else "")
+
+
+def _planned_tip(d: PlannedDose, zone: tzinfo) -> str:
+    tip = (f"Planned for {d.due.astimezone(zone):%a %d %b %H:%M}: {d.dose_mg:g} mg, not due yet "
+           f"(from the order {d.order_text}).")
+    if d.taper:
+        tip += "\nA step of the applied taper."
+    return tip
+
+
+def planned_column(day: date, i: int, zone: tzinfo) -> Column[PlannedTime]:
+    def part(look: Callable[[PlannedDose], Any], empty: Any = None) -> Callable[[PlannedTime], Any]:
+        def get(r: PlannedTime) -> Any:
+            d = r.doses[i]
+            return empty if d is None else look(d)
+        return get
+
+    return Column(
+        day.strftime("%a %d %b"), part(_planned_text, "—"),
+        accessible=part(lambda d: f"planned, not due yet: {_planned_text(d)}", "no dose planned"),
+        background=part(lambda _d: QColor(PLANNED_BACKGROUND)), foreground=lambda _r: INK,
+        tooltip=part(lambda d: _planned_tip(d, zone)))
+
+
+class PlannedGridModel(RowsModel[PlannedTime]):
+    """The coming days' doses as the orders stand (a taper's steps too): planned, not recordable."""
+
+    def __init__(self, zone: tzinfo, parent=None):
+        super().__init__([], (), parent, key=lambda r: r.time, row_title=lambda r: r.time)
+        self._zone = zone
+
+    def set_planned(self, planned: list[PlannedDose], days: list[date]) -> None:
+        column_of = {day: i for i, day in enumerate(days)}
+        cells: dict[str, list[PlannedDose | None]] = {}
+        for d in planned:
+            local = d.due.astimezone(self._zone)
+            i = column_of.get(local.date())
+            if i is None:
+                continue
+            cells.setdefault(local.strftime("%H:%M"), [None] * len(days))[i] = d
+        rows = [PlannedTime(t, tuple(cells[t])) for t in sorted(cells)]
+        self.set_rows(rows, [planned_column(day, i, self._zone) for i, day in enumerate(days)])
+
+    def dose(self, row: int, column: int) -> PlannedDose | None:
+        if not (0 <= row < self.rowCount() and 0 <= column < self.columnCount()):
+            return None
+        return self.row_at(row).doses[column]

@@ -23,27 +23,31 @@ from PySide6.QtWidgets import (
 )
 
 from ward_app.domain.errors import WardError
+from ward_app.domain.orders import Order
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action
 from ward_app.gui.looks import SEVERITY_TEXT
-from ward_app.gui.mar_panel import OPEN_STATES, MarGridModel, MarHistoryModel
+from ward_app.gui.mar_panel import OPEN_STATES, MarGridModel, MarHistoryModel, PlannedGridModel
 from ward_app.gui.observation_dialog import ObservationDialog
 from ward_app.gui.observations_panel import ObservationHistoryModel
 from ward_app.gui.ops import Ops
+from ward_app.gui.order_dialog import OrderDialog, StopOrderDialog
 from ward_app.gui.patient_details_dialog import PatientDetailsDialog
 from ward_app.gui.permissions import allow
 from ward_app.gui.pump_panel import PumpPanel
 from ward_app.gui.record_dialog import CorrectRecordDialog, RecordDoseDialog
 from ward_app.gui.tables import table_view
-from ward_app.gui.taper_dialog import TaperDialog
+from ward_app.gui.taper_dialog import TaperDialog, TaperSheetDialog
 from ward_app.gui.trend_chart import TrendChart
 from ward_app.services import observations as obs_svc
+from ward_app.services import orders as order_svc
 from ward_app.services import tapers
 from ward_app.services.board import BoardRow, WardOverview, ward_overview
 from ward_app.services.changes import Changes, Kind
 from ward_app.services.chart import (  # DAYS_SHOWN: what the grid shows (tests read it here)
     DAYS_SHOWN,  # noqa: F401
     OBS_HOURS,
+    PLANNED_DAYS,
     mar_view,
     observations_line,
     observations_view,
@@ -77,6 +81,8 @@ class PatientChart(QWidget):
             ops.changed.connect(self.apply_changes)
         self.ops = ops
         self.patient: Patient = patient_by_id(ctx, row.patient_id)
+        self.order: Order | None = None  # in force now (loaded with the MAR)
+        self.taper: tapers.LiveTaper | None = None  # applied, in progress or to come
         self.setWindowTitle(f"{row.name} — bed {row.bed} — chart")
         self.setObjectName("patientChart")
         self.setAccessibleName(f"Chart of {row.name}")
@@ -97,6 +103,13 @@ class PatientChart(QWidget):
         # Enter, and a double-click (or a single click where the platform activates on one):
         # connecting doubleClicked too opened a second dialog after the first was closed
         self.grid.activated.connect(self._open_cell)
+
+        self.planned_model = PlannedGridModel(ctx.zone, self)
+        self.planned = table_view(self, self.planned_model, name="marPlanned",
+                                  accessible_name="Planned doses of the coming days",
+                                  cells=True, sizing="stretch", stretch_last=False, row_titles=True)
+        self.planned_label = QLabel(f"<b>Planned</b>, the next {PLANNED_DAYS} days as the orders "
+                                    "stand (not due yet; a taper's steps are marked)", self)
 
         self.history_model = MarHistoryModel(ctx.zone, self)
         self.history = table_view(self, self.history_model, name="marHistory",
@@ -137,15 +150,32 @@ class PatientChart(QWidget):
         self.cancel_taper_button = QPushButton("Cancel taper…", self)
         self.cancel_taper_button.setToolTip("Stop the taper: the last full order applies again")
         self.cancel_taper_button.clicked.connect(self.cancel_taper)
+        self.reprint_button = QPushButton("Reprint &sheet…", self)
+        self.reprint_button.setToolTip("The applied taper's sheet again: preview, print, save")
+        self.reprint_button.clicked.connect(self.reprint_sheet)
+        self.prescribe_button = QPushButton("Pre&scribe…", self)
+        self.prescribe_button.setToolTip("Start a baclofen order (any route)")
+        self.prescribe_button.clicked.connect(self.prescribe)
+        self.change_button = QPushButton("C&hange order…", self)
+        self.change_button.setToolTip("A new version of the order from a chosen time")
+        self.change_button.clicked.connect(self.change_order)
+        self.stop_button = QPushButton("Stop…", self)
+        self.stop_button.setToolTip("Stop at once: only for a serious adverse reaction "
+                                    "(otherwise taper)")
+        self.stop_button.clicked.connect(self.stop_order)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.record_button)
         buttons.addWidget(self.correct_button)
-        buttons.addWidget(self.taper_button)
-        buttons.addWidget(self.cancel_taper_button)
         buttons.addStretch(1)
         buttons.addWidget(self.obs_button)
         buttons.addWidget(self.details_button)
+        order_buttons = QHBoxLayout()
+        order_buttons.addWidget(QLabel("Orders:", self))
+        for button in (self.prescribe_button, self.change_button, self.stop_button,
+                       self.taper_button, self.cancel_taper_button, self.reprint_button):
+            order_buttons.addWidget(button)
+        order_buttons.addStretch(1)
 
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
@@ -153,11 +183,18 @@ class PatientChart(QWidget):
         lower_layout.addWidget(QLabel("<b>History</b> (records entered in error are struck "
                                       "through)", lower))
         lower_layout.addWidget(self.history)
+        planned = QWidget(self)
+        planned_layout = QVBoxLayout(planned)
+        planned_layout.setContentsMargins(0, 0, 0, 0)
+        planned_layout.addWidget(self.planned_label)
+        planned_layout.addWidget(self.planned)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.grid)
+        split.addWidget(planned)
         split.addWidget(lower)
         split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(1, 1)
+        split.setStretchFactor(2, 2)
 
         self.obs_model = ObservationHistoryModel(ctx.zone, self)
         self.obs_table = table_view(self, self.obs_model, name="obsHistory",
@@ -187,6 +224,7 @@ class PatientChart(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.alerts_label)
         layout.addLayout(buttons)
+        layout.addLayout(order_buttons)
         layout.addWidget(self.tabs, 1)
         self.resize(1100, 800)
         self.refresh()
@@ -227,6 +265,9 @@ class PatientChart(QWidget):
                 self.patient = patient_by_id(self.ctx, self.row.patient_id)
             mar = mar_view(self.ctx, self.patient, now) if everything or changes.any_of(
                 *MAR_KINDS) else None
+            if mar is not None:
+                self.order = order_svc.order_in_force(self.ctx, self.patient.id, now)
+                self.taper = tapers.live_taper(self.ctx, self.patient.id, now)
             obs = observations_view(self.ctx, self.patient, now) if everything or changes.any_of(
                 *OBS_KINDS) else None
             if everything or changes.any_of(*PUMP_KINDS):
@@ -241,6 +282,7 @@ class PatientChart(QWidget):
         if mar is not None:
             keep = self.grid.currentIndex()
             self.grid_model.set_entries(mar.entries, mar.days)
+            self.planned_model.set_planned(mar.planned, mar.planned_days)
             self.history_model.set_entries(mar.entries)
             if keep.isValid() and keep.row() < self.grid_model.rowCount():
                 self.grid.setCurrentIndex(self.grid_model.index(keep.row(), keep.column()))
@@ -256,6 +298,7 @@ class PatientChart(QWidget):
             f"<span style='font-size:14pt'><b>{escape(r.name)}</b></span> &nbsp; bed "
             f"{escape(r.bed)} · MRN {escape(r.mrn)} · age {r.age}{high_risk}<br>"
             f"Baclofen: <b>{escape(r.route or 'none')} {escape(r.dose)}</b>"
+            + self._taper_line(now)
             + (f"<br>Prescribed despite {len(r.order_cautions)} caution"
                f"{'s' if len(r.order_cautions) > 1 else ''}, acknowledged: "
                f"{escape(' '.join(r.order_cautions))}" if r.order_cautions else "")
@@ -266,8 +309,14 @@ class PatientChart(QWidget):
             self.alerts_label.setText(f"<ul style='margin:0'>{items}</ul>")
         else:
             self.alerts_label.setText("No active alerts for this patient.")
-        self.taper_button.setVisible(r.route in ("oral", "enteral") and not r.taper_active)
-        self.cancel_taper_button.setVisible(r.taper_active)
+        tapering = r.taper_active or self.taper is not None
+        self.taper_button.setVisible(r.route in ("oral", "enteral") and not tapering)
+        self.cancel_taper_button.setVisible(tapering)
+        self.reprint_button.setVisible(self.taper is not None)
+        in_force = self.order is not None or bool(r.route)
+        self.prescribe_button.setVisible(not in_force)
+        self.change_button.setVisible(in_force)
+        self.stop_button.setVisible(in_force)
         pump_tab = self.tabs.indexOf(self.pump_panel)
         self.tabs.setTabVisible(pump_tab, r.route == "intrathecal" or self.pump_panel.view is not None)
         self.apply_permissions()
@@ -337,6 +386,9 @@ class PatientChart(QWidget):
         allow(ctx, self.details_button, Action.EDIT_PATIENT, Action.COMED, Action.ADD_LAB)
         allow(ctx, self.taper_button, Action.TAPER)
         allow(ctx, self.cancel_taper_button, Action.TAPER)
+        allow(ctx, self.reprint_button, Action.READ)
+        for button in (self.prescribe_button, self.change_button, self.stop_button):
+            allow(ctx, button, Action.ORDER)
         has_pump = self.pump_panel.view is not None
         for button, action in ((self.pump_panel.refill_button, Action.REFILL_PUMP),
                                (self.pump_panel.alarm_button, Action.PUMP_ALARM)):
@@ -344,22 +396,87 @@ class PatientChart(QWidget):
                 button.setEnabled(False)
         allow(ctx, self.pump_panel.details_button, Action.SET_PUMP)
 
-    def plan_taper(self) -> None:
-        TaperDialog(self.ctx, self.patient, self, ops=self.ops).exec()
+    def _taper_line(self, now) -> str:  # type: ignore[no-untyped-def]
+        """The heading's line about an applied taper, in progress or to come ('' without one):
+        its start (or the step it is on), the next steps and the day baclofen ends."""
+        live = self.taper
+        if live is None:
+            return ""
+        plan = live.plan
+        steps = plan.steps()[:-1]  # the last "step" is the first day without baclofen
+        today = now.astimezone(self.ctx.zone).date()
+        numbered = list(enumerate(steps, 1))
+        on = [n for n, s in numbered if s.date <= today]
+        where = (f"in progress, step {on[-1]} of {len(steps)}" if live.started and on else
+                 f"from {plan.start:%a %d %b %Y}")
+        coming = [f"step {n}: {s.daily_mg:g} mg/day from {s.date:%a %d %b}"
+                  for n, s in numbered if s.date > today or (not live.started and n == 1)]
+        listed = ", ".join(coming[:3]) + (", …" if len(coming) > 3 else "")
+        return (f"<br><b>Taper {escape(where)}</b> (prescriber {escape(live.prescriber)})"
+                + (f": {escape(listed)}" if listed else "")
+                + f"; <b>no baclofen from {plan.end_date:%a %d %b %Y}</b>")
 
-    def cancel_taper(self) -> None:
+    def plan_taper(self) -> None:
+        TaperDialog(self.ctx, self.patient, self, ops=self.ops,
+                    cancel_taper=self.cancel_taper).exec()
+
+    def cancel_taper(self) -> bool:
+        """Ask why, confirm, and cancel the taper from now; True when it was cancelled."""
         reason, ok = QInputDialog.getText(
             self, "Cancel taper", "Why is the taper stopping? From now the last full order "
             "applies again.\n\nReason:")
         if not ok:
-            return
+            return False
+        restore = self.taper.preview.order.describe() if self.taper else "the last full order"
+        answer = QMessageBox.question(
+            self, "Cancel taper", f"Cancel the taper for {self.patient.name} from now? The order "
+            f"becomes {restore} again; the planned steps no longer count.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
         try:
             restored = self.ops.run(lambda: tapers.cancel(self.ctx, self.patient.id, reason))
         except WardError as exc:
             QMessageBox.warning(self, "Taper not cancelled", str(exc))
-            return
+            return False
         QMessageBox.information(self, "Taper cancelled",
                                 f"From now the order is {restored.describe()} again.")
+        return True
+
+    def reprint_sheet(self) -> None:
+        if self.taper is None:
+            return
+        TaperSheetDialog(self.ctx, self.taper, self).exec()
+
+    def prescribe(self) -> None:
+        OrderDialog(self.ctx, self.patient, None, self, ops=self.ops).exec()
+
+    def change_order(self) -> None:
+        try:
+            current = order_svc.order_in_force(self.ctx, self.patient.id)
+        except WardError as exc:
+            QMessageBox.warning(self, "Change order", str(exc))
+            return
+        if current is None:
+            self.prescribe()
+            return
+        OrderDialog(self.ctx, self.patient, current, self, ops=self.ops).exec()
+
+    def stop_order(self) -> None:
+        try:
+            current = order_svc.order_in_force(self.ctx, self.patient.id)
+        except WardError as exc:
+            QMessageBox.warning(self, "Stop baclofen", str(exc))
+            return
+        if current is None:
+            QMessageBox.information(self, "Stop baclofen", "No baclofen order is in force.")
+            return
+        dialog = StopOrderDialog(self.ctx, self.patient, current, self, ops=self.ops)
+        if dialog.exec() == StopOrderDialog.DialogCode.Accepted:
+            t = self.ctx.thresholds()
+            QMessageBox.information(
+                self, "Baclofen stopped", "Stopped for a serious adverse reaction. A withdrawal "
+                f"watch has started: check for withdrawal signs every "
+                f"{t.withdrawal_check_every_hours:g} h for {t.withdrawal_watch_hours:g} h.")
 
     def record_observations(self) -> None:
         dialog = ObservationDialog(self.ctx, self.patient, self, ops=self.ops)

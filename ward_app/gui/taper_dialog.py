@@ -1,15 +1,18 @@
 """The taper dialog on a patient's chart: parameters, a live day-by-day preview, the taper sheet
 shown inside the app with Print and Save as PDF, and Apply (the plan becomes the patient's future
-order versions). The PDF is rendered off the GUI thread from a snapshot."""
+order versions); and the applied taper's sheet again (Reprint sheet). The PDF is rendered off the
+GUI thread from a snapshot. Both fit a 1280×800 screen: the parameters scroll, the buttons stay."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -89,9 +93,25 @@ class PlanModel(RowsModel[PlanDay]):
         self.set_rows(rows, plan_columns(plan))
 
 
+def fit_screen(dialog: QDialog, width: int, height: int) -> None:
+    """``width``×``height``, or less to fit the screen's free area (task bars, the title bar):
+    on a 1280×800 screen the buttons at the bottom stay in sight."""
+    parent = dialog.parentWidget()
+    screen = (parent.screen() if parent is not None else None) or QApplication.primaryScreen()
+    if screen is not None and screen.availableGeometry().width() > 0:
+        free = screen.availableGeometry()
+        width, height = min(width, free.width() - 16), min(height, free.height() - 48)
+    dialog.resize(width, height)
+
+
 class TaperDialog(QDialog):
-    def __init__(self, ctx: Context, patient: Patient, parent=None, *, ops: Ops | None = None):
+    """``cancel_taper``: the chart's *Cancel taper* (reason, confirm), offered here when a taper
+    is already planned; it returns whether the taper was cancelled."""
+
+    def __init__(self, ctx: Context, patient: Patient, parent=None, *, ops: Ops | None = None,
+                 cancel_taper: Callable[[], bool] | None = None):
         super().__init__(parent)
+        self._cancel_taper = cancel_taper
         self.ctx = ctx
         self.ops = runner(ctx, ops, self)
         self.patient = patient
@@ -154,6 +174,12 @@ class TaperDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
         self.error.hide()
+        self.cancel_taper_button = QPushButton("Cancel the planned taper…", self)
+        self.cancel_taper_button.setObjectName("taperCancelExisting")
+        self.cancel_taper_button.setToolTip("As the chart's Cancel taper: give the reason, confirm; "
+                                            "then plan the new one here")
+        self.cancel_taper_button.clicked.connect(self.cancel_existing)
+        self.cancel_taper_button.hide()
         self.model = PlanModel(self)
         self.table = table_view(self, self.model, name="taperPreview",
                                 accessible_name="Taper plan, day by day", stretch_last=False)
@@ -183,16 +209,22 @@ class TaperDialog(QDialog):
         left_layout.addLayout(form)
         left_layout.addWidget(self.summary)
         left_layout.addWidget(self.error)
+        left_layout.addWidget(self.cancel_taper_button)
         left_layout.addWidget(self.table, 1)
+        self.table.setMinimumHeight(160)
+        scroll = QScrollArea(self)  # on a short screen the parameters scroll; the buttons stay
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(left)
         split = QSplitter(Qt.Orientation.Horizontal, self)
-        split.addWidget(left)
+        split.addWidget(scroll)
         split.addWidget(self.pdf)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
         layout.addLayout(buttons)
-        self.resize(1300, 820)
+        fit_screen(self, 1300, 820)
 
         self._pdf_timer = QTimer(self)
         self._pdf_timer.setSingleShot(True)
@@ -235,10 +267,14 @@ class TaperDialog(QDialog):
             self.model.set_plan(None)
             self.summary.setText("")
             show_error(self.error, exc, self._fields(), focus=False)
+            # a taper already planned: offer the chart's Cancel taper, not the command line
+            self.cancel_taper_button.setVisible(getattr(exc, "rule", "") == "taper.exists"
+                                                and self._cancel_taper is not None)
             self.pdf.set_pdf(b"")
             self._sync_buttons()
             return
         self.error.hide()
+        self.cancel_taper_button.hide()
         clear_marks(self._fields())
         plan = self.current.plan
         self.model.set_plan(plan)
@@ -290,6 +326,10 @@ class TaperDialog(QDialog):
             audit_read(self.ctx, "print", self.patient.id, {"sheet": "taper", "saved": str(saved)},
                        near=self)
 
+    def cancel_existing(self) -> None:
+        if self._cancel_taper is not None and self._cancel_taper():
+            self.update_plan()
+
     def apply(self) -> None:
         if self.current is None:
             return
@@ -318,3 +358,71 @@ class TaperDialog(QDialog):
             widget.setEnabled(False)  # the applied plan is what the sheet shows
         self._sync_buttons()
         self.render_pdf()
+
+
+class TaperSheetDialog(QDialog):
+    """The applied taper's sheet again, as it was applied (the chart's *Reprint sheet*): the
+    preview, Print and Save as PDF. Every print is audited, as from the taper dialog."""
+
+    def __init__(self, ctx: Context, live: svc.LiveTaper, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.live = live
+        patient = live.preview.patient
+        self.setWindowTitle(f"Taper sheet — {patient.name}")
+        self.setAccessibleName("Taper sheet")
+        self.setObjectName("taperSheetDialog")
+        self.pdf = PdfPreview(self, empty_text="The taper sheet is being made…")
+        self.error = QLabel(self)
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
+        self.error.hide()
+        self.print_button = QPushButton("&Print…", self)
+        self.print_button.clicked.connect(self.print_pdf)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, self.print_pdf)
+        self.save_button = QPushButton("Save as P&DF…", self)
+        self.save_button.clicked.connect(self.save_pdf)
+        close = QPushButton("Close", self)
+        close.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.print_button)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>Bed {patient.bed} · {patient.name}</b> (MRN {patient.mrn}): "
+                                f"the taper from {live.plan.start:%a %d %b %Y} as applied, "
+                                f"prescriber {live.prescriber}", self))
+        layout.addWidget(self.pdf, 1)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+        fit_screen(self, 800, 900)
+        self.print_button.setEnabled(False)
+        self.save_button.setEnabled(False)
+        sheet = report_svc.taper_sheet(ctx, live.preview, live.prescriber)
+
+        def done(data: bytes) -> None:
+            self.pdf.set_pdf(data)
+            self.print_button.setEnabled(True)
+            self.save_button.setEnabled(True)
+
+        def failed(exc: BaseException) -> None:
+            self.error.setText(f"⚠ The taper sheet could not be made ({type(exc).__name__}); this "
+                               "is a bug, please report it.")
+            self.error.show()
+
+        self._job = run_in_background(self, lambda: taper_sheet_pdf(sheet), done, failed)
+
+    def print_pdf(self) -> None:
+        if self.pdf.pdf and self.pdf.print_with_dialog(self):
+            audit_read(self.ctx, "print", self.live.preview.patient.id,
+                       {"sheet": "taper", "reprint": self.live.id}, near=self)
+
+    def save_pdf(self) -> None:
+        if not self.pdf.pdf:
+            return
+        p = self.live.preview
+        saved = self.pdf.save_with_dialog(self, f"taper-{p.patient.mrn}-{p.plan.start:%Y%m%d}.pdf")
+        if saved is not None:
+            audit_read(self.ctx, "print", p.patient.id,
+                       {"sheet": "taper", "reprint": self.live.id, "saved": str(saved)}, near=self)

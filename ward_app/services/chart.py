@@ -13,9 +13,9 @@ from ward_app.domain.schedule import due_doses
 from ward_app.services.board import BoardRow
 from ward_app.services.context import Context
 from ward_app.services.mar import MarEntry, mar_entries
+from ward_app.services.observations import CLOCK_SLACK, ObservationRow, history
 from ward_app.services.order_history import versions_since
 from ward_app.storage.errors import actionable_errors
-from ward_app.services.observations import CLOCK_SLACK, ObservationRow, history
 
 DAYS_SHOWN = 7  # MAR grid: today and the six days before
 PLANNED_DAYS = 3  # the planned doses below it: the next three days (a taper's steps among them)
