@@ -35,8 +35,9 @@ class SettingsDialog(QDialog):
         self.setAccessibleName("Settings")
         may = ctx.can(Action.ADMIN)
         note = QLabel("Defaults come from the ward's clinical rules (docs/clinical-rules.md) with "
-                      "their sources. Change a value and press Save; every change is "
-                      "audited." if may else
+                      "their sources. Change a value and press Save: it takes effect at once "
+                      "(on other workstations within a minute), and every change is audited."
+                      if may else
                       (ctx.why_not(Action.ADMIN) or ""), self)
         note.setWordWrap(True)
         self.tz = QLineEdit(str(ctx.zone), self)
