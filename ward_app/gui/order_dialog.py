@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -49,7 +49,7 @@ INDICATION_TEXT = {Indication.SPASTICITY: "Spasticity",
 class _Named(Exception):
     """A refusal shown as is, naming the field whose widget shows it."""
 
-    def __init__(self, error: Exception, field: str):
+    def __init__(self, error: Exception | str, field: str):
         super().__init__(str(error))
         self.field = field
 
@@ -134,7 +134,8 @@ class OrderDialog(QDialog):
         self.start.setDisplayFormat("ddd dd MMM yyyy HH:mm")
         self.start.setCalendarPopup(True)
         now = ctx.now().astimezone(ctx.zone).replace(second=0, microsecond=0, tzinfo=None)
-        self.start.setDateTime(QDateTime(now))
+        self.start.setDateTime(QDateTime(QDate(now.year, now.month, now.day),
+                                         QTime(now.hour, now.minute)))
         self.witness = _witness_box(ctx, body)
         self.password = QLineEdit(body)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
@@ -165,7 +166,7 @@ class OrderDialog(QDialog):
         self.form = form
         layout = QVBoxLayout(body)
         what = (f"Now: <b>{current.describe()}</b>. The change is a new version from the time "
-                "below; the current one stays in the history." if changing else
+                "below; the current one stays in the history." if current is not None else
                 "No baclofen order is in force: this starts one.")
         intro = QLabel(f"<b>Bed {patient.bed} · {patient.name}</b> (MRN {patient.mrn})<br>{what}",
                        body)

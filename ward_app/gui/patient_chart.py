@@ -147,10 +147,10 @@ class PatientChart(QWidget):
         self.taper_button.setToolTip("Plan a gradual reduction of oral baclofen, print the sheet, "
                                      "apply it")
         self.taper_button.clicked.connect(self.plan_taper)
-        self.cancel_taper_button = QPushButton("Cancel taper…", self)
+        self.cancel_taper_button = QPushButton("Cance&l taper…", self)
         self.cancel_taper_button.setToolTip("Stop the taper: the last full order applies again")
         self.cancel_taper_button.clicked.connect(self.cancel_taper)
-        self.reprint_button = QPushButton("Reprint &sheet…", self)
+        self.reprint_button = QPushButton("Repr&int sheet…", self)
         self.reprint_button.setToolTip("The applied taper's sheet again: preview, print, save")
         self.reprint_button.clicked.connect(self.reprint_sheet)
         self.prescribe_button = QPushButton("Pre&scribe…", self)

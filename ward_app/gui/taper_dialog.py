@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -37,6 +36,7 @@ from ward_app.gui.form_parts import clear_marks, show_error
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pdf_preview import PdfPreview
 from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
+from ward_app.gui.screen_fit import fit_to_screen
 from ward_app.gui.session import audit_read
 from ward_app.gui.tables import table_view
 from ward_app.gui.worker import Job, run_in_background
@@ -91,17 +91,6 @@ class PlanModel(RowsModel[PlanDay]):
         days = plan.days
         rows = [PlanDay(d, i == 0 or days[i - 1].doses != d.doses) for i, d in enumerate(days)]
         self.set_rows(rows, plan_columns(plan))
-
-
-def fit_screen(dialog: QDialog, width: int, height: int) -> None:
-    """``width``×``height``, or less to fit the screen's free area (task bars, the title bar):
-    on a 1280×800 screen the buttons at the bottom stay in sight."""
-    parent = dialog.parentWidget()
-    screen = (parent.screen() if parent is not None else None) or QApplication.primaryScreen()
-    if screen is not None and screen.availableGeometry().width() > 0:
-        free = screen.availableGeometry()
-        width, height = min(width, free.width() - 16), min(height, free.height() - 48)
-    dialog.resize(width, height)
 
 
 class TaperDialog(QDialog):
@@ -224,7 +213,7 @@ class TaperDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
         layout.addLayout(buttons)
-        fit_screen(self, 1300, 820)
+        fit_to_screen(self, 1300, 820)
 
         self._pdf_timer = QTimer(self)
         self._pdf_timer.setSingleShot(True)
@@ -396,7 +385,7 @@ class TaperSheetDialog(QDialog):
         layout.addWidget(self.pdf, 1)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
-        fit_screen(self, 800, 900)
+        fit_to_screen(self, 800, 900)
         self.print_button.setEnabled(False)
         self.save_button.setEnabled(False)
         sheet = report_svc.taper_sheet(ctx, live.preview, live.prescriber)
