@@ -169,7 +169,8 @@ class UsersDialog(QDialog):
 
     def load(self, select: str | None = None) -> None:
         """The users again (after a change), keeping ``select`` (or the current user) selected."""
-        keep = select or (self.current().name if self.current() else None)
+        current = self.current()
+        keep = select or (current.name if current else None)
         try:
             users = user_summaries(self.ctx)
         except WardError as exc:
