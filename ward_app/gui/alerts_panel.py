@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, tzinfo
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -136,8 +136,12 @@ class AlertsPanel(QWidget):
         self.model = AlertsModel(zone, parent=self)
         self.summary = QLabel(self)
         self.summary.setAccessibleName("Alert summary")
+        # one line per alert (more of them in sight); a long text ends in "…", the whole of it
+        # is in the details beside the table and in the tooltip
         self.table = table_view(self, self.model, name="alertsTable", accessible_name="Active alerts",
-                                sizing="once")
+                                sizing="once", word_wrap=False, stretch_last=False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.viewport().installEventFilter(self)
         self.table.activated.connect(self._activated)
         self.table.doubleClicked.connect(self._activated)
         self.table.selectionModel().currentRowChanged.connect(self._show_current)
@@ -168,9 +172,9 @@ class AlertsPanel(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.table)
         split.addWidget(side)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
-        split.splitterMoved.connect(lambda *_: self.fit_what_to_do())
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 1)
+        split.setSizes([800, 400])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
@@ -199,17 +203,30 @@ class AlertsPanel(QWidget):
         self._show_current()
 
     def fit_what_to_do(self) -> None:
-        """"What to do" takes the width the other columns leave (never under 280 px) and wraps,
-        each row as tall as its advice: on a 1280×800 screen it is read, not cut off."""
+        """"What to do" takes the width the columns before it leave, never under 300 px, and ends
+        at the table's right edge when there is room ("Since" and "Seen" then follow, in sight on
+        a wide screen, a scroll away on a narrow one); the patient and alert names give way first
+        (to 150 and 180 px, ending in "…"): on a 1280×800 screen the advice is in sight."""
         header = self.table.horizontalHeader()
         advice = ALERT_COLUMNS.index(WHAT_TO_DO)
-        others = sum(header.sectionSize(c) for c in range(self.model.columnCount()) if c != advice)
-        header.resizeSection(advice, max(self.table.viewport().width() - others, 280))
-        self.table.resizeRowsToContents()
+        room = self.table.viewport().width()
+        after = sum(header.sectionSize(c) for c in range(advice + 1, self.model.columnCount()))
+        if room - sum(header.sectionSize(c) for c in range(advice)) - after >= 300:
+            room -= after  # everything fits: "Since" and "Seen" in sight too
+        for title, narrowest in (("Patient", 150), ("Alert", 180)):
+            before = sum(header.sectionSize(c) for c in range(advice))
+            if room - before >= 300:
+                break
+            column = ALERT_COLUMNS.index(title)
+            header.resizeSection(column, max(narrowest, header.sectionSize(column)
+                                             - (300 - (room - before))))
+        before = sum(header.sectionSize(c) for c in range(advice))
+        header.resizeSection(advice, max(room - before, 200))
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self.fit_what_to_do()
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_what_to_do()  # the window or the splitter changed the table's width
+        return super().eventFilter(watched, event)
 
     def current_alert(self) -> Alert | None:
         index = self.table.currentIndex()
