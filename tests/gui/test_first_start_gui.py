@@ -8,6 +8,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import pytest
+from PySide6.QtCore import Qt
 
 from tests.conftest import fixed_clock
 from tests.gui.test_patient_chart import drive_next_modal
@@ -164,3 +165,15 @@ def test_the_demo_log_in_shows_the_demo_password_and_the_admin_logs_in_with_it(q
     finally:
         if ctx is not None:
             ctx.close()
+
+
+def test_the_first_start_by_keyboard(qtbot, tmp_path):
+    d = FirstStartDialog(tmp_path / "ward.db")
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    qtbot.keyClicks(d.ward, "Ward 3")
+    for box in (d.password, d.again):
+        qtbot.keyClicks(box, GOOD)
+    qtbot.keyClick(d.again, Qt.Key.Key_Return)  # Create ward is the default button
+    assert d.created == "Ward 3" and (tmp_path / "ward.db").exists()

@@ -155,3 +155,20 @@ def test_the_main_window_offers_users_to_an_administrator_only(qtbot, window, de
     window.apply_permissions()
     assert window.users_action.isEnabled()
     assert window.users_action in window.menuBar().actions()[0].menu().actions()
+
+
+def test_enter_in_a_box_runs_that_box_s_button_by_keyboard(qtbot, dialog, ward):
+    d = dialog
+    d.show()
+    qtbot.waitExposed(d)
+    d.select(ROLE_USERS["pharmacist"])
+    d.reason.setFocus()
+    qtbot.keyClicks(d.reason, "moved to another ward")
+    qtbot.keyClick(d.reason, Qt.Key.Key_Return)
+    assert _cells(d, ROLE_USERS["pharmacist"])[3] == "no (deactivated)" and d.isVisible()
+    d.new_name.setFocus()
+    qtbot.keyClicks(d.new_name, "nurse.kb")
+    for box in (d.new_password, d.new_again):
+        qtbot.keyClicks(box, NEW_PW)
+    qtbot.keyClick(d.new_again, Qt.Key.Key_Return)
+    assert "nurse.kb" in [u.name for u in d.model.rows] and d.isVisible()
