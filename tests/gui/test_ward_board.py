@@ -263,3 +263,11 @@ def test_the_main_window_fits_the_screen_with_its_status_bar(window):
     free = window.screen().availableGeometry()
     assert window.width() <= free.width() and window.height() <= free.height()
     assert window.statusBar().isVisible()
+
+
+def test_the_route_column_shows_intrathecal_whole(window):
+    """Issue 16 saw "intrath…": the column is as wide as its longest route."""
+    table = window.board.table
+    route = COLUMNS.index("Route")
+    needed = table.fontMetrics().horizontalAdvance("intrathecal")
+    assert table.horizontalHeader().sectionSize(route) > needed
