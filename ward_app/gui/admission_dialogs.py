@@ -277,6 +277,13 @@ class DischargedDialog(QDialog):
         self.accept()
 
 
+def _refresh_due_now(window: QWidget | None) -> None:
+    """The window's Due now list, if open, without a patient who moved bed or left."""
+    due = getattr(window, "due_dialog", None)
+    if due is not None and due.isVisible():
+        due.refresh()
+
+
 def discharged_row(ctx: Context, patient_id: int) -> BoardRow | None:
     """The row a discharged patient's chart opens with (as they stood at discharge); None for
     a patient on the board or not on record."""
@@ -362,10 +369,11 @@ class PatientMenu:
 
     def _refresh_chart(self, patient_id: int) -> None:
         """An open chart of the patient shows the new bed, or that they were discharged (the
-        window's refresh leaves out a patient no longer on the board)."""
+        window's refresh leaves out a patient no longer on the board); so does Due now."""
         chart = self.window.charts.get(patient_id)
         if chart is not None and chart.isVisible():
             chart.refresh()
+        _refresh_due_now(self.window)
 
     def show_discharged(self) -> DischargedDialog:
         dialog = DischargedDialog(self.window.ctx, self.window.open_chart, self.window)
@@ -403,12 +411,15 @@ class ChartMoves:
         dialog = TransferDialog(chart.ctx, chart.patient, chart, ops=chart.ops)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             chart.refresh()
+            chart.setWindowTitle(f"{chart.row.name} — bed {chart.row.bed} — chart")
+            _refresh_due_now(chart.parentWidget())
 
     def discharge(self) -> None:
         chart = self.chart
         dialog = DischargeDialog(chart.ctx, chart.patient, chart, ops=chart.ops)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             chart.refresh()
+            _refresh_due_now(chart.parentWidget())
 
     def apply(self) -> None:
         """After the chart's own permissions: the move buttons by role; and for a discharged
@@ -432,14 +443,5 @@ class ChartMoves:
                 action.setEnabled(False)
 
 
-def read_only_reason(chart: QWidget) -> str | None:
-    """Why nothing can be recorded in ``chart`` (its patient was discharged), or None."""
-    patient = getattr(chart, "patient", None)
-    ctx = getattr(chart, "ctx", None)
-    if patient is None or ctx is None:
-        return None
-    return patient.read_only_reason(ctx.zone)
-
-
 __all__ = ["DESTINATIONS", "AdmitDialog", "ChartMoves", "DischargeDialog", "DischargedDialog",
-           "PatientMenu", "TransferDialog", "discharged_row", "read_only_reason"]
+           "PatientMenu", "TransferDialog", "discharged_row"]
