@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -43,10 +43,6 @@ from ward_app.services import admissions
 from ward_app.services import patients as pts
 from ward_app.services.board import BoardRow, bed_key, chart_overview
 from ward_app.services.context import Context
-
-if TYPE_CHECKING:
-    from ward_app.gui.main_window import MainWindow
-    from ward_app.gui.patient_chart import PatientChart
 
 #: Where patients usually go, offered in the discharge dialog (any other text may be typed).
 DESTINATIONS = ("home", "another ward", "another hospital", "rehabilitation unit", "care home",
@@ -300,7 +296,8 @@ class PatientMenu:
     """The main window's *Patient* menu: admit, move bed and discharge (the board's selected
     patient), and the discharged patients' records."""
 
-    def __init__(self, window: MainWindow, before: QAction | None = None):
+    def __init__(self, window: Any, before: QAction | None = None):
+        """``window``: the main window (not imported here: it imports this module)."""
         self.window = window
         self.menu = QMenu("&Patient", window.menuBar())
         self.menu.setObjectName("patientMenu")
@@ -386,7 +383,8 @@ class ChartMoves:
     is discharged: a banner saying when and where to, and every recording button and action
     disabled (a button with the property ``read_only_ok`` set stays enabled: reading, printing)."""
 
-    def __init__(self, chart: PatientChart):
+    def __init__(self, chart: Any):
+        """``chart``: the patient chart (not imported here: it imports this module)."""
         self.chart = chart
         self.banner = QLabel(chart)
         self.banner.setObjectName("dischargedBanner")
