@@ -159,10 +159,10 @@ class OrderDialog(QDialog):
                            ("Dose &times:", self.times), ("&Indication:", self.indication),
                            ("O&verride reason:", self.override)]
         self._itb_rows = [("&Daily dose:", self.daily_mcg), ("&Witness:", self.witness),
-                          ("Witness &password:", self.password)]
+                          ("Witness p&assword:", self.password)]
         for label, widget in self._oral_rows + self._itb_rows:
             form.addRow(label, widget)
-        form.addRow("&Starts:", self.start)
+        form.addRow("Starts &from:", self.start)
         self.form = form
         layout = QVBoxLayout(body)
         what = (f"Now: <b>{current.describe()}</b>. The change is a new version from the time "

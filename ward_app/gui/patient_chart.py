@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
@@ -108,6 +109,9 @@ class PatientChart(QWidget):
         self.planned = table_view(self, self.planned_model, name="marPlanned",
                                   accessible_name="Planned doses of the coming days",
                                   cells=True, sizing="stretch", stretch_last=False, row_titles=True)
+        rows = self.planned.verticalHeader()  # each cell two lines: the dose, "taper step"
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.planned.fontMetrics().lineSpacing() * 2 + 8)
         self.planned_label = QLabel(f"<b>Planned</b>, the next {PLANNED_DAYS} days as the orders "
                                     "stand (not due yet; a taper's steps are marked)", self)
 
@@ -283,6 +287,7 @@ class PatientChart(QWidget):
             keep = self.grid.currentIndex()
             self.grid_model.set_entries(mar.entries, mar.days)
             self.planned_model.set_planned(mar.planned, mar.planned_days)
+            self._fit_planned()
             self.history_model.set_entries(mar.entries)
             if keep.isValid() and keep.row() < self.grid_model.rowCount():
                 self.grid.setCurrentIndex(self.grid_model.index(keep.row(), keep.column()))
@@ -320,6 +325,17 @@ class PatientChart(QWidget):
         pump_tab = self.tabs.indexOf(self.pump_panel)
         self.tabs.setTabVisible(pump_tab, r.route == "intrathecal" or self.pump_panel.view is not None)
         self.apply_permissions()
+
+    def _fit_planned(self) -> None:
+        """The planned grid as tall as its rows (QDS: four): its doses are read without
+        scrolling. Hidden when there are none (an intrathecal pump, no order)."""
+        view, rows = self.planned, self.planned_model.rowCount()
+        self.planned.parentWidget().setVisible(rows > 0)
+        if not rows:
+            return
+        line = view.verticalHeader().defaultSectionSize()
+        view.setFixedHeight(view.horizontalHeader().sizeHint().height() + 2 * view.frameWidth()
+                            + 2 + rows * line)
 
     def _select_first_open(self) -> None:
         last_col = self.grid_model.columnCount() - 1
