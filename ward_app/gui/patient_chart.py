@@ -187,7 +187,7 @@ class PatientChart(QWidget):
         lower_layout.addWidget(QLabel("<b>History</b> (records entered in error are struck "
                                       "through)", lower))
         lower_layout.addWidget(self.history)
-        planned = QWidget(self)
+        self.planned_box = planned = QWidget(self)
         planned_layout = QVBoxLayout(planned)
         planned_layout.setContentsMargins(0, 0, 0, 0)
         planned_layout.addWidget(self.planned_label)
@@ -330,7 +330,7 @@ class PatientChart(QWidget):
         """The planned grid as tall as its rows (QDS: four): its doses are read without
         scrolling. Hidden when there are none (an intrathecal pump, no order)."""
         view, rows = self.planned, self.planned_model.rowCount()
-        self.planned.parentWidget().setVisible(rows > 0)
+        self.planned_box.setVisible(rows > 0)
         if not rows:
             return
         line = view.verticalHeader().defaultSectionSize()
