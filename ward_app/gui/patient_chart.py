@@ -157,6 +157,7 @@ class PatientChart(QWidget):
         self.reprint_button = QPushButton("Repr&int sheet…", self)
         self.reprint_button.setToolTip("The applied taper's sheet again: preview, print, save")
         self.reprint_button.clicked.connect(self.reprint_sheet)
+        self.reprint_button.setProperty("read_only_ok", True)  # a sheet to go home with, too
         self.prescribe_button = QPushButton("Pre&scribe…", self)
         self.prescribe_button.setToolTip("Start a baclofen order (any route)")
         self.prescribe_button.clicked.connect(self.prescribe)
