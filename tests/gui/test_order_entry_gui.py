@@ -107,6 +107,7 @@ def test_a_change_starts_at_the_chosen_time(qtbot, pharmacist):
     assert d.made is not None
     assert d.made.starts_at.astimezone(pharmacist.zone).strftime("%d %H:%M") == "26 12:00"
     assert order_svc.order_in_force(pharmacist, chart.patient.id).dose_mg == 20  # still, now
+    assert "From Thu 26 Nov 12:00:</b> oral 15 mg TDS (45 mg/day)" in chart.heading.text()
     planned = chart.planned_model
     tomorrow = [planned.dose(r, 0) for r in range(planned.rowCount())]
     assert [p.dose_mg for p in tomorrow if p] == [20, 15, 15]  # 08:00 as before; 14:00, 22:00 new

@@ -84,6 +84,7 @@ class PatientChart(QWidget):
         self.patient: Patient = patient_by_id(ctx, row.patient_id)
         self.order: Order | None = None  # in force now (loaded with the MAR)
         self.taper: tapers.LiveTaper | None = None  # applied, in progress or to come
+        self.next_order: Order | None = None  # a change prescribed to start later
         self.setWindowTitle(f"{row.name} — bed {row.bed} — chart")
         self.setObjectName("patientChart")
         self.setAccessibleName(f"Chart of {row.name}")
@@ -273,6 +274,9 @@ class PatientChart(QWidget):
             if mar is not None:
                 self.order = order_svc.order_in_force(self.ctx, self.patient.id, now)
                 self.taper = tapers.live_taper(self.ctx, self.patient.id, now)
+                latest = order_svc.latest_version(self.ctx, self.patient.id)
+                self.next_order = latest if latest is not None and latest.starts_at > now and (
+                    latest.taper_id is None) else None
             obs = observations_view(self.ctx, self.patient, now) if everything or changes.any_of(
                 *OBS_KINDS) else None
             if everything or changes.any_of(*PUMP_KINDS):
@@ -304,6 +308,7 @@ class PatientChart(QWidget):
             f"<span style='font-size:14pt'><b>{escape(r.name)}</b></span> &nbsp; bed "
             f"{escape(r.bed)} · MRN {escape(r.mrn)} · age {r.age}{high_risk}<br>"
             f"Baclofen: <b>{escape(r.route or 'none')} {escape(r.dose)}</b>"
+            + self._next_order_line()
             + self._taper_line(now)
             + (f"<br>Prescribed despite {len(r.order_cautions)} caution"
                f"{'s' if len(r.order_cautions) > 1 else ''}, acknowledged: "
@@ -412,6 +417,14 @@ class PatientChart(QWidget):
             if allow(ctx, button, action) and not has_pump:
                 button.setEnabled(False)
         allow(ctx, self.pump_panel.details_button, Action.SET_PUMP)
+
+    def _next_order_line(self) -> str:
+        """'From Thu 26 Nov 12:00: oral 15 mg TDS' for a change prescribed to start later."""
+        later = self.next_order
+        if later is None:
+            return ""
+        when = later.starts_at.astimezone(self.ctx.zone)
+        return f"<br><b>From {when:%a %d %b %H:%M}:</b> {escape(later.describe())}"
 
     def _taper_line(self, now) -> str:  # type: ignore[no-untyped-def]
         """The heading's line about an applied taper, in progress or to come ('' without one):
