@@ -269,9 +269,13 @@ class PatientChart(QWidget):
             now = overview.at
             if everything:
                 self.patient = patient_by_id(self.ctx, self.row.patient_id)
-            mar = mar_view(self.ctx, self.patient, now) if everything or changes.any_of(
-                *MAR_KINDS) else None
-            if mar is not None:
+            # what is planned (the order in force, a change or taper to come) changes only with
+            # the orders: a recorded dose reloads the grid alone
+            planning = everything or changes.any_of(Kind.ORDERS)
+            mar = mar_view(self.ctx, self.patient, now,
+                           planned_days=PLANNED_DAYS if planning else 0) if everything or (
+                changes.any_of(*MAR_KINDS)) else None
+            if planning:
                 self.order = order_svc.order_in_force(self.ctx, self.patient.id, now)
                 self.taper = tapers.live_taper(self.ctx, self.patient.id, now)
                 latest = order_svc.latest_version(self.ctx, self.patient.id)
@@ -291,8 +295,9 @@ class PatientChart(QWidget):
         if mar is not None:
             keep = self.grid.currentIndex()
             self.grid_model.set_entries(mar.entries, mar.days)
-            self.planned_model.set_planned(mar.planned, mar.planned_days)
-            self._fit_planned()
+            if planning:
+                self.planned_model.set_planned(mar.planned, mar.planned_days)
+                self._fit_planned()
             self.history_model.set_entries(mar.entries)
             if keep.isValid() and keep.row() < self.grid_model.rowCount():
                 self.grid.setCurrentIndex(self.grid_model.index(keep.row(), keep.column()))
