@@ -15,6 +15,7 @@ from tests.conftest import ADMIN_PASSWORD, NOW, PASSWORD, acting, fixed_clock
 from ward_app.domain.errors import InvalidInput
 from ward_app.services import (
     admin,
+    admissions,
     alerts,
     auth,
     backups,
@@ -114,7 +115,7 @@ def _correct_obs(ctx):
 
 
 def _ack(ctx):
-    _mrn_, pid = _mrn(ctx, MISSED_TWO)
+    _, pid = _mrn(ctx, MISSED_TWO)
     alert = next(a for a in alerts.ward_alerts(ctx) if a.patient_id == pid)
     alerts.acknowledge(ctx, alert.id, "seen")
     return pid
@@ -131,6 +132,20 @@ def _set_patient(ctx):
     mrn, pid = _mrn(ctx, MISSED_TWO)
     with acting(ctx, "charge.silva"):
         typed.set_patient(ctx, mrn, set_flags=["fall_risk"])
+    return pid
+
+
+def _transfer(ctx):
+    _, pid = _mrn(ctx, MISSED_TWO)
+    with acting(ctx, "charge.silva"):
+        admissions.transfer(ctx, pid, "SR 9")
+    return pid
+
+
+def _discharge(ctx):
+    _, pid = _mrn(ctx, MISSED_TWO)
+    with acting(ctx, "charge.silva"):
+        admissions.discharge(ctx, pid, "home")
     return pid
 
 
@@ -284,6 +299,8 @@ CASES: dict[str, tuple[Callable[[Context], int | None], set[Kind]]] = {
     "patients.add_patient": (_add_patient, {Kind.PATIENT}),
     "patients.set_patient": (_set_patient, {Kind.PATIENT}),
     "patients.add_lab": (_lab, {Kind.PATIENT}),
+    "admissions.transfer": (_transfer, {Kind.PATIENT}),
+    "admissions.discharge": (_discharge, {Kind.PATIENT}),
     "patients.add_comedication": (_comed, {Kind.PATIENT}),
     "patients.stop_comedication": (_stop_comed, {Kind.PATIENT}),
     "orders.add_order": (_order, {Kind.ORDERS}),
