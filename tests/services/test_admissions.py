@@ -19,6 +19,7 @@ from ward_app.services import admissions, audit_log
 from ward_app.services import patients as pts
 from ward_app.services.alerts import acknowledge, ward_alerts
 from ward_app.services.board import chart_overview, ward_board
+from ward_app.services.chart import mar_view
 from ward_app.services.context import Context, open_context
 from ward_app.services.handover import build_handover
 from ward_app.services.worklist import due_now
@@ -216,3 +217,11 @@ def test_a_discharged_patients_chart_shows_the_record_as_it_stood_at_discharge(c
     assert [r.mrn for r in seen.rows] == ["RX1"] and seen.alerts == []
     admitted = chart_overview(ctx, _pid(ctx, "RX3"))
     assert [r.mrn for r in admitted.rows] == ["RX3"] and admitted.at == NOW + timedelta(days=2)
+
+
+def test_nothing_is_planned_for_a_discharged_patient(ctx):
+    rx1 = _pid(ctx, "RX1")
+    assert mar_view(ctx, pts.patient_by_id(ctx, rx1)).planned
+    gone = admissions.discharge(ctx, rx1, "home")
+    view = mar_view(ctx, gone)
+    assert view.planned == [] and view.entries  # the record up to the discharge stays

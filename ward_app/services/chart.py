@@ -56,8 +56,9 @@ def mar_view(ctx: Context, patient: Patient, at: datetime | None = None,
 
 def planned_doses(ctx: Context, patient: Patient, start: datetime, days: int) -> list[PlannedDose]:
     """The doses of the ``days`` ward days from ``start`` (a midnight), from the order versions as
-    they stand: a changed order or an applied taper shows its new doses here before its day."""
-    if days <= 0:
+    they stand: a changed order or an applied taper shows its new doses here before its day.
+    None for a discharged patient: nothing is planned after a discharge (clinical-rules §11)."""
+    if days <= 0 or patient.discharged_at is not None:
         return []
     end = start + timedelta(days=days)
     end = datetime.combine(end.astimezone(ctx.zone).date(), time(0)).replace(tzinfo=ctx.zone)
