@@ -244,9 +244,11 @@ class DischargedDialog(QDialog):
         self.setAccessibleName("Discharged patients")
         self.list = QListWidget(self)
         self.list.setAccessibleName("Discharged patients, most recent first")
+        self.list.setWordWrap(True)
         for p in admissions.discharged_patients(ctx):
-            item = QListWidgetItem(f"{p.name} (MRN {p.mrn}), was in bed {p.bed} — "
-                                   f"{p.discharge_text(ctx.zone)}")
+            text = f"{p.name} (MRN {p.mrn}), was in bed {p.bed}\n{p.discharge_text(ctx.zone)}"
+            item = QListWidgetItem(text)
+            item.setToolTip(text)
             item.setData(Qt.ItemDataRole.UserRole, p.id)
             self.list.addItem(item)
         if self.list.count():
