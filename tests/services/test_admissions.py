@@ -225,3 +225,17 @@ def test_nothing_is_planned_for_a_discharged_patient(ctx):
     gone = admissions.discharge(ctx, rx1, "home")
     view = mar_view(ctx, gone)
     assert view.planned == [] and view.entries  # the record up to the discharge stays
+
+
+def test_a_discharge_before_the_last_entry_on_the_record_is_refused(ctx, path):
+    rx1 = _pid(ctx, "RX1")  # observations at NOW (build_ward)
+    ctx.clock = lambda: NOW - timedelta(hours=1)
+    before = database_state(path)
+    with pytest.raises(InvalidInput, match=r"^The discharge time 25 Nov 2026 09:00 is before the "
+                       r"last entry on Oral Patient's record \(25 Nov 2026 10:00\): discharge at "
+                       r"or after it\.$") as refused:
+        admissions.discharge(ctx, rx1, "home")
+    assert refused.value.field == "now"
+    assert database_state(path) == before
+    ctx.clock = fixed_clock
+    assert admissions.discharge(ctx, rx1, "home").discharged_at == NOW

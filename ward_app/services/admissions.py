@@ -125,6 +125,11 @@ def discharge(ctx: Context, patient_id: int, to: str | None = None) -> Patient:
     now = ctx.now()
     check = discharge_check(ctx, patient.id)
     with ctx.write(Kind.PATIENT, patient.id) as db:
+        last = repo.last_act(db, patient.id)
+        if last is not None and now < last:  # nothing on their record may come after it
+            raise InvalidInput("now", f"The discharge time {_when(ctx, now)} is before the last "
+                               f"entry on {patient.name}'s record ({_when(ctx, last)}): discharge "
+                               "at or after it.")
         repo.discharge(db, patient.id, at=now, entered_at=ctx.entered(), user_id=actor.id, to=where)
         audit.record(db, at=ctx.entered(), user_id=actor.id, action="discharge", entity="patient",
                      entity_id=patient.id, patient_id=patient.id,
@@ -132,6 +137,10 @@ def discharge(ctx: Context, patient_id: int, to: str | None = None) -> Patient:
                          "mrn": patient.mrn, "bed": patient.bed, "to": where,
                          "active_alerts": check.alerts, "unrecorded_doses": check.unrecorded_doses}))
     return patient_by_id(ctx, patient.id)
+
+
+def _when(ctx: Context, moment: datetime) -> str:
+    return f"{moment.astimezone(ctx.zone):%d %b %Y %H:%M}"
 
 
 def discharged_patients(ctx: Context) -> list[Patient]:

@@ -127,6 +127,24 @@ def discharge(db: Database, patient_id: int, *, at: datetime, entered_at: dateti
         [to_utc_text(at), to_utc_text(entered_at), user_id, to, patient_id])
 
 
+def last_act(db: Database, patient_id: int) -> datetime | None:
+    """The latest act time on the patient's record: their admission, a dose record, observations,
+    a lab result, a pump refill or alarm, an acknowledgement (None for no such patient)."""
+    row = db.execute(
+        """SELECT max(t) FROM (
+            SELECT created_at AS t FROM patients WHERE id = :p
+            UNION ALL SELECT max(administered_at) FROM administrations WHERE patient_id = :p
+            UNION ALL SELECT max(taken_at) FROM observations WHERE patient_id = :p
+            UNION ALL SELECT max(taken_at) FROM lab_results WHERE patient_id = :p
+            UNION ALL SELECT max(acked_at) FROM alert_acks WHERE patient_id = :p
+            UNION ALL SELECT max(r.refilled_at) FROM pump_refills r
+                      JOIN pumps u ON u.id = r.pump_id WHERE u.patient_id = :p
+            UNION ALL SELECT max(a.heard_at) FROM pump_alarms a
+                      JOIN pumps u ON u.id = a.pump_id WHERE u.patient_id = :p)""",
+        {"p": patient_id}).fetchone()
+    return from_utc_text(row[0]) if row and row[0] else None
+
+
 def bed_taken(db: Database, ward_id: int, bed: str, except_patient: int | None = None) -> str | None:
     """The MRN of the admitted patient in ``bed`` (a discharged patient's bed is free), or None."""
     row = db.execute(
