@@ -190,3 +190,40 @@ def test_every_admission_dialog_fits_a_small_screen(window, qtbot):
         dialog.show()
         _fits(dialog)
         dialog.reject()
+
+
+def test_move_bed_from_the_chart_names_the_new_bed(window, qtbot):
+    _as_charge_nurse(window)
+    eleni = _eleni(window)
+    chart = window.open_chart(eleni.patient_id)
+
+    def move(dialog) -> None:
+        dialog.bed.setText("SR 4")
+        dialog.save_button.click()
+
+    seen = drive_next_modal(move)
+    chart.moves.transfer_button.click()
+    assert seen and seen[0].moved is not None
+    assert chart.row.bed == "SR 4" and "bed SR 4" in chart.windowTitle()
+    assert "bed SR 4" in chart.heading.text()
+    assert window.row_for(eleni.patient_id).bed == "SR 4"
+
+
+def test_a_discharged_patients_dose_cannot_be_opened_for_recording(window, qtbot, monkeypatch):
+    eleni = _eleni(window)
+    act_as(window.ctx, CHARGE)
+    window.ops.run(lambda: admissions.discharge(window.ctx, eleni.patient_id, "home"))
+    act_as(window.ctx, "nurse.jones")
+    window.apply_permissions()
+    chart = window.open_chart(eleni.patient_id)
+    said: list[str] = []
+    monkeypatch.setattr("ward_app.gui.patient_chart.QMessageBox.information",
+                        lambda _parent, _title, text: said.append(text))
+    opened: list[object] = []
+    monkeypatch.setattr("ward_app.gui.patient_chart.RecordDoseDialog",
+                        lambda *a, **k: opened.append(a))
+    model = chart.grid_model
+    cell = next(model.index(r, c) for r in range(model.rowCount())
+                for c in range(model.columnCount()) if model.entry(r, c) is not None)
+    chart._open_cell(cell)
+    assert opened == [] and len(said) == 1 and "their record is read-only" in said[0]
