@@ -19,7 +19,7 @@ from ward_app.services.reads import record_read
 
 @click.group()
 def patient() -> None:
-    """Admit patients, set their flags, list the ward."""
+    """Admit, move and discharge patients, set their flags, list the ward."""
 
 
 @patient.command("add")
