@@ -5,8 +5,9 @@ the board and their chart, opened from *Discharged patients…*, is read-only. E
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
-from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QDialog, QPushButton
 
 from tests.conftest import act_as, database_state
@@ -80,13 +81,14 @@ def test_admit_puts_the_patient_on_the_board(window, qtbot):
     _fits(dialog)
     dialog.mrn.setText("RX777001")
     dialog.name.setText("Zoë Ní Bhriain")
-    dialog.dob.setDate(QDate(1998, 4, 2))
+    dialog.dob.setText("02/04/1998")
     dialog.bed.setText("SR 9")
     dialog.sci.setText("t4")
     dialog.flag_boxes[Flag.FALL_RISK].setChecked(True)
     dialog.save()
     assert dialog.result() == QDialog.DialogCode.Accepted, dialog.error.text()
     assert dialog.admitted is not None and dialog.admitted.flags == {Flag.FALL_RISK}
+    assert dialog.admitted.dob == date(1998, 4, 2)
     rows = window.overview.rows
     assert len(rows) == before + 1
     assert next(r for r in rows if r.mrn == "RX777001").bed == "SR 9"
@@ -103,6 +105,13 @@ def test_a_refused_admission_says_why_marks_the_field_and_keeps_what_was_typed(w
     dialog.mrn.setText("RX777002")
     dialog.name.setText("Second Patient")
     dialog.bed.setText(taken.bed)
+    dialog.save()  # no date of birth yet: no made-up age
+    assert dialog.isVisible() and "Give the date of birth" in dialog.error.text()
+    assert dialog.dob.property("problem") is True
+    dialog.dob.setText("31/02/1980")
+    dialog.save()
+    assert "'31/02/1980' is not a date" in dialog.error.text()
+    dialog.dob.setText("1980-05-05")
     dialog.save()
     assert dialog.isVisible() and dialog.admitted is None
     assert f"Bed {taken.bed} is taken by MRN {taken.mrn}" in dialog.error.text()

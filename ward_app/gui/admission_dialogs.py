@@ -6,16 +6,16 @@ nothing typed lost. Each dialog is a short form that fits a 1280×800 screen."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ward_app.domain.errors import WardError
+from ward_app.domain.clock import parse_date
+from ward_app.domain.errors import InvalidInput, WardError
 from ward_app.domain.patient import FLAG_LABELS, Flag, Patient
 from ward_app.domain.roles import Action
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_error
@@ -43,6 +44,23 @@ from ward_app.services import admissions
 from ward_app.services import patients as pts
 from ward_app.services.board import BoardRow, bed_key, chart_overview
 from ward_app.services.context import Context
+
+_DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+
+
+def typed_date(text: str, field: str) -> date:
+    """A date as a ward types it: DD/MM/YYYY (also with '.' or '-'), or YYYY-MM-DD."""
+    if not text.strip():
+        raise InvalidInput(field, "Give the date of birth (DD/MM/YYYY).")
+    match = _DMY.match(text)
+    if match is None:
+        return parse_date(text, field)
+    day, month, year = (int(g) for g in match.groups())
+    try:
+        return parse_date(date(year, month, day).isoformat(), field)
+    except ValueError:
+        raise InvalidInput(field, f"'{text.strip()}' is not a date: use DD/MM/YYYY.") from None
+
 
 #: Where patients usually go, offered in the discharge dialog (any other text may be typed).
 DESTINATIONS = ("home", "another ward", "another hospital", "rehabilitation unit", "care home",
@@ -70,11 +88,10 @@ class AdmitDialog(QDialog):
         self.name = QLineEdit(self)
         self.name.setAccessibleName("Name")
         self.name.setPlaceholderText("full name as it should print")
-        self.dob = QDateEdit(self)
-        self.dob.setCalendarPopup(True)
-        self.dob.setDisplayFormat("dd MMM yyyy")
+        # typed, with no default: a date left unchanged would admit a patient with a made-up age
+        self.dob = QLineEdit(self)
         self.dob.setAccessibleName("Date of birth")
-        self.dob.setDate(QDate(1970, 1, 1))
+        self.dob.setPlaceholderText("DD/MM/YYYY, e.g. 02/04/1998")
         self.bed = QLineEdit(self)
         self.bed.setAccessibleName("Bed")
         self.bed.setPlaceholderText("e.g. 12 or SR 2")
@@ -114,10 +131,13 @@ class AdmitDialog(QDialog):
         allow(ctx, self.save_button, Action.EDIT_PATIENT)
 
     def save(self) -> None:
-        born = self.dob.date()
+        try:
+            born = typed_date(self.dob.text(), "dob")
+        except InvalidInput as exc:
+            show_error(self.error, exc, self.fields)
+            return
         new = pts.NewPatient(
-            mrn=self.mrn.text(), name=self.name.text(),
-            dob=date(born.year(), born.month(), born.day()), bed=self.bed.text(),
+            mrn=self.mrn.text(), name=self.name.text(), dob=born, bed=self.bed.text(),
             weight_kg=self.weight.value() or None, sci_level=self.sci.text().strip() or None,
             flags=tuple(f for f, box in self.flag_boxes.items() if box.isChecked()))
         try:
