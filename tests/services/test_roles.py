@@ -23,7 +23,13 @@ from ward_app.services.auth import reset_password
 from ward_app.services.board import ward_board
 from ward_app.services.context import Context, open_context
 from ward_app.services.demo import build_demo
-from ward_app.services.handover import build_handover, record_printed
+from ward_app.services.handover import (
+    build_handover,
+    record_printed,
+    set_note,
+    take_over,
+    take_over_view,
+)
 from ward_app.storage import audit
 
 #: One user per role (the admin is the database's first user).
@@ -37,7 +43,8 @@ SERVICE = "backup.svc"
 #: The CLI contract's table (plus who may witness), written out independently of
 #: ward_app.domain.roles.ALLOWED.
 NURSE_ACTIONS = {Action.READ, Action.RECORD_DOSE, Action.RECORD_OBS, Action.ADD_LAB, Action.REFILL_PUMP,
-                 Action.PUMP_ALARM, Action.ACK_ALERT, Action.WITNESS}
+                 Action.PUMP_ALARM, Action.ACK_ALERT, Action.WITNESS, Action.HANDOVER_NOTE,
+                 Action.TAKE_OVER}
 EXPECTED = {
     "nurse": NURSE_ACTIONS,
     "charge_nurse": NURSE_ACTIONS | {Action.EDIT_PATIENT, Action.SET_PUMP, Action.HANDOVER,
@@ -148,6 +155,8 @@ CALLS: dict[Action, Callable[[Context], object]] = {
         mrn="RX9", name="Admitted Today", dob=date(1975, 5, 5), bed="9")),
     Action.SET_PUMP: lambda ctx: typed.set_pump(ctx, "RX2", eri_date=date(2029, 5, 1)),
     Action.HANDOVER: _handover,
+    Action.HANDOVER_NOTE: lambda ctx: set_note(ctx, typed.pid(ctx, "RX1"), "Family visiting"),
+    Action.TAKE_OVER: lambda ctx: take_over(ctx, confirmed=("1", "2", "3")),
     Action.COMED: lambda ctx: typed.add_comedication(ctx, "RX1", "Lorazepam"),
     Action.ORDER: lambda ctx: typed.add_order(ctx, typed.OrderText(mrn="RX3", route="oral",
                                                                     dose_mg=5, freq="TDS")),
@@ -173,6 +182,7 @@ MORE_CALLS: list[tuple[Action, str, Callable[[Context], object]]] = [
     (Action.TAPER, "preview", lambda ctx: typed.taper_preview(ctx, typed.TaperText(mrn="RX1"))),
     (Action.TAPER, "cancel", lambda ctx: typed.taper_cancel(ctx, "RX1", "spasms returned")),
     (Action.HANDOVER, "build_handover", build_handover),
+    (Action.TAKE_OVER, "take_over_view", lambda ctx: take_over_view(ctx)),
     (Action.BACKUP, "make_backup", lambda ctx: admin.make_backup(ctx)),
     (Action.ADMIN, "set_setting",
      lambda ctx: typed.set_setting(ctx, "oral.max_daily_warning_mg", "70")),

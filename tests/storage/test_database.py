@@ -20,7 +20,9 @@ from ward_app.storage.migrations import APPEND_ONLY_TABLES, known_names, migrati
 EXPECTED_TABLES = {
     "wards", "users", "patients", "patient_flags", "lab_results", "comedications", "orders",
     "administrations", "observations", "pumps", "pump_refills", "pump_alarms", "alert_acks",
-    "settings", "audit", "tapers", "_sqlite_migrations",
+    "settings", "audit", "tapers", "_sqlite_migrations", "handover_notes", "handover_takeovers",
+    "parked_forms",
+    "parked_forms",
 }
 
 

@@ -3,7 +3,8 @@ I-PASS illness severity (clinical-rules §8). Built by ``services.handover``; pr
 ``reports.handover_sheet``.
 
 I-PASS severity, as the app decides it (a cautious local rule; clinical-rules §8 names the three levels):
-- unstable: NEWS2 5 or more, or any emergency alert, or an urgent clinical alert (toxicity,
+- unstable: NEWS2 5 or more, or any emergency alert (active, or acknowledged during the handover
+  period though since settled), or an urgent clinical alert (toxicity,
   withdrawal signs, a fever or fast pulse on a pump patient, NEWS2, a pump empty or alarming);
 - watcher: any other urgent alert (a missed dose, a pump refill due, severe renal impairment), any
   warning, a NEWS2 of 1-4 with 3 in one parameter, or a withdrawal watch;
@@ -30,8 +31,12 @@ UNSTABLE_RULES = ("toxicity.", "withdrawal.early", "withdrawal.late", "withdrawa
                   "withdrawal.possible", "news2.", "pump.empty", "pump.alarm")
 
 
-def acuity(alerts: list[Alert], news2: int | None, news2_single_3: bool) -> Acuity:
-    if news2 is not None and news2 >= 5:
+def acuity(alerts: list[Alert], news2: int | None, news2_single_3: bool,
+           emergency_in_period: bool = False) -> Acuity:
+    """``emergency_in_period``: an emergency alert was acknowledged during the handover period
+    (it may since have settled): the patient stays unstable for this handover, above every
+    watcher — an acknowledged emergency is still the night's most important event."""
+    if emergency_in_period or (news2 is not None and news2 >= 5):
         return Acuity.UNSTABLE
     for a in alerts:
         if a.severity is Severity.EMERGENCY:
@@ -83,6 +88,25 @@ class Action:
 
 
 @dataclass(frozen=True)
+class StoryLine:
+    """One thing that happened to a patient during the shift, for the handover's Situation:
+    "07:22 08:00 dose HELD by nurse.jones: POSS 3". ``concern`` lines are printed in bold."""
+
+    at: datetime
+    text: str
+    concern: bool = False
+
+
+@dataclass(frozen=True)
+class HandoverNote:
+    """The nurse's own words about a patient, kept until changed."""
+
+    text: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class PatientBlock:
     bed: str
     name: str
@@ -114,6 +138,9 @@ class PatientBlock:
     # Recommendation
     actions: tuple[Action, ...] = ()
     alerts: tuple[AlertLine, ...] = ()
+    #: The shift's story: everything that happened since the handover's ``since``, oldest first.
+    story: tuple[StoryLine, ...] = ()
+    note: HandoverNote | None = None
 
 
 @dataclass(frozen=True)
@@ -136,4 +163,9 @@ class Handover:
     summary: WardSummary
     patients: tuple[PatientBlock, ...]  # in bed order (how the ward is walked)
     paper: str = "A4"  # A4 or Letter (a setting)
+    #: Where the shift's story starts: the last take-over, or handover.story_hours back.
+    since: datetime | None = None
+    since_what: str = ""  # "since the take-over by nurse.jones at 19:30" / "in the last 12 h"
+    #: Still to do, before what is done: unacknowledged alerts, overdue checks, doses due soon.
+    outstanding: tuple[str, ...] = ()
     drill: bool = False  # a drill (training) ward: every page says DRILL

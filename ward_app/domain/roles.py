@@ -38,6 +38,8 @@ class Action(StrEnum):
     EDIT_PATIENT = "admit, move or discharge patients and edit their flags"
     SET_PUMP = "record pump details"
     HANDOVER = "print the handover sheet"
+    HANDOVER_NOTE = "write a patient's handover note"
+    TAKE_OVER = "take over the ward or beds at a shift change"
     COMED = "record co-medications"
     ORDER = "prescribe, change or stop orders"
     TAPER = "plan and apply tapers"
@@ -49,7 +51,8 @@ class Action(StrEnum):
 
 
 _NURSE = {Action.READ, Action.RECORD_DOSE, Action.RECORD_OBS, Action.ADD_LAB, Action.REFILL_PUMP,
-          Action.PUMP_ALARM, Action.ACK_ALERT, Action.WITNESS}
+          Action.PUMP_ALARM, Action.ACK_ALERT, Action.WITNESS, Action.HANDOVER_NOTE,
+          Action.TAKE_OVER}
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.NURSE: frozenset(_NURSE),
     Role.CHARGE_NURSE: frozenset(_NURSE | {Action.EDIT_PATIENT, Action.SET_PUMP, Action.HANDOVER,

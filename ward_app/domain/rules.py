@@ -158,6 +158,10 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("session.lock_minutes", 5, "min", "idle time after which the window locks",
             "[S] local security policy (issue 8: default 5 minutes)"),
     # Printed sheets
+    Setting("handover.story_hours", 12, "h",
+            "the handover tells what happened since the last take-over, or in this many hours "
+            "when there was none (at most 24)",
+            "[D] cautious local default: one 12-hour shift (clinical-rules §8)"),
     Setting("print.paper", "A4", "A4|Letter", "paper size of the handover sheet (landscape)",
             "[S] local: A4 in the UK, Letter in North America"),
     Setting("contact.whom_to_call", "the ward's nurse in charge or the on-call doctor", "text",
@@ -255,6 +259,7 @@ class Thresholds:
     login_max_attempts: int = default("login.max_attempts")
     login_lockout_minutes: int = default("login.lockout_minutes")
     session_lock_minutes: int = default("session.lock_minutes")
+    handover_story_hours: int = default("handover.story_hours")
     print_paper: str = default("print.paper")
     contact_whom_to_call: str = default("contact.whom_to_call")
     contact_phone: str = default("contact.phone")

@@ -19,8 +19,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
-from reportlab.platypus.flowables import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer
+from reportlab.platypus.flowables import CondPageBreak, Flowable, KeepTogether, Spacer
 
+from ward_app.domain.alerts import alert_title
 from ward_app.domain.handover import Acuity, AlertLine, Handover, PatientBlock
 from ward_app.reports.fonts import BOLD, register_fonts
 from ward_app.reports.pages import PagedCanvas, fit, pdf_date
@@ -54,6 +55,11 @@ _BANDS = ((-0.5, 0.5, "#F2F6F2", "0"), (0.5, 4.5, "#E2EFE2", "1–4"),
           (4.5, 6.5, "#FCE9C2", "5–6"), (6.5, 99.0, "#F8D3CF", "7+"))
 _BOLD_FACE = f" face='{BOLD}'"  # the same font as <b> (its family's bold)
 _BAND_FILL = {fill: colors.HexColor(fill) for _low, _high, fill, _text in _BANDS}
+
+#: Body text and table cells (issue 17: at least 8.5 pt) and the smallest text anywhere (7 pt).
+BODY_PT, CELL_PT, SMALLEST_PT = 8.6, 8.6, 7.0
+#: On every page: the record is what was written, nothing else.
+NOT_RECORDED = "Not recorded is not done: check the chart for anything not listed."
 
 #: Doses given despite a recording check (clinical-rules §9), in the Assessment box.
 FLAGGED = "GIVEN DESPITE A CHECK: "
@@ -157,6 +163,10 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
     """A canvas that holds its pages to the end, so each can say 'Page x of y' in its footer."""
     moment = f"{moment_text(h.at)} ({h.zone_name})"
     printed = f"Printed by {h.printed_by} on {moment_text(h.at)}"
+    as_of = f"Data as of {moment_text(h.at)}"
+    if h.since is not None:
+        as_of += f"; the shift's story {h.since_what or 'since ' + moment_text(h.since)}"
+    fitted_line = f"{as_of}. {NOT_RECORDED}"
 
     class NumberedCanvas(PagedCanvas):
         stamp = pdf_date(h.at)  # the PDF's date is the handover time
@@ -175,6 +185,9 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
             self.setLineWidth(0.5)
             self.line(left, height - 12 * mm, right, height - 12 * mm)
             self.line(left, 10 * mm, right, 10 * mm)
+            self.setFillColor(_INK)
+            self.setFont(font, 7.5)
+            self.drawString(left, height - 15.5 * mm, fitted_line)
             self.setFont(bold, 7.5)
             self.drawString(left, 6.5 * mm, f"DRILL · {CONFIDENTIAL}" if h.drill else CONFIDENTIAL)
             self.place_numbered()
@@ -196,18 +209,19 @@ def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
     """Made once (never changed): the fragments parsed for a style are kept with it."""
     # spaceShrinkage 0: a line never squeezes its spaces to fit (and reportlab's wrapping then
     # skips re-measuring every space of the line for each word: a tenth of its time here)
-    base = ParagraphStyle("base", fontName=regular, fontSize=7.8, leading=9.4, textColor=_INK,
+    # at least 8.5 pt for what is read, nothing under 7 pt anywhere (issue 17)
+    base = ParagraphStyle("base", fontName=regular, fontSize=BODY_PT, leading=10.6, textColor=_INK,
                           spaceShrinkage=0)
     return {
         "base": base,
         "h1": ParagraphStyle("h1", base, fontName=bold, fontSize=10.5, leading=13, spaceBefore=6,
                              spaceAfter=2.5, textColor=_HEAD),
-        "lead": ParagraphStyle("lead", base, fontSize=8.5, leading=11),
-        "cell": ParagraphStyle("cell", base, fontSize=8.3, leading=10),
+        "lead": ParagraphStyle("lead", base, fontSize=9, leading=11.5),
+        "cell": ParagraphStyle("cell", base, fontSize=CELL_PT, leading=10.6),
         "th": ParagraphStyle("th", base, fontName=bold, fontSize=7.5, leading=9, textColor=colors.white),
         "tile": ParagraphStyle("tile", base, fontSize=9.5, leading=12),
         "big": ParagraphStyle("big", base, fontName=bold, fontSize=20, leading=22),
-        "sec": ParagraphStyle("sec", base, fontName=bold, fontSize=7.3, leading=9, textColor=_HEAD),
+        "sec": ParagraphStyle("sec", base, fontName=bold, fontSize=7.5, leading=9, textColor=_HEAD),
         "name": ParagraphStyle("name", base, fontSize=8.5, leading=13),
         "item": ParagraphStyle("item", base, spaceBefore=0.8),
     }
@@ -217,7 +231,7 @@ def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
 def _action_style(regular: str, bold: str, indent: float) -> ParagraphStyle:
     """An action with its time hanging in the margin: a few indents (the widest time a block has)."""
     return ParagraphStyle("action", _styles(regular, bold)["item"], leftIndent=indent, bulletIndent=0,
-                          bulletFontName=bold, bulletFontSize=7.8)
+                          bulletFontName=bold, bulletFontSize=BODY_PT)
 
 
 class _Beside(Flowable):
@@ -247,8 +261,8 @@ class _Trend(Flowable):
     def __init__(self, points: Sequence[tuple[datetime, int]], at: datetime, w: float,
                  font: str) -> None:
         super().__init__()
-        self.width, self.height, self.font = w, 9 * mm, font
-        self.plot_w = w - 7 * mm
+        self.width, self.height, self.font = w, 12 * mm, font
+        self.plot_w = w - 9 * mm
         self.top = max(9.5, max((v for _t, v in points), default=0) + 0.5)
         start = at - timedelta(hours=72)
         self.xy = [(self.plot_w * (t - start).total_seconds() / (72 * 3600), self.y(v), v)
@@ -282,21 +296,21 @@ class _Trend(Flowable):
         if self.xy:
             x, yy, v = self.xy[-1]
             c.circle(x, yy, 1.3, stroke=0, fill=1)
-            c.setFont(font, 5.5)
+            c.setFont(font, SMALLEST_PT)
             c.drawRightString(max(x - 2.5, 0), min(yy + 2, self.height - 5), str(v))
         c.restoreState()
 
     def _bands(self) -> None:
         c = self.canv
-        c.setFont(self.font, 4.8)
+        c.setFont(self.font, SMALLEST_PT)
         for low, high, fill, text in _BANDS:
             y0, y1 = self.y(low), self.y(min(high, self.top))
             c.setFillColor(_BAND_FILL[fill])
             c.rect(0, y0, self.plot_w, y1 - y0, stroke=0, fill=1)
             c.setFillColor(_GREY)
             c.drawString(self.plot_w + 1.5, (y0 + y1) / 2 - 1.7, text)
-        c.setFont(self.font, 4.5)
-        c.drawString(1, self.height - 4.5, "NEWS2, 72 h")
+        c.setFont(self.font, SMALLEST_PT)
+        c.drawString(1, self.height - SMALLEST_PT, "NEWS2, 72 h")
 
 
 class _Sheet:
@@ -322,7 +336,7 @@ class _Sheet:
             ("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 1.6),
             ("BOTTOMPADDING", (0, 0), (-1, -1), 1.8), ("LEFTPADDING", (0, 0), (-1, -1), 3),
             ("RIGHTPADDING", (0, 0), (-1, -1), 3), ("LINEBELOW", (0, 0), (-1, -1), 0.25, _RULE),
-            ("FONT", (0, 0), (-1, -1), self.font, 8.3, 10), ("TEXTCOLOR", (0, 0), (-1, -1), _INK),
+            ("FONT", (0, 0), (-1, -1), self.font, CELL_PT, 10.6), ("TEXTCOLOR", (0, 0), (-1, -1), _INK),
             ("BACKGROUND", (0, 0), (-1, 0), _HEAD),
             *[("BACKGROUND", (0, r), (-1, r), _SHADE) for r in range(2, len(rows), 2)], *extra])
 
@@ -332,7 +346,8 @@ class _Sheet:
     def cell(self, text: str, width: float, bold: bool = False, markup: str | None = None) -> Any:
         """A plain string cell (nothing to lay out) where the text fits its column on one line, in
         the font the table's style gives that cell; else a Paragraph of ``markup``, which wraps."""
-        if "\n" not in text and stringWidth(text, self.bold if bold else self.font, 8.3) <= width - 6:
+        if "\n" not in text and stringWidth(text, self.bold if bold else self.font, CELL_PT) <= \
+                width - 6:
             return text
         return self.p(markup or (f"<b>{escape(text)}</b>" if bold else escape(text)), "cell")
 
@@ -341,7 +356,7 @@ class _Sheet:
         """A severity ('⚠ URGENT') in its colour and weight: plain where it fits, like cell()."""
         mark, word, colour, bold = _SEVERITY.get(severity, ("•", severity, _GREY, False))
         style += [("TEXTCOLOR", (col, row), (col, row), colour),
-                  ("FONT", (col, row), (col, row), self.bold if bold else self.font, 8.3, 10)]
+                  ("FONT", (col, row), (col, row), self.bold if bold else self.font, CELL_PT, 10.6)]
         return self.cell(f"{mark}\u00a0{word}", width, bold, _sev(severity))
 
     def section(self, title: str) -> list[Flowable]:
@@ -362,11 +377,28 @@ class _Sheet:
                         ("LINEBEFORE", (1, 0), (-1, -1), 0.4, _RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                         ("BOTTOMPADDING", (0, 0), (-1, 0), 0)])
         out: list[Flowable] = [self.p(f"Ward summary — {e(self.h.ward)}", "h1"), tiles]
-        out += self._watch_list() + self._due() + self._not_given() + self._refills()
+        # what is still to do before what was done (issue 17)
+        out += self._outstanding() + self._watch_list() + self._due() + self._not_given() \
+            + self._refills()
         counts = " · ".join(f"{_sev(sev)} <b>{sm.alerts_by_severity[sev]}</b>" for sev in _SEVERITY
                             if sm.alerts_by_severity.get(sev))
         return out + self.section("Active alerts by severity") + [
             self.p(counts or "No active alerts.", "lead")]
+
+    def _outstanding(self) -> list[Flowable]:
+        items = self.h.outstanding
+        title = self.section(f"Still to do now ({len(items)}): unacknowledged alerts, overdue and "
+                             "due-within-the-hour doses and checks, pump refills")
+        if not items:
+            return [*title, self.p("Nothing outstanding at the time of printing.", "lead")]
+        lines = [f"☐ {_e(text)}" for text in items]
+        half = (len(lines) + 1) // 2
+        if len(lines) < 6:
+            return [*title, self.p("<br/>".join(lines), "cell")]
+        cols = [self.p("<br/>".join(lines[:half]), "cell"), self.p("<br/>".join(lines[half:]),
+                                                                    "cell")]
+        return [*title, Table([cols], colWidths=[self.width / 2] * 2, style=[
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])]
 
     def _watch_list(self) -> list[Flowable]:
         title = self.section("Unstable and watcher patients")
@@ -375,7 +407,7 @@ class _Sheet:
             return [*title, self.p("None: every patient is stable.", "lead")]
         rows: list[list[Any]] = [self.head("Severity", "Bed", "Name", "Why (top alerts)")]
         widths = [27 * mm, 13 * mm, 48 * mm, self.width - 88 * mm]
-        style: list[tuple[Any, ...]] = [("FONT", (0, 1), (2, -1), self.bold, 8.3, 10)]
+        style: list[tuple[Any, ...]] = [("FONT", (0, 1), (2, -1), self.bold, CELL_PT, 10.6)]
         for p in who:
             alerts = _sorted_alerts(p.alerts)
             why = [f"{_sev(a.severity)} {escape(_first_sentence(a.message))}" for a in alerts[:2]]
@@ -403,9 +435,9 @@ class _Sheet:
         gw = (self.width - (n - 1) * gap) / n
         widths = ([13 * mm, gw - 35 * mm, 22 * mm, gap] * n)[:-1]
         style: list[tuple[Any, ...]] = [("SPAN", (0, 0), (-1, 0)),
-                                        ("FONT", (0, 1), (-1, -1), self.bold, 8.3, 10)]
+                                        ("FONT", (0, 1), (-1, -1), self.bold, CELL_PT, 10.6)]
         style += [("LINEBELOW", (c, 0), (c, -1), 0, colors.white) for c in range(3, 4 * n - 1, 4)]
-        style += [("FONT", (c, 1), (c, -1), self.font, 8.3, 10) for c in range(1, 4 * n, 4)]  # names
+        style += [("FONT", (c, 1), (c, -1), self.font, CELL_PT, 10.6) for c in range(1, 4 * n, 4)]  # names
         out = title
         for time, group in by_time.items():  # one table a time: its band repeats if it splits
             rows: list[list[Any]] = [[self.p(f"{time} · {len(group)} dose{'s' * (len(group) != 1)}",
@@ -425,7 +457,7 @@ class _Sheet:
             return [*title, self.p("None: every dose was given or recorded.", "lead")]
         rows: list[list[Any]] = [self.head("Due", "Bed", "Name", "Dose", "State", "Reason")]
         widths = [22 * mm, 13 * mm, 55 * mm, 22 * mm, 30 * mm, self.width - 142 * mm]
-        style: list[tuple[Any, ...]] = [("FONT", (4, 1), (4, -1), self.bold, 8.3, 10)]
+        style: list[tuple[Any, ...]] = [("FONT", (4, 1), (4, -1), self.bold, CELL_PT, 10.6)]
         for d in doses:
             state = d.state.replace("_", " ").upper()
             if d.state == "missed":
@@ -445,7 +477,7 @@ class _Sheet:
         rows: list[list[Any]] = [self.head("Bed", "Name", "Refill by", "Low-reservoir alarm",
                                            "Alert")]
         widths = [13 * mm, 55 * mm, 32 * mm, 40 * mm, self.width - 140 * mm]
-        style: list[tuple[Any, ...]] = [("FONT", (1, 1), (2, -1), self.bold, 8.3, 10)]
+        style: list[tuple[Any, ...]] = [("FONT", (1, 1), (2, -1), self.bold, CELL_PT, 10.6)]
         for r in refills:
             alarm = self.local(r.alarm_at)
             alert = (self.marked(r.severity, widths[4], len(rows), 4, style) if r.severity else
@@ -467,16 +499,20 @@ class _Sheet:
                ("RIGHTPADDING", (0, 0), (-1, -1), 4), ("TOPPADDING", (0, 0), (-1, -1), 2),
                ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]
         body = _T([[sb, a, r]], colWidths=cols, style=[*pad, ("LINEBEFORE", (1, 0), (-1, 0), 0.4, _RULE)])
-        frame = [("BOX", (0, 0), (-1, -1), line, line_colour), ("LINEBELOW", (0, 0), (-1, 0), 0.6, _RULE),
+        told = _T([[self._story(p, w - 8)]], colWidths=[w], style=[*pad, ("BOTTOMPADDING", (0, 0),
+                                                                          (-1, -1), 2)])
+        frame = [("BOX", (0, 0), (-1, -1), line, line_colour), ("LINEBELOW", (0, 0), (-1, 1), 0.6, _RULE),
                  ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG[p.acuity]), ("VALIGN", (0, 0), (-1, -1), "TOP")]
-        box = _T([[heading], [body]], colWidths=[w], style=[*frame, *_NO_PAD], spaceAfter=3 * mm)
+        box = _T([[heading], [told], [body]], colWidths=[w], style=[*frame, *_NO_PAD],
+                 spaceAfter=3 * mm)
         if box.wrap(w, self.max_h)[1] <= self.max_h:
             return box  # on the next page if not on this one: _T never splits
         # taller than a page (a very long action list): the sections stacked, so it can split
-        tall = Table([[heading], [sb], [a], *[[item] for item in r]], colWidths=[w], repeatRows=1)
-        tall.setStyle([*pad, *frame, ("LINEBELOW", (0, 1), (-1, 2), 0.4, _RULE),
+        tall = Table([[heading], [self._story(p, w - 8)], [sb], [a], *[[item] for item in r]],
+                     colWidths=[w], repeatRows=1)
+        tall.setStyle([*pad, *frame, ("LINEBELOW", (0, 1), (-1, 3), 0.4, _RULE),
                        *[(k, (0, 0), (-1, 0), 0) for k, *_rest in _NO_PAD],
-                       ("TOPPADDING", (0, 3), (-1, -1), 0), ("BOTTOMPADDING", (0, 3), (-1, -1), 0)])
+                       ("TOPPADDING", (0, 4), (-1, -1), 0), ("BOTTOMPADDING", (0, 4), (-1, -1), 0)])
         return KeepTogether([tall, Spacer(1, 3 * mm)])
 
     def _heading(self, p: PatientBlock, w: float) -> Table:
@@ -515,6 +551,21 @@ class _Sheet:
         return self.p("<br/>".join([self._title("S · Situation"), *situation,
                                     self._title("B · Background"), background]), "item")
 
+    def _story(self, p: PatientBlock, w: float) -> Flowable:
+        """The shift's story across the block, oldest first, in two columns when it is long:
+        what happened, even if the patient looks well now (issue 17)."""
+        told = [_font(_e(line.text), _RED, True) if line.concern else _e(line.text)
+                for line in p.story] or [_font("Nothing recorded for this patient in this period.",
+                                               _RED, True)]
+        title = self._title(f"This shift ({_e(self.h.since_what or 'since the last handover')})")
+        if len(told) <= 3:
+            return self.p(f"{title}<br/>" + "<br/>".join(told), "item")
+        half = (len(told) + 1) // 2
+        return _T([[self.p(f"{title}<br/>" + "<br/>".join(told[:half]), "item"),
+                    self.p("<br/>" + "<br/>".join(told[half:]), "item")]],
+                  colWidths=[w / 2, w / 2], style=[*_NO_PAD, ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                                   ("RIGHTPADDING", (0, 0), (0, 0), 6)])
+
     def _assessment(self, p: PatientBlock, w: float) -> list[Flowable]:
         points = [(self.local(t), v) for t, v in p.news2_trend]
         news2 = f"<b>{_e(p.news2 or 'NEWS2: no vital signs recorded')}</b>"
@@ -536,21 +587,24 @@ class _Sheet:
     def _recommendation(self, p: PatientBlock) -> list[Flowable]:
         out: list[Flowable] = [self.p(self._title("R · Recommendation"), "item")]
         times = ["now" if a.when is None else self.hm(a.when) for a in p.actions]
-        indent = max((stringWidth(t, self.bold, 7.8) for t in times), default=0) + 5
+        indent = max((stringWidth(t, self.bold, BODY_PT) for t in times), default=0) + 5
         style = _action_style(self.font, self.bold, indent)
         for a, t in zip(p.actions, times, strict=True):
             text = _e(a.what)
             out.append(_P(_font(f"⚠ {text}", _RED, True) if a.urgent else text, style, bulletText=t))
         if not p.actions:
             out.append(self.p("No actions listed: continue the current plan.", "item"))
+        if p.note is not None:
+            out.append(self.p(f"{self._title('Nurse’s note')} {_e(p.note.text)} "
+                              + _font(f"({_e(p.note.by)}, {self.hm(p.note.at)})", _GREY), "item"))
         alerts, said = [], " ".join(a.what for a in p.actions)  # said: not printed twice
         for al in _sorted_alerts(p.alerts):
-            tail = f"{escape(al.rule)} · since {self.hm(al.since)}"
+            tail = f"{escape(alert_title(al.rule))} · since {self.hm(al.since)}"
             if al.acknowledged_by is not None:
                 tail += f" · ✓ acknowledged by {escape(al.acknowledged_by)}"
             text = _font("as in the actions above", _GREY) if al.message in said else _e(al.message)
             alerts.append(f"{_sev(al.severity)} {text} "
-                          f"<font size=6.3 color='{_GREY.hexval()}'>({tail})</font>")
+                          f"<font size={SMALLEST_PT} color='{_GREY.hexval()}'>({tail})</font>")
         return out + ([self.p("<br/>".join(alerts), "item")] if alerts else [])
 
 
@@ -560,12 +614,14 @@ def handover_pdf(h: Handover) -> bytes:
     buffer = io.BytesIO()
     size = landscape(letter if h.paper.lower() == "letter" else A4)
     doc = SimpleDocTemplate(buffer, pagesize=size, leftMargin=12 * mm, rightMargin=12 * mm,
-                            topMargin=14 * mm, bottomMargin=12 * mm,
+                            topMargin=18 * mm, bottomMargin=12 * mm,
                             title=f"DRILL {TITLE}" if h.drill else TITLE, author="ward_app",
                             creator="ward_app", subject="", invariant=True)
     sheet = _Sheet(h, doc, regular, bold)
     story: list[Flowable] = sheet.summary()
     if h.patients:
-        story += [PageBreak(), *[sheet.block(p) for p in h.patients]]
+        # no forced page break: the blocks start where the summary ends (issue 17 saw page 2
+        # mostly blank); a block that does not fit moves whole to the next page
+        story += [*sheet.section("Patients, bed by bed"), *[sheet.block(p) for p in h.patients]]
     doc.build(story, canvasmaker=_canvas_maker(h, regular, bold))
     return buffer.getvalue()

@@ -4,23 +4,26 @@ so the sheet and the window agree."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from ward_app.domain.alerts import Alert, PatientSnapshot, Severity
+from ward_app.domain.alerts import Alert, PatientSnapshot, Severity, alert_title
 from ward_app.domain.dose_alerts import in_force, withdrawal_watches
 from ward_app.domain.dose_checks import flag_words
 from ward_app.domain.entry import entered_late
-from ward_app.domain.errors import InvalidInput
+from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.handover import (
     Action,
     AlertLine,
     DoseLine,
     Handover,
+    HandoverNote,
     PatientBlock,
     RefillLine,
     WardSummary,
     acuity,
 )
+from ward_app.domain.handover_story import AckSeen, story
 from ward_app.domain.mar import (
     NOT_GIVEN,
     REASON_LABELS,
@@ -42,7 +45,9 @@ from ward_app.services.context import Context
 from ward_app.services.entry_time import act_detail, is_drill
 from ward_app.services.tapers import printed_by_name
 from ward_app.services.vitals import latest_news2
+from ward_app.storage import acks as ack_store
 from ward_app.storage import audit, people
+from ward_app.storage import handovers as handover_store
 
 AHEAD = timedelta(hours=12)
 BEHIND = timedelta(hours=24)
@@ -185,7 +190,7 @@ def _actions(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds,
                                          a.severity >= Severity.URGENT for a in alerts)))
     for a in alerts:
         if a.severity >= Severity.URGENT and not a.acknowledged and a.rule != "dose.missed":
-            out.append(Action(None, f"{a.rule}: {a.message}", urgent=True))
+            out.append(Action(None, f"{alert_title(a.rule)}: {a.message}", urgent=True))
         elif a.rule == "dose.missed" and not a.acknowledged:
             was_due = datetime.fromisoformat(str(a.values["due"])).astimezone(ctx.zone)
             # the alert's own advice: when the next dose is due, and never two doses for one
@@ -195,9 +200,11 @@ def _actions(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds,
     return [a for a in out if a.when is None] + timed
 
 
-def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = None) -> Handover:
-    """Everything on the handover sheet at ``at`` (default now), for one ward (default the first)."""
-    ctx.require(Permission.HANDOVER)
+def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = None, *,
+                   permission: Permission = Permission.HANDOVER) -> Handover:
+    """Everything on the handover sheet at ``at`` (default now), for one ward (default the first).
+    ``permission``: what the caller needs (the take-over reads the same content)."""
+    ctx.require(permission)
     now = at or ctx.now()
     t = ctx.thresholds()
     overview = ward_overview(ctx, now)
@@ -210,6 +217,14 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
         ward = match
     ward = ward or (people.wards(ctx.db)[0].name if people.wards(ctx.db) else "Ward")
     by_id = {s.patient.id: s for s in overview.snapshots}
+    ward_row = next((w for w in people.wards(ctx.db) if w.name == ward), None)
+    since, since_what = handover_period(ctx, now, ward_row.id if ward_row else None, t)
+    ids_here = [r.patient_id for r in overview.rows if r.ward == ward]
+    acks_by_patient: dict[int, list[AckSeen]] = {}
+    for k in ack_store.between(ctx.db, ids_here, since, now):
+        acks_by_patient.setdefault(k.patient_id, []).append(
+            AckSeen(k.rule, Severity(k.ack.severity), k.ack.by, k.ack.note, k.ack.at))
+    notes = handover_store.notes_in_force(ctx.db, ids_here)
     alerts_by_patient: dict[int, list[Alert]] = {}
     for a in overview.alerts:
         alerts_by_patient.setdefault(a.patient_id, []).append(a)
@@ -227,8 +242,11 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
         due_all += due
         missed_all += missed
         score = assess.get("_score")
+        seen = acks_by_patient.get(row.patient_id, [])
         level = acuity(alerts, score.total if score else None,  # type: ignore[attr-defined]
-                       bool(score and score.single_3))  # type: ignore[attr-defined]
+                       bool(score and score.single_3),  # type: ignore[attr-defined]
+                       any(k.severity is Severity.EMERGENCY for k in seen))
+        note = notes.get(row.patient_id)
         order = in_force(s.versions, now)
         pump = None
         if s.pump is not None:
@@ -267,6 +285,8 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
             entered_late_24h=tuple(late),
             flagged_24h=tuple(_flagged(ctx, s, now)),
             actions=tuple(_actions(ctx, s, now, t, due, alerts, assess)),
+            story=story(s, alerts, seen, since, now, ctx.zone, t),
+            note=HandoverNote(note.text, note.by, note.at.astimezone(ctx.zone)) if note else None,
             alerts=tuple(AlertLine(a.severity.label, a.rule, a.message,
                                    a.since.astimezone(ctx.zone), a.acknowledged_by)
                          for a in alerts if a.severity >= Severity.WARNING)))
@@ -288,7 +308,43 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
         refills_due=tuple(sorted(refills, key=lambda r: r.refill_by)))
     return Handover(ward=ward, at=now.astimezone(ctx.zone), zone_name=str(ctx.zone),
                     printed_by=printed_by_name(ctx), summary=summary, patients=tuple(blocks),
-                    paper=str(t.print_paper), drill=is_drill(ctx))
+                    paper=str(t.print_paper), drill=is_drill(ctx),
+                    since=since.astimezone(ctx.zone), since_what=since_what,
+                    outstanding=tuple(outstanding(ctx, overview, now, ward)))
+
+
+def handover_period(ctx: Context, now: datetime, ward_id: int | None, t: Thresholds
+                    ) -> tuple[datetime, str]:
+    """Where the shift's story starts: the ward's last take-over (if within a day), else
+    ``handover.story_hours`` back; and how the sheet says so."""
+    last = handover_store.last_take_over(ctx.db, ward_id, now) if ward_id is not None else None
+    if last is not None and now - last.at <= timedelta(hours=24):
+        beds = f" (beds {', '.join(last.beds)})" if last.beds else ""
+        return last.at, (f"since the take-over by {last.by}{beds} at "
+                         f"{last.at.astimezone(ctx.zone):%a %H:%M}")
+    hours = int(t.handover_story_hours)
+    return now - timedelta(hours=hours), f"in the last {hours} h (no take-over recorded)"
+
+
+def outstanding(ctx: Context, overview, now: datetime, ward: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """What is still to do, most pressing first: unacknowledged alerts (urgent and worse, then
+    warnings), overdue and due-within-the-hour doses and checks, pump refills due."""
+    from ward_app.services.worklist import due_now
+
+    here = {r.patient_id: r for r in overview.rows if r.ward == ward}
+    out = []
+    for a in sorted((a for a in overview.alerts if a.patient_id in here and not a.acknowledged
+                     and a.severity >= Severity.WARNING), key=lambda a: (-a.severity, a.since)):
+        out.append(f"Bed {a.bed} {a.name}: {a.severity.label.upper()} alert not acknowledged — "
+                   f"{alert_title(a.rule)} (since {a.since.astimezone(ctx.zone):%a %H:%M})")
+    for item in due_now(ctx, now, overview):
+        if item.patient_id in here:
+            out.append(f"Bed {item.bed} {item.name}: {item.what} {item.state.upper()} "
+                       f"({item.due.astimezone(ctx.zone):%H:%M})")
+    for r in sorted((r for r in overview.rows if r.patient_id in here and r.refill_severity
+                     is not None), key=lambda r: r.bed):
+        out.append(f"Bed {r.bed} {r.name}: pump refill due ({r.refill_severity.label})")
+    return out
 
 
 def record_printed(ctx: Context, h: Handover, how: str, pages: int) -> None:
@@ -302,4 +358,117 @@ def record_printed(ctx: Context, h: Handover, how: str, pages: int) -> None:
                                                   "patients": h.summary.patients}))
 
 
-__all__ = ["build_handover", "record_printed"]
+#: The longest handover note: a few sentences in the nurse's own words, not a chart.
+NOTE_LONGEST = 600
+
+
+def set_note(ctx: Context, patient_id: int, text: str) -> HandoverNote | None:
+    """The nurse's own words about a patient for the next handover (printed in Recommendation),
+    kept until changed; an empty text clears it. Audited with the text (it is the record)."""
+    from ward_app.domain.text import clean_text
+
+    actor = ctx.require(Permission.HANDOVER_NOTE)
+    words = clean_text(text, "text", label="The handover note", longest=NOTE_LONGEST) or ""
+    now = ctx.now()
+    with ctx.write(Kind.PATIENT, patient_id) as db:
+        handover_store.add_note(db, patient_id=patient_id, text=words, user_id=actor.id, at=now,
+                                entered_at=ctx.entered())
+        audit.record(db, at=ctx.entered(), user_id=actor.id,
+                     action="handover.note" if words else "handover.note_cleared",
+                     entity="patient", entity_id=patient_id,
+                     detail=act_detail(ctx, now, {"text": words} if words else {}))
+    return HandoverNote(words, actor.name, now.astimezone(ctx.zone)) if words else None
+
+
+def note_for(ctx: Context, patient_id: int) -> HandoverNote | None:
+    note = handover_store.notes_in_force(ctx.db, [patient_id]).get(patient_id)
+    return HandoverNote(note.text, note.by, note.at.astimezone(ctx.zone)) if note else None
+
+
+@dataclass(frozen=True)
+class Unstable:
+    bed: str
+    name: str
+    mrn: str
+    why: str  # the top alerts, or the NEWS2
+
+
+@dataclass(frozen=True)
+class TakeOverView:
+    """What the incoming nurse is shown before taking over: the beds, what is outstanding, and
+    each unstable patient to confirm (I-PASS synthesis by receiver)."""
+
+    ward: str
+    at: datetime
+    beds: tuple[str, ...]  # () = the whole ward
+    outstanding: tuple[str, ...]
+    unstable: tuple[Unstable, ...]
+
+
+class ConfirmEachUnstable(Refused):
+    """The take-over names an unstable patient the receiver has not confirmed."""
+
+
+def take_over_view(ctx: Context, beds: tuple[str, ...] = (), at: datetime | None = None
+                   ) -> TakeOverView:
+    ctx.require(Permission.TAKE_OVER)
+    now = at or ctx.now()
+    sheet = build_handover(ctx, now, permission=Permission.TAKE_OVER)
+    known = {b.bed for b in sheet.patients}
+    wanted = tuple(dict.fromkeys(b.strip() for b in beds if b.strip()))
+    unknown = [b for b in wanted if b not in known]
+    if unknown:
+        raise InvalidInput("beds", f"No patient is in bed {', '.join(unknown)} on {sheet.ward}: "
+                           f"use beds {', '.join(sorted(known, key=_bed_key))}.")
+    scope = set(wanted) or known
+    in_scope = [f"Bed {b} " for b in scope]
+    unstable = tuple(
+        Unstable(b.bed, b.name, b.mrn,
+                 "; ".join(f"{a.severity.upper()} {alert_title(a.rule)}" for a in b.alerts[:2])
+                 or (b.news2 or ""))
+        for b in sheet.patients if b.bed in scope and b.acuity.value == "unstable")
+    return TakeOverView(sheet.ward, sheet.at, wanted,
+                        tuple(o for o in sheet.outstanding if o.startswith(tuple(in_scope))),
+                        unstable)
+
+
+def _bed_key(bed: str) -> tuple[int, str]:
+    return (int(bed), "") if bed.isdigit() else (10**6, bed)
+
+
+def take_over(ctx: Context, beds: tuple[str, ...] = (), confirmed: tuple[str, ...] = ()
+              ) -> TakeOverView:
+    """The incoming nurse takes the ward (or ``beds``): recorded with who and when, once every
+    unstable patient in scope is confirmed by bed; the next handover's story starts here."""
+    actor = ctx.require(Permission.TAKE_OVER)
+    view = take_over_view(ctx, beds)
+    sure = {b.strip() for b in confirmed}
+    missing = [u for u in view.unstable if u.bed not in sure]
+    if missing:
+        raise ConfirmEachUnstable(
+            "handover.confirm_unstable", "Confirm each unstable patient before taking over: "
+            + "; ".join(f"bed {u.bed} {u.name} ({u.why})" for u in missing) + ".")
+    ward = next((w for w in people.wards(ctx.db) if w.name == view.ward), None)
+    if ward is None:
+        raise InvalidInput("ward", "This database has no ward to take over.")
+    now = ctx.now()
+    ids = tuple(sorted(_patient_id(ctx, u.mrn) for u in view.unstable))
+    with ctx.write(Kind.AUDIT) as db:
+        handover_store.add_take_over(db, ward_id=ward.id, user_id=actor.id, at=now,
+                                     entered_at=ctx.entered(), beds=view.beds, confirmed=ids)
+        audit.record(db, at=ctx.entered(), user_id=actor.id, action="handover.take",
+                     entity="ward", entity_id=ward.id,
+                     detail=act_detail(ctx, now, {"beds": list(view.beds) or "all",
+                                                  "unstable_confirmed": [u.bed for u in
+                                                                         view.unstable],
+                                                  "outstanding": len(view.outstanding)}))
+    return view
+
+
+def _patient_id(ctx: Context, mrn: str) -> int:
+    from ward_app.services.patients import find_by_mrn
+
+    return find_by_mrn(ctx, mrn).id
+
+
+__all__ = ["build_handover", "record_printed", "set_note", "take_over", "take_over_view"]

@@ -128,6 +128,9 @@ def check_value(setting: Setting, value: Any) -> Any:
     if setting.key in ("session.lock_minutes", "login.max_attempts", "backup.keep_days") and \
             value < 1:
         raise InvalidInput(setting.key, f"{setting.key}: use at least 1.")
+    if setting.key == "handover.story_hours" and not 1 <= value <= 24:
+        raise InvalidInput(setting.key, "handover.story_hours: use 1 to 24 hours (the handover "
+                           "reads at most a day back).")
     return value
 
 

@@ -73,3 +73,19 @@ def latest_by_key(db: Database, keys: list[str]) -> dict[str, Ack]:
             if key not in out or ack.severity >= out[key].severity:
                 out[key] = ack
     return out
+
+
+def between(db: Database, patient_ids: list[int], since: datetime, until: datetime
+            ) -> list[StoredAck]:
+    """Every acknowledgement of these patients' alerts made in [since, until], oldest first: what
+    the handover tells of alerts that may since have settled (clinical-rules §8)."""
+    if not patient_ids:
+        return []
+    marks = ",".join("?" * len(patient_ids))
+    rows = db.execute(
+        f"SELECT a.id, a.patient_id, a.rule, a.alert_key, a.severity, u.name, a.note, a.acked_at "
+        f"FROM alert_acks a JOIN users u ON u.id = a.acked_by WHERE a.patient_id IN ({marks}) "
+        f"AND a.acked_at >= ? AND a.acked_at <= ? ORDER BY a.acked_at, a.id",
+        [*patient_ids, to_utc_text(since), to_utc_text(until)]).fetchall()
+    return [StoredAck(r[0], r[1], r[2], Ack(r[3], r[4], r[5], r[6], from_utc_text(r[7])))
+            for r in rows]

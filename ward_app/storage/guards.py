@@ -33,6 +33,12 @@ APPEND_ONLY_TABLES = (
     "audit",
 )
 
+#: Append-only tables added after m014, by the step that made them: that step creates their
+#: refusals (UPDATE, DELETE and a reused id) itself.
+LATER_APPEND_ONLY: dict[str, tuple[str, ...]] = {
+    "m020_handover_notes_and_takeovers": ("handover_notes", "handover_takeovers"),
+}
+
 #: Changed only through the app's audited paths (the guard function).
 GUARDED_TABLES = ("wards", "users", "settings", "patients", "tapers")
 
@@ -92,6 +98,9 @@ def expected_triggers(applied: Iterable[str]) -> dict[str, str]:
     sqls = [sql for t in APPEND_ONLY_TABLES for sql in append_only(t)]
     if TAMPER_STEP in applied:
         sqls += tamper_step_triggers()
+    for step, tables in LATER_APPEND_ONLY.items():
+        if step in applied:
+            sqls += [sql for t in tables for sql in (*append_only(t), no_replace(t))]
     return {_name(sql): sql for sql in sqls}
 
 

@@ -448,6 +448,60 @@ def m018_discharge(db: Database) -> None:
     )
 
 
+@migrations()
+def m019_parked_forms(db: Database) -> None:
+    """Forms put away at the lock or a user switch (issue 16): what was typed, kept per user in
+    this database until that user comes back and saves or discards it. A draft, not a clinical
+    record: it is replaced while parked and deleted once saved or discarded (the audit keeps that
+    it was parked, restored, discarded; never the values). No passwords are ever kept in it."""
+    _run(
+        db,
+        """CREATE TABLE parked_forms (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            patient_id INTEGER REFERENCES patients(id),
+            kind TEXT NOT NULL CHECK (length(kind) > 0),
+            state TEXT NOT NULL DEFAULT '{}',
+            parked_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX parked_forms_user ON parked_forms(user_id, id)",
+    )
+
+
+@migrations()
+def m020_handover_notes_and_takeovers(db: Database) -> None:
+    """The handover (clinical-rules §8): a nurse's own words about a patient, kept until changed
+    (append-only: a change or a clearing is a new row, the latest is in force); and take-overs at
+    a shift change (who took the ward or which beds, when, and the unstable patients they
+    confirmed), where the next handover's story starts. Acknowledgements are read by patient and
+    time for the story, hence their index."""
+    _run(
+        db,
+        """CREATE TABLE handover_notes (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            text TEXT NOT NULL,
+            written_by INTEGER NOT NULL REFERENCES users(id),
+            written_at TEXT NOT NULL,
+            entered_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX handover_notes_patient ON handover_notes(patient_id, id)",
+        *_append_only("handover_notes"), guards.no_replace("handover_notes"),
+        """CREATE TABLE handover_takeovers (
+            id INTEGER PRIMARY KEY,
+            ward_id INTEGER NOT NULL REFERENCES wards(id),
+            taken_by INTEGER NOT NULL REFERENCES users(id),
+            taken_at TEXT NOT NULL,
+            entered_at TEXT NOT NULL,
+            beds TEXT NOT NULL DEFAULT '[]',
+            confirmed TEXT NOT NULL DEFAULT '[]'
+        )""",
+        "CREATE INDEX handover_takeovers_ward ON handover_takeovers(ward_id, taken_at)",
+        *_append_only("handover_takeovers"), guards.no_replace("handover_takeovers"),
+        "CREATE INDEX alert_acks_patient ON alert_acks(patient_id, acked_at)",
+    )
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations.pending(Database(memory=True))]
 

@@ -25,4 +25,6 @@ STEPS: tuple[str, ...] = (
     "m016_identity",
     "m017_recording_checks",
     "m018_discharge",
+    "m019_parked_forms",
+    "m020_handover_notes_and_takeovers",
 )
