@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from tests import typed
 from tests.conftest import NOW, database_state
+from ward_app.domain.alerts import alert_title
 from ward_app.domain.mar import Outcome, State
 from ward_app.gui.alerts_panel import AlertsModel
 from ward_app.gui.main_window import MainWindow
@@ -383,7 +384,7 @@ def test_alerts_dock_lists_most_severe_first_and_opens_the_patient(window, demo_
     assert n == len(ward_alerts(demo_ward)) > 2
     severities = [model.alert_at(r).severity for r in range(n)]
     assert severities == sorted(severities, reverse=True)
-    missed = [r for r in range(n) if model.index(r, 3).data() == "dose.missed"]
+    missed = [r for r in range(n) if model.index(r, 3).data() == alert_title("dose.missed")]
     assert len(missed) == 2
     for r in missed:
         assert [model.index(r, c).data() for c in (0, 1)] == ["URGENT", "15"]
