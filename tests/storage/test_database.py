@@ -22,7 +22,6 @@ EXPECTED_TABLES = {
     "administrations", "observations", "pumps", "pump_refills", "pump_alarms", "alert_acks",
     "settings", "audit", "tapers", "_sqlite_migrations", "handover_notes", "handover_takeovers",
     "parked_forms",
-    "parked_forms",
 }
 
 
