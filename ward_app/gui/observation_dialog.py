@@ -43,6 +43,7 @@ from ward_app.domain.observations import (
 )
 from ward_app.domain.patient import Flag, Patient
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_error, show_problem
+from ward_app.gui.form_state import set_widget_values, widget_values
 from ward_app.gui.looks import INK, SCORE_BACKGROUND
 from ward_app.gui.ops import Ops, runner
 from ward_app.services import observations as obs_svc
@@ -214,6 +215,31 @@ class ObservationDialog(QDialog):
         layout.addWidget(self.buttons)
         self.update_scores()
         self.fields["rr"].setFocus()
+
+    # -- put away and opened again (gui/form_state.py) ------------------------------------------
+
+    form_kind = "observations"
+
+    def _state_widgets(self) -> dict[str, QWidget]:
+        return {**self.fields, "acvpu": self.acvpu, "oxygen": self.oxygen, "poss": self.poss,
+                "rass": self.rass, "mas": self.mas, "penn": self.penn, "checked": self.checked,
+                **{f"sign.{sign.value}": box for sign, box in self.signs.items()},
+                "taken": self.taken, "note": self.note}
+
+    def form_state(self) -> dict:
+        """The form as typed (``restore_state`` types it back in); the request id too, so a
+        set saved before the lock is not stored twice."""
+        return {"fields": widget_values(self._state_widgets()), "request_id": self.request_id}
+
+    def restore_state(self, state: dict) -> None:
+        values = dict(state.get("fields", {}))
+        oxygen = values.pop("oxygen", None)
+        set_widget_values(self._state_widgets(), values)
+        if isinstance(oxygen, bool):
+            (self.oxygen if oxygen else self.air).setChecked(True)
+        if isinstance(state.get("request_id"), str):
+            self.request_id = state["request_id"]
+        self.update_scores()
 
     def _oxygen_widget(self, parent: QWidget) -> QWidget:
         holder = QWidget(parent)

@@ -27,6 +27,7 @@ from ward_app.domain.patient import Patient
 from ward_app.domain.pump import ALARM_LABELS, AlarmKind, Pump, Refill, pump_dates
 from ward_app.domain.roles import Action, can
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_error, show_problem
+from ward_app.gui.form_state import set_widget_values, widget_values
 from ward_app.gui.ops import Ops, runner
 from ward_app.services import order_history as order_repo
 from ward_app.services import people
@@ -151,6 +152,25 @@ class RefillDialog(QDialog):
         self.update_preview()
         self.volume.setFocus()
 
+    # -- put away and opened again (gui/form_state.py) ------------------------------------------
+
+    form_kind = "refill"
+
+    def _state_widgets(self) -> dict:
+        return {"volume": self.volume, "conc": self.conc, "daily": self.daily,
+                "alarm": self.alarm, "change_order": self.change_order, "book": self.book,
+                "next_refill": self.next_refill, "witness": self.witness}
+
+    def form_state(self) -> dict:
+        """The refill as typed; never the witness's password (typed again)."""
+        return {"fields": widget_values(self._state_widgets()), "request_id": self.request_id}
+
+    def restore_state(self, state: dict) -> None:
+        set_widget_values(self._state_widgets(), dict(state.get("fields", {})))
+        if isinstance(state.get("request_id"), str):
+            self.request_id = state["request_id"]
+        self.update_preview()
+
     def update_preview(self) -> None:
         volume, daily, alarm = self.volume.value(), self.daily.value(), self.alarm.value()
         if volume <= alarm or daily <= 0:
@@ -230,6 +250,22 @@ class AlarmDialog(QDialog):
         buttons, _ok = accept_cancel(self, "&Record alarm", self.submit)
         layout.addWidget(buttons)
 
+    form_kind = "pump_alarm"
+
+    def form_state(self) -> dict:
+        return {"fields": {"alarm": self.kind().value, "note": self.note.text()},
+                "request_id": self.request_id}
+
+    def restore_state(self, state: dict) -> None:
+        fields = state.get("fields", {})
+        for kind, button in self.kinds.items():
+            if kind.value == fields.get("alarm"):
+                button.setChecked(True)
+        if isinstance(fields.get("note"), str):
+            self.note.setText(fields["note"])
+        if isinstance(state.get("request_id"), str):
+            self.request_id = state["request_id"]
+
     def kind(self) -> AlarmKind:
         return next(k for k, b in self.kinds.items() if b.isChecked())
 
@@ -297,6 +333,21 @@ class PumpDetailsDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    form_kind = "pump_details"
+
+    def _state_widgets(self) -> dict:
+        widgets: dict = {"model": self.model, "serial": self.serial, "reservoir": self.reservoir,
+                         "alarm": self.alarm}
+        for key, (box, edit) in self.dates.items():
+            widgets[f"{key}.known"], widgets[key] = box, edit
+        return widgets
+
+    def form_state(self) -> dict:
+        return {"fields": widget_values(self._state_widgets())}
+
+    def restore_state(self, state: dict) -> None:
+        set_widget_values(self._state_widgets(), dict(state.get("fields", {})))
 
     def _date(self, key: str) -> date | None:
         box, edit = self.dates[key]

@@ -30,6 +30,7 @@ from ward_app.domain.mar import REASON_LABELS, Reason
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action, can
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_error, show_problem
+from ward_app.gui.form_state import set_widget_values, widget_values
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pump_dialogs import WITNESS_PASSWORD, about_witness_password
 from ward_app.services import mar as mar_svc
@@ -162,6 +163,24 @@ class RecordDoseDialog(QDialog):
         self.given.toggled.connect(self._sync)
         self.witness.currentIndexChanged.connect(self._sync)
         self.reason.currentIndexChanged.connect(self._sync)
+        self._sync()
+
+    # -- put away and opened again (gui/form_state.py) ------------------------------------------
+
+    form_kind = "dose"
+
+    def _state_widgets(self) -> dict:
+        return {"given": self.given, "not_given": self.not_given, "reason": self.reason,
+                "held": self.held, "note": self.note, "witness": self.witness,
+                "override_reason": self.override_reason, "second": self.second}
+
+    def form_state(self) -> dict:
+        """The choices and words as typed, and which dose (``due``, UTC); never a password."""
+        return {"fields": widget_values(self._state_widgets()), "due": self.entry.due.isoformat()}
+
+    def restore_state(self, state: dict) -> None:
+        """Typed back in; the recording checks stay as they are now (worked out on opening)."""
+        set_widget_values(self._state_widgets(), dict(state.get("fields", {})))
         self._sync()
 
     def _check(self) -> list[Finding]:
