@@ -5,7 +5,8 @@ and every open form is hidden (not made transparent: without a compositor a tran
 still shows). Logging back in as the same user brings the forms back exactly as they were (typed
 text kept). If another user logs in, the first user's open forms stay put away, untouched (never
 shown to the next user, never submitted under the wrong name), and come back, as they were, when
-that user logs in again here."""
+that user logs in again here. The forms that can be opened again (``gui/form_state.py``) are also
+kept in the ward database, so they come back after the window closed or crashed."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QVBoxLayout, QWidge
 from shiboken6 import isValid
 
 from ward_app.domain.errors import WardError
+from ward_app.gui.form_state import Parkable
+from ward_app.services import parked_forms
 from ward_app.services.context import Actor, Context
+from ward_app.services.parked_forms import ParkedForm
 from ward_app.services.reads import record_read
 
 _ACTIVITY = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove,
@@ -46,7 +50,8 @@ def audit_read(ctx: Context, what: str, patient_id: int | None = None,
 class IdleWatch(QObject):
     """Calls ``on_idle`` once after ``seconds`` without a key press, click or mouse move; and,
     with ``lock_now``, that when Ctrl+L is pressed in a form (a modal form blocks the window's own
-    Ctrl+L shortcut, yet a nurse called away mid-form must be able to lock)."""
+    Ctrl+L shortcut, and a form is a window of its own where that shortcut does not reach, yet a
+    nurse called away mid-form must be able to lock)."""
 
     def __init__(self, seconds: float, on_idle: Callable[[], None], parent: QObject | None = None,
                  *, lock_now: Callable[[], None] | None = None):
@@ -68,10 +73,12 @@ class IdleWatch(QObject):
         if event.type() in _ACTIVITY:
             self.last = time.monotonic()
         if (self.lock_now is not None and event.type() == QEvent.Type.KeyPress
+                and isinstance(watched, QWidget)  # the widget's turn, not its QWindow's
                 and event.key() == Qt.Key.Key_L
-                and event.modifiers() & Qt.KeyboardModifier.ControlModifier
-                and watched is QApplication.focusWidget()  # once, not again as it propagates
-                and isinstance(QApplication.activeModalWidget(), QDialog)):
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            # A Ctrl+L the window's own shortcut did not take (it never reaches here then): in a
+            # form, modal or not, whichever widget has the focus (or none: the form itself).
+            # Taken here, on the first widget it reaches, so it locks once.
             QTimer.singleShot(0, self.lock_now)  # after this key event, not inside it
             return True
         return False
@@ -84,6 +91,13 @@ class IdleWatch(QObject):
 
     def touch(self) -> None:
         self.last = time.monotonic()
+
+    def set_minutes(self, minutes: float) -> None:
+        """A new lock time (the setting ``session.lock_minutes`` changed): in force at once, at
+        the next check (within 5 s), counted from the last key press or click as before."""
+        if minutes <= 0:
+            raise ValueError(f"the lock time must be more than 0 minutes, not {minutes}")
+        self.seconds = 60 * float(minutes)
 
     def check(self) -> None:
         if not self.paused and time.monotonic() - self.last >= self.seconds:
@@ -193,13 +207,24 @@ class ScreenCovers(QObject):
 
 
 class ParkedForms:
-    """Forms a user left open when someone else logged in, kept per user until they return."""
+    """Forms a user left open at the lock, kept per user until they return.
 
-    def __init__(self) -> None:
+    In this window the form itself is kept, hidden (it comes back exactly as it was). A form
+    that can be opened again (``gui/form_state.Parkable``: observations, a dose, a pump refill,
+    alarm or details) is also kept in the ward database (``services/parked_forms``), so it comes
+    back after the window was closed or crashed: ``reopen`` opens it again against its patient
+    from what was kept. A kept form is deleted when it is saved, or discarded (Cancel)."""
+
+    def __init__(self, ctx: Context | None = None,
+                 reopen: Callable[[ParkedForm], QDialog | str] | None = None) -> None:
+        self.ctx = ctx
+        self.reopen = reopen
         self.by_user: dict[int, list[QDialog]] = {}
         #: Forms shown again, held until they close: the code that opened one with exec() has
         #: returned by then (hiding ended its loop), and without a reference PySide deletes it.
         self.restored: list[QDialog] = []
+        #: What went wrong keeping or reopening forms the last time (said in the status bar).
+        self.problems: list[str] = []
 
     @staticmethod
     def open_forms(exclude: QWidget | None = None) -> list[QDialog]:
@@ -207,27 +232,108 @@ class ParkedForms:
                 if isinstance(w, QDialog) and isValid(w) and w.isVisible() and w is not exclude]
 
     def park(self, user: Actor, forms: list[QDialog]) -> None:
-        """Put ``forms`` away for ``user``: hidden, not merely transparent (their own modal loops
-        end as if cancelled; nothing is submitted), their contents kept."""
+        """Put ``forms`` away for ``user`` (the acting user still): hidden, not merely
+        transparent (their own modal loops end as if cancelled; nothing is submitted), their
+        contents kept, and written to the database first where the form can be opened again."""
+        self.problems = []
         kept = self.by_user.setdefault(user.id, [])
         for form in forms:
             form.setProperty("parked_for", user.name)
-            kept.append(form)
+            self._write(form)
+            if form not in kept:
+                kept.append(form)
             form.hide()
 
+    def _write(self, form: QDialog) -> None:
+        if self.ctx is None or not isinstance(form, Parkable):
+            return
+        patient = getattr(form, "patient", None)
+        try:
+            form.parked_id = parked_forms.park(  # type: ignore[attr-defined]
+                self.ctx, form.form_kind, getattr(patient, "id", None), form.form_state(),
+                getattr(form, "parked_id", None))
+        except WardError as exc:  # kept in this window all the same
+            self.problems.append(f"{form.windowTitle()}: not kept in the database ({exc})")
+            return
+        self._follow(form)
+
+    def _follow(self, form: QDialog) -> None:
+        """Once per form: its kept copy goes when it is saved or cancelled (discarded)."""
+        if getattr(form, "parked_hooked", False):
+            return
+        form.parked_hooked = True  # type: ignore[attr-defined]
+        form.finished.connect(lambda code, f=form: self._finished(f, code))
+
+    def _finished(self, form: QDialog, code: int) -> None:
+        form_id = getattr(form, "parked_id", None)
+        if self.ctx is None or form_id is None:
+            return
+        form.parked_id = None  # type: ignore[attr-defined]
+        try:
+            if code == QDialog.DialogCode.Accepted:
+                parked_forms.saved(self.ctx, form_id)
+            else:
+                parked_forms.discard(self.ctx, form_id)
+        except WardError:
+            pass  # still kept: it comes back at the next log-in, to be saved or cancelled again
+
     def restore(self, user: Actor, on_accepted: Callable[[], None]) -> list[QDialog]:
-        """Show again what ``user`` had open, as they left it."""
+        """Show again what ``user`` (the acting user now) had open, as they left it: the forms
+        kept in this window, then any kept in the database only (the window was closed or
+        crashed since), opened again against their patient."""
         forms = [f for f in self.by_user.pop(user.id, []) if isValid(f)]
+        in_window = {getattr(f, "parked_id", None) for f in forms}
+        if self.ctx is not None and self.reopen is not None:
+            try:
+                stored = parked_forms.waiting(self.ctx)
+            except WardError as exc:
+                stored = []
+                self.problems.append(f"Forms kept in the database not read: {exc}")
+            for kept in stored:
+                if kept.id in in_window:
+                    continue
+                form = self.reopen(kept)
+                if isinstance(form, str):  # cannot be opened again: said, and discarded
+                    self.problems.append(form)
+                    self._quietly(parked_forms.discard, kept.id, form)
+                    continue
+                form.parked_id = kept.id  # type: ignore[attr-defined]
+                self._follow(form)
+                forms.append(form)
         for form in forms:
-            form.accepted.connect(on_accepted)
-            self.restored.append(form)
-            form.finished.connect(lambda _code, f=form: self._closed(f))
+            form_id = getattr(form, "parked_id", None)
+            if self.ctx is not None and form_id is not None:
+                self._quietly(parked_forms.restored, form_id)
+            if not getattr(form, "restore_hooked", False):  # once, however often it comes back
+                form.restore_hooked = True  # type: ignore[attr-defined]
+                form.accepted.connect(on_accepted)
+                form.finished.connect(lambda _code, f=form: self._closed(f))
+            if form not in self.restored:
+                self.restored.append(form)
             form.open()
         return forms
+
+    def _quietly(self, write: Callable[..., object], *args: object) -> None:
+        """``write(ctx, *args)``; a storage problem is said (the form is shown all the same)."""
+        if self.ctx is None:
+            return
+        try:
+            write(self.ctx, *args)
+        except WardError as exc:
+            self.problems.append(str(exc))
 
     def _closed(self, form: QDialog) -> None:
         if form in self.restored:
             self.restored.remove(form)
 
     def waiting(self) -> dict[int, int]:
-        return {uid: len(forms) for uid, forms in self.by_user.items() if forms}
+        """How many forms each user has kept (in this window or the database)."""
+        counts = {uid: len(forms) for uid, forms in self.by_user.items() if forms}
+        if self.ctx is not None:
+            try:
+                stored = parked_forms.kept_for_others(self.ctx)
+            except WardError:
+                stored = {}
+            for uid, n in stored.items():
+                counts[uid] = max(counts.get(uid, 0), n)
+        return counts
