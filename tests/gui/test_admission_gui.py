@@ -180,6 +180,8 @@ def test_a_discharged_patients_record_opens_read_only_from_the_list(window, qtbo
     dialog.show()
     _fits(dialog)
     assert dialog.list.count() == 1 and eleni.name in dialog.list.item(0).text()
+    read = audit.entries(window.ctx.db)[0]  # the list of discharged patients was read
+    assert (read["action"], read["detail"]) == ("read.patients", {"discharged": 1})
     dialog.open_button.click()
     assert opened == [eleni.patient_id]
     chart = window.open_chart(eleni.patient_id)

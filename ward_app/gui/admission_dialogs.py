@@ -40,6 +40,7 @@ from ward_app.domain.roles import Action
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_error
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.permissions import allow
+from ward_app.gui.session import audit_read
 from ward_app.services import admissions
 from ward_app.services import patients as pts
 from ward_app.services.board import BoardRow, bed_key, chart_overview
@@ -265,7 +266,9 @@ class DischargedDialog(QDialog):
         self.list = QListWidget(self)
         self.list.setAccessibleName("Discharged patients, most recent first")
         self.list.setWordWrap(True)
-        for p in admissions.discharged_patients(ctx):
+        gone = admissions.discharged_patients(ctx)
+        audit_read(ctx, "patients", detail={"discharged": len(gone)}, near=parent)
+        for p in gone:
             text = f"{p.name} (MRN {p.mrn}), was in bed {p.bed}\n{p.discharge_text(ctx.zone)}"
             item = QListWidgetItem(text)
             item.setToolTip(text)
