@@ -41,16 +41,16 @@ def main(db: str, now_iso: str) -> None:
 
     from ward_app.gui.admission_dialogs import (
         AdmitDialog,
-        DischargeDialog,
         DischargedDialog,
+        DischargeDialog,
         TransferDialog,
     )
     from ward_app.gui.audit_dialog import AuditDialog
     from ward_app.gui.due_now import DueNowDialog
+    from ward_app.gui.first_start_dialog import FirstStartDialog
     from ward_app.gui.handover_dialog import HandoverDialog
     from ward_app.gui.legend import LegendDialog
     from ward_app.gui.main_window import MainWindow
-    from ward_app.gui.first_start_dialog import FirstStartDialog
     from ward_app.gui.observation_dialog import ObservationDialog
     from ward_app.gui.order_dialog import OrderDialog, StopOrderDialog
     from ward_app.gui.patient_details_dialog import PatientDetailsDialog

@@ -43,8 +43,13 @@ def test_print_handover_previews_prints_and_audits(qtbot, demo_ward, tmp_path, m
     assert entry["detail"]["patients"] == 24
 
 
-def test_a_nurse_cannot_print_the_handover(qtbot, demo_ward):
-    w = MainWindow(demo_ward, sound=SilentSound())
+def test_a_nurse_reads_the_handover_on_screen_but_cannot_print_it(qtbot, demo_ward):
+    w = MainWindow(demo_ward, sound=SilentSound())  # the demo nurse
     qtbot.addWidget(w)
-    assert not w.handover_action.isEnabled()
-    assert "ask a charge nurse" in w.handover_action.toolTip()
+    assert w.handover_action.isEnabled()  # the on-screen view, for those who don't print
+    d = w.print_handover()
+    qtbot.addWidget(d)
+    qtbot.waitUntil(lambda: d.ready, timeout=60_000)
+    assert d.preview.page_count() >= 2 and "unstable" in d.status.text()
+    assert not d.print_button.isEnabled() and not d.save_button.isEnabled()
+    assert "ask a charge nurse" in d.print_button.toolTip()

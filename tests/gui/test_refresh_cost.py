@@ -54,6 +54,7 @@ def _record_in_window(qtbot, demo_ward) -> tuple[MainWindow, PatientChart, list[
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    QApplication.processEvents()  # the window's start-up work (forms kept for the user) done
     pid = eleni_row(demo_ward).patient_id
     chart = window.open_chart(pid)
     assert chart is not None

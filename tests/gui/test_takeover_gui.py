@@ -46,3 +46,21 @@ def test_the_file_menu_opens_it_for_a_nurse(qtbot, window, demo_ward) -> None:
     assert window.take_over_action.isEnabled()
     QTimer.singleShot(0, lambda: next(w for w in window.findChildren(TakeOverDialog)).reject())
     window.take_over()
+
+
+def test_the_chart_keeps_a_handover_note_and_the_sheet_prints_it(qtbot, window, demo_ward,
+                                                                 monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    row = window.board.model.row_at(0) if hasattr(window.board.model, "row_at") else None
+    patient_id = row.patient_id if row is not None else window.overview.rows[0].patient_id
+    chart = window.open_chart(patient_id)
+    assert chart.note_button.isEnabled()  # a nurse writes her own words
+    monkeypatch.setattr(QInputDialog, "getMultiLineText",
+                        lambda *a, **k: ("Family visiting at 10:00", True))
+    chart.note_button.click()
+    assert "Handover note (nurse.jones" in chart.heading.text()
+    assert "Family visiting at 10:00" in chart.heading.text()
+    act_as(demo_ward, "charge.silva")
+    block = next(b for b in build_handover(demo_ward).patients if b.mrn == chart.patient.mrn)
+    assert block.note is not None and block.note.text == "Family visiting at 10:00"

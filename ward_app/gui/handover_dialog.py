@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (
 
 from ward_app.domain.errors import WardError
 from ward_app.domain.handover import Handover
+from ward_app.domain.roles import Action
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pdf_preview import PdfPreview
+from ward_app.gui.permissions import allow
 from ward_app.gui.screen_fit import fit_to_screen
 from ward_app.gui.worker import Job, run_in_background
 from ward_app.reports.handover_sheet import handover_pdf
@@ -64,13 +66,16 @@ class HandoverDialog(QDialog):
         self.start()
 
     def _set_ready(self, ready: bool) -> None:
-        self.print_button.setEnabled(ready)
-        self.save_button.setEnabled(ready)
+        for button in (self.print_button, self.save_button):
+            # read on screen by every nurse; printed or saved by a charge nurse (CLI.md's table)
+            if allow(self.ctx, button, Action.HANDOVER):
+                button.setEnabled(ready)
         self.progress.setVisible(not ready and self.sheet is not None)
 
     def start(self) -> None:
         try:
-            self.sheet = build_handover(self.ctx)
+            self.sheet = build_handover(self.ctx, permission=Action.HANDOVER if self.ctx.can(
+                Action.HANDOVER) else Action.TAKE_OVER)
         except WardError as exc:
             self.status.setText(f"⚠ The handover could not be prepared: {exc}")
             self.progress.hide()

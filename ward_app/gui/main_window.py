@@ -24,11 +24,13 @@ from shiboken6 import isValid
 from ward_app import __version__
 from ward_app.domain.errors import WardError
 from ward_app.domain.roles import Action
+from ward_app.gui.admission_dialogs import PatientMenu, discharged_row
 from ward_app.gui.alarm import AlarmBanner, AlertSound, new_alarm_keys
 from ward_app.gui.alerts_panel import AlertsPanel
 from ward_app.gui.login_dialog import LoginDialog
 from ward_app.gui.ops import Ops
 from ward_app.gui.permissions import allow
+from ward_app.gui.reopen_forms import reopen_form
 from ward_app.gui.session import IdleWatch, ParkedForms, ScreenCovers, audit_read
 from ward_app.gui.ward_board import ACUITY_COLUMN, WardBoardPanel
 from ward_app.gui.worker import run_in_background
@@ -55,7 +57,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.drill = drill
-        self.parked = ParkedForms()
+        # forms put away at the lock, per user: in this window and in the database (issue 16)
+        self.parked = ParkedForms(ctx, reopen=lambda kept: reopen_form(self, kept))
         self.locked = False
         self.lock_screen: LoginDialog | None = None  # the last lock's log-in (tests look at it)
         self.screen_covers: ScreenCovers | None = None  # the other screens' covers while locked
@@ -113,6 +116,7 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_status_bar()
+        self._lock_after_s = lock_after_s  # fixed (tests); else the setting, kept current
         idle = lock_after_s if lock_after_s is not None else \
             60 * float(ctx.thresholds().session_lock_minutes)
         self.idle = IdleWatch(idle, self.lock, self, lock_now=lambda: self.lock(by_hand=True))
@@ -125,6 +129,27 @@ class MainWindow(QMainWindow):
         if self.acuity_action.isChecked():  # this workstation's default, once there are rows
             self._sort_by_acuity(True)
         self.fit_to_screen()
+        QTimer.singleShot(0, self._forms_back)  # kept when a window before this one closed
+
+    def _forms_back(self) -> None:
+        """The logged-in user's forms kept in the database (put away at a lock in a window that
+        has closed or crashed since) opened again, as they were left."""
+        if self.ctx.actor is not None and not self.locked:
+            self._say_forms_back(self.parked.restore(self.ctx.actor, self.refresh))
+
+    def _say_forms_back(self, forms: list, before: str = "") -> None:
+        """One status line: ``before`` (whose forms stay kept), the user's forms back, and any
+        that could not be kept or opened again."""
+        problems, self.parked.problems = self.parked.problems, []
+        words = [before] if before else []
+        if forms:
+            n = len(forms)
+            words.append(f"{n} form{'s' if n != 1 else ''} you left open "
+                         f"{'are' if n != 1 else 'is'} back as you left "
+                         f"{'them' if n != 1 else 'it'}: Save to record, Cancel to discard.")
+        words.extend(problems)
+        if words:
+            self._status(" ".join(words), 60_000)
 
     def _build_actions(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -138,6 +163,11 @@ class MainWindow(QMainWindow):
         self.handover_action.triggered.connect(self.print_handover)
         file_menu.addAction(self.handover_action)
         file_menu.addSeparator()
+        self.take_over_action = QAction("&Take over the ward…", self)
+        self.take_over_action.setToolTip("Start your shift: what is outstanding, and confirm each "
+                                         "unstable patient (the next handover starts here)")
+        self.take_over_action.triggered.connect(self.take_over)
+        file_menu.addAction(self.take_over_action)
         self.lock_action = QAction("&Lock now", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.setToolTip("Lock the window before leaving the workstation")
@@ -153,6 +183,10 @@ class MainWindow(QMainWindow):
         self.settings_action = QAction("&Settings…", self)
         self.settings_action.triggered.connect(self.show_settings)
         file_menu.addAction(self.settings_action)
+        self.users_action = QAction("&Users…", self)
+        self.users_action.setToolTip("Add users, set a new password, deactivate a leaver")
+        self.users_action.triggered.connect(self.show_users)
+        file_menu.addAction(self.users_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -199,6 +233,8 @@ class MainWindow(QMainWindow):
         self.mute_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
         self.mute_action.toggled.connect(self._set_muted)
         view_menu.addAction(self.mute_action)
+
+        self.patient_menu = PatientMenu(self)  # admit, move bed, discharge, discharged records
 
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About ward_app", self)
@@ -299,6 +335,7 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Everything again: the minute timer, F5, a change to the whole ward."""
+        self._take_settings()  # one saved on another workstation too, within the minute
         if self.backups.on:  # once the background integrity check has let it
             self._daily_backup()  # a new ward day since the window opened, or a retry
         try:
@@ -320,7 +357,10 @@ class MainWindow(QMainWindow):
     def apply_changes(self, changes: Changes) -> None:
         """After a write: the changed patients' rows and alerts worked out again and merged into
         the board and the alerts panel, and each open chart told (it ignores other patients)."""
-        if changes.ward or changes.any_of(Kind.SETTINGS) or self.overview is None:
+        if changes.any_of(Kind.SETTINGS):
+            self.apply_settings()
+            return
+        if changes.ward or self.overview is None:
             self.refresh()
             return
         if not (changes.any_of(*self.SHOWN) and changes.patient_ids):
@@ -374,10 +414,14 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def apply_permissions(self) -> None:
-        allow(self.ctx, self.handover_action, Action.HANDOVER)
+        # a nurse reads the handover on screen (issue 17); printing it stays the charge nurse's
+        allow(self.ctx, self.handover_action, Action.HANDOVER, Action.TAKE_OVER)
         allow(self.ctx, self.settings_action, Action.ADMIN)
+        allow(self.ctx, self.take_over_action, Action.TAKE_OVER)
+        allow(self.ctx, self.users_action, Action.ADMIN)
         allow(self.ctx, self.alerts.ack_action, Action.ACK_ALERT)
         allow(self.ctx, self.alerts.ack_button, Action.ACK_ALERT)
+        self.patient_menu.apply_permissions()
         actor = self.ctx.actor
         who = f"{actor.name} ({actor.role.replace('_', ' ')})" if actor else "no user"
         self.user_label.setText(f"User: {who}")
@@ -420,17 +464,17 @@ class MainWindow(QMainWindow):
         for w in hidden:
             if isValid(w):
                 w.show()
-        self.parked.restore(user, self.refresh)  # theirs again, as typed (none for a new user)
+        # theirs again, as typed (none for a new user); also any kept in the database only
+        forms_back = self.parked.restore(user, self.refresh)
         if user.id != previous.id:
             self.alerts.forget_requests()  # a pending acknowledgement is not the new user's
             for pid, chart in self.charts.items():
                 if chart.isVisible():  # now read by the new user
                     audit_read(self.ctx, "chart", pid, {"after": "user switch"}, near=self)
-            kept = len(self.parked.by_user.get(previous.id, []))
-            if kept:
-                self._status(f"{kept} form{'s' if kept != 1 else ''} {previous.name} had open "
-                             f"{'are' if kept != 1 else 'is'} kept for them, unsaved and hidden, "
-                             "until they log in here again.", 60_000)
+        kept = self.parked.waiting().get(previous.id, 0) if user.id != previous.id else 0
+        self._say_forms_back(forms_back, f"{kept} form{'s' if kept != 1 else ''} {previous.name} "
+                             f"had open {'are' if kept != 1 else 'is'} kept for them, unsaved and "
+                             "hidden, until they log in here again." if kept else "")
         self.apply_permissions()
         for chart in self.charts.values():
             chart.apply_permissions()
@@ -441,10 +485,53 @@ class MainWindow(QMainWindow):
 
         AuditDialog(self.ctx, self).exec()
 
+    def apply_settings(self) -> None:
+        """The one path after a setting changes (Settings… saved): what the window keeps from the
+        settings is taken again at once (the idle lock's minutes, the ward's time zone) and
+        everything is worked out again with the new values: the board, the alerts and their
+        thresholds, open charts (dose windows), Due now. The minute refresh does the same for a
+        change saved on another workstation."""
+        self.refresh()
+        if self.due_dialog is not None and self.due_dialog.isVisible():
+            self.due_dialog.refresh()
+
+    def _take_settings(self) -> None:
+        try:
+            t = self.ctx.thresholds()
+        except WardError:
+            return  # the refresh that follows says why
+        if self._lock_after_s is None:
+            # IdleWatch reads ``seconds`` at each of its checks (every 5 s)
+            self.idle.set_minutes(t.session_lock_minutes)
+        zone = self.ctx.zone
+        if zone != self.board.model.zone:  # only possible before any clinical record
+            from ward_app.gui.alerts_panel import alert_columns
+
+            self.board.model.zone = zone
+            self.alerts.model._zone = zone  # the detail pane's times
+            self.alerts.model.set_rows(self.alerts.model.rows, alert_columns(zone))
+
+    def show_users(self) -> None:
+        from ward_app.gui.users_dialog import UsersDialog
+
+        UsersDialog(self.ctx, self, ops=self.ops).exec()
+
     def show_settings(self) -> None:
         from ward_app.gui.settings_dialog import SettingsDialog
 
         SettingsDialog(self.ctx, self, ops=self.ops).exec()  # a change refreshes everything
+
+    def take_over(self):  # type: ignore[no-untyped-def]
+        """File → Take over the ward…: the incoming nurse's take-over (clinical-rules §8)."""
+        from ward_app.gui.takeover_dialog import TakeOverDialog
+
+        dialog = TakeOverDialog(self.ctx, self, ops=self.ops)
+        if dialog.exec() == TakeOverDialog.DialogCode.Accepted and dialog.taken is not None:
+            view = dialog.taken
+            scope = f"beds {', '.join(view.beds)}" if view.beds else "the ward"
+            self._status(f"You took over {scope} at {view.at:%H:%M}; {len(view.outstanding)} "
+                         "item(s) outstanding (View → Due now).", 60_000)
+        return dialog
 
     def print_handover(self) -> HandoverDialog:
         from ward_app.gui.handover_dialog import HandoverDialog  # reportlab: loaded when needed
@@ -522,7 +609,7 @@ class MainWindow(QMainWindow):
     def open_chart(self, patient_id: int) -> PatientChart | None:
         from ward_app.gui.patient_chart import PatientChart  # pyqtgraph: loaded with the first chart
 
-        row = self.row_for(patient_id)
+        row = self.row_for(patient_id) or discharged_row(self.ctx, patient_id)  # read-only
         if row is None:
             return None
         chart = self.charts.get(patient_id)

@@ -23,10 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ward_app.domain.alerts import alert_title
 from ward_app.domain.errors import WardError
+from ward_app.domain.handover import HandoverNote
 from ward_app.domain.orders import Order
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action
+from ward_app.gui.admission_dialogs import ChartMoves
 from ward_app.gui.looks import SEVERITY_TEXT
 from ward_app.gui.mar_panel import OPEN_STATES, MarGridModel, MarHistoryModel, PlannedGridModel
 from ward_app.gui.observation_dialog import ObservationDialog
@@ -43,7 +46,7 @@ from ward_app.gui.trend_chart import TrendChart
 from ward_app.services import observations as obs_svc
 from ward_app.services import orders as order_svc
 from ward_app.services import tapers
-from ward_app.services.board import BoardRow, WardOverview, ward_overview
+from ward_app.services.board import BoardRow, WardOverview, chart_overview
 from ward_app.services.changes import Changes, Kind
 from ward_app.services.chart import (  # DAYS_SHOWN: what the grid shows (tests read it here)
     DAYS_SHOWN,  # noqa: F401
@@ -54,6 +57,7 @@ from ward_app.services.chart import (  # DAYS_SHOWN: what the grid shows (tests 
     observations_view,
 )
 from ward_app.services.context import Context
+from ward_app.services.handover import note_for, set_note
 from ward_app.services.mar import MarEntry
 from ward_app.services.patients import patient_by_id
 
@@ -147,6 +151,11 @@ class PatientChart(QWidget):
         self.details_button.setToolTip("Safety flags, spinal injury level, surgery date, renal "
                                        "result and co-medications")
         self.details_button.clicked.connect(self.edit_details)
+        self.note_button = QPushButton("Hando&ver note…", self)
+        self.note_button.setToolTip("Your own words about this patient for the next shift, printed "
+                                    "on the handover until changed")
+        self.note_button.clicked.connect(self.edit_handover_note)
+        self.handover_note: HandoverNote | None = None  # in force (services.handover.note_for)
 
         self.taper_button = QPushButton("Taper pla&n…", self)
         self.taper_button.setToolTip("Plan a gradual reduction of oral baclofen, print the sheet, "
@@ -176,6 +185,10 @@ class PatientChart(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.obs_button)
         buttons.addWidget(self.details_button)
+        buttons.addWidget(self.note_button)
+        self.moves = ChartMoves(self)  # move bed, discharge; read-only once discharged
+        buttons.addWidget(self.moves.transfer_button)
+        buttons.addWidget(self.moves.discharge_button)
         order_buttons = QHBoxLayout()
         order_buttons.addWidget(QLabel("Orders:", self))
         for button in (self.prescribe_button, self.change_button, self.stop_button,
@@ -227,6 +240,7 @@ class PatientChart(QWidget):
         self.tabs.addTab(self.pump_panel, "&Pump")
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.moves.banner)
         layout.addWidget(self.heading)
         layout.addWidget(self.alerts_label)
         layout.addLayout(buttons)
@@ -259,7 +273,7 @@ class PatientChart(QWidget):
         everything = changes.ward or changes.any_of(*EVERYTHING)
         try:
             if part is None:
-                overview = ward_overview(self.ctx, patient_ids=[self.row.patient_id])
+                overview = chart_overview(self.ctx, self.row.patient_id)
                 found = overview.row_for(self.row.patient_id)
                 if found is None:
                     return False
@@ -267,8 +281,9 @@ class PatientChart(QWidget):
                 found, overview = part
             self.row = found
             now = overview.at
-            if everything:
+            if everything or changes.any_of(Kind.PATIENT):
                 self.patient = patient_by_id(self.ctx, self.row.patient_id)
+                self.handover_note = note_for(self.ctx, self.row.patient_id)
             # what is planned (the order in force, a change or taper to come) changes only with
             # the orders: a recorded dose reloads the grid alone
             planning = everything or changes.any_of(Kind.ORDERS)
@@ -318,9 +333,12 @@ class PatientChart(QWidget):
             + (f"<br>Prescribed despite {len(r.order_cautions)} caution"
                f"{'s' if len(r.order_cautions) > 1 else ''}, acknowledged: "
                f"{escape(' '.join(r.order_cautions))}" if r.order_cautions else "")
-            + f"<br>Flags: {escape(flags)}<br>Observations: {escape(news)}")
+            + f"<br>Flags: {escape(flags)}<br>Observations: {escape(news)}"
+            + (f"<br>Handover note ({escape(self.handover_note.by)}, "
+               f"{self.handover_note.at:%a %H:%M}): <i>{escape(self.handover_note.text)}</i>"
+               if self.handover_note is not None else ""))
         if alerts:
-            items = "".join(f"<li><b>{SEVERITY_TEXT[a.severity]}</b> {escape(a.rule)}: "
+            items = "".join(f"<li><b>{SEVERITY_TEXT[a.severity]}</b> {escape(alert_title(a.rule))}: "
                             f"{escape(a.message)}</li>" for a in alerts)
             self.alerts_label.setText(f"<ul style='margin:0'>{items}</ul>")
         else:
@@ -364,7 +382,7 @@ class PatientChart(QWidget):
         entry = self.grid_model.entry(index.row(), index.column())
         if entry is None:
             return
-        reason = self.ctx.why_not(Action.RECORD_DOSE)
+        reason = self.ctx.why_not(Action.RECORD_DOSE) or self.patient.read_only_reason(self.ctx.zone)
         if reason is not None:
             QMessageBox.information(self, "Not allowed", reason)
             return
@@ -403,6 +421,19 @@ class PatientChart(QWidget):
             return
         self._offer_correction(entry)
 
+    def edit_handover_note(self) -> None:
+        """The nurse's own words for the next handover, kept until changed (empty: cleared)."""
+        current = self.handover_note.text if self.handover_note is not None else ""
+        text, ok = QInputDialog.getMultiLineText(
+            self, "Handover note", f"Your words about {self.patient.name} for the next shift "
+            "(printed in the handover's Recommendation until changed; empty clears it):", current)
+        if not ok or text.strip() == current:
+            return
+        try:
+            self.ops.run(lambda: set_note(self.ctx, self.patient.id, text))
+        except WardError as exc:
+            QMessageBox.warning(self, "Handover note not saved", str(exc))
+
     def apply_permissions(self) -> None:
         """Disable what the acting user's role may not do, saying who can (tooltips)."""
         ctx = self.ctx
@@ -410,6 +441,7 @@ class PatientChart(QWidget):
             allow(ctx, button, Action.RECORD_DOSE)
         allow(ctx, self.obs_button, Action.RECORD_OBS)
         allow(ctx, self.obs_error_button, Action.RECORD_OBS)
+        allow(ctx, self.note_button, Action.HANDOVER_NOTE)
         allow(ctx, self.details_button, Action.EDIT_PATIENT, Action.COMED, Action.ADD_LAB)
         allow(ctx, self.taper_button, Action.TAPER)
         allow(ctx, self.cancel_taper_button, Action.TAPER)
@@ -422,6 +454,7 @@ class PatientChart(QWidget):
             if allow(ctx, button, action) and not has_pump:
                 button.setEnabled(False)
         allow(ctx, self.pump_panel.details_button, Action.SET_PUMP)
+        self.moves.apply()  # a discharged patient's chart: read-only
 
     def _next_order_line(self) -> str:
         """'From Thu 26 Nov 12:00: oral 15 mg TDS' for a change prescribed to start later."""
