@@ -327,7 +327,7 @@ class PatientChart(QWidget):
         self.heading.setText(
             f"<span style='font-size:14pt'><b>{escape(r.name)}</b></span> &nbsp; bed "
             f"{escape(r.bed)} · MRN {escape(r.mrn)} · age {r.age}{high_risk}<br>"
-            f"Baclofen: <b>{escape(r.route or 'none')} {escape(r.dose)}</b>"
+            f"Baclofen: <b>{escape(f'{r.route} {r.dose}' if r.route else r.dose)}</b>"
             + self._next_order_line()
             + self._taper_line(now)
             + (f"<br>Prescribed despite {len(r.order_cautions)} caution"

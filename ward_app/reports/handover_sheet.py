@@ -391,14 +391,14 @@ class _Sheet:
                              "due-within-the-hour doses and checks, pump refills")
         if not items:
             return [*title, self.p("Nothing outstanding at the time of printing.", "lead")]
-        lines = [f"☐ {_e(text)}" for text in items]
+        lines = [self.p(f"☐ {_e(text)}", "cell") for text in items]
         half = (len(lines) + 1) // 2
-        if len(lines) < 6:
-            return [*title, self.p("<br/>".join(lines), "cell")]
-        cols = [self.p("<br/>".join(lines[:half]), "cell"), self.p("<br/>".join(lines[half:]),
-                                                                    "cell")]
-        return [*title, Table([cols], colWidths=[self.width / 2] * 2, style=[
-            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])]
+        # two columns, read down the left then the right; one row per pair of items, so a long
+        # list runs on to the next page instead of moving whole and leaving this one blank
+        rows = [[lines[i], lines[i + half] if i + half < len(lines) else ""] for i in range(half)]
+        return [*title, Table(rows, colWidths=[self.width / 2] * 2, style=[
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 0.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)])]
 
     def _watch_list(self) -> list[Flowable]:
         title = self.section("Unstable and watcher patients")
@@ -622,6 +622,8 @@ def handover_pdf(h: Handover) -> bytes:
     if h.patients:
         # no forced page break: the blocks start where the summary ends (issue 17 saw page 2
         # mostly blank); a block that does not fit moves whole to the next page
-        story += [*sheet.section("Patients, bed by bed"), *[sheet.block(p) for p in h.patients]]
+        blocks = [sheet.block(p) for p in h.patients]
+        # the heading goes with the first block: never alone at the foot of a page
+        story += [KeepTogether([*sheet.section("Patients, bed by bed"), blocks[0]]), *blocks[1:]]
     doc.build(story, canvasmaker=_canvas_maker(h, regular, bold))
     return buffer.getvalue()

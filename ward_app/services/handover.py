@@ -13,6 +13,7 @@ from ward_app.domain.dose_checks import flag_words
 from ward_app.domain.entry import entered_late
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.handover import (
+    UNSTABLE_RULES,
     Action,
     AlertLine,
     DoseLine,
@@ -422,14 +423,23 @@ def take_over_view(ctx: Context, beds: tuple[str, ...] = (), at: datetime | None
                            f"use beds {', '.join(sorted(known, key=_bed_key))}.")
     scope = set(wanted) or known
     in_scope = [f"Bed {b} " for b in scope]
-    unstable = tuple(
-        Unstable(b.bed, b.name, b.mrn,
-                 "; ".join(f"{a.severity.upper()} {alert_title(a.rule)}" for a in b.alerts[:2])
-                 or (b.news2 or ""))
-        for b in sheet.patients if b.bed in scope and b.acuity.value == "unstable")
+    unstable = tuple(Unstable(b.bed, b.name, b.mrn, _why_unstable(b))
+                     for b in sheet.patients if b.bed in scope and b.acuity.value == "unstable")
     return TakeOverView(sheet.ward, sheet.at, wanted,
                         tuple(o for o in sheet.outstanding if o.startswith(tuple(in_scope))),
                         unstable)
+
+
+def _why_unstable(b: PatientBlock) -> str:
+    """The two most severe alerts in words (the clinical ones that make a patient unstable
+    first, each named once), else the NEWS2."""
+    rank = {"emergency": 0, "urgent": 1, "warning": 2, "info": 3}
+    named: dict[str, str] = {}
+    for a in sorted(b.alerts, key=lambda a: (rank.get(a.severity, 4),
+                                             not a.rule.startswith(UNSTABLE_RULES))):
+        named.setdefault(alert_title(a.rule), a.severity.upper())
+    why = [f"{severity} {title}" for title, severity in list(named.items())[:2]]
+    return "; ".join(why) or (b.news2 or "")
 
 
 def _bed_key(bed: str) -> tuple[int, str]:
