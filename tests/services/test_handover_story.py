@@ -196,3 +196,18 @@ def test_the_note_is_kept_until_changed_and_an_empty_text_clears_it(night) -> No
 
 def pdf_text(data: bytes) -> str:
     return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_a_long_still_to_do_list_starts_on_page_one_and_runs_on(night) -> None:
+    from dataclasses import replace
+
+    sheet = build_handover(night)
+    assert len(sheet.outstanding) >= 20  # the demo ward at 07:00 has plenty outstanding
+    # a busy ward: more than two pages of it (one tall cell would move whole, or not fit at all)
+    sheet = replace(sheet, outstanding=tuple(f"{o} [{n}]" for n in range(5)
+                                             for o in sheet.outstanding))
+    pages = [" ".join(p.extract_text().split())
+             for p in PdfReader(io.BytesIO(handover_pdf(sheet))).pages]
+    on_first = sum(" ".join(o.split()) in pages[0] for o in sheet.outstanding)
+    assert on_first >= 15, on_first  # not moved whole to page 2, leaving page 1 blank
+    assert all(any(" ".join(o.split()) in p for p in pages) for o in sheet.outstanding)
