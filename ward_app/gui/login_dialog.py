@@ -24,6 +24,17 @@ from ward_app.gui.ops import Ops, runner
 from ward_app.services.auth import login
 from ward_app.services.context import Actor, Context
 
+#: The log-in panel's width; its texts wrap inside it (less the margins).
+PANEL_WIDTH = 480
+_TEXT_WIDTH = PANEL_WIDTH - 36
+
+
+def _fit(label: QLabel, padding: int = 0) -> None:
+    """A wrapped label as tall as its text at the panel's width (and its style's padding): the
+    panel is centred in the lock screen, where the layout does not ask labels their height for
+    the width, so a long line was cut off."""
+    label.setMinimumHeight(label.heightForWidth(_TEXT_WIDTH - 2 * padding) + 2 * padding + 2)
+
 
 class LoginDialog(QDialog):
     """``actor`` is set when a user logged in successfully."""
@@ -73,7 +84,7 @@ class LoginDialog(QDialog):
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(18, 16, 18, 16)
         layout.setSpacing(10)
-        heading.setMinimumHeight(heading.heightForWidth(480) if locked_by else 0)
+        _fit(heading)
         layout.addWidget(heading)
         self.alert_counts = QLabel(panel)  # the lock screen: how many alerts, never whose
         self.alert_counts.setObjectName("lockAlerts")
@@ -86,6 +97,7 @@ class LoginDialog(QDialog):
             hint.setObjectName("demoHint")
             hint.setWordWrap(True)
             hint.setStyleSheet("background: #e6f0fa; color: #111111; padding: 6px;")
+            _fit(hint, 6)
             layout.addWidget(hint)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -94,8 +106,7 @@ class LoginDialog(QDialog):
         outer.addStretch(1)
         outer.addWidget(panel, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(1)
-        panel.setMinimumWidth(420)
-        panel.setMaximumWidth(560)
+        panel.setFixedWidth(PANEL_WIDTH)  # its wrapped texts are measured at this width
         if locked_by is not None:
             # The lock covers the whole screen: nothing of the ward shows while it is locked.
             self.setObjectName("lockScreen")
@@ -126,6 +137,7 @@ class LoginDialog(QDialog):
         colour = "#b91c1c" if emergency else "#9a3412"
         self.alert_counts.setStyleSheet(f"background: {colour}; color: #ffffff; "
                                         "font-weight: bold; padding: 8px;")
+        _fit(self.alert_counts, 8)
         self.alert_counts.show()
 
     def submit(self) -> None:
