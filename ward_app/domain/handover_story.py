@@ -153,7 +153,7 @@ def _observation_lines(s: PatientSnapshot, since: datetime, now: datetime, zone:
                                                                    o.rass <= -3)]
         last = sedation[-1]
         latest = (f"latest {_sedation(last)} at {hm(last.taken_at)}" if not deep or
-                  deep[-1] is not last else "so at the latest check")
+                  deep[-1] is not last else "still so at the latest check")
         if deep:
             when = _joined([f"{_sedation(o)} at {hm(o.taken_at)}" for o in deep])
             out.append(StoryLine(deep[0].taken_at, f"Over-sedated: {when}; {latest}", True))

@@ -557,7 +557,7 @@ class _Sheet:
         told = [_font(_e(line.text), _RED, True) if line.concern else _e(line.text)
                 for line in p.story] or [_font("Nothing recorded for this patient in this period.",
                                                _RED, True)]
-        title = self._title(f"This shift ({_e(self.h.since_what or 'since the last handover')})")
+        title = self._title(f"This shift, {_e(self.h.since_what or 'since the last handover')}")
         if len(told) <= 3:
             return self.p(f"{title}<br/>" + "<br/>".join(told), "item")
         half = (len(told) + 1) // 2

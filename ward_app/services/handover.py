@@ -324,7 +324,7 @@ def handover_period(ctx: Context, now: datetime, ward_id: int | None, t: Thresho
         return last.at, (f"since the take-over by {last.by}{beds} at "
                          f"{last.at.astimezone(ctx.zone):%a %H:%M}")
     hours = int(t.handover_story_hours)
-    return now - timedelta(hours=hours), f"in the last {hours} h (no take-over recorded)"
+    return now - timedelta(hours=hours), f"in the last {hours} h, no take-over recorded"
 
 
 def outstanding(ctx: Context, overview, now: datetime, ward: str) -> list[str]:  # type: ignore[no-untyped-def]
