@@ -5,13 +5,10 @@ print dialog or saved. Who printed or saved it, and when, goes in the audit."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
-    QHBoxLayout,
     QLabel,
     QProgressBar,
-    QPushButton,
     QVBoxLayout,
 )
 
@@ -19,7 +16,7 @@ from ward_app.domain.errors import WardError
 from ward_app.domain.handover import Handover
 from ward_app.domain.roles import Action
 from ward_app.gui.ops import Ops, runner
-from ward_app.gui.pdf_preview import PdfPreview
+from ward_app.gui.pdf_preview import PdfPreview, SheetButtons
 from ward_app.gui.permissions import allow
 from ward_app.gui.screen_fit import fit_to_screen
 from ward_app.gui.worker import Job, run_in_background
@@ -44,18 +41,9 @@ class HandoverDialog(QDialog):
         self.progress.setRange(0, 0)  # busy: rendering takes a moment on a large ward
         self.progress.setAccessibleName("Preparing the sheet")
         self.preview = PdfPreview(self, empty_text="The handover sheet appears here.")
-        self.print_button = QPushButton("&Print…", self)
-        self.print_button.clicked.connect(self.print_sheet)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, self.print_sheet)
-        self.save_button = QPushButton("Save as P&DF…", self)
-        self.save_button.clicked.connect(self.save_sheet)
-        close = QPushButton("Close", self)
-        close.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.print_button)
-        buttons.addWidget(self.save_button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
+        sheet_buttons = SheetButtons(self, self.print_sheet, self.save_sheet)
+        self.print_button, self.save_button = sheet_buttons.print_button, sheet_buttons.save_button
+        buttons = sheet_buttons.row
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addWidget(self.progress)

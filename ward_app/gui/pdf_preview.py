@@ -3,14 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QKeySequence, QPainter, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QStackedLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QStackedLayout,
+    QWidget,
+)
 
 PRINT_DPI = 300
 
@@ -114,3 +124,25 @@ class PdfPreview(QWidget):
                                 "Choose another folder.")
             return None
         return path
+
+
+class SheetButtons:
+    """The row under every sheet preview: *Print…* (also Ctrl+P), *Save as PDF…*, what the
+    dialog adds (e.g. *Apply taper*) and *Close* — one way, so the sheets behave alike."""
+
+    def __init__(self, dialog: QDialog, on_print: Callable[[], None],
+                 on_save: Callable[[], None], *extra: QPushButton) -> None:
+        self.print_button = QPushButton("&Print…", dialog)
+        self.print_button.clicked.connect(on_print)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), dialog, on_print)
+        self.save_button = QPushButton("Save as P&DF…", dialog)
+        self.save_button.clicked.connect(on_save)
+        close = QPushButton("Close", dialog)
+        close.clicked.connect(dialog.reject)
+        self.row = QHBoxLayout()
+        self.row.addWidget(self.print_button)
+        self.row.addWidget(self.save_button)
+        self.row.addStretch(1)
+        for button in extra:
+            self.row.addWidget(button)
+        self.row.addWidget(close)

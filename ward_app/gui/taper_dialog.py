@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -34,7 +33,7 @@ from ward_app.domain.patient import Patient
 from ward_app.domain.taper import Form, TaperDay, TaperPlan, amount_text
 from ward_app.gui.form_parts import clear_marks, show_error
 from ward_app.gui.ops import Ops, runner
-from ward_app.gui.pdf_preview import PdfPreview
+from ward_app.gui.pdf_preview import PdfPreview, SheetButtons
 from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
 from ward_app.gui.screen_fit import fit_to_screen
 from ward_app.gui.session import audit_read
@@ -174,22 +173,12 @@ class TaperDialog(QDialog):
                                 accessible_name="Taper plan, day by day", stretch_last=False)
         self.pdf = PdfPreview(self, empty_text="The taper sheet appears here.")
 
-        self.print_button = QPushButton("&Print…", self)
-        self.print_button.clicked.connect(self.print_pdf)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, self.print_pdf)
-        self.save_button = QPushButton("Save as P&DF…", self)
-        self.save_button.clicked.connect(self.save_pdf)
         self.apply_button = QPushButton("&Apply taper", self)
         self.apply_button.setToolTip("Turn the plan into the patient's future order versions")
         self.apply_button.clicked.connect(self.apply)
-        close = QPushButton("Close", self)
-        close.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.print_button)
-        buttons.addWidget(self.save_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.apply_button)
-        buttons.addWidget(close)
+        sheet_buttons = SheetButtons(self, self.print_pdf, self.save_pdf, self.apply_button)
+        self.print_button, self.save_button = sheet_buttons.print_button, sheet_buttons.save_button
+        buttons = sheet_buttons.row
 
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -366,18 +355,9 @@ class TaperSheetDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #9b1c1c; font-weight: bold;")
         self.error.hide()
-        self.print_button = QPushButton("&Print…", self)
-        self.print_button.clicked.connect(self.print_pdf)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, self.print_pdf)
-        self.save_button = QPushButton("Save as P&DF…", self)
-        self.save_button.clicked.connect(self.save_pdf)
-        close = QPushButton("Close", self)
-        close.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.print_button)
-        buttons.addWidget(self.save_button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
+        sheet_buttons = SheetButtons(self, self.print_pdf, self.save_pdf)
+        self.print_button, self.save_button = sheet_buttons.print_button, sheet_buttons.save_button
+        buttons = sheet_buttons.row
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<b>Bed {patient.bed} · {patient.name}</b> (MRN {patient.mrn}): "
                                 f"the taper from {live.plan.start:%a %d %b %Y} as applied, "
