@@ -37,6 +37,7 @@ APPEND_ONLY_TABLES = (
 #: refusals (UPDATE, DELETE and a reused id) itself.
 LATER_APPEND_ONLY: dict[str, tuple[str, ...]] = {
     "m020_handover_notes_and_takeovers": ("handover_notes", "handover_takeovers"),
+    "m021_pump_resolutions_and_events": ("pump_alarm_resolutions", "pump_events"),
 }
 
 #: Changed only through the app's audited paths (the guard function).

@@ -502,6 +502,43 @@ def m020_handover_notes_and_takeovers(db: Database) -> None:
     )
 
 
+@migrations()
+def m021_pump_resolutions_and_events(db: Database) -> None:
+    """Pump safety (clinical-rules §10): the volume drawn out of the reservoir at a refill (for the
+    reconciliation; NULL when not measured); how each pump alarm was resolved (the action and the
+    ITB team's contact named: a critical or ERI alarm is resolved by nothing else); and pump
+    events (an MRI, hyperbaric treatment, or an interrogation of the pump with its programmer).
+    Both new tables are clinical records: append-only."""
+    _run(
+        db,
+        "ALTER TABLE pump_refills ADD COLUMN withdrawn_ml REAL CHECK (withdrawn_ml IS NULL OR "
+        "withdrawn_ml >= 0)",
+        """CREATE TABLE pump_alarm_resolutions (
+            id INTEGER PRIMARY KEY,
+            alarm_id INTEGER NOT NULL UNIQUE REFERENCES pump_alarms(id),
+            resolved_at TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (length(action) > 0),
+            itb_contact TEXT,
+            recorded_by INTEGER NOT NULL REFERENCES users(id),
+            recorded_at TEXT NOT NULL,
+            entered_at TEXT NOT NULL
+        )""",
+        *_append_only("pump_alarm_resolutions"), guards.no_replace("pump_alarm_resolutions"),
+        """CREATE TABLE pump_events (
+            id INTEGER PRIMARY KEY,
+            pump_id INTEGER NOT NULL REFERENCES pumps(id),
+            kind TEXT NOT NULL CHECK (kind IN ('mri','hyperbaric','interrogation')),
+            happened_at TEXT NOT NULL,
+            note TEXT,
+            recorded_by INTEGER NOT NULL REFERENCES users(id),
+            recorded_at TEXT NOT NULL,
+            entered_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX pump_events_pump ON pump_events(pump_id, happened_at)",
+        *_append_only("pump_events"), guards.no_replace("pump_events"),
+    )
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations.pending(Database(memory=True))]
 

@@ -27,4 +27,5 @@ STEPS: tuple[str, ...] = (
     "m018_discharge",
     "m019_parked_forms",
     "m020_handover_notes_and_takeovers",
+    "m021_pump_resolutions_and_events",
 )
