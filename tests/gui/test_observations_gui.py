@@ -102,7 +102,7 @@ def test_saving_vitals_scoring_7_raises_news2_emergency_in_the_window(qtbot, win
     top = chart.obs_model.row_at(0)
     assert top.score is not None and top.score.total == 7 and top.observation.signs_checked
     assert "NEWS2 7" in chart.heading.text()
-    assert "news2.emergency" in chart.alerts_label.text()
+    assert "NEWS2 emergency" in chart.alerts_label.text()  # named in words
     rules = [(a.rule, a.patient_id) for a in window.overview.alerts]
     assert ("news2.emergency", p.id) in rules
     assert window.alerts.model.alert_at(0).severity is Severity.EMERGENCY

@@ -23,6 +23,7 @@ from ward_app.services import (
     mar,
     observations,
     orders,
+    parked_forms,
     reads,
     settings,
 )
@@ -283,6 +284,29 @@ def _handover(ctx):
         handover.record_printed(ctx, sheet, "printed", 2)
 
 
+def _handover_note(ctx):
+    pid = _mrn(ctx, ORAL)[1]
+    handover.set_note(ctx, pid, "Family visiting at 10:00")
+    return pid
+
+
+def _take_over(ctx):
+    view = handover.take_over_view(ctx)
+    handover.take_over(ctx, confirmed=tuple(u.bed for u in view.unstable))
+
+
+def _park(ctx):
+    parked_forms.park(ctx, "observations", _mrn(ctx, ORAL)[1], {"rr": "18"})
+
+
+def _parked_then(what):
+    def run(ctx):
+        form_id = parked_forms.park(ctx, "observations", _mrn(ctx, ORAL)[1], {"rr": "18"})
+        ctx.take_changes()
+        what(ctx, form_id)
+    return run
+
+
 def _read(ctx):
     with acting(ctx, "pharm.chen"):  # any role may read
         reads.record_read(ctx, "chart", _mrn(ctx, ORAL)[1])
@@ -321,6 +345,12 @@ CASES: dict[str, tuple[Callable[[Context], int | None], set[Kind]]] = {
     "admin.make_backup": (_backup, {Kind.AUDIT}),
     "backups.after_daily": (_daily, {Kind.AUDIT}),
     "handover.record_printed": (_handover, {Kind.AUDIT}),
+    "handover.set_note": (_handover_note, {Kind.PATIENT}),
+    "handover.take_over": (_take_over, {Kind.AUDIT}),
+    "parked_forms.park": (_park, {Kind.AUDIT}),
+    "parked_forms.restored": (_parked_then(parked_forms.restored), {Kind.AUDIT}),
+    "parked_forms.discard": (_parked_then(parked_forms.discard), {Kind.AUDIT}),
+    "parked_forms.saved": (_parked_then(parked_forms.saved), {Kind.AUDIT}),
     "reads.record_read": (_read, {Kind.AUDIT}),
 }
 WARD_WIDE = {"settings.set_setting", "settings.set_ward_timezone"}

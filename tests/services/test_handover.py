@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import NOW, act_as
+from ward_app.domain.alerts import alert_title
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.handover import Acuity
 from ward_app.services.alerts import ward_alerts
@@ -51,7 +52,7 @@ def test_blocks_carry_sbar(sheet):
     assert "Itching without a rash" in (b.withdrawal or "")
     assert "up 2 steps" in (b.spasticity or "")
     assert len(b.news2_trend) > 5 and b.news2.startswith("NEWS2")
-    assert any(a.urgent and "withdrawal.early" in a.what for a in b.actions)
+    assert any(a.urgent and alert_title("withdrawal.early") in a.what for a in b.actions)
     d = block(sheet, OVER_SEDATED)
     assert d.sedation.startswith("POSS 3") and d.renal.startswith("eGFR 24")
     e = block(sheet, MISSED_TWO)
