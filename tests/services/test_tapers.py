@@ -193,3 +193,16 @@ def test_the_live_taper_is_the_plan_as_applied_until_it_ends_or_is_cancelled(war
     clock.moment = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
     typed.taper_cancel(ward7, "RX1", "spasms returned")
     assert live_taper(ward7, rx1) is None
+
+
+def test_cancel_keeps_the_cautions_the_prescriber_acknowledged(ward7, clock):
+    with acting(ward7, "charge.silva"):
+        typed.set_patient(ward7, "RX1", set_flags=["epilepsy"])
+    clock.moment = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    order = typed.add_order(ward7, typed.OrderText(mrn="RX1", route="oral", dose_mg=20, freq="TDS",
+                                                   ack_warnings=True))
+    assert order.cautions  # epilepsy: a caution the prescriber acknowledged
+    typed.taper_apply(ward7, params(), "Dr Khan")
+    clock.moment = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+    restored = typed.taper_cancel(ward7, "RX1", "spasms returned")
+    assert restored.cautions == order.cautions

@@ -170,7 +170,8 @@ def cancel(ctx: Context, patient_id: int, reason: str, from_moment: datetime | N
             dose_mg=restore.dose_mg,
             times=restore.times, frequency=restore.frequency, indication=restore.indication,
             override_reason=restore.override_reason, prescriber=taper.prescriber,
-            doses=restore.doses)
+            doses=restore.doses,
+            cautions=restore.cautions)  # the same prescription: its acknowledged cautions stay
         audit.record(db, at=ctx.entered(), user_id=actor.id, action="taper.cancel",
                      entity="taper", entity_id=taper.id, patient_id=patient.id,
                      detail=act_detail(ctx, now, {"from": moment.isoformat(), "reason": why,
