@@ -12,6 +12,7 @@ import click
 from ward_app.cli import parsing
 from ward_app.cli.common import state
 from ward_app.cli.identity import witness_password
+from ward_app.cli.pump_calendar_cmds import pump_calendar
 from ward_app.domain.clock import parse_date, parse_moment
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.pump import ALARM_LABELS, PumpDates
@@ -209,5 +210,7 @@ def pump_show(mrn: str, as_json: bool) -> None:
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
+
+pump.add_command(pump_calendar)  # ward-app pump calendar: its own module
 
 COMMANDS = [pump]

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from ward_app.domain.alerts import Alert, Severity
+from ward_app.domain.pump_calendar import PumpCalendar
 
 
 class Acuity(StrEnum):
@@ -169,3 +170,6 @@ class Handover:
     #: Still to do, before what is done: unacknowledged alerts, overdue checks, doses due soon.
     outstanding: tuple[str, ...] = ()
     drill: bool = False  # a drill (training) ward: every page says DRILL
+    #: The ward pump calendar, printed as the last page: given only when a refill is due within
+    #: the refill buffer (services.pump_calendar.handover_calendar).
+    pump_calendar: PumpCalendar | None = None

@@ -25,6 +25,7 @@ from ward_app.domain.alerts import alert_title
 from ward_app.domain.handover import Acuity, AlertLine, Handover, PatientBlock
 from ward_app.reports.fonts import BOLD, register_fonts
 from ward_app.reports.pages import PagedCanvas, fit, pdf_date
+from ward_app.reports.pump_calendar_sheet import calendar_pages
 from ward_app.reports.richtext import Rich
 
 TITLE = "Shift handover"
@@ -625,5 +626,6 @@ def handover_pdf(h: Handover) -> bytes:
         blocks = [sheet.block(p) for p in h.patients]
         # the heading goes with the first block: never alone at the foot of a page
         story += [KeepTogether([*sheet.section("Patients, bed by bed"), blocks[0]]), *blocks[1:]]
+    story += calendar_pages(h.pump_calendar, doc.width)  # last page when a refill is due
     doc.build(story, canvasmaker=_canvas_maker(h, regular, bold))
     return buffer.getvalue()
