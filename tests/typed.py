@@ -115,6 +115,7 @@ class RefillText:
     refilled_at: datetime | None = None
     next_refill: date | None = None
     change_order: bool = False
+    withdrawn_ml: float | None = None
 
 
 def refill_pump(ctx: Context, text: RefillText) -> pumps.RefillDone:
@@ -123,7 +124,8 @@ def refill_pump(ctx: Context, text: RefillText) -> pumps.RefillDone:
         daily_mcg=text.daily_mcg, witness_id=uid(ctx, text.witness), alarm_ml=text.alarm_ml,
         witness_password=text.witness_password if text.witness_password is not None
         else typed_password(text.witness), refilled_at=text.refilled_at,
-        next_refill=text.next_refill, change_order=text.change_order))
+        next_refill=text.next_refill, change_order=text.change_order,
+        withdrawn_ml=text.withdrawn_ml))
 
 
 def set_pump(ctx: Context, mrn: str, **kw: object) -> Pump:

@@ -14,14 +14,18 @@ from hypothesis import strategies as st
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.pump import (
     AlarmKind,
+    AlarmResolution,
     Pump,
     PumpAlarm,
     PumpState,
     Refill,
     active_alarms,
+    alarm_resolved,
     check_refill,
     dose_step_pct,
+    expected_residual_ml,
     pump_dates,
+    reconcile,
 )
 from ward_app.domain.rules import Thresholds
 
@@ -276,35 +280,39 @@ def alarm(kind: AlarmKind, at: datetime = HEARD, aid: int = 1) -> PumpAlarm:
     return PumpAlarm(aid, 1, kind, at, by="nurse1")
 
 
+def resolved(a: PumpAlarm, at: datetime, contact: str | None = "Dr Rao, ITB team",
+             rid: int = 1) -> AlarmResolution:
+    return AlarmResolution(rid, a.id, at, "pump checked with the programmer", contact, "nurse1")
+
+
 @pytest.mark.parametrize("kind", list(AlarmKind))
 def test_an_alarm_with_nothing_done_since_stays_active(kind):
     a = alarm(kind)
     earlier = refill(HEARD - timedelta(days=30))
-    updated = Pump(1, 1, reservoir_ml=20, updated_at=HEARD - timedelta(days=1))
-    assert active_alarms([a], [earlier], updated) == [a]
-    assert active_alarms([a], [], PUMP) == [a]
+    assert active_alarms([a], [earlier]) == [a]
+    assert active_alarms([a], []) == [a]
 
 
-def test_low_reservoir_is_cleared_by_a_later_refill_only():
+def test_low_reservoir_is_cleared_by_a_later_refill():
     a = alarm(AlarmKind.LOW_RESERVOIR)
-    assert active_alarms([a], [refill(HEARD + timedelta(hours=3))], PUMP) == []
-    assert active_alarms([a], [refill(HEARD)], PUMP) == [a]  # same moment: not after it
-    replaced = Pump(1, 1, reservoir_ml=20, updated_at=HEARD + timedelta(hours=3))
-    assert active_alarms([a], [], replaced) == [a]
+    assert active_alarms([a], [refill(HEARD + timedelta(hours=3))]) == []
+    assert active_alarms([a], [refill(HEARD)]) == [a]  # same moment: not after it
+    how, at = alarm_resolved(a, [refill(HEARD + timedelta(hours=3))], [])  # type: ignore[misc]
+    assert "refill" in how and at == HEARD + timedelta(hours=3)
 
 
-def test_eri_is_cleared_by_a_later_pump_update_only():
-    a = alarm(AlarmKind.ERI)
-    assert active_alarms([a], [refill(HEARD + timedelta(hours=3))], PUMP) == [a]
-    replaced = Pump(1, 1, reservoir_ml=20, updated_at=HEARD + timedelta(days=20))
-    assert active_alarms([a], [], replaced) == []
-
-
-def test_critical_is_cleared_by_a_later_refill_or_pump_update():
-    a = alarm(AlarmKind.CRITICAL)
-    assert active_alarms([a], [refill(HEARD + timedelta(hours=1))], PUMP) == []
-    replaced = Pump(1, 1, reservoir_ml=20, updated_at=HEARD + timedelta(hours=1))
-    assert active_alarms([a], [], replaced) == []
+@pytest.mark.parametrize("kind", [AlarmKind.ERI, AlarmKind.CRITICAL])
+def test_critical_and_eri_are_cleared_only_by_a_recorded_action_not_by_a_refill(kind):
+    """clinical-rules §10: a refill does not restart a stalled motor or replace a battery."""
+    a = alarm(kind)
+    assert active_alarms([a], [refill(HEARD + timedelta(hours=1))]) == [a]
+    done = resolved(a, HEARD + timedelta(hours=2))
+    assert active_alarms([a], [refill(HEARD + timedelta(hours=1))], [done]) == []
+    how, at = alarm_resolved(a, [], [done])  # type: ignore[misc]
+    assert "pump checked" in how and "Dr Rao, ITB team" in how and "nurse1" in how
+    assert at == HEARD + timedelta(hours=2)
+    other = AlarmResolution(2, a.id + 1, HEARD, "x", "y", "z")  # another alarm's resolution
+    assert active_alarms([a], [], [other]) == [a]
 
 
 def test_only_the_alarms_not_dealt_with_are_returned_in_order():
@@ -312,7 +320,52 @@ def test_only_the_alarms_not_dealt_with_are_returned_in_order():
     eri = alarm(AlarmKind.ERI, HEARD + timedelta(hours=1), 2)
     low_again = alarm(AlarmKind.LOW_RESERVOIR, HEARD + timedelta(days=2), 3)
     refills = [refill(HEARD - timedelta(days=80), rid=1), refill(HEARD + timedelta(days=1), rid=2)]
-    assert active_alarms([low, eri, low_again], refills, PUMP) == [eri, low_again]
+    assert active_alarms([low, eri, low_again], refills) == [eri, low_again]
+
+
+# --- refill reconciliation (clinical-rules §10) ---------------------------------------------------
+# expected residual = last volume − elapsed days × daily dose ÷ concentration; a difference beyond
+# 14.5 % of the volume that should have been delivered, or beyond 2 mL, is a discrepancy.
+
+LAST = local(2026, 1, 10)
+
+
+@pytest.mark.parametrize(("volume", "conc", "daily", "days", "delivered", "expected", "limit"), [
+    (20, 500, 100, 30, 6.0, 14.0, 0.87),  # 20 mL at 500 mcg/mL: 14.5 % of 6 mL
+    (20, 2000, 400, 60, 12.0, 8.0, 1.74),  # 20 mL at 2000 mcg/mL: 14.5 % of 12 mL
+    (40, 500, 300, 60, 36.0, 4.0, 2.0),  # 40 mL at 500 mcg/mL: 14.5 % would be 5.22: 2 mL
+    (40, 2000, 500, 90, 22.5, 17.5, 2.0),  # 40 mL at 2000 mcg/mL: 3.26 mL → 2 mL
+    (40, 2000, 200, 30, 3.0, 37.0, 0.435),  # 40 mL at 2000 mcg/mL, little delivered
+])
+def test_reconciliation_arithmetic_and_its_limit(volume, conc, daily, days, delivered, expected,
+                                                 limit):
+    last = refill(LAST, volume=volume, conc=conc, daily=daily)
+    at = LAST + timedelta(days=days)
+    assert expected_residual_ml(last, at) == (expected, delivered)
+    exact = reconcile(last, expected, at, T)
+    assert (exact.expected_ml, exact.delivered_ml, exact.limit_ml) == (expected, delivered, limit)
+    assert exact.difference_ml == 0 and not exact.discrepant
+    # at the limit: not beyond it; 0.01 mL past it either way: a discrepancy
+    assert not reconcile(last, expected + limit, at, T).discrepant
+    assert not reconcile(last, expected - limit, at, T).discrepant
+    more = reconcile(last, expected + limit + 0.01, at, T)
+    less = reconcile(last, expected - limit - 0.01, at, T)
+    assert more.discrepant and "under-delivery or a catheter problem" in more.suggests
+    assert "withdrawal" in more.suggests
+    assert less.discrepant and "over-infusing" in less.suggests and "overdose" in less.suggests
+
+
+def test_the_expected_residual_is_never_below_empty():
+    last = refill(LAST, volume=20, conc=500, daily=400)  # 25 days of drug
+    assert expected_residual_ml(last, LAST + timedelta(days=30)) == (0.0, 20.0)
+    assert reconcile(last, 0, LAST + timedelta(days=30), T).limit_ml == 2.0
+
+
+def test_the_discrepancy_limits_are_settings():
+    from dataclasses import replace
+    strict = replace(T, pump_discrepancy_pct=10.0, pump_discrepancy_ml=0.5)
+    last = refill(LAST, volume=20, conc=500, daily=100)  # 6 mL due after 30 days
+    assert reconcile(last, 14, LAST + timedelta(days=30), strict).limit_ml == 0.5
 
 
 # --- dose_step_pct ---------------------------------------------------------------------------------

@@ -13,7 +13,17 @@ from ward_app.domain.dose_alerts import SRC_WATCH, withdrawal_watch_alerts, with
 from ward_app.domain.observations import Acvpu, Observation, Poss
 from ward_app.domain.orders import Frequency, Order, OrderAction, Route
 from ward_app.domain.patient import Patient
-from ward_app.domain.pump import AlarmKind, Pump, PumpAlarm, PumpState, Refill, pump_dates
+from ward_app.domain.pump import (
+    AlarmKind,
+    AlarmResolution,
+    EventKind,
+    Pump,
+    PumpAlarm,
+    PumpEvent,
+    PumpState,
+    Refill,
+    pump_dates,
+)
 from ward_app.domain.pump_alerts import (
     RULES,
     SRC_ALARM,
@@ -22,10 +32,14 @@ from ward_app.domain.pump_alerts import (
     SRC_MONITOR,
     SRC_PUMP,
     alarm_alerts,
+    check_due_alerts,
     eri_alerts,
     itb_dose_alerts,
     itb_monitoring_alerts,
+    post_refill_alerts,
+    post_refill_due,
     refill_alerts,
+    volume_alerts,
 )
 from ward_app.domain.rules import Thresholds
 
@@ -48,6 +62,7 @@ EMPTY_AT = REFILL_AT + timedelta(days=100)  # 20 Apr 2026
 REFILL_BY = date(2026, 4, 3)
 WARN_FROM = datetime(2026, 3, 27, 0, 0, tzinfo=LONDON)  # 7 days before the refill-by date, GMT
 URGENT_FROM = ALARM_AT - timedelta(days=2)
+OVERDUE_FROM = datetime(2026, 4, 4, 0, 0, tzinfo=LONDON)  # the day after the refill-by date
 
 
 def patient() -> Patient:
@@ -93,7 +108,8 @@ def summary(alerts: list[Alert]) -> list[tuple[str, str]]:
 
 
 def test_the_pump_rules_are_registered():
-    assert RULES == [refill_alerts, alarm_alerts, eri_alerts, itb_dose_alerts, itb_monitoring_alerts]
+    assert RULES == [refill_alerts, alarm_alerts, eri_alerts, itb_dose_alerts, itb_monitoring_alerts,
+                     volume_alerts, check_due_alerts, post_refill_alerts]
 
 
 def test_no_pump_no_pump_alerts():
@@ -117,7 +133,7 @@ def test_refill_due_is_quiet_until_seven_days_before_the_refill_by_date(now):
 
 
 def test_refill_due_warning_from_seven_days_before_the_refill_by_date():
-    for now in (WARN_FROM, WARN_FROM + timedelta(days=3), URGENT_FROM - S):
+    for now in (WARN_FROM, WARN_FROM + timedelta(days=3), OVERDUE_FROM - S):
         (a,) = refill_alerts(snap(state()), now, T)
         assert (a.rule, a.severity) == ("pump.refill_due", Severity.WARNING)
         assert a.since == WARN_FROM
@@ -133,19 +149,32 @@ def test_refill_due_warning_from_seven_days_before_the_refill_by_date():
             a.values["alarm_ml"]) == (20, 2000, 400, 2)
 
 
-def test_refill_due_urgent_from_two_days_before_the_alarm_date():
-    (a,) = refill_alerts(snap(state()), URGENT_FROM, T)
+def test_refill_due_urgent_from_two_days_before_the_alarm_date_with_a_short_buffer():
+    from dataclasses import replace
+    short = replace(T, pump_refill_buffer_days=1)  # refill by 9 Apr: not yet passed on 8 Apr
+    assert refill_alerts(snap(state()), URGENT_FROM - S, short)[0].severity is Severity.WARNING
+    (a,) = refill_alerts(snap(state()), URGENT_FROM, short)
     assert (a.rule, a.severity) == ("pump.refill_due", Severity.URGENT)
     assert a.since == URGENT_FROM
     assert "alarm date is 10 Apr 2026 11:00" in a.message and "Refill TODAY" in a.message
     assert a.key == "pump.refill_due:1:1"  # the same occurrence, now at a higher severity
 
 
-def test_refill_due_urgent_once_the_alarm_date_has_passed():
-    for now in (ALARM_AT, ALARM_AT + timedelta(days=5), EMPTY_AT - S):
+def test_refill_overdue_is_urgent_once_the_refill_by_date_has_passed():
+    """clinical-rules §10: the day after the refill-by date, pump.refill_due becomes
+    pump.refill_overdue (urgent), naming the day it became overdue."""
+    (a,) = refill_alerts(snap(state()), OVERDUE_FROM - S, T)
+    assert (a.rule, a.severity) == ("pump.refill_due", Severity.WARNING)
+    for now in (OVERDUE_FROM, ALARM_AT - S, ALARM_AT, ALARM_AT + timedelta(days=5), EMPTY_AT - S):
         (a,) = refill_alerts(snap(state()), now, T)
-        assert (a.rule, a.severity) == ("pump.refill_due", Severity.URGENT)
-        assert a.since == ALARM_AT and "alarm date passed" in a.message
+        assert (a.rule, a.severity) == ("pump.refill_overdue", Severity.URGENT)
+        assert a.since == OVERDUE_FROM and a.key == "pump.refill_overdue:1:1"
+        assert "OVERDUE since Sat 04 Apr" in a.message and "refill by Fri 03 Apr" in a.message
+        assert a.values["overdue_since"] == "2026-04-04" and "Refill TODAY" in a.message
+        assert ("alarm date passed" in a.message) is (now >= ALARM_AT)
+        assert ("watch for withdrawal" in a.message) is (now >= ALARM_AT)
+    (a,) = refill_alerts(snap(state()), EMPTY_AT, T)
+    assert a.rule == "pump.empty"
 
 
 def test_pump_empty_is_an_emergency_once_the_reservoir_is_calculated_empty():
@@ -265,19 +294,21 @@ def test_low_reservoir_alarm_is_cleared_by_a_later_refill_not_by_a_pump_update()
     assert len(alarm_alerts(snap(state(alarms=alarms, p=updated)), HEARD + 2 * H, T)) == 1
 
 
-def test_eri_alarm_is_cleared_by_a_later_pump_update_not_by_a_refill():
-    alarms = (heard(AlarmKind.ERI),)
-    later = refill(HEARD + H, rid=2)
-    assert len(alarm_alerts(snap(state(refill(), later, alarms=alarms)), HEARD + 2 * H, T)) == 1
-    replaced = pump(updated_at=HEARD + timedelta(days=3))
-    assert alarm_alerts(snap(state(alarms=alarms, p=replaced)), HEARD + timedelta(days=4), T) == []
+def _resolved(a: PumpAlarm, at: datetime) -> AlarmResolution:
+    return AlarmResolution(1, a.id, at, "pump interrogated, motor restarted", "Dr Rao", "nurse1")
 
 
-def test_critical_alarm_is_cleared_by_a_later_refill_or_pump_update():
-    alarms = (heard(AlarmKind.CRITICAL),)
+@pytest.mark.parametrize("kind", [AlarmKind.ERI, AlarmKind.CRITICAL])
+def test_critical_and_eri_alarms_stay_until_the_itb_action_is_recorded(kind):
+    """clinical-rules §10: neither a refill nor a change of the pump's details resolves them."""
+    a = heard(kind)
     later = refill(HEARD + H, rid=2)
-    assert alarm_alerts(snap(state(refill(), later, alarms=alarms)), HEARD + 2 * H, T) == []
-    assert alarm_alerts(snap(state(alarms=alarms, p=pump(updated_at=HEARD + H))), HEARD + 2 * H, T) == []
+    updated = pump(updated_at=HEARD + H)
+    (alert,) = alarm_alerts(snap(state(refill(), later, alarms=(a,), p=updated)), HEARD + 2 * H, T)
+    assert alert.severity is (Severity.EMERGENCY if kind is AlarmKind.CRITICAL else Severity.URGENT)
+    assert "ITB team's contact" in alert.message
+    done = PumpState(pump(), (refill(), later), (a,), (_resolved(a, HEARD + 2 * H),))
+    assert alarm_alerts(snap(done), HEARD + 3 * H, T) == []
 
 
 def test_each_alarm_not_dealt_with_alerts_on_its_own():
@@ -501,7 +532,7 @@ def test_withdrawal_watch_alert_for_an_intrathecal_reduction():
 
 
 def test_a_critical_alarm_not_dealt_with_starts_a_watch_for_48_hours():
-    s = snap(state(alarms=(heard(AlarmKind.CRITICAL),)))
+    s = snap(state(refill(daily=200), alarms=(heard(AlarmKind.CRITICAL),)))  # alarm date far off
     assert pump_watches(s, HEARD - S) == []
     assert pump_watches(s, HEARD) == [("pump", "alarm5", HEARD)]
     assert pump_watches(s, HEARD + WATCH - S) == [("pump", "alarm5", HEARD)]
@@ -514,13 +545,13 @@ def test_a_critical_alarm_not_dealt_with_starts_a_watch_for_48_hours():
 
 @pytest.mark.parametrize("kind", [AlarmKind.LOW_RESERVOIR, AlarmKind.ERI])
 def test_single_tone_alarms_start_no_watch(kind):
-    s = snap(state(alarms=(heard(kind),)))
+    s = snap(state(refill(daily=200), alarms=(heard(kind),)))
     assert pump_watches(s, HEARD + H) == []
 
 
 def test_a_reservoir_calculated_empty_starts_a_watch_for_48_hours():
     s = snap(state())
-    assert pump_watches(s, EMPTY_AT - S) == []
+    assert pump_watches(s, EMPTY_AT - S) == [("pump", "alarmdate1", ALARM_AT)]  # refill overdue
     assert pump_watches(s, EMPTY_AT) == [("pump", "empty1", EMPTY_AT)]
     assert pump_watches(s, EMPTY_AT + WATCH - S) == [("pump", "empty1", EMPTY_AT)]
     assert pump_watches(s, EMPTY_AT + WATCH) == []
@@ -538,3 +569,103 @@ def test_reduction_and_pump_problem_watches_stand_side_by_side():
     s = snap(state(), versions=versions)
     keys = [a.key for a in withdrawal_watch_alerts(s, EMPTY_AT + H, T)]
     assert keys == ["withdrawal.watch:1:itbdown2", "withdrawal.watch:1:empty1"]
+
+
+# --- issue 18: refill overdue watch, reconciliation, pump events, post-refill watch ----------------
+
+
+def test_the_withdrawal_watch_runs_from_the_alarm_date_until_a_late_refill_plus_the_watch():
+    """clinical-rules §10: refill overdue → from the alarm date a withdrawal watch runs."""
+    assert pump_watches(snap(state()), ALARM_AT - S) == []
+    late = refill(ALARM_AT + timedelta(days=2), rid=2)  # refilled after the alarm date, not empty
+    s = snap(state(refill(), late))
+    assert pump_watches(s, ALARM_AT) == [("pump", "alarmdate1", ALARM_AT)]
+    assert pump_watches(s, late.refilled_at + WATCH - S) == [("pump", "alarmdate1", ALARM_AT)]
+    assert pump_watches(s, late.refilled_at + WATCH) == []
+    (a,) = withdrawal_watch_alerts(s, ALARM_AT + H, T)
+    assert a.key == "withdrawal.watch:1:alarmdate1" and "alarm date passed" in a.message
+    in_time = refill(ALARM_AT - H, rid=2)  # refilled before the alarm date: no watch
+    assert pump_watches(snap(state(refill(), in_time)), ALARM_AT + H) == []
+
+
+def _refilled(withdrawn: float | None, days: float = 30, conc: float = 500,
+              daily: float = 100) -> tuple[Refill, Refill]:
+    first = Refill(1, 1, REFILL_AT, 20, conc, daily, 2, by="nurse1", witness="nurse2")
+    second = Refill(2, 1, REFILL_AT + timedelta(days=days), 20, conc, daily, 2, by="nurse1",
+                    witness="nurse2", withdrawn_ml=withdrawn)
+    return first, second
+
+
+@pytest.mark.parametrize(("withdrawn", "raised"), [
+    (14.0, False), (14.87, False), (13.13, False),  # 6 mL due: limit 0.87 mL (14.5 %)
+    (14.88, True), (13.12, True), (None, False)])
+def test_volume_discrepancy_at_the_limit(withdrawn, raised):
+    first, second = _refilled(withdrawn)
+    found = volume_alerts(snap(state(first, second)), second.refilled_at + H, T)
+    assert bool(found) is raised
+    if raised:
+        (a,) = found
+        assert (a.rule, a.severity, a.since) == ("pump.volume_discrepancy", Severity.URGENT,
+                                                 second.refilled_at)
+        assert "14.0 mL expected" in a.message and "ITB team" in a.message
+        assert ("over-infusing" in a.message) is (withdrawn < 14)
+        assert ("catheter" in a.message) is (withdrawn > 14)
+        assert a.values["limit_ml"] == 0.87 and a.key == "pump.volume_discrepancy:1:2"
+
+
+def test_volume_discrepancy_stays_until_an_interrogation_after_the_refill():
+    first, second = _refilled(10.0)
+    before = PumpEvent(1, 1, EventKind.INTERROGATION, second.refilled_at - H)
+    after = PumpEvent(2, 1, EventKind.INTERROGATION, second.refilled_at + 2 * H)
+    s = snap(PumpState(pump(), (first, second), events=(before,)))
+    assert volume_alerts(s, second.refilled_at + 3 * H, T)
+    s = snap(PumpState(pump(), (first, second), events=(before, after)))
+    assert volume_alerts(s, second.refilled_at + H, T)  # not yet interrogated at that moment
+    assert volume_alerts(s, second.refilled_at + 3 * H, T) == []
+
+
+@pytest.mark.parametrize("kind", [EventKind.MRI, EventKind.HYPERBARIC])
+def test_pump_check_due_after_mri_or_hyperbaric_until_an_interrogation(kind):
+    at = REFILL_AT + timedelta(days=5)
+    event = PumpEvent(3, 1, kind, at, by="nurse1", note="1.5 T scan")
+    assert check_due_alerts(snap(PumpState(pump(), (refill(),), events=(event,))), at - S, T) == []
+    (a,) = check_due_alerts(snap(PumpState(pump(), (refill(),), events=(event,))), at, T)
+    assert (a.rule, a.severity, a.since) == ("pump.check_due", Severity.URGENT, at)
+    assert "interrogate" in a.message and a.key == "pump.check_due:1:3"
+    earlier = PumpEvent(4, 1, EventKind.INTERROGATION, at - H)
+    assert check_due_alerts(snap(PumpState(pump(), events=(earlier, event))), at + H, T)
+    checked = PumpEvent(5, 1, EventKind.INTERROGATION, at)  # at the same moment: counts
+    s = snap(PumpState(pump(), events=(event, checked)))
+    assert check_due_alerts(s, at + H, T) == []
+
+
+def test_an_interrogation_alone_raises_nothing():
+    s = snap(PumpState(pump(), events=(PumpEvent(1, 1, EventKind.INTERROGATION, REFILL_AT),)))
+    assert check_due_alerts(s, REFILL_AT + H, T) == []
+
+
+def sedation_set(at: datetime, oid: int = 1) -> Observation:
+    return Observation(oid, 1, at, rr=16, spo2=97, on_oxygen=False, sbp=120, hr=70,
+                       acvpu=Acvpu.ALERT, temp=37.0, poss=Poss.AWAKE)
+
+
+def test_post_refill_watch_hourly_for_four_hours():
+    """clinical-rules §10: sedation, RR and NEWS2 hourly for 4 h after every refill."""
+    s = snap(state())
+    assert post_refill_due(s, REFILL_AT - S, T) is None
+    assert post_refill_due(s, REFILL_AT, T) == (REFILL_AT + H, REFILL_AT + 4 * H)
+    assert post_refill_alerts(s, REFILL_AT + H, T) == []  # due, not yet overdue
+    (a,) = post_refill_alerts(s, REFILL_AT + H + S, T)
+    assert (a.rule, a.severity, a.since) == ("monitoring.overdue", Severity.WARNING,
+                                             REFILL_AT + H)
+    assert a.key == "monitoring.overdue:1:postrefill1" and "Post-refill check" in a.message
+    assert post_refill_due(s, REFILL_AT + 4 * H, T) is None  # the watch is over
+    # a check with sedation moves the next one an hour on; vital signs alone do not
+    checked = snap(state(), observations=(sedation_set(REFILL_AT + 50 * timedelta(minutes=1)),))
+    assert post_refill_due(checked, REFILL_AT + H + S, T)[0] == REFILL_AT + 110 * timedelta(  # type: ignore[index]
+        minutes=1)
+    assert post_refill_alerts(checked, REFILL_AT + H + S, T) == []
+    vitals_only = snap(state(), observations=(vitals(REFILL_AT + 50 * timedelta(minutes=1)),))
+    assert post_refill_alerts(vitals_only, REFILL_AT + H + S, T)
+    late = snap(state(), observations=(sedation_set(REFILL_AT + 3 * H + 30 * timedelta(minutes=1)),))
+    assert post_refill_due(late, REFILL_AT + 3 * H + 40 * timedelta(minutes=1), T) is None

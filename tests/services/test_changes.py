@@ -223,6 +223,25 @@ def _alarm(ctx):
     return pid
 
 
+def _resolve_alarm(ctx):
+    from ward_app.services import pumps
+
+    mrn, pid = _mrn(ctx, ITB)
+    alarm = typed.record_alarm(ctx, mrn, "critical")
+    ctx.take_changes()
+    pumps.resolve_alarm(ctx, pid, alarm.id, "pump restarted", "Dr Rao, ITB team")
+    return pid
+
+
+def _pump_event(ctx):
+    from ward_app.domain.pump import EventKind
+    from ward_app.services import pumps
+
+    _mrn_text, pid = _mrn(ctx, ITB)
+    pumps.record_event(ctx, pid, EventKind.MRI, "1.5 T")
+    return pid
+
+
 def _setting(ctx):
     with acting(ctx, "admin"):
         typed.set_setting(ctx, "dose.window_min", "45")
@@ -334,6 +353,8 @@ CASES: dict[str, tuple[Callable[[Context], int | None], set[Kind]]] = {
     "pumps.set_pump": (_set_pump, {Kind.PUMP}),
     "pumps.refill_pump": (_refill, {Kind.PUMP}),
     "pumps.record_alarm": (_alarm, {Kind.PUMP}),
+    "pumps.resolve_alarm": (_resolve_alarm, {Kind.PUMP}),
+    "pumps.record_event": (_pump_event, {Kind.PUMP}),
     "settings.set_setting": (_setting, {Kind.SETTINGS}),
     "settings.set_ward_timezone": (_tz, {Kind.SETTINGS}),
     "admin.add_user": (_add_user, {Kind.USERS}),

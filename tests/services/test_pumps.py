@@ -13,6 +13,7 @@ from tests.conftest import ADMIN_PASSWORD, acting, database_state, pw
 from tests.services.test_orders_and_mar import Clock
 from ward_app.domain.alerts import Severity
 from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.domain.pump import EventKind
 from ward_app.services import pumps as svc
 from ward_app.services.admin import add_user, init_ward
 from ward_app.services.alerts import ward_alerts
@@ -83,11 +84,12 @@ def test_alerts_escalate_as_the_dates_approach(ward7, clock):
     assert pump_rules(ward7) == {}
     clock.moment = day(76) + timedelta(hours=1)  # refill-by (day 83) within 7 days
     assert pump_rules(ward7)["pump.refill_due"].severity is Severity.WARNING
-    clock.moment = day(88) + timedelta(hours=1)  # alarm (day 90) within 2 days
-    due = pump_rules(ward7)["pump.refill_due"]
+    clock.moment = day(84) + timedelta(hours=1)  # the refill-by date (day 83) has passed
+    due = pump_rules(ward7)["pump.refill_overdue"]
     assert due.severity is Severity.URGENT and "Refill TODAY" in due.message
+    assert "OVERDUE since" in due.message and "pump.refill_due" not in pump_rules(ward7)
     clock.moment = day(95)
-    assert "passed" in pump_rules(ward7)["pump.refill_due"].message
+    assert "passed" in pump_rules(ward7)["pump.refill_overdue"].message
     clock.moment = day(100) + timedelta(minutes=1)
     found = pump_rules(ward7)
     assert found["pump.empty"].severity is Severity.EMERGENCY and "pump.refill_due" not in found
@@ -157,8 +159,9 @@ def test_alarms_are_urgent_or_emergency_until_dealt_with(ward7, clock):
     with pytest.raises(InvalidInput, match="not a pump alarm"):
         typed.record_alarm(ward7, "RX2", "beeping")
     clock.moment += timedelta(hours=1)
-    refill(ward7)
-    assert "pump.alarm" not in pump_rules(ward7)
+    refill(ward7)  # resolves the low-reservoir alarm, not the critical one (clinical-rules §10)
+    (left,) = [a for a in ward_alerts(ward7) if a.rule == "pump.alarm"]
+    assert left.severity is Severity.EMERGENCY and left.values["kind"] == "critical"
 
 
 def test_eri_warning_then_urgent(ward7, clock):
@@ -224,8 +227,9 @@ def test_past_the_drug_stability_limit_the_refill_is_overdue_and_urgent(ward7, c
     clock.moment = REFILLED + timedelta(days=85)
     assert pump_rules(ward7)["pump.refill_due"].severity is Severity.WARNING
     clock.moment = REFILLED + timedelta(days=91, hours=1)
-    overdue = pump_rules(ward7)["pump.refill_due"]
+    overdue = pump_rules(ward7)["pump.refill_overdue"]
     assert overdue.severity is Severity.URGENT and "OVERDUE" in overdue.message
+    assert "drug stability limit" in overdue.message
 
 
 def test_the_withdrawal_watch_after_an_empty_reservoir_outlasts_the_refill(ward7, clock):
@@ -238,3 +242,161 @@ def test_the_withdrawal_watch_after_an_empty_reservoir_outlasts_the_refill(ward7
     assert any(a.rule == "withdrawal.watch" for a in ward_alerts(ward7))
     clock.moment += timedelta(hours=2)
     assert not any(a.rule == "withdrawal.watch" for a in ward_alerts(ward7))
+
+
+# --- issue 18 -------------------------------------------------------------------------------------
+
+
+def _alarm_id(ctx, kind):
+    view = svc.pump_view(ctx, typed_patient(ctx))
+    return next(a.id for a in view.alarms if a.kind.value == kind)
+
+
+def typed_patient(ctx):
+    from ward_app.services.patients import patient_by_id
+    return patient_by_id(ctx, typed.pid(ctx, "RX2"))
+
+
+def test_a_pump_details_edit_leaves_a_critical_alarm_and_its_emergency_active(ward7, clock):
+    """Issue 18: `pump set --model ...` (a typo fix) cleared a two-tone critical alarm."""
+    refill(ward7)
+    clock.moment += timedelta(days=2)
+    typed.record_alarm(ward7, "RX2", "critical", "two-tone at the bedside")
+    clock.moment += timedelta(minutes=10)
+    with acting(ward7, CHARGE):
+        typed.set_pump(ward7, "RX2", model="SynchroMed II 20 mL (typo fixed)")
+        typed.set_pump(ward7, "RX2", eri_date=date(2029, 6, 1))
+    alarm = pump_rules(ward7)["pump.alarm"]
+    assert alarm.severity is Severity.EMERGENCY and alarm.values["kind"] == "critical"
+    view = svc.pump_view(ward7, typed_patient(ward7))
+    assert [a.kind.value for a in view.alarms] == ["critical"]
+
+
+@pytest.mark.parametrize("kind", ["critical", "eri"])
+def test_critical_and_eri_alarms_are_resolved_only_with_the_itb_teams_contact(ward7, clock, kind):
+    refill(ward7)
+    clock.moment += timedelta(days=2)
+    typed.record_alarm(ward7, "RX2", kind)
+    aid = _alarm_id(ward7, kind)
+    patient = typed.pid(ward7, "RX2")
+    with pytest.raises(InvalidInput, match="ITB team's contact") as err:
+        svc.resolve_alarm(ward7, patient, aid, "pump checked")
+    assert err.value.field == "itb-team"
+    with pytest.raises(InvalidInput) as err:
+        svc.resolve_alarm(ward7, patient, aid, "  ", "Dr Rao")
+    assert err.value.field == "action"
+    assert "pump.alarm" in pump_rules(ward7)
+    clock.moment += timedelta(minutes=30)
+    done = svc.resolve_alarm(ward7, patient, aid, "pump interrogated, restarted", "Dr Rao (ITB)")
+    assert (done.by, done.itb_contact) == ("nurse.okafor", "Dr Rao (ITB)")
+    assert "pump.alarm" not in pump_rules(ward7)
+    with pytest.raises(Refused, match="already resolved"):
+        svc.resolve_alarm(ward7, patient, aid, "again", "Dr Rao")
+    entry = audit.entries(ward7.db, limit=1)[0]
+    assert entry["action"] == "pump.resolve"
+    (line,) = svc.pump_view(ward7, typed_patient(ward7)).alarm_history
+    assert "pump interrogated, restarted" in line.resolution and "Dr Rao (ITB)" in line.resolution
+    assert "nurse.okafor" in line.resolution and line.resolved_at == clock.moment
+
+
+def test_a_low_reservoir_alarm_is_resolved_by_the_refill_and_history_says_so(ward7, clock):
+    refill(ward7)
+    clock.moment += timedelta(days=80)
+    typed.record_alarm(ward7, "RX2", "low_reservoir")
+    aid = _alarm_id(ward7, "low_reservoir")
+    with pytest.raises(Refused, match="resolved by the refill"):
+        svc.resolve_alarm(ward7, typed.pid(ward7, "RX2"), aid, "refilled", "Dr Rao")
+    clock.moment += timedelta(hours=1)
+    refill(ward7, withdrawn_ml=4)
+    assert "pump.alarm" not in pump_rules(ward7)
+    (line,) = svc.pump_view(ward7, typed_patient(ward7)).alarm_history
+    assert "refill" in line.resolution and line.resolved_at == clock.moment
+
+
+@pytest.mark.parametrize(("reservoir", "conc", "daily", "days", "expected", "limit"), [
+    (20, 500, 100, 30, 14.0, 0.87),
+    (20, 2000, 400, 60, 8.0, 1.74),
+    (40, 500, 300, 60, 4.0, 2.0),
+    (40, 2000, 500, 60, 25.0, 2.0),
+])
+def test_refill_reconciliation_on_20_and_40_ml_pumps(ward7, clock, reservoir, conc, daily, days,
+                                                     expected, limit):
+    with acting(ward7, CHARGE):
+        typed.set_pump(ward7, "RX2", reservoir_ml=reservoir)
+    if daily != 400:
+        with acting(ward7, PHARMACIST):
+            typed.add_order(ward7, typed.OrderText(mrn="RX2", route="intrathecal", daily_mcg=daily,
+                                                    witness="nurse.jones", ack_warnings=True))
+    refill(ward7, volume_ml=reservoir, conc_mcg_ml=conc, daily_mcg=daily)
+    clock.moment += timedelta(days=days)
+    preview = svc.expected_residual(ward7, typed.pid(ward7, "RX2"), expected + limit)
+    assert preview is not None and (preview.expected_ml, preview.limit_ml) == (expected, limit)
+    assert not preview.discrepant
+    done = refill(ward7, volume_ml=reservoir, conc_mcg_ml=conc, daily_mcg=daily,
+                  withdrawn_ml=expected + limit)  # at the limit: no alert
+    assert done.reconciliation is not None and not done.reconciliation.discrepant
+    assert done.refill.withdrawn_ml == expected + limit
+    assert "pump.volume_discrepancy" not in pump_rules(ward7)
+    clock.moment += timedelta(days=days)
+    done = refill(ward7, volume_ml=reservoir, conc_mcg_ml=conc, daily_mcg=daily,
+                  withdrawn_ml=expected - limit - 0.1)  # less back: over-infusion
+    assert done.reconciliation is not None and done.reconciliation.discrepant
+    alert = pump_rules(ward7)["pump.volume_discrepancy"]
+    assert alert.severity is Severity.URGENT and "over-infusing" in alert.message
+    svc.record_event(ward7, typed.pid(ward7, "RX2"), EventKind.INTERROGATION, "ITB team checked")
+    assert "pump.volume_discrepancy" not in pump_rules(ward7)
+
+
+def test_a_withdrawn_volume_that_cannot_be_is_refused(ward7):
+    refill(ward7)
+    with pytest.raises(InvalidInput) as err:
+        refill(ward7, withdrawn_ml=25)
+    assert err.value.field == "withdrawn-ml" and "--" not in str(err.value)
+
+
+def test_the_post_refill_watch_is_due_now_and_outstanding(ward7, clock):
+    from ward_app.services.worklist import due_now
+
+    refill(ward7)
+    clock.moment += timedelta(minutes=10)
+    (item,) = [i for i in due_now(ward7) if i.kind == "post-refill check"]
+    assert item.due == REFILLED + timedelta(hours=1) and item.state == "due soon"
+    assert "sedation" in item.what.lower()
+    clock.moment = REFILLED + timedelta(hours=1, minutes=5)
+    (item,) = [i for i in due_now(ward7) if i.kind == "post-refill check"]
+    assert item.state == "overdue"
+    assert any(a.key.endswith("postrefill1") for a in ward_alerts(ward7))
+    clock.moment = REFILLED + timedelta(hours=4)
+    assert not [i for i in due_now(ward7) if i.kind == "post-refill check"]
+
+
+def test_mri_raises_check_due_until_an_interrogation(ward7, clock):
+    refill(ward7)
+    patient = typed.pid(ward7, "RX2")
+    clock.moment += timedelta(days=3)
+    event = svc.record_event(ward7, patient, EventKind.MRI, "1.5 T brain MRI")
+    assert event.by == "nurse.okafor"
+    assert pump_rules(ward7)["pump.check_due"].severity is Severity.URGENT
+    clock.moment += timedelta(hours=2)
+    svc.record_event(ward7, patient, EventKind.INTERROGATION)
+    assert "pump.check_due" not in pump_rules(ward7)
+    assert audit.entries(ward7.db, limit=1)[0]["action"] == "pump.event"
+    assert [e.kind for e in svc.pump_view(ward7, typed_patient(ward7)).events] == [
+        EventKind.INTERROGATION, EventKind.MRI]
+
+
+def test_the_board_and_handover_say_overdue_since(ward7, clock):
+    from ward_app.services.handover import build_handover
+
+    refill(ward7)
+    clock.moment = REFILLED + timedelta(days=84, hours=1)  # refill by day 83
+    row = next(r for r in ward_board(ward7) if r.mrn == "RX2")
+    assert row.refill_overdue_since == row.refill_by + timedelta(days=1)
+    assert row.refill_severity is Severity.URGENT
+    with acting(ward7, CHARGE):
+        h = build_handover(ward7)
+    (line,) = h.summary.refills_due
+    assert line.overdue_since == row.refill_overdue_since
+    text = " ".join(a.what for p in h.patients for a in p.actions)
+    assert f"OVERDUE since {line.overdue_since:%a %d %b}" in text
+    assert any("OVERDUE since" in o for o in h.outstanding)

@@ -1,4 +1,4 @@
-"""Commands for intrathecal pumps: pump set|refill|alarm|show."""
+"""Commands for intrathecal pumps: pump set|refill|alarm|show (resolve|event: pump_event_cmds)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,18 @@ from ward_app.cli import parsing
 from ward_app.cli.common import state
 from ward_app.cli.identity import witness_password
 from ward_app.cli.pump_calendar_cmds import pump_calendar
+from ward_app.cli.pump_event_cmds import pump_event, pump_resolve
 from ward_app.domain.clock import parse_date, parse_moment
 from ward_app.domain.errors import InvalidInput, Refused
-from ward_app.domain.pump import ALARM_LABELS, PumpDates
+from ward_app.domain.pump import ALARM_LABELS, EVENT_LABELS, PumpDates, Reconciliation
 from ward_app.services import pumps as svc
 from ward_app.services.reads import record_read
 
 
 @click.group()
 def pump() -> None:
-    """Intrathecal pumps: the pump record, witnessed refills, alarms heard."""
+    """Intrathecal pumps: the pump record, witnessed refills, alarms heard and resolved, pump
+    events (MRI, hyperbaric, interrogation)."""
 
 
 @contextmanager
@@ -95,6 +97,9 @@ def _dates_json(d: PumpDates | None, zone: tzinfo) -> dict | None:  # type: igno
 @click.option("--change-order", is_flag=True,
               help="The daily dose differs from the order: change the order in this refill.")
 @click.option("--next-refill", metavar="YYYY-MM-DD", help="Next refill booked for.")
+@click.option("--withdrawn-ml", type=float,
+              help="Volume drawn out of the reservoir before refilling, mL (checked against what "
+                   "the last refill should have left).")
 @click.option("--at", "at_text", metavar="ISO", help="When it was refilled [default: now].")
 @click.option("--request-id", "request_text", metavar="UUID",
               help="An id you make once for this record (e.g. uuidgen) and give again when you "
@@ -102,11 +107,12 @@ def _dates_json(d: PumpDates | None, zone: tzinfo) -> dict | None:  # type: igno
 @click.option("--json", "as_json", is_flag=True, help="Print the refill and its dates as JSON.")
 def pump_refill(mrn: str, volume_ml: float, conc_mcg_ml: float, daily_mcg: float,
                 alarm_ml: float | None, witness: str, change_order: bool, next_refill: str | None,
-                at_text: str | None, request_text: str | None, as_json: bool) -> None:
+                withdrawn_ml: float | None, at_text: str | None, request_text: str | None,
+                as_json: bool) -> None:
     """Record a witnessed pump refill; prints the alarm, empty and refill-by dates.
 
     Example: ward-app pump refill --mrn RX123456 --volume-ml 20 --conc-mcg-ml 2000
-    --daily-mcg 400 --witness nurse.okafor
+    --daily-mcg 400 --withdrawn-ml 3.5 --witness nurse.okafor
     """
     client_id = parsing.request_id(request_text)
     ctx = state().context()
@@ -117,7 +123,7 @@ def pump_refill(mrn: str, volume_ml: float, conc_mcg_ml: float, daily_mcg: float
         witness_password=witness_password(), change_order=change_order,
         next_refill=parse_date(next_refill, "next-refill") if next_refill else None,
         refilled_at=parse_moment(at_text, ctx.zone, "at") if at_text else None,
-        client_id=client_id)
+        client_id=client_id, withdrawn_ml=withdrawn_ml)
     try:
         with _pump_hint(mrn):
             done = svc.refill_pump(ctx, new)
@@ -131,12 +137,37 @@ def pump_refill(mrn: str, volume_ml: float, conc_mcg_ml: float, daily_mcg: float
                                "conc_mcg_ml": r.conc_mcg_ml, "daily_mcg": r.daily_mcg,
                                "alarm_ml": r.alarm_ml, "by": r.by, "witness": r.witness,
                                "order_changed": done.order is not None,
+                               "withdrawn_ml": r.withdrawn_ml,
+                               "reconciliation": _reconciliation_json(done.reconciliation),
                                **(_dates_json(done.dates, ctx.zone) or {})}, indent=2))
         return
     changed = (f" The order was changed to {done.order.daily_mcg:g} mcg/day." if done.order else "")
     click.echo(f"Recorded the refill of {done.patient.name}'s pump (record {done.refill.id}, "
                f"witnessed by {done.refill.witness}).{changed}")
     click.echo(_dates_text(done.dates, ctx.zone))
+    if done.reconciliation is not None:
+        click.echo(reconciliation_text(done.reconciliation))
+    click.echo("Post-refill watch: sedation, respiratory rate and NEWS2 every "
+               f"{ctx.thresholds().pump_post_refill_every_hours:g} h for "
+               f"{ctx.thresholds().pump_post_refill_hours:g} h (see Due now).")
+
+
+def reconciliation_text(r: Reconciliation) -> str:
+    """The reconciliation in words (clinical-rules §10)."""
+    head = (f"Drawn out {r.withdrawn_ml:g} mL; expected {r.expected_ml:.2f} mL left (last volume "
+            f"− {r.delivered_ml:.2f} mL due at the programmed rate); difference "
+            f"{r.difference_ml:+.2f} mL, limit ±{r.limit_ml:.2f} mL.")
+    if not r.discrepant:
+        return f"{head} Within the limit."
+    return (f"{head} DISCREPANCY (URGENT alert raised): {r.suggests}. Check the pump with the "
+            "ITB team; record the interrogation (ward-app pump event --kind interrogation).")
+
+
+def _reconciliation_json(r: Reconciliation | None) -> dict | None:  # type: ignore[type-arg]
+    if r is None:
+        return None
+    return {"expected_ml": r.expected_ml, "delivered_ml": r.delivered_ml,
+            "difference_ml": r.difference_ml, "limit_ml": r.limit_ml, "discrepant": r.discrepant}
 
 
 @pump.command("alarm")
@@ -185,12 +216,22 @@ def pump_show(mrn: str, as_json: bool) -> None:
             "mrn": patient.mrn, "model": p.model, "serial": p.serial, "reservoir_ml": p.reservoir_ml,
             "alarm_ml": p.alarm_ml, "implant_date": _iso(p.implant_date), "eri_date": _iso(view.eri),
             "end_of_service": _iso(view.end_of_service), "countdown": _dates_json(view.dates, ctx.zone),
-            "active_alarms": [{"kind": a.kind.value, "heard_at": a.heard_at.astimezone(
+            "active_alarms": [{"id": a.id, "kind": a.kind.value, "heard_at": a.heard_at.astimezone(
                 ctx.zone).isoformat(timespec="minutes"), "note": a.note} for a in view.alarms],
+            "alarm_history": [{"id": line.alarm.id, "kind": line.alarm.kind.value,
+                               "heard_at": line.alarm.heard_at.astimezone(ctx.zone).isoformat(
+                                   timespec="minutes"), "heard_by": line.alarm.by,
+                               "resolution": line.resolution,
+                               "resolved_at": line.resolved_at.astimezone(ctx.zone).isoformat(
+                                   timespec="minutes") if line.resolved_at else None}
+                              for line in view.alarm_history],
+            "events": [{"id": e.id, "kind": e.kind.value, "at": e.at.astimezone(ctx.zone).isoformat(
+                timespec="minutes"), "by": e.by, "note": e.note} for e in view.events],
             "refills": [{"id": r.id, "refilled_at": r.refilled_at.astimezone(ctx.zone).isoformat(
                 timespec="minutes"), "volume_ml": r.volume_ml, "conc_mcg_ml": r.conc_mcg_ml,
-                "daily_mcg": r.daily_mcg, "alarm_ml": r.alarm_ml, "by": r.by, "witness": r.witness}
-                for r in view.refills]}, ensure_ascii=False, indent=2))
+                "daily_mcg": r.daily_mcg, "alarm_ml": r.alarm_ml, "by": r.by, "witness": r.witness,
+                "withdrawn_ml": r.withdrawn_ml} for r in view.refills]},
+            ensure_ascii=False, indent=2))
         return
     click.echo(f"{patient.name} (MRN {patient.mrn}): {p.model or 'pump'} {p.serial or ''}".rstrip())
     click.echo(f"Reservoir {_num(p.reservoir_ml, 'mL')}; alarm at {p.alarm_ml:g} mL; ERI "
@@ -200,7 +241,16 @@ def pump_show(mrn: str, as_json: bool) -> None:
     else:
         click.echo("No refill recorded yet.")
     for a in view.alarms:
-        click.echo(f"ALARM {a.heard_at.astimezone(ctx.zone):%d %b %H:%M}: {ALARM_LABELS[a.kind]}")
+        click.echo(f"ALARM {a.heard_at.astimezone(ctx.zone):%d %b %H:%M} (id {a.id}): "
+                   f"{ALARM_LABELS[a.kind]}")
+    for line in view.alarm_history:
+        if line.resolution is not None and line.resolved_at is not None:
+            click.echo(f"  alarm {line.alarm.id} {line.alarm.kind.value} heard "
+                       f"{line.alarm.heard_at.astimezone(ctx.zone):%d %b %H:%M}: resolved "
+                       f"{line.resolved_at.astimezone(ctx.zone):%d %b %H:%M}: {line.resolution}")
+    for e in view.events:
+        click.echo(f"  {EVENT_LABELS[e.kind]} {e.at.astimezone(ctx.zone):%d %b %Y %H:%M} by {e.by}"
+                   + (f": {e.note}" if e.note else ""))
     for r in view.refills[:10]:
         click.echo(f"  {r.refilled_at.astimezone(ctx.zone):%d %b %Y %H:%M}  {r.volume_ml:g} mL x "
                    f"{r.conc_mcg_ml:g} mcg/mL at {r.daily_mcg:g} mcg/day  by {r.by}, witness "
@@ -212,5 +262,8 @@ def _iso(d: date | None) -> str | None:
 
 
 pump.add_command(pump_calendar)  # ward-app pump calendar: its own module
+
+pump.add_command(pump_resolve)  # ward-app pump resolve / event: cli/pump_event_cmds.py
+pump.add_command(pump_event)
 
 COMMANDS = [pump]

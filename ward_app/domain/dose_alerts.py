@@ -263,6 +263,17 @@ def _itb_watches(s: PatientSnapshot, now: datetime, watch: timedelta) -> list[Wa
         empty_at = refill.refilled_at + timedelta(
             days=refill.volume_ml * refill.conc_mcg_ml / refill.daily_mcg)
         ran_dry = following is None or following.refilled_at > empty_at
+        # a missed ITB action (clinical-rules §10): the refill is overdue and the low-reservoir
+        # alarm date has passed with no refill: watched from the alarm date until the reservoir is
+        # calculated empty (then the watch below) or 48 h after the refill that came in time
+        alarm_at = refill.refilled_at + timedelta(days=max(0.0, (
+            refill.volume_ml - refill.alarm_ml) * refill.conc_mcg_ml / refill.daily_mcg))
+        if following is None or following.refilled_at > alarm_at:
+            end = empty_at if ran_dry else following.refilled_at + watch  # type: ignore[union-attr]
+            if alarm_at <= now < end:
+                out.append(Watch(alarm_at, "pump refill overdue: low-reservoir alarm date passed "
+                                 "with no refill", f"alarmdate{refill.id}",
+                                 {"refill_id": refill.id}, "pump", end))
         if ran_dry and empty_at <= now < empty_at + watch:
             out.append(Watch(empty_at, "pump reservoir calculated empty", f"empty{refill.id}",
                              {"refill_id": refill.id}, "pump"))

@@ -76,7 +76,8 @@ class RefillLine:
     name: str
     refill_by: date
     alarm_at: datetime
-    severity: str | None  # of the pump.refill_due / pump.empty alert, if raised
+    severity: str | None  # of the pump.refill_due / refill_overdue / empty alert, if raised
+    overdue_since: date | None = None  # the refill-by date has passed (the day after it)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ class Refill:
     by: str = ""
     witness: str = ""
     next_refill_booked: date | None = None
+    withdrawn_ml: float | None = None  # drawn out of the reservoir before refilling (measured)
 
 
 @dataclass(frozen=True)
@@ -82,14 +83,56 @@ class PumpAlarm:
     note: str | None = None
 
 
+class EventKind(StrEnum):
+    MRI = "mri"
+    HYPERBARIC = "hyperbaric"
+    INTERROGATION = "interrogation"  # the pump read and checked with its programmer
+
+
+EVENT_LABELS = {
+    EventKind.MRI: "MRI scan",
+    EventKind.HYPERBARIC: "Hyperbaric treatment",
+    EventKind.INTERROGATION: "Pump interrogation (checked with the programmer)",
+}
+
+
+@dataclass(frozen=True)
+class PumpEvent:
+    id: int
+    pump_id: int
+    kind: EventKind
+    at: datetime
+    by: str = ""
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class AlarmResolution:
+    """How an alarm was dealt with: the action taken and the ITB team's contact who was told."""
+
+    id: int
+    alarm_id: int
+    at: datetime
+    action: str
+    itb_contact: str | None = None
+    by: str = ""
+
+
+#: The alarms only a recorded action naming the ITB team's contact resolves (clinical-rules §10).
+NEEDS_ITB_ACTION = frozenset({AlarmKind.ERI, AlarmKind.CRITICAL})
+
+
 @dataclass(frozen=True)
 class PumpState:
     """What the alert rules see of a patient's pump: the pump, its recent refills (oldest first;
-    the last is the one in the reservoir now) and the alarms heard since before the last refill."""
+    the last is the one in the reservoir now), the alarms heard since before the last refill, their
+    resolutions, and recent pump events (MRI, hyperbaric, interrogation), oldest first."""
 
     pump: Pump
     refills: tuple[Refill, ...] = ()
     alarms: tuple[PumpAlarm, ...] = ()
+    resolutions: tuple[AlarmResolution, ...] = ()
+    events: tuple[PumpEvent, ...] = ()
 
     @property
     def last_refill(self) -> Refill | None:
@@ -166,23 +209,76 @@ def check_refill(pump: Pump, volume_ml: float, conc_mcg_ml: float, daily_mcg: fl
                            "label.")
 
 
+def alarm_resolved(alarm: PumpAlarm, refills: Sequence[Refill],
+                   resolutions: Sequence[AlarmResolution]) -> tuple[str, datetime] | None:
+    """How and when ``alarm`` was dealt with, or None (clinical-rules §10): a low-reservoir alarm
+    by a later refill or a recorded action; a critical or ERI alarm only by a recorded action
+    (which names the ITB team's contact). Neither a refill nor a change of the pump's details
+    resolves a critical or ERI alarm: a refill does not restart a stalled motor."""
+    done = next((r for r in resolutions if r.alarm_id == alarm.id), None)
+    if done is not None:
+        contact = f" (ITB team: {done.itb_contact})" if done.itb_contact else ""
+        return f"{done.action}{contact} — {done.by}", done.at
+    if alarm.kind is AlarmKind.LOW_RESERVOIR:
+        later = [r for r in refills if r.refilled_at > alarm.heard_at]
+        if later:
+            first = min(later, key=lambda r: r.refilled_at)
+            return f"resolved by the refill (by {first.by}, witness {first.witness})", \
+                first.refilled_at
+    return None
+
+
 def active_alarms(alarms: Sequence[PumpAlarm], refills: Sequence[Refill],
-                  pump: Pump) -> list[PumpAlarm]:
-    """Alarms heard and not yet dealt with: a low-reservoir or critical alarm is dealt with by a
-    later refill; an ERI or critical alarm by the pump's record being updated later (replaced)."""
-    last_refill = max((r.refilled_at for r in refills), default=None)
-    out = []
-    for a in alarms:
-        refilled = last_refill is not None and last_refill > a.heard_at
-        replaced = pump.updated_at is not None and pump.updated_at > a.heard_at
-        if a.kind is AlarmKind.LOW_RESERVOIR and refilled:
-            continue
-        if a.kind is AlarmKind.ERI and replaced:
-            continue
-        if a.kind is AlarmKind.CRITICAL and (refilled or replaced):
-            continue
-        out.append(a)
-    return out
+                  resolutions: Sequence[AlarmResolution] = ()) -> list[PumpAlarm]:
+    """Alarms heard and not yet dealt with (see ``alarm_resolved``)."""
+    return [a for a in alarms if alarm_resolved(a, refills, resolutions) is None]
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The volume drawn out at a refill against what the last refill leaves, at the programmed rate
+    (clinical-rules §10): expected residual = last volume − elapsed days × daily dose ÷
+    concentration. ``difference_ml`` > 0: more came back than expected (under-delivery or a
+    catheter problem); < 0: less (over-infusion)."""
+
+    expected_ml: float
+    withdrawn_ml: float
+    delivered_ml: float  # what should have been delivered since the last refill
+    limit_ml: float  # the larger difference is a discrepancy
+
+    @property
+    def difference_ml(self) -> float:
+        return round(self.withdrawn_ml - self.expected_ml, 6)
+
+    @property
+    def discrepant(self) -> bool:
+        return abs(self.difference_ml) > self.limit_ml
+
+    @property
+    def suggests(self) -> str:
+        if self.difference_ml < 0:
+            return ("less came back than expected: the pump may be over-infusing (watch for "
+                    "overdose: drowsiness, slow breathing)")
+        return ("more came back than expected: under-delivery or a catheter problem (watch for "
+                "withdrawal)")
+
+
+def expected_residual_ml(last: Refill, at: datetime) -> tuple[float, float]:
+    """(expected residual, volume that should have been delivered) at ``at`` after ``last``;
+    the residual is never below 0 (the pump cannot deliver what it does not hold)."""
+    days = max(0.0, (at - last.refilled_at).total_seconds() / 86400)
+    delivered = min(last.volume_ml, days * last.daily_mcg / last.conc_mcg_ml)
+    return round(last.volume_ml - delivered, 6), round(delivered, 6)
+
+
+def reconcile(last: Refill, withdrawn_ml: float, at: datetime, t: Thresholds) -> Reconciliation:
+    """The reconciliation of a refill at ``at`` that drew ``withdrawn_ml`` out, after ``last``.
+    The limit: ``pump.discrepancy_pct`` % of the volume that should have been delivered (the
+    pump's labelled accuracy) or ``pump.discrepancy_ml`` mL, whichever is smaller (a difference
+    beyond either is a discrepancy)."""
+    expected, delivered = expected_residual_ml(last, at)
+    limit = min(delivered * float(t.pump_discrepancy_pct) / 100, float(t.pump_discrepancy_ml))
+    return Reconciliation(expected, withdrawn_ml, delivered, round(limit, 6))
 
 
 def dose_step_pct(previous_mcg: float, new_mcg: float) -> float:

@@ -13,10 +13,14 @@ from ward_app.domain.orders import Order, OrderAction, Route
 from ward_app.domain.patient import Flag
 from ward_app.domain.pump import (
     ALARM_LABELS,
+    EVENT_LABELS,
     AlarmKind,
+    EventKind,
+    PumpState,
     active_alarms,
     dose_step_pct,
     pump_dates,
+    reconcile,
     start_of_day,
 )
 from ward_app.domain.rules import Thresholds
@@ -28,6 +32,15 @@ SRC_ALARM = "clinical-rules §6: single tone (low reservoir, ERI) urgent; two-to
 SRC_ERI = "clinical-rules §6: pump stops about 90 days after ERI; plan replacement about 6 months ahead"
 SRC_ITB = "clinical-rules §1: ITB 22-1400 mcg/day; change over +40 % or -20 % at once (label)"
 SRC_MONITOR = "clinical-rules §6: observe after an intrathecal refill or dose change"
+SRC_OVERDUE = ("clinical-rules §10: once the refill-by date passes with no refill, "
+               "pump.refill_overdue is urgent")
+SRC_RECONCILE = ("clinical-rules §10: expected residual = last volume − elapsed days × daily dose ÷ "
+                 "concentration; a difference over 14.5 % of the volume due (labelled accuracy, "
+                 "Medtronic FA596) or over 2 mL is urgent")
+SRC_CHECK = ("clinical-rules §10: after MRI or hyperbaric treatment the pump is interrogated (it "
+             "stops in the scanner and may not restart if it was alarming)")
+SRC_POST_REFILL = ("clinical-rules §10: after every refill, sedation, respiratory rate and NEWS2 "
+                   "hourly for 4 h (a pocket fill can overdose)")
 
 
 def _fmt(moment: datetime, s: PatientSnapshot) -> str:
@@ -59,22 +72,27 @@ def refill_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Aler
                         f"Pump reservoir calculated EMPTY since {_fmt(d.empty_at, s)}: intrathecal "
                         f"baclofen has stopped. Call the ITB team / on-call doctor now; check for "
                         f"{bridge}", d.empty_at, SRC_PUMP, key, **values)]
+    refill_by_start = start_of_day(d.refill_by, s.zone)
+    overdue_from = refill_by_start + timedelta(days=1)
+    if now >= overdue_from:
+        # the refill-by date has passed with no refill (clinical-rules §10); from the alarm date a
+        # withdrawal watch runs as well (domain/dose_alerts.py)
+        passed = now >= d.alarm_at
+        alarm = (f"the low-reservoir alarm date {'passed' if passed else 'is'} "
+                 f"{_fmt(d.alarm_at, s)}" + ("; watch for withdrawal signs" if passed else ""))
+        return [s.alert("pump.refill_overdue", Severity.URGENT,
+                        f"Pump refill OVERDUE since {overdue_from.astimezone(s.zone):%a %d %b} "
+                        f"(refill by {d.refill_by:%a %d %b}, {d.refill_by_reason}); {alarm}; empty "
+                        f"{_fmt(d.empty_at, s)}. Refill TODAY: contact the ITB team.",
+                        overdue_from, SRC_OVERDUE, key,
+                        overdue_since=overdue_from.astimezone(s.zone).date().isoformat(), **values)]
     urgent_from = d.alarm_at - timedelta(days=float(t.pump_alarm_urgent_days))
     if now >= urgent_from:
         passed = now >= d.alarm_at
         return [s.alert("pump.refill_due", Severity.URGENT,
                         f"Pump low-reservoir alarm date {'passed' if passed else 'is'} "
-                        f"{_fmt(d.alarm_at, s)}; empty {_fmt(d.empty_at, s)}. Refill TODAY: "
-                        "contact the ITB team.", urgent_from if not passed else d.alarm_at,
-                        SRC_PUMP, key, **values)]
-    refill_by_start = start_of_day(d.refill_by, s.zone)
-    hard_limit = not d.refill_by_reason.startswith("alarm date")
-    if hard_limit and now >= refill_by_start + timedelta(days=1):
-        # past the drug-stability limit or the end of service: no buffer is left (cautious: urgent)
-        return [s.alert("pump.refill_due", Severity.URGENT,
-                        f"Pump refill OVERDUE: the refill-by date {d.refill_by:%a %d %b} "
-                        f"({d.refill_by_reason}) has passed; alarm date {_fmt(d.alarm_at, s)}. "
-                        "Refill today: contact the ITB team.", refill_by_start + timedelta(days=1),
+                        f"{_fmt(d.alarm_at, s)}; empty "
+                        f"{_fmt(d.empty_at, s)}. Refill TODAY: contact the ITB team.", urgent_from,
                         SRC_PUMP, key, **values)]
     warn_from = refill_by_start - timedelta(days=int(t.pump_refill_due_warning_days))
     if now >= warn_from:
@@ -86,18 +104,24 @@ def refill_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Aler
 
 
 def alarm_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
-    """pump.alarm for each alarm heard and not yet dealt with (refill or pump replaced)."""
+    """pump.alarm for each alarm heard and not yet dealt with: a low-reservoir alarm until a refill
+    (or a recorded action), a critical or ERI alarm until an action naming the ITB team's contact
+    is recorded (clinical-rules §10)."""
     state = s.pump
     if state is None:
         return []
     out = []
-    for a in active_alarms(state.alarms, state.refills, state.pump):
+    for a in active_alarms(state.alarms, state.refills, state.resolutions):
         if a.heard_at > now:
             continue
         critical = a.kind is AlarmKind.CRITICAL
         what = ("Check the pump with the programmer now; call the ITB team / on-call doctor; watch "
-                "for withdrawal (itching, spasticity, low BP, fever, confusion)." if critical else
-                "Check the reservoir and the refill date; contact the ITB team today.")
+                "for withdrawal (itching, spasticity, low BP, fever, confusion). It stays until "
+                "the action taken and the ITB team's contact are recorded." if critical else
+                "Check the reservoir and the refill date; contact the ITB team today."
+                if a.kind is AlarmKind.LOW_RESERVOIR else
+                "Tell the ITB team today (replacement); it stays until the action taken and the "
+                "ITB team's contact are recorded.")
         out.append(s.alert("pump.alarm", Severity.EMERGENCY if critical else Severity.URGENT,
                            f"Pump alarm heard {_fmt(a.heard_at, s)}: {ALARM_LABELS[a.kind]}. {what}",
                            a.heard_at, SRC_ALARM, str(a.id), kind=a.kind.value, note=a.note,
@@ -201,4 +225,95 @@ def itb_monitoring_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> l
                     due=due.astimezone(s.zone).isoformat(timespec="minutes"), after=what)]
 
 
-RULES = [refill_alerts, alarm_alerts, eri_alerts, itb_dose_alerts, itb_monitoring_alerts]
+def _interrogated_after(state: PumpState, moment: datetime, now: datetime) -> bool:
+    return any(e.kind is EventKind.INTERROGATION and moment <= e.at <= now for e in state.events)
+
+
+def volume_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
+    """pump.volume_discrepancy: the volume drawn out at the last refill differs from what the
+    previous refill should have left by more than the limit (clinical-rules §10). It stays until
+    the pump is interrogated (checked with the ITB team) after that refill, or the next refill."""
+    state = s.pump
+    if state is None or len(state.refills) < 2:
+        return []
+    before, last = state.refills[-2], state.refills[-1]
+    if last.withdrawn_ml is None or last.refilled_at > now:
+        return []
+    r = reconcile(before, last.withdrawn_ml, last.refilled_at, t)
+    if not r.discrepant or _interrogated_after(state, last.refilled_at, now):
+        return []
+    return [s.alert("pump.volume_discrepancy", Severity.URGENT,
+                    f"Pump volume does not add up at the refill of {_fmt(last.refilled_at, s)}: "
+                    f"{r.withdrawn_ml:g} mL drawn out, {r.expected_ml:.1f} mL expected "
+                    f"(difference {r.difference_ml:+.1f} mL; limit {r.limit_ml:.2f} mL): "
+                    f"{r.suggests}. Check the pump with the ITB team (record the interrogation).",
+                    last.refilled_at, SRC_RECONCILE, str(last.id),
+                    withdrawn_ml=r.withdrawn_ml, expected_ml=r.expected_ml,
+                    difference_ml=r.difference_ml, limit_ml=r.limit_ml,
+                    delivered_ml=r.delivered_ml)]
+
+
+def check_due_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
+    """pump.check_due after an MRI or hyperbaric treatment, until a pump interrogation is recorded
+    at or after it (clinical-rules §10)."""
+    state = s.pump
+    if state is None:
+        return []
+    out = []
+    for e in state.events:
+        if e.kind is EventKind.INTERROGATION or e.at > now:
+            continue
+        if _interrogated_after(state, e.at, now):
+            continue
+        out.append(s.alert("pump.check_due", Severity.URGENT,
+                           f"{EVENT_LABELS[e.kind]} recorded {_fmt(e.at, s)}: the pump may have "
+                           "stopped and may not restart (especially if it was alarming). Have the "
+                           "ITB team interrogate the pump now and record it (Pump event: "
+                           "interrogation); watch for withdrawal signs.", e.at, SRC_CHECK,
+                           str(e.id), event=e.kind.value, note=e.note, recorded_by=e.by))
+    return out
+
+
+def _post_refill_check(s: PatientSnapshot) -> list[datetime]:
+    """When a post-refill check was done: a full NEWS2 set (respiratory rate in it) with a
+    sedation score."""
+    hyper = Flag.HYPERCAPNIC in s.patient.flags
+    return [o.taken_at for o in s.observations
+            if o.has_vitals and (o.poss is not None or o.rass is not None)
+            and news2(o, hyper).complete]
+
+
+def post_refill_due(s: PatientSnapshot, now: datetime, t: Thresholds
+                    ) -> tuple[datetime, datetime] | None:
+    """(next check due, end of the watch) during the post-refill watch after the last refill
+    (clinical-rules §10: sedation, respiratory rate and NEWS2 hourly for 4 h); None outside it."""
+    if s.pump is None or s.pump.last_refill is None:
+        return None
+    began = s.pump.last_refill.refilled_at
+    end = began + timedelta(hours=float(t.pump_post_refill_hours))
+    if not began <= now < end:
+        return None
+    every = timedelta(hours=float(t.pump_post_refill_every_hours))
+    done = [at for at in _post_refill_check(s) if began <= at <= now]
+    due = (max(done) if done else began) + every
+    return (due, end) if due <= end else None
+
+
+def post_refill_alerts(s: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:
+    """monitoring.overdue when a post-refill check is overdue during the watch."""
+    found = post_refill_due(s, now, t)
+    if found is None or now <= found[0] or s.pump is None or s.pump.last_refill is None:
+        return []
+    due, end = found
+    r = s.pump.last_refill
+    return [s.alert("monitoring.overdue", Severity.WARNING,
+                    f"Post-refill check overdue since {due.astimezone(s.zone):%d %b %H:%M}: after "
+                    f"the refill at {_fmt(r.refilled_at, s)}, sedation, respiratory rate and NEWS2 "
+                    f"are due every {float(t.pump_post_refill_every_hours):g} h until "
+                    f"{end.astimezone(s.zone):%H:%M} (a pocket fill can overdose).", due,
+                    SRC_POST_REFILL, f"postrefill{r.id}",
+                    due=due.astimezone(s.zone).isoformat(timespec="minutes"), after="refill")]
+
+
+RULES = [refill_alerts, alarm_alerts, eri_alerts, itb_dose_alerts, itb_monitoring_alerts,
+         volume_alerts, check_due_alerts, post_refill_alerts]

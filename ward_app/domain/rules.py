@@ -147,6 +147,19 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("pump.eri_warning_days", 180, "days",
             "pump.eri warning from this many days before end of service",
             "[G] Medtronic: plan replacement ~6 months ahead (clinical-rules §6)"),
+    Setting("pump.discrepancy_pct", 14.5, "%",
+            "refill reconciliation: a difference larger than this share of the volume that should "
+            "have been delivered raises pump.volume_discrepancy",
+            "[G] labelled pump accuracy ±14.5 %, Medtronic field notice FA596 (clinical-rules §10)"),
+    Setting("pump.discrepancy_ml", 2.0, "mL",
+            "refill reconciliation: a difference larger than this raises pump.volume_discrepancy",
+            "[S] clinical-rules §10"),
+    Setting("pump.post_refill_hours", 4, "h",
+            "after every refill a post-refill watch (sedation, respiratory rate, NEWS2) runs this long",
+            "[D] cautious default: a pocket fill can overdose (Maino 2017; label; clinical-rules §10)"),
+    Setting("pump.post_refill_every_hours", 1, "h",
+            "post-refill watch: a check is due this often",
+            "[D] cautious default: hourly (clinical-rules §10)"),
     # Backups
     Setting("backup.keep_days", 14, "days", "daily backups kept beside the database",
             "[S] local IT policy (issue 9: keep 14)"),
@@ -255,6 +268,10 @@ class Thresholds:
     itb_monitor_every_hours: int = default("itb.monitor_every_hours")
     pump_concentrations_mcg_ml: tuple[float, ...] = _listed("pump.concentrations_mcg_ml")
     pump_eri_warning_days: int = default("pump.eri_warning_days")
+    pump_discrepancy_pct: float = default("pump.discrepancy_pct")
+    pump_discrepancy_ml: float = default("pump.discrepancy_ml")
+    pump_post_refill_hours: int = default("pump.post_refill_hours")
+    pump_post_refill_every_hours: int = default("pump.post_refill_every_hours")
     backup_keep_days: int = default("backup.keep_days")
     login_max_attempts: int = default("login.max_attempts")
     login_lockout_minutes: int = default("login.lockout_minutes")

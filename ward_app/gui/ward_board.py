@@ -38,6 +38,8 @@ def _refill(r: BoardRow) -> str:
     if r.refill_by is None:
         return ""
     text = r.refill_by.strftime("%a %d %b")
+    if r.refill_overdue_since is not None:
+        return f"{text} — OVERDUE since {r.refill_overdue_since:%a %d %b}"
     if r.refill_severity is not None and r.refill_severity >= Severity.URGENT:
         return f"{text} — REFILL NOW"
     return f"{text} — due" if r.refill_severity is not None else text

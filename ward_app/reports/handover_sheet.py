@@ -477,13 +477,16 @@ class _Sheet:
             return [*title, self.p("No pump refills due.", "lead")]
         rows: list[list[Any]] = [self.head("Bed", "Name", "Refill by", "Low-reservoir alarm",
                                            "Alert")]
-        widths = [13 * mm, 55 * mm, 32 * mm, 40 * mm, self.width - 140 * mm]
+        widths = [13 * mm, 48 * mm, 56 * mm, 40 * mm, self.width - 157 * mm]
         style: list[tuple[Any, ...]] = [("FONT", (1, 1), (2, -1), self.bold, CELL_PT, 10.6)]
         for r in refills:
             alarm = self.local(r.alarm_at)
             alert = (self.marked(r.severity, widths[4], len(rows), 4, style) if r.severity else
                      "not raised yet")
-            rows.append([r.bed, self.cell(r.name, widths[1], True), _day(r.refill_by),
+            refill_by = (f"{_day(r.refill_by)} — OVERDUE since {_day(r.overdue_since)}"
+                         if r.overdue_since is not None else _day(r.refill_by))
+            rows.append([r.bed, self.cell(r.name, widths[1], True),
+                         self.cell(refill_by, widths[2], r.overdue_since is not None),
                          f"{_day(alarm.date())} {alarm:%H:%M}", alert])
         return [*title, self.table(rows, widths, extra=style)]
 

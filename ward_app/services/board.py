@@ -52,7 +52,8 @@ class BoardRow:
     news2_level: int = 0  # 0 low (0), 1 low (1-4), 2 single 3 / medium, 3 high: for colour
     obs_overdue: bool = False
     refill_by: date | None = None  # pump patients: the refill-by date of the last refill
-    refill_severity: Severity | None = None  # of pump.refill_due / pump.empty, when raised
+    refill_severity: Severity | None = None  # of pump.refill_due/refill_overdue/empty, if raised
+    refill_overdue_since: date | None = None  # the refill-by date has passed: the day after it
     taper_active: bool = False  # the order in force is a step of a taper
     news2_summary: str = ""  # the latest NEWS2 in words, e.g. "NEWS2 5 (medium)"
     news2_at: datetime | None = None  # when that set was taken
@@ -100,6 +101,9 @@ class WardOverview:
         snapshots = [s for s in self.snapshots if s.patient.id not in ids] + part.snapshots
         return WardOverview(part.at, rows, most_severe_first(alerts), snapshots)
 
+
+#: The alerts the board's *Refill by* column shows.
+REFILL_RULES = ("pump.refill_due", "pump.refill_overdue", "pump.empty")
 
 _LEVEL = {Response.HIGH: 3, Response.MEDIUM: 2, Response.LOW_MEDIUM: 2, Response.LOW: 1}
 
@@ -155,7 +159,10 @@ def board_row(snap: PatientSnapshot, alerts: list[Alert], moment: datetime, t: T
     if snap.pump is not None and snap.pump.last_refill is not None:
         refill_by = pump_dates(snap.pump.last_refill, t, snap.zone,
                                snap.pump.pump.eri_and_end(t)[1]).refill_by
-    pump_alerts = [a.severity for a in alerts if a.rule in ("pump.refill_due", "pump.empty")]
+    pump_alerts = [a.severity for a in alerts if a.rule in REFILL_RULES]
+    # the refill-by date has passed with no refill (clinical-rules §10: pump.refill_overdue)
+    overdue = (refill_by + timedelta(days=1) if refill_by is not None
+               and moment.astimezone(snap.zone).date() > refill_by else None)
     latest = latest_news2(snap.observations, Flag.HYPERCAPNIC in p.flags, t, moment)
     score = latest.score if latest else None
     late, missed, next_due = _overdue(snap, moment, t)
@@ -170,6 +177,7 @@ def board_row(snap: PatientSnapshot, alerts: list[Alert], moment: datetime, t: T
         news2=score.total if score else None, news2_complete=score.complete if score else True,
         news2_level=_LEVEL.get(score.response, 0) if score and score.response else 0,
         refill_by=refill_by, refill_severity=max(pump_alerts, default=None),
+        refill_overdue_since=overdue,
         obs_overdue=latest is not None and order is not None and latest.overdue(moment),
         taper_active=order is not None and order.taper_id is not None,
         news2_summary=score.text() if score else "",

@@ -40,7 +40,7 @@ from ward_app.domain.pump import pump_dates
 from ward_app.domain.roles import Action as Permission
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.schedule import due_doses
-from ward_app.services.board import BoardRow, ward_overview
+from ward_app.services.board import REFILL_RULES, BoardRow, ward_overview
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.entry_time import act_detail, is_drill
@@ -185,10 +185,17 @@ def _actions(ctx: Context, s: PatientSnapshot, now: datetime, t: Thresholds,
                                 f"{until.astimezone(ctx.zone):%a %H:%M} ({w.reason})"))
     if s.pump is not None and s.pump.last_refill is not None:
         d = pump_dates(s.pump.last_refill, t, ctx.zone, s.pump.pump.eri_and_end(t)[1])
-        if _refill_soon(d.refill_by, now, ctx.zone, t):
+        today = now.astimezone(ctx.zone).date()
+        if today > d.refill_by:  # clinical-rules §10: pump.refill_overdue
+            out.append(Action(None, f"pump refill OVERDUE since "
+                                    f"{d.refill_by + timedelta(days=1):%a %d %b} (refill by "
+                                    f"{d.refill_by:%a %d %b}; alarm "
+                                    f"{d.alarm_at.astimezone(ctx.zone):%a %d %b %H:%M}): refill "
+                                    "today with the ITB team", urgent=True))
+        elif _refill_soon(d.refill_by, now, ctx.zone, t):
             out.append(Action(None, f"pump refill by {d.refill_by:%a %d %b} (alarm "
                                     f"{d.alarm_at.astimezone(ctx.zone):%a %d %b %H:%M})",
-                              urgent=any(a.rule in ("pump.refill_due", "pump.empty") and
+                              urgent=any(a.rule in REFILL_RULES and
                                          a.severity >= Severity.URGENT for a in alerts)))
     for a in alerts:
         if a.severity >= Severity.URGENT and not a.acknowledged and a.rule != "dose.missed":
@@ -266,7 +273,7 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
                     refills.append(RefillLine(row.bed, row.name, d.refill_by,
                                               d.alarm_at.astimezone(ctx.zone),
                                               row.refill_severity.label if row.refill_severity
-                                              is not None else None))
+                                              is not None else None, row.refill_overdue_since))
         lab = s.lab
         renal = None
         if lab is not None:
@@ -346,7 +353,10 @@ def outstanding(ctx: Context, overview, now: datetime, ward: str) -> list[str]: 
                        f"({item.due.astimezone(ctx.zone):%H:%M})")
     for r in sorted((r for r in overview.rows if r.patient_id in here and r.refill_severity
                      is not None), key=lambda r: r.bed):
-        out.append(f"Bed {r.bed} {r.name}: pump refill due ({r.refill_severity.label})")
+        out.append(f"Bed {r.bed} {r.name}: pump refill OVERDUE since "
+                   f"{r.refill_overdue_since:%a %d %b} ({r.refill_severity.label})"
+                   if r.refill_overdue_since is not None else
+                   f"Bed {r.bed} {r.name}: pump refill due ({r.refill_severity.label})")
     return out
 
 

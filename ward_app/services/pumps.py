@@ -14,17 +14,25 @@ from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import Order, Route
 from ward_app.domain.patient import Patient
 from ward_app.domain.pump import (
+    NEEDS_ITB_ACTION,
     AlarmKind,
+    AlarmResolution,
+    EventKind,
     Pump,
     PumpAlarm,
     PumpDates,
+    PumpEvent,
     PumpState,
+    Reconciliation,
     Refill,
     active_alarms,
+    alarm_resolved,
     check_refill,
     pump_dates,
+    reconcile,
 )
 from ward_app.domain.roles import Action, can
+from ward_app.domain.rules import Thresholds
 from ward_app.domain.text import clean_text
 from ward_app.services import orders as order_svc
 from ward_app.services.changes import Kind
@@ -146,6 +154,7 @@ class NewRefill:
     next_refill: date | None = None
     change_order: bool = False  # the refill also changes the intrathecal order (witnessed)
     client_id: str | None = None  # the form's request id: a retry with it stores nothing twice
+    withdrawn_ml: float | None = None  # drawn out of the reservoir before refilling (measured)
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,8 @@ class RefillDone:
     dates: PumpDates
     patient: Patient
     order: Order | None = None  # the new order version, when the refill changed the dose
+    #: the volume drawn out against what the previous refill should have left (clinical-rules §10)
+    reconciliation: Reconciliation | None = None
 
 
 def _refill_before(db: Database, client_id: str | None, pump: Pump,
@@ -177,10 +188,34 @@ def _refill_done(ctx: Context, refill: Refill, pump: Pump, patient: Patient) -> 
     _eri, end = pump.eri_and_end(t)
     with actionable_errors():
         versions = order_repo.versions_since(ctx.db, refill.refilled_at, patient.id)
+        history = repo.refills(ctx.db, pump.id, 50)
     changed = next((o for o in versions.get(patient.id, ()) if o.route is Route.INTRATHECAL
                     and o.starts_at == refill.refilled_at
                     and abs((o.daily_mcg or 0) - refill.daily_mcg) < 1e-9), None)
-    return RefillDone(refill, pump_dates(refill, t, ctx.zone, end), patient, changed)
+    before = [r for r in history if (r.refilled_at, r.id) < (refill.refilled_at, refill.id)]
+    return RefillDone(refill, pump_dates(refill, t, ctx.zone, end), patient, changed,
+                      _reconciliation(before[-1] if before else None, refill.withdrawn_ml,
+                                      refill.refilled_at, t))
+
+
+def _reconciliation(before: Refill | None, withdrawn_ml: float | None, at: datetime,
+                    t: Thresholds) -> Reconciliation | None:
+    if before is None or withdrawn_ml is None:
+        return None
+    return reconcile(before, withdrawn_ml, at, t)
+
+
+def expected_residual(ctx: Context, patient_id: int, withdrawn_ml: float | None = None,
+                      at: datetime | None = None) -> Reconciliation | None:
+    """What the last refill should have left in the reservoir at ``at`` (default now), against
+    ``withdrawn_ml`` when given (else 0): shown before a refill is saved. None without a refill."""
+    patient = patient_by_id(ctx, patient_id)
+    with actionable_errors():
+        pump = repo.pump_for_patient(ctx.db, patient.id)
+        history = repo.refills(ctx.db, pump.id, 1) if pump is not None else []
+    if not history:
+        return None
+    return reconcile(history[-1], withdrawn_ml or 0.0, at or ctx.now(), ctx.thresholds())
 
 
 def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
@@ -201,6 +236,13 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
     witness_id = order_svc.witness_for(ctx, actor, new.witness_id, "A pump refill",
                                        password=new.witness_password)
     when = _when(ctx, new.refilled_at, "at")
+    if new.withdrawn_ml is not None and (
+            not math.isfinite(new.withdrawn_ml) or new.withdrawn_ml < 0
+            or (pump.reservoir_ml is not None and new.withdrawn_ml > pump.reservoir_ml)):
+        raise InvalidInput("withdrawn-ml", f"The volume drawn out ({new.withdrawn_ml:g} mL) must be "
+                           f"0 to {pump.reservoir_ml or 0:g} mL (the reservoir): check the syringe.")
+    with actionable_errors():  # the refill whose reservoir this one reconciles
+        previous = [r for r in repo.refills(ctx.db, pump.id, 50) if r.refilled_at < when]
     today = ctx.now().astimezone(ctx.zone).date()
     if new.next_refill is not None and new.next_refill <= today:
         raise InvalidInput("next-refill", "The next refill must be booked for a date after today.")
@@ -252,17 +294,18 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
                                  conc_mcg_ml=new.conc_mcg_ml, daily_mcg=new.daily_mcg,
                                  alarm_ml=alarm_ml, user_id=actor.id, witness_id=witness_id,
                                  at=now, entered_at=entered, next_refill_booked=new.next_refill,
-                                 client_id=client_id)
+                                 client_id=client_id, withdrawn_ml=new.withdrawn_ml)
         audit.record(db, at=entered, user_id=actor.id, action="pump.refill", entity="pump_refill",
                      entity_id=rid, patient_id=patient.id,
                      detail=with_act_time(entered, now, {
                          "volume_ml": new.volume_ml, "conc_mcg_ml": new.conc_mcg_ml,
                          "daily_mcg": new.daily_mcg, "alarm_ml": alarm_ml,
                          "witness_id": witness_id, "order_changed": changed is not None,
-                         "refilled_at": when.isoformat()}))
+                         "refilled_at": when.isoformat(), "withdrawn_ml": new.withdrawn_ml}))
     refill = repo.refills(ctx.db, pump.id, 1)[-1]
     _eri, end = pump.eri_and_end(t)
-    return RefillDone(refill, pump_dates(refill, t, ctx.zone, end), patient, changed)
+    return RefillDone(refill, pump_dates(refill, t, ctx.zone, end), patient, changed,
+                      _reconciliation(previous[-1] if previous else None, new.withdrawn_ml, when, t))
 
 
 def _alarm_before(db: Database, client_id: str | None, pump: Pump,
@@ -308,6 +351,81 @@ def record_alarm(ctx: Context, patient_id: int, alarm_kind: AlarmKind, note: str
     return PumpAlarm(aid, pump.id, alarm_kind, when, actor.name, text)
 
 
+def resolve_alarm(ctx: Context, patient_id: int, alarm_id: int, action: str,
+                  itb_contact: str | None = None, at: datetime | None = None) -> AlarmResolution:
+    """Record how a pump alarm was dealt with (clinical-rules §10). A critical or ERI alarm needs the
+    ITB team's contact named; a low-reservoir alarm is resolved by the refill, not here."""
+    actor = ctx.require(Action.PUMP_ALARM)
+    patient = patient_by_id(ctx, patient_id)
+    pump = _pump_of(ctx, patient)
+    with actionable_errors():
+        alarm = repo.alarm_by_id(ctx.db, alarm_id)
+    if alarm is None or alarm.pump_id != pump.id:
+        raise InvalidInput("alarm", f"There is no pump alarm {alarm_id} for MRN {patient.mrn}.")
+    if alarm.kind is AlarmKind.LOW_RESERVOIR:
+        raise Refused("pump.alarm", "A low-reservoir alarm is resolved by the refill: record the "
+                      "refill.")
+    text = clean_text(action, "action", longest=500, label="The action taken")
+    if not text:
+        raise InvalidInput("action", "Say what was done about the alarm (e.g. 'pump checked by the "
+                           "ITB team, motor restarted').")
+    contact = clean_text(itb_contact, "itb-team", longest=120, label="The ITB team's contact")
+    if alarm.kind in NEEDS_ITB_ACTION and not contact:
+        raise InvalidInput("itb-team", "A critical or ERI alarm is resolved only with the ITB "
+                           "team: name the ITB team's contact who was told or who acted.")
+    when = _when(ctx, at, "at")
+    if when < alarm.heard_at:
+        raise InvalidInput("at", "The alarm was resolved before it was heard: check the time.")
+    with actionable_errors():
+        done = repo.resolutions_for(ctx.db, [alarm.id])
+    if done:
+        raise Refused("pump.alarm", f"This alarm was already resolved by {done[0].by} at "
+                      f"{done[0].at.astimezone(ctx.zone):%d %b %H:%M}.")
+    now = ctx.now()
+    with ctx.write(Kind.PUMP, patient.id) as db:
+        entered = ctx.entered()
+        rid = repo.insert_resolution(db, alarm_id=alarm.id, resolved_at=when, action=text,
+                                     itb_contact=contact, user_id=actor.id, at=now,
+                                     entered_at=entered)
+        audit.record(db, at=entered, user_id=actor.id, action="pump.resolve",
+                     entity="pump_alarm_resolution", entity_id=rid, patient_id=patient.id,
+                     detail=with_act_time(entered, now, {"alarm_id": alarm.id,
+                                                         "kind": alarm.kind.value,
+                                                         "action": text, "itb_contact": contact,
+                                                         "resolved_at": when.isoformat()}))
+    return AlarmResolution(rid, alarm.id, when, text, contact, actor.name)
+
+
+def record_event(ctx: Context, patient_id: int, kind: EventKind, note: str | None = None,
+                 at: datetime | None = None) -> PumpEvent:
+    """Record an MRI, hyperbaric treatment (they raise pump.check_due) or an interrogation of the
+    pump with its programmer (which ends pump.check_due and pump.volume_discrepancy before it)."""
+    actor = ctx.require(Action.PUMP_ALARM)
+    patient = patient_by_id(ctx, patient_id)
+    pump = _pump_of(ctx, patient)
+    when = _when(ctx, at, "at")
+    text = clean_text(note, "note", longest=500, label="The note")
+    now = ctx.now()
+    with ctx.write(Kind.PUMP, patient.id) as db:
+        entered = ctx.entered()
+        eid = repo.insert_event(db, pump_id=pump.id, kind=kind, happened_at=when, note=text,
+                                user_id=actor.id, at=now, entered_at=entered)
+        audit.record(db, at=entered, user_id=actor.id, action="pump.event", entity="pump_event",
+                     entity_id=eid, patient_id=patient.id,
+                     detail=with_act_time(entered, now, {"kind": kind.value, "note": text,
+                                                         "at": when.isoformat()}))
+    return PumpEvent(eid, pump.id, kind, when, actor.name, text)
+
+
+@dataclass(frozen=True)
+class AlarmLine:
+    """An alarm in the pump's history and how it was resolved (None: still active)."""
+
+    alarm: PumpAlarm
+    resolution: str | None = None  # e.g. "pump restarted (ITB team: Dr Rao) — nurse.okafor"
+    resolved_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class PumpView:
     """Everything the pump panel shows, worked out as of ``at``."""
@@ -316,6 +434,8 @@ class PumpView:
     refills: list[Refill] = field(default_factory=list)  # newest first
     dates: PumpDates | None = None
     alarms: list[PumpAlarm] = field(default_factory=list)  # active ones
+    alarm_history: list[AlarmLine] = field(default_factory=list)  # newest first, with resolutions
+    events: list[PumpEvent] = field(default_factory=list)  # newest first
     eri: date | None = None
     end_of_service: date | None = None
     at: datetime | None = None
@@ -348,12 +468,19 @@ def pump_view(ctx: Context, patient: Patient, at: datetime | None = None) -> Pum
             return None
         history = repo.refills(ctx.db, pump.id, 50)
         alarms = repo.alarms_since(ctx.db, now - ALARM_LOOKBACK, pump.id).get(pump.id, [])
+        resolutions = repo.resolutions_for(ctx.db, [a.id for a in alarms])
+        events = repo.events_since(ctx.db, now - ALARM_LOOKBACK, pump.id).get(pump.id, [])
+    lines = []
+    for a in reversed(alarms):
+        how = alarm_resolved(a, history, resolutions)
+        lines.append(AlarmLine(a, how[0], how[1]) if how else AlarmLine(a))
     t = ctx.thresholds()
     eri, end = pump.eri_and_end(t)
     dates = pump_dates(history[-1], t, ctx.zone, end) if history else None
     today = now.astimezone(ctx.zone).date()
     return PumpView(
-        pump, list(reversed(history)), dates, active_alarms(alarms, history, pump), eri, end, now,
+        pump, list(reversed(history)), dates, active_alarms(alarms, history, resolutions), lines,
+        list(reversed(events)), eri, end, now,
         alarm_in_days=dates.days_left(now) if dates else None,
         refill_in_days=(dates.refill_by - today).days if dates else None,
         empty=dates is not None and now >= dates.empty_at,
@@ -367,19 +494,28 @@ def pump_states(ctx: Context, now: datetime,
     since = now - ALARM_LOOKBACK
     with actionable_errors():
         if patient_ids is not None:  # a few patients: their pumps only, one by one
-            out = {}
-            for pid in patient_ids:
-                pump = repo.pump_for_patient(ctx.db, pid)
-                if pump is not None:
-                    out[pid] = PumpState(pump, tuple(repo.refills(ctx.db, pump.id, 2)), tuple(
-                        repo.alarms_since(ctx.db, since, pump.id).get(pump.id, ())))
-            return out
-        pumps = repo.all_pumps(ctx.db)
-        latest = repo.latest_refills(ctx.db, 2)
-        alarms = repo.alarms_since(ctx.db, since)
-    return {pid: PumpState(p, tuple(latest.get(p.id, ())), tuple(alarms.get(p.id, ())))
+            pumps = {pid: p for pid in patient_ids
+                     if (p := repo.pump_for_patient(ctx.db, pid)) is not None}
+            latest = {p.id: repo.refills(ctx.db, p.id, 2) for p in pumps.values()}
+            alarms: dict[int, list[PumpAlarm]] = {}
+            events: dict[int, list[PumpEvent]] = {}
+            for p in pumps.values():
+                alarms.update(repo.alarms_since(ctx.db, since, p.id))
+                events.update(repo.events_since(ctx.db, since, p.id))
+        else:
+            pumps = repo.all_pumps(ctx.db)
+            latest = repo.latest_refills(ctx.db, 2)
+            alarms = repo.alarms_since(ctx.db, since)
+            events = repo.events_since(ctx.db, since)
+        resolutions = repo.resolutions_for(ctx.db, [a.id for found in alarms.values()
+                                                    for a in found])
+    by_alarm = {r.alarm_id: r for r in resolutions}
+    return {pid: PumpState(p, tuple(latest.get(p.id, ())), tuple(alarms.get(p.id, ())),
+                           tuple(by_alarm[a.id] for a in alarms.get(p.id, ()) if a.id in by_alarm),
+                           tuple(events.get(p.id, ())))
             for pid, p in pumps.items()}
 
 
-__all__ = ["NewRefill", "NoPump", "PumpView", "RefillDone", "pump_states", "pump_view", "record_alarm",
-           "refill_pump", "set_pump"]
+__all__ = ["AlarmLine", "NewRefill", "NoPump", "PumpView", "RefillDone", "expected_residual",
+           "pump_states", "pump_view", "record_alarm", "record_event", "refill_pump",
+           "resolve_alarm", "set_pump"]

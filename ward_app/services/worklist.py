@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from ward_app.domain.alerts import PatientSnapshot
 from ward_app.domain.dose_alerts import history_hours
 from ward_app.domain.mar import State, dose_state, effective_records
+from ward_app.domain.pump_alerts import post_refill_due
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.schedule import due_doses
 from ward_app.services.board import WardOverview, ward_overview
@@ -26,7 +27,7 @@ class DueItem:
     patient_id: int
     bed: str
     name: str
-    kind: str  # "dose", "observations", "withdrawal check"
+    kind: str  # "dose", "observations", "withdrawal check", "post-refill check"
     due: datetime
     what: str  # e.g. "Baclofen 10 mg", "Full set of observations (last NEWS2 5)"
     state: str  # a key of URGENCY
@@ -58,8 +59,9 @@ def _doses(s: PatientSnapshot, bed: str, now: datetime, t: Thresholds) -> list[D
 
 def due_now(ctx: Context, at: datetime | None = None,
             overview: WardOverview | None = None) -> list[DueItem]:
-    """Doses with no record (missed, late, due now or within the hour), observation sets and
-    withdrawal checks due or overdue within the hour: most urgent first, then the earliest."""
+    """Doses with no record (missed, late, due now or within the hour), observation sets,
+    withdrawal checks and post-refill checks (clinical-rules §10) due or overdue within the hour:
+    most urgent first, then the earliest."""
     seen = overview or ward_overview(ctx, at)
     now = seen.at
     t = ctx.thresholds()
@@ -75,6 +77,15 @@ def due_now(ctx: Context, at: datetime | None = None,
             out.append(DueItem(row.patient_id, row.bed, row.name, "observations",
                                row.next_obs_due, f"Full set of observations{last}",
                                "overdue" if row.next_obs_due < now else "due soon"))
+        watch = post_refill_due(s, now, t)
+        if watch is not None and watch[0] <= now + AHEAD:
+            due, until = watch
+            out.append(DueItem(row.patient_id, row.bed, row.name, "post-refill check", due,
+                               "Sedation, respiratory rate and NEWS2 after the pump refill "
+                               f"(hourly until {until.astimezone(s.zone):%H:%M})",
+                               "overdue" if due < now else "due now"
+                               if due <= now + timedelta(minutes=float(t.dose_window_min))
+                               else "due soon"))
     for a in seen.alerts:
         if a.rule == "monitoring.overdue" and ":watch" in a.key:
             out.append(DueItem(a.patient_id, a.bed, a.name, "withdrawal check", a.since,

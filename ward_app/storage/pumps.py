@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ward_app.domain.clock import from_utc_text, to_utc_text
-from ward_app.domain.pump import AlarmKind, Pump, PumpAlarm, Refill
+from ward_app.domain.pump import (
+    AlarmKind,
+    AlarmResolution,
+    EventKind,
+    Pump,
+    PumpAlarm,
+    PumpEvent,
+    Refill,
+)
 from ward_app.storage.connection import Database
 
 
@@ -31,15 +39,16 @@ def insert_refill(
     db: Database, *, pump_id: int, refilled_at: datetime, volume_ml: float, conc_mcg_ml: float,
     daily_mcg: float, alarm_ml: float, user_id: int, witness_id: int, at: datetime,
     entered_at: datetime, next_refill_booked: date | None = None, client_id: str | None = None,
+    withdrawn_ml: float | None = None,
 ) -> int:
     cur = db.execute(
         "INSERT INTO pump_refills (pump_id, refilled_at, volume_ml, conc_mcg_ml, daily_mcg, "
-        "alarm_ml, next_refill_booked, recorded_at, recorded_by, witness_id, entered_at, client_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "alarm_ml, next_refill_booked, recorded_at, recorded_by, witness_id, entered_at, client_id, "
+        "withdrawn_ml) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             pump_id, to_utc_text(refilled_at), volume_ml, conc_mcg_ml, daily_mcg, alarm_ml,
             next_refill_booked.isoformat() if next_refill_booked else None,
-            to_utc_text(at), user_id, witness_id, to_utc_text(entered_at), client_id,
+            to_utc_text(at), user_id, witness_id, to_utc_text(entered_at), client_id, withdrawn_ml,
         ],
     )
     return int(cur.lastrowid or 0)
@@ -79,14 +88,14 @@ def update_pump(db: Database, pump_id: int, at: datetime, **fields: object) -> N
 
 
 _REFILL = ("SELECT r.id, r.pump_id, r.refilled_at, r.volume_ml, r.conc_mcg_ml, r.daily_mcg, "
-           "r.alarm_ml, u.name, w.name, r.next_refill_booked FROM pump_refills r "
+           "r.alarm_ml, u.name, w.name, r.next_refill_booked, r.withdrawn_ml FROM pump_refills r "
            "JOIN users u ON u.id = r.recorded_by JOIN users w ON w.id = r.witness_id")
 
 
 def _refill(row: tuple) -> Refill:
     return Refill(id=row[0], pump_id=row[1], refilled_at=from_utc_text(row[2]), volume_ml=row[3],
                   conc_mcg_ml=row[4], daily_mcg=row[5], alarm_ml=row[6], by=row[7], witness=row[8],
-                  next_refill_booked=_date(row[9]))
+                  next_refill_booked=_date(row[9]), withdrawn_ml=row[10])
 
 
 def refills(db: Database, pump_id: int, limit: int = 50) -> list[Refill]:
@@ -146,4 +155,62 @@ def alarms_since(db: Database, since: datetime, pump_id: int | None = None) -> d
     for row in db.execute(f"{_ALARM} {where} ORDER BY a.heard_at, a.id", params).fetchall():
         alarm = _alarm(row)
         out.setdefault(alarm.pump_id, []).append(alarm)
+    return out
+
+
+def insert_resolution(db: Database, *, alarm_id: int, resolved_at: datetime, action: str,
+                      itb_contact: str | None, user_id: int, at: datetime,
+                      entered_at: datetime) -> int:
+    cur = db.execute(
+        "INSERT INTO pump_alarm_resolutions (alarm_id, resolved_at, action, itb_contact, "
+        "recorded_by, recorded_at, entered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [alarm_id, to_utc_text(resolved_at), action, itb_contact, user_id, to_utc_text(at),
+         to_utc_text(entered_at)])
+    return int(cur.lastrowid or 0)
+
+
+def resolutions_for(db: Database, alarm_ids: list[int]) -> list[AlarmResolution]:
+    """The resolutions of these alarms (at most one each)."""
+    if not alarm_ids:
+        return []
+    marks = ", ".join("?" for _ in alarm_ids)
+    rows = db.execute(
+        "SELECT r.id, r.alarm_id, r.resolved_at, r.action, r.itb_contact, u.name "
+        "FROM pump_alarm_resolutions r JOIN users u ON u.id = r.recorded_by "
+        f"WHERE r.alarm_id IN ({marks}) ORDER BY r.id", alarm_ids).fetchall()
+    return [AlarmResolution(id=r[0], alarm_id=r[1], at=from_utc_text(r[2]), action=r[3],
+                            itb_contact=r[4], by=r[5]) for r in rows]
+
+
+def alarm_by_id(db: Database, alarm_id: int) -> PumpAlarm | None:
+    row = db.execute(_ALARM + " WHERE a.id = ?", [alarm_id]).fetchone()
+    return _alarm(row) if row else None
+
+
+def insert_event(db: Database, *, pump_id: int, kind: EventKind, happened_at: datetime,
+                 note: str | None, user_id: int, at: datetime, entered_at: datetime) -> int:
+    cur = db.execute(
+        "INSERT INTO pump_events (pump_id, kind, happened_at, note, recorded_by, recorded_at, "
+        "entered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [pump_id, kind.value, to_utc_text(happened_at), note, user_id, to_utc_text(at),
+         to_utc_text(entered_at)])
+    return int(cur.lastrowid or 0)
+
+
+def events_since(db: Database, since: datetime, pump_id: int | None = None
+                 ) -> dict[int, list[PumpEvent]]:
+    """Pump events since ``since`` (index: pump_events(pump_id, happened_at)), oldest first, by
+    pump id."""
+    where, params = "WHERE e.happened_at >= ?", [to_utc_text(since)]
+    if pump_id is not None:
+        where += " AND e.pump_id = ?"
+        params.append(pump_id)  # type: ignore[arg-type]
+    out: dict[int, list[PumpEvent]] = {}
+    for row in db.execute(
+            "SELECT e.id, e.pump_id, e.kind, e.happened_at, u.name, e.note FROM pump_events e "
+            f"JOIN users u ON u.id = e.recorded_by {where} ORDER BY e.happened_at, e.id",
+            params).fetchall():
+        event = PumpEvent(id=row[0], pump_id=row[1], kind=EventKind(row[2]),
+                          at=from_utc_text(row[3]), by=row[4], note=row[5])
+        out.setdefault(event.pump_id, []).append(event)
     return out
