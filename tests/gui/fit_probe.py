@@ -55,6 +55,7 @@ def main(db: str, now_iso: str) -> None:
     from ward_app.gui.order_dialog import OrderDialog, StopOrderDialog
     from ward_app.gui.patient_details_dialog import PatientDetailsDialog
     from ward_app.gui.pump_dialogs import AlarmDialog, PumpDetailsDialog, RefillDialog
+    from ward_app.gui.pump_event_dialogs import PumpEventDialog, ResolveAlarmDialog
     from ward_app.gui.record_dialog import RecordDoseDialog
     from ward_app.gui.settings_dialog import SettingsDialog
     from ward_app.gui.takeover_dialog import TakeOverDialog
@@ -94,6 +95,8 @@ def main(db: str, now_iso: str) -> None:
         "pump refill": lambda: RefillDialog(ctx, pump_patient, pump, window, last=last),
         "pump alarm": lambda: AlarmDialog(ctx, pump_patient, window),
         "pump details": lambda: PumpDetailsDialog(ctx, pump_patient, pump, window),
+        "pump event": lambda: PumpEventDialog(ctx, pump_patient, window),
+        "resolve pump alarm": lambda: ResolveAlarmDialog(ctx, pump_patient, [], window),
         "prescribe": lambda: OrderDialog(ctx, oral_patient, None, window),
         "change order": lambda: OrderDialog(ctx, oral_patient, current, window),
         "stop order": lambda: StopOrderDialog(ctx, oral_patient, current, window),

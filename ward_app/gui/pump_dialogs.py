@@ -24,7 +24,7 @@ from ward_app.domain.dose_alerts import in_force
 from ward_app.domain.errors import Refused, WardError
 from ward_app.domain.orders import Route
 from ward_app.domain.patient import Patient
-from ward_app.domain.pump import ALARM_LABELS, AlarmKind, Pump, Refill, pump_dates
+from ward_app.domain.pump import ALARM_LABELS, AlarmKind, Pump, Refill, pump_dates, reconcile
 from ward_app.domain.roles import Action, can
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_error, show_problem
 from ward_app.gui.form_state import set_widget_values, widget_values
@@ -68,8 +68,9 @@ def _spin(parent, low: float, high: float, decimals: int, suffix: str, name: str
 
 
 class RefillDialog(QDialog):
-    """Record a refill: volume, concentration, daily dose, alarm volume, and the witness with
-    their password. The countdown the refill will give is shown as you type."""
+    """Record a refill: the volume drawn out, volume, concentration, daily dose, alarm volume, and
+    the witness with their password. The residual the last refill should have left (clinical-rules
+    §10) and the countdown the refill will give are shown as you type."""
 
     def __init__(self, ctx: Context, patient: Patient, pump: Pump, parent=None, *,
                  last: Refill | None = None, ops: Ops | None = None):
@@ -78,6 +79,7 @@ class RefillDialog(QDialog):
         self.ops = runner(ctx, ops, self)
         self.patient = patient
         self.pump = pump
+        self.last = last
         self.recorded: svc.RefillDone | None = None
         self.request_id = new_request_id()  # one per form: every retry of it is the same refill
         self.setWindowTitle(f"Pump refill — {patient.name}")
@@ -91,6 +93,15 @@ class RefillDialog(QDialog):
                          f"{pump.model or 'Pump'} · reservoir {pump.reservoir_ml or '?'} mL · "
                          f"ordered dose: <b>{f'{self.ordered:g} mcg/day' if self.ordered else 'none'}"
                          "</b>", self)
+        self.withdrawn_known = QCheckBox("Volume drawn ou&t of the reservoir:", self)
+        # not ticked until the nurse measures it: a 0 nobody typed would read as a discrepancy
+        self.withdrawn_known.setEnabled(last is not None)
+        self.withdrawn = _spin(self, 0, pump.reservoir_ml or 100, 2, " mL", "Volume drawn out")
+        self.withdrawn.setEnabled(False)
+        self.withdrawn_known.toggled.connect(self.withdrawn.setEnabled)
+        self.reconciliation = QLabel(self)
+        self.reconciliation.setObjectName("refillReconciliation")
+        self.reconciliation.setWordWrap(True)
         self.volume = _spin(self, 0, pump.reservoir_ml or 100, 1, " mL", "Volume after refill")
         self.volume.setValue(pump.reservoir_ml or 0)
         self.conc = QComboBox(self)
@@ -129,6 +140,8 @@ class RefillDialog(QDialog):
         self.error = problem_label(self, "dialogError")
 
         form = QFormLayout()
+        form.addRow(self.withdrawn_known, self.withdrawn)
+        form.addRow(self.reconciliation)
         form.addRow("&Volume in reservoir after refill:", self.volume)
         form.addRow("C&oncentration:", self.conc)
         form.addRow("Programmed &daily dose:", self.daily)
@@ -144,8 +157,9 @@ class RefillDialog(QDialog):
         layout.addWidget(self.preview)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        for widget in (self.volume, self.daily, self.alarm):
+        for widget in (self.volume, self.daily, self.alarm, self.withdrawn):
             widget.valueChanged.connect(self.update_preview)
+        self.withdrawn_known.toggled.connect(self.update_preview)
         self.conc.currentIndexChanged.connect(self.update_preview)
         today = ctx.now().astimezone(ctx.zone).date()
         self.next_refill.setDate(QDate(today.year, today.month, today.day).addDays(28))
@@ -157,7 +171,8 @@ class RefillDialog(QDialog):
     form_kind = "refill"
 
     def _state_widgets(self) -> dict:
-        return {"volume": self.volume, "conc": self.conc, "daily": self.daily,
+        return {"withdrawn_known": self.withdrawn_known, "withdrawn": self.withdrawn,
+                "volume": self.volume, "conc": self.conc, "daily": self.daily,
                 "alarm": self.alarm, "change_order": self.change_order, "book": self.book,
                 "next_refill": self.next_refill, "witness": self.witness}
 
@@ -171,7 +186,36 @@ class RefillDialog(QDialog):
             self.request_id = state["request_id"]
         self.update_preview()
 
+    def withdrawn_ml(self) -> float | None:
+        return self.withdrawn.value() if self.withdrawn_known.isChecked() else None
+
+    def update_reconciliation(self) -> None:
+        """What the last refill should have left, and (once typed) the volume drawn out against
+        it (clinical-rules §10)."""
+        if self.last is None:
+            self.reconciliation.setText("No earlier refill: nothing to reconcile.")
+            return
+        t = self.ctx.thresholds()
+        zone = self.ctx.zone
+        withdrawn = self.withdrawn_ml()
+        r = reconcile(self.last, withdrawn or 0.0, self.ctx.now(), t)
+        text = (f"<b>Expected left: {r.expected_ml:.1f} mL</b> ({self.last.volume_ml:g} mL put in "
+                f"{self.last.refilled_at.astimezone(zone):%d %b}, {r.delivered_ml:.1f} mL due since "
+                f"at {self.last.daily_mcg:g} mcg/day of {self.last.conc_mcg_ml:g} mcg/mL).")
+        if withdrawn is None:
+            text += " Tick the box and enter what you drew out, as measured."
+        elif r.discrepant:
+            text += (f"<br><span style='color:#9b1c1c'><b>⚠ Drawn out {withdrawn:g} mL: "
+                     f"difference {r.difference_ml:+.1f} mL, beyond ±{r.limit_ml:.2f} mL.</b> "
+                     f"{r.suggests.capitalize()}. Saving raises an URGENT alert: check the pump "
+                     "with the ITB team.</span>")
+        else:
+            text += (f" Drawn out {withdrawn:g} mL: difference {r.difference_ml:+.1f} mL, within "
+                     f"±{r.limit_ml:.2f} mL.")
+        self.reconciliation.setText(text)
+
     def update_preview(self) -> None:
+        self.update_reconciliation()
         volume, daily, alarm = self.volume.value(), self.daily.value(), self.alarm.value()
         if volume <= alarm or daily <= 0:
             self.preview.setText("Countdown: enter a volume above the alarm volume and a daily dose.")
@@ -190,7 +234,10 @@ class RefillDialog(QDialog):
             f"{d.days_to_alarm:.1f} days to the alarm "
             f"({d.alarm_at.astimezone(zone):%a %d %b %Y}); empty "
             f"{d.empty_at.astimezone(zone):%a %d %b %Y}; <b>refill by "
-            f"{d.refill_by:%a %d %b %Y}</b> ({d.refill_by_reason}).{mismatch}")
+            f"{d.refill_by:%a %d %b %Y}</b> ({d.refill_by_reason}).{mismatch}"
+            f"<br>After saving: sedation, respiratory rate and NEWS2 every "
+            f"{float(t.pump_post_refill_every_hours):g} h for {float(t.pump_post_refill_hours):g} h "
+            "(in Due now).")
 
     def show_problem(self, message: str) -> None:
         show_problem(self.error, message)
@@ -204,7 +251,8 @@ class RefillDialog(QDialog):
                 conc_mcg_ml=self.conc.currentData(), daily_mcg=self.daily.value(),
                 alarm_ml=self.alarm.value(), witness_id=self.witness.currentData(),
                 witness_password=self.password.text(), next_refill=next_refill,
-                change_order=self.change_order.isChecked(), client_id=self.request_id)
+                change_order=self.change_order.isChecked(), client_id=self.request_id,
+                withdrawn_ml=self.withdrawn_ml())
             self.recorded = self.ops.run(lambda: svc.refill_pump(self.ctx, new))
         except WardError as exc:
             self.password.clear()  # never keep a password around after a refusal
@@ -214,6 +262,7 @@ class RefillDialog(QDialog):
             show_error(self.error, about_witness_password(exc), {
                 "volume-ml": self.volume, "conc-mcg-ml": self.conc, "daily-mcg": self.daily,
                 "alarm-ml": self.alarm, "witness": self.witness, "next-refill": self.next_refill,
+                "withdrawn-ml": self.withdrawn,
                 WITNESS_PASSWORD: self.password})
             return
         self.password.clear()

@@ -1,6 +1,7 @@
 """The pump panel on a patient's chart: the countdown a nurse reads at a glance (days to alarm,
-refill-by date, empty date, battery), active alarms, the refill history, and the buttons to record
-a refill, an alarm heard, or the pump's details."""
+refill-by date, empty date, battery), active alarms, each alarm with its resolution, pump events,
+the refill history, and the buttons to record a refill, an alarm heard, an alarm resolved, a pump
+event, or the pump's details."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ward_app.domain.pump import ALARM_LABELS, Refill
+from ward_app.domain.pump import ALARM_LABELS, EVENT_LABELS, Refill
 from ward_app.gui.looks import INK
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pump_dialogs import AlarmDialog, PumpDetailsDialog, RefillDialog
+from ward_app.gui.pump_event_dialogs import PumpEventDialog, ResolveAlarmDialog, resolvable
 from ward_app.gui.rows_model import Column, RowsModel
 from ward_app.gui.tables import table_view
 from ward_app.services import pumps as svc
@@ -36,6 +38,7 @@ def refill_columns(zone: tzinfo) -> list[Column[Refill]]:
         Column("Alarm at", lambda r: f"{r.alarm_ml:g} mL"),
         Column("By", lambda r: r.by),
         Column("Witness", lambda r: r.witness),
+        Column("Drawn out", lambda r: "" if r.withdrawn_ml is None else f"{r.withdrawn_ml:g} mL"),
         Column("Next booked", lambda r: (r.next_refill_booked.strftime("%d %b %Y")
                                          if r.next_refill_booked else "")),
     ]
@@ -47,6 +50,22 @@ REFILL_COLUMNS = tuple(c.title for c in refill_columns(UTC))
 class RefillHistoryModel(RowsModel[Refill]):
     def __init__(self, zone: tzinfo, parent=None):
         super().__init__(refill_columns(zone), (), parent, key=lambda r: r.id)
+
+
+def alarm_columns(zone: tzinfo) -> list[Column[svc.AlarmLine]]:
+    return [
+        Column("Heard", lambda a: a.alarm.heard_at.astimezone(zone).strftime("%a %d %b %Y %H:%M")),
+        Column("Alarm", lambda a: ALARM_LABELS[a.alarm.kind]),
+        Column("Heard by", lambda a: a.alarm.by),
+        Column("Resolved", lambda a: (a.resolved_at.astimezone(zone).strftime("%a %d %b %H:%M")
+                                      if a.resolved_at else "NOT YET")),
+        Column("How (action, ITB contact, who)", lambda a: a.resolution or ""),
+    ]
+
+
+class AlarmHistoryModel(RowsModel[svc.AlarmLine]):
+    def __init__(self, zone: tzinfo, parent=None):
+        super().__init__(alarm_columns(zone), (), parent, key=lambda a: a.alarm.id)
 
 
 def _tile(parent: QWidget, title: str) -> tuple[QFrame, QLabel]:
@@ -88,6 +107,12 @@ class PumpPanel(QWidget):
         self.alarms = QLabel(self)
         self.alarms.setObjectName("pumpAlarms")
         self.alarms.setWordWrap(True)
+        self.alarm_model = AlarmHistoryModel(ctx.zone, self)
+        self.alarm_history = table_view(self, self.alarm_model, name="alarmHistory",
+                                        accessible_name="Alarm history")
+        self.events = QLabel(self)
+        self.events.setObjectName("pumpEvents")
+        self.events.setWordWrap(True)
         self.history_model = RefillHistoryModel(ctx.zone, self)
         self.history = table_view(self, self.history_model, name="refillHistory",
                                   accessible_name="Refill history")
@@ -95,11 +120,20 @@ class PumpPanel(QWidget):
         self.refill_button.clicked.connect(self.record_refill)
         self.alarm_button = QPushButton("Pump &alarm heard…", self)
         self.alarm_button.clicked.connect(self.record_alarm)
+        self.resolve_button = QPushButton("Re&solve alarm…", self)
+        self.resolve_button.setToolTip("A critical or ERI alarm: record the action taken and the "
+                                       "ITB team's contact")
+        self.resolve_button.clicked.connect(self.resolve_alarm)
+        self.event_button = QPushButton("Pump e&vent…", self)
+        self.event_button.setToolTip("An MRI scan, hyperbaric treatment, or a pump interrogation")
+        self.event_button.clicked.connect(self.record_event)
         self.details_button = QPushButton("Pump detai&ls…", self)
         self.details_button.clicked.connect(self.edit_details)
         buttons = QHBoxLayout()
         buttons.addWidget(self.refill_button)
         buttons.addWidget(self.alarm_button)
+        buttons.addWidget(self.resolve_button)
+        buttons.addWidget(self.event_button)
         buttons.addStretch(1)
         buttons.addWidget(self.details_button)
         note = QLabel("Dates are calculated from the last refill (volume, concentration, daily "
@@ -111,8 +145,11 @@ class PumpPanel(QWidget):
         layout.addLayout(tiles)
         layout.addWidget(self.alarms)
         layout.addLayout(buttons)
+        layout.addWidget(self.events)
+        layout.addWidget(QLabel("<b>Alarms and how each was resolved</b> (newest first)", self))
+        layout.addWidget(self.alarm_history, 1)
         layout.addWidget(QLabel("<b>Refill history</b> (newest first)", self))
-        layout.addWidget(self.history, 1)
+        layout.addWidget(self.history, 2)
         layout.addWidget(note)
 
     def refresh(self, patient, now: datetime) -> None:
@@ -121,12 +158,16 @@ class PumpPanel(QWidget):
         zone = self.ctx.zone
         self.refill_button.setEnabled(view is not None)
         self.alarm_button.setEnabled(view is not None)
+        self.resolve_button.setEnabled(view is not None and bool(resolvable(view.alarms)))
+        self.event_button.setEnabled(view is not None)
         if view is None:
             self.summary.setText("No pump is recorded for this patient. Use Pump details to record "
                                  "it (model, reservoir, ERI).")
             for label in self.tiles.values():
                 label.setText("—")
             self.alarms.setText("")
+            self.events.setText("")
+            self.alarm_model.set_rows([])
             self.history_model.set_rows([])
             return
         p = view.pump
@@ -160,6 +201,11 @@ class PumpPanel(QWidget):
                                 f"</span><ul style='margin:0'>{items}</ul>")
         else:
             self.alarms.setText("No pump alarm outstanding.")
+        self.events.setText("<b>Pump events:</b> " + "; ".join(
+            f"{EVENT_LABELS[e.kind]} {e.at.astimezone(zone):%d %b %H:%M} ({e.by}"
+            f"{': ' + e.note if e.note else ''})" for e in view.events[:5])
+            if view.events else "")
+        self.alarm_model.set_rows(view.alarm_history)
         self.history_model.set_rows(view.refills)
 
     def _paint(self, key: str, big: str, small: str, level: int) -> None:
@@ -180,6 +226,16 @@ class PumpPanel(QWidget):
     def record_alarm(self) -> None:
         if self.patient is not None:
             self._run(AlarmDialog(self.ctx, self.patient, self, ops=self.ops))
+
+    def resolve_alarm(self) -> None:
+        if self.view is not None and self.patient is not None:
+            alarms = resolvable(self.view.alarms)
+            if alarms:
+                self._run(ResolveAlarmDialog(self.ctx, self.patient, alarms, self, ops=self.ops))
+
+    def record_event(self) -> None:
+        if self.patient is not None:
+            self._run(PumpEventDialog(self.ctx, self.patient, self, ops=self.ops))
 
     def edit_details(self) -> None:
         if self.patient is not None:
