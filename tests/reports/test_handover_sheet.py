@@ -300,3 +300,16 @@ def test_doses_entered_late_are_marked_in_the_patients_block():
     h = replace(make_handover(2), patients=(late,))
     _reader, pages = read(handover_pdf(h))
     assert any("entered late: 08:00 dose, entered 14:35" in page for page in pages)
+
+
+def test_an_overdue_refill_prints_overdue_since_in_the_refill_table():
+    """Issue 18: the handover names overdue refills (clinical-rules §10, pump.refill_overdue)."""
+    h = make_handover(2)
+    overdue = RefillLine("9", "Olu Overdue", date(2026, 11, 20), _at(30), "urgent",
+                         date(2026, 11, 21))
+    due = RefillLine("10", "Dee Due", date(2026, 11, 27), _at(70), "warning")
+    h = replace(h, summary=replace(h.summary, refills_due=(overdue, due)))
+    _reader, pages = read(handover_pdf(h))
+    text = " ".join(pages)
+    assert "Fri 20 Nov — OVERDUE since Sat 21 Nov" in text
+    assert "Fri 27 Nov" in text and "Fri 27 Nov — OVERDUE" not in text
