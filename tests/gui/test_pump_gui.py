@@ -214,3 +214,19 @@ def test_pump_event_button_records_an_mri_and_an_interrogation(qtbot, window, de
     assert "MRI scan" in panel.events.text()
     record(EventKind.INTERROGATION)
     assert not [a for a in window.overview.alerts if a.rule == "pump.check_due"]
+
+
+def test_the_refill_by_column_says_overdue_since(window):
+    """Issue 18: once the refill-by date has passed, the board says since when it is overdue."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from ward_app.gui.ward_board import board_columns
+
+    zoe = row_named(window, "Zoë")
+    column = board_columns()[REFILL_COLUMN]
+    assert "OVERDUE" not in column.text(zoe)
+    late = replace(zoe, refill_overdue_since=zoe.refill_by + timedelta(days=1),
+                   refill_severity=Severity.URGENT)
+    assert column.text(late) == (f"{zoe.refill_by:%a %d %b} — OVERDUE since "
+                                 f"{zoe.refill_by + timedelta(days=1):%a %d %b}")
