@@ -211,3 +211,25 @@ def test_a_long_still_to_do_list_starts_on_page_one_and_runs_on(night) -> None:
     on_first = sum(" ".join(o.split()) in pages[0] for o in sheet.outstanding)
     assert on_first >= 15, on_first  # not moved whole to page 2, leaving page 1 blank
     assert all(any(" ".join(o.split()) in p for p in pages) for o in sheet.outstanding)
+
+
+def test_pump_alarms_their_resolution_and_events_are_told(night) -> None:
+    from ward_app.domain.pump import EventKind
+    from ward_app.services import pumps
+
+    mrn = next(b.mrn for b in build_handover(night).patients if b.route == "intrathecal")
+    pid = typed.pid(night, mrn)
+    with clock(night, at(1, 0, day=25), "nurse.jones"):
+        alarm = typed.record_alarm(night, mrn, "critical", "two-tone alarm", at(1, 0, day=25))
+    with clock(night, at(1, 40, day=25), "nurse.jones"):
+        pumps.resolve_alarm(night, pid, alarm.id, "Pump restarted by the ITB nurse",
+                            "Dr Rao, ITB team", at(1, 40, day=25))
+    with clock(night, at(2, 0, day=25), "nurse.jones"):
+        pumps.record_event(night, pid, EventKind.INTERROGATION, "reservoir as expected",
+                           at(2, 0, day=25))
+    block = next(b for b in build_handover(night).patients if b.mrn == mrn)
+    told = "\n".join(line.text for line in block.story)
+    assert "01:00 pump alarm heard" in told and "two-tone alarm" in told
+    assert "01:40 pump alarm resolved by nurse.jones: Pump restarted by the ITB nurse, ITB " \
+           "team: Dr Rao, ITB team" in told
+    assert "02:00 " in told and "reservoir as expected" in told

@@ -6,7 +6,7 @@ because the patient looks well at 07:00.
 Told: every dose not given (with the reason and who decided), missed (nothing recorded), or given
 with a flag (early, late, despite a check, entered late); struck-out records; intrathecal boluses;
 sedation and NEWS2 peaks even when the latest set is normal; withdrawal signs seen; pump refills
-and alarms; alerts raised, and every acknowledgement with its note, who and when. Pure: the
+(with the volume drawn out), alarms, their resolutions and pump events (MRI, interrogation); alerts raised, and every acknowledgement with its note, who and when. Pure: the
 service hands in the snapshot and the acknowledgements.
 """
 
@@ -32,7 +32,7 @@ from ward_app.domain.mar import (
 from ward_app.domain.news2 import news2
 from ward_app.domain.observations import SIGN_LABELS, Observation, Poss, Sign
 from ward_app.domain.patient import Flag
-from ward_app.domain.pump import ALARM_LABELS
+from ward_app.domain.pump import ALARM_LABELS, EVENT_LABELS, EventKind
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.schedule import due_doses
 
@@ -217,13 +217,26 @@ def _pump_lines(s: PatientSnapshot, since: datetime, now: datetime, zone: tzinfo
             witness = f", witness {r.witness}" if r.witness else ""
             out.append(StoryLine(r.refilled_at, f"{r.refilled_at.astimezone(zone):%H:%M} pump "
                                  f"refilled by {r.by}{witness}: {r.volume_ml:g} mL × "
-                                 f"{r.conc_mcg_ml:g} mcg/mL, {r.daily_mcg:g} mcg/day"))
+                                 f"{r.conc_mcg_ml:g} mcg/mL, {r.daily_mcg:g} mcg/day"
+                                 + (f"; {r.withdrawn_ml:g} mL drawn out" if r.withdrawn_ml
+                                    is not None else "")))
     for a in s.pump.alarms:
         if since <= a.heard_at <= now:
             note = f": {a.note}" if a.note else ""
             out.append(StoryLine(a.heard_at, f"{a.heard_at.astimezone(zone):%H:%M} pump alarm "
                                  f"heard — {ALARM_LABELS.get(a.kind, a.kind)} (by {a.by}){note}",
                                  True))
+    for fix in s.pump.resolutions:
+        if since <= fix.at <= now:
+            told = f", ITB team: {fix.itb_contact}" if fix.itb_contact else ""
+            out.append(StoryLine(fix.at, f"{fix.at.astimezone(zone):%H:%M} pump alarm resolved "
+                                 f"by {fix.by}: {fix.action}{told}"))
+    for e in s.pump.events:
+        if since <= e.at <= now:
+            note = f": {e.note}" if e.note else ""
+            out.append(StoryLine(e.at, f"{e.at.astimezone(zone):%H:%M} "
+                                 f"{EVENT_LABELS.get(e.kind, e.kind)} (by {e.by}){note}",
+                                 e.kind is not EventKind.INTERROGATION))
     return out
 
 
