@@ -70,3 +70,10 @@ def test_shown_beside_the_window_once_and_refreshed_by_its_writes(window, demo_w
     with acting(demo_ward, "admin"):
         window.ops.run(lambda: typed.set_setting(demo_ward, "pump.refill_buffer_days", "14"))
     assert "2 refills due" in d.summary.text()
+
+
+def test_view_menu_opens_the_pump_calendar(qtbot, window) -> None:
+    window.pump_calendar_action.trigger()
+    d = window.pump_calendar_dialog
+    qtbot.addWidget(d)
+    assert d.isVisible() and d.model.rowCount() >= 1

@@ -222,6 +222,9 @@ class MainWindow(QMainWindow):
         self.due_now_action.setShortcut(QKeySequence("Ctrl+D"))
         self.due_now_action.triggered.connect(self.show_due_now)
         view_menu.addAction(self.due_now_action)
+        self.pump_calendar_action = QAction("&Pump calendar (every pump's dates, 90 days)", self)
+        self.pump_calendar_action.triggered.connect(self.show_pump_calendar)
+        view_menu.addAction(self.pump_calendar_action)
         self.legend_action = QAction("&Legend (what the icons and colours mean)", self)
         self.legend_action.setShortcut(QKeySequence("F1"))
         self.legend_action.triggered.connect(self._show_legend)
@@ -520,6 +523,12 @@ class MainWindow(QMainWindow):
         from ward_app.gui.settings_dialog import SettingsDialog
 
         SettingsDialog(self.ctx, self, ops=self.ops).exec()  # a change refreshes everything
+
+    def show_pump_calendar(self):  # type: ignore[no-untyped-def]
+        """View → Pump calendar: every pump's refill-by, alarm, empty, ERI and stability dates."""
+        from ward_app.gui.pump_calendar import show_pump_calendar
+
+        return show_pump_calendar(self)
 
     def take_over(self):  # type: ignore[no-untyped-def]
         """File → Take over the ward…: the incoming nurse's take-over (clinical-rules §8)."""
