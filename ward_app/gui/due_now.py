@@ -74,8 +74,8 @@ class DueNowDialog(QDialog):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
         layout = QVBoxLayout(self)
         intro = QLabel("Doses, observation sets, withdrawal checks and post-refill pump checks "
-                       "due or overdue within the next hour, most urgent first. Enter opens the patient; for a dose, the "
-                       "record dialog. F5 refreshes.", self)
+                       "due or overdue within the next hour, most urgent first. Enter opens the "
+                       "patient; for a dose, the record dialog. F5 refreshes.", self)
         intro.setWordWrap(True)  # unwrapped, it made the dialog wider than a 1280×800 screen
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
