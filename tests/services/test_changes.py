@@ -223,6 +223,17 @@ def _alarm(ctx):
     return pid
 
 
+def _checklist_step(ctx):
+    from ward_app.domain.pump_checklist import Step
+    from ward_app.services.pump_checklists import record_step
+
+    mrn, pid = _mrn(ctx, ITB)
+    typed.record_alarm(ctx, mrn, "critical")  # opens the pump failure checklist
+    ctx.take_changes()
+    record_step(ctx, pid, Step.ITB_CALLED, who_called="Dr Rao, ITB team")
+    return pid
+
+
 def _resolve_alarm(ctx):
     from ward_app.services import pumps
 
@@ -353,6 +364,7 @@ CASES: dict[str, tuple[Callable[[Context], int | None], set[Kind]]] = {
     "pumps.set_pump": (_set_pump, {Kind.PUMP}),
     "pumps.refill_pump": (_refill, {Kind.PUMP}),
     "pumps.record_alarm": (_alarm, {Kind.PUMP}),
+    "pump_checklists.record_step": (_checklist_step, {Kind.PUMP}),
     "pumps.resolve_alarm": (_resolve_alarm, {Kind.PUMP}),
     "pumps.record_event": (_pump_event, {Kind.PUMP}),
     "settings.set_setting": (_setting, {Kind.SETTINGS}),

@@ -21,7 +21,7 @@ EXPECTED_TABLES = {
     "wards", "users", "patients", "patient_flags", "lab_results", "comedications", "orders",
     "administrations", "observations", "pumps", "pump_refills", "pump_alarms", "alert_acks",
     "settings", "audit", "tapers", "_sqlite_migrations", "handover_notes", "handover_takeovers",
-    "parked_forms", "pump_alarm_resolutions", "pump_events",
+    "parked_forms", "pump_alarm_resolutions", "pump_events", "pump_checklist_steps",
 }
 
 

@@ -13,6 +13,7 @@ from ward_app.cli import parsing
 from ward_app.cli.common import state
 from ward_app.cli.identity import witness_password
 from ward_app.cli.pump_calendar_cmds import pump_calendar
+from ward_app.cli.pump_checklist_cmds import pump_checklist
 from ward_app.cli.pump_event_cmds import pump_event, pump_resolve
 from ward_app.domain.clock import parse_date, parse_moment
 from ward_app.domain.errors import InvalidInput, Refused
@@ -262,6 +263,7 @@ def _iso(d: date | None) -> str | None:
 
 
 pump.add_command(pump_calendar)  # ward-app pump calendar: its own module
+pump.add_command(pump_checklist)  # ward-app pump checklist: its own module
 
 pump.add_command(pump_resolve)  # ward-app pump resolve / event: cli/pump_event_cmds.py
 pump.add_command(pump_event)

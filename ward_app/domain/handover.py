@@ -143,6 +143,8 @@ class PatientBlock:
     #: The shift's story: everything that happened since the handover's ``since``, oldest first.
     story: tuple[StoryLine, ...] = ()
     note: HandoverNote | None = None
+    #: The pump failure checklist's lines while one is open (services.pump_checklists).
+    checklist: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,11 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("contact.phone", "", "text",
             "the ward's telephone number printed where the taper sheet says whom to call",
             "[S] local: set the ward's number (clinical-rules §10)"),
+    Setting("stock.oral_baclofen", False, "yes/no",
+            "oral baclofen is kept on this ward (the pump failure checklist says whether to ask "
+            "pharmacy for it)",
+            "[D] cautious default off: the checklist asks for it from pharmacy unless the ward "
+            "says it keeps it (clinical-rules §6)"),
     # Taper (clinical-rules §7)
     Setting("taper.step_mg", 5, "mg", "oral taper: reduce the daily dose by this each step",
             "[L] clinical-rules §7"),
@@ -280,6 +285,7 @@ class Thresholds:
     print_paper: str = default("print.paper")
     contact_whom_to_call: str = default("contact.whom_to_call")
     contact_phone: str = default("contact.phone")
+    stock_oral_baclofen: bool = default("stock.oral_baclofen")
     taper_step_mg: int = default("taper.step_mg")
     taper_every_days: int = default("taper.every_days")
     taper_min_days: int = default("taper.min_days")

@@ -26,6 +26,7 @@ from ward_app.domain.handover import Acuity, AlertLine, Handover, PatientBlock
 from ward_app.reports.fonts import BOLD, register_fonts
 from ward_app.reports.pages import PagedCanvas, fit, pdf_date
 from ward_app.reports.pump_calendar_sheet import calendar_pages
+from ward_app.reports.pump_checklist_part import checklist_flowables
 from ward_app.reports.richtext import Rich
 
 TITLE = "Shift handover"
@@ -609,6 +610,7 @@ class _Sheet:
             text = _font("as in the actions above", _GREY) if al.message in said else _e(al.message)
             alerts.append(f"{_sev(al.severity)} {text} "
                           f"<font size={SMALLEST_PT} color='{_GREY.hexval()}'>({tail})</font>")
+        out += checklist_flowables(p.checklist, self.s["item"])  # pump failure checklist
         return out + ([self.p("<br/>".join(alerts), "item")] if alerts else [])
 
 

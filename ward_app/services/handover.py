@@ -45,6 +45,7 @@ from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.entry_time import act_detail, is_drill
 from ward_app.services.pump_calendar import handover_calendar
+from ward_app.services.pump_checklists import checklists
 from ward_app.services.tapers import printed_by_name
 from ward_app.services.vitals import latest_news2
 from ward_app.storage import acks as ack_store
@@ -234,6 +235,7 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
         acks_by_patient.setdefault(k.patient_id, []).append(
             AckSeen(k.rule, Severity(k.ack.severity), k.ack.by, k.ack.note, k.ack.at))
     notes = handover_store.notes_in_force(ctx.db, ids_here)
+    open_lists = checklists(ctx, overview)  # pump failure checklists, by patient
     alerts_by_patient: dict[int, list[Alert]] = {}
     for a in overview.alerts:
         alerts_by_patient.setdefault(a.patient_id, []).append(a)
@@ -296,6 +298,8 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
             actions=tuple(_actions(ctx, s, now, t, due, alerts, assess)),
             story=story(s, alerts, seen, since, now, ctx.zone, t),
             note=HandoverNote(note.text, note.by, note.at.astimezone(ctx.zone)) if note else None,
+            checklist=tuple(open_lists[row.patient_id].lines(lambda m: _hm(m, ctx)))
+            if row.patient_id in open_lists else (),
             alerts=tuple(AlertLine(a.severity.label, a.rule, a.message,
                                    a.since.astimezone(ctx.zone), a.acknowledged_by)
                          for a in alerts if a.severity >= Severity.WARNING)))

@@ -38,6 +38,7 @@ APPEND_ONLY_TABLES = (
 LATER_APPEND_ONLY: dict[str, tuple[str, ...]] = {
     "m020_handover_notes_and_takeovers": ("handover_notes", "handover_takeovers"),
     "m021_pump_resolutions_and_events": ("pump_alarm_resolutions", "pump_events"),
+    "m022_pump_checklists": ("pump_checklist_steps",),
 }
 
 #: Changed only through the app's audited paths (the guard function).

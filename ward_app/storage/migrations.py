@@ -539,6 +539,31 @@ def m021_pump_resolutions_and_events(db: Database) -> None:
     )
 
 
+@migrations()
+def m022_pump_checklists(db: Database) -> None:
+    """The pump failure checklist (clinical-rules §6): each step done for a pump patient after a
+    critical alarm, an empty reservoir or late withdrawal signs (the ITB team called, and whom;
+    oral baclofen on the ward; the prescriber's bridging order; hourly withdrawal checks). A
+    clinical record: append-only."""
+    _run(
+        db,
+        """CREATE TABLE pump_checklist_steps (
+            id INTEGER PRIMARY KEY,
+            patient_id INTEGER NOT NULL REFERENCES patients(id),
+            step TEXT NOT NULL CHECK (step IN ('itb_called','oral_available','bridging_order',
+                                               'hourly_checks')),
+            done_at TEXT NOT NULL,
+            who_called TEXT,
+            note TEXT,
+            recorded_by INTEGER NOT NULL REFERENCES users(id),
+            recorded_at TEXT NOT NULL,
+            entered_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX pump_checklist_steps_patient ON pump_checklist_steps(patient_id, done_at)",
+        *_append_only("pump_checklist_steps"), guards.no_replace("pump_checklist_steps"),
+    )
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations.pending(Database(memory=True))]
 

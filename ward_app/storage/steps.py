@@ -28,4 +28,5 @@ STEPS: tuple[str, ...] = (
     "m019_parked_forms",
     "m020_handover_notes_and_takeovers",
     "m021_pump_resolutions_and_events",
+    "m022_pump_checklists",
 )
