@@ -33,3 +33,20 @@ def test_the_checklist_dialog(qtbot, ward7, clock) -> None:  # noqa: F811
     assert "✓ Call the ITB team" in d.steps.text() and "called Dr Patel (ITB team)" in d.steps.text()
     assert d.step.currentData() == Step.ORAL_AVAILABLE.value  # the next step offered
     assert NOW.strftime("%d %b") in d.steps.text()
+
+
+def test_activating_a_critical_pump_alarm_opens_its_checklist(qtbot, window, demo_ward) -> None:
+    from tests import typed
+    from ward_app.gui.pump_checklist import PumpChecklistDialog
+    from ward_app.services.board import ward_board
+
+    mrn = next(r.mrn for r in ward_board(demo_ward) if r.route == "intrathecal")
+    window.ops.run(lambda: typed.record_alarm(demo_ward, mrn, "critical", "two-tone"))
+    panel = window.alerts
+    row = next(r for r in range(panel.model.rowCount())
+               if panel.model.alert_at(r).rule == "pump.alarm" and panel.model.alert_at(r).mrn == mrn)
+    panel._activated(panel.model.index(row, 0))
+    dialogs = window.findChildren(PumpChecklistDialog)
+    assert dialogs and dialogs[-1].isVisible()
+    for d in dialogs:
+        qtbot.addWidget(d)

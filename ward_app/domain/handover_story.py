@@ -6,8 +6,9 @@ because the patient looks well at 07:00.
 Told: every dose not given (with the reason and who decided), missed (nothing recorded), or given
 with a flag (early, late, despite a check, entered late); struck-out records; intrathecal boluses;
 sedation and NEWS2 peaks even when the latest set is normal; withdrawal signs seen; pump refills
-(with the volume drawn out), alarms, their resolutions and pump events (MRI, interrogation); alerts raised, and every acknowledgement with its note, who and when. Pure: the
-service hands in the snapshot and the acknowledgements.
+(with the volume drawn out), alarms, their resolutions and pump events (MRI, interrogation);
+alerts raised, and every acknowledgement with its note, who and when. Pure: the service hands in
+the snapshot and the acknowledgements.
 """
 
 from __future__ import annotations

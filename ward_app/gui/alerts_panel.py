@@ -25,6 +25,7 @@ from ward_app.domain.errors import WardError
 from ward_app.domain.text import readable
 from ward_app.gui.looks import INK, SEVERITY_BACKGROUND, SEVERITY_TEXT, severity_icon
 from ward_app.gui.ops import Ops, runner
+from ward_app.gui.pump_checklist import opens_checklist
 from ward_app.gui.rows_model import Column, RowsModel, bold, for_all
 from ward_app.gui.tables import table_view
 from ward_app.services.alerts import acknowledge
@@ -126,6 +127,7 @@ class AlertsPanel(QWidget):
     patient's chart; Acknowledge records that the acting user has seen it, with a note."""
 
     patient_requested = Signal(int)
+    checklist_requested = Signal(int)  # a pump failure alert: open its checklist
     acknowledged = Signal()
 
     def __init__(self, zone: tzinfo, parent=None, *, ctx=None, ops: Ops | None = None):
@@ -286,4 +288,7 @@ class AlertsPanel(QWidget):
 
     def _activated(self, index) -> None:
         if index.isValid():
-            self.patient_requested.emit(self.model.alert_at(index.row()).patient_id)
+            alert = self.model.alert_at(index.row())
+            self.patient_requested.emit(alert.patient_id)
+            if opens_checklist(alert):
+                self.checklist_requested.emit(alert.patient_id)

@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
 
         self.alerts = AlertsPanel(ctx.zone, self, ctx=ctx, ops=self.ops)
         self.alerts.patient_requested.connect(self.open_chart)
+        self.alerts.checklist_requested.connect(self.show_pump_checklist)
         self.alerts_dock = QDockWidget("Alerts", self)
         self.alerts_dock.setObjectName("alertsDock")
         self.alerts_dock.setWidget(self.alerts)
@@ -523,6 +524,14 @@ class MainWindow(QMainWindow):
         from ward_app.gui.settings_dialog import SettingsDialog
 
         SettingsDialog(self.ctx, self, ops=self.ops).exec()  # a change refreshes everything
+
+    def show_pump_checklist(self, patient_id: int):  # type: ignore[no-untyped-def]
+        """A pump failure alert activated: its checklist beside the chart (issue 18, item 6)."""
+        from ward_app.gui.pump_checklist import PumpChecklistDialog
+
+        dialog = PumpChecklistDialog(self.ctx, patient_id, self, ops=self.ops)
+        dialog.show()
+        return dialog
 
     def show_pump_calendar(self):  # type: ignore[no-untyped-def]
         """View → Pump calendar: every pump's refill-by, alarm, empty, ERI and stability dates."""
