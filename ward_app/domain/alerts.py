@@ -73,7 +73,7 @@ ALERT_TITLES: dict[str, str] = {
     "order.once_daily": "Once-daily oral order",
     "order.stop_abrupt": "Stopped abruptly",
     "periop.continue": "Surgery: keep baclofen going",
-    "pump.alarm": "Pump low-reservoir alarm",
+    "pump.alarm": "Pump alarm heard",
     "pump.check_due": "Pump check due",
     "pump.dose_mismatch": "Pump dose differs from the order",
     "pump.empty": "Pump empty",

@@ -531,6 +531,9 @@ class MainWindow(QMainWindow):
 
         dialog = PumpChecklistDialog(self.ctx, patient_id, self, ops=self.ops)
         dialog.show()
+        # above the chart the same activation opened (a window of its own, raised after this)
+        QTimer.singleShot(0, dialog.raise_)
+        QTimer.singleShot(0, dialog.activateWindow)
         return dialog
 
     def show_pump_calendar(self):  # type: ignore[no-untyped-def]

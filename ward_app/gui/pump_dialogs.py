@@ -213,6 +213,11 @@ class RefillDialog(QDialog):
             text += (f" Drawn out {withdrawn:g} mL: difference {r.difference_ml:+.1f} mL, within "
                      f"±{r.limit_ml:.2f} mL.")
         self.reconciliation.setText(text)
+        # a longer text (the discrepancy and what it suggests) makes the form taller, not cut off
+        label = self.reconciliation
+        if self.isVisible():  # laid out at its real width (before, the layout sizes it)
+            label.setMinimumHeight(label.heightForWidth(label.width()))
+            self.resize(self.width(), max(self.height(), self.sizeHint().height()))
 
     def update_preview(self) -> None:
         self.update_reconciliation()
