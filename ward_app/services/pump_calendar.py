@@ -44,8 +44,10 @@ def pump_calendar(ctx: Context, at: datetime | None = None, days: int = DEFAULT_
             continue
         entries.append(calendar_entry(row.mrn, row.bed, row.name, row.ward, s.pump, t, ctx.zone,
                                       moment))
+    wards = {r.ward for r in overview.rows}
+    named = ward or (next(iter(wards)) if len(wards) == 1 else "")  # a one-ward file: its name
     cal = PumpCalendar(at=moment.astimezone(ctx.zone), days=days,
-                       buffer_days=int(t.pump_refill_buffer_days), entries=(), ward=ward or "",
+                       buffer_days=int(t.pump_refill_buffer_days), entries=(), ward=named,
                        zone_name=str(ctx.zone), drill=is_drill(ctx), paper=str(t.print_paper),
                        printed_by=printed_by if printed_by is not None else printed_by_name(ctx))
     kept = [e for e in entries if in_window(e, cal.until)]
