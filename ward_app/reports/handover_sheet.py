@@ -24,7 +24,7 @@ from reportlab.platypus.flowables import CondPageBreak, Flowable, KeepTogether, 
 from ward_app.domain.alerts import alert_title
 from ward_app.domain.handover import Acuity, AlertLine, Handover, PatientBlock
 from ward_app.reports.fonts import BOLD, register_fonts
-from ward_app.reports.pages import PagedCanvas, fit, pdf_date
+from ward_app.reports.pages import pdf_date, ward_sheet_canvas
 from ward_app.reports.pump_calendar_sheet import calendar_pages
 from ward_app.reports.pump_checklist_part import checklist_flowables
 from ward_app.reports.richtext import Rich
@@ -170,40 +170,9 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
         as_of += f"; the shift's story {h.since_what or 'since ' + moment_text(h.since)}"
     fitted_line = f"{as_of}. {NOT_RECORDED}"
 
-    class NumberedCanvas(PagedCanvas):
-        stamp = pdf_date(h.at)  # the PDF's date is the handover time
-
-        def frame(self, number: int) -> None:
-            width, height = self.page_size
-            left, right = 12 * mm, width - 12 * mm
-            self.saveState()
-            self.setFillColor(_INK)
-            title = f"DRILL · {h.ward} · {TITLE} · DRILL" if h.drill else f"{h.ward} · {TITLE}"
-            self.setFont(bold, fit(title, bold, 12, width * 0.55))
-            self.drawString(left, height - 10 * mm, title)
-            self.setFont(font, fit(moment, font, 10, width * 0.35))
-            self.drawRightString(right, height - 10 * mm, moment)
-            self.setStrokeColor(_RULE)
-            self.setLineWidth(0.5)
-            self.line(left, height - 12 * mm, right, height - 12 * mm)
-            self.line(left, 10 * mm, right, 10 * mm)
-            self.setFillColor(_INK)
-            self.setFont(font, 7.5)
-            self.drawString(left, height - 15.5 * mm, fitted_line)
-            self.setFont(bold, 7.5)
-            self.drawString(left, 6.5 * mm, f"DRILL · {CONFIDENTIAL}" if h.drill else CONFIDENTIAL)
-            self.place_numbered()
-            self.setFillColor(_GREY)
-            self.setFont(font, fit(printed, font, 7.5, width - 2 * 70 * mm))
-            self.drawCentredString(width / 2, 6.5 * mm, printed)
-            self.restoreState()
-
-        def numbered(self, number: int, total: int) -> None:
-            self.setFillColor(_INK)
-            self.setFont(bold, 7.5)
-            self.drawRightString(self.page_size[0] - 12 * mm, 6.5 * mm, f"Page {number} of {total}")
-
-    return NumberedCanvas
+    return ward_sheet_canvas(title=f"{h.ward} · {TITLE}", moment=moment, printed=printed,
+                             stamp=pdf_date(h.at), drill=h.drill, font=font, bold=bold,
+                             top_line=fitted_line)
 
 
 @cache

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from reportlab import rl_config
+from reportlab.lib.colors import HexColor
+from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -61,3 +63,51 @@ class PagedCanvas(Canvas):
 
     def numbered(self, number: int, total: int) -> None:
         raise NotImplementedError
+
+
+#: The ward sheets' ink, rule and grey (handover, pump calendar).
+INK, GREY, RULE = HexColor("#1F2933"), HexColor("#5F6B7A"), HexColor("#9AA5B1")
+CONFIDENTIAL = "Confidential — patient information"
+
+
+def ward_sheet_canvas(*, title: str, moment: str, printed: str, stamp: str, drill: bool,
+                      font: str, bold: str, top_line: str | None = None) -> type:
+    """The landscape ward sheets' page frame (handover, pump calendar): the ward and title left
+    and the moment right over a rule, ``top_line`` under it on every page (e.g. when the data is
+    from), a confidential footer, who printed it and when, and 'Page x of y'; DRILL on every page
+    of a drill ward's sheet."""
+    heading = f"DRILL · {title} · DRILL" if drill else title
+    confidential = f"DRILL · {CONFIDENTIAL}" if drill else CONFIDENTIAL
+
+    class WardSheetCanvas(PagedCanvas):
+        def frame(self, number: int) -> None:
+            width, height = self.page_size
+            left, right = 12 * mm, width - 12 * mm
+            self.saveState()
+            self.setFillColor(INK)
+            self.setFont(bold, fit(heading, bold, 12, width * 0.55))
+            self.drawString(left, height - 10 * mm, heading)
+            self.setFont(font, fit(moment, font, 10, width * 0.35))
+            self.drawRightString(right, height - 10 * mm, moment)
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.5)
+            self.line(left, height - 12 * mm, right, height - 12 * mm)
+            self.line(left, 10 * mm, right, 10 * mm)
+            if top_line:
+                self.setFont(font, fit(top_line, font, 7.5, right - left))
+                self.drawString(left, height - 15.5 * mm, top_line)
+            self.setFont(bold, 7.5)
+            self.drawString(left, 6.5 * mm, confidential)
+            self.place_numbered()
+            self.setFillColor(GREY)
+            self.setFont(font, fit(printed, font, 7.5, width - 2 * 70 * mm))
+            self.drawCentredString(width / 2, 6.5 * mm, printed)
+            self.restoreState()
+
+        def numbered(self, number: int, total: int) -> None:
+            self.setFillColor(INK)
+            self.setFont(bold, 7.5)
+            self.drawRightString(self.page_size[0] - 12 * mm, 6.5 * mm, f"Page {number} of {total}")
+
+    WardSheetCanvas.stamp = stamp
+    return WardSheetCanvas

@@ -19,7 +19,7 @@ from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate
 
 from ward_app.domain.pump_calendar import CALCULATED, CalendarEntry, PumpCalendar, day_text
 from ward_app.reports.fonts import register_fonts
-from ward_app.reports.pages import PagedCanvas, fit, pdf_date
+from ward_app.reports.pages import pdf_date, ward_sheet_canvas
 
 TITLE = "Ward pump calendar"
 CONFIDENTIAL = "Confidential — patient information"
@@ -162,37 +162,8 @@ def _canvas_maker(cal: PumpCalendar, font: str, bold: str) -> type:
     printed = f"Printed by {cal.printed_by or 'the ward'} on {moment_text(cal.at)}"
     ward = cal.ward or "All wards"
 
-    class NumberedCanvas(PagedCanvas):
-        stamp = pdf_date(cal.at)  # the PDF's date is the moment the calendar is for
-
-        def frame(self, number: int) -> None:
-            width, height = self.page_size
-            left, right = 12 * mm, width - 12 * mm
-            self.saveState()
-            self.setFillColor(_INK)
-            title = f"DRILL · {ward} · {TITLE} · DRILL" if cal.drill else f"{ward} · {TITLE}"
-            self.setFont(bold, fit(title, bold, 12, width * 0.55))
-            self.drawString(left, height - 10 * mm, title)
-            self.setFont(font, fit(moment, font, 10, width * 0.35))
-            self.drawRightString(right, height - 10 * mm, moment)
-            self.setStrokeColor(_RULE)
-            self.setLineWidth(0.5)
-            self.line(left, height - 12 * mm, right, height - 12 * mm)
-            self.line(left, 10 * mm, right, 10 * mm)
-            self.setFont(bold, 7.5)
-            self.drawString(left, 6.5 * mm, f"DRILL · {CONFIDENTIAL}" if cal.drill else CONFIDENTIAL)
-            self.place_numbered()
-            self.setFillColor(_GREY)
-            self.setFont(font, fit(printed, font, 7.5, width - 2 * 70 * mm))
-            self.drawCentredString(width / 2, 6.5 * mm, printed)
-            self.restoreState()
-
-        def numbered(self, number: int, total: int) -> None:
-            self.setFillColor(_INK)
-            self.setFont(bold, 7.5)
-            self.drawRightString(self.page_size[0] - 12 * mm, 6.5 * mm, f"Page {number} of {total}")
-
-    return NumberedCanvas
+    return ward_sheet_canvas(title=f"{ward} · {TITLE}", moment=moment, printed=printed,
+                             stamp=pdf_date(cal.at), drill=cal.drill, font=font, bold=bold)
 
 
 def pump_calendar_pdf(cal: PumpCalendar) -> bytes:
