@@ -38,9 +38,9 @@ def refill_columns(zone: tzinfo) -> list[Column[Refill]]:
         Column("Alarm at", lambda r: f"{r.alarm_ml:g} mL"),
         Column("By", lambda r: r.by),
         Column("Witness", lambda r: r.witness),
-        Column("Drawn out", lambda r: "" if r.withdrawn_ml is None else f"{r.withdrawn_ml:g} mL"),
         Column("Next booked", lambda r: (r.next_refill_booked.strftime("%d %b %Y")
                                          if r.next_refill_booked else "")),
+        Column("Drawn out", lambda r: "" if r.withdrawn_ml is None else f"{r.withdrawn_ml:g} mL"),
     ]
 
 
