@@ -73,6 +73,7 @@ def test_shown_beside_the_window_once_and_refreshed_by_its_writes(window, demo_w
 
 
 def test_view_menu_opens_the_pump_calendar(qtbot, window) -> None:
+    assert window.pump_calendar_action.shortcut().toString() == "Ctrl+Shift+P"  # as the README says
     window.pump_calendar_action.trigger()
     d = window.pump_calendar_dialog
     qtbot.addWidget(d)

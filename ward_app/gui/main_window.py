@@ -224,6 +224,7 @@ class MainWindow(QMainWindow):
         self.due_now_action.triggered.connect(self.show_due_now)
         view_menu.addAction(self.due_now_action)
         self.pump_calendar_action = QAction("&Pump calendar (every pump's dates, 90 days)", self)
+        self.pump_calendar_action.setShortcut(QKeySequence("Ctrl+Shift+P"))
         self.pump_calendar_action.triggered.connect(self.show_pump_calendar)
         view_menu.addAction(self.pump_calendar_action)
         self.legend_action = QAction("&Legend (what the icons and colours mean)", self)
