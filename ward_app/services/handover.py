@@ -40,7 +40,7 @@ from ward_app.domain.pump import pump_dates
 from ward_app.domain.roles import Action as Permission
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.schedule import due_doses
-from ward_app.services.board import REFILL_RULES, BoardRow, ward_overview
+from ward_app.services.board import REFILL_RULES, BoardRow, bed_key, ward_overview
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.entry_time import act_detail, is_drill
@@ -225,9 +225,10 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
             raise InvalidInput("ward", f"There is no ward '{ward}' with patients: use one of "
                                f"{', '.join(wards) or 'none'}.")
         ward = match
-    ward = ward or (people.wards(ctx.db)[0].name if people.wards(ctx.db) else "Ward")
+    ward_rows = people.wards(ctx.db)
+    ward = ward or (ward_rows[0].name if ward_rows else "Ward")
     by_id = {s.patient.id: s for s in overview.snapshots}
-    ward_row = next((w for w in people.wards(ctx.db) if w.name == ward), None)
+    ward_row = next((w for w in ward_rows if w.name == ward), None)
     since, since_what = handover_period(ctx, now, ward_row.id if ward_row else None, t)
     ids_here = [r.patient_id for r in overview.rows if r.ward == ward]
     acks_by_patient: dict[int, list[AckSeen]] = {}
@@ -436,7 +437,7 @@ def take_over_view(ctx: Context, beds: tuple[str, ...] = (), at: datetime | None
     unknown = [b for b in wanted if b not in known]
     if unknown:
         raise InvalidInput("beds", f"No patient is in bed {', '.join(unknown)} on {sheet.ward}: "
-                           f"use beds {', '.join(sorted(known, key=_bed_key))}.")
+                           f"use beds {', '.join(sorted(known, key=bed_key))}.")
     scope = set(wanted) or known
     in_scope = [f"Bed {b} " for b in scope]
     unstable = tuple(Unstable(b.bed, b.name, b.mrn, _why_unstable(b))
@@ -456,10 +457,6 @@ def _why_unstable(b: PatientBlock) -> str:
         named.setdefault(alert_title(a.rule), a.severity.upper())
     why = [f"{severity} {title}" for title, severity in list(named.items())[:2]]
     return "; ".join(why) or (b.news2 or "")
-
-
-def _bed_key(bed: str) -> tuple[int, str]:
-    return (int(bed), "") if bed.isdigit() else (10**6, bed)
 
 
 def take_over(ctx: Context, beds: tuple[str, ...] = (), confirmed: tuple[str, ...] = ()
