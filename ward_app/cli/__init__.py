@@ -167,12 +167,13 @@ def _register() -> None:
         patient_cmds,
         pump_cmds,
         setup_cmds,
+        sync_cmds,
         taper_cmds,
     )
     from ward_app.cli.fields import name_flags_in
 
     for module in (setup_cmds, patient_cmds, mar_cmds, obs_cmds, pump_cmds, taper_cmds,
-                   handover_cmds, admin_cmds):
+                   handover_cmds, admin_cmds, sync_cmds):
         for command in module.COMMANDS:
             name_flags_in(identified(command))  # who is acting is proven inside the flag naming
             cli.add_command(command)

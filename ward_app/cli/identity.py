@@ -22,6 +22,7 @@ from typing import Any
 import click
 
 from ward_app.domain.errors import InvalidInput, Refused
+from ward_app.domain.roles import Action
 from ward_app.domain.text import lookup_text
 
 #: Options that name a witness, in the order their passwords are read (after the acting user's).
@@ -32,8 +33,9 @@ WITNESS_OPTIONS = ("witness", "override_witness")
 #: damaged or missing database, which cannot say who is who: see ``needs_user``).
 NO_USER = frozenset({"check", "gui", "init"})
 
-#: Commands the service account (a scheduled backup) may run; ``check`` needs no user at all.
-SERVICE_COMMANDS = frozenset({"backup"})
+#: Commands the service account (a scheduled backup, the sync service) may run, and what the
+#: user must be allowed to do to run them; ``check`` needs no user at all.
+SERVICE_COMMANDS = {"backup": Action.BACKUP, "sync": Action.SYNC}
 
 
 @dataclass
@@ -110,6 +112,15 @@ def needs_user(top: str | None) -> bool:
     """Whether the command ``top`` (the first word after the global options) acts as a user."""
     if top is None or top in NO_USER:
         return False
+    if top == "join":  # a new workstation's empty database has no one to be yet
+        from ward_app.cli.common import state
+
+        path = state().db_path
+        if not path.exists() or path.stat().st_size == 0:
+            return False
+        from ward_app.services.sync import has_users
+
+        return has_users(path)
     if top in ("demo", "restore"):
         from ward_app.cli.common import state
 
@@ -154,11 +165,10 @@ def witness_password(option: str = "witness") -> str | None:
 def log_in(ctx: Any, name: str, command: str | None) -> None:
     """Prove ``name`` with the password read for this command (exit 1 when missing or wrong)."""
     from ward_app.cli.common import state
-    from ward_app.domain.roles import Action
     from ward_app.services.auth import login
 
     creds = state().credentials
-    needs = Action.BACKUP if command in SERVICE_COMMANDS else Action.READ
+    needs = SERVICE_COMMANDS.get(command or "", Action.READ)
     try:
         login(ctx, name, creds.password if creds is not None else None, needs=needs,
               audit_success=False)

@@ -43,6 +43,7 @@ ALERT_TITLES: dict[str, str] = {
     "dose.daily_total": "Over the day's total",
     "dose.early": "Dose early",
     "dose.late": "Dose late",
+    "dose.recorded_twice": "Possibly given twice",
     "dose.max_daily": "Above the maximum daily dose",
     "dose.min_interval": "Too soon after the last dose",
     "dose.mismatch": "Dose differs from the order",
@@ -174,6 +175,7 @@ class PatientSnapshot:
     lab: Lab | None = None  # latest renal result
     comeds: tuple[str, ...] = ()
     pump: PumpState | None = None
+    twice: tuple[Any, ...] = ()  # sync_alerts.RecordedTwice: doses recorded at two workstations
     loaded_for: datetime | None = None  # the moment the data was loaded for (its window's anchor)
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)  # per evaluation
 

@@ -49,6 +49,7 @@ FLAG_LABELS = {
     "given_too_soon": "given within the minimum interval",
     "given_despite_hold": "given despite a sedation hold",
     "bolus_despite_hold": "bolus despite a sedation hold",
+    "recorded_twice": "recorded as given at two workstations",
 }
 
 
@@ -58,6 +59,7 @@ FLAG_SHORT = {
     "given_too_soon": "too soon after last",
     "given_despite_hold": "despite hold",
     "bolus_despite_hold": "despite hold",
+    "recorded_twice": "given twice?",
 }
 
 

@@ -176,3 +176,6 @@ class Handover:
     #: The ward pump calendar, printed as the last page: given only when a refill is due within
     #: the refill buffer (services.pump_calendar.handover_calendar).
     pump_calendar: PumpCalendar | None = None
+    #: Printed while this workstation is out of step with the ward server: "Offline since
+    #: HH:MM: other workstations' records after that are missing." (services.sync.offline_line)
+    offline: str | None = None

@@ -48,19 +48,20 @@ class Action(StrEnum):
     READ = "read patient records"
     EXPORT = "export records"
     WITNESS = "witness intrathecal actions"
+    SYNC = "keep this workstation in step with the ward server"
 
 
 _NURSE = {Action.READ, Action.RECORD_DOSE, Action.RECORD_OBS, Action.ADD_LAB, Action.REFILL_PUMP,
           Action.PUMP_ALARM, Action.ACK_ALERT, Action.WITNESS, Action.HANDOVER_NOTE,
-          Action.TAKE_OVER}
+          Action.TAKE_OVER, Action.SYNC}
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.NURSE: frozenset(_NURSE),
     Role.CHARGE_NURSE: frozenset(_NURSE | {Action.EDIT_PATIENT, Action.SET_PUMP, Action.HANDOVER,
                                            Action.COMED, Action.EXPORT}),
     Role.PHARMACIST: frozenset({Action.READ, Action.COMED, Action.ORDER, Action.TAPER,
-                                Action.EXPORT, Action.WITNESS}),
-    Role.ADMIN: frozenset({Action.READ, Action.ADMIN, Action.BACKUP, Action.EXPORT}),
-    Role.SERVICE: frozenset({Action.BACKUP}),
+                                Action.EXPORT, Action.WITNESS, Action.SYNC}),
+    Role.ADMIN: frozenset({Action.READ, Action.ADMIN, Action.BACKUP, Action.EXPORT, Action.SYNC}),
+    Role.SERVICE: frozenset({Action.BACKUP, Action.SYNC}),
 }
 
 #: Who to ask instead, by action.

@@ -169,6 +169,8 @@ def _canvas_maker(h: Handover, font: str, bold: str) -> type:
     if h.since is not None:
         as_of += f"; the shift's story {h.since_what or 'since ' + moment_text(h.since)}"
     fitted_line = f"{as_of}. {NOT_RECORDED}"
+    if h.offline:  # on every page: this sheet may lack what other workstations recorded
+        fitted_line = f"{h.offline.upper()} {fitted_line}"
 
     return ward_sheet_canvas(title=f"{h.ward} · {TITLE}", moment=moment, printed=printed,
                              stamp=pdf_date(h.at), drill=h.drill, font=font, bold=bold,
@@ -594,6 +596,9 @@ def handover_pdf(h: Handover) -> bytes:
                             creator="ward_app", subject="", invariant=True)
     sheet = _Sheet(h, doc, regular, bold)
     story: list[Flowable] = sheet.summary()
+    if h.offline:
+        story.insert(0, sheet.p(f"<b>{_e(h.offline)}</b> Check the other workstations or the "
+                                "paper record before relying on this sheet.", "lead"))
     if h.patients:
         # no forced page break: the blocks start where the summary ends (issue 17 saw page 2
         # mostly blank); a block that does not fit moves whole to the next page

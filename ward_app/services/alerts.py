@@ -32,6 +32,7 @@ from ward_app.domain.pump_alerts import RULES as PUMP_RULES
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds
 from ward_app.domain.safety_alerts import RULES as SAFETY_RULES
+from ward_app.domain.sync_alerts import RULES as SYNC_RULES
 from ward_app.domain.text import clean_text
 from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from ward_app.storage.connection import Database
 
 #: Every rule the engine runs; later features add theirs here.
-RULES: list[Rule] = [*DOSE_RULES, *CLINICAL_RULES, *SAFETY_RULES, *PUMP_RULES]
+RULES: list[Rule] = [*DOSE_RULES, *CLINICAL_RULES, *SAFETY_RULES, *PUMP_RULES, *SYNC_RULES]
 
 
 def patient_alerts(snapshot: PatientSnapshot, now: datetime, t: Thresholds) -> list[Alert]:

@@ -46,6 +46,7 @@ from ward_app.services.context import Context
 from ward_app.services.entry_time import act_detail, is_drill
 from ward_app.services.pump_calendar import handover_calendar
 from ward_app.services.pump_checklists import checklists
+from ward_app.services.sync import offline_line
 from ward_app.services.tapers import printed_by_name
 from ward_app.services.vitals import latest_news2
 from ward_app.storage import acks as ack_store
@@ -325,7 +326,8 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
                     paper=str(t.print_paper), drill=is_drill(ctx),
                     since=since.astimezone(ctx.zone), since_what=since_what,
                     outstanding=tuple(outstanding(ctx, overview, now, ward)),
-                    pump_calendar=handover_calendar(ctx, overview, ward))
+                    pump_calendar=handover_calendar(ctx, overview, ward),
+                    offline=offline_line(ctx.db, ctx.zone))
 
 
 def handover_period(ctx: Context, now: datetime, ward_id: int | None, t: Thresholds

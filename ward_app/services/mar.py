@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from ward_app.domain import dose_checks
@@ -37,6 +37,7 @@ from ward_app.storage import audit
 from ward_app.storage import observations as obs_repo
 from ward_app.storage import orders as order_repo
 from ward_app.storage.errors import actionable_errors
+from ward_app.storage.sync import conflicts as sync_conflicts
 
 
 def _day_bounds(ctx: Context, day: date) -> tuple[datetime, datetime]:
@@ -448,6 +449,8 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
     doses = schedule_between(ctx, patient, start, end + timedelta(days=1))
     records = records_between(ctx, patient, start, end)
     in_force, corrections = effective_records(records)
+    with actionable_errors():
+        twice = sync_conflicts.flagged_records(ctx.db, patient.id)
     out: list[MarEntry] = []
     for i, dose in enumerate(doses):
         if dose.due >= until:
@@ -465,9 +468,17 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
                 Outcome.GIVEN, Outcome.GIVEN_LATE) else None,
             entered_at=entered,
             entered_late=rec is not None and is_late_entry(rec.administered_at, entered, late_entry),
-            flags=rec.flags if rec else (), override_reason=rec.override_reason if rec else None,
+            flags=_tagged(rec.flags, rec.id, twice) if rec else (),
+            override_reason=rec.override_reason if rec else None,
             override_by=rec.override_by if rec else None))
     scheduled = {d.due for d in doses if d.due < until}
+    shown = {r.id for r in in_force.values()}
+    for rec in records:  # the other record of a dose recorded at two workstations (§12)
+        if rec.id in twice and rec.id not in shown and rec.id not in corrections \
+                and rec.due is not None and start <= rec.due < end:
+            out.append(replace(_record_entry(rec, rec.due, late_entry,
+                                             given_at=rec.administered_at),
+                               flags=_tagged(rec.flags, rec.id, twice)))
     for due, rec in in_force.items():
         # a record whose dose is no longer in the schedule (the order's times changed after it
         # was recorded) is still shown: nothing recorded disappears from the MAR
@@ -485,6 +496,12 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
                                  correction_reason=f"{fix.note} ({fix.by}, record {fix.id})"))
     out.sort(key=lambda e: (e.due, not e.corrected))
     return out
+
+
+def _tagged(flags: tuple[str, ...], record_id: int, twice: set[int]) -> tuple[str, ...]:
+    """A record's flags, with ``recorded_twice`` when it is one of a dose recorded at two
+    workstations (clinical-rules §12)."""
+    return (*flags, "recorded_twice") if record_id in twice else flags
 
 
 def _record_entry(rec: Record, due: datetime, late_entry: float, *, given_at: datetime | None,

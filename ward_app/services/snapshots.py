@@ -20,6 +20,7 @@ from ward_app.storage import administrations, orders
 from ward_app.storage import observations as obs_repo
 from ward_app.storage import patients as patient_repo
 from ward_app.storage.errors import actionable_errors
+from ward_app.storage.sync import conflicts
 
 
 def load_snapshots(ctx: Context, now: datetime, t: Thresholds, patient_id: int | None = None, *,
@@ -50,6 +51,7 @@ def load_snapshots(ctx: Context, now: datetime, t: Thresholds, patient_id: int |
         baselines = obs_repo.baseline_mas(ctx.db)
         labs = patient_repo.latest_labs(ctx.db, now)
         comeds = patient_repo.all_comedications(ctx.db)
+        twice = conflicts.recorded_twice(ctx.db, wanted)
     pumps = pump_states(ctx, now, wanted)
     out = []
     for p in patients:
@@ -64,5 +66,6 @@ def load_snapshots(ctx: Context, now: datetime, t: Thresholds, patient_id: int |
             zone=ctx.zone, flag_since=since.get(p.id, {}), observations=tuple(obs),
             baseline_mas=baselines.get(p.id),
             lab=Lab(from_utc_text(lab.taken_at), lab.egfr, lab.dialysis, lab.id) if lab else None,
-            comeds=tuple(comeds.get(p.id, ())), pump=pumps.get(p.id), loaded_for=now))
+            comeds=tuple(comeds.get(p.id, ())), pump=pumps.get(p.id),
+            twice=tuple(twice.get(p.id, ())), loaded_for=now))
     return out

@@ -103,6 +103,10 @@ def expected_triggers(applied: Iterable[str]) -> dict[str, str]:
     for step, tables in LATER_APPEND_ONLY.items():
         if step in applied:
             sqls += [sql for t in tables for sql in (*append_only(t), no_replace(t))]
+    from ward_app.storage.sync import tables as sync_tables
+
+    if sync_tables.SYNC_STEP in applied:
+        sqls += sync_tables.all_triggers()
     return {_name(sql): sql for sql in sqls}
 
 

@@ -564,6 +564,36 @@ def m022_pump_checklists(db: Database) -> None:
     )
 
 
+@migrations()
+def m023_sync_ids(db: Database) -> None:
+    """Sync-ready records (docs/ward-server.md): this workstation's id, a global id (UUID v7) and
+    origin for every synced row, the triggers that note each local change with a hybrid-logical-
+    clock time, and the conflicts found when records from other workstations arrive. Every row
+    already in the file is entered as this workstation's and waiting to be sent, so a file made
+    before this step joins a ward server without losing anything."""
+    import socket
+    import uuid
+
+    from ward_app.storage.sync import tables as sync_tables
+
+    _run(db, *sync_tables.TABLES_SQL)
+    name = (socket.gethostname() or "workstation")[:60]
+    db.execute("INSERT INTO sync_workstation (one, id, name) VALUES (1, ?, ?)",
+               [str(uuid.uuid4()), name])
+    for table in sync_tables.SYNCED:
+        # One statement per table: every row gets its own UUID v7 and an HLC in rowid order.
+        db.execute(
+            f"INSERT INTO sync_rows (gid, tbl, row_id, origin, hlc, pushed) "
+            f"SELECT {sync_tables.UUID7}, '{table}', t.rowid, w.id, '', 0 "
+            f"FROM {table} t, sync_workstation w ORDER BY t.rowid")
+    # One clock time for all of them, the counter in the order they were entered above.
+    now_ms = db.execute(f"SELECT {sync_tables.NOW_MS}").fetchone()[0]
+    db.execute("UPDATE sync_rows SET hlc = printf('%013d.%09d.%s', ?, rowid, origin)", [now_ms])
+    db.execute("UPDATE sync_workstation SET hlc_ms = ?, "
+               "hlc_c = (SELECT coalesce(max(rowid), 0) + 1 FROM sync_rows)", [now_ms])
+    _run(db, *sync_tables.all_triggers())
+
+
 def known_names() -> list[str]:
     return [m.name for m in migrations.pending(Database(memory=True))]
 

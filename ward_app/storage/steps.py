@@ -29,4 +29,5 @@ STEPS: tuple[str, ...] = (
     "m020_handover_notes_and_takeovers",
     "m021_pump_resolutions_and_events",
     "m022_pump_checklists",
+    "m023_sync_ids",
 )
