@@ -174,11 +174,13 @@ def _state_and_reads(path: Path) -> tuple[str, list[tuple[str, str]]]:
 
     conn = sqlite3.connect(str(path))
     try:
+        # the audit of the reads also has its sync entries and moved the sync clock
         tables = [t for (t,) in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN "
-            "('audit', 'sqlite_sequence') ORDER BY name")]
-        dump = "\n".join(repr(conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall())
-                         for t in tables)
+            "('audit', 'sqlite_sequence', 'sync_workstation') ORDER BY name")]
+        dump = "\n".join(repr(conn.execute(
+            f"SELECT * FROM {t} {'WHERE tbl != ' + repr('audit') if t == 'sync_rows' else ''} "
+            "ORDER BY rowid").fetchall()) for t in tables)
         reads = conn.execute("SELECT u.name, a.action FROM audit a JOIN users u ON u.id = a.user_id "
                              "WHERE a.action LIKE 'read.%' ORDER BY a.id").fetchall()
         others = conn.execute("SELECT count(*) FROM audit WHERE action NOT LIKE 'read.%'").fetchone()

@@ -44,15 +44,15 @@ SERVICE = "backup.svc"
 #: ward_app.domain.roles.ALLOWED.
 NURSE_ACTIONS = {Action.READ, Action.RECORD_DOSE, Action.RECORD_OBS, Action.ADD_LAB, Action.REFILL_PUMP,
                  Action.PUMP_ALARM, Action.ACK_ALERT, Action.WITNESS, Action.HANDOVER_NOTE,
-                 Action.TAKE_OVER}
+                 Action.TAKE_OVER, Action.SYNC}
 EXPECTED = {
     "nurse": NURSE_ACTIONS,
     "charge_nurse": NURSE_ACTIONS | {Action.EDIT_PATIENT, Action.SET_PUMP, Action.HANDOVER,
                                      Action.COMED, Action.EXPORT},
     "pharmacist": {Action.READ, Action.COMED, Action.ORDER, Action.TAPER, Action.EXPORT,
-                   Action.WITNESS},
-    "admin": {Action.READ, Action.ADMIN, Action.BACKUP, Action.EXPORT},
-    "service": {Action.BACKUP},
+                   Action.WITNESS, Action.SYNC},
+    "admin": {Action.READ, Action.ADMIN, Action.BACKUP, Action.EXPORT, Action.SYNC},
+    "service": {Action.BACKUP, Action.SYNC},
 }
 #: What a refusal tells the user to do instead.
 ASK = {
@@ -223,8 +223,9 @@ def test_why_not_names_who_can(role, action):
 
 
 def test_every_action_but_witness_export_and_read_has_a_representative_call():
-    """(READ is checked when logging in: see test_auth_settings_audit / tests/cli/test_identity_cli)"""
-    assert set(CALLS) == set(Action) - {Action.WITNESS, Action.EXPORT, Action.READ}
+    """(READ and SYNC are checked when logging in: see test_auth_settings_audit /
+    tests/cli/test_identity_cli; every role may sync)"""
+    assert set(CALLS) == set(Action) - {Action.WITNESS, Action.EXPORT, Action.READ, Action.SYNC}
 
 
 @pytest.mark.parametrize("action", list(CALLS), ids=lambda a: a.name)
