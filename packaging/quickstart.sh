@@ -29,8 +29,10 @@ debian_packages=(
 
 # The tests also drive the sqlite3 shell (a raw DELETE must be refused by a trigger), validate
 # the desktop entry and AppStream metadata, and build the frozen app with PyInstaller, which reads
-# the libraries' dependencies with objdump (binutils).
-[ "$mode" = test ] && debian_packages+=(sqlite3 desktop-file-utils appstream binutils)
+# the libraries' dependencies with objdump (binutils). The ward server sync tests start a real
+# PostgreSQL server of their own (initdb and pg_ctl, tests/helpers/postgres.py; CI starts nothing
+# by hand): Debian's postgresql package brings them (/usr/lib/postgresql/N/bin).
+[ "$mode" = test ] && debian_packages+=(sqlite3 desktop-file-utils appstream binutils postgresql)
 
 install_system_packages() {
   command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 || return 0
