@@ -597,8 +597,9 @@ def handover_pdf(h: Handover) -> bytes:
     sheet = _Sheet(h, doc, regular, bold)
     story: list[Flowable] = sheet.summary()
     if h.offline:
-        story.insert(0, sheet.p(f"<b>{_e(h.offline)}</b> Check the other workstations or the "
-                                "paper record before relying on this sheet.", "lead"))
+        story.insert(0, sheet.p(f"<font color='{_AMBER.hexval()}'><b>⚠ {_e(h.offline)}</b></font> "
+                                "Check the other workstations or the paper record before relying "
+                                "on this sheet.", "lead"))
     if h.patients:
         # no forced page break: the blocks start where the summary ends (issue 17 saw page 2
         # mostly blank); a block that does not fit moves whole to the next page
