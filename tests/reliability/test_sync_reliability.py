@@ -255,7 +255,7 @@ class Chaos:
         self.proc.wait()
 
 
-def _make_ward(path: Path) -> list[str]:
+def make_ward(path: Path) -> list[str]:
     from ward_app.services.admin import add_user, init_ward
 
     ctx = init_ward(path, ward="Ward 7", tz="Europe/London", admin_password=ADMIN_PASSWORD,
@@ -339,7 +339,7 @@ def _scenario(tmp: Path, pg_url: str, pg_server: Any, monkeypatch: pytest.Monkey
     rng = random.Random(SEED)
     monkeypatch.setenv("WARD_APP_PGPASS", str(tmp / "pgpass"))  # the children inherit it
     paths = {name: tmp / f"{name}.db" for name in NAMES}
-    mrns = _make_ward(paths["a"])
+    mrns = make_ward(paths["a"])
     _join(pg_url, pg_server, paths)
 
     # -- the run: recorders and syncs together, the server stopped twice, C's sync killed
