@@ -387,8 +387,9 @@ CASES: dict[str, tuple[Callable[[Context], int | None], set[Kind]]] = {
     "reads.record_read": (_read, {Kind.AUDIT}),
 }
 WARD_WIDE = {"settings.set_setting", "settings.set_ward_timezone"}
-# built on an empty database, so tested on their own below
-ELSEWHERE = {"admin.init_ward", "demo.build_demo"}
+# built on an empty database, so tested on their own below; the ward server's need a PostgreSQL
+# server (tests/services/test_sync.py checks what they report)
+ELSEWHERE = {"admin.init_ward", "demo.build_demo", "sync.init_server", "sync.join"}
 
 
 def test_the_cases_cover_every_write_use_case():

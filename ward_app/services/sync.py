@@ -122,7 +122,7 @@ def init_server(ctx: Context, url: str, *, grant: str | None = None) -> list[str
 
     require_role(ctx.require_actor().role, Action.ADMIN)
     wards = [w.name for w in people.wards(ctx.db)]
-    with server.connect(url) as conn:
+    with server.connect(url, passfile=passfile()) as conn:
         done = server.init(conn, wards=wards, grant=grant)
     with ctx.write(Kind.AUDIT):
         audit.record(ctx.db, at=ctx.entered(), user_id=ctx.require_actor().id,
@@ -149,7 +149,7 @@ def join(ctx: Context, url: str, *, name: str | None = None) -> Joined:
     elif people.users(ctx.db):
         raise Refused("identity", "Joining a ward database in use needs an admin: give --user.")
     address, password = server.split_password(url)
-    with server.connect(url) as conn:
+    with server.connect(url, passfile=passfile()) as conn:
         server.check_ready(conn)
         theirs = server.server_wards(conn)
         ours = [w.name for w in people.wards(ctx.db)]
@@ -165,7 +165,7 @@ def join(ctx: Context, url: str, *, name: str | None = None) -> Joined:
         server.register(conn, str(ws["id"]), str(ws["name"]))
         local.set_state(ctx.db, server_url=address,
                         joined_at=datetime.now(UTC).isoformat(timespec="seconds"))
-        with ctx.write(ward=True):
+        with ctx.write(Kind.AUDIT, ward=True):
             audit.record(ctx.db, at=ctx.entered(), user_id=ctx.actor.id if ctx.actor else None,
                          action="ward_server_joined", entity="ward",
                          detail={"server": address, "workstation": ws["name"]})

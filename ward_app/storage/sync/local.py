@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -252,6 +253,22 @@ def _local_entry(db: Database, w: Wire) -> tuple[int | None, str | None, int, bo
     return (alias[0], alias[1], int(alias[2]), bool(alias[3])) if alias else None
 
 
+def _unique_match(db: Database, table: str, data: dict[str, Any]) -> int | None:
+    """The row already here that a record would duplicate on one of ``table``'s UNIQUE indexes."""
+    for _seq, index, unique, *_rest in db.execute(f"PRAGMA index_list({table})").fetchall():
+        if not unique:
+            continue
+        cols = [r[2] for r in db.execute(f"PRAGMA index_info('{index}')")]
+        if not cols or any(c is None or data.get(c) is None for c in cols):
+            continue
+        where = " AND ".join(f"{c} = ?" for c in cols)
+        row = db.execute(f"SELECT rowid FROM {table} WHERE {where}",
+                         [data[c] for c in cols]).fetchone()
+        if row is not None:
+            return int(row[0])
+    return None
+
+
 def _natural_match(db: Database, table: str, data: dict[str, Any]) -> int | None:
     keys = T.NATURAL_KEYS.get(table)
     if not keys or any(data.get(k) is None for k in keys):
@@ -279,7 +296,20 @@ def _apply_one(db: Database, w: Wire, me: str, now: datetime, out: Applied) -> N
             out.skipped += 1
             return
         data = _decode(db, w)
-        row_id = _insert(db, table, data)
+        try:
+            with db.atomic():
+                row_id = _insert(db, table, data)
+        except sqlite3.IntegrityError:
+            same = _unique_match(db, table, data)
+            if same is None:
+                raise
+            # A record there can be only one of (a pump alarm's resolution), made at two
+            # workstations: the one here stays; the other is on the server and in the audit, and
+            # its global id names this one (sync would otherwise fail here every round).
+            db.execute("INSERT OR IGNORE INTO sync_alias (gid, tbl, row_id) VALUES (?, ?, ?)",
+                       [w["gid"], table, same])
+            out.skipped += 1
+            return
         db.execute("INSERT INTO sync_rows (gid, tbl, row_id, origin, hlc, pushed) "
                    "VALUES (?, ?, ?, ?, ?, 1)", [w["gid"], table, row_id, w["origin"], w["hlc"]])
         out.applied += 1

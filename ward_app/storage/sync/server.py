@@ -113,8 +113,14 @@ def save_password(passfile: Path, url: str, password: str) -> None:
 
 # --- connections ------------------------------------------------------------------------------
 
-def connect(url: str, *, passfile: Path | None = None, autocommit: bool = False) -> psycopg.Connection[Any]:
-    """A connection to the ward server, or ServerProblem saying why not (in one sentence)."""
+def connect(url: str, *, passfile: Path | None = None, autocommit: bool = True) -> psycopg.Connection[Any]:
+    """A connection to the ward server, or ServerProblem saying why not (in one sentence).
+
+    In autocommit mode: each function here that writes opens its own ``conn.transaction()``, which
+    then commits when it ends. (Without autocommit the first plain read opens a transaction that
+    lasts the whole connection: every later ``transaction()`` is only a savepoint in it, so a push
+    would be marked sent here long before the server commits it, and the loop's pushes, and the
+    advisory lock they hold, would never be committed or released while it runs.)"""
     extra: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_S,
                              "application_name": "ward-app"}
     if passfile is not None and passfile.exists():
