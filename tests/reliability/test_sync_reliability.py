@@ -379,7 +379,8 @@ def _scenario(tmp: Path, pg_url: str, pg_server: Any, monkeypatch: pytest.Monkey
             counts = {name: sqlite_rows(paths[name], "SELECT (SELECT count(*) FROM "
                                         "administrations), (SELECT count(*) FROM observations)")[0]
                       for name in NAMES}
-            if all(c == (expected_doses, expected_obs) for c in counts.values()):
+            if all(c == (expected_doses, expected_obs) for c in counts.values()) and \
+                    chaos.kills >= 3:  # however fast the machine, C's sync was killed a few times
                 break
             assert time.monotonic() < deadline, (
                 f"the syncs did not catch up within {CATCH_UP} s of the last record: (doses, "
