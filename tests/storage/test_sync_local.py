@@ -6,6 +6,7 @@ jsonb makes). The real server is in test_sync_server.py."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
@@ -562,3 +563,118 @@ def test_a_pump_alarm_resolved_at_two_workstations_does_not_stop_sync(a, b, cloc
     typed.add_observation(a, typed.ObsText(mrn="RX1", rr=16))  # and later records still cross
     settle(server, a, b)
     assert live_rows(b.db)["observations"] == 1
+
+
+# --- convergence ----------------------------------------------------------------------------
+
+def same_records(ctx: Context) -> dict[str, list[str]]:
+    """Every live row as sent, per table, without global ids (a row two workstations made under
+    one natural key has one gid at each)."""
+    return {t: sorted(json.dumps(d, sort_keys=True) for d in rows.values())
+            for t, rows in contents(ctx).items()}
+
+
+#: More with SYNC_SEEDS=400 (about a minute). Seed 218 (a flag set at two workstations, merged
+#: into one row at one of them, then cleared there before its own version was ever sent) still
+#: ends differently: the local delete trigger drops the merged row's aliases without sending a
+#: deletion for the other workstation's global id (a change to the triggers in tables.py).
+SEEDS = [*range(int(os.environ.get("SYNC_SEEDS", "6"))),
+         pytest.param(218, marks=pytest.mark.xfail(strict=False, reason=(
+             "a merged flag cleared before its own version was sent: the trigger drops the "
+             "other workstation's alias without a deletion for it")))]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_three_workstations_doing_random_things_end_up_the_same(tmp_path, a, b, clock, server,
+                                                                seed):
+    """Doses, observations, bed and weight changes, a flag set and cleared, at three workstations
+    that push and pull at random moments: once all have synced, all hold the same records."""
+    import random
+
+    from ward_app.domain.errors import WardError
+
+    c = new_workstation(tmp_path / "c.db", clock)
+    try:
+        sync(c, server)
+        act_as(c, "nurse.okafor")
+        rnd = random.Random(seed)
+        ws = [a, b, c]
+        minute = 0
+        for _step in range(40):
+            ctx = rnd.choice(ws)
+            minute += rnd.randint(1, 9)
+            clock.moment = datetime(2026, 11, 25, 7, 0, tzinfo=UTC).replace(
+                hour=7 + minute // 60 % 14, minute=minute % 60)
+            what = rnd.choice(["bed", "weight", "flag", "obs", "dose", "push", "pull", "sync"])
+            mrn = rnd.choice(["RX1", "RX2"])
+            try:
+                if what in ("bed", "weight", "flag"):
+                    with acting(ctx, "charge.silva"):
+                        if what == "bed":
+                            typed.set_patient(ctx, mrn, bed=str(rnd.randint(1, 9)))
+                        elif what == "weight":
+                            typed.set_patient(ctx, mrn, weight_kg=float(rnd.randint(50, 90)))
+                        elif ctx.db.execute("SELECT count(*) FROM patient_flags WHERE flag = "
+                                            "'fall_risk' AND patient_id = ?",
+                                            [pid(ctx, mrn)]).fetchone()[0]:
+                            typed.set_patient(ctx, mrn, clear_flags=["fall_risk"])
+                        else:
+                            typed.set_patient(ctx, mrn, set_flags=["fall_risk"])
+                elif what == "obs":
+                    typed.add_observation(ctx, typed.ObsText(mrn=mrn, rr=rnd.randint(10, 20)))
+                elif what == "dose":
+                    typed.give(ctx, "RX1", rnd.choice(["08:00", "14:00"]))
+                elif what == "push":
+                    push(ctx, server)
+                elif what == "pull":
+                    pull(ctx, server)
+                else:
+                    sync(ctx, server)
+            except WardError:
+                pass  # refused as it would be at the bedside (a dose recorded here already...)
+        settle(server, *ws)
+        first = same_records(a)
+        for ctx in ws:
+            assert same_records(ctx) == first
+            assert audit.chain_problems(ctx.db) == []
+            every_row_has_a_gid(ctx)
+        kinds = [sorted(r[0] for r in ctx.db.execute("SELECT kind FROM sync_conflicts"))
+                 for ctx in ws]
+        twice = [sorted(r[0] for r in ctx.db.execute(
+            "SELECT key FROM sync_conflicts WHERE kind = 'recorded_twice'")) for ctx in ws]
+        assert twice[0] == twice[1] == twice[2]  # the same local ids: all made at a
+        assert kinds[0].count("recorded_twice") == kinds[1].count("recorded_twice")
+    finally:
+        c.close()
+
+
+def test_a_flag_set_at_two_then_cleared_at_one_before_it_saw_the_other_ends_the_same(
+        tmp_path, a, b, clock, server):
+    """b and c set the same flag offline; c clears its own and sends; b sends its own later. a
+    holds both as one row, c never held both: all end with the latest change in force."""
+    c = new_workstation(tmp_path / "c.db", clock)
+    try:
+        sync(c, server)
+        with acting(b, "charge.silva"):
+            typed.set_patient(b, "RX1", set_flags=["fall_risk"])
+        with acting(c, "charge.silva"):
+            typed.set_patient(c, "RX1", set_flags=["fall_risk"])
+        sync(c, server)
+        with acting(c, "charge.silva"):
+            typed.set_patient(c, "RX1", clear_flags=["fall_risk"])
+        push(b, server)
+        pull(a, server)
+        sync(c, server)
+        settle(server, a, b, c)
+        flags = [ctx.db.execute("SELECT count(*) FROM patient_flags").fetchone()[0]
+                 for ctx in (a, b, c)]
+        assert flags == [0, 0, 0]  # the clear was the latest change
+        assert same_records(a) == same_records(b) == same_records(c)
+        # and a flag set again after the clear is back everywhere
+        with acting(b, "charge.silva"):
+            typed.set_patient(b, "RX1", set_flags=["fall_risk"])
+        settle(server, a, b, c)
+        assert [ctx.db.execute("SELECT count(*) FROM patient_flags").fetchone()[0]
+                for ctx in (a, b, c)] == [1, 1, 1]
+    finally:
+        c.close()

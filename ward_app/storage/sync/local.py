@@ -344,6 +344,17 @@ def _apply_version(db: Database, w: Wire, entry: tuple[int | None, str | None, i
             db.execute("INSERT OR IGNORE INTO sync_alias (gid, tbl, row_id) VALUES (?, ?, ?)",
                        [w["gid"], table, same])
             entry = _local_entry(db, w)
+        elif (gone := _deleted_at(db, table, data)) is not None and gone > w["hlc"]:
+            # The row of this natural key (a flag set at two workstations) was deleted here later
+            # than this version was made: a workstation that held both as one row deleted that
+            # row too, so this one is deleted here as well (the same result everywhere).
+            db.execute("INSERT OR IGNORE INTO sync_versions (gid, hlc, tbl, origin, base, "
+                       "payload, pushed) VALUES (?, ?, ?, ?, ?, ?, 1)",
+                       [w["gid"], w["hlc"], table, w["origin"], w.get("base"),
+                        json.dumps(w, sort_keys=True)])
+            _note_deleted(db, table, w)
+            out.skipped += 1
+            return
     # Two versions made over the same base at different workstations: both kept, one in force.
     siblings = db.execute(
         "SELECT hlc, origin FROM sync_versions WHERE gid = ? AND base IS ? AND hlc != ? "
@@ -372,17 +383,23 @@ def _apply_version(db: Database, w: Wire, entry: tuple[int | None, str | None, i
                        [mine["gid"], mine["hlc"], table, mine["origin"], mine["base"],
                         json.dumps(mine, sort_keys=True)])
     out.tables.add(table)
+    if w["deleted"] and row_id is None and table in T.NATURAL_KEYS:
+        # Deleted where this workstation holds its natural key under another global id (it got
+        # the other workstation's row of that key after deleting its own, or the reverse): the
+        # latest in force, as for any version of the row.
+        was = _last_live(db, table, w["gid"])
+        same = _natural_match(db, table, was) if was is not None else None
+        held = db.execute("SELECT hlc FROM sync_rows WHERE tbl = ? AND row_id = ?",
+                          [table, same]).fetchone() if same is not None else None
+        if held is not None and held[0] < w["hlc"]:
+            row_id = same
     if w["deleted"]:
         if row_id is not None:
             db.execute(f"DELETE FROM {table} WHERE rowid = ?", [row_id])
             db.execute("DELETE FROM sync_alias WHERE tbl = ? AND row_id = ?", [table, row_id])
         db.execute("UPDATE sync_rows SET row_id = NULL WHERE tbl = ? AND row_id = ?",
                    [table, row_id])
-        db.execute("INSERT INTO sync_rows (gid, tbl, row_id, origin, hlc, base, pushed, deleted) "
-                   "VALUES (?, ?, NULL, ?, ?, ?, 1, 1) ON CONFLICT(gid) DO UPDATE SET "
-                   "row_id = NULL, origin = excluded.origin, hlc = excluded.hlc, "
-                   "base = excluded.base, pushed = 1, deleted = 1",
-                   [w["gid"], table, w["origin"], w["hlc"], w.get("base")])
+        _note_deleted(db, table, w)
         out.applied += 1
         return
     assert data is not None
@@ -404,6 +421,50 @@ def _apply_version(db: Database, w: Wire, entry: tuple[int | None, str | None, i
     pid = _patient_of(table, data, row_id)
     if pid is not None:
         out.patient_ids.add(pid)
+
+
+def _deleted_at(db: Database, table: str, data: dict[str, Any]) -> str | None:
+    """The HLC of the latest deletion here of a row of ``table`` with the natural key of ``data``
+    (local ids), as far as the versions kept here say (None: none)."""
+    keys = T.NATURAL_KEYS.get(table)
+    if not keys or any(data.get(k) is None for k in keys):
+        return None
+
+    def same(a: Any, b: Any) -> bool:
+        return a.casefold() == b.casefold() if isinstance(a, str) and isinstance(b, str) else a == b
+
+    latest: str | None = None
+    for gid, hlc in db.execute("SELECT gid, hlc FROM sync_rows WHERE tbl = ? AND deleted = 1",
+                               [table]).fetchall():
+        if latest is not None and hlc <= latest:
+            continue
+        was = _last_live(db, table, gid)
+        if was is not None and all(same(was.get(k), data[k]) for k in keys):
+            latest = hlc
+    return latest
+
+
+def _last_live(db: Database, table: str, gid: str) -> dict[str, Any] | None:
+    """The columns (local ids) of the last version of ``gid`` kept here that was not a deletion
+    (None: none kept, or it names a row not here)."""
+    for (payload,) in db.execute("SELECT payload FROM sync_versions WHERE gid = ? AND tbl = ? "
+                                 "ORDER BY hlc DESC", [gid, table]).fetchall():
+        w = json.loads(payload)
+        if w.get("deleted"):
+            continue
+        try:
+            return _decode(db, w)
+        except MissingReference:
+            return None
+    return None
+
+
+def _note_deleted(db: Database, table: str, w: Wire) -> None:
+    db.execute("INSERT INTO sync_rows (gid, tbl, row_id, origin, hlc, base, pushed, deleted) "
+               "VALUES (?, ?, NULL, ?, ?, ?, 1, 1) ON CONFLICT(gid) DO UPDATE SET "
+               "row_id = NULL, origin = excluded.origin, hlc = excluded.hlc, "
+               "base = excluded.base, pushed = 1, deleted = 1",
+               [w["gid"], table, w["origin"], w["hlc"], w.get("base")])
 
 
 def waiting_one(db: Database, table: str, row_id: int) -> Wire | None:
