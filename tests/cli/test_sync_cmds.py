@@ -109,6 +109,21 @@ def test_the_password_never_lands_in_the_ward_file_and_the_pgpass_is_0600(run_cl
     assert st["server"] == urls[2] and ROLE_PW not in json.dumps(st)
 
 
+def test_a_password_given_as_a_parameter_is_kept_out_of_the_ward_file_too(run_cli, a, urls,
+                                                                        passfile):
+    r = run_cli("--db", a, "--user", "admin", "server", "init", "--url", urls[0], "--grant",
+                "ward7")
+    assert r.code == 0, r.err
+    r = run_cli("--db", a, "--user", "admin", "join", "--url", urls[2] + "?password=" + ROLE_PW)
+    assert r.code == 0, r.err
+    assert ROLE_PW not in r.out
+    for path in Path(a).parent.glob("a.db*"):
+        assert ROLE_PW.encode() not in path.read_bytes(), path
+    assert ROLE_PW in passfile.read_text()
+    assert status(run_cli, a)["server"] == urls[2]
+    assert run_cli("--db", a, "--user", "nurse.jones", "sync", "--once").code == 0
+
+
 def test_join_is_refused_for_another_wards_server_and_writes_nothing(run_cli, a, urls, passfile):
     with server.connect(urls[0]) as conn:
         server.init(conn, wards=["Ward 9"], grant="ward7")

@@ -287,3 +287,25 @@ def test_the_loop_does_not_hold_the_others_back(a, b, clock, passfile):
     finally:
         bg.stop()
         worker.join(10)
+
+
+# --- addresses --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("url", "kept", "password"), [
+    ("postgresql://ward7:s%3Acret@db/ward7?sslmode=require",
+     "postgresql://ward7@db/ward7?sslmode=require", "s:cret"),
+    ("postgresql://ward7@db:5433/ward7?sslmode=require&password=s3cret",
+     "postgresql://ward7@db:5433/ward7?sslmode=require", "s3cret"),
+    ("postgresql://ward7@db/ward7?options=-csearch_path%3Dward7&password=pw",
+     "postgresql://ward7@db/ward7?options=-csearch_path%3Dward7", "pw"),
+    ("postgresql://ward7@db/ward7", "postgresql://ward7@db/ward7", None),
+])
+def test_the_password_is_taken_out_of_the_address_wherever_it_is(url, kept, password):
+    assert server.split_password(url) == (kept, password)
+    assert server.shown(url) == kept
+
+
+def test_an_address_that_is_not_postgresql_is_refused_without_echoing_it():
+    with pytest.raises(ServerProblem) as err:
+        server.split_password("mysql://ward7:topsecret@db/ward7")
+    assert "topsecret" not in str(err.value) and "PostgreSQL" in str(err.value)

@@ -19,7 +19,7 @@ import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import psycopg.sql
@@ -72,18 +72,26 @@ class ServerProblem(StorageProblem):
 # --- addresses and passwords ------------------------------------------------------------------
 
 def split_password(url: str) -> tuple[str, str | None]:
-    """(the URL without its password, the password or None)."""
+    """(the URL without its password, the password or None): the password may be in the address
+    (ROLE:PASSWORD@) or a ``password=`` parameter (libpq takes both); neither is kept."""
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres"):
-        raise ServerProblem(f"'{url}' is not a PostgreSQL address: give postgresql://ROLE@HOST/DATABASE.")
-    if parts.password is None:
+        raise ServerProblem(f"An address starting '{parts.scheme or url[:12]}' is not a PostgreSQL "
+                            "address: give postgresql://ROLE@HOST/DATABASE.")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    given = [v for k, v in query if k == "password"]
+    if parts.password is None and not given:
         return url, None
-    user = quote(unquote(parts.username or ""), safe="")
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{user}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc)), unquote(parts.password)
+    password = unquote(parts.password) if parts.password is not None else given[-1]
+    netloc = parts.netloc
+    if parts.password is not None:
+        user = quote(unquote(parts.username or ""), safe="")
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = f"{user}@{host}" + (f":{parts.port}" if parts.port else "")
+    rest = urlencode([(k, v) for k, v in query if k != "password"], quote_via=quote)
+    return urlunsplit(parts._replace(netloc=netloc, query=rest)), password
 
 
 def shown(url: str) -> str:
