@@ -37,7 +37,7 @@ from ward_app.services.admin import add_user, check_database, init_ward
 from ward_app.services.context import Context, open_context
 from ward_app.services.patients import NewPatient, add_patient
 from ward_app.storage import audit, people
-from ward_app.storage.sync import local
+from ward_app.storage.sync import conflicts, local
 from ward_app.storage.sync import tables as T
 
 
@@ -442,20 +442,49 @@ def test_two_files_made_with_the_same_ward_and_admin_join_without_duplicates(a, 
 
 # --- the pull position ------------------------------------------------------------------------
 
-def test_the_pull_position_is_saved_with_what_was_applied(a, b, clock, server):
+def test_the_pull_position_is_saved_with_what_was_applied(a, b, clock, server, monkeypatch):
     give_0800(a, clock)
     push(a, server)
-    boom = {"gid": "0", "tbl": "administrations", "origin": "x", "hlc": "9", "base": None,
-            "deleted": False, "data": {"patient_id": None}}  # a broken record: apply fails
     before = int(local.workstation(b.db)["last_pull_seq"])
-    with pytest.raises(sqlite3.Error):
-        local.apply(b.db, [*server.pull(before), (len(server.records) + 1, boom)],
-                    last_seq=len(server.records) + 1)
-    assert int(local.workstation(b.db)["last_pull_seq"]) == before
-    assert live_rows(b.db)["administrations"] == 0
+    real = local._apply_one
+    seen: list[str] = []
+
+    def fails_second(db, w, *args):
+        seen.append(w["tbl"])
+        if len(seen) == 2:
+            raise RuntimeError("the disk went away")
+        return real(db, w, *args)
+
+    monkeypatch.setattr(local, "_apply_one", fails_second)
+    with pytest.raises(RuntimeError):
+        pull(b, server)
+    monkeypatch.setattr(local, "_apply_one", real)
+    assert int(local.workstation(b.db)["last_pull_seq"]) == before  # none of it saved
+    assert live_rows(b.db)["administrations"] == 0 and local.inbox_count(b.db) == 0
     assert local.workstation(b.db)["applying"] == 0
     pull(b, server)
     assert live_rows(b.db)["administrations"] == 1
+
+
+def test_a_record_this_file_refuses_waits_and_the_others_still_arrive(a, b, clock, server):
+    give_0800(a, clock)
+    push(a, server)
+    bad = {"gid": "01890000-0000-7000-8000-0000000000aa", "tbl": "observations",
+           "origin": "8e0c5a4e-4a47-4cfe-9d5e-0d5fd1f6a001", "hlc": "0000000000001.000000001.x",
+           "base": None, "deleted": False,
+           "data": {"patient_id": local.gid_of(a.db, "patients", pid(a)), "rr": -5}}
+    server.push([bad])  # e.g. from a newer version with other checks
+    clock.set("2026-11-25T09:00", a.zone)
+    typed.add_observation(a, typed.ObsText(mrn="RX2", rr=16))
+    push(a, server)
+    got = pull(b, server)
+    assert got.waiting == 1 and local.inbox_count(b.db) == 1
+    assert live_rows(b.db)["administrations"] == 1 and live_rows(b.db)["observations"] == 1
+    why = b.db.execute("SELECT why FROM sync_inbox").fetchone()[0]
+    assert why.startswith("refused here:")
+    assert int(local.workstation(b.db)["last_pull_seq"]) == len(server.records)
+    pull(b, server)  # tried again, still waiting, nothing else disturbed
+    assert local.inbox_count(b.db) == 1
 
 
 def test_records_from_other_workstations_are_never_sent_back(a, b, clock, server):
@@ -678,3 +707,20 @@ def test_a_flag_set_at_two_then_cleared_at_one_before_it_saw_the_other_ends_the_
                 for ctx in (a, b, c)] == [1, 1, 1]
     finally:
         c.close()
+
+
+def test_the_ward_views_work_with_a_dose_recorded_twice(a, b, clock, server):
+    """The MAR, the board, the handover and the worklist take two given records for one due dose
+    (sync's recorded_twice) without failing, and show both."""
+    from ward_app.services import handover
+    from ward_app.services.board import ward_board
+
+    twice(a, b, clock, server)
+    clock.set("2026-11-25T08:30", a.zone)
+    for ctx in (a, b):
+        assert typed.mar_day(ctx, "RX1")
+        assert len(conflicts.flagged_records(ctx.db, pid(ctx))) == 2  # the MAR marks both
+        assert ward_board(ctx)
+        with acting(ctx, "charge.silva"):
+            sheet = handover.build_handover(ctx)
+        assert any("dose.recorded_twice" == x.rule for p in sheet.patients for x in p.alerts)

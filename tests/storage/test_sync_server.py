@@ -309,3 +309,31 @@ def test_an_address_that_is_not_postgresql_is_refused_without_echoing_it():
     with pytest.raises(ServerProblem) as err:
         server.split_password("mysql://ward7:topsecret@db/ward7")
     assert "topsecret" not in str(err.value) and "PostgreSQL" in str(err.value)
+
+
+def test_the_loop_survives_a_round_the_ward_file_could_not_take(a, b, passfile, monkeypatch):
+    """A locked or refusing ward file ends no worker: the loop says so and tries again."""
+    import sqlite3
+
+    real = engine.exchange
+    calls: list[int] = []
+
+    def locked_once(db, conn):
+        calls.append(1)
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return real(db, conn)
+
+    monkeypatch.setattr(engine, "exchange", locked_once)
+    states: list[tuple[bool, str | None]] = []
+    bg = svc.Background(b.path, on_round=lambda _r: None,
+                        on_state=lambda c, e: states.append((c, e)))
+    worker = threading.Thread(target=bg.run, daemon=True)
+    worker.start()
+    try:
+        wait_for(lambda: (True, None) in states)
+        assert states[0][0] is False and "database is locked" in str(states[0][1])
+    finally:
+        bg.stop()
+        worker.join(10)
+    assert not worker.is_alive()

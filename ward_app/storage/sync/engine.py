@@ -6,6 +6,8 @@ nurse's write never waits long behind a large catch-up.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -142,6 +144,13 @@ class Loop:
                 problem = (f"The ward server at {server.shown(url)} stopped answering: "
                            f"{server._first_line(exc)}")
                 mark_offline(self.db, problem)
+                self.on_state(False, problem)
+            except sqlite3.Error as exc:
+                # This workstation's file could not take a round (locked for longer than the
+                # busy timeout, say): say so and try again, rather than end the worker silently.
+                problem = f"This workstation's ward file could not be synced: {exc}."
+                with contextlib.suppress(sqlite3.Error):
+                    mark_offline(self.db, problem)
                 self.on_state(False, problem)
             if self.stop.wait(wait):
                 return
