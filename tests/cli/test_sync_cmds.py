@@ -124,6 +124,21 @@ def test_a_password_given_as_a_parameter_is_kept_out_of_the_ward_file_too(run_cl
     assert run_cli("--db", a, "--user", "nurse.jones", "sync", "--once").code == 0
 
 
+def test_joining_as_a_role_without_the_grants_says_so_and_writes_nothing(run_cli, a, urls,
+                                                                        passfile):
+    r = run_cli("--db", a, "--user", "admin", "server", "init", "--url", urls[0])  # no grant
+    assert r.code == 0, r.err
+    before = database_state(Path(a))
+    r = run_cli("--db", a, "--user", "admin", "join", "--url", urls[1])
+    assert r.code == 3
+    line = one_line(r.err)
+    assert "ward7 may not use the ward's tables" in line and "server init" in line
+    assert ROLE_PW not in line
+    assert database_state(Path(a)) == before and not passfile.exists()
+    r = run_cli("--db", a, "--user", "nurse.jones", "sync", "status", "--json")
+    assert r.code == 0 and json.loads(r.out)["connected"] is False
+
+
 def test_join_is_refused_for_another_wards_server_and_writes_nothing(run_cli, a, urls, passfile):
     with server.connect(urls[0]) as conn:
         server.init(conn, wards=["Ward 9"], grant="ward7")

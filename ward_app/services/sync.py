@@ -108,7 +108,8 @@ def status(ctx: Context, *, probe: bool = False) -> SyncStatus:
             from ward_app.storage.sync import server
 
             try:
-                with server.connect(ws["server_url"], passfile=passfile()) as conn:
+                with server.connect(ws["server_url"], passfile=passfile()) as conn, \
+                        server.answering(ws["server_url"]):
                     server.check_ready(conn)
                 connected = True
             except server.ServerProblem:
@@ -122,7 +123,7 @@ def init_server(ctx: Context, url: str, *, grant: str | None = None) -> list[str
 
     require_role(ctx.require_actor().role, Action.ADMIN)
     wards = [w.name for w in people.wards(ctx.db)]
-    with server.connect(url, passfile=passfile()) as conn:
+    with server.connect(url, passfile=passfile()) as conn, server.answering(url):
         done = server.init(conn, wards=wards, grant=grant)
     with ctx.write(Kind.AUDIT):
         audit.record(ctx.db, at=ctx.entered(), user_id=ctx.require_actor().id,
@@ -149,7 +150,7 @@ def join(ctx: Context, url: str, *, name: str | None = None) -> Joined:
     elif people.users(ctx.db):
         raise Refused("identity", "Joining a ward database in use needs an admin: give --user.")
     address, password = server.split_password(url)
-    with server.connect(url, passfile=passfile()) as conn:
+    with server.connect(url, passfile=passfile()) as conn, server.answering(url):
         server.check_ready(conn)
         theirs = server.server_wards(conn)
         ours = [w.name for w in people.wards(ctx.db)]

@@ -14,6 +14,7 @@ one schema per ward with ``options=-csearch_path%3Dward_7`` in the URL (docs/war
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterator, Sequence
@@ -137,6 +138,21 @@ def connect(url: str, *, passfile: Path | None = None, autocommit: bool = True) 
         return psycopg.connect(url, autocommit=autocommit, **extra)
     except psycopg.OperationalError as exc:
         raise ServerProblem(f"The ward server at {shown(url)} cannot be reached: "
+                            f"{_first_line(exc)}") from exc
+
+
+@contextlib.contextmanager
+def answering(url: str) -> Iterator[None]:
+    """Turn what the server answers badly into ServerProblem (one sentence, exit 3)."""
+    try:
+        yield
+    except psycopg.errors.InsufficientPrivilege as exc:
+        role = unquote(urlsplit(url).username or "") or "this role"
+        raise ServerProblem(f"The PostgreSQL role {role} may not use the ward's tables on "
+                            f"{shown(url)}: the server's owner grants it when running 'ward-app "
+                            f"server init' ({_first_line(exc)})") from exc
+    except psycopg.Error as exc:
+        raise ServerProblem(f"The ward server at {shown(url)} stopped answering: "
                             f"{_first_line(exc)}") from exc
 
 
