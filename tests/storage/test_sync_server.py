@@ -337,3 +337,27 @@ def test_the_loop_survives_a_round_the_ward_file_could_not_take(a, b, passfile, 
         bg.stop()
         worker.join(10)
     assert not worker.is_alive()
+
+
+def test_one_schema_per_ward_in_one_database(pg_url, pg_server):
+    """docs/ward-server.md: one database, a schema per ward, chosen by search_path in the URL."""
+    pg_server.create_role("ward9", "ward9-pw")
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA ward9")
+    owner = pg_url + "?options=-csearch_path%3Dward9"
+    with server.connect(owner) as conn:
+        assert server.init(conn, wards=["Ward 9"], grant="ward9") == ["s001_records"]
+    dbname = pg_url.rsplit("/", 1)[1]
+    role = pg_server.url(dbname, user="ward9", password="ward9-pw") + \
+        "?options=-csearch_path%3Dward9"
+    rec = {"gid": "01890000-0000-7000-8000-000000000009", "tbl": "wards",
+           "origin": "8e0c5a4e-4a47-4cfe-9d5e-0d5fd1f6a009", "hlc": "0000000000001.000000001.x",
+           "base": None, "deleted": False, "data": {"name": "Ward 9"}}
+    with server.connect(role) as conn:
+        server.check_ready(conn)
+        assert server.server_wards(conn) == ["Ward 9"]
+        server.register(conn, rec["origin"], "bay")
+        assert server.push(conn, [rec], rec["origin"]) == 1
+        assert [w["gid"] for _s, w in server.pull(conn, 0)] == [rec["gid"]]
+    with psycopg.connect(pg_url) as conn:  # not in public
+        assert conn.execute("SELECT to_regclass('public.records')").fetchone() == (None,)
