@@ -344,6 +344,16 @@ def _apply_version(db: Database, w: Wire, entry: tuple[int | None, str | None, i
             db.execute("INSERT OR IGNORE INTO sync_alias (gid, tbl, row_id) VALUES (?, ?, ?)",
                        [w["gid"], table, same])
             entry = _local_entry(db, w)
+            if entry is not None and entry[2] == 0 and not entry[3]:
+                # This workstation's own row of that key is not sent yet: keep its version as it
+                # is now to send, so the others learn its key even if it is deleted here before
+                # the next round (a deletion alone does not say which row it was).
+                mine = waiting_one(db, table, same)
+                if mine is not None:
+                    db.execute("INSERT OR IGNORE INTO sync_versions (gid, hlc, tbl, origin, base, "
+                               "payload, pushed) VALUES (?, ?, ?, ?, ?, ?, 0)",
+                               [mine["gid"], mine["hlc"], table, mine["origin"], mine["base"],
+                                json.dumps(mine, sort_keys=True)])
         elif (gone := _deleted_at(db, table, data)) is not None and gone > w["hlc"]:
             # The row of this natural key (a flag set at two workstations) was deleted here later
             # than this version was made: a workstation that held both as one row deleted that
