@@ -58,6 +58,7 @@ def main(db: str, now_iso: str) -> None:
     from ward_app.gui.pump_event_dialogs import PumpEventDialog, ResolveAlarmDialog
     from ward_app.gui.record_dialog import RecordDoseDialog
     from ward_app.gui.settings_dialog import SettingsDialog
+    from ward_app.gui.sync_status import WardServerDialog
     from ward_app.gui.takeover_dialog import TakeOverDialog
     from ward_app.gui.taper_dialog import TaperDialog
     from ward_app.gui.users_dialog import UsersDialog
@@ -106,6 +107,7 @@ def main(db: str, now_iso: str) -> None:
         "discharge": lambda: DischargeDialog(ctx, oral_patient, window),
         "discharged patients": lambda: DischargedDialog(ctx, lambda pid: None, window),
         "take over": lambda: TakeOverDialog(ctx, window),
+        "ward server": lambda: WardServerDialog(window.sync, ctx.zone, window),
         "first start": lambda: FirstStartDialog(Path(db).with_name("new-ward.db"), window),
     }
     report: dict[str, list[str]] = {}

@@ -32,6 +32,7 @@ from ward_app.gui.ops import Ops
 from ward_app.gui.permissions import allow
 from ward_app.gui.reopen_forms import reopen_form
 from ward_app.gui.session import IdleWatch, ParkedForms, ScreenCovers, audit_read
+from ward_app.gui.sync_status import OfflineStrip, SyncStatusButton, WardServerDialog, WardSync
 from ward_app.gui.ward_board import ACUITY_COLUMN, WardBoardPanel
 from ward_app.gui.worker import run_in_background
 from ward_app.resources import resource_path
@@ -45,6 +46,7 @@ from ward_app.services.errors import StorageProblem
 if TYPE_CHECKING:
     from ward_app.gui.handover_dialog import HandoverDialog
     from ward_app.gui.patient_chart import PatientChart
+    from ward_app.services.sync import SyncStatus
 
 REFRESH_MS = 60_000
 #: This workstation's choice: the board sorted most acute first (View → Sort by acuity).
@@ -97,6 +99,9 @@ class MainWindow(QMainWindow):
             self.drill_banner.setStyleSheet("QLabel#drillBanner { background: #ffd400; color: "
                                             "#000000; font-weight: bold; padding: 4px; }")
             column.addWidget(self.drill_banner)
+        # not in step with the ward server (issue 19): since when, and what is missing
+        self.offline_strip = OfflineStrip(central)
+        column.addWidget(self.offline_strip)
         column.addWidget(self.banner)
         column.addWidget(self.board, 1)
         self.setCentralWidget(central)
@@ -117,6 +122,17 @@ class MainWindow(QMainWindow):
 
         self._build_actions()
         self._build_status_bar()
+        # the ward server (issue 19): nothing shows, and nothing runs, for a file not joined
+        self.sync = WardSync(ctx, self)
+        self.sync.status_changed.connect(self._show_sync)
+        self.sync.received.connect(self._synced)
+        self.ops.changed.connect(lambda _changes: self._sync_counts())  # records waiting
+        self.sync_button.clicked.connect(self.show_ward_server)
+        if self.sync.status is not None:
+            self._show_sync(self.sync.status)
+        app = QApplication.instance()
+        if app is not None:  # the app waits (a few seconds at most) for the worker to end
+            app.aboutToQuit.connect(self.sync.wait)
         self._lock_after_s = lock_after_s  # fixed (tests); else the setting, kept current
         idle = lock_after_s if lock_after_s is not None else \
             60 * float(ctx.thresholds().session_lock_minutes)
@@ -131,6 +147,8 @@ class MainWindow(QMainWindow):
             self._sort_by_acuity(True)
         self.fit_to_screen()
         QTimer.singleShot(0, self._forms_back)  # kept when a window before this one closed
+        self._closed = False
+        QTimer.singleShot(0, self._start_sync)
 
     def _forms_back(self) -> None:
         """The logged-in user's forms kept in the database (put away at a lock in a window that
@@ -232,6 +250,11 @@ class MainWindow(QMainWindow):
         self.legend_action.triggered.connect(self._show_legend)
         view_menu.addAction(self.legend_action)
         view_menu.addSeparator()
+        self.ward_server_action = QAction("Ward &server (in step with the other "
+                                          "workstations?)…", self)
+        self.ward_server_action.triggered.connect(self.show_ward_server)
+        self.ward_server_action.setVisible(False)  # a ward file joined to a server only
+        view_menu.addAction(self.ward_server_action)
         self.mute_action = QAction("&Mute alert sound on this workstation", self)
         self.mute_action.setCheckable(True)
         self.mute_action.setChecked(self.sound.muted)
@@ -264,6 +287,8 @@ class MainWindow(QMainWindow):
             drill = QLabel(f"DRILL TIME {moment:%d %b %Y %H:%M}")
             drill.setAccessibleName("Drill time")
             bar.addPermanentWidget(drill)
+        self.sync_button = SyncStatusButton()
+        bar.addPermanentWidget(self.sync_button)
         bar.addPermanentWidget(self.updated_label)
         bar.addPermanentWidget(self.count_label)
 
@@ -352,6 +377,7 @@ class MainWindow(QMainWindow):
         self._show(overview)
         self.updated_label.setText(
             f"Updated {overview.at.astimezone(self.ctx.zone):%H:%M}")
+        self._sync_counts()
         for chart in list(self.charts.values()):
             if chart.isVisible():
                 chart.apply_changes(Changes.everything(), overview)
@@ -416,7 +442,44 @@ class MainWindow(QMainWindow):
         """Closing the window ends the session's timers (nothing refreshes a closed ward)."""
         self.timer.stop()
         self.idle.stop()
+        self._closed = True
+        self.sync.stop()  # the worker ends on its own; the app waits for it when it quits
         super().closeEvent(event)
+
+    # -- the ward server (issue 19) ----------------------------------------------------------------
+
+    def _synced(self, changes: Changes) -> None:
+        """Other workstations' records arrived: shown through the same path as a write made
+        here (the board, the alerts, the banner and its chime, open charts), and Due now."""
+        self.apply_changes(changes)
+        if changes.any_of(Kind.SETTINGS):
+            return  # apply_settings did Due now too
+        if changes.any_of(*self.SHOWN) and self.due_dialog is not None and \
+                self.due_dialog.isVisible():
+            self.due_dialog.refresh()
+
+    def _start_sync(self) -> None:
+        """Sync in the background, when this ward file has joined a ward server."""
+        if not self._closed:
+            self.sync.start()
+
+    def _sync_counts(self) -> None:
+        if self.sync.joined:  # e.g. one more record waiting to be sent while offline
+            self.sync.update_status()
+
+    def _show_sync(self, status: SyncStatus) -> None:
+        zone = self.ctx.zone
+        self.sync_button.show_status(status, zone)
+        self.offline_strip.show_status(status, zone)
+        self.ward_server_action.setVisible(status.joined)
+
+    def show_ward_server(self) -> WardServerDialog:
+        """The Ward server dialog: where, whether in step, what waits; Sync now."""
+        dialog = WardServerDialog(self.sync, self.ctx.zone, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
 
     def apply_permissions(self) -> None:
         # a nurse reads the handover on screen (issue 17); printing it stays the charge nurse's
