@@ -1,5 +1,5 @@
 """ward-app server init, join, sync --once and sync status on a real PostgreSQL (issue 19;
-docs/ward-server.md, ../shared/design/CLI.md)."""
+docs/ward-server.md, the CLI contract)."""
 
 from __future__ import annotations
 

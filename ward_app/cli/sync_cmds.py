@@ -74,10 +74,13 @@ def sync(click_ctx: click.Context, once: bool) -> None:
         done = svc.sync_once(ctx)
         click.echo(_round_text(done))
         return
-    loop = svc.run(ctx, on_round=lambda r: click.echo(_round_text(r)),
-                   on_state=_say_state())
+    if not svc.read_status(ctx.db).joined:
+        svc.sync_once(ctx)  # says how to join, exit 3
+    # the worker opens its own connection to the ward file (a connection stays on its thread)
+    loop = svc.Background(ctx.path, on_round=lambda r: click.echo(_round_text(r)),
+                          on_state=_say_state())
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda _s, _f: loop.stop.set())
+        signal.signal(sig, lambda _s, _f: loop.stop())
     click.echo("Syncing with the ward server; Ctrl+C stops.")
     worker = threading.Thread(target=loop.run, daemon=True)
     worker.start()

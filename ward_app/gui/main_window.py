@@ -288,7 +288,6 @@ class MainWindow(QMainWindow):
             drill.setAccessibleName("Drill time")
             bar.addPermanentWidget(drill)
         self.sync_button = SyncStatusButton()
-        bar.addPermanentWidget(self.sync_button)
         bar.addPermanentWidget(self.updated_label)
         bar.addPermanentWidget(self.count_label)
 
@@ -469,6 +468,10 @@ class MainWindow(QMainWindow):
 
     def _show_sync(self, status: SyncStatus) -> None:
         zone = self.ctx.zone
+        if status.joined and self.sync_button.parent() is None:
+            # added once joined: a hidden permanent widget re-shows the bar's widgets under a
+            # message ("Not refreshed …"), which a ward without a server must not change
+            self.statusBar().addPermanentWidget(self.sync_button)
         self.sync_button.show_status(status, zone)
         self.offline_strip.show_status(status, zone)
         self.ward_server_action.setVisible(status.joined)

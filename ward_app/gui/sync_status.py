@@ -276,7 +276,8 @@ class SyncStatusButton(QPushButton):
 
     def show_status(self, st: SyncStatus, zone: tzinfo) -> None:
         text = status_text(st, zone)
-        self.setVisible(bool(text))
+        if self.isHidden() == bool(text):  # only on a change: the status bar lays out again
+            self.setVisible(bool(text))
         self.setText(text)
         whole = status_text(st, zone, full=True)
         self.setAccessibleDescription(whole)
@@ -308,7 +309,8 @@ class OfflineStrip(QLabel):
         text = strip_text(st, zone)
         self.setText(text or "")
         self.setAccessibleDescription(text or "")
-        self.setVisible(text is not None)
+        if self.isHidden() == (text is not None):
+            self.setVisible(text is not None)
 
 
 class WardServerDialog(QDialog):

@@ -148,7 +148,7 @@ def join(ctx: Context, url: str, *, name: str | None = None) -> Joined:
     if ctx.actor is not None:
         require_role(ctx.actor.role, Action.ADMIN)
     elif people.users(ctx.db):
-        raise Refused("identity", "Joining a ward database in use needs an admin: give --user.")
+        raise Refused("identity", "Joining a ward database in use needs an administrator: say who is acting.")
     address, password = server.split_password(url)
     with server.connect(url, passfile=passfile()) as conn, server.answering(url):
         server.check_ready(conn)
@@ -160,7 +160,7 @@ def join(ctx: Context, url: str, *, name: str | None = None) -> Joined:
         if password is not None:
             server.save_password(passfile(), address, password)
         if name is not None:
-            local.set_state(ctx.db, name=clean_text(name, "name", label="--name", longest=60,
+            local.set_state(ctx.db, name=clean_text(name, "name", label="workstation name", longest=60,
                                                     required=True))
         ws = local.workstation(ctx.db)
         server.register(conn, str(ws["id"]), str(ws["name"]))

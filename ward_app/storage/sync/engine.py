@@ -99,8 +99,8 @@ def once(db: Database, *, passfile: Path | None) -> Round:
     """One round against the server this workstation joined (ServerProblem when it cannot)."""
     url = local.workstation(db)["server_url"]
     if not url:
-        raise ServerProblem("This workstation has not joined a ward server: run "
-                            "'ward-app join --url URL' first.")
+        raise ServerProblem("This workstation has not joined a ward server: an administrator "
+                            "joins it first ('ward-app join' with the server's address).")
     try:
         with server.connect(url, passfile=passfile) as conn:
             server.check_ready(conn)

@@ -158,7 +158,8 @@ def answering(url: str) -> Iterator[None]:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return (text[-1] if text else type(exc).__name__).strip().rstrip(".") + "."
+    line = (text[-1] if text else type(exc).__name__).strip()
+    return line if line.endswith((".", "?", "!")) else line + "."
 
 
 def applied_steps(conn: psycopg.Connection[Any]) -> list[str]:
@@ -169,7 +170,19 @@ def applied_steps(conn: psycopg.Connection[Any]) -> list[str]:
 
 
 def init(conn: psycopg.Connection[Any], *, wards: Sequence[str], grant: str | None = None) -> list[str]:
-    """Create (or bring up to date) the ward's schema; the steps applied now."""
+    """Create (or bring up to date) the ward's schema; the steps applied now (ServerProblem, in
+    one sentence, when the role may not create tables or the role to grant to does not exist)."""
+    try:
+        return _init(conn, wards=wards, grant=grant)
+    except psycopg.errors.UndefinedObject as exc:
+        raise ServerProblem(f"The role '{grant}' does not exist on the ward server: create it "
+                            "first (CREATE ROLE ... LOGIN PASSWORD ...). Nothing was created.") from exc
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise ServerProblem("This PostgreSQL role may not create the ward's tables there: use the "
+                            f"ward database's owner ({_first_line(exc)}) Nothing was created.") from exc
+
+
+def _init(conn: psycopg.Connection[Any], *, wards: Sequence[str], grant: str | None) -> list[str]:
     done: list[str] = []
     with conn.transaction():
         conn.execute("CREATE TABLE IF NOT EXISTS ward_server_migrations ("
@@ -206,10 +219,10 @@ def check_ready(conn: psycopg.Connection[Any]) -> None:
     wanted = [name for name, _s in STEPS]
     if not have:
         raise ServerProblem("This PostgreSQL database is not a ward server yet: run "
-                            "'ward-app server init --url URL' first.")
+                            "'ward-app server init' with its address first.")
     if have[: len(wanted)] != wanted and set(wanted) - set(have):
         raise ServerProblem("The ward server's schema is older than this app: run "
-                            "'ward-app server init --url URL' to bring it up to date.")
+                            "'ward-app server init' with its address to bring it up to date.")
     if set(have) - set(wanted):
         raise ServerProblem("The ward server's schema is newer than this app: install the ward's "
                             "current version of ward-app on this workstation.")
