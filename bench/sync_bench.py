@@ -58,9 +58,15 @@ def _server(url: str | None) -> Iterator[str]:
 
 
 def _gid(path: Path, table: str, row_id: int) -> str:
+    """The record's global id, given by A's sync loop at its next round (storage/sync/stamp.py)."""
+    deadline = time.monotonic() + 30
     with contextlib.closing(sqlite3.connect(str(path))) as conn:
-        return str(conn.execute("SELECT gid FROM sync_rows WHERE tbl = ? AND row_id = ?",
-                                [table, row_id]).fetchone()[0])
+        while True:
+            row = conn.execute("SELECT gid FROM sync_rows WHERE tbl = ? AND row_id = ?",
+                               [table, row_id]).fetchone()
+            if row is not None or time.monotonic() > deadline:
+                return str(row[0]) if row else ""
+            time.sleep(0.005)
 
 
 class _Watcher:

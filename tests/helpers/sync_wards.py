@@ -73,6 +73,11 @@ def contents(ctx: Context) -> dict[str, dict[str, Any]]:
 
 
 def every_row_has_a_gid(ctx: Context) -> None:
+    """(after the stamping every sync round begins with: clinical records made here get their
+    global id then, not when they are written: storage/sync/stamp.py)"""
+    from ward_app.storage.sync import stamp
+
+    stamp.stamp(ctx.db)
     for table in T.SYNCED:
         missing = ctx.db.execute(
             f"SELECT count(*) FROM {table} t WHERE NOT EXISTS (SELECT 1 FROM sync_rows s "

@@ -111,6 +111,9 @@ class WardSync(RuleBasedStateMachine):
     # -- helpers -------------------------------------------------------------------------------
 
     def _gid(self, name: str, table: str, row_id: int) -> str:
+        from ward_app.storage.sync import stamp
+
+        stamp.stamp(self.ctx[name].db)  # what a sync round begins with (a record's id is given then)
         row = self.ctx[name].db.execute("SELECT gid FROM sync_rows WHERE tbl = ? AND row_id = ?",
                                         [table, row_id]).fetchone()
         assert row is not None, f"{table} {row_id} at {name} has no global id"

@@ -591,6 +591,9 @@ def m023_sync_ids(db: Database) -> None:
     db.execute("UPDATE sync_rows SET hlc = printf('%013d.%09d.%s', ?, rowid, origin)", [now_ms])
     db.execute("UPDATE sync_workstation SET hlc_ms = ?, "
                "hlc_c = (SELECT coalesce(max(rowid), 0) + 1 FROM sync_rows)", [now_ms])
+    for table in sync_tables.STAMPED:
+        db.execute(f"INSERT INTO sync_marks (tbl, upto) SELECT '{table}', coalesce(max(rowid), 0) "
+                   f"FROM {table}")
     _run(db, *sync_tables.all_triggers())
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from ward_app.domain.clock import to_utc_text
 from ward_app.storage import audit as audit_store
 from ward_app.storage.connection import Database
+from ward_app.storage.sync import stamp
 from ward_app.storage.sync import tables as T
 
 Wire = dict[str, Any]
@@ -74,7 +75,8 @@ def set_peers(db: Database, peers: Iterable[tuple[str, str]]) -> None:
 
 def waiting_count(db: Database) -> int:
     return int(db.execute("SELECT (SELECT count(*) FROM sync_rows WHERE pushed = 0) + "
-                          "(SELECT count(*) FROM sync_versions WHERE pushed = 0)").fetchone()[0])
+                          "(SELECT count(*) FROM sync_versions WHERE pushed = 0)").fetchone()[0]
+               ) + stamp.unstamped(db)
 
 
 def inbox_count(db: Database) -> int:
@@ -175,6 +177,7 @@ def encode_row(db: Database, table: str, row_id: int) -> dict[str, Any] | None:
 
 def waiting(db: Database, *, limit: int = 500) -> list[Wire]:
     """This workstation's changes not yet on the server, oldest HLC first (at most ``limit``)."""
+    stamp.stamp(db)
     out: list[Wire] = []
     for payload, in db.execute(
             "SELECT payload FROM sync_versions WHERE pushed = 0 ORDER BY hlc LIMIT ?", [limit]):
@@ -573,6 +576,7 @@ def apply(db: Database, records: list[tuple[int, Wire]], *, last_seq: int,
     moment = now or datetime.now(UTC)
     out = Applied()
     with _immediate(db), applying(db):
+        stamp.stamp(db)  # this workstation's own records first: a conflict names their origin
         me = str(db.execute("SELECT id FROM sync_workstation").fetchone()[0])
         queue = [(seq, w) for seq, w in db.execute("SELECT seq, payload FROM sync_inbox ORDER BY seq")
                  for w in [json.loads(w)]] + list(records)

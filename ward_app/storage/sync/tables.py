@@ -36,6 +36,9 @@ SYNCED = (
     "pump_checklist_steps", "audit",
 )
 
+#: Given their global id at the next sync round (storage/sync/stamp.py), not by a trigger.
+STAMPED = tuple(t for t in SYNCED if t in APPEND_ONLY)
+
 #: Not synced: a parked form belongs to the workstation it was parked on.
 LOCAL_ONLY = ("parked_forms",)
 
@@ -178,6 +181,10 @@ TABLES_SQL = (
         PRIMARY KEY (gid, hlc)
     )""",
     "CREATE INDEX sync_versions_waiting ON sync_versions(hlc) WHERE pushed = 0",
+    """CREATE TABLE sync_marks (
+        tbl TEXT PRIMARY KEY,
+        upto INTEGER NOT NULL
+    )""",
     """CREATE TABLE sync_peers (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL
@@ -212,4 +219,4 @@ SYNC_STEP = "m023_sync_ids"
 
 
 def all_triggers() -> list[str]:
-    return [sql for table in SYNCED for sql in triggers(table)]
+    return [sql for table in VERSIONED for sql in triggers(table)]
