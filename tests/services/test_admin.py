@@ -58,8 +58,9 @@ def test_backup_opens_and_matches(demo_ward, tmp_path):
         source = table_counts(demo_ward.db.conn)
         copied = table_counts(copy)
         assert copied["patients"] == 24
-        # The live database has one more audit row: the backup itself was audited afterwards.
-        assert {**copied, "audit": copied["audit"] + 1, "sync_rows": copied["sync_rows"] + 1} == source
+        # The live database has one more audit row: the backup itself was audited afterwards (an
+        # audit row gets its sync id at the next sync round, so sync_rows are the same).
+        assert {**copied, "audit": copied["audit"] + 1} == source
     finally:
         copy.close()
 

@@ -28,6 +28,7 @@ from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.storage import audit, people
 from ward_app.storage.connection import Database
+from ward_app.storage.errors import actionable_errors
 from ward_app.storage.sync import conflicts, local
 
 #: After this long without a round trip to the server the window says it is offline.
@@ -79,7 +80,13 @@ class SyncStatus:
 def read_status(db: Database, *, now: datetime | None = None,
                 connected: bool | None = None) -> SyncStatus:
     """The state as last recorded (``connected``: what a live probe or the worker knows; else
-    in step only if the last round trip was within ``STALE_AFTER``)."""
+    in step only if the last round trip was within ``STALE_AFTER``). A damaged or busy file is
+    a StorageProblem, as everywhere else (the window says it once, from its own checks)."""
+    with actionable_errors():
+        return _read_status(db, now=now, connected=connected)
+
+
+def _read_status(db: Database, *, now: datetime | None, connected: bool | None) -> SyncStatus:
     ws = local.workstation(db)
     moment = now or datetime.now(UTC)
     last = from_utc_text(ws["last_contact_at"]) if ws["last_contact_at"] else None
