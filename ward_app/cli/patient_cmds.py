@@ -1,16 +1,17 @@
-"""Commands about patients: patient add|set|transfer|discharge|list, lab add, comed add."""
+"""Commands about patients: patient add|set|transfer|discharge|list|wristband, lab add, comed add."""
 
 from __future__ import annotations
 
 import json
 from datetime import tzinfo
+from pathlib import Path
 
 import click
 
 from ward_app.cli import parsing
-from ward_app.cli.common import say_if_drill, state
+from ward_app.cli.common import PATH, output_path, say_if_drill, state
 from ward_app.domain.clock import parse_date
-from ward_app.domain.patient import Patient
+from ward_app.domain.patient import Patient, check_mrn
 from ward_app.services import admissions
 from ward_app.services import patients as svc
 from ward_app.services.board import ward_board
@@ -151,6 +152,28 @@ def patient_list(as_json: bool, everyone: bool) -> None:
         click.echo("Discharged, most recent first:")
     for p in gone:
         click.echo(f"  {p.discharge_text(ctx.zone)}: {p.name} (MRN {p.mrn}), was in bed {p.bed}")
+
+
+@patient.command("wristband")
+@click.option("--mrn", required=True, help="Medical record number.")
+@click.option("--pdf", "pdf", required=True, type=PATH, metavar="FILE",
+              help="Write the wristband label to this PDF file.")
+def patient_wristband(mrn: str, pdf: Path) -> None:
+    """Write a patient's wristband label (nurse or charge nurse; audited): the name, MRN, date of
+    birth, bed and ward, with the MRN as a Code 128 and a QR code that a scanner reads back. One
+    strip-shaped page, 280 mm x 25 mm: print it at actual size on wristband media.
+
+    Example: ward-app patient wristband --mrn RX123456 --pdf band.pdf
+    """
+    from ward_app.services.backups import write_private
+    from ward_app.services.wristbands import wristband_label
+
+    out = output_path(pdf, "pdf")  # checked before anything is made or audited
+    ctx = state().context()
+    data = wristband_label(ctx, mrn)
+    write_private(out, data)  # 0600, via a .part file: never half a label under the real name
+    say_if_drill(ctx)
+    click.echo(f"Wrote the wristband label for MRN {check_mrn(mrn)} to {out}.")
 
 
 def _print_table(rows) -> None:  # type: ignore[no-untyped-def]
