@@ -28,7 +28,8 @@ def _first_str(node: ast.AST) -> str | None:
 
 def raised_rule_ids() -> set[str]:
     """Alert rule ids written in the code: the first argument of ``snapshot.alert(...)``, of
-    ``DrugClass(...)`` and of the recording checks' ``Finding(...)`` and prescribing
+    ``DrugClass(...)`` and of the recording checks' ``Finding(...)`` (the pack checks'
+    ``_finding(...)``) and prescribing
     ``Caution(...)``, a ``rule=`` keyword, and (in domain/) the first item of a tuple literal,
     which is how the toxicity and flag rules hand an id to ``alert``. Setting keys are left out."""
     found: set[str] = set()
@@ -39,7 +40,7 @@ def raised_rule_ids() -> set[str]:
             if isinstance(node, ast.Call):
                 func = node.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-                if name in ("alert", "DrugClass", "Finding", "Caution") and node.args:
+                if name in ("alert", "DrugClass", "Finding", "_finding", "Caution") and node.args:
                     candidates.append(_first_str(node.args[0]))
                 candidates.extend(_first_str(k.value) for k in node.keywords if k.arg == "rule")
             elif in_domain and isinstance(node, ast.Tuple) and node.elts:
@@ -53,7 +54,7 @@ def test_the_collector_finds_the_alert_rules() -> None:
     # a collector that silently finds nothing would make the next test pass for nothing
     assert {"dose.missed", "dose.late", "pump.refill_due", "pump.empty", "news2.emergency",
             "toxicity.sedation", "toxicity.coma", "withdrawal.late", "flag.dementia",
-            "interaction.cns", "route.npo", "monitoring.overdue"} <= ids
+            "interaction.cns", "route.npo", "monitoring.overdue", "pack.expired"} <= ids
     assert len(ids) >= 35
 
 
@@ -92,9 +93,10 @@ def test_the_rule_book_lists_no_setting_the_code_does_not_have() -> None:
     assert rule_rows <= raised_rule_ids(), sorted(rule_rows - raised_rule_ids())
 
 
-def test_the_rule_book_has_sections_1_to_12() -> None:
+def test_the_rule_book_has_sections_1_to_13() -> None:
     headings = re.findall(r"^## §(\d+)\. ", _doc(), flags=re.MULTILINE)
-    assert headings == [str(n) for n in range(1, 13)]  # §12: records from other workstations
+    # §12: records from other workstations; §13: scanning at the bedside
+    assert headings == [str(n) for n in range(1, 14)]
 
 
 # Spelled in pieces so that this file does not match itself.

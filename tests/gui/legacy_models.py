@@ -333,7 +333,8 @@ class MarGridModel(QAbstractTableModel):
         return None
 
 
-HISTORY_COLUMNS = ("Due", "Dose", "What happened", "By", "Recorded", "Reason / note", "Record")
+HISTORY_COLUMNS = ("Due", "Dose", "What happened", "By", "Recorded", "Reason / note",
+                   "Pack scanned", "Record")  # "Pack scanned": issue 20
 
 
 class MarHistoryModel(QAbstractTableModel):
@@ -382,7 +383,7 @@ class MarHistoryModel(QAbstractTableModel):
             if e.corrected and e.correction_reason:
                 why = f"{why} [corrected: {e.correction_reason}]".strip()
             return (e.due.astimezone(self._zone).strftime("%d %b %H:%M"), f"{e.dose_mg:g} mg",
-                    what, e.by or "", recorded, why, str(e.id))[col]
+                    what, e.by or "", recorded, why, e.scan_text(), str(e.id))[col]
         if role == Qt.ItemDataRole.FontRole and e.corrected:
             font = QFont()
             font.setStrikeOut(True)

@@ -19,12 +19,14 @@ from ward_app.services import (
     alerts,
     auth,
     backups,
+    fhir_export,
     handover,
     mar,
     observations,
     orders,
     parked_forms,
     reads,
+    scanning,
     settings,
 )
 from ward_app.services import patients as patient_svc
@@ -72,6 +74,28 @@ def test_every_write_names_what_it_changes():
 def _mrn(ctx: Context, name: str) -> tuple[str, int]:
     row = next(r for r in ward_board(ctx) if r.name == name)
     return row.mrn, row.patient_id
+
+
+def _scan_wristband(ctx):
+    mrn, _pid = _mrn(ctx, MISSED_TWO)
+    assert scanning.read_scan(ctx, mrn).patient is not None
+    # an audited read: nothing on screen changes
+
+
+def _save_pack(ctx):
+    with acting(ctx, "pharm.chen"):
+        scanning.save_pack(ctx, gtin="02000000000886", product="Baclofen 20 mg tablets",
+                           ingredient="baclofen", form="tablet", strength=20)
+
+
+def _export_fhir(ctx):
+    import tempfile
+    from pathlib import Path
+
+    mrn, _pid = _mrn(ctx, MISSED_TWO)
+    with acting(ctx, "pharm.chen"), tempfile.TemporaryDirectory() as folder:
+        fhir_export.export_fhir(ctx, Path(folder) / "b.json", mrn=mrn)
+    # an audited read, like reads.record_read: nothing on screen changes
 
 
 # Each use-case, run on the demo ward: it returns the patient it should name (None: ward-level).
@@ -385,6 +409,9 @@ CASES: dict[str, tuple[Callable[[Context], int | None], set[Kind]]] = {
     "parked_forms.discard": (_parked_then(parked_forms.discard), {Kind.AUDIT}),
     "parked_forms.saved": (_parked_then(parked_forms.saved), {Kind.AUDIT}),
     "reads.record_read": (_read, {Kind.AUDIT}),
+    "scanning.read_scan": (_scan_wristband, {Kind.AUDIT}),
+    "scanning.save_pack": (_save_pack, {Kind.AUDIT}),
+    "fhir_export.export_fhir": (_export_fhir, {Kind.AUDIT}),
 }
 WARD_WIDE = {"settings.set_setting", "settings.set_ward_timezone"}
 # built on an empty database, so tested on their own below; the ward server's need a PostgreSQL

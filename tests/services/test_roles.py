@@ -15,7 +15,7 @@ from tests import typed
 from tests.conftest import ADMIN_PASSWORD, NOW, PASSWORD, acting, database_state, fixed_clock
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.roles import ALLOWED, Action, Role, can, why_not
-from ward_app.services import admin, mar, pumps, settings
+from ward_app.services import admin, mar, pumps, scanning, settings
 from ward_app.services import observations as obs
 from ward_app.services import patients as pts
 from ward_app.services.alerts import acknowledge, ward_alerts
@@ -50,7 +50,7 @@ EXPECTED = {
     "charge_nurse": NURSE_ACTIONS | {Action.EDIT_PATIENT, Action.SET_PUMP, Action.HANDOVER,
                                      Action.COMED, Action.EXPORT},
     "pharmacist": {Action.READ, Action.COMED, Action.ORDER, Action.TAPER, Action.EXPORT,
-                   Action.WITNESS, Action.SYNC},
+                   Action.WITNESS, Action.SYNC, Action.PACKS},
     "admin": {Action.READ, Action.ADMIN, Action.BACKUP, Action.EXPORT, Action.SYNC},
     "service": {Action.BACKUP, Action.SYNC},
 }
@@ -68,6 +68,7 @@ ASK = {
     Action.TAPER: "ask a pharmacist",
     Action.ADMIN: "ask an administrator",
     Action.EXPORT: "ask a charge nurse or a pharmacist or an administrator",
+    Action.PACKS: "ask a pharmacist",
 }
 WHO = {"nurse": "A nurse", "charge_nurse": "A charge nurse", "pharmacist": "A pharmacist",
        "admin": "An administrator", "service": "A service account"}
@@ -165,6 +166,9 @@ CALLS: dict[Action, Callable[[Context], object]] = {
                                            "Dr Khan"),
     Action.ADMIN: lambda ctx: admin.add_user(ctx, "new.nurse", "nurse", PASSWORD),
     Action.BACKUP: lambda ctx: admin.make_backup(ctx),
+    Action.PACKS: lambda ctx: scanning.save_pack(ctx, gtin="05000000000012",
+                                                 product="Baclofen 10 mg tablets",
+                                                 ingredient="baclofen", form="tablet", strength=10),
 }
 
 #: Every other service entry point that changes the record, by the action it needs. A refused

@@ -21,6 +21,8 @@ def another_value(setting: Setting) -> Any:
         return [f"{(int(t[:2]) + 1) % 24:02d}{t[2:]}" for t in default]
     if setting.key == "print.paper":
         return "Letter"
+    if setting.key == "scan.gs_substitute":
+        return "|"
     if isinstance(default, str):
         return "the ward sister, bleep 1234"
     if isinstance(default, list):

@@ -23,7 +23,7 @@ EXPECTED_TABLES = {
     "settings", "audit", "tapers", "_sqlite_migrations", "handover_notes", "handover_takeovers",
     "parked_forms", "pump_alarm_resolutions", "pump_events", "pump_checklist_steps",
     "sync_workstation", "sync_rows", "sync_versions", "sync_alias", "sync_conflicts", "sync_peers",
-    "sync_inbox", "sync_marks",
+    "sync_inbox", "sync_marks", "medicine_packs",
 }
 
 

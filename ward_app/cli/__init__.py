@@ -161,11 +161,13 @@ def gui(state: CliState, demo: bool) -> None:
 def _register() -> None:
     from ward_app.cli import (
         admin_cmds,
+        export_cmds,
         handover_cmds,
         mar_cmds,
         obs_cmds,
         patient_cmds,
         pump_cmds,
+        scan_cmds,
         setup_cmds,
         sync_cmds,
         taper_cmds,
@@ -173,7 +175,7 @@ def _register() -> None:
     from ward_app.cli.fields import name_flags_in
 
     for module in (setup_cmds, patient_cmds, mar_cmds, obs_cmds, pump_cmds, taper_cmds,
-                   handover_cmds, admin_cmds, sync_cmds):
+                   handover_cmds, admin_cmds, sync_cmds, scan_cmds, export_cmds):
         for command in module.COMMANDS:
             name_flags_in(identified(command))  # who is acting is proven inside the flag naming
             cli.add_command(command)

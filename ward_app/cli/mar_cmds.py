@@ -15,8 +15,10 @@ from ward_app.domain.alerts import Severity
 from ward_app.domain.clock import parse_date
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.mar import parse_reason
+from ward_app.domain.scanning import SKIP_REASONS
 from ward_app.services import mar as mar_svc
 from ward_app.services import orders as order_svc
+from ward_app.services import scanning
 from ward_app.services.alerts import acknowledge, ward_alerts
 from ward_app.services.patients import get_patient
 from ward_app.services.reads import record_read
@@ -173,9 +175,15 @@ def _override_hint(*, due_dose: bool = True) -> Iterator[None]:
                    "dose, sedation hold); the record is flagged.")
 @click.option("--override-witness", metavar="NAME",
               help="Second user who confirms a soft stop that asks for one (minimum interval).")
+@click.option("--scan", "scan_text", metavar="CODE",
+              help="The medicine pack's code as scanned (GS1: GTIN, expiry, batch); it is checked "
+                   "against the order and kept on the record.")
+@click.option("--skip-scan", metavar="CODE",
+              help="Why the pack was not scanned: " + "|".join(SKIP_REASONS) + ".")
 def dose_give(mrn: str, due: str, dose_mg: float | None, dose_mcg: float | None,
               witness: str | None, note: str | None, override_reason: str | None,
-              override_witness: str | None) -> None:
+              override_witness: str | None, scan_text: str | None,
+              skip_scan: str | None) -> None:
     """Record a due dose as given now, after the recording checks (clinical-rules §9).
 
     Given more than 30 min after due it is recorded as given late. A hard stop (too early, a
@@ -189,6 +197,10 @@ def dose_give(mrn: str, due: str, dose_mg: float | None, dose_mcg: float | None,
     who = parsing.patient(ctx, mrn)
     if dose_mcg is not None:
         raise InvalidInput("dose-mcg", "Oral and enteral doses are in mg: give --dose-mg, not mcg.")
+    if scan_text is not None and skip_scan is not None:
+        raise InvalidInput("skip-scan", "Give either the pack's code or why it was not scanned, "
+                           "not both.")
+    pack = scanning.pack_for_text(ctx, scan_text) if scan_text is not None else None
     override = mar_svc.Override(
         reason=override_reason,
         witness_id=parsing.user_id(ctx, override_witness or None, "override-witness"),
@@ -197,7 +209,7 @@ def dose_give(mrn: str, due: str, dose_mg: float | None, dose_mcg: float | None,
         done = mar_svc.give_dose(ctx, who.id, parsing.due(ctx, who, due), dose_mg=dose_mg,
                                  witness_id=parsing.user_id(ctx, witness or None, "witness"),
                                  note=note, witness_password=witness_password(),
-                                 override=override)
+                                 override=override, pack=pack, scan_skipped=skip_scan)
     when = done.due.astimezone(ctx.zone).strftime("%d %b %H:%M")
     flagged = f" Flagged: {', '.join(done.flags)}." if done.flags else ""
     if override_reason and not done.flags:

@@ -156,6 +156,9 @@ class WardSummary:
     due_next_12h: tuple[DoseLine, ...] = ()
     not_given_24h: tuple[DoseLine, ...] = ()
     refills_due: tuple[RefillLine, ...] = ()
+    #: The doses given this shift and how many were scanned, with the skips' reasons (issue 20):
+    #: a sentence (services.scanning.ScanShare.sentence); None on a sheet made without it.
+    scanned: str | None = None
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,10 @@ class Record:
     flags: tuple[str, ...] = ()
     override_reason: str | None = None
     override_by: str | None = None
+    #: The pack scanned (gtin, expiry, batch, serial, product), or why scanning was skipped
+    #: (domain/scanning.py SKIP_REASONS); neither on records made before scanning existed.
+    scan: dict | None = None
+    scan_skipped: str | None = None
 
 
 def effective_records(records: Iterable[Record]) -> tuple[dict[datetime, Record], dict[int, Record]]:

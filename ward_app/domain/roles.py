@@ -49,6 +49,7 @@ class Action(StrEnum):
     EXPORT = "export records"
     WITNESS = "witness intrathecal actions"
     SYNC = "keep this workstation in step with the ward server"
+    PACKS = "maintain the ward's medicine pack table (GTINs)"
 
 
 _NURSE = {Action.READ, Action.RECORD_DOSE, Action.RECORD_OBS, Action.ADD_LAB, Action.REFILL_PUMP,
@@ -59,7 +60,7 @@ ALLOWED: dict[Role, frozenset[Action]] = {
     Role.CHARGE_NURSE: frozenset(_NURSE | {Action.EDIT_PATIENT, Action.SET_PUMP, Action.HANDOVER,
                                            Action.COMED, Action.EXPORT}),
     Role.PHARMACIST: frozenset({Action.READ, Action.COMED, Action.ORDER, Action.TAPER,
-                                Action.EXPORT, Action.WITNESS, Action.SYNC}),
+                                Action.EXPORT, Action.WITNESS, Action.SYNC, Action.PACKS}),
     Role.ADMIN: frozenset({Action.READ, Action.ADMIN, Action.BACKUP, Action.EXPORT, Action.SYNC}),
     Role.SERVICE: frozenset({Action.BACKUP, Action.SYNC}),
 }

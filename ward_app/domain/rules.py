@@ -183,6 +183,10 @@ _SETTINGS: tuple[Setting, ...] = (
     Setting("contact.phone", "", "text",
             "the ward's telephone number printed where the taper sheet says whom to call",
             "[S] local: set the ward's number (clinical-rules §10)"),
+    Setting("scan.gs_substitute", "", "text",
+            "the printable character this ward's barcode scanners send for the GS1 group "
+            "separator (ASCII 29) in a medicine pack's code; empty: they send ASCII 29 itself",
+            "[S] local: how IT set up the scanners (docs/scanning.md)"),
     Setting("stock.oral_baclofen", False, "yes/no",
             "oral baclofen is kept on this ward (the pump failure checklist says whether to ask "
             "pharmacy for it)",
@@ -285,6 +289,7 @@ class Thresholds:
     print_paper: str = default("print.paper")
     contact_whom_to_call: str = default("contact.whom_to_call")
     contact_phone: str = default("contact.phone")
+    scan_gs_substitute: str = default("scan.gs_substitute")
     stock_oral_baclofen: bool = default("stock.oral_baclofen")
     taper_step_mg: int = default("taper.step_mg")
     taper_every_days: int = default("taper.every_days")

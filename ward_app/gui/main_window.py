@@ -6,6 +6,7 @@ on data), on F5, and after a change to the whole ward (a setting)."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -31,12 +32,13 @@ from ward_app.gui.login_dialog import LoginDialog
 from ward_app.gui.ops import Ops
 from ward_app.gui.permissions import allow
 from ward_app.gui.reopen_forms import reopen_form
+from ward_app.gui.scanner import ScanDetector
 from ward_app.gui.session import IdleWatch, ParkedForms, ScreenCovers, audit_read
 from ward_app.gui.sync_status import OfflineStrip, SyncStatusButton, WardServerDialog, WardSync
 from ward_app.gui.ward_board import ACUITY_COLUMN, WardBoardPanel
 from ward_app.gui.worker import run_in_background
 from ward_app.resources import resource_path
-from ward_app.services import people
+from ward_app.services import people, scanning
 from ward_app.services.backups import DailyBackups, backup_file, damaged_advice, file_integrity_problems
 from ward_app.services.board import BoardRow, WardOverview, ward_overview
 from ward_app.services.changes import Changes, Kind
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
     from ward_app.services.sync import SyncStatus
 
 REFRESH_MS = 60_000
+#: The status bar's share of doses scanned covers this much of the past.
+SCAN_SHARE_SPAN = timedelta(hours=24)
 #: This workstation's choice: the board sorted most acute first (View → Sort by acuity).
 ACUITY_KEY = "board/sort_by_acuity"
 
@@ -146,6 +150,11 @@ class MainWindow(QMainWindow):
         if self.acuity_action.isChecked():  # this workstation's default, once there are rows
             self._sort_by_acuity(True)
         self.fit_to_screen()
+        # a USB scanner typing a wristband or a pack, wherever the focus is (issue 20)
+        self.scanner = ScanDetector(self, watching=self._watching_scans)
+        self.scanner.scanned.connect(self._scanned)
+        if app is not None:
+            app.installEventFilter(self.scanner)
         QTimer.singleShot(0, self._forms_back)  # kept when a window before this one closed
         self._closed = False
         QTimer.singleShot(0, self._start_sync)
@@ -206,6 +215,10 @@ class MainWindow(QMainWindow):
         self.users_action.setToolTip("Add users, set a new password, deactivate a leaver")
         self.users_action.triggered.connect(self.show_users)
         file_menu.addAction(self.users_action)
+        self.packs_action = QAction("&Medicine packs (what each scanned GTIN is)…", self)
+        self.packs_action.setToolTip("The pharmacy's table of medicine packs by GTIN")
+        self.packs_action.triggered.connect(self.show_medicine_packs)
+        file_menu.addAction(self.packs_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -288,6 +301,11 @@ class MainWindow(QMainWindow):
             drill.setAccessibleName("Drill time")
             bar.addPermanentWidget(drill)
         self.sync_button = SyncStatusButton()
+        # the share of doses scanned (issue 20): skipping is visible, not impossible
+        self.scan_label = QLabel()
+        self.scan_label.setObjectName("scanShare")
+        self.scan_label.setAccessibleName("Doses scanned")
+        bar.addPermanentWidget(self.scan_label)
         bar.addPermanentWidget(self.updated_label)
         bar.addPermanentWidget(self.count_label)
 
@@ -374,6 +392,7 @@ class MainWindow(QMainWindow):
             return
         self._storage_problem = None
         self._show(overview)
+        self._show_scan_share()
         self.updated_label.setText(
             f"Updated {overview.at.astimezone(self.ctx.zone):%H:%M}")
         self._sync_counts()
@@ -401,6 +420,8 @@ class MainWindow(QMainWindow):
             self._not_refreshed(exc)
             return
         self._show(self.overview.replacing(part, changes.patient_ids))
+        if changes.any_of(Kind.DOSES):
+            self._show_scan_share()
         for chart in list(self.charts.values()):
             if chart.isVisible():
                 chart.apply_changes(changes, part)
@@ -442,6 +463,10 @@ class MainWindow(QMainWindow):
         self.timer.stop()
         self.idle.stop()
         self._closed = True
+        app = QApplication.instance()
+        if app is not None:
+            self.scanner.flush()
+            app.removeEventFilter(self.scanner)
         self.sync.stop()  # the worker ends on its own; the app waits for it when it quits
         super().closeEvent(event)
 
@@ -490,6 +515,7 @@ class MainWindow(QMainWindow):
         allow(self.ctx, self.settings_action, Action.ADMIN)
         allow(self.ctx, self.take_over_action, Action.TAKE_OVER)
         allow(self.ctx, self.users_action, Action.ADMIN)
+        allow(self.ctx, self.packs_action, Action.READ)
         allow(self.ctx, self.alerts.ack_action, Action.ACK_ALERT)
         allow(self.ctx, self.alerts.ack_button, Action.ACK_ALERT)
         self.patient_menu.apply_permissions()
@@ -586,6 +612,28 @@ class MainWindow(QMainWindow):
         from ward_app.gui.users_dialog import UsersDialog
 
         UsersDialog(self.ctx, self, ops=self.ops).exec()
+
+    def show_medicine_packs(self):  # type: ignore[no-untyped-def]
+        from ward_app.gui.medicine_packs_dialog import MedicinePacksDialog
+
+        dialog = MedicinePacksDialog(self.ctx, self, ops=self.ops)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
+
+    def _show_scan_share(self) -> None:
+        """The last 24 hours' doses given, and how many were scanned (tooltip: the skips)."""
+        now = self.ctx.now()
+        try:
+            share = scanning.scan_share(self.ctx, now - SCAN_SHARE_SPAN, now)
+        except WardError:
+            return
+        self.scan_label.setText("Scanned: —" if share.percent is None else
+                                f"Scanned: {share.percent} % of doses (24 h)")
+        self.scan_label.setToolTip("Doses given in the last 24 hours: " + share.sentence())
+        low = share.percent is not None and share.skipped_total + share.unscanned > 0
+        self.scan_label.setStyleSheet("color: #8a4b00; font-weight: bold;" if low else "")
 
     def show_settings(self) -> None:
         from ward_app.gui.settings_dialog import SettingsDialog
@@ -712,6 +760,53 @@ class MainWindow(QMainWindow):
         chart.raise_()
         chart.activateWindow()
         return chart
+
+    # -- scanning (issue 20) -----------------------------------------------------------------------
+
+    def _watching_scans(self, widget: QWidget) -> bool:
+        """Keys typed in this window, its charts and their dialogs (never while locked)."""
+        if self.locked:
+            return False
+        w: QWidget | None = widget
+        while w is not None:
+            if w is self:
+                return True
+            w = w.parentWidget()
+        return False
+
+    def _scanned(self, text: str, widget: object) -> None:
+        # out of the event filter first: what a scan opens may run an event loop of its own
+        QTimer.singleShot(0, lambda: self.handle_scan(text, widget))
+
+    def handle_scan(self, text: str, widget: object = None) -> None:
+        """A scanned code: a form that takes scans (the record dialog) gets it; otherwise a
+        wristband opens that patient's chart, and a pack says where to scan it."""
+        window = widget.window() if isinstance(widget, QWidget) and isValid(widget) else None
+        taker = getattr(window, "handle_scan", None) if window is not self else None
+        if taker is not None and window is not None and window.isVisible() and taker(text):
+            return
+        try:
+            found = scanning.read_scan(self.ctx, text)
+        except WardError as exc:
+            QMessageBox.warning(self, "Scan", str(exc))
+            return
+        if found.kind == "wristband" and found.patient is not None:
+            chart = self.open_chart(found.patient.id)
+            self._status(f"Wristband scanned: {found.patient.name}, bed {found.patient.bed}"
+                         if chart is not None else f"Wristband scanned: {found.patient.name} "
+                         "(no chart to open)", 10_000)
+        elif found.kind == "medicine":
+            product = found.product.product if found.product is not None else \
+                f"GTIN {found.code.gtin} (not in the ward's medicine table)"  # type: ignore[union-attr]
+            QMessageBox.information(
+                self, "Medicine pack scanned",
+                f"{product}.\n\nTo give it: scan the patient's wristband (their chart opens), "
+                "choose the dose and Record…, then scan the pack in the Record dose window: it "
+                "is checked against the order there.")
+        else:
+            title = "Wristband not on this ward" if found.kind == "wristband" else \
+                "Code not recognised"
+            QMessageBox.warning(self, title, str(found.problem))
 
     def _focus_find(self) -> None:
         self.board.find_box.setFocus()

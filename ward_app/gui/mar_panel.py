@@ -153,6 +153,7 @@ def history_columns(zone: tzinfo) -> list[Column[MarEntry]]:
         Column("By", lambda e: e.by or ""),
         Column("Recorded", recorded),
         Column("Reason / note", why),
+        Column("Pack scanned", lambda e: e.scan_text()),
         Column("Record", lambda e: str(e.id)),
     ], font=lambda e: struck_out() if e.corrected else None,
         tooltip=lambda e: late_entry_tip(e, zone) or None)

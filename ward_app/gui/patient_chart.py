@@ -45,7 +45,7 @@ from ward_app.gui.taper_dialog import TaperDialog, TaperSheetDialog
 from ward_app.gui.trend_chart import TrendChart
 from ward_app.services import observations as obs_svc
 from ward_app.services import orders as order_svc
-from ward_app.services import tapers
+from ward_app.services import tapers, wristbands
 from ward_app.services.board import BoardRow, WardOverview, chart_overview
 from ward_app.services.changes import Changes, Kind
 from ward_app.services.chart import (  # DAYS_SHOWN: what the grid shows (tests read it here)
@@ -155,6 +155,10 @@ class PatientChart(QWidget):
         self.note_button.setToolTip("Your own words about this patient for the next shift, printed "
                                     "on the handover until changed")
         self.note_button.clicked.connect(self.edit_handover_note)
+        self.wristband_button = QPushButton("&Wristband…", self)
+        self.wristband_button.setToolTip("Print the patient's wristband label (MRN as a barcode "
+                                         "and QR code that the scanner reads)")
+        self.wristband_button.clicked.connect(self.print_wristband)
         self.handover_note: HandoverNote | None = None  # in force (services.handover.note_for)
 
         self.taper_button = QPushButton("Taper pla&n…", self)
@@ -186,6 +190,7 @@ class PatientChart(QWidget):
         buttons.addWidget(self.obs_button)
         buttons.addWidget(self.details_button)
         buttons.addWidget(self.note_button)
+        buttons.addWidget(self.wristband_button)
         self.moves = ChartMoves(self)  # move bed, discharge; read-only once discharged
         buttons.addWidget(self.moves.transfer_button)
         buttons.addWidget(self.moves.discharge_button)
@@ -442,6 +447,7 @@ class PatientChart(QWidget):
         allow(ctx, self.obs_button, Action.RECORD_OBS)
         allow(ctx, self.obs_error_button, Action.RECORD_OBS)
         allow(ctx, self.note_button, Action.HANDOVER_NOTE)
+        allow(ctx, self.wristband_button, wristbands.PRINTS_WRISTBANDS)
         allow(ctx, self.details_button, Action.EDIT_PATIENT, Action.COMED, Action.ADD_LAB)
         allow(ctx, self.taper_button, Action.TAPER)
         allow(ctx, self.cancel_taper_button, Action.TAPER)
@@ -509,6 +515,14 @@ class PatientChart(QWidget):
         QMessageBox.information(self, "Taper cancelled",
                                 f"From now the order is {restored.describe()} again.")
         return True
+
+    def print_wristband(self):  # type: ignore[no-untyped-def]
+        from ward_app.gui.wristband_dialog import WristbandDialog
+
+        dialog = WristbandDialog(self.ctx, self.patient, self)
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
 
     def reprint_sheet(self) -> None:
         if self.taper is None:

@@ -29,12 +29,13 @@ from ward_app.domain.errors import InvalidInput, Refused, WardError
 from ward_app.domain.mar import REASON_LABELS, Reason
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action, can
-from ward_app.gui.form_parts import accept_cancel, problem_label, show_error, show_problem
+from ward_app.domain.scanning import GS, SKIP_REASONS, Pack, Unknown, Wristband, expiry_text, how_much
+from ward_app.gui.form_parts import accept_cancel, clear_marks, problem_label, show_error, show_problem
 from ward_app.gui.form_state import set_widget_values, widget_values
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pump_dialogs import WITNESS_PASSWORD, about_witness_password
 from ward_app.services import mar as mar_svc
-from ward_app.services import people
+from ward_app.services import people, scanning
 from ward_app.services.context import Context
 from ward_app.services.mar import MarEntry, Recorded
 
@@ -58,6 +59,10 @@ def _password_box(parent, name: str, object_name: str) -> QLineEdit:
     box.setObjectName(object_name)
     box.setPlaceholderText("They type their own password")
     return box
+
+
+#: How a scanned code's group separator (ASCII 29, invisible) is shown in the pack box.
+SHOWN_GS = "\u241d"
 
 
 #: The note a safe choice starts with, by the check that offers it (the nurse can change it).
@@ -135,11 +140,41 @@ class RecordDoseDialog(QDialog):
         self.second_password = _password_box(self, "Second nurse's password",
                                              "overrideWitnessPassword")
 
+        # the medicine pack (clinical-rules §13): scanned and checked, or why it was not
+        self.pack: Pack | None = None
+        self.pack_findings: list[Finding] = []
+        self.wrong_patient: str | None = None  # a wristband scanned here that is not this patient
+        self.pack_code = QLineEdit(self)
+        self.pack_code.setObjectName("packCode")
+        self.pack_code.setAccessibleName("Medicine pack code")
+        self.pack_code.setPlaceholderText("Scan the pack's 2D code (or type it, then Enter)")
+        self.pack_code.returnPressed.connect(lambda: self.handle_scan(self.pack_code.text()))
+        self.pack_status = QLabel(self)
+        self.pack_status.setObjectName("packStatus")
+        self.pack_status.setAccessibleName("Medicine pack check")
+        self.pack_status.setWordWrap(True)
+        self.pack_status.setTextFormat(Qt.TextFormat.RichText)
+        self.skip_scan = QComboBox(self)
+        self.skip_scan.setObjectName("skipScan")
+        self.skip_scan.setAccessibleName("Why the pack was not scanned")
+        self.skip_scan.addItem("(scanned — or choose why not)", None)
+        for skip, label in SKIP_REASONS.items():
+            self.skip_scan.addItem(label, skip)
+        self.patient_check = QLabel(self)
+        self.patient_check.setObjectName("wristbandCheck")
+        self.patient_check.setAccessibleName("Wristband check")
+        self.patient_check.setWordWrap(True)
+        self.patient_check.setTextFormat(Qt.TextFormat.RichText)
+        self.patient_check.setVisible(False)
+
         self.error = problem_label(self, "recordError")
 
         form = QFormLayout()
         form.addRow(self.given)
         form.addRow(self.not_given)
+        form.addRow("Medicine pac&k:", self.pack_code)
+        form.addRow(self.pack_status)
+        form.addRow("Not scanned &because:", self.skip_scan)
         form.addRow("Rea&son:", self.reason)
         form.addRow(self.held)
         form.addRow(self.bridging)
@@ -155,6 +190,7 @@ class RecordDoseDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
+        layout.addWidget(self.patient_check)
         layout.addWidget(self.finding)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -163,7 +199,96 @@ class RecordDoseDialog(QDialog):
         self.given.toggled.connect(self._sync)
         self.witness.currentIndexChanged.connect(self._sync)
         self.reason.currentIndexChanged.connect(self._sync)
+        self.skip_scan.currentIndexChanged.connect(self._sync)
+        self._show_pack()
         self._sync()
+
+    # -- the medicine pack and the wristband (clinical-rules §13) -------------------------------
+
+    def handle_scan(self, text: str) -> bool:
+        """A code scanned while this dialog is open (or typed into the pack box): a medicine pack
+        is checked against this dose; a wristband is checked against this patient."""
+        try:
+            text = text.replace(SHOWN_GS, GS)
+            code = scanning.read_scan(self.ctx, text) if text.strip() else None
+        except WardError as exc:
+            show_error(self.error, exc, {"scan": self.pack_code})
+            return True
+        if code is None:
+            return True
+        if not isinstance(code.code, Unknown):
+            self.error.hide()  # an earlier unreadable scan's problem no longer applies
+            clear_marks({"scan": self.pack_code})
+        if isinstance(code.code, Wristband):
+            self._check_wristband(code)
+        elif isinstance(code.code, Pack):
+            self.pack = code.code
+            self.pack_code.setText(text.replace(GS, SHOWN_GS))
+            self.pack_findings = self._check_pack(code.code)
+            self.skip_scan.setCurrentIndex(0)
+            self._show_pack(code.product)
+        else:
+            self.pack = None
+            self.pack_findings = []
+            self.pack_code.setText(text.replace(GS, SHOWN_GS))  # what was read, to compare
+            self._show_pack()
+            show_problem(self.error, str(code.problem))
+        self._sync()
+        return True
+
+    def _check_wristband(self, found: scanning.ScanResult) -> None:
+        mrn = found.code.mrn  # type: ignore[union-attr]
+        if mrn == self.patient.mrn:
+            self.wrong_patient = None
+            self.patient_check.setText(f"✔ Wristband scanned: MRN {mrn}, "
+                                       f"{html.escape(self.patient.name)} — the right patient.")
+            self.patient_check.setStyleSheet("background: #e3f4e6; color: #0b3d17; padding: 6px;")
+        else:
+            who = found.patient.name if found.patient is not None else "no patient on this ward"
+            self.wrong_patient = mrn
+            self.patient_check.setText(
+                f"✖ <b>Wrong patient</b>: the wristband scanned is MRN {html.escape(mrn)} "
+                f"({html.escape(who)}), not {html.escape(self.patient.name)} (MRN "
+                f"{html.escape(self.patient.mrn)}). Stop: check who you are giving to.")
+            self.patient_check.setStyleSheet("background: #fde2e1; color: #5c0a06; padding: 6px; "
+                                             "border: 2px solid #b3261e;")
+        self.patient_check.setVisible(True)
+
+    def _check_pack(self, pack: Pack) -> list[Finding]:
+        try:
+            return [f for f in mar_svc.check_dose(self.ctx, self.patient.id, self.entry.due,
+                                                  pack=pack) if f.rule.startswith("pack.")]
+        except WardError:
+            return []
+
+    def _show_pack(self, product=None) -> None:  # type: ignore[no-untyped-def]
+        pack = self.pack
+        if pack is None:
+            self.pack_status.setText("Scan the medicine pack before giving, or choose why it was "
+                                     "not scanned.")
+            self.pack_status.setStyleSheet("color: #3b3b3b;")
+            return
+        what = html.escape(product.product) if product is not None else f"GTIN {pack.gtin}"
+        parts = [what]
+        if pack.batch:
+            parts.append(f"batch {html.escape(pack.batch)}")
+        parts.append(f"expires {expiry_text(pack.expiry)}")
+        line = ", ".join(parts)
+        hard = dose_checks.hard(self.pack_findings)
+        if hard:
+            text = f"✖ <b>Do not give from this pack</b> ({line}): " + " ".join(
+                html.escape(f.message) for f in hard)
+            style = "background: #fde2e1; color: #5c0a06; padding: 6px; border: 2px solid #b3261e;"
+        elif self.pack_findings:
+            text = f"⚠ <b>Check the pack</b> ({line}): " + " ".join(
+                html.escape(f.message) for f in self.pack_findings)
+            style = "background: #fdf2d0; color: #3d2b00; padding: 6px; border: 2px solid #b7791f;"
+        else:
+            amount = how_much(product, self.entry.dose_mg) if product is not None else ""
+            text = f"✔ Pack checked: {line}" + (f" — give <b>{amount}</b>" if amount else "") + "."
+            style = "background: #e3f4e6; color: #0b3d17; padding: 6px;"
+        self.pack_status.setText(text)
+        self.pack_status.setStyleSheet(style)
 
     # -- put away and opened again (gui/form_state.py) ------------------------------------------
 
@@ -172,7 +297,8 @@ class RecordDoseDialog(QDialog):
     def _state_widgets(self) -> dict:
         return {"given": self.given, "not_given": self.not_given, "reason": self.reason,
                 "held": self.held, "note": self.note, "witness": self.witness,
-                "override_reason": self.override_reason, "second": self.second}
+                "override_reason": self.override_reason, "second": self.second,
+                "skip_scan": self.skip_scan}
 
     def form_state(self) -> dict:
         """The choices and words as typed, and which dose (``due``, UTC); never a password."""
@@ -229,7 +355,7 @@ class RecordDoseDialog(QDialog):
 
     @property
     def soft_findings(self) -> list[Finding]:
-        return dose_checks.soft(self.findings)
+        return dose_checks.soft(self.findings + self.pack_findings)
 
     def _sync(self) -> None:
         giving = self.given.isChecked()
@@ -238,6 +364,15 @@ class RecordDoseDialog(QDialog):
             self._safe_note = ""
         self.reason.setEnabled(not giving)
         self.held.setEnabled(not giving)
+        for widget in (self.pack_code, self.pack_status, self.skip_scan):
+            widget.setVisible(giving)
+            label = self.form.labelForField(widget)
+            if label is not None:
+                label.setVisible(giving)
+        self.skip_scan.setEnabled(self.pack is None)
+        blocked = giving and (bool(dose_checks.hard(self.pack_findings)) or
+                              self.wrong_patient is not None)
+        self.record_button.setEnabled(not blocked)
         self.password.setEnabled(giving and self.witness.currentData() is not None)
         anyway = giving and bool(self.soft_findings)
         second = anyway and any(f.second_user for f in self.soft_findings)
@@ -255,7 +390,8 @@ class RecordDoseDialog(QDialog):
         self._fit()
 
         #: which widget shows each field a refusal can name
-        self.fields = {"note": self.note, "reason": self.override_reason if giving else self.reason,
+        self.fields = {"scan": self.pack_code, "skip-scan": self.skip_scan,
+                       "note": self.note, "reason": self.override_reason if giving else self.reason,
                        "witness": self.witness, WITNESS_PASSWORD: self.password,
                        "override-witness": self.second,
                        "override-witness-password": self.second_password}
@@ -298,10 +434,15 @@ class RecordDoseDialog(QDialog):
                 if witness_id is not None and not password:
                     raise InvalidInput(WITNESS_PASSWORD, "The witness types their own password "
                                        "(or choose no witness).")
+                pack, skipped = self.pack, self.skip_scan.currentData()
+                if pack is None and skipped is None:
+                    raise InvalidInput("scan", "Scan the medicine pack, or choose why it was not "
+                                       "scanned.")
                 override = self._override()
                 self.result_record = self.ops.run(lambda: mar_svc.give_dose(
                     self.ctx, self.patient.id, due, note=note, witness_id=witness_id,
-                    witness_password=password, override=override))
+                    witness_password=password, override=override, pack=pack,
+                    scan_skipped=None if pack is not None else skipped))
             else:
                 reason = Reason(self.reason.currentData())
                 self.result_record = self.ops.run(lambda: mar_svc.omit_dose(

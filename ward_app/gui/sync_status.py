@@ -44,6 +44,7 @@ TABLE_KINDS: dict[str, Kind] = {
     "alert_acks": Kind.ACKS,
     "users": Kind.USERS,
     "audit": Kind.AUDIT, "handover_notes": Kind.AUDIT, "handover_takeovers": Kind.AUDIT,
+    "medicine_packs": Kind.AUDIT,  # read when a pack is scanned: nothing on screen to redo
 }
 #: Received, these reach the whole ward (thresholds, dose times, the ward's time zone).
 WARD_TABLES = frozenset({"settings", "wards"})

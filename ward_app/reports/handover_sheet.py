@@ -355,8 +355,12 @@ class _Sheet:
             + self._refills()
         counts = " · ".join(f"{_sev(sev)} <b>{sm.alerts_by_severity[sev]}</b>" for sev in _SEVERITY
                             if sm.alerts_by_severity.get(sev))
-        return out + self.section("Active alerts by severity") + [
+        out += self.section("Active alerts by severity") + [
             self.p(counts or "No active alerts.", "lead")]
+        if sm.scanned:  # skipping a scan is made visible, never impossible (issue 20)
+            out += self.section(f"Medicines scanned at the bedside {_e(self.h.since_what)}") + [
+                self.p(_e(sm.scanned), "lead")]
+        return out
 
     def _outstanding(self) -> list[Flowable]:
         items = self.h.outstanding

@@ -22,6 +22,7 @@ from ward_app.domain.orders import Frequency, Indication, OrderAction, Route
 from ward_app.domain.patient import Flag
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import Thresholds, default
+from ward_app.domain.scanning import Form, Product
 from ward_app.services.admin import add_user, init_ward
 from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context, resolve_actor
@@ -30,6 +31,7 @@ from ward_app.services.demo_ward import DemoWard, HistoryBuilder, Profile
 from ward_app.services.entry_time import act_detail, is_drill
 from ward_app.services.patients import NewPatient, add_patient
 from ward_app.storage import audit, people
+from ward_app.storage import medicine_packs as pack_repo
 from ward_app.storage import orders as order_repo
 from ward_app.storage import patients as patient_repo
 from ward_app.storage import pumps as pump_repo
@@ -263,8 +265,35 @@ def _administration_history(ward: DemoWard) -> None:
 
 
 #: One builder per feature, in the order they run. Later features append theirs here.
-HISTORY: list[HistoryBuilder] = [_order_history, _lab_and_comed_history, _pump_history,
-                                 _administration_history, observation_history]
+#: The demo ward's medicine packs: made-up GTINs in GS1's restricted-circulation range (prefix
+#: 20-29, never on a real product), marked demo in the table so nobody mistakes them for real
+#: ones. A real ward's table ships empty; the pharmacy fills it (docs/scanning.md).
+DEMO_PACKS: tuple[tuple[str, str, str, str, float], ...] = (
+    ("02000000000114", "Baclofen 10 mg tablets (84)", "baclofen", "tablet", 10),
+    ("02000000000220", "Baclofen 5 mg/5 mL oral solution (300 mL)", "baclofen", "oral_liquid", 1),
+    ("02000000000336", "Baclofen 25 mg tablets (28)", "baclofen", "tablet", 25),
+    ("02000000000442", "Baclofen intrathecal 500 mcg/mL, 20 mL ampoule", "baclofen",
+     "intrathecal", 500),
+    ("02000000000558", "Baclofen intrathecal 2000 mcg/mL, 20 mL ampoule", "baclofen",
+     "intrathecal", 2000),
+    ("02000000000664", "Baclofen intrathecal 1000 mcg/mL, 20 mL ampoule", "baclofen",
+     "intrathecal", 1000),
+    ("02000000000770", "Tizanidine 4 mg tablets (30)", "tizanidine", "tablet", 4),
+)
+
+
+def _medicine_packs(ward: DemoWard) -> None:
+    """The pharmacy's table of packs, with the demo's made-up GTINs (marked demo)."""
+    pharmacist = ward.users["pharm.chen"]
+    started = ward.now - timedelta(days=ward.days)
+    for gtin, product, ingredient, form, strength in DEMO_PACKS:
+        pack_repo.save(ward.ctx.db, Product(gtin=gtin, product=product, ingredient=ingredient,
+                                            form=Form(form), strength=strength, demo=True),
+                       user_id=pharmacist, at=started)
+
+
+HISTORY: list[HistoryBuilder] = [_medicine_packs, _order_history, _lab_and_comed_history,
+                                 _pump_history, _administration_history, observation_history]
 
 
 def built_at(db: Database) -> datetime | None:

@@ -46,6 +46,7 @@ from ward_app.services.context import Context
 from ward_app.services.entry_time import act_detail, is_drill
 from ward_app.services.pump_calendar import handover_calendar
 from ward_app.services.pump_checklists import checklists
+from ward_app.services.scanning import scan_share
 from ward_app.services.sync import offline_line
 from ward_app.services.tapers import printed_by_name
 from ward_app.services.vitals import latest_news2
@@ -320,7 +321,8 @@ def build_handover(ctx: Context, at: datetime | None = None, ward: str | None = 
         alerts_by_severity=severities,
         due_next_12h=tuple(sorted(due_all, key=lambda d: (d.due, d.bed))),
         not_given_24h=tuple(sorted(missed_all, key=lambda d: (d.due, d.bed))),
-        refills_due=tuple(sorted(refills, key=lambda r: r.refill_by)))
+        refills_due=tuple(sorted(refills, key=lambda r: r.refill_by)),
+        scanned=scan_share(ctx, since, now).sentence())
     return Handover(ward=ward, at=now.astimezone(ctx.zone), zone_name=str(ctx.zone),
                     printed_by=printed_by_name(ctx), summary=summary, patients=tuple(blocks),
                     paper=str(t.print_paper), drill=is_drill(ctx),

@@ -25,8 +25,10 @@ from ward_app.domain.mar import (
 from ward_app.domain.orders import Route
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action
+from ward_app.domain.scanning import SKIP_REASONS, Pack
 from ward_app.domain.schedule import DueDose, due_doses
 from ward_app.domain.text import clean_text
+from ward_app.services import scanning
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.entry_time import with_act_time
@@ -176,11 +178,18 @@ def _situation(ctx: Context, patient: Patient, due: datetime, now: datetime) -> 
                      observations=seen, versions=versions, zone=ctx.zone)
 
 
-def check_dose(ctx: Context, patient_id: int, due: datetime) -> list[Finding]:
-    """What recording the dose due at ``due`` as given now would meet (hard stops first): what
-    the record dialog shows before the nurse presses Save. Writes nothing."""
+def check_dose(ctx: Context, patient_id: int, due: datetime, *,
+               pack: Pack | None = None) -> list[Finding]:
+    """What recording the dose due at ``due`` as given now (from the scanned ``pack``) would
+    meet, hard stops first: what the record dialog shows before the nurse presses Save. Writes
+    nothing."""
     patient = patient_by_id(ctx, patient_id)
-    return dose_checks.check_give(_situation(ctx, patient, due, ctx.now()), ctx.thresholds())
+    situation = _situation(ctx, patient, due, ctx.now())
+    findings = dose_checks.check_give(situation, ctx.thresholds())
+    if pack is not None:
+        findings = _hard_first(scanning.pack_findings(
+            ctx, pack, route=situation.dose.route, dose_mg=situation.dose.dose_mg) + findings)
+    return findings
 
 
 def bridging_for(ctx: Context, patient_id: int, due: datetime) -> str:
@@ -231,12 +240,19 @@ def _overridden(ctx: Context, actor, findings: list[Finding],  # type: ignore[no
     return flags, reason, second
 
 
+def _hard_first(findings: list[Finding]) -> list[Finding]:
+    return dose_checks.hard(findings) + dose_checks.soft(findings)
+
+
 def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | None = None,
               witness_id: int | None = None, note: str | None = None,
-              witness_password: str | None = None, override: Override | None = None) -> Recorded:
+              witness_password: str | None = None, override: Override | None = None,
+              pack: Pack | None = None, scan_skipped: str | None = None) -> Recorded:
     """Record the dose due at ``due`` as given now (given late after the on-time window), after
     the recording checks (clinical-rules §9): a hard stop refuses; a soft stop refuses unless
-    ``override`` gives the reason (and the second user where the check asks for one)."""
+    ``override`` gives the reason (and the second user where the check asks for one). ``pack``:
+    the medicine pack scanned, checked against the order (clinical-rules §13) and kept on the
+    record; else ``scan_skipped``, why it was not scanned (domain/scanning.py SKIP_REASONS)."""
     actor = ctx.require(Action.RECORD_DOSE)
     patient = patient_by_id(ctx, patient_id)
     now = ctx.now()
@@ -255,7 +271,16 @@ def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | 
     if override is not None:
         clean_text(override.reason, "reason", longest=300, label="The reason")
     _refuse_if_recorded(ctx, patient, dose, situation.records)  # before asking anything else
+    skipped = scanning.skip_reason(scan_skipped) if pack is None else None
+    if skipped == "other" and not text:
+        raise InvalidInput("note", "Say in the note why the pack was not scanned (reason "
+                           "'other').")
     findings = dose_checks.check_give(situation, t)
+    product = None
+    if pack is not None:
+        product = scanning.product_for(ctx, pack)
+        findings = _hard_first(scanning.pack_findings(ctx, pack, route=dose.route,
+                                                      dose_mg=dose.dose_mg) + findings)
     flags, reason, second = _overridden(ctx, actor, findings, override,
                                         f"Giving the {local:%H:%M} dose despite the check")
     checked_witness = witness_for(ctx, actor, witness_id, "This dose",
@@ -268,8 +293,13 @@ def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | 
                           outcome=outcome, administered_at=now, user_id=actor.id, at=now,
                           entered_at=entered, dose_mg=dose.dose_mg, note=text,
                           witness_id=checked_witness, flags=flags, override_reason=reason,
-                          override_by=second)
+                          override_by=second, scan=pack.stored(product) if pack else None,
+                          scan_skipped=skipped)
         detail: dict[str, object] = {"due": dose.due.isoformat(), "dose_mg": dose.dose_mg}
+        if pack is not None:
+            detail["scan"] = pack.stored(product)
+        elif skipped:
+            detail["scan_skipped"] = skipped
         if flags:
             detail.update(flags=list(flags), override_reason=reason, override_by=second,
                           checks=[f.rule for f in findings])
@@ -405,6 +435,25 @@ class MarEntry:
     flags: tuple[str, ...] = ()
     override_reason: str | None = None
     override_by: str | None = None
+    #: The medicine pack scanned (gtin, expiry, batch, serial, product) or why scanning was
+    #: skipped (clinical-rules §13); neither on records made before scanning, or by a script
+    #: that gave neither.
+    scan: dict | None = None
+    scan_skipped: str | None = None
+
+    def scan_text(self) -> str:
+        """'Baclofen 10 mg tablets (84), batch LOT42, exp 31 Dec 2028' / 'not scanned: barcode
+        damaged or will not scan' / '' (a given dose with neither)."""
+        if self.scan:
+            parts = [str(self.scan.get("product") or f"GTIN {self.scan.get('gtin')}")]
+            if self.scan.get("batch"):
+                parts.append(f"batch {self.scan['batch']}")
+            if self.scan.get("expiry"):
+                parts.append(f"exp {date.fromisoformat(self.scan['expiry']):%d %b %Y}")
+            return ", ".join(parts)
+        if self.scan_skipped:
+            return f"not scanned: {SKIP_REASONS.get(self.scan_skipped, self.scan_skipped)}"
+        return ""
 
     def flag_short(self) -> str:
         """'⚑ given early; despite hold' for the MAR grid's cell (the reason is in its tooltip and
@@ -433,7 +482,8 @@ class MarEntry:
                 "correction_reason": self.correction_reason,
                 "entered_at": iso(self.entered_at), "entered_late": self.entered_late,
                 "flags": list(self.flags), "override_reason": self.override_reason,
-                "override_by": self.override_by}
+                "override_by": self.override_by, "scan": self.scan,
+                "scan_skipped": self.scan_skipped}
 
 
 def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) -> list[MarEntry]:
@@ -470,7 +520,8 @@ def mar_entries(ctx: Context, patient: Patient, start: datetime, end: datetime) 
             entered_late=rec is not None and is_late_entry(rec.administered_at, entered, late_entry),
             flags=_tagged(rec.flags, rec.id, twice) if rec else (),
             override_reason=rec.override_reason if rec else None,
-            override_by=rec.override_by if rec else None))
+            override_by=rec.override_by if rec else None,
+            scan=rec.scan if rec else None, scan_skipped=rec.scan_skipped if rec else None))
     scheduled = {d.due for d in doses if d.due < until}
     shown = {r.id for r in in_force.values()}
     for rec in records:  # the other record of a dose recorded at two workstations (§12)
@@ -514,7 +565,8 @@ def _record_entry(rec: Record, due: datetime, late_entry: float, *, given_at: da
         witness=rec.witness, given_at=given_at, corrected=corrected,
         correction_reason=correction_reason, entered_at=rec.entered_at,
         entered_late=is_late_entry(rec.administered_at, rec.entered_at, late_entry),
-        flags=rec.flags, override_reason=rec.override_reason, override_by=rec.override_by)
+        flags=rec.flags, override_reason=rec.override_reason, override_by=rec.override_by,
+        scan=rec.scan, scan_skipped=rec.scan_skipped)
 
 
 def mar_day(ctx: Context, patient_id: int, day: date | None = None

@@ -13,6 +13,7 @@ from ward_app.domain.clock import to_utc_text, ward_zone
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.roles import Action
 from ward_app.domain.rules import SETTINGS, Setting
+from ward_app.domain.scanning import clean_substitute
 from ward_app.domain.text import clean_text
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
@@ -118,6 +119,8 @@ def check_value(setting: Setting, value: Any) -> Any:
         return _check_times(setting, value)
     if setting.key == "print.paper" and value not in ("A4", "Letter"):
         raise InvalidInput(setting.key, "print.paper: use A4 or Letter.")
+    if setting.key == "scan.gs_substitute" and isinstance(value, str):
+        return clean_substitute(value)  # one character, or none
     if isinstance(value, str):
         return clean_text(value, setting.key, label=setting.key, longest=200, required=True)
     low, high = BOUNDS.get(setting.unit, (0, 10_000))

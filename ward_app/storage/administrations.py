@@ -12,7 +12,7 @@ from ward_app.storage.connection import Database
 _SELECT = """
 SELECT a.id, a.patient_id, a.order_id, a.due_at, a.outcome, a.dose_mg, a.dose_mcg, a.reason_code,
        a.note, a.corrects_id, a.administered_at, a.recorded_at, u.name, w.name, a.entered_at,
-       a.flags, a.override_reason, v.name
+       a.flags, a.override_reason, v.name, a.scan, a.scan_skipped
 FROM administrations a JOIN users u ON u.id = a.recorded_by LEFT JOIN users w ON w.id = a.witness_id
 LEFT JOIN users v ON v.id = a.override_by
 """
@@ -26,6 +26,7 @@ def _record(row: tuple) -> Record:
         administered_at=from_utc_text(row[10]), recorded_at=from_utc_text(row[11]), by=row[12],
         witness=row[13], entered_at=from_utc_text(row[14]) if row[14] else None,
         flags=tuple(json.loads(row[15] or "[]")), override_reason=row[16], override_by=row[17],
+        scan=json.loads(row[18]) if row[18] else None, scan_skipped=row[19],
     )
 
 
@@ -36,18 +37,18 @@ def insert(
     dose_mcg: float | None = None, reason: str | None = None, note: str | None = None,
     corrects_id: int | None = None, witness_id: int | None = None,
     flags: tuple[str, ...] = (), override_reason: str | None = None,
-    override_by: int | None = None,
+    override_by: int | None = None, scan: dict | None = None, scan_skipped: str | None = None,
 ) -> int:
     cur = db.execute(
         "INSERT INTO administrations (patient_id, order_id, due_at, outcome, dose_mg, dose_mcg, "
         "reason_code, note, corrects_id, administered_at, recorded_at, recorded_by, witness_id, "
-        "entered_at, flags, override_reason, override_by) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "entered_at, flags, override_reason, override_by, scan, scan_skipped) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             patient_id, order_id, to_utc_text(due) if due else None, outcome.value, dose_mg,
             dose_mcg, reason, note, corrects_id, to_utc_text(administered_at), to_utc_text(at),
             user_id, witness_id, to_utc_text(entered_at), json.dumps(list(flags)),
-            override_reason, override_by,
+            override_reason, override_by, json.dumps(scan) if scan else None, scan_skipped,
         ],
     )
     return int(cur.lastrowid or 0)
@@ -98,3 +99,15 @@ def not_given_due(db: Database) -> dict[int, list[datetime]]:
             "('held','refused','not_available','omitted') AND due_at IS NOT NULL"):
         out.setdefault(pid, []).append(from_utc_text(due))
     return out
+
+
+def scan_counts(db: Database, start: datetime, end: datetime) -> list[tuple[int, dict | None,
+                                                                             str | None]]:
+    """(patient id, scan, skip reason) of every dose given in [start, end) and not marked entered
+    in error: what the share of doses scanned is worked out from."""
+    rows = db.execute(
+        "SELECT a.patient_id, a.scan, a.scan_skipped FROM administrations a WHERE a.outcome IN "
+        "('given', 'given_late') AND a.administered_at >= ? AND a.administered_at < ? AND NOT "
+        "EXISTS (SELECT 1 FROM administrations c WHERE c.corrects_id = a.id AND c.outcome = "
+        "'entered_in_error')", [to_utc_text(start), to_utc_text(end)]).fetchall()
+    return [(int(r[0]), json.loads(r[1]) if r[1] else None, r[2]) for r in rows]

@@ -106,7 +106,7 @@ def expected_triggers(applied: Iterable[str]) -> dict[str, str]:
     from ward_app.storage.sync import tables as sync_tables
 
     if sync_tables.SYNC_STEP in applied:
-        sqls += sync_tables.all_triggers()
+        sqls += sync_tables.all_triggers(applied)
     return {_name(sql): sql for sql in sqls}
 
 

@@ -580,7 +580,8 @@ def m023_sync_ids(db: Database) -> None:
     name = (socket.gethostname() or "workstation")[:60]
     db.execute("INSERT INTO sync_workstation (one, id, name) VALUES (1, ?, ?)",
                [str(uuid.uuid4()), name])
-    for table in sync_tables.SYNCED:
+    present = sync_tables.tables_at(STEPS[:STEPS.index(sync_tables.SYNC_STEP) + 1])
+    for table in present:
         # One statement per table: every row gets its own UUID v7 and an HLC in rowid order.
         db.execute(
             f"INSERT INTO sync_rows (gid, tbl, row_id, origin, hlc, pushed) "
@@ -591,10 +592,42 @@ def m023_sync_ids(db: Database) -> None:
     db.execute("UPDATE sync_rows SET hlc = printf('%013d.%09d.%s', ?, rowid, origin)", [now_ms])
     db.execute("UPDATE sync_workstation SET hlc_ms = ?, "
                "hlc_c = (SELECT coalesce(max(rowid), 0) + 1 FROM sync_rows)", [now_ms])
-    for table in sync_tables.STAMPED:
+    for table in (t for t in sync_tables.STAMPED if t in present):
         db.execute(f"INSERT INTO sync_marks (tbl, upto) SELECT '{table}', coalesce(max(rowid), 0) "
                    f"FROM {table}")
-    _run(db, *sync_tables.all_triggers())
+    _run(db, *sync_tables.all_triggers(STEPS[:STEPS.index(sync_tables.SYNC_STEP) + 1]))
+
+
+@migrations()
+def m024_scanning(db: Database) -> None:
+    """Bedside scanning (docs/scanning.md): the medicine packs the pharmacy knows by GTIN (the
+    product, its form and strength: mg per tablet, mg/mL for an oral liquid, mcg/mL for an
+    intrathecal ampoule; ``demo`` marks the demo ward's made-up GTINs), versioned and synced like
+    the other rows that change; and on each dose and refill record, the pack scanned (JSON:
+    gtin, expiry, batch, serial, product) or why scanning was skipped. Older records have
+    neither (they were made before scanning)."""
+    from ward_app.storage.sync import tables as sync_tables
+
+    _run(
+        db,
+        """CREATE TABLE medicine_packs (
+            id INTEGER PRIMARY KEY,
+            gtin TEXT NOT NULL UNIQUE CHECK (length(gtin) = 14 AND gtin NOT GLOB '*[^0-9]*'),
+            product TEXT NOT NULL,
+            ingredient TEXT NOT NULL,
+            form TEXT NOT NULL CHECK (form IN ('tablet', 'oral_liquid', 'intrathecal')),
+            strength REAL NOT NULL CHECK (strength > 0),
+            demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1)),
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+            changed_by INTEGER REFERENCES users(id),
+            changed_at TEXT NOT NULL
+        )""",
+        "ALTER TABLE administrations ADD COLUMN scan TEXT",
+        "ALTER TABLE administrations ADD COLUMN scan_skipped TEXT",
+        "ALTER TABLE pump_refills ADD COLUMN scan TEXT",
+        "ALTER TABLE pump_refills ADD COLUMN scan_skipped TEXT",
+        *sync_tables.triggers("medicine_packs"),
+    )
 
 
 def known_names() -> list[str]:

@@ -30,4 +30,5 @@ STEPS: tuple[str, ...] = (
     "m021_pump_resolutions_and_events",
     "m022_pump_checklists",
     "m023_sync_ids",
+    "m024_scanning",
 )

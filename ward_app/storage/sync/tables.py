@@ -16,6 +16,8 @@ wall clock and the last time this workstation issued or saw (``hlc_ms``, ``hlc_c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 #: Clinical records: rows are only added, so workstations merge them by union.
 APPEND_ONLY = (
     "orders", "administrations", "observations", "lab_results", "pump_refills", "pump_alarms",
@@ -26,14 +28,15 @@ APPEND_ONLY = (
 #: Rows that change: each change is a new version; the latest HLC is in force everywhere.
 VERSIONED = (
     "wards", "users", "settings", "patients", "patient_flags", "comedications", "pumps", "tapers",
+    "medicine_packs",
 )
 
 #: Every synced table, parents before children (the order a first upload sends them in).
 SYNCED = (
-    "wards", "users", "settings", "patients", "patient_flags", "lab_results", "comedications",
-    "tapers", "orders", "administrations", "observations", "pumps", "pump_refills", "pump_alarms",
-    "alert_acks", "handover_notes", "handover_takeovers", "pump_alarm_resolutions", "pump_events",
-    "pump_checklist_steps", "audit",
+    "wards", "users", "settings", "medicine_packs", "patients", "patient_flags", "lab_results",
+    "comedications", "tapers", "orders", "administrations", "observations", "pumps",
+    "pump_refills", "pump_alarms", "alert_acks", "handover_notes", "handover_takeovers",
+    "pump_alarm_resolutions", "pump_events", "pump_checklist_steps", "audit",
 )
 
 #: Given their global id at the next sync round (storage/sync/stamp.py), not by a trigger.
@@ -46,7 +49,7 @@ LOCAL_ONLY = ("parked_forms",)
 #: workstation that receives another's version of it adopts that global id as an alias.
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "wards": ("name",), "users": ("name",), "settings": ("key",), "patients": ("mrn",),
-    "patient_flags": ("patient_id", "flag"), "pumps": ("patient_id",),
+    "patient_flags": ("patient_id", "flag"), "pumps": ("patient_id",), "medicine_packs": ("gtin",),
 }
 
 #: Columns that stay with the workstation (a failed log-in count locks this screen, not the ward's).
@@ -71,7 +74,7 @@ AUDIT_ENTITIES: dict[str, str] = {
     "pump_refill": "pump_refills", "pump_alarm": "pump_alarms", "lab_result": "lab_results",
     "comedication": "comedications", "taper": "tapers", "handover": "handover_notes",
     "pump_event": "pump_events", "pump_alarm_resolution": "pump_alarm_resolutions",
-    "pump_checklist_step": "pump_checklist_steps",
+    "pump_checklist_step": "pump_checklist_steps", "medicine_pack": "medicine_packs",
 }
 
 #: Alert keys are ``rule:patient id[:suffix]``; for these rules (by prefix) the suffix is the id
@@ -218,5 +221,19 @@ TABLES_SQL = (
 SYNC_STEP = "m023_sync_ids"
 
 
-def all_triggers() -> list[str]:
-    return [sql for table in VERSIONED for sql in triggers(table)]
+#: Synced tables made by a later schema step than SYNC_STEP (that step creates their triggers).
+LATER_TABLES: dict[str, tuple[str, ...]] = {"m024_scanning": ("medicine_packs",)}
+
+
+def tables_at(applied: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The synced tables a file with the ``applied`` schema steps has (None: every step)."""
+    steps = None if applied is None else set(applied)
+    later = {t for step, tables in LATER_TABLES.items() if steps is not None and step not in steps
+             for t in tables}
+    return tuple(t for t in SYNCED if t not in later)
+
+
+def all_triggers(applied: Iterable[str] | None = None) -> list[str]:
+    """The sync triggers of a file with the ``applied`` schema steps (None: every step)."""
+    present = tables_at(applied)
+    return [sql for table in VERSIONED if table in present for sql in triggers(table)]
