@@ -37,17 +37,18 @@ def window(qtbot, demo_ward, window_options):
 
 @pytest.fixture(autouse=True)
 def _pack_scan_skipped(request, monkeypatch):
-    """Tests written before scanning record doses as they did: the record dialog opens with a
-    skip reason chosen (scanner not at the bedside). Tests of scanning itself are marked
-    ``scanning`` and get the dialog as a nurse does: nothing scanned, no reason."""
+    """Tests written before scanning record doses and refills as they did: the record and refill
+    dialogs open with a skip reason chosen (scanner not at the bedside). Tests of scanning itself
+    are marked ``scanning`` and get the dialogs as a nurse does: nothing scanned, no reason."""
     if request.node.get_closest_marker("scanning"):
         return
-    from ward_app.gui import record_dialog
+    from ward_app.gui import pump_dialogs, record_dialog
 
-    original = record_dialog.RecordDoseDialog.__init__
+    for cls in (record_dialog.RecordDoseDialog, pump_dialogs.RefillDialog):
+        original = cls.__init__
 
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        self.skip_scan.setCurrentIndex(self.skip_scan.findData("scanner_unavailable"))
+        def init(self, *args, _original=original, **kwargs):
+            _original(self, *args, **kwargs)
+            self.skip_scan.setCurrentIndex(self.skip_scan.findData("scanner_unavailable"))
 
-    monkeypatch.setattr(record_dialog.RecordDoseDialog, "__init__", init)
+        monkeypatch.setattr(cls, "__init__", init)

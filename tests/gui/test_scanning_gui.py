@@ -8,6 +8,7 @@ doses scanned in the status bar; the wristband label."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -15,7 +16,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from tests.conftest import acting
+from tests.conftest import acting, database_state
 from tests.gui.test_patient_chart import (  # noqa: F401 - fixtures
     DUE_0800,
     GIVEN_AT,
@@ -177,6 +178,10 @@ def test_the_pharmacy_keeps_the_pack_table_in_the_window(window, demo_ward, qtbo
         assert dialog.handle_scan("0105000000000012172812001012")  # a pack not in the table
         assert dialog.gtin.text() == "05000000000012"
         qtbot.keyClicks(dialog.product, "Baclofen 10 mg tablets (28)")
+        assert dialog.strength.value() == 0  # never the last pack's strength by accident
+        dialog.save_button.click()
+        assert dialog.error.isVisible() and "strength" in dialog.error.text().lower()
+        dialog.strength.setValue(10)
         dialog.save_button.click()
         assert "Saved: 05000000000012" in dialog.status.text()
         assert "05000000000012" in [p.gtin for p in dialog.model.rows]
@@ -187,9 +192,12 @@ def test_the_pharmacy_keeps_the_pack_table_in_the_window(window, demo_ward, qtbo
 
 
 def test_the_status_bar_shows_the_share_of_doses_scanned(window, demo_ward, qtbot):
-    assert window.scan_label.text().startswith("Scanned:")
-    assert "doses given were scanned" in window.scan_label.toolTip() or \
-        window.scan_label.toolTip().endswith("No doses given.")
+    # the demo's nurses scan most doses and skip about one in eight, each with a reason
+    m = re.fullmatch(r"Scanned: (\d+) % of doses \(24 h\)", window.scan_label.text())
+    assert m and 60 <= int(m.group(1)) < 100, window.scan_label.text()
+    tip = window.scan_label.toolTip()
+    assert "doses given were scanned" in tip and "skipped (" in tip
+    assert "bold" in window.scan_label.styleSheet()  # skips are made visible
 
 
 def test_the_chart_prints_the_wristband_label(window, demo_ward, qtbot):
@@ -204,3 +212,46 @@ def test_the_chart_prints_the_wristband_label(window, demo_ward, qtbot):
         assert not chart.wristband_button.isEnabled()
         with pytest.raises(Refused):
             wristbands.wristband_label(demo_ward, eleni(demo_ward).mrn)
+
+
+def test_the_refill_dialog_checks_the_ampoule_against_the_concentration(window, demo_ward, qtbot):
+    from ward_app.gui.pump_dialogs import RefillDialog
+    from ward_app.services.demo import DEMO_PASSWORD
+    from ward_app.services.people import find_user
+
+    zoe = next(r for r in ward_board(demo_ward) if r.name == "Zoë Ní Bhriain")  # 500 mcg/mL
+    chart = window.open_chart(zoe.patient_id)
+    panel = chart.pump_panel
+    d = RefillDialog(demo_ward, chart.patient, panel.view.pump, chart,
+                     last=panel.view.refills[0])
+    qtbot.addWidget(d)
+    d.show()
+    assert d.conc.currentData() == 500
+    d.witness.setCurrentIndex(d.witness.findData(find_user(demo_ward, "nurse.okafor", "w").id))
+    qtbot.keyClicks(d.password, DEMO_PASSWORD)
+    before = database_state(demo_ward.path, but_logins=True)
+    d.submit()  # nothing scanned, no reason
+    assert d.result() != 1 and "Scan the ampoule" in d.error.text()
+    # a 2000 mcg/mL ampoule for a 500 mcg/mL refill: not allowed
+    d.handle_scan("0102000000000558172812001012AB")
+    assert "Do not fill" in d.pack_status.text() and not d.save_button.isEnabled()
+    assert database_state(demo_ward.path, but_logins=True) == before
+    # choosing 2000 mcg/mL makes that ampoule right (and the dose check is the pump's own)
+    d.conc.setCurrentIndex(d.conc.findData(2000.0))
+    assert "Ampoule checked" in d.pack_status.text() and d.save_button.isEnabled()
+    d.conc.setCurrentIndex(d.conc.findData(500.0))
+    # an ampoule the table does not know: a reason
+    d.handle_scan("0102000000000992172812001012AB")
+    assert "Check the ampoule" in d.pack_status.text() and d.pack_reason.isVisible()
+    d.handle_scan("0102000000000442172812001012AB")  # the right one
+    assert "Ampoule checked" in d.pack_status.text() and not d.pack_reason.isVisible()
+    assert not d.skip_scan.isEnabled()
+    qtbot.keyClicks(d.password, DEMO_PASSWORD)  # cleared after the refusal
+    d.submit()
+    assert d.result() == 1, d.error.text()
+    conn = sqlite3.connect(str(demo_ward.path))
+    try:
+        (scan,) = conn.execute("SELECT scan FROM pump_refills ORDER BY id DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    assert json.loads(scan)["gtin"] == "02000000000442"

@@ -18,7 +18,9 @@ from ward_app.cli.pump_event_cmds import pump_event, pump_resolve
 from ward_app.domain.clock import parse_date, parse_moment
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.pump import ALARM_LABELS, EVENT_LABELS, PumpDates, Reconciliation
+from ward_app.domain.scanning import SKIP_REASONS
 from ward_app.services import pumps as svc
+from ward_app.services import scanning
 from ward_app.services.reads import record_read
 
 
@@ -105,10 +107,18 @@ def _dates_json(d: PumpDates | None, zone: tzinfo) -> dict | None:  # type: igno
 @click.option("--request-id", "request_text", metavar="UUID",
               help="An id you make once for this record (e.g. uuidgen) and give again when you "
                    "retry it: a retry after a crash is then not stored twice.")
+@click.option("--scan", "scan_text", metavar="CODE",
+              help="The ampoule's code as scanned (GS1: GTIN, expiry, batch); checked against "
+                   "--conc-mcg-ml (clinical-rules §13) and kept on the refill.")
+@click.option("--skip-scan", metavar="CODE",
+              help="Why the ampoule was not scanned: " + "|".join(SKIP_REASONS) + ".")
+@click.option("--pack-reason", metavar="TEXT",
+              help="Why an ampoule not in the ward's medicine table is used anyway.")
 @click.option("--json", "as_json", is_flag=True, help="Print the refill and its dates as JSON.")
 def pump_refill(mrn: str, volume_ml: float, conc_mcg_ml: float, daily_mcg: float,
                 alarm_ml: float | None, witness: str, change_order: bool, next_refill: str | None,
                 withdrawn_ml: float | None, at_text: str | None, request_text: str | None,
+                scan_text: str | None, skip_scan: str | None, pack_reason: str | None,
                 as_json: bool) -> None:
     """Record a witnessed pump refill; prints the alarm, empty and refill-by dates.
 
@@ -117,6 +127,10 @@ def pump_refill(mrn: str, volume_ml: float, conc_mcg_ml: float, daily_mcg: float
     """
     client_id = parsing.request_id(request_text)
     ctx = state().context()
+    if scan_text is not None and skip_scan is not None:
+        raise InvalidInput("skip-scan", "Give either the ampoule's code or why it was not "
+                           "scanned, not both.")
+    pack = scanning.pack_for_text(ctx, scan_text) if scan_text is not None else None
     new = svc.NewRefill(
         patient_id=parsing.patient(ctx, mrn).id, volume_ml=volume_ml, conc_mcg_ml=conc_mcg_ml,
         daily_mcg=daily_mcg, alarm_ml=alarm_ml,
@@ -124,7 +138,8 @@ def pump_refill(mrn: str, volume_ml: float, conc_mcg_ml: float, daily_mcg: float
         witness_password=witness_password(), change_order=change_order,
         next_refill=parse_date(next_refill, "next-refill") if next_refill else None,
         refilled_at=parse_moment(at_text, ctx.zone, "at") if at_text else None,
-        client_id=client_id, withdrawn_ml=withdrawn_ml)
+        client_id=client_id, withdrawn_ml=withdrawn_ml, pack=pack, scan_skipped=skip_scan,
+        pack_reason=pack_reason)
     try:
         with _pump_hint(mrn):
             done = svc.refill_pump(ctx, new)

@@ -174,6 +174,8 @@ class MedicinePacksDialog(QDialog):
         else:
             self.gtin.setText(pack.gtin)
             self.product.clear()
+            self.strength.setValue(0)  # never the last pack's strength by accident: say it
+            self.active.setChecked(True)
             self.status.setText(f"Scanned GTIN {pack.gtin}: not in the table yet; say what it "
                                 "is and save.")
             self.product.setFocus()

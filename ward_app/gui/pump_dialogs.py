@@ -3,6 +3,7 @@ alarm heard, and the pump's details. Each shows a refusal in the dialog and lose
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt
@@ -20,17 +21,21 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ward_app.domain import dose_checks
 from ward_app.domain.dose_alerts import in_force
-from ward_app.domain.errors import Refused, WardError
+from ward_app.domain.dose_checks import Finding
+from ward_app.domain.errors import InvalidInput, Refused, WardError
 from ward_app.domain.orders import Route
 from ward_app.domain.patient import Patient
 from ward_app.domain.pump import ALARM_LABELS, AlarmKind, Pump, Refill, pump_dates, reconcile
 from ward_app.domain.roles import Action, can
+from ward_app.domain.scanning import GS, SKIP_REASONS, Pack, Wristband, expiry_text
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_error, show_problem
 from ward_app.gui.form_state import set_widget_values, widget_values
 from ward_app.gui.ops import Ops, runner
+from ward_app.gui.scanner import SHOWN_GS
 from ward_app.services import order_history as order_repo
-from ward_app.services import people
+from ward_app.services import people, scanning
 from ward_app.services import pumps as svc
 from ward_app.services.context import Context
 from ward_app.services.requests import new_request_id
@@ -138,19 +143,45 @@ class RefillDialog(QDialog):
         self.preview.setObjectName("refillPreview")
         self.preview.setWordWrap(True)
         self.error = problem_label(self, "dialogError")
+        # the ampoule (clinical-rules §13): scanned and checked against the concentration, or why
+        # it was not scanned
+        self.pack: Pack | None = None
+        self.pack_findings: list[Finding] = []
+        self.pack_code = QLineEdit(self)
+        self.pack_code.setObjectName("ampouleCode")
+        self.pack_code.setAccessibleName("Ampoule code")
+        self.pack_code.setPlaceholderText("Scan the ampoule's 2D code (or type it, then Enter)")
+        self.pack_code.returnPressed.connect(lambda: self.handle_scan(self.pack_code.text()))
+        self.pack_status = QLabel(self)
+        self.pack_status.setObjectName("ampouleStatus")
+        self.pack_status.setWordWrap(True)
+        self.pack_status.setTextFormat(Qt.TextFormat.RichText)
+        self.skip_scan = QComboBox(self)
+        self.skip_scan.setAccessibleName("Why the ampoule was not scanned")
+        self.skip_scan.addItem("(scanned — or choose why not)", None)
+        for skip, label in SKIP_REASONS.items():
+            self.skip_scan.addItem(label, skip)
+        self.pack_reason = QLineEdit(self)
+        self.pack_reason.setAccessibleName("Why this ampoule is used anyway")
+        self.pack_reason.setPlaceholderText("Why this ampoule is used anyway (checked by eye)")
 
         form = QFormLayout()
         form.addRow(self.withdrawn_known, self.withdrawn)
         form.addRow(self.reconciliation)
         form.addRow("&Volume in reservoir after refill:", self.volume)
         form.addRow("C&oncentration:", self.conc)
+        form.addRow("A&mpoule:", self.pack_code)
+        form.addRow(self.pack_status)
+        form.addRow("Not scanned beca&use:", self.skip_scan)
+        form.addRow("Ampoule reason:", self.pack_reason)
+        self._pack_form = form
         form.addRow("Programmed &daily dose:", self.daily)
         form.addRow(self.change_order)
         form.addRow("Low-reservoir &alarm at:", self.alarm)
         form.addRow(self.book, self.next_refill)
         form.addRow("&Witness:", self.witness)
         form.addRow("Witness &password:", self.password)
-        buttons, _save = accept_cancel(self, "&Record refill", self.submit)
+        buttons, self.save_button = accept_cancel(self, "&Record refill", self.submit)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addLayout(form)
@@ -161,10 +192,88 @@ class RefillDialog(QDialog):
             widget.valueChanged.connect(self.update_preview)
         self.withdrawn_known.toggled.connect(self.update_preview)
         self.conc.currentIndexChanged.connect(self.update_preview)
+        self.conc.currentIndexChanged.connect(self._check_pack)
         today = ctx.now().astimezone(ctx.zone).date()
         self.next_refill.setDate(QDate(today.year, today.month, today.day).addDays(28))
         self.update_preview()
+        self._show_pack()
         self.volume.setFocus()
+
+    # -- the ampoule (clinical-rules §13) ---------------------------------------------------------
+
+    def handle_scan(self, text: str) -> bool:
+        """A code scanned while this dialog is open: an ampoule is checked against the
+        concentration chosen; a wristband against this patient."""
+        text = text.replace(SHOWN_GS, GS)
+        if not text.strip():
+            return True
+        try:
+            found = scanning.read_scan(self.ctx, text)
+        except WardError as exc:
+            show_error(self.error, exc, {"scan": self.pack_code})
+            return True
+        code = found.code
+        if isinstance(code, Wristband):
+            if code.mrn != self.patient.mrn:
+                who = found.patient.name if found.patient is not None else "no patient here"
+                show_problem(self.error, f"Wrong patient: the wristband scanned is MRN {code.mrn} "
+                             f"({who}), not {self.patient.name}'s. Stop: check whose pump this is.")
+            else:
+                self.error.hide()
+            return True
+        self.pack_code.setText(text.replace(GS, SHOWN_GS))
+        if isinstance(code, Pack):
+            self.error.hide()
+            self.pack = code
+            self.skip_scan.setCurrentIndex(0)
+            self._check_pack()
+        else:
+            self.pack, self.pack_findings = None, []
+            self._show_pack()
+            show_problem(self.error, str(found.problem))
+        return True
+
+    def _check_pack(self) -> None:
+        if self.pack is not None:
+            try:
+                self.pack_findings = svc.refill_pack_findings(self.ctx, self.pack,
+                                                              self.conc.currentData())
+            except WardError as exc:
+                show_error(self.error, exc, {})
+                return
+        self._show_pack()
+
+    def _show_pack(self) -> None:
+        pack = self.pack
+        hard = dose_checks.hard(self.pack_findings)
+        unknown = pack is not None and not hard and bool(self.pack_findings)
+        self.skip_scan.setEnabled(pack is None)
+        self._pack_form.setRowVisible(self.pack_reason, unknown)
+        self.save_button.setEnabled(not hard)
+        if pack is None:
+            self.pack_status.setText("Scan the ampoule before filling, or choose why it was not "
+                                     "scanned.")
+            self.pack_status.setStyleSheet("color: #3b3b3b;")
+            return
+        product = scanning.product_for(self.ctx, pack)
+        what = html.escape(product.product) if product is not None else f"GTIN {pack.gtin}"
+        line = ", ".join([what, *([f"batch {html.escape(pack.batch)}"] if pack.batch else []),
+                          f"expires {expiry_text(pack.expiry)}"])
+        if hard:
+            text = f"✖ <b>Do not fill from this ampoule</b> ({line}): " + " ".join(
+                html.escape(f.message) for f in hard)
+            style = "background: #fde2e1; color: #5c0a06; padding: 6px; border: 2px solid #b3261e;"
+        elif unknown:
+            text = f"⚠ <b>Check the ampoule</b> ({line}): " + " ".join(
+                html.escape(f.message) for f in self.pack_findings) + " Say why below."
+            style = "background: #fff4d6; color: #4a3200; padding: 6px; border: 2px solid #b7791f;"
+        else:
+            text = f"✔ Ampoule checked: {line} — the concentration to be filled."
+            style = "background: #e3f4e6; color: #0b3d17; padding: 6px;"
+        self.pack_status.setText(text)
+        self.pack_status.setStyleSheet(style)
+        if self.isVisible():
+            self.resize(self.width(), max(self.height(), self.sizeHint().height()))
 
     # -- put away and opened again (gui/form_state.py) ------------------------------------------
 
@@ -251,13 +360,18 @@ class RefillDialog(QDialog):
         next_refill: date | None = self.next_refill.date().toPython() if self.book.isChecked() \
             else None  # type: ignore[assignment]
         try:
+            skipped = self.skip_scan.currentData()
+            if self.pack is None and skipped is None:
+                raise InvalidInput("scan", "Scan the ampoule, or choose why it was not scanned.")
             new = svc.NewRefill(
                 patient_id=self.patient.id, volume_ml=self.volume.value(),
                 conc_mcg_ml=self.conc.currentData(), daily_mcg=self.daily.value(),
                 alarm_ml=self.alarm.value(), witness_id=self.witness.currentData(),
                 witness_password=self.password.text(), next_refill=next_refill,
                 change_order=self.change_order.isChecked(), client_id=self.request_id,
-                withdrawn_ml=self.withdrawn_ml())
+                withdrawn_ml=self.withdrawn_ml(), pack=self.pack,
+                scan_skipped=skipped if self.pack is None else None,
+                pack_reason=self.pack_reason.text() if self.pack is not None else None)
             self.recorded = self.ops.run(lambda: svc.refill_pump(self.ctx, new))
         except WardError as exc:
             self.password.clear()  # never keep a password around after a refusal
@@ -267,7 +381,8 @@ class RefillDialog(QDialog):
             show_error(self.error, about_witness_password(exc), {
                 "volume-ml": self.volume, "conc-mcg-ml": self.conc, "daily-mcg": self.daily,
                 "alarm-ml": self.alarm, "witness": self.witness, "next-refill": self.next_refill,
-                "withdrawn-ml": self.withdrawn,
+                "withdrawn-ml": self.withdrawn, "scan": self.pack_code,
+                "skip-scan": self.skip_scan, "pack-reason": self.pack_reason,
                 WITNESS_PASSWORD: self.password})
             return
         self.password.clear()

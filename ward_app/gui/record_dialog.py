@@ -34,6 +34,7 @@ from ward_app.gui.form_parts import accept_cancel, clear_marks, problem_label, s
 from ward_app.gui.form_state import set_widget_values, widget_values
 from ward_app.gui.ops import Ops, runner
 from ward_app.gui.pump_dialogs import WITNESS_PASSWORD, about_witness_password
+from ward_app.gui.scanner import SHOWN_GS
 from ward_app.services import mar as mar_svc
 from ward_app.services import people, scanning
 from ward_app.services.context import Context
@@ -59,10 +60,6 @@ def _password_box(parent, name: str, object_name: str) -> QLineEdit:
     box.setObjectName(object_name)
     box.setPlaceholderText("They type their own password")
     return box
-
-
-#: How a scanned code's group separator (ASCII 29, invisible) is shown in the pack box.
-SHOWN_GS = "\u241d"
 
 
 #: The note a safe choice starts with, by the check that offers it (the nurse can change it).

@@ -30,6 +30,8 @@ GAP_MS = 100
 MIN_CHARS = 4
 #: ASCII 29, the GS1 group separator (Ctrl+] on a keyboard).
 GS = "\x1d"
+#: How a scanned code's group separator (invisible) is shown in a pack box: the ␝ symbol.
+SHOWN_GS = "\u241d"
 
 _PLAIN = Qt.KeyboardModifier.NoModifier | Qt.KeyboardModifier.ShiftModifier | \
     Qt.KeyboardModifier.KeypadModifier
@@ -136,4 +138,4 @@ class ScanDetector(QObject):
         return "".join(h.event.text() for h in self._held)
 
 
-__all__ = ["GAP_MS", "MIN_CHARS", "ScanDetector"]
+__all__ = ["GAP_MS", "MIN_CHARS", "SHOWN_GS", "ScanDetector"]

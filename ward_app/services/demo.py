@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ward_app.storage.connection import Database
 
+import calendar
 import random
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -213,6 +214,7 @@ def _administration_history(ward: DemoWard) -> None:
     from ward_app.storage import administrations
 
     db, now, rng = ward.ctx.db, ward.now, ward.rng
+    scans = random.Random(f"scans {ward.days}")  # its own: the rest of the demo stays as it was
     window = float(default("dose.window_min"))
     nurses = [ward.users[DEMO_NURSE], ward.users["nurse.okafor"], ward.users["charge.silva"]]
     start = now - timedelta(days=ward.days)
@@ -243,10 +245,11 @@ def _administration_history(ward: DemoWard) -> None:
                                           else rng.randint(-20, 25))
                 at = min(at, now)
                 outcome = given_outcome(dose.due, at, window)
+                scan, skipped = _demo_scan(scans, dose.dose_mg, at.date())
                 rid = administrations.insert(
                     db, patient_id=pid, order_id=dose.order_id, due=dose.due, outcome=outcome,
                     administered_at=at, user_id=nurse, at=at, entered_at=at,
-                    dose_mg=dose.dose_mg)
+                    dose_mg=dose.dose_mg, scan=scan, scan_skipped=skipped)
                 if not corrected_one and dose.due < now - timedelta(days=3) and rng.random() < 0.02:
                     corrected_one = True
                     fix_at = at + timedelta(minutes=15)
@@ -259,9 +262,31 @@ def _administration_history(ward: DemoWard) -> None:
                     rid = administrations.insert(
                         db, patient_id=pid, order_id=dose.order_id, due=dose.due, outcome=outcome,
                         administered_at=at, user_id=nurses[1], at=fix_at, entered_at=fix_at,
-                        dose_mg=dose.dose_mg)
+                        dose_mg=dose.dose_mg, scan=scan, scan_skipped=skipped)
             audit.record(db, at=min(dose.due, now), user_id=nurse, action="dose.demo",
                          entity="administration", entity_id=rid, patient_id=pid)
+
+
+#: How often the demo's nurses skip the scan, and why (issue 20: skips are made visible): about
+#: one dose in eight, as a ward learning to scan might.
+_DEMO_SKIPS = (("scanner_unavailable", 5), ("barcode_unreadable", 3), ("no_barcode", 1),
+               ("emergency", 1))
+
+
+def _demo_scan(rng: random.Random, dose_mg: float | None, day: date
+               ) -> tuple[dict | None, str | None]:
+    """The pack a demo dose was given from (one of the demo's made-up packs that makes up the
+    dose), or why it was not scanned."""
+    if rng.random() < 0.12:
+        reasons = [r for r, _w in _DEMO_SKIPS]
+        return None, rng.choices(reasons, weights=[w for _r, w in _DEMO_SKIPS])[0]
+    dose = dose_mg or 0
+    gtin, product, *_rest = DEMO_PACKS[0] if dose and dose % 10 == 0 else \
+        DEMO_PACKS[2] if dose and dose % 25 == 0 else DEMO_PACKS[1]
+    year, month = day.year + 1 + rng.randint(0, 1), rng.randint(1, 12)
+    expiry = date(year, month, calendar.monthrange(year, month)[1])  # a GS1 day 00: month end
+    return {"gtin": gtin, "expiry": expiry.isoformat(), "batch": f"DEMO{rng.randint(100, 999)}",
+            "product": product}, None
 
 
 #: One builder per feature, in the order they run. Later features append theirs here.

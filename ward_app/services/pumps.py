@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from ward_app.domain import dose_checks
 from ward_app.domain.dose_alerts import in_force
+from ward_app.domain.dose_checks import Finding
 from ward_app.domain.errors import InvalidInput, Refused
 from ward_app.domain.orders import Order, Route
 from ward_app.domain.patient import Patient
@@ -33,8 +35,10 @@ from ward_app.domain.pump import (
 )
 from ward_app.domain.roles import Action, can
 from ward_app.domain.rules import Thresholds
+from ward_app.domain.scanning import Pack
 from ward_app.domain.text import clean_text
 from ward_app.services import orders as order_svc
+from ward_app.services import scanning
 from ward_app.services.changes import Kind
 from ward_app.services.context import Actor, Context
 from ward_app.services.entry_time import act_detail, check_act_time, with_act_time
@@ -155,6 +159,12 @@ class NewRefill:
     change_order: bool = False  # the refill also changes the intrathecal order (witnessed)
     client_id: str | None = None  # the form's request id: a retry with it stores nothing twice
     withdrawn_ml: float | None = None  # drawn out of the reservoir before refilling (measured)
+    #: The ampoule scanned (clinical-rules §13: checked against ``conc_mcg_ml``), or why it was
+    #: not scanned (domain/scanning.py SKIP_REASONS); ``pack_reason``: why an ampoule not in
+    #: the ward's medicine table is used anyway (its soft stop).
+    pack: Pack | None = None
+    scan_skipped: str | None = None
+    pack_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +243,7 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
     alarm_ml = pump.alarm_ml if new.alarm_ml is None else new.alarm_ml
     check_refill(pump, new.volume_ml, new.conc_mcg_ml, new.daily_mcg, alarm_ml,
                  [float(c) for c in t.pump_concentrations_mcg_ml])
+    scan = _refill_pack(ctx, new)
     witness_id = order_svc.witness_for(ctx, actor, new.witness_id, "A pump refill",
                                        password=new.witness_password)
     when = _when(ctx, new.refilled_at, "at")
@@ -294,18 +305,52 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
                                  conc_mcg_ml=new.conc_mcg_ml, daily_mcg=new.daily_mcg,
                                  alarm_ml=alarm_ml, user_id=actor.id, witness_id=witness_id,
                                  at=now, entered_at=entered, next_refill_booked=new.next_refill,
-                                 client_id=client_id, withdrawn_ml=new.withdrawn_ml)
+                                 client_id=client_id, withdrawn_ml=new.withdrawn_ml,
+                                 scan=scan, scan_skipped=new.scan_skipped if scan is None else None)
         audit.record(db, at=entered, user_id=actor.id, action="pump.refill", entity="pump_refill",
                      entity_id=rid, patient_id=patient.id,
                      detail=with_act_time(entered, now, {
                          "volume_ml": new.volume_ml, "conc_mcg_ml": new.conc_mcg_ml,
                          "daily_mcg": new.daily_mcg, "alarm_ml": alarm_ml,
                          "witness_id": witness_id, "order_changed": changed is not None,
-                         "refilled_at": when.isoformat(), "withdrawn_ml": new.withdrawn_ml}))
+                         "refilled_at": when.isoformat(), "withdrawn_ml": new.withdrawn_ml,
+                         **({"scan": scan} if scan else {}),
+                         **({"scan_skipped": new.scan_skipped}
+                            if scan is None and new.scan_skipped else {})}))
     refill = repo.refills(ctx.db, pump.id, 1)[-1]
     _eri, end = pump.eri_and_end(t)
     return RefillDone(refill, pump_dates(refill, t, ctx.zone, end), patient, changed,
                       _reconciliation(previous[-1] if previous else None, new.withdrawn_ml, when, t))
+
+
+def refill_pack_findings(ctx: Context, pack: Pack, conc_mcg_ml: float | None) -> list[Finding]:
+    """What the scanned ampoule meets for a refill at ``conc_mcg_ml`` (hard stops first): what
+    the refill dialog shows before the nurse saves. Writes nothing."""
+    return scanning.pack_findings(ctx, pack, route=Route.INTRATHECAL,
+                                  refill_conc_mcg_ml=conc_mcg_ml)
+
+
+def _refill_pack(ctx: Context, new: NewRefill) -> dict | None:
+    """The ampoule checked against the refill (clinical-rules §13), as stored on the refill;
+    None when it was not scanned (the reason, if any, is checked). Refuses a hard stop, and an
+    unknown ampoule without a reason."""
+    if new.pack is None:
+        if new.scan_skipped is not None:
+            scanning.skip_reason(new.scan_skipped)
+        return None
+    findings = refill_pack_findings(ctx, new.pack, new.conc_mcg_ml)
+    hard = dose_checks.hard(findings)
+    if hard:
+        raise Refused(hard[0].rule, hard[0].message)
+    scan = new.pack.stored(scanning.product_for(ctx, new.pack))
+    if findings:  # an ampoule the ward's table does not know: the nurse says why
+        reason = (new.pack_reason or "").strip()
+        if not reason:
+            raise InvalidInput("pack-reason", f"{findings[0].message} Say why this ampoule is "
+                               "used anyway (pack reason), or use one the table knows.")
+        scan["unknown_reason"] = clean_text(reason, "pack-reason", label="The pack reason",
+                                            longest=300)
+    return scan
 
 
 def _alarm_before(db: Database, client_id: str | None, pump: Pump,

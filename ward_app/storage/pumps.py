@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from ward_app.domain.clock import from_utc_text, to_utc_text
@@ -39,16 +40,17 @@ def insert_refill(
     db: Database, *, pump_id: int, refilled_at: datetime, volume_ml: float, conc_mcg_ml: float,
     daily_mcg: float, alarm_ml: float, user_id: int, witness_id: int, at: datetime,
     entered_at: datetime, next_refill_booked: date | None = None, client_id: str | None = None,
-    withdrawn_ml: float | None = None,
+    withdrawn_ml: float | None = None, scan: dict | None = None, scan_skipped: str | None = None,
 ) -> int:
     cur = db.execute(
         "INSERT INTO pump_refills (pump_id, refilled_at, volume_ml, conc_mcg_ml, daily_mcg, "
         "alarm_ml, next_refill_booked, recorded_at, recorded_by, witness_id, entered_at, client_id, "
-        "withdrawn_ml) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "withdrawn_ml, scan, scan_skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             pump_id, to_utc_text(refilled_at), volume_ml, conc_mcg_ml, daily_mcg, alarm_ml,
             next_refill_booked.isoformat() if next_refill_booked else None,
             to_utc_text(at), user_id, witness_id, to_utc_text(entered_at), client_id, withdrawn_ml,
+            json.dumps(scan) if scan else None, scan_skipped,
         ],
     )
     return int(cur.lastrowid or 0)
