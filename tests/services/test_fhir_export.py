@@ -205,13 +205,22 @@ def test_dose_statuses_reasons_and_the_entered_in_error_record(whole_ward, bundl
         db, "SELECT corrects_id, note FROM administrations WHERE corrects_id IS NOT NULL")}
     assert corrected
     seen = Counter()
-    for rec_id, outcome, corrects, order_id, reason in rows(
-            db, "SELECT id, outcome, corrects_id, order_id, reason_code FROM administrations"):
+    for rec_id, outcome, corrects, order_id, reason, scan, skipped in rows(
+            db, "SELECT id, outcome, corrects_id, order_id, reason_code, scan, scan_skipped "
+                "FROM administrations"):
         name = urn(WARD, "administrations", rec_id)
         if corrects is not None:
             assert name not in resources  # a correction marks its record; it is no dose
             continue
         res = resources[name]
+        notes = " ".join(n["text"] for n in res.get("note", []))
+        # the pack scanned (its batch) or why it was not (issue 20)
+        if scan:
+            seen["scanned"] += 1
+            assert "Pack scanned: " in notes and json.loads(scan)["batch"] in notes
+        elif skipped:
+            seen["skipped"] += 1
+            assert "Pack not scanned: " in notes
         status = "entered-in-error" if rec_id in corrected else expected[outcome]
         assert res["status"] == status
         seen[status] += 1
@@ -234,6 +243,7 @@ def test_dose_statuses_reasons_and_the_entered_in_error_record(whole_ward, bundl
         if status == "completed":
             assert res["dosage"]["dose"]["code"] in ("mg", "ug") and "statusReason" not in res
     assert seen["completed"] > 1000 and seen["not-done"] >= 40 and seen["entered-in-error"] == 1
+    assert seen["scanned"] > 500 and seen["skipped"] > 20
 
 
 def test_the_export_is_audited(whole_ward):

@@ -47,6 +47,9 @@ def test_the_right_ampoule_is_kept_on_the_refill_and_in_the_audit(demo_ward):
                                 "batch": "12AB", "product":
                                 "Baclofen intrathecal 500 mcg/mL, 20 mL ampoule"}
     assert skipped is None
+    # the pump's refill history shows it
+    assert done.refill.ampoule == "Baclofen intrathecal 500 mcg/mL, 20 mL ampoule, batch 12AB, " \
+        "exp 31 Dec 2028"
     row = next(r for r in audit.entries(demo_ward.db) if r["action"] == "pump.refill")
     assert row["detail"]["scan"]["gtin"] == "02000000000442"
 
@@ -86,3 +89,4 @@ def test_a_skipped_scan_keeps_its_reason_and_a_made_up_reason_is_refused(demo_wa
     assert database_state(demo_ward.path) == before
     done = _refill(demo_ward, scan_skipped="barcode_unreadable")
     assert _stored(demo_ward.path, done.refill.id) == (None, "barcode_unreadable")
+    assert done.refill.ampoule == "not scanned: barcode damaged or will not scan"

@@ -71,6 +71,8 @@ class Refill:
     witness: str = ""
     next_refill_booked: date | None = None
     withdrawn_ml: float | None = None  # drawn out of the reservoir before refilling (measured)
+    #: The ampoule scanned, or why it was not, in words (domain/scanning.py scan_summary)
+    ampoule: str = ""
 
 
 @dataclass(frozen=True)

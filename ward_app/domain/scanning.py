@@ -287,9 +287,26 @@ def check_pack(pack: Pack, product: Product | None, *, today: date, route: Route
     return sorted(out, key=lambda f: f.stop is not Stop.HARD)
 
 
+def scan_summary(scan: dict[str, Any] | None, skipped: str | None) -> str:
+    """What a record keeps of its pack, in words: 'Baclofen 10 mg tablets (84), batch LOT42,
+    exp 31 Dec 2028' / 'not scanned: barcode damaged or will not scan' / '' (neither)."""
+    if scan:
+        parts = [str(scan.get("product") or f"GTIN {scan.get('gtin')}")]
+        if scan.get("batch"):
+            parts.append(f"batch {scan['batch']}")
+        if scan.get("expiry"):
+            parts.append(f"exp {date.fromisoformat(scan['expiry']):%d %b %Y}")
+        if scan.get("unknown_reason"):
+            parts.append(f"not in the table: {scan['unknown_reason']}")
+        return ", ".join(parts)
+    if skipped:
+        return f"not scanned: {SKIP_REASONS.get(skipped, skipped)}"
+    return ""
+
+
 def expiry_text(expiry: date | None) -> str:
     return f"{expiry:%d %b %Y}" if expiry else "no expiry in the code"
 
 
-__all__ = ["GS", "PACK_FLAGS", "SKIP_REASONS", "Form", "Pack", "Product", "Scan", "Unknown",
+__all__ = ["GS", "PACK_FLAGS", "SKIP_REASONS", "scan_summary", "Form", "Pack", "Product", "Scan", "Unknown",
            "Wristband", "check_pack", "clean_substitute", "expiry_text", "how_much", "read_code"]

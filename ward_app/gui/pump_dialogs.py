@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -254,6 +254,7 @@ class RefillDialog(QDialog):
             self.pack_status.setText("Scan the ampoule before filling, or choose why it was not "
                                      "scanned.")
             self.pack_status.setStyleSheet("color: #3b3b3b;")
+            self._fit()
             return
         product = scanning.product_for(self.ctx, pack)
         what = html.escape(product.product) if product is not None else f"GTIN {pack.gtin}"
@@ -272,8 +273,24 @@ class RefillDialog(QDialog):
             style = "background: #e3f4e6; color: #0b3d17; padding: 6px;"
         self.pack_status.setText(text)
         self.pack_status.setStyleSheet(style)
-        if self.isVisible():
-            self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+        self._fit()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit)  # laid out at its real width: the wrapped labels' heights
+
+    def _fit(self) -> None:
+        """A longer ampoule check or a row shown: grow to fit, never squeeze (the labels wrap at
+        the dialog's width)."""
+        if not self.isVisible():
+            return
+        for label in (self.pack_status, self.reconciliation):
+            label.setMinimumHeight(label.heightForWidth(max(label.width(), 1)))
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height(),
+                                      self.minimumSizeHint().height()))
 
     # -- put away and opened again (gui/form_state.py) ------------------------------------------
 

@@ -41,6 +41,7 @@ def refill_columns(zone: tzinfo) -> list[Column[Refill]]:
         Column("Next booked", lambda r: (r.next_refill_booked.strftime("%d %b %Y")
                                          if r.next_refill_booked else "")),
         Column("Drawn out", lambda r: "" if r.withdrawn_ml is None else f"{r.withdrawn_ml:g} mL"),
+        Column("Ampoule", lambda r: r.ampoule),
     ]
 
 

@@ -38,6 +38,7 @@ from ward_app.domain.orders import Order, OrderAction, Route
 from ward_app.domain.patient import Flag, Patient
 from ward_app.domain.pump import Pump
 from ward_app.domain.roles import Action
+from ward_app.domain.scanning import scan_summary
 from ward_app.services.changes import Kind
 from ward_app.services.context import Context
 from ward_app.services.patients import find_by_mrn
@@ -403,6 +404,8 @@ class _Builder:
                 f"Recorded despite: {flag_words(rec.flags)}." if rec.flags else None,
                 f"Reason given: {rec.override_reason}" if rec.override_reason else None,
                 rec.note,
+                f"Pack scanned: {scan_summary(rec.scan, None)}." if rec.scan else
+                f"Pack {scan_summary(None, rec.scan_skipped)}." if rec.scan_skipped else None,
                 f"Marked entered in error by {correction.by} at {self.t(correction.administered_at)}"
                 f": {correction.note or 'no reason given'}" if correction is not None else None)}
         if status == "not-done" or (correction is not None and rec.outcome in fc.NOT_DONE):

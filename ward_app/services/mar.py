@@ -25,7 +25,7 @@ from ward_app.domain.mar import (
 from ward_app.domain.orders import Route
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action
-from ward_app.domain.scanning import SKIP_REASONS, Pack
+from ward_app.domain.scanning import Pack, scan_summary
 from ward_app.domain.schedule import DueDose, due_doses
 from ward_app.domain.text import clean_text
 from ward_app.services import scanning
@@ -442,18 +442,8 @@ class MarEntry:
     scan_skipped: str | None = None
 
     def scan_text(self) -> str:
-        """'Baclofen 10 mg tablets (84), batch LOT42, exp 31 Dec 2028' / 'not scanned: barcode
-        damaged or will not scan' / '' (a given dose with neither)."""
-        if self.scan:
-            parts = [str(self.scan.get("product") or f"GTIN {self.scan.get('gtin')}")]
-            if self.scan.get("batch"):
-                parts.append(f"batch {self.scan['batch']}")
-            if self.scan.get("expiry"):
-                parts.append(f"exp {date.fromisoformat(self.scan['expiry']):%d %b %Y}")
-            return ", ".join(parts)
-        if self.scan_skipped:
-            return f"not scanned: {SKIP_REASONS.get(self.scan_skipped, self.scan_skipped)}"
-        return ""
+        """The pack given from, or why it was not scanned ('' for neither)."""
+        return scan_summary(self.scan, self.scan_skipped)
 
     def flag_short(self) -> str:
         """'⚑ given early; despite hold' for the MAR grid's cell (the reason is in its tooltip and

@@ -146,12 +146,13 @@ def refills(db: Database, patient_ids: Sequence[int], since: datetime | None) ->
     ids = list(patient_ids)
     rows = db.execute(
         "SELECT r.id, r.pump_id, r.refilled_at, r.volume_ml, r.conc_mcg_ml, r.daily_mcg, "
-        "r.alarm_ml, u.name, w.name, r.next_refill_booked, r.withdrawn_ml, p.patient_id, "
-        "r.corrects_id FROM pump_refills r JOIN pumps p ON p.id = r.pump_id "
+        "r.alarm_ml, u.name, w.name, r.next_refill_booked, r.withdrawn_ml, r.scan, "
+        "r.scan_skipped, p.patient_id, r.corrects_id FROM pump_refills r "
+        "JOIN pumps p ON p.id = r.pump_id "
         "JOIN users u ON u.id = r.recorded_by JOIN users w ON w.id = r.witness_id "
         f"WHERE p.patient_id IN ({_in(ids)}) AND (r.refilled_at >= ? OR r.corrects_id IS NOT NULL) "
         "ORDER BY r.refilled_at, r.id", [*ids, _since(since)]).fetchall()
-    return [RefillRow(_refill(r[:11]), r[11], r[12]) for r in rows]
+    return [RefillRow(_refill(r[:13]), r[13], r[14]) for r in rows]
 
 
 __all__ = ["Correction", "OrderRow", "RefillRow", "dose_records", "live_versions",

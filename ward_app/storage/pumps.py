@@ -15,6 +15,7 @@ from ward_app.domain.pump import (
     PumpEvent,
     Refill,
 )
+from ward_app.domain.scanning import scan_summary
 from ward_app.storage.connection import Database
 
 
@@ -90,14 +91,16 @@ def update_pump(db: Database, pump_id: int, at: datetime, **fields: object) -> N
 
 
 _REFILL = ("SELECT r.id, r.pump_id, r.refilled_at, r.volume_ml, r.conc_mcg_ml, r.daily_mcg, "
-           "r.alarm_ml, u.name, w.name, r.next_refill_booked, r.withdrawn_ml FROM pump_refills r "
+           "r.alarm_ml, u.name, w.name, r.next_refill_booked, r.withdrawn_ml, r.scan, "
+           "r.scan_skipped FROM pump_refills r "
            "JOIN users u ON u.id = r.recorded_by JOIN users w ON w.id = r.witness_id")
 
 
 def _refill(row: tuple) -> Refill:
     return Refill(id=row[0], pump_id=row[1], refilled_at=from_utc_text(row[2]), volume_ml=row[3],
                   conc_mcg_ml=row[4], daily_mcg=row[5], alarm_ml=row[6], by=row[7], witness=row[8],
-                  next_refill_booked=_date(row[9]), withdrawn_ml=row[10])
+                  next_refill_booked=_date(row[9]), withdrawn_ml=row[10],
+                  ampoule=scan_summary(json.loads(row[11]) if row[11] else None, row[12]))
 
 
 def refills(db: Database, pump_id: int, limit: int = 50) -> list[Refill]:
