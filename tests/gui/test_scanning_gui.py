@@ -243,6 +243,11 @@ def test_the_refill_dialog_checks_the_ampoule_against_the_concentration(window, 
     # an ampoule the table does not know: a reason
     d.handle_scan("0102000000000992172812001012AB")
     assert "Check the ampoule" in d.pack_status.text() and d.pack_reason.isVisible()
+    other = next(r for r in ward_board(demo_ward) if r.patient_id != zoe.patient_id)
+    d.handle_scan(other.mrn)  # another patient's wristband: stop
+    assert "Wrong patient" in d.error.text() and not d.save_button.isEnabled()
+    d.handle_scan(zoe.mrn)
+    assert d.save_button.isEnabled()
     d.handle_scan("0102000000000442172812001012AB")  # the right one
     assert "Ampoule checked" in d.pack_status.text() and not d.pack_reason.isVisible()
     assert not d.skip_scan.isEnabled()

@@ -147,6 +147,7 @@ class RefillDialog(QDialog):
         # it was not scanned
         self.pack: Pack | None = None
         self.pack_findings: list[Finding] = []
+        self.wrong_patient: str | None = None  # the MRN of another patient's wristband scanned
         self.pack_code = QLineEdit(self)
         self.pack_code.setObjectName("ampouleCode")
         self.pack_code.setAccessibleName("Ampoule code")
@@ -214,12 +215,15 @@ class RefillDialog(QDialog):
             return True
         code = found.code
         if isinstance(code, Wristband):
-            if code.mrn != self.patient.mrn:
+            self.wrong_patient = code.mrn if code.mrn != self.patient.mrn else None
+            if self.wrong_patient is not None:
                 who = found.patient.name if found.patient is not None else "no patient here"
                 show_problem(self.error, f"Wrong patient: the wristband scanned is MRN {code.mrn} "
-                             f"({who}), not {self.patient.name}'s. Stop: check whose pump this is.")
+                             f"({who}), not {self.patient.name}'s. Stop: check whose pump this "
+                             "is; scan the right wristband to go on.")
             else:
                 self.error.hide()
+            self._show_pack()
             return True
         self.pack_code.setText(text.replace(GS, SHOWN_GS))
         if isinstance(code, Pack):
@@ -249,7 +253,7 @@ class RefillDialog(QDialog):
         unknown = pack is not None and not hard and bool(self.pack_findings)
         self.skip_scan.setEnabled(pack is None)
         self._pack_form.setRowVisible(self.pack_reason, unknown)
-        self.save_button.setEnabled(not hard)
+        self.save_button.setEnabled(not hard and self.wrong_patient is None)
         if pack is None:
             self.pack_status.setText("Scan the ampoule before filling, or choose why it was not "
                                      "scanned.")
