@@ -31,8 +31,10 @@ debian_packages=(
 # the desktop entry and AppStream metadata, and build the frozen app with PyInstaller, which reads
 # the libraries' dependencies with objdump (binutils). The ward server sync tests start a real
 # PostgreSQL server of their own (initdb and pg_ctl, tests/helpers/postgres.py; CI starts nothing
-# by hand): Debian's postgresql package brings them (/usr/lib/postgresql/N/bin).
-[ "$mode" = test ] && debian_packages+=(sqlite3 desktop-file-utils appstream binutils postgresql)
+# by hand): Debian's postgresql package brings them (/usr/lib/postgresql/N/bin). The wristband
+# test renders the label (pdftoppm, poppler-utils) and reads its barcodes back (zbarimg, zbar-tools).
+[ "$mode" = test ] && debian_packages+=(sqlite3 desktop-file-utils appstream binutils postgresql
+                                        poppler-utils zbar-tools)
 
 install_system_packages() {
   command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 || return 0
