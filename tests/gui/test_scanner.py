@@ -126,3 +126,20 @@ def test_keys_a_program_made_without_a_time_are_never_held(keyboard):
     for ch in "RX240891":
         QApplication.sendEvent(keyboard.widget, _key(ch))  # no timestamp: e.g. a test robot
     assert keyboard.widget.text() == "RX240891" and keyboard.scans == []
+
+
+def test_a_burst_is_not_split_when_the_window_was_busy_mid_scan(keyboard, qtbot):
+    # the scanner's keys keep coming while the window is busy (a refresh): they queue up with
+    # their own times, and the overdue hold timer may be run before them (the window system's
+    # order): the queued keys still join the burst
+    keyboard.type("RX12", gap_ms=5)
+    for ch in "3456\n":
+        keyboard.now += 5
+        event = _key(ch)
+        event.setTimestamp(int(keyboard.now))
+        QApplication.postEvent(keyboard.widget, event)  # queued, not yet delivered
+    keyboard.detector._timer.stop()
+    keyboard.detector._timed_out()  # the hold timer, run first
+    qtbot.wait(50)
+    assert keyboard.scans == ["RX123456"]
+    assert keyboard.widget.text() == ""

@@ -260,3 +260,30 @@ def test_the_refill_dialog_checks_the_ampoule_against_the_concentration(window, 
     finally:
         conn.close()
     assert json.loads(scan)["gtin"] == "02000000000442"
+
+
+@pytest.mark.qt_log_ignore("does not support grabbing the keyboard")  # the offscreen popup
+def test_a_wristband_scanned_while_a_drop_down_is_open_still_reaches_the_dialog(
+        window, dialog_for, demo_ward, qtbot):  # noqa: F811
+    other = next(r for r in ward_board(demo_ward) if r.patient_id != eleni_row(demo_ward).patient_id)
+    with clock_at(demo_ward, GIVEN_AT):
+        dialog = dialog_for(DUE_0800)
+        dialog.skip_scan.showPopup()  # the focus is in the popup list, a window of its own
+        qtbot.waitUntil(lambda: dialog.skip_scan.view().isVisible(), timeout=2000)
+        window.handle_scan(other.mrn, dialog.skip_scan.view())
+        dialog.skip_scan.hidePopup()
+        assert dialog.wrong_patient == other.mrn and not dialog.record_button.isEnabled()
+        assert other.patient_id not in window.charts  # not opened behind the dialog
+        # "Not given" cannot be recorded against the wrong wristband either
+        dialog.not_given.setChecked(True)
+        assert not dialog.record_button.isEnabled()
+
+
+def test_a_pack_box_typed_over_no_longer_carries_the_pack(dialog_for, demo_ward, qtbot):  # noqa: F811
+    with clock_at(demo_ward, GIVEN_AT):
+        dialog = dialog_for(DUE_0800)
+        dialog.handle_scan(LIQUID + "17281200" + "10LOT42")
+        assert dialog.pack is not None and "Pack checked" in dialog.pack_status.text()
+        dialog.pack_code.setFocus()
+        qtbot.keyClick(dialog.pack_code, Qt.Key.Key_Backspace)
+        assert dialog.pack is None and "Scan the medicine pack" in dialog.pack_status.text()

@@ -87,6 +87,10 @@ def test_a_skipped_scan_keeps_its_reason_and_a_made_up_reason_is_refused(demo_wa
         _refill(demo_ward, scan_skipped="in a hurry")
     assert info.value.field == "skip-scan"
     assert database_state(demo_ward.path) == before
+    with pytest.raises(InvalidInput) as info:
+        _refill(demo_ward, scan_skipped="other")  # 'other' says why, as for doses
+    assert info.value.field == "pack-reason"
+    assert database_state(demo_ward.path) == before
     done = _refill(demo_ward, scan_skipped="barcode_unreadable")
     assert _stored(demo_ward.path, done.refill.id) == (None, "barcode_unreadable")
     assert done.refill.ampoule == "not scanned: barcode damaged or will not scan"

@@ -61,6 +61,7 @@ ALERT_TITLES: dict[str, str] = {
     "pack.concentration": "Pack: wrong pump concentration",
     "pack.expired": "Pack expired",
     "pack.strength": "Pack strength does not make up the dose",
+    "pack.unchecked": "Pack could not be checked",
     "pack.unknown": "Pack not in the ward's table",
     "pack.wrong_medicine": "Pack is not baclofen",
     "pack.wrong_route": "Pack for the wrong route",

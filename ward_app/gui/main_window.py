@@ -781,8 +781,8 @@ class MainWindow(QMainWindow):
     def handle_scan(self, text: str, widget: object = None) -> None:
         """A scanned code: a form that takes scans (the record dialog) gets it; otherwise a
         wristband opens that patient's chart, and a pack says where to scan it."""
-        window = widget.window() if isinstance(widget, QWidget) and isValid(widget) else None
-        taker = getattr(window, "handle_scan", None) if window is not self else None
+        window = _scan_taker(widget) or _scan_taker(QApplication.activeModalWidget())
+        taker = getattr(window, "handle_scan", None) if window not in (None, self) else None
         if taker is not None and window is not None and window.isVisible() and taker(text):
             return
         try:
@@ -818,3 +818,16 @@ class MainWindow(QMainWindow):
             f"ward_app {__version__}\n\nMedication record, observations and alerts for ward "
             f"patients on baclofen.\n\nDatabase: {self.ctx.path}",
         )
+
+
+def _scan_taker(widget: object) -> QWidget | None:
+    """The form a scan belongs to: the nearest window up from ``widget`` that takes scans (the
+    record dialog, the refill dialog...), also when the focus is in a drop-down list or a date
+    popup of that form, whose own window is the popup."""
+    w = widget if isinstance(widget, QWidget) and isValid(widget) else None
+    while w is not None:
+        top = w.window()
+        if hasattr(top, "handle_scan"):
+            return top
+        w = top.parentWidget()
+    return None

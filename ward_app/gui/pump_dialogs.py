@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ward_app.domain import dose_checks
 from ward_app.domain.dose_alerts import in_force
-from ward_app.domain.dose_checks import Finding
+from ward_app.domain.dose_checks import Finding, Stop
 from ward_app.domain.errors import InvalidInput, Refused, WardError
 from ward_app.domain.orders import Route
 from ward_app.domain.patient import Patient
@@ -153,6 +153,7 @@ class RefillDialog(QDialog):
         self.pack_code.setAccessibleName("Ampoule code")
         self.pack_code.setPlaceholderText("Scan the ampoule's 2D code (or type it, then Enter)")
         self.pack_code.returnPressed.connect(lambda: self.handle_scan(self.pack_code.text()))
+        self.pack_code.textEdited.connect(self._pack_edited)
         self.pack_status = QLabel(self)
         self.pack_status.setObjectName("ampouleStatus")
         self.pack_status.setWordWrap(True)
@@ -194,6 +195,7 @@ class RefillDialog(QDialog):
         self.withdrawn_known.toggled.connect(self.update_preview)
         self.conc.currentIndexChanged.connect(self.update_preview)
         self.conc.currentIndexChanged.connect(self._check_pack)
+        self.skip_scan.currentIndexChanged.connect(self._show_pack)
         today = ctx.now().astimezone(ctx.zone).date()
         self.next_refill.setDate(QDate(today.year, today.month, today.day).addDays(28))
         self.update_preview()
@@ -242,17 +244,24 @@ class RefillDialog(QDialog):
             try:
                 self.pack_findings = svc.refill_pack_findings(self.ctx, self.pack,
                                                               self.conc.currentData())
-            except WardError as exc:
-                show_error(self.error, exc, {})
-                return
+            except WardError as exc:  # never a green tick for a check that did not run
+                self.pack_findings = [Finding("pack.unchecked", Stop.HARD, "The ampoule could not "
+                                              f"be checked: {exc} Scan it again.")]
         self._show_pack()
+
+    def _pack_edited(self, _text: str) -> None:
+        """Typed over or cleared: the box no longer shows the ampoule checked, so none is kept."""
+        if self.pack is not None:
+            self.pack, self.pack_findings = None, []
+            self._show_pack()
 
     def _show_pack(self) -> None:
         pack = self.pack
         hard = dose_checks.hard(self.pack_findings)
         unknown = pack is not None and not hard and bool(self.pack_findings)
         self.skip_scan.setEnabled(pack is None)
-        self._pack_form.setRowVisible(self.pack_reason, unknown)
+        other = pack is None and self.skip_scan.currentData() == "other"  # say why, as for doses
+        self._pack_form.setRowVisible(self.pack_reason, unknown or other)
         self.save_button.setEnabled(not hard and self.wrong_patient is None)
         if pack is None:
             self.pack_status.setText("Scan the ampoule before filling, or choose why it was not "
@@ -392,7 +401,7 @@ class RefillDialog(QDialog):
                 change_order=self.change_order.isChecked(), client_id=self.request_id,
                 withdrawn_ml=self.withdrawn_ml(), pack=self.pack,
                 scan_skipped=skipped if self.pack is None else None,
-                pack_reason=self.pack_reason.text() if self.pack is not None else None)
+                pack_reason=self.pack_reason.text() if self.pack_reason.isVisible() else None)
             self.recorded = self.ops.run(lambda: svc.refill_pump(self.ctx, new))
         except WardError as exc:
             self.password.clear()  # never keep a password around after a refusal

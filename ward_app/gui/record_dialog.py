@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ward_app.domain import dose_checks
-from ward_app.domain.dose_checks import Finding, Safe
+from ward_app.domain.dose_checks import Finding, Safe, Stop
 from ward_app.domain.errors import InvalidInput, Refused, WardError
 from ward_app.domain.mar import REASON_LABELS, Reason
 from ward_app.domain.patient import Patient
@@ -146,6 +146,7 @@ class RecordDoseDialog(QDialog):
         self.pack_code.setAccessibleName("Medicine pack code")
         self.pack_code.setPlaceholderText("Scan the pack's 2D code (or type it, then Enter)")
         self.pack_code.returnPressed.connect(lambda: self.handle_scan(self.pack_code.text()))
+        self.pack_code.textEdited.connect(self._pack_edited)
         self.pack_status = QLabel(self)
         self.pack_status.setObjectName("packStatus")
         self.pack_status.setAccessibleName("Medicine pack check")
@@ -233,6 +234,14 @@ class RecordDoseDialog(QDialog):
         self._sync()
         return True
 
+    def _pack_edited(self, _text: str) -> None:
+        """Typed over or cleared: the box no longer shows the pack checked, so none is kept
+        (Enter checks what is typed now)."""
+        if self.pack is not None:
+            self.pack, self.pack_findings = None, []
+            self._show_pack()
+            self._sync()
+
     def _check_wristband(self, found: scanning.ScanResult) -> None:
         mrn = found.code.mrn  # type: ignore[union-attr]
         if mrn == self.patient.mrn:
@@ -255,8 +264,9 @@ class RecordDoseDialog(QDialog):
         try:
             return [f for f in mar_svc.check_dose(self.ctx, self.patient.id, self.entry.due,
                                                   pack=pack) if f.rule.startswith("pack.")]
-        except WardError:
-            return []
+        except WardError as exc:  # never a green tick for a check that did not run
+            return [Finding("pack.unchecked", Stop.HARD, f"The pack could not be checked: {exc} "
+                            "Scan it again.")]
 
     def _show_pack(self, product=None) -> None:  # type: ignore[no-untyped-def]
         pack = self.pack
@@ -367,8 +377,8 @@ class RecordDoseDialog(QDialog):
             if label is not None:
                 label.setVisible(giving)
         self.skip_scan.setEnabled(self.pack is None)
-        blocked = giving and (bool(dose_checks.hard(self.pack_findings)) or
-                              self.wrong_patient is not None)
+        blocked = self.wrong_patient is not None or (
+            giving and bool(dose_checks.hard(self.pack_findings)))
         self.record_button.setEnabled(not blocked)
         self.password.setEnabled(giving and self.witness.currentData() is not None)
         anyway = giving and bool(self.soft_findings)
@@ -437,9 +447,9 @@ class RecordDoseDialog(QDialog):
                                        "scanned.")
                 override = self._override()
                 self.result_record = self.ops.run(lambda: mar_svc.give_dose(
-                    self.ctx, self.patient.id, due, note=note, witness_id=witness_id,
-                    witness_password=password, override=override, pack=pack,
-                    scan_skipped=None if pack is not None else skipped))
+                    self.ctx, self.patient.id, due, dose_mg=self.entry.dose_mg, note=note,
+                    witness_id=witness_id, witness_password=password, override=override,
+                    pack=pack, scan_skipped=None if pack is not None else skipped))
             else:
                 reason = Reason(self.reason.currentData())
                 self.result_record = self.ops.run(lambda: mar_svc.omit_dose(
@@ -483,6 +493,9 @@ class RecordDoseDialog(QDialog):
         """A refusal may come from something recorded meanwhile (another workstation): show the
         checks as they are now."""
         self.findings = self._check()
+        if self.pack is not None:  # a pack that expired meanwhile, or a table changed elsewhere
+            self.pack_findings = self._check_pack(self.pack)
+            self._show_pack(scanning.product_for(self.ctx, self.pack))
         self.finding.setText(self._finding_text())
         self.finding.setVisible(bool(self.findings))
         if dose_checks.hard(self.findings):

@@ -71,7 +71,8 @@ class ScanDetector(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(GAP_MS + 20)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._timed_out)
+        self._draining = False
 
     # -- the filter ------------------------------------------------------------------------------
 
@@ -111,6 +112,20 @@ class ScanDetector(QObject):
         self._held.append(_Held(widget, _copy(event), at))
         self._timer.start()
         return True
+
+    def _timed_out(self) -> None:
+        """No key for a while by the wall clock. But the window may just have been busy (a
+        refresh) while the scanner's next keys queued up: let those in first — they are judged
+        by their own times — and let the held keys through only if nothing continued them."""
+        if self._draining:
+            return
+        self._draining = True
+        try:
+            QApplication.processEvents()
+        finally:
+            self._draining = False
+        if self._held and not self._timer.isActive():
+            self.flush()
 
     def _watchable(self, widget: QWidget) -> bool:
         if isinstance(widget, QLineEdit) and widget.echoMode() != QLineEdit.EchoMode.Normal:

@@ -316,7 +316,10 @@ def refill_pump(ctx: Context, new: NewRefill) -> RefillDone:
                          "refilled_at": when.isoformat(), "withdrawn_ml": new.withdrawn_ml,
                          **({"scan": scan} if scan else {}),
                          **({"scan_skipped": new.scan_skipped}
-                            if scan is None and new.scan_skipped else {})}))
+                            if scan is None and new.scan_skipped else {}),
+                         **({"scan_skipped_why": new.pack_reason.strip()}
+                            if scan is None and new.scan_skipped == "other" and new.pack_reason
+                            else {})}))
     refill = repo.refills(ctx.db, pump.id, 1)[-1]
     _eri, end = pump.eri_and_end(t)
     return RefillDone(refill, pump_dates(refill, t, ctx.zone, end), patient, changed,
@@ -337,6 +340,9 @@ def _refill_pack(ctx: Context, new: NewRefill) -> dict | None:
     if new.pack is None:
         if new.scan_skipped is not None:
             scanning.skip_reason(new.scan_skipped)
+            if new.scan_skipped == "other" and not (new.pack_reason or "").strip():
+                raise InvalidInput("pack-reason", "Say why the ampoule was not scanned (pack "
+                                   "reason): the reason 'other' needs it.")
         return None
     findings = refill_pack_findings(ctx, new.pack, new.conc_mcg_ml)
     hard = dose_checks.hard(findings)
