@@ -3,7 +3,6 @@ alarm heard, and the pump's details. Each shows a refusal in the dialog and lose
 
 from __future__ import annotations
 
-import html
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, QTimer
@@ -29,10 +28,16 @@ from ward_app.domain.orders import Route
 from ward_app.domain.patient import Patient
 from ward_app.domain.pump import ALARM_LABELS, AlarmKind, Pump, Refill, pump_dates, reconcile
 from ward_app.domain.roles import Action, can
-from ward_app.domain.scanning import GS, SKIP_REASONS, Pack, Wristband, expiry_text
+from ward_app.domain.scanning import GS, Pack, Wristband
 from ward_app.gui.form_parts import accept_cancel, problem_label, show_error, show_problem
 from ward_app.gui.form_state import set_widget_values, widget_values
 from ward_app.gui.ops import Ops, runner
+from ward_app.gui.pack_parts import (
+    pack_code_box,
+    pack_status_label,
+    show_pack_check,
+    skip_reason_box,
+)
 from ward_app.gui.scanner import SHOWN_GS
 from ward_app.services import order_history as order_repo
 from ward_app.services import people, scanning
@@ -148,21 +153,10 @@ class RefillDialog(QDialog):
         self.pack: Pack | None = None
         self.pack_findings: list[Finding] = []
         self.wrong_patient: str | None = None  # the MRN of another patient's wristband scanned
-        self.pack_code = QLineEdit(self)
-        self.pack_code.setObjectName("ampouleCode")
-        self.pack_code.setAccessibleName("Ampoule code")
-        self.pack_code.setPlaceholderText("Scan the ampoule's 2D code (or type it, then Enter)")
-        self.pack_code.returnPressed.connect(lambda: self.handle_scan(self.pack_code.text()))
-        self.pack_code.textEdited.connect(self._pack_edited)
-        self.pack_status = QLabel(self)
-        self.pack_status.setObjectName("ampouleStatus")
-        self.pack_status.setWordWrap(True)
-        self.pack_status.setTextFormat(Qt.TextFormat.RichText)
-        self.skip_scan = QComboBox(self)
-        self.skip_scan.setAccessibleName("Why the ampoule was not scanned")
-        self.skip_scan.addItem("(scanned — or choose why not)", None)
-        for skip, label in SKIP_REASONS.items():
-            self.skip_scan.addItem(label, skip)
+        self.pack_code = pack_code_box(self, "ampouleCode", "Ampoule code", "ampoule",
+                                       self.handle_scan, self._pack_edited)
+        self.pack_status = pack_status_label(self, "ampouleStatus", "Ampoule check")
+        self.skip_scan = skip_reason_box(self, "Why the ampoule was not scanned")
         self.pack_reason = QLineEdit(self)
         self.pack_reason.setAccessibleName("Why this ampoule is used anyway")
         self.pack_reason.setPlaceholderText("Why this ampoule is used anyway (checked by eye)")
@@ -263,29 +257,13 @@ class RefillDialog(QDialog):
         other = pack is None and self.skip_scan.currentData() == "other"  # say why, as for doses
         self._pack_form.setRowVisible(self.pack_reason, unknown or other)
         self.save_button.setEnabled(not hard and self.wrong_patient is None)
-        if pack is None:
-            self.pack_status.setText("Scan the ampoule before filling, or choose why it was not "
-                                     "scanned.")
-            self.pack_status.setStyleSheet("color: #3b3b3b;")
-            self._fit()
-            return
-        product = scanning.product_for(self.ctx, pack)
-        what = html.escape(product.product) if product is not None else f"GTIN {pack.gtin}"
-        line = ", ".join([what, *([f"batch {html.escape(pack.batch)}"] if pack.batch else []),
-                          f"expires {expiry_text(pack.expiry)}"])
-        if hard:
-            text = f"✖ <b>Do not fill from this ampoule</b> ({line}): " + " ".join(
-                html.escape(f.message) for f in hard)
-            style = "background: #fde2e1; color: #5c0a06; padding: 6px; border: 2px solid #b3261e;"
-        elif unknown:
-            text = f"⚠ <b>Check the ampoule</b> ({line}): " + " ".join(
-                html.escape(f.message) for f in self.pack_findings) + " Say why below."
-            style = "background: #fff4d6; color: #4a3200; padding: 6px; border: 2px solid #b7791f;"
-        else:
-            text = f"✔ Ampoule checked: {line} — the concentration to be filled."
-            style = "background: #e3f4e6; color: #0b3d17; padding: 6px;"
-        self.pack_status.setText(text)
-        self.pack_status.setStyleSheet(style)
+        show_pack_check(
+            self.pack_status, pack, scanning.product_for(self.ctx, pack) if pack else None,
+            self.pack_findings,
+            waiting="Scan the ampoule before filling, or choose why it was not scanned.",
+            stop="Do not fill from this ampoule", check="Check the ampoule",
+            checked="✔ Ampoule checked: {line} — the concentration to be filled.",
+            soft_tail=" Say why below.")
         self._fit()
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt's name

@@ -29,10 +29,18 @@ from ward_app.domain.errors import InvalidInput, Refused, WardError
 from ward_app.domain.mar import REASON_LABELS, Reason
 from ward_app.domain.patient import Patient
 from ward_app.domain.roles import Action, can
-from ward_app.domain.scanning import GS, SKIP_REASONS, Pack, Unknown, Wristband, expiry_text, how_much
+from ward_app.domain.scanning import GS, Pack, Product, Unknown, Wristband, how_much
 from ward_app.gui.form_parts import accept_cancel, clear_marks, problem_label, show_error, show_problem
 from ward_app.gui.form_state import set_widget_values, widget_values
 from ward_app.gui.ops import Ops, runner
+from ward_app.gui.pack_parts import (
+    CHECKED_STYLE,
+    HARD_STYLE,
+    pack_code_box,
+    pack_status_label,
+    show_pack_check,
+    skip_reason_box,
+)
 from ward_app.gui.pump_dialogs import WITNESS_PASSWORD, about_witness_password
 from ward_app.gui.scanner import SHOWN_GS
 from ward_app.services import mar as mar_svc
@@ -141,23 +149,11 @@ class RecordDoseDialog(QDialog):
         self.pack: Pack | None = None
         self.pack_findings: list[Finding] = []
         self.wrong_patient: str | None = None  # a wristband scanned here that is not this patient
-        self.pack_code = QLineEdit(self)
-        self.pack_code.setObjectName("packCode")
-        self.pack_code.setAccessibleName("Medicine pack code")
-        self.pack_code.setPlaceholderText("Scan the pack's 2D code (or type it, then Enter)")
-        self.pack_code.returnPressed.connect(lambda: self.handle_scan(self.pack_code.text()))
-        self.pack_code.textEdited.connect(self._pack_edited)
-        self.pack_status = QLabel(self)
-        self.pack_status.setObjectName("packStatus")
-        self.pack_status.setAccessibleName("Medicine pack check")
-        self.pack_status.setWordWrap(True)
-        self.pack_status.setTextFormat(Qt.TextFormat.RichText)
-        self.skip_scan = QComboBox(self)
+        self.pack_code = pack_code_box(self, "packCode", "Medicine pack code", "pack",
+                                       self.handle_scan, self._pack_edited)
+        self.pack_status = pack_status_label(self, "packStatus", "Medicine pack check")
+        self.skip_scan = skip_reason_box(self, "Why the pack was not scanned")
         self.skip_scan.setObjectName("skipScan")
-        self.skip_scan.setAccessibleName("Why the pack was not scanned")
-        self.skip_scan.addItem("(scanned — or choose why not)", None)
-        for skip, label in SKIP_REASONS.items():
-            self.skip_scan.addItem(label, skip)
         self.patient_check = QLabel(self)
         self.patient_check.setObjectName("wristbandCheck")
         self.patient_check.setAccessibleName("Wristband check")
@@ -248,7 +244,7 @@ class RecordDoseDialog(QDialog):
             self.wrong_patient = None
             self.patient_check.setText(f"✔ Wristband scanned: MRN {mrn}, "
                                        f"{html.escape(self.patient.name)} — the right patient.")
-            self.patient_check.setStyleSheet("background: #e3f4e6; color: #0b3d17; padding: 6px;")
+            self.patient_check.setStyleSheet(CHECKED_STYLE)
         else:
             who = found.patient.name if found.patient is not None else "no patient on this ward"
             self.wrong_patient = mrn
@@ -256,8 +252,7 @@ class RecordDoseDialog(QDialog):
                 f"✖ <b>Wrong patient</b>: the wristband scanned is MRN {html.escape(mrn)} "
                 f"({html.escape(who)}), not {html.escape(self.patient.name)} (MRN "
                 f"{html.escape(self.patient.mrn)}). Stop: check who you are giving to.")
-            self.patient_check.setStyleSheet("background: #fde2e1; color: #5c0a06; padding: 6px; "
-                                             "border: 2px solid #b3261e;")
+            self.patient_check.setStyleSheet(HARD_STYLE)
         self.patient_check.setVisible(True)
 
     def _check_pack(self, pack: Pack) -> list[Finding]:
@@ -268,34 +263,13 @@ class RecordDoseDialog(QDialog):
             return [Finding("pack.unchecked", Stop.HARD, f"The pack could not be checked: {exc} "
                             "Scan it again.")]
 
-    def _show_pack(self, product=None) -> None:  # type: ignore[no-untyped-def]
-        pack = self.pack
-        if pack is None:
-            self.pack_status.setText("Scan the medicine pack before giving, or choose why it was "
-                                     "not scanned.")
-            self.pack_status.setStyleSheet("color: #3b3b3b;")
-            return
-        what = html.escape(product.product) if product is not None else f"GTIN {pack.gtin}"
-        parts = [what]
-        if pack.batch:
-            parts.append(f"batch {html.escape(pack.batch)}")
-        parts.append(f"expires {expiry_text(pack.expiry)}")
-        line = ", ".join(parts)
-        hard = dose_checks.hard(self.pack_findings)
-        if hard:
-            text = f"✖ <b>Do not give from this pack</b> ({line}): " + " ".join(
-                html.escape(f.message) for f in hard)
-            style = "background: #fde2e1; color: #5c0a06; padding: 6px; border: 2px solid #b3261e;"
-        elif self.pack_findings:
-            text = f"⚠ <b>Check the pack</b> ({line}): " + " ".join(
-                html.escape(f.message) for f in self.pack_findings)
-            style = "background: #fdf2d0; color: #3d2b00; padding: 6px; border: 2px solid #b7791f;"
-        else:
-            amount = how_much(product, self.entry.dose_mg) if product is not None else ""
-            text = f"✔ Pack checked: {line}" + (f" — give <b>{amount}</b>" if amount else "") + "."
-            style = "background: #e3f4e6; color: #0b3d17; padding: 6px;"
-        self.pack_status.setText(text)
-        self.pack_status.setStyleSheet(style)
+    def _show_pack(self, product: Product | None = None) -> None:
+        amount = how_much(product, self.entry.dose_mg) if product is not None else ""
+        show_pack_check(
+            self.pack_status, self.pack, product, self.pack_findings,
+            waiting="Scan the medicine pack before giving, or choose why it was not scanned.",
+            stop="Do not give from this pack", check="Check the pack",
+            checked="✔ Pack checked: {line}" + (f" — give <b>{amount}</b>" if amount else "") + ".")
 
     # -- put away and opened again (gui/form_state.py) ------------------------------------------
 
