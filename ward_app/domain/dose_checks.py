@@ -92,6 +92,11 @@ def soft(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.stop is Stop.SOFT]
 
 
+def hard_first(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings with the hard stops first, each kind in the order found."""
+    return sorted(findings, key=lambda f: f.stop is not Stop.HARD)
+
+
 def safe_choice(findings: Sequence[Finding]) -> Safe | None:
     """The safest choice any finding offers: hold before omit before wait."""
     offered = {f.safe for f in findings if f.safe is not None}
@@ -190,7 +195,7 @@ def check_give(s: Situation, t: Thresholds) -> list[Finding]:
     """Every finding about recording ``s.dose`` as given at ``s.now``: hard stops first."""
     found = [*_timing(s, t), *_interval(s, t), *_daily_total(s, t),
              *sedation_findings(s.observations, s.now, t, intrathecal=False, zone=s.zone)]
-    return sorted(found, key=lambda f: f.stop is not Stop.HARD)
+    return hard_first(found)
 
 
 def _timing(s: Situation, t: Thresholds) -> list[Finding]:

@@ -27,7 +27,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from ward_app.domain.dose_checks import Finding, Stop
+from ward_app.domain.dose_checks import Finding, Stop, hard_first
 from ward_app.domain.errors import InvalidInput
 from ward_app.domain.orders import Route
 from ward_app.domain.patient import check_mrn
@@ -255,12 +255,12 @@ def check_pack(pack: Pack, product: Product | None, *, today: date, route: Route
                                        else "not in the ward's medicine table") +
             ": check by eye that the pack is baclofen of the right strength, and tell the "
             "pharmacy.", "pack_unknown", gtin=pack.gtin))
-        return sorted(out, key=lambda f: f.stop is not Stop.HARD)
+        return hard_first(out)
     if not product.is_baclofen:
         out.append(_finding("pack.wrong_medicine", Stop.HARD,
                             f"This pack is {product.product} ({product.ingredient}), not "
                             "baclofen: do not give it.", gtin=pack.gtin))
-        return sorted(out, key=lambda f: f.stop is not Stop.HARD)
+        return hard_first(out)
     intrathecal_pack = product.form is Form.INTRATHECAL
     if route is not None and intrathecal_pack != (route is Route.INTRATHECAL):
         out.append(_finding(
@@ -284,7 +284,7 @@ def check_pack(pack: Pack, product: Product | None, *, today: date, route: Route
                 f"The dose is {dose_mg:g} mg; this pack's tablets are {product.strength:g} mg "
                 f"({n:.3g} tablets): check the order and the pack before giving.", "pack_strength",
                 dose_mg=dose_mg, strength=product.strength))
-    return sorted(out, key=lambda f: f.stop is not Stop.HARD)
+    return hard_first(out)
 
 
 def scan_summary(scan: dict[str, Any] | None, skipped: str | None) -> str:

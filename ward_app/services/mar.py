@@ -187,7 +187,7 @@ def check_dose(ctx: Context, patient_id: int, due: datetime, *,
     situation = _situation(ctx, patient, due, ctx.now())
     findings = dose_checks.check_give(situation, ctx.thresholds())
     if pack is not None:
-        findings = _hard_first(scanning.pack_findings(
+        findings = dose_checks.hard_first(scanning.pack_findings(
             ctx, pack, route=situation.dose.route, dose_mg=situation.dose.dose_mg) + findings)
     return findings
 
@@ -240,10 +240,6 @@ def _overridden(ctx: Context, actor, findings: list[Finding],  # type: ignore[no
     return flags, reason, second
 
 
-def _hard_first(findings: list[Finding]) -> list[Finding]:
-    return dose_checks.hard(findings) + dose_checks.soft(findings)
-
-
 def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | None = None,
               witness_id: int | None = None, note: str | None = None,
               witness_password: str | None = None, override: Override | None = None,
@@ -276,11 +272,11 @@ def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | 
         raise InvalidInput("note", "Say in the note why the pack was not scanned (reason "
                            "'other').")
     findings = dose_checks.check_give(situation, t)
-    product = None
+    scan = None  # what the record keeps of the pack
     if pack is not None:
-        product = scanning.product_for(ctx, pack)
-        findings = _hard_first(scanning.pack_findings(ctx, pack, route=dose.route,
-                                                      dose_mg=dose.dose_mg) + findings)
+        scan = pack.stored(scanning.product_for(ctx, pack))
+        findings = dose_checks.hard_first(scanning.pack_findings(
+            ctx, pack, route=dose.route, dose_mg=dose.dose_mg) + findings)
     flags, reason, second = _overridden(ctx, actor, findings, override,
                                         f"Giving the {local:%H:%M} dose despite the check")
     checked_witness = witness_for(ctx, actor, witness_id, "This dose",
@@ -293,11 +289,10 @@ def give_dose(ctx: Context, patient_id: int, due: datetime, *, dose_mg: float | 
                           outcome=outcome, administered_at=now, user_id=actor.id, at=now,
                           entered_at=entered, dose_mg=dose.dose_mg, note=text,
                           witness_id=checked_witness, flags=flags, override_reason=reason,
-                          override_by=second, scan=pack.stored(product) if pack else None,
-                          scan_skipped=skipped)
+                          override_by=second, scan=scan, scan_skipped=skipped)
         detail: dict[str, object] = {"due": dose.due.isoformat(), "dose_mg": dose.dose_mg}
-        if pack is not None:
-            detail["scan"] = pack.stored(product)
+        if scan is not None:
+            detail["scan"] = scan
         elif skipped:
             detail["scan_skipped"] = skipped
         if flags:

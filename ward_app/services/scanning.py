@@ -28,7 +28,6 @@ from ward_app.storage import administrations as admin_repo
 from ward_app.storage import audit
 from ward_app.storage import medicine_packs as repo
 from ward_app.storage import patients as patient_repo
-from ward_app.storage import pumps as pump_repo
 from ward_app.storage.errors import actionable_errors
 
 
@@ -193,16 +192,6 @@ def skip_reason(code: str | None) -> str | None:
     return code
 
 
-def refill_concentration(ctx: Context, patient_id: int) -> float | None:
-    """The concentration the patient's pump was last filled with (None: no pump or no refill)."""
-    with actionable_errors():
-        pump = pump_repo.pump_for_patient(ctx.db, patient_id)
-        if pump is None:
-            return None
-        refills = pump_repo.refills(ctx.db, pump.id, limit=1)
-    return refills[0].conc_mcg_ml if refills else None
-
-
 # --- how many doses were scanned -------------------------------------------------------------
 
 
@@ -251,5 +240,5 @@ def scan_share(ctx: Context, start: datetime, end: datetime) -> ScanShare:
 
 
 __all__ = ["ScanResult", "ScanShare", "pack_findings", "pack_for_text", "packs",
-           "product_for", "read_scan", "refill_concentration", "save_pack", "scan_share",
+           "product_for", "read_scan", "save_pack", "scan_share",
            "skip_reason"]
